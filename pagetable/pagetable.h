@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pagetable.h: x86-64 4-level page tables, one implementation for both sides
+ * of the VM boundary.
+ *
+ * The algorithms below never touch memory themselves: every table access goes
+ * through a struct pt_backend. The host builds one over its mmap of guest
+ * memory (pt_host.h), the guest one over its own view of the same tables.
+ *
+ * Freestanding C11: no libc, no allocation of its own, no global state. Every
+ * function returns 0 or a negative PT_ERR_* code; nothing aborts.
+ */
+#ifndef KVMLET_PAGETABLE_H
+#define KVMLET_PAGETABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Error codes: our own, since freestanding code has no errno. */
+enum pt_error {
+	PT_OK = 0,
+	PT_ERR_ALIGN = -1,      /* va, pa or len not 4 KiB aligned */
+	PT_ERR_NONCANON = -2,   /* va range not canonical (or crosses the hole) */
+	PT_ERR_RANGE = -3,      /* zero length, or va/pa + len overflows */
+	PT_ERR_EXISTS = -4,     /* pt_map: part of the range is already mapped */
+	PT_ERR_NOMEM = -5,      /* alloc_table failed: out of table memory */
+	PT_ERR_NOT_MAPPED = -6, /* translate/protect: address not mapped */
+	PT_ERR_CORRUPT = -7,    /* entry refused by from_phys, reserved bits, loop */
+	PT_ERR_READONLY = -8,   /* write operation on a backend without write side */
+	PT_ERR_INVAL = -9,      /* unknown flag bits */
+	PT_ERR_PHYS = -10,      /* pa beyond the backend's physical address width */
+	PT_ERR_BACKEND = -11,   /* a backend access failed (out of bounds) */
+};
+
+/* A short, static description of a PT_ERR_* code. */
+const char *pt_strerror(int err);
+
+/* Protection and attribute flags. Read access is implied by any mapping. */
+#define PT_PROT_WRITE  (1u << 0)
+#define PT_PROT_EXEC   (1u << 1) /* absent: NX set on the leaf */
+#define PT_PROT_USER   (1u << 2)
+#define PT_PROT_GLOBAL (1u << 3)
+#define PT_PROT_PWT    (1u << 4) /* write-through */
+#define PT_PROT_PCD    (1u << 5) /* cache disable */
+#define PT_PROT_MASK   0x3fu
+
+/* pt_map options. */
+#define PT_MAP_REPLACE (1u << 0) /* replace existing mappings instead of failing */
+#define PT_MAP_NO_2M   (1u << 1) /* never use 2 MiB leaves */
+#define PT_MAP_NO_1G   (1u << 2) /* never use 1 GiB leaves */
+#define PT_MAP_MASK    0x7u
+
+/* Backend capabilities (struct pt_backend.caps). */
+#define PT_CAP_1G (1u << 0) /* the vCPU supports 1 GiB pages (CPUID 0x80000001 EDX.26) */
+#define PT_CAP_NX (1u << 1) /* EFER.NXE is on: bit 63 is NX, not reserved */
+
+#define PT_SIZE_4K (1ull << 12)
+#define PT_SIZE_2M (1ull << 21)
+#define PT_SIZE_1G (1ull << 30)
+
+/* Raw entry bits, for backends and tests. The address field is bits 12..51. */
+#define PT_E_P     (1ull << 0)
+#define PT_E_RW    (1ull << 1)
+#define PT_E_US    (1ull << 2)
+#define PT_E_PWT   (1ull << 3)
+#define PT_E_PCD   (1ull << 4)
+#define PT_E_A     (1ull << 5)
+#define PT_E_D     (1ull << 6)
+#define PT_E_PS    (1ull << 7)
+#define PT_E_G     (1ull << 8)
+#define PT_E_NX    (1ull << 63)
+#define PT_E_ADDR  0x000ffffffffff000ull
+
+/*
+ * The backend: how the algorithms reach tables. A "table address" is opaque
+ * to the algorithms (a guest-physical address for the host backend, a pointer
+ * for the guest backend). Every hook gets ctx as its first argument.
+ *
+ * Read side (all required):
+ *   root_table   address of the PML4.
+ *   entry_addr   address of the entry at BYTE offset off (index * 8) in table.
+ *   read_entry   read one 64-bit entry; fails (<0) if addr is out of bounds.
+ *   to_phys      table address -> guest-physical address (what entries hold).
+ *   from_phys    guest-physical address from an entry -> table address; fails
+ *                (<0) for an address that is not a valid table, which the
+ *                algorithms report as PT_ERR_CORRUPT.
+ * Write side (NULL on a read-only backend; write operations then fail with
+ * PT_ERR_READONLY and change nothing):
+ *   alloc_table  a new zeroed 4 KiB table; fails (<0) when out of memory.
+ *   write_entry  store one entry; fails (<0) if addr is out of bounds.
+ *   free_table   optional: give back a table that became unused. Called only
+ *                for tables found below the root, never for the root. The
+ *                backend must ignore tables it did not hand out itself.
+ */
+struct pt_backend {
+	void *ctx;
+	uint64_t (*root_table)(void *ctx);
+	uint64_t (*entry_addr)(void *ctx, uint64_t table, uint32_t off);
+	int (*read_entry)(void *ctx, uint64_t addr, uint64_t *entry);
+	int (*to_phys)(void *ctx, uint64_t table, uint64_t *phys);
+	int (*from_phys)(void *ctx, uint64_t phys, uint64_t *table);
+	int (*alloc_table)(void *ctx, uint64_t *table);
+	int (*write_entry)(void *ctx, uint64_t addr, uint64_t entry);
+	void (*free_table)(void *ctx, uint64_t table);
+	uint32_t caps;     /* PT_CAP_* */
+	uint32_t phys_bits; /* MAXPHYADDR, 32..52; 0 means 52 */
+};
+
+/* What one address translates to. */
+struct pt_translation {
+	uint64_t pa;    /* physical address of the byte at va */
+	uint64_t leaf;  /* PT_SIZE_4K, PT_SIZE_2M or PT_SIZE_1G */
+	uint32_t prot;  /* effective PT_PROT_*: W only if every level allows it, U only
+	                   if every level does, X only if no level sets NX; GLOBAL,
+	                   PWT and PCD as the leaf says */
+};
+
+/* A run reported by pt_walk: contiguous in va and pa, one protection. */
+struct pt_run {
+	uint64_t va;
+	uint64_t pa;
+	uint64_t len;
+	uint32_t prot;  /* effective, as in struct pt_translation */
+	uint64_t leaf;  /* smallest leaf size in the run (the only one with PT_WALK_BY_LEAF) */
+};
+
+/*
+ * pt_map: map [va, va + len) to [pa, pa + len) with prot (PT_PROT_*).
+ * va, pa and len must be 4 KiB aligned, len > 0, the va range canonical and
+ * not crossing the non-canonical hole, pa + len within phys_bits.
+ * Each piece gets the largest leaf that alignment of va and pa, the remaining
+ * length and the allowed sizes permit: 2 MiB unless PT_MAP_NO_2M, 1 GiB only
+ * when the backend has PT_CAP_1G and not PT_MAP_NO_1G. Intermediate entries
+ * are created present, writable and user; the leaf carries the protection.
+ * Without PT_MAP_REPLACE, mapping over any mapped page fails with
+ * PT_ERR_EXISTS before anything changes.
+ * On failure, the translation of every address is as before the call
+ * (tables allocated on the way may stay, empty), except with PT_MAP_REPLACE,
+ * where a failure part way (PT_ERR_NOMEM, PT_ERR_CORRUPT) may leave part of
+ * the range replaced: unmap or map it again.
+ */
+int pt_map(const struct pt_backend *b, uint64_t va, uint64_t pa, uint64_t len, uint32_t prot,
+	   uint32_t opts);
+
+/*
+ * pt_unmap: remove every mapping in [va, va + len); holes are fine. A larger
+ * leaf that straddles an end of the range is first split into smaller ones
+ * (which can fail with PT_ERR_NOMEM, leaving all translations as they were).
+ * Tables that become empty are handed to free_table when the backend has one.
+ */
+int pt_unmap(const struct pt_backend *b, uint64_t va, uint64_t len);
+
+/*
+ * pt_protect: set the protection of every page in [va, va + len) to prot.
+ * Fails with PT_ERR_NOT_MAPPED, changing nothing, if any page is unmapped.
+ * Leaves straddling an end of the range are split first (PT_ERR_NOMEM leaves
+ * all translations and protections as they were).
+ */
+int pt_protect(const struct pt_backend *b, uint64_t va, uint64_t len, uint32_t prot);
+
+/*
+ * pt_translate: walk va the way the CPU would. PT_ERR_NOT_MAPPED when some
+ * level is not present, PT_ERR_CORRUPT on reserved bits or a table address the
+ * backend refuses, PT_ERR_NONCANON for a non-canonical va.
+ */
+int pt_translate(const struct pt_backend *b, uint64_t va, struct pt_translation *out);
+
+/* pt_walk callback: return 0 to go on, anything else to stop the walk. */
+typedef int (*pt_walk_fn)(void *arg, const struct pt_run *run);
+
+#define PT_WALK_BY_LEAF (1u << 0) /* also break runs where the leaf size changes */
+
+/*
+ * pt_walk: call fn for every mapped run in [va_start, va_end), in ascending
+ * order, coalescing neighbours that are contiguous in va and pa and have the
+ * same effective protection. Runs are clipped to the range. va_start and
+ * va_end must be 4 KiB aligned and canonical; va_end == 0 means "to the top of
+ * the address space"; the range may span the canonical hole (it is skipped).
+ * Returns 0, fn's nonzero result if it stopped the walk, or a PT_ERR_* code
+ * (runs before the error have been reported).
+ */
+int pt_walk(const struct pt_backend *b, uint64_t va_start, uint64_t va_end, uint32_t flags,
+	    pt_walk_fn fn, void *arg);
+
+/* True if va is canonical for 48-bit virtual addresses. */
+static inline bool pt_canonical(uint64_t va)
+{
+	uint64_t top = va >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
+#endif /* KVMLET_PAGETABLE_H */

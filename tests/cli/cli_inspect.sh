@@ -1,0 +1,33 @@
+#!/bin/sh
+# cli_inspect.sh: kvmlet inspect shows segments and the memory map (no KVM needed).
+. "$(dirname "$0")/lib.sh"
+H=$GUEST_DIR/hello.elf
+
+check 0 'entry 0x200000' '' -- inspect "$H"
+check 0 '0x0000000000200000-0x0000000000203000 0x0000000000200000 r-x-u 4K' '' -- inspect "$H"
+check 0 '0x0000000000ff0000-0x0000000001000000 0x0000000000ff0000 rw--u 4K' '' -- inspect "$H"
+check 0 '0x0000000003ff0000-0x0000000004000000 0x0000000003ff0000 rw--u 4K' '' \
+	-- inspect --memory 64M "$H"
+check 0 '0x0000000003fc0000-0x0000000004000000 0x0000000003fc0000 rw--u 4K' '' \
+	-- inspect --memory 64M --stack 256K "$H"
+check 0 '0x0000000000006000-0x0000000000007000 0x0000000000006000 r-x-s 4K' '' -- inspect "$H"
+
+# Nothing at the null page; nothing writable and executable; a guard page below the stack.
+"$KVMLET" inspect "$H" >"$out"
+if grep -q '^0x0000000000000000-' "$out"; then echo "FAIL: null page mapped"; failures=$((failures + 1)); fi
+if grep -q ' rwx-' "$out"; then echo "FAIL: a W+X mapping"; failures=$((failures + 1)); fi
+if grep -q -- '-0x0000000000ff0000 ' "$out"; then echo "FAIL: no guard page"; failures=$((failures + 1)); fi
+grep -q 'r-x file 0x1000+' "$out" || { echo "FAIL: no text segment line"; failures=$((failures + 1)); }
+
+# Bad guests: each refused with status 121 and a message that says why.
+tmp=$(mktemp -d)
+head -c 40 "$H" >"$tmp/truncated.elf"
+printf '#!/bin/sh\necho hi\n' >"$tmp/script.elf"
+: >"$tmp/empty.elf"
+check 121 '' 'a dynamic executable' -- inspect /bin/true
+check 121 '' 'bad guest ELF: ' -- inspect "$tmp/truncated.elf"
+check 121 '' 'not an ELF file' -- inspect "$tmp/script.elf"
+check 121 '' 'bad guest ELF: ' -- inspect "$tmp/empty.elf"
+check 121 '' 'does not fit in guest memory' -- inspect --memory 4M --stack 2M "$H"
+rm -rf "$tmp"
+finish

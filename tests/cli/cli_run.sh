@@ -1,0 +1,19 @@
+#!/bin/sh
+# cli_run.sh: kvmlet run, checked for status and output (needs /dev/kvm).
+. "$(dirname "$0")/lib.sh"
+if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+	echo "SKIP: /dev/kvm is missing or not accessible: kvmlet run needs KVM"
+	exit 77
+fi
+T=$TEST_GUEST_DIR
+
+check 0 'hello from a kvmlet guest' '' -- run "$GUEST_DIR/hello.elf"
+check 0 'mapped 0x0000100000000000 -> ' '' -- run "$GUEST_DIR/ptwalk.elf"
+check 42 '-7 7 ff str' '' -- run "$T/exit_status.elf"
+check 123 '' 'page fault at RIP 0x' -- run "$T/fault_null.elf"
+check 123 '' '(stack overflow into the guard page)' -- run "$T/fault_stack_overflow.elf"
+check 123 '' 'invalid opcode' -- run "$T/fault_ud2.elf"
+check 123 '' 'triple fault' -- run "$T/triple_fault.elf"
+check 124 '' 'timed out' -- run --timeout 300ms "$T/spin.elf"
+check 125 '' 'guest aborted: the guest gave up' -- run "$T/aborts.elf"
+finish

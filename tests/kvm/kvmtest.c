@@ -1,0 +1,83 @@
+/* kvmtest.c: helpers shared by the KVM tests. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvmtest.h"
+
+void kvmtest_require_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("SKIP: cannot open /dev/kvm (%s): KVM tests need it\n", strerror(errno));
+		exit(77);
+	}
+	close(fd);
+}
+
+/* KVMLET_GUEST_DIR is a colon-separated list of directories holding guest ELFs. */
+void *kvmtest_read_guest(const char *name, size_t *size)
+{
+	const char *dirs = getenv("KVMLET_GUEST_DIR");
+	char path[4096];
+	FILE *f = NULL;
+
+	ck_assert_msg(dirs != NULL, "KVMLET_GUEST_DIR not set");
+	for (const char *d = dirs; !f && *d;) {
+		size_t n = strcspn(d, ":");
+		snprintf(path, sizeof(path), "%.*s/%s.elf", (int)n, d, name);
+		f = fopen(path, "rb");
+		d += n + (d[n] == ':');
+	}
+	ck_assert_msg(f != NULL, "cannot find %s.elf in %s", name, dirs);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	long len = ftell(f);
+	ck_assert_int_ge(len, 0);
+	ck_assert_int_eq(fseek(f, 0, SEEK_SET), 0);
+	void *buf = malloc((size_t)len + 1);
+	ck_assert(buf != NULL);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	*size = (size_t)len;
+	return buf;
+}
+
+static void capture(void *arg, const char *buf, size_t len)
+{
+	struct kvmtest_output *o = arg;
+	size_t room = sizeof(o->buf) - 1 - o->len;
+
+	if (len > room)
+		len = room;
+	memcpy(o->buf + o->len, buf, len);
+	o->len += len;
+	o->buf[o->len] = '\0';
+}
+
+int kvmtest_run(const char *name, const struct kvmlet_config *cfg, struct kvmlet_result *res,
+		struct kvmtest_output *out, struct kvmlet_error *err)
+{
+	struct kvmlet_config def;
+	struct kvmlet_sandbox *sb;
+	size_t size;
+	void *elf = kvmtest_read_guest(name, &size);
+
+	if (!cfg) {
+		kvmlet_config_default(&def);
+		cfg = &def;
+	}
+	int r = kvmlet_sandbox_new(&sb, elf, size, cfg, err);
+	free(elf);
+	ck_assert_msg(r == 0, "%s: sandbox_new: %s", name, err->msg);
+	out->len = 0;
+	out->buf[0] = '\0';
+	kvmlet_set_output(sb, capture, out);
+	r = kvmlet_run(sb, res, err);
+	kvmlet_sandbox_free(sb);
+	return r;
+}

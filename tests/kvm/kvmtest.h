@@ -1,0 +1,29 @@
+/* kvmtest.h: helpers shared by the KVM tests (suite kvm). */
+#ifndef KVMLET_KVMTEST_H
+#define KVMLET_KVMTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvmlet.h"
+
+/* Exit 77 (skip) with a message unless /dev/kvm can be opened. */
+void kvmtest_require_kvm(void);
+
+/* Read a guest ELF from $KVMLET_GUEST_DIR/name.elf (aborts the test if missing). */
+void *kvmtest_read_guest(const char *name, size_t *size);
+
+/* Guest output captured by kvmtest_run. */
+struct kvmtest_output {
+	char buf[1 << 16];
+	size_t len;
+};
+
+/*
+ * Load guest name with cfg (NULL: defaults), run it, capture its output.
+ * Returns kvmlet_run's result; sandbox creation failures fail the test.
+ */
+int kvmtest_run(const char *name, const struct kvmlet_config *cfg, struct kvmlet_result *res,
+		struct kvmtest_output *out, struct kvmlet_error *err);
+
+#endif

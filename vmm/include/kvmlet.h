@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvmlet.h: run untrusted code as sandboxed guest functions in micro-VMs on
+ * Linux KVM.
+ *
+ * Use: fill a struct kvmlet_config (kvmlet_config_default), create a sandbox
+ * from a guest ELF (kvmlet_sandbox_new), optionally set an output callback,
+ * then kvmlet_run it. Every function returns 0 or a negative errno-style code
+ * and, when given a struct kvmlet_error, a one-line message that says what
+ * went wrong and where. The library never prints, exits or aborts.
+ *
+ * Threads: a sandbox is used by one thread at a time; different sandboxes may
+ * be used from different threads at once.
+ *
+ * Signals: a run with a time limit kicks its vCPU out of KVM_RUN with the
+ * signal KVMLET_KICK_SIGNAL (SIGRTMIN). If that signal has the default
+ * disposition, kvmlet installs a handler that does nothing else; a handler the
+ * application installed itself is kept. Do not block or ignore that signal on
+ * threads that run sandboxes with a time limit.
+ */
+#ifndef KVMLET_H
+#define KVMLET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KVMLET_VERSION_MAJOR 0
+#define KVMLET_VERSION_MINOR 1
+#define KVMLET_VERSION_PATCH 0
+
+#define KVMLET_KICK_SIGNAL SIGRTMIN
+
+/* An error: code is the negative errno-style value also returned. */
+struct kvmlet_error {
+	int code;
+	char msg[256];
+};
+
+/* Limits and sizes of a sandbox. Sizes are in bytes and 4 KiB multiples. */
+struct kvmlet_config {
+	uint64_t mem_size;   /* guest memory, default 16 MiB, 4 MiB .. 64 GiB */
+	uint64_t stack_size; /* guest stack, default 64 KiB; a guard page lies below */
+	uint64_t heap_size;  /* heap mapped before start, default 256 KiB; the guest
+				may map more of its free memory itself */
+	uint64_t timeout_ns; /* wall-clock limit of one run, 0 for none (default) */
+	uint64_t max_output; /* bytes of guest output passed on per run, default
+				1 MiB; the rest is dropped and reported */
+};
+
+/* Fill cfg with the defaults above. */
+void kvmlet_config_default(struct kvmlet_config *cfg);
+
+struct kvmlet_sandbox;
+
+/*
+ * kvmlet_sandbox_new: load a guest ELF (static x86-64 ET_EXEC linked with
+ * guest/kvmlet.ld) into fresh guest memory and build its page tables. The
+ * caller keeps ownership of elf, which is not referenced after the call; the
+ * sandbox belongs to the caller until kvmlet_sandbox_free. KVM is not opened
+ * yet (kvmlet_run does it), so this also works where /dev/kvm is missing.
+ * Errors: -EINVAL bad config, -ENOEXEC the ELF is refused (the message names
+ * the check that failed), -E2BIG it does not fit in guest memory, -ENOMEM.
+ */
+int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_size,
+		       const struct kvmlet_config *cfg, struct kvmlet_error *err);
+
+/* Release a sandbox and everything it holds; NULL is fine. */
+void kvmlet_sandbox_free(struct kvmlet_sandbox *sb);
+
+/*
+ * Guest output (what the guest prints) goes to fn, called during kvmlet_run
+ * with bytes that are valid only during the call. Without one it is dropped.
+ */
+typedef void (*kvmlet_output_fn)(void *arg, const char *buf, size_t len);
+void kvmlet_set_output(struct kvmlet_sandbox *sb, kvmlet_output_fn fn, void *arg);
+
+/* How a run ended. */
+enum kvmlet_outcome {
+	KVMLET_EXITED,	   /* the guest exited; status holds its status */
+	KVMLET_ABORTED,	   /* the guest called kvmlet_abort; message holds its text */
+	KVMLET_FAULTED,	   /* a CPU exception, triple fault or bad exit; see fields */
+	KVMLET_TIMED_OUT,  /* the run passed its time limit and was stopped */
+};
+
+struct kvmlet_result {
+	enum kvmlet_outcome outcome;
+	int status;	       /* KVMLET_EXITED */
+	int vector;	       /* KVMLET_FAULTED by an exception: its vector, else -1 */
+	uint64_t error_code;   /* the exception's error code, if it has one */
+	uint64_t rip;	       /* where it happened */
+	uint64_t cr2;	       /* page faults: the address */
+	bool output_truncated; /* the guest printed more than max_output */
+	char message[512];     /* human-readable: "page fault at RIP 0x... writing ..." */
+};
+
+/*
+ * kvmlet_run: start the guest at its entry point (at CPL3) and run it until
+ * it exits, aborts, faults or times out; the outcome goes to *res. Returns 0
+ * if the guest exited (whatever its status), -ECONNABORTED if it aborted,
+ * -EFAULT if it faulted, -ETIMEDOUT if it timed out; err then repeats
+ * res->message. Host-side failures: -ENOENT / -EACCES / -ENODEV for /dev/kvm
+ * missing, not permitted or unusable (the message says which), -EIO for a
+ * KVM failure, -EALREADY if the sandbox has already run (a sandbox runs once).
+ */
+int kvmlet_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err);
+
+/* Permissions in a memory map entry. */
+#define KVMLET_PROT_WRITE (1u << 0)
+#define KVMLET_PROT_EXEC  (1u << 1)
+#define KVMLET_PROT_USER  (1u << 2)
+
+/* One run of the guest's virtual memory map, as its page tables say. */
+struct kvmlet_mapping {
+	uint64_t va, pa, len;
+	uint32_t prot; /* KVMLET_PROT_*, effective over all table levels */
+	uint64_t leaf; /* page size: 4096, 2 MiB or 1 GiB (the smallest in the run) */
+};
+
+/*
+ * kvmlet_memory_map: call fn for every mapped run of the guest's address
+ * space in ascending order, read from the live page tables (so it includes
+ * whatever the guest mapped itself). fn returns 0 to go on. Returns 0, fn's
+ * nonzero value, or -EUCLEAN if the tables are corrupt (the message says how).
+ */
+typedef int (*kvmlet_mapping_fn)(void *arg, const struct kvmlet_mapping *m);
+int kvmlet_memory_map(struct kvmlet_sandbox *sb, kvmlet_mapping_fn fn, void *arg,
+		      struct kvmlet_error *err);
+
+/* One loaded ELF segment. */
+struct kvmlet_segment {
+	uint64_t vaddr, memsz, filesz, offset;
+	uint32_t prot; /* KVMLET_PROT_* */
+};
+
+/* Number of loaded segments, and segment i (0 or -ERANGE). */
+unsigned kvmlet_segment_count(const struct kvmlet_sandbox *sb);
+int kvmlet_segment(const struct kvmlet_sandbox *sb, unsigned i, struct kvmlet_segment *seg);
+
+/* The guest's entry point. */
+uint64_t kvmlet_entry(const struct kvmlet_sandbox *sb);
+
+/*
+ * kvmlet_read_guest: copy len bytes at guest-physical gpa into buf. Returns 0
+ * or -EFAULT if any byte lies outside guest memory.
+ */
+int kvmlet_read_guest(const struct kvmlet_sandbox *sb, uint64_t gpa, void *buf, size_t len);
+
+/*
+ * kvmlet_translate: translate guest virtual va through the live page tables.
+ * On success *pa and *prot (KVMLET_PROT_*) are set. -ENXIO not mapped,
+ * -EUCLEAN corrupt tables, -EINVAL non-canonical.
+ */
+int kvmlet_translate(const struct kvmlet_sandbox *sb, uint64_t va, uint64_t *pa, uint32_t *prot);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVMLET_H */

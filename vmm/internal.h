@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* internal.h: what the parts of libkvmlet share. Not installed. */
+#ifndef KVMLET_INTERNAL_H
+#define KVMLET_INTERNAL_H
+
+#include <linux/kvm.h>
+#include <stdarg.h>
+
+#include "elf.h"
+#include "kvmlet.h"
+#include "kvmlet_abi.h"
+#include "pt_host.h"
+
+/* Where the host put things in guest memory (also handed to the guest). */
+struct layout {
+	struct kvmlet_bootinfo bi;
+	uint64_t guard; /* the unmapped page below the stack */
+};
+
+/* One vCPU-less VM's KVM handles. */
+struct kvm_vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers come with each exit */
+};
+
+struct kvmlet_sandbox {
+	struct kvmlet_config cfg;
+	uint8_t *mem; /* guest memory, guest-physical 0 at mem[0] */
+	struct pt_host pth;
+	struct pt_backend pt;
+	uint64_t *pt_bitmap;
+	struct layout lay;
+	struct elf_image img;
+	struct kvm_vm vm;
+	bool started;
+	kvmlet_output_fn out_fn;
+	void *out_arg;
+	uint64_t out_total;
+};
+
+/* Set err (if any) to code and a formatted message; returns code. */
+__attribute__((format(printf, 3, 4))) int kvmlet_fail(struct kvmlet_error *err, int code,
+						      const char *fmt, ...);
+
+/* layout.c: plan the guest-physical layout for an image and a config. */
+int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struct elf_image *img,
+		struct kvmlet_error *err);
+
+/* x86.c: write GDT, IDT, TSS with its I/O bitmap, and exception stubs into mem. */
+void x86_write_system_tables(uint8_t *mem);
+/* x86.c: long mode, CPL3, our tables; vCPU registers for entering at rip/rsp. */
+int x86_setup_vcpu(struct kvm_vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
+		   struct kvmlet_error *err);
+/* x86.c: does this exception vector push an error code? */
+bool x86_has_error_code(int vector);
+/* x86.c: the exception's name ("page fault"), or NULL. */
+const char *x86_vector_name(int vector);
+
+/* kvm.c: open /dev/kvm, create a VM with mem as slot 0 and one vCPU. */
+int kvm_vm_create(struct kvm_vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *err);
+void kvm_vm_destroy(struct kvm_vm *vm);
+/* kvm.c: registers after an exit (sync regs when available). */
+int kvm_get_regs(struct kvm_vm *vm, struct kvm_regs *regs);
+/* kvm.c: run the vCPU until an exit or deadline_ns (CLOCK_MONOTONIC, 0: none);
+ * returns 0, -ETIMEDOUT, or -EIO with err set. */
+int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, struct kvmlet_error *err);
+uint64_t kvm_now_ns(void);
+
+/* exits.c: the run loop: dispatch exits until the guest is done. */
+int sandbox_run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		     struct kvmlet_error *err);
+
+#endif /* KVMLET_INTERNAL_H */

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/* kvm.c: /dev/kvm, the VM, its memory slot, the vCPU and KVM_RUN. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define KVM_PATH "/dev/kvm"
+
+/* The vCPU this thread is running, for the kick handler (see kvm_vcpu_run). */
+static __thread struct kvm_run *volatile tls_run;
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+	if (tls_run)
+		tls_run->immediate_exit = 1;
+}
+
+static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
+
+/* Install our handler only where the application left the default. */
+static void kick_install(void)
+{
+	struct sigaction old, sa = {.sa_handler = kick_handler};
+
+	if (sigaction(KVMLET_KICK_SIGNAL, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+	    !(old.sa_flags & SA_SIGINFO)) {
+		sigemptyset(&sa.sa_mask);
+		sigaction(KVMLET_KICK_SIGNAL, &sa, NULL);
+	}
+}
+
+uint64_t kvm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int kvm_open(struct kvmlet_error *err)
+{
+	int fd = open(KVM_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case ENOENT:
+		return kvmlet_fail(err, -ENOENT,
+				   KVM_PATH " not found (KVM not loaded, disabled in firmware, "
+					    "or not passed into this container)");
+	case EACCES:
+	case EPERM:
+		return kvmlet_fail(err, -EACCES,
+				   "cannot open " KVM_PATH
+				   ": permission denied (add yourself to the kvm group)");
+	default:
+		return kvmlet_fail(err, -ENODEV, "cannot open " KVM_PATH ": %s", strerror(errno));
+	}
+}
+
+static int kvm_check(int kvm_fd, struct kvmlet_error *err)
+{
+	int v = ioctl(kvm_fd, KVM_GET_API_VERSION, 0);
+
+	if (v != KVM_API_VERSION)
+		return kvmlet_fail(err, -ENODEV, "KVM API version %d, kvmlet needs %d", v,
+				   KVM_API_VERSION);
+	if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) <= 0)
+		return kvmlet_fail(err, -ENODEV, "KVM lacks KVM_CAP_USER_MEMORY");
+	if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0)
+		return kvmlet_fail(err, -ENODEV, "KVM lacks KVM_CAP_IMMEDIATE_EXIT");
+	return 0;
+}
+
+/* Give the vCPU what the host's KVM supports (issue #6 trims this further). */
+static int kvm_set_cpuid(struct kvm_vm *vm, struct kvmlet_error *err)
+{
+	for (unsigned n = 64; n <= 4096; n *= 2) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		if (!c)
+			return kvmlet_fail(err, -ENOMEM, "out of memory for CPUID entries");
+		c->nent = n;
+		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+			int e = errno;
+			free(c);
+			if (e == E2BIG)
+				continue;
+			return kvmlet_fail(err, -EIO, "KVM_GET_SUPPORTED_CPUID: %s", strerror(e));
+		}
+		int r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
+		int e = errno;
+		free(c);
+		if (r < 0)
+			return kvmlet_fail(err, -EIO, "KVM_SET_CPUID2: %s", strerror(e));
+		return 0;
+	}
+	return kvmlet_fail(err, -EIO, "KVM_GET_SUPPORTED_CPUID: too many entries");
+}
+
+int kvm_vm_create(struct kvm_vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *err)
+{
+	int r;
+
+	*vm = (struct kvm_vm){.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1};
+	pthread_once(&kick_once, kick_install);
+	if ((vm->kvm_fd = kvm_open(err)) < 0)
+		return vm->kvm_fd;
+	if ((r = kvm_check(vm->kvm_fd, err)) < 0)
+		goto err_close;
+	vm->sync_regs = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) > 0;
+	if ((vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0)) < 0) {
+		r = kvmlet_fail(err, -EIO, "KVM_CREATE_VM: %s", strerror(errno));
+		goto err_close;
+	}
+	struct kvm_userspace_memory_region slot = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = mem_size,
+		.userspace_addr = (uint64_t)(uintptr_t)mem,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+		r = kvmlet_fail(err, -EIO, "KVM_SET_USER_MEMORY_REGION (%llu bytes): %s",
+				(unsigned long long)mem_size, strerror(errno));
+		goto err_close;
+	}
+	if ((vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0)) < 0) {
+		r = kvmlet_fail(err, -EIO, "KVM_CREATE_VCPU: %s", strerror(errno));
+		goto err_close;
+	}
+	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size < (int)sizeof(struct kvm_run)) {
+		r = kvmlet_fail(err, -EIO, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		goto err_close;
+	}
+	vm->run_size = (size_t)size;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED) {
+		vm->run = NULL;
+		r = kvmlet_fail(err, -EIO, "mmap of kvm_run: %s", strerror(errno));
+		goto err_close;
+	}
+	if ((r = kvm_set_cpuid(vm, err)) < 0)
+		goto err_close;
+	if (vm->sync_regs)
+		vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	return 0;
+
+err_close:
+	kvm_vm_destroy(vm);
+	return r;
+}
+
+void kvm_vm_destroy(struct kvm_vm *vm)
+{
+	if (vm->run)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	*vm = (struct kvm_vm){.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1};
+}
+
+int kvm_get_regs(struct kvm_vm *vm, struct kvm_regs *regs)
+{
+	if (vm->sync_regs) {
+		*regs = vm->run->s.regs.regs;
+		return 0;
+	}
+	return ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) < 0 ? -EIO : 0;
+}
+
+/* A one-shot timer that sends the kick signal to this thread at deadline_ns. */
+static int timer_arm(timer_t *t, uint64_t deadline_ns)
+{
+	struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = KVMLET_KICK_SIGNAL};
+	struct itimerspec its = {
+		.it_value = {.tv_sec = (time_t)(deadline_ns / 1000000000ull),
+			     .tv_nsec = (long)(deadline_ns % 1000000000ull)},
+	};
+
+	sev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, t) < 0)
+		return -errno;
+	if (timer_settime(*t, TIMER_ABSTIME, &its, NULL) < 0) {
+		int e = -errno;
+		timer_delete(*t);
+		return e;
+	}
+	return 0;
+}
+
+int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, struct kvmlet_error *err)
+{
+	timer_t timer;
+	int r = 0;
+
+	if (deadline_ns) {
+		if (kvm_now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+		if ((r = timer_arm(&timer, deadline_ns)) < 0)
+			return kvmlet_fail(err, -EIO, "cannot arm the run timer: %s", strerror(-r));
+	}
+	tls_run = vm->run;
+	for (;;) {
+		/* A kick that lands before KVM_RUN sets immediate_exit: no lost wake-up. */
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0) {
+			r = 0;
+			break;
+		}
+		if (errno != EINTR && errno != EAGAIN) {
+			r = kvmlet_fail(err, -EIO, "KVM_RUN: %s", strerror(errno));
+			break;
+		}
+		vm->run->immediate_exit = 0;
+		if (deadline_ns && kvm_now_ns() >= deadline_ns) {
+			r = -ETIMEDOUT;
+			break;
+		}
+	}
+	tls_run = NULL;
+	vm->run->immediate_exit = 0;
+	if (deadline_ns)
+		timer_delete(timer);
+	return r;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* layout.c: where everything goes in guest-physical memory (see kvmlet_abi.h). */
+#include <errno.h>
+
+#include "internal.h"
+
+#define POOL_GPA 0x100000ull /* the guest's own table pool: [POOL_GPA, KVMLET_TABLES_END) */
+
+int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struct elf_image *img,
+		struct kvmlet_error *err)
+{
+	struct kvmlet_bootinfo *bi = &lay->bi;
+	uint64_t need;
+
+	*lay = (struct layout){0};
+	bi->magic = KVMLET_BOOTINFO_MAGIC;
+	bi->abi_version = KVMLET_ABI_VERSION;
+	bi->pt_caps = PT_CAP_NX; /* no 1 GiB leaves: not every vCPU has them, we never need them */
+	bi->mem_size = cfg->mem_size;
+	bi->tables_lo = KVMLET_TABLES_GPA;
+	bi->tables_hi = KVMLET_TABLES_END;
+	bi->pool_lo = POOL_GPA;
+	bi->pool_hi = KVMLET_TABLES_END;
+	bi->image_lo = img->lo;
+	bi->image_hi = img->hi;
+	bi->heap_lo = img->hi;
+	bi->stack_hi = cfg->mem_size;
+	bi->stack_lo = cfg->mem_size - cfg->stack_size;
+	lay->guard = bi->stack_lo - KVMLET_PAGE_SIZE;
+	if (__builtin_add_overflow(bi->heap_lo, cfg->heap_size, &need) || need > lay->guard)
+		return kvmlet_fail(err, -E2BIG,
+				   "image (up to 0x%llx), heap (%llu KiB) and stack (%llu KiB) do not "
+				   "fit in %llu KiB of guest memory",
+				   (unsigned long long)img->hi,
+				   (unsigned long long)(cfg->heap_size >> 10),
+				   (unsigned long long)(cfg->stack_size >> 10),
+				   (unsigned long long)(cfg->mem_size >> 10));
+	bi->heap_hi = need;
+	bi->free_lo = bi->heap_hi;
+	bi->free_hi = lay->guard;
+	return 0;
+}

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+/* sandbox.c: the public sandbox API: load a guest, build its memory, run it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+#define MIB (1ull << 20)
+#define GIB (1ull << 30)
+
+int kvmlet_fail(struct kvmlet_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->code = code;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+void kvmlet_config_default(struct kvmlet_config *cfg)
+{
+	*cfg = (struct kvmlet_config){
+		.mem_size = 16 * MIB,
+		.stack_size = 64 << 10,
+		.heap_size = 256 << 10,
+		.timeout_ns = 0,
+		.max_output = 1 * MIB,
+	};
+}
+
+static int config_check(const struct kvmlet_config *c, struct kvmlet_error *err)
+{
+	if ((c->mem_size | c->stack_size | c->heap_size) & (KVMLET_PAGE_SIZE - 1))
+		return kvmlet_fail(err, -EINVAL, "memory, stack and heap sizes must be multiples "
+						 "of 4 KiB");
+	if (c->mem_size < 4 * MIB || c->mem_size > 64 * GIB)
+		return kvmlet_fail(err, -EINVAL, "guest memory of %llu KiB is outside 4 MiB..64 GiB",
+				   (unsigned long long)(c->mem_size >> 10));
+	if (c->stack_size == 0 || c->stack_size > c->mem_size / 2)
+		return kvmlet_fail(err, -EINVAL, "stack of %llu KiB: must be 4 KiB up to half of "
+						 "guest memory",
+				   (unsigned long long)(c->stack_size >> 10));
+	return 0;
+}
+
+/* Map one region identity, naming it in the error. */
+static int map_region(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t len, uint32_t prot,
+		      const char *what, struct kvmlet_error *err)
+{
+	int r = pt_map(&sb->pt, gpa, gpa, len, prot, 0);
+
+	if (r < 0)
+		return kvmlet_fail(err, -ENOMEM, "cannot map %s at 0x%llx (+0x%llx): %s", what,
+				   (unsigned long long)gpa, (unsigned long long)len,
+				   pt_strerror(r));
+	return 0;
+}
+
+static uint32_t segment_prot(uint32_t pf)
+{
+	return PT_PROT_USER | ((pf & 2) ? PT_PROT_WRITE : 0) | ((pf & 1) ? PT_PROT_EXEC : 0);
+}
+
+/* Build the guest's address space: system pages, tables area, image, heap, stack. */
+static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
+	const uint32_t urw = PT_PROT_USER | PT_PROT_WRITE;
+	uint64_t host_tables = bi->pool_lo - bi->tables_lo;
+	int r;
+
+	sb->pt_bitmap = calloc(PT_HOST_BITMAP_WORDS(host_tables), sizeof(uint64_t));
+	if (!sb->pt_bitmap)
+		return kvmlet_fail(err, -ENOMEM, "out of memory for the table bitmap");
+	r = pt_host_init(&sb->pth, &sb->pt, sb->mem, bi->mem_size, 0, bi->tables_lo, host_tables,
+			 sb->pt_bitmap, bi->pt_caps, 0);
+	if (r < 0)
+		return kvmlet_fail(err, -ENOMEM, "page tables: %s", pt_strerror(r));
+	x86_write_system_tables(sb->mem);
+	if ((r = map_region(sb, KVMLET_GDT_GPA, 2 * KVMLET_PAGE_SIZE + KVMLET_TSS_PAGES *
+				KVMLET_PAGE_SIZE, 0, "GDT, IDT and TSS", err)) < 0 ||
+	    (r = map_region(sb, KVMLET_STUBS_GPA, KVMLET_PAGE_SIZE, PT_PROT_EXEC, "exception stubs",
+			    err)) < 0 ||
+	    (r = map_region(sb, KVMLET_STACK0_GPA, 2 * KVMLET_PAGE_SIZE, PT_PROT_WRITE,
+			    "ring-0 stacks", err)) < 0 ||
+	    (r = map_region(sb, KVMLET_BOOTINFO_GPA, KVMLET_PAGE_SIZE, PT_PROT_USER, "boot info",
+			    err)) < 0 ||
+	    (r = map_region(sb, bi->tables_lo, bi->tables_hi - bi->tables_lo, urw, "page tables",
+			    err)) < 0)
+		return r;
+	for (unsigned i = 0; i < sb->img.nsegs; i++) {
+		const struct elf_segment *s = &sb->img.seg[i];
+		uint64_t lo = s->vaddr & ~(KVMLET_PAGE_SIZE - 1);
+		uint64_t hi = (s->vaddr + s->memsz + KVMLET_PAGE_SIZE - 1) & ~(KVMLET_PAGE_SIZE - 1);
+
+		if ((r = map_region(sb, lo, hi - lo, segment_prot(s->flags), "an ELF segment",
+				    err)) < 0)
+			return r;
+	}
+	if (bi->heap_hi > bi->heap_lo &&
+	    (r = map_region(sb, bi->heap_lo, bi->heap_hi - bi->heap_lo, urw, "the heap", err)) < 0)
+		return r;
+	if ((r = map_region(sb, bi->stack_lo, bi->stack_hi - bi->stack_lo, urw, "the stack",
+			    err)) < 0)
+		return r;
+	sb->lay.bi.cr3 = sb->pth.root;
+	memcpy(sb->mem + KVMLET_BOOTINFO_GPA, &sb->lay.bi, sizeof(sb->lay.bi));
+	return 0;
+}
+
+int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_size,
+		       const struct kvmlet_config *cfg, struct kvmlet_error *err)
+{
+	struct kvmlet_sandbox *sb;
+	char msg[200];
+	int r;
+
+	*out = NULL;
+	if ((r = config_check(cfg, err)) < 0)
+		return r;
+	if (!(sb = calloc(1, sizeof(*sb))))
+		return kvmlet_fail(err, -ENOMEM, "out of memory for a sandbox");
+	sb->cfg = *cfg;
+	sb->vm = (struct kvm_vm){.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1};
+	struct elf_limits lim = {
+		.va_min = KVMLET_IMAGE_GPA,
+		.va_max = cfg->mem_size - cfg->stack_size - KVMLET_PAGE_SIZE,
+		.max_mem = cfg->mem_size,
+	};
+	if ((r = elf_parse(elf, elf_size, &lim, &sb->img, msg, sizeof(msg))) < 0) {
+		if (r == ELF_ERR_RANGE || r == ELF_ERR_TOOBIG)
+			r = kvmlet_fail(err, -E2BIG, "guest does not fit in guest memory: %s", msg);
+		else
+			r = kvmlet_fail(err, -ENOEXEC, "bad guest ELF: %s", msg);
+		goto err_free;
+	}
+	if ((r = layout_plan(&sb->lay, cfg, &sb->img, err)) < 0)
+		goto err_free;
+	sb->mem = mmap(NULL, cfg->mem_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (sb->mem == MAP_FAILED) {
+		sb->mem = NULL;
+		r = kvmlet_fail(err, -ENOMEM, "cannot map %llu KiB of guest memory: %s",
+				(unsigned long long)(cfg->mem_size >> 10), strerror(errno));
+		goto err_free;
+	}
+	if ((r = build_memory(sb, err)) < 0)
+		goto err_free;
+	if ((r = elf_copy_segments(elf, elf_size, &sb->img, sb->mem, 0, cfg->mem_size)) < 0) {
+		r = kvmlet_fail(err, -ENOEXEC, "bad guest ELF: %s", elf_strerror(r));
+		goto err_free;
+	}
+	*out = sb;
+	return 0;
+
+err_free:
+	kvmlet_sandbox_free(sb);
+	return r;
+}
+
+void kvmlet_sandbox_free(struct kvmlet_sandbox *sb)
+{
+	if (!sb)
+		return;
+	kvm_vm_destroy(&sb->vm);
+	if (sb->mem)
+		munmap(sb->mem, sb->cfg.mem_size);
+	free(sb->pt_bitmap);
+	free(sb);
+}
+
+void kvmlet_set_output(struct kvmlet_sandbox *sb, kvmlet_output_fn fn, void *arg)
+{
+	sb->out_fn = fn;
+	sb->out_arg = arg;
+}
+
+int kvmlet_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
+{
+	int r;
+
+	*res = (struct kvmlet_result){.vector = -1};
+	if (sb->started)
+		return kvmlet_fail(err, -EALREADY, "this sandbox has already run");
+	sb->started = true;
+	if ((r = kvm_vm_create(&sb->vm, sb->mem, sb->cfg.mem_size, err)) < 0)
+		return r;
+	if ((r = x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->img.entry, sb->lay.bi.stack_hi,
+				err)) < 0)
+		return r;
+	return sandbox_run_loop(sb, res, err);
+}
+
+static uint32_t public_prot(uint32_t p)
+{
+	return ((p & PT_PROT_WRITE) ? KVMLET_PROT_WRITE : 0) |
+	       ((p & PT_PROT_EXEC) ? KVMLET_PROT_EXEC : 0) |
+	       ((p & PT_PROT_USER) ? KVMLET_PROT_USER : 0);
+}
+
+struct map_ctx {
+	kvmlet_mapping_fn fn;
+	void *arg;
+};
+
+static int map_cb(void *arg, const struct pt_run *run)
+{
+	struct map_ctx *c = arg;
+	struct kvmlet_mapping m = {
+		.va = run->va,
+		.pa = run->pa,
+		.len = run->len,
+		.prot = public_prot(run->prot),
+		.leaf = run->leaf,
+	};
+	return c->fn(c->arg, &m);
+}
+
+int kvmlet_memory_map(struct kvmlet_sandbox *sb, kvmlet_mapping_fn fn, void *arg,
+		      struct kvmlet_error *err)
+{
+	struct map_ctx c = {.fn = fn, .arg = arg};
+	int r = pt_walk(&sb->pt, 0, 0, 0, map_cb, &c);
+
+	if (r < 0)
+		return kvmlet_fail(err, -EUCLEAN, "guest page tables: %s", pt_strerror(r));
+	return r;
+}
+
+unsigned kvmlet_segment_count(const struct kvmlet_sandbox *sb)
+{
+	return sb->img.nsegs;
+}
+
+int kvmlet_segment(const struct kvmlet_sandbox *sb, unsigned i, struct kvmlet_segment *seg)
+{
+	if (i >= sb->img.nsegs)
+		return -ERANGE;
+	const struct elf_segment *s = &sb->img.seg[i];
+	*seg = (struct kvmlet_segment){
+		.vaddr = s->vaddr,
+		.memsz = s->memsz,
+		.filesz = s->filesz,
+		.offset = s->offset,
+		.prot = public_prot(segment_prot(s->flags)),
+	};
+	return 0;
+}
+
+uint64_t kvmlet_entry(const struct kvmlet_sandbox *sb)
+{
+	return sb->img.entry;
+}
+
+int kvmlet_read_guest(const struct kvmlet_sandbox *sb, uint64_t gpa, void *buf, size_t len)
+{
+	const void *p = pt_host_ptr(&sb->pth, gpa, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+int kvmlet_translate(const struct kvmlet_sandbox *sb, uint64_t va, uint64_t *pa, uint32_t *prot)
+{
+	struct pt_translation t;
+	int r = pt_translate(&sb->pt, va, &t);
+
+	if (r == PT_ERR_NOT_MAPPED)
+		return -ENXIO;
+	if (r == PT_ERR_NONCANON)
+		return -EINVAL;
+	if (r < 0)
+		return -EUCLEAN;
+	*pa = t.pa;
+	*prot = public_prot(t.prot);
+	return 0;
+}
