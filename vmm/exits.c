@@ -12,14 +12,11 @@
 
 #include "internal.h"
 
-#define CONTINUE 1
-
-static int outcome(struct kvmlet_result *res, struct kvmlet_error *err, enum kvmlet_outcome o,
-		   int code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define CONTINUE LOOP_CONTINUE
 
 /* Record how the run ended; returns code (0 for a clean exit). */
-static int outcome(struct kvmlet_result *res, struct kvmlet_error *err, enum kvmlet_outcome o,
-		   int code, const char *fmt, ...)
+int run_outcome(struct kvmlet_result *res, struct kvmlet_error *err, enum kvmlet_outcome o,
+		int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -36,8 +33,8 @@ static int outcome(struct kvmlet_result *res, struct kvmlet_error *err, enum kvm
  * Copy len bytes at guest virtual va, which must be user-readable through the
  * live page tables, into buf. Returns 0 or the first address that is not.
  */
-static int copy_from_guest(struct kvmlet_sandbox *sb, uint64_t va, uint64_t len, void *buf,
-			   uint64_t *bad)
+int copy_from_guest(struct kvmlet_sandbox *sb, uint64_t va, uint64_t len, void *buf,
+		    uint64_t *bad)
 {
 	uint8_t *dst = buf;
 
@@ -68,11 +65,11 @@ static int handle_log(struct kvmlet_sandbox *sb, const struct kvm_regs *regs,
 	uint64_t va = regs->rdi, len = regs->rsi, bad;
 
 	if (len > KVMLET_LOG_MAX)
-		return outcome(res, err, KVMLET_FAULTED, -EFAULT,
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "guest print of %" PRIu64 " bytes exceeds the %u-byte limit", len,
 			       KVMLET_LOG_MAX);
 	if (copy_from_guest(sb, va, len, buf, &bad) < 0)
-		return outcome(res, err, KVMLET_FAULTED, -EFAULT,
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "guest print from 0x%" PRIx64 " (+%" PRIu64
 			       "): 0x%" PRIx64 " is not readable guest memory",
 			       va, len, bad);
@@ -94,14 +91,14 @@ static int handle_abort(struct kvmlet_sandbox *sb, const struct kvm_regs *regs,
 	uint64_t len = regs->rsi < KVMLET_ABORT_MAX ? regs->rsi : KVMLET_ABORT_MAX, bad;
 
 	if (copy_from_guest(sb, regs->rdi, len, msg, &bad) < 0)
-		return outcome(res, err, KVMLET_ABORTED, -ECONNABORTED,
+		return run_outcome(res, err, KVMLET_ABORTED, -ECONNABORTED,
 			       "guest aborted (its message at 0x%" PRIx64 " is unreadable)",
 			       (uint64_t)regs->rdi);
 	for (uint64_t i = 0; i < len; i++)
 		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
 			msg[i] = '?';
 	msg[len] = '\0';
-	return outcome(res, err, KVMLET_ABORTED, -ECONNABORTED, "guest aborted: %s", msg);
+	return run_outcome(res, err, KVMLET_ABORTED, -ECONNABORTED, "guest aborted: %s", msg);
 }
 
 /* What the address of a page fault was, in words. */
@@ -123,7 +120,7 @@ static int page_fault(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 			  : (ec & 1) ? "protection violation"
 				     : "page not present";
 
-	return outcome(res, err, KVMLET_FAULTED, -EFAULT,
+	return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 		       "page fault at RIP 0x%" PRIx64 " %s 0x%" PRIx64 ": %s%s", res->rip, access,
 		       res->cr2, why, fault_place(sb, res->cr2));
 }
@@ -147,13 +144,13 @@ static int handle_exception(struct kvmlet_sandbox *sb, int vector, const struct 
 	if (vector == 14)
 		return page_fault(sb, res, err);
 	if (!name)
-		return outcome(res, err, KVMLET_FAULTED, -EFAULT,
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "interrupt %d at RIP 0x%" PRIx64, vector, res->rip);
 	if (has_ec)
-		return outcome(res, err, KVMLET_FAULTED, -EFAULT,
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "%s at RIP 0x%" PRIx64 " (error code 0x%" PRIx64 ")", name,
 			       res->rip, res->error_code);
-	return outcome(res, err, KVMLET_FAULTED, -EFAULT, "%s at RIP 0x%" PRIx64, name, res->rip);
+	return run_outcome(res, err, KVMLET_FAULTED, -EFAULT, "%s at RIP 0x%" PRIx64, name, res->rip);
 }
 
 static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
@@ -167,7 +164,7 @@ static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 	res->rip = regs.rip;
 	if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 1 || run->io.count != 1 ||
 	    run->io.data_offset > sb->vm.run_size - 1)
-		return outcome(res, err, KVMLET_FAULTED, -EFAULT,
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "unexpected I/O (%s, port 0x%x, size %u) at RIP 0x%" PRIx64,
 			       run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
 			       run->io.size, (uint64_t)regs.rip);
@@ -175,8 +172,22 @@ static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 	switch (run->io.port) {
 	case KVMLET_PORT_EXIT:
 		res->status = (int)regs.rdi;
-		return outcome(res, err, KVMLET_EXITED, 0, "guest exited with status %d",
+		if (sb->phase != PH_RUN)
+			return run_outcome(res, err, KVMLET_ABORTED, -ECONNABORTED,
+				       "guest exited (status %d) %s", res->status,
+				       sb->phase == PH_INIT ? "while starting" : "during a call");
+		return run_outcome(res, err, KVMLET_EXITED, 0, "guest exited with status %d",
 			       res->status);
+	case KVMLET_PORT_READY:
+		return call_handle_ready(sb, &regs, res, err);
+	case KVMLET_PORT_RETURN:
+		if (sb->phase == PH_CALL)
+			return LOOP_DONE;
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
+			       "guest returned a result outside a call (RIP 0x%" PRIx64 ")",
+			       (uint64_t)regs.rip);
+	case KVMLET_PORT_HOSTCALL:
+		return call_handle_hostcall(sb, res, err);
 	case KVMLET_PORT_LOG:
 		return handle_log(sb, &regs, res, err);
 	case KVMLET_PORT_ABORT:
@@ -184,14 +195,14 @@ static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 	case KVMLET_PORT_EXCEPTION:
 		return handle_exception(sb, data, &regs, res, err);
 	default:
-		return outcome(res, err, KVMLET_FAULTED, -EFAULT,
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "write to unknown I/O port 0x%x at RIP 0x%" PRIx64, run->io.port,
 			       (uint64_t)regs.rip);
 	}
 }
 
-static int handle_exit(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
-		       struct kvmlet_error *err)
+int sandbox_handle_exit(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+			struct kvmlet_error *err)
 {
 	struct kvm_run *run = sb->vm.run;
 
@@ -201,12 +212,12 @@ static int handle_exit(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 	case KVM_EXIT_INTR:
 		return CONTINUE;
 	case KVM_EXIT_SHUTDOWN:
-		return outcome(res, err, KVMLET_FAULTED, -EFAULT,
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "triple fault: the guest's exception handling failed (shutdown)");
 	case KVM_EXIT_HLT:
-		return outcome(res, err, KVMLET_FAULTED, -EFAULT, "guest halted");
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT, "guest halted");
 	case KVM_EXIT_MMIO:
-		return outcome(res, err, KVMLET_FAULTED, -EFAULT,
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "%s guest-physical 0x%llx, outside guest memory",
 			       run->mmio.is_write ? "write to" : "read from",
 			       (unsigned long long)run->mmio.phys_addr);
@@ -215,11 +226,11 @@ static int handle_exit(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 				   (unsigned long long)
 					   run->fail_entry.hardware_entry_failure_reason);
 	case KVM_EXIT_INTERNAL_ERROR:
-		return outcome(res, err, KVMLET_FAULTED, -EFAULT,
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "KVM internal error %u (e.g. an instruction it cannot emulate)",
 			       run->internal.suberror);
 	default:
-		return outcome(res, err, KVMLET_FAULTED, -EFAULT, "unexpected KVM exit reason %u",
+		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT, "unexpected KVM exit reason %u",
 			       run->exit_reason);
 	}
 }
@@ -234,12 +245,12 @@ int sandbox_run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		int r = kvm_vcpu_run(&sb->vm, deadline, err);
 
 		if (r == -ETIMEDOUT)
-			return outcome(res, err, KVMLET_TIMED_OUT, -ETIMEDOUT,
+			return run_outcome(res, err, KVMLET_TIMED_OUT, -ETIMEDOUT,
 				       "guest timed out after %" PRIu64 " ms",
 				       (kvm_now_ns() - start) / 1000000);
 		if (r < 0)
 			return r;
-		if ((r = handle_exit(sb, res, err)) != CONTINUE)
+		if ((r = sandbox_handle_exit(sb, res, err)) != CONTINUE)
 			return r;
 	}
 }

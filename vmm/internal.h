@@ -25,6 +25,26 @@ struct kvm_vm {
 	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers come with each exit */
 };
 
+#define HOST_FNS_MAX 64
+
+struct host_fn {
+	char name[KVMLET_NAME_MAX + 1];
+	char sig[KVMLET_SIG_MAX + 1];
+	unsigned nargs;
+	kvmlet_host_fn fn;
+	void *arg;
+};
+
+/* What the run loop is waiting for. */
+enum sb_phase {
+	PH_NEW,	 /* loaded, not started */
+	PH_RUN,	 /* kvmlet_run: until the guest exits */
+	PH_INIT, /* kvmlet_init: until the guest reports READY */
+	PH_IDLE, /* initialised, between calls */
+	PH_CALL, /* kvmlet_call: until RETURN */
+	PH_DONE, /* ran to its end, or poisoned by a failed call */
+};
+
 struct kvmlet_sandbox {
 	struct kvmlet_config cfg;
 	uint8_t *mem; /* guest memory, guest-physical 0 at mem[0] */
@@ -34,11 +54,25 @@ struct kvmlet_sandbox {
 	struct layout lay;
 	struct elf_image img;
 	struct kvm_vm vm;
-	bool started;
+	enum sb_phase phase;
+	bool in_host_fn; /* a host function of this sandbox is running */
+	struct host_fn host[HOST_FNS_MAX];
+	unsigned nhost;
+	struct kvmlet_export *exports; /* copied from the guest at READY */
+	unsigned nexports;
+	uint64_t dispatch; /* guest entry for calls */
+	uint8_t *result_copy; /* host copies of guest messages (result_size, hostcall_size) */
+	uint8_t *hostcall_copy;
 	kvmlet_output_fn out_fn;
 	void *out_arg;
 	uint64_t out_total;
 };
+
+/* Host pointer for guest-physical [gpa, gpa + len), NULL outside guest memory. */
+static inline void *kvmlet_guest_ptr(const struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t len)
+{
+	return pt_host_ptr(&sb->pth, gpa, len);
+}
 
 /* Set err (if any) to code and a formatted message; returns code. */
 __attribute__((format(printf, 3, 4))) int kvmlet_fail(struct kvmlet_error *err, int code,
@@ -68,8 +102,31 @@ int kvm_get_regs(struct kvm_vm *vm, struct kvm_regs *regs);
 int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, struct kvmlet_error *err);
 uint64_t kvm_now_ns(void);
 
-/* exits.c: the run loop: dispatch exits until the guest is done. */
+/* Run-loop handler results besides 0 (guest exited) and negative errors. */
+#define LOOP_CONTINUE 1 /* resume the guest */
+#define LOOP_DONE     2 /* the phase ended as it should (READY, RETURN) */
+
+/* exits.c: the run loop: dispatch exits until the phase ends. */
 int sandbox_run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		     struct kvmlet_error *err);
+/* exits.c: handle the exit in sb->vm.run (one step of the loop; fuzzed on its own). */
+int sandbox_handle_exit(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+			struct kvmlet_error *err);
+/* exits.c: end the run with outcome o and a message; returns code. */
+__attribute__((format(printf, 5, 6))) int run_outcome(struct kvmlet_result *res,
+						      struct kvmlet_error *err,
+						      enum kvmlet_outcome o, int code,
+						      const char *fmt, ...);
+/* exits.c: copy len bytes at user-readable guest va into buf (0 or -EFAULT, *bad set). */
+int copy_from_guest(struct kvmlet_sandbox *sb, uint64_t va, uint64_t len, void *buf,
+		    uint64_t *bad);
+
+/* call.c: the READY and HOSTCALL ports. */
+int call_handle_ready(struct kvmlet_sandbox *sb, const struct kvm_regs *regs,
+		      struct kvmlet_result *res, struct kvmlet_error *err);
+int call_handle_hostcall(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+			 struct kvmlet_error *err);
+/* sandbox.c: create the VM and vCPU, entering at the ELF entry point. */
+int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
 
 #endif /* KVMLET_INTERNAL_H */

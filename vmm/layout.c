@@ -36,7 +36,21 @@ int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struc
 				   (unsigned long long)(cfg->stack_size >> 10),
 				   (unsigned long long)(cfg->mem_size >> 10));
 	bi->heap_hi = need;
-	bi->free_lo = bi->heap_hi;
+	/* The call buffers follow the heap. */
+	bi->args_buf = bi->heap_hi;
+	bi->args_size = cfg->args_size;
+	bi->result_buf = bi->args_buf + bi->args_size;
+	bi->result_size = cfg->result_size;
+	bi->hostcall_buf = bi->result_buf + bi->result_size;
+	bi->hostcall_size = cfg->hostcall_size;
+	if (__builtin_add_overflow(bi->hostcall_buf, bi->hostcall_size, &need) || need > lay->guard)
+		return kvmlet_fail(err, -E2BIG,
+				   "the call buffers (%llu KiB) do not fit in %llu KiB of guest "
+				   "memory",
+				   (unsigned long long)((cfg->args_size + cfg->result_size +
+							 cfg->hostcall_size) >> 10),
+				   (unsigned long long)(cfg->mem_size >> 10));
+	bi->free_lo = need;
 	bi->free_hi = lay->guard;
 	return 0;
 }

@@ -32,6 +32,9 @@ void kvmlet_config_default(struct kvmlet_config *cfg)
 		.heap_size = 256 << 10,
 		.timeout_ns = 0,
 		.max_output = 1 * MIB,
+		.args_size = 256 << 10,
+		.result_size = 256 << 10,
+		.hostcall_size = 256 << 10,
 	};
 }
 
@@ -43,6 +46,11 @@ static int config_check(const struct kvmlet_config *c, struct kvmlet_error *err)
 	if (c->mem_size < 4 * MIB || c->mem_size > 64 * GIB)
 		return kvmlet_fail(err, -EINVAL, "guest memory of %llu KiB is outside 4 MiB..64 GiB",
 				   (unsigned long long)(c->mem_size >> 10));
+	if ((c->args_size | c->result_size | c->hostcall_size) & (KVMLET_PAGE_SIZE - 1) ||
+	    c->args_size == 0 || c->result_size == 0 || c->hostcall_size == 0 ||
+	    c->args_size > 64 * MIB || c->result_size > 64 * MIB || c->hostcall_size > 64 * MIB)
+		return kvmlet_fail(err, -EINVAL, "call buffers must be 4 KiB multiples, "
+						 "4 KiB to 64 MiB");
 	if (c->stack_size == 0 || c->stack_size > c->mem_size / 2)
 		return kvmlet_fail(err, -EINVAL, "stack of %llu KiB: must be 4 KiB up to half of "
 						 "guest memory",
@@ -108,8 +116,16 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	    (r = map_region(sb, bi->heap_lo, bi->heap_hi - bi->heap_lo, urw, "the heap", err)) < 0)
 		return r;
 	if ((r = map_region(sb, bi->stack_lo, bi->stack_hi - bi->stack_lo, urw, "the stack",
-			    err)) < 0)
+			    err)) < 0 ||
+	    (r = map_region(sb, bi->args_buf, bi->args_size, PT_PROT_USER, "the argument buffer",
+			    err)) < 0 ||
+	    (r = map_region(sb, bi->result_buf, bi->result_size + bi->hostcall_size, urw,
+			    "the result and host-call buffers", err)) < 0)
 		return r;
+	sb->result_copy = malloc(bi->result_size);
+	sb->hostcall_copy = malloc(bi->hostcall_size);
+	if (!sb->result_copy || !sb->hostcall_copy)
+		return kvmlet_fail(err, -ENOMEM, "out of memory for message buffers");
 	sb->lay.bi.cr3 = sb->pth.root;
 	memcpy(sb->mem + KVMLET_BOOTINFO_GPA, &sb->lay.bi, sizeof(sb->lay.bi));
 	return 0;
@@ -173,6 +189,9 @@ void kvmlet_sandbox_free(struct kvmlet_sandbox *sb)
 	if (sb->mem)
 		munmap(sb->mem, sb->cfg.mem_size);
 	free(sb->pt_bitmap);
+	free(sb->result_copy);
+	free(sb->hostcall_copy);
+	free(sb->exports);
 	free(sb);
 }
 
@@ -182,20 +201,28 @@ void kvmlet_set_output(struct kvmlet_sandbox *sb, kvmlet_output_fn fn, void *arg
 	sb->out_arg = arg;
 }
 
+int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	int r = kvm_vm_create(&sb->vm, sb->mem, sb->cfg.mem_size, err);
+
+	if (r < 0)
+		return r;
+	return x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->img.entry, sb->lay.bi.stack_hi, err);
+}
+
 int kvmlet_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
 {
 	int r;
 
 	*res = (struct kvmlet_result){.vector = -1};
-	if (sb->started)
+	if (sb->phase != PH_NEW)
 		return kvmlet_fail(err, -EALREADY, "this sandbox has already run");
-	sb->started = true;
-	if ((r = kvm_vm_create(&sb->vm, sb->mem, sb->cfg.mem_size, err)) < 0)
+	sb->phase = PH_RUN;
+	if ((r = sandbox_start(sb, err)) < 0)
 		return r;
-	if ((r = x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->img.entry, sb->lay.bi.stack_hi,
-				err)) < 0)
-		return r;
-	return sandbox_run_loop(sb, res, err);
+	r = sandbox_run_loop(sb, res, err);
+	sb->phase = PH_DONE;
+	return r;
 }
 
 static uint32_t public_prot(uint32_t p)

@@ -59,7 +59,10 @@
 #define KVMLET_PORT_EXIT      0x0e0u /* rdi = exit status (low 8 bits kept by the CLI) */
 #define KVMLET_PORT_LOG	      0x0e1u /* rdi = buffer va, rsi = length: print */
 #define KVMLET_PORT_ABORT     0x0e2u /* rdi = message va, rsi = length: abort */
-#define KVMLET_PORT_LAST      0x0e2u
+#define KVMLET_PORT_READY     0x0e3u /* rdi = dispatcher va, rsi = exports va, rdx = count */
+#define KVMLET_PORT_RETURN    0x0e4u /* a call's result is in the result buffer */
+#define KVMLET_PORT_HOSTCALL  0x0e5u /* a host call request is in the host-call buffer */
+#define KVMLET_PORT_LAST      0x0e5u
 #define KVMLET_PORT_EXCEPTION 0x0efu /* AL = vector; frame on the ring-0 stack */
 
 /* Limits the host enforces on what the guest hands it. */
@@ -90,6 +93,71 @@ struct kvmlet_bootinfo {
 	uint64_t free_hi;
 	uint64_t stack_lo;	/* stack; the page below stack_lo is the unmapped guard */
 	uint64_t stack_hi;
+	uint64_t args_buf;	/* call arguments, written by the host, read-only to the guest */
+	uint64_t args_size;
+	uint64_t result_buf;	/* a call's result, written by the guest */
+	uint64_t result_size;
+	uint64_t hostcall_buf;	/* host call requests (guest) and their results (host) */
+	uint64_t hostcall_size;
+};
+
+/*
+ * Calls. A message is a header, then nvals values, then the bytes of string
+ * and bytes values; offsets are from the start of the message, which is the
+ * start of its buffer. The reader checks every length and offset against the
+ * buffer before use and copies the message once (no double fetch).
+ *
+ *   host -> guest   args_buf      KVMLET_MSG_CALL: func = export index
+ *   guest -> host   result_buf    KVMLET_MSG_RESULT: one value, or status != 0
+ *                                 and one string value: the error message
+ *   guest -> host   hostcall_buf  KVMLET_MSG_HOSTCALL: value 0 is the function
+ *                                 name (string), then the arguments
+ *   host -> guest   hostcall_buf  KVMLET_MSG_RESULT, as above
+ *
+ * The encoding does not depend on the transport: a message is a buffer plus
+ * a doorbell (today an `out`; later possibly a word in shared memory).
+ */
+#define KVMLET_MSG_MAGIC    0x6c6d766bu /* "kvml" */
+#define KVMLET_MSG_CALL	    1u
+#define KVMLET_MSG_RESULT   2u
+#define KVMLET_MSG_HOSTCALL 3u
+
+#define KVMLET_STATUS_OK    0u
+#define KVMLET_STATUS_ERROR 1u /* the callee failed: one string value says why */
+
+/* Value types; in signatures one letter each: i u d b s y, and v for no result. */
+#define KVMLET_T_VOID  0u
+#define KVMLET_T_I64   1u
+#define KVMLET_T_U64   2u
+#define KVMLET_T_F64   3u
+#define KVMLET_T_BOOL  4u
+#define KVMLET_T_STR   5u /* UTF-8, length-counted (no NUL needed) */
+#define KVMLET_T_BYTES 6u
+
+#define KVMLET_MAX_VALUES 16u /* arguments of one call */
+#define KVMLET_NAME_MAX	  63u /* function names: [A-Za-z0-9_.], 1..63 bytes */
+#define KVMLET_SIG_MAX	  (KVMLET_MAX_VALUES + 2u) /* "args:r" */
+#define KVMLET_EXPORTS_MAX 256u
+
+struct kvmlet_msg_hdr {
+	uint32_t magic;
+	uint32_t kind;	 /* KVMLET_MSG_* */
+	uint32_t func;	 /* KVMLET_MSG_CALL: export index */
+	uint32_t status; /* KVMLET_MSG_RESULT: KVMLET_STATUS_* */
+	uint32_t nvals;
+	uint32_t len; /* bytes of the whole message, header included */
+};
+
+struct kvmlet_msg_val {
+	uint32_t type; /* KVMLET_T_* */
+	uint32_t len;  /* KVMLET_T_STR, KVMLET_T_BYTES: length */
+	uint64_t v;    /* scalars: the value (F64 as its bits, BOOL 0 or 1); else offset */
+};
+
+/* One guest function, as the guest reports it at KVMLET_PORT_READY. */
+struct kvmlet_export {
+	char name[KVMLET_NAME_MAX + 1];	 /* NUL-terminated */
+	char sig[KVMLET_SIG_MAX + 1];	 /* e.g. "ii:i", NUL-terminated */
 };
 
 #endif /* KVMLET_ABI_H */

@@ -2,7 +2,7 @@
 /* runtime.c: guest start, exit, output, abort and the small libc bits gcc needs. */
 #include "kvmlet_guest.h"
 
-int main(void);
+int main(void) __attribute__((weak));
 __attribute__((noreturn)) void kvmlet_start(void);
 
 static inline void port_out(uint16_t port, uint64_t rdi, uint64_t rsi)
@@ -44,12 +44,20 @@ void kvmlet_puts(const char *s)
 	kvmlet_write(s, strlen(s));
 }
 
+/* Set by call.c: report the exports and wait at the READY port. */
+void kvmlet_ready(void);
+
+/*
+ * The host resumes after READY only to run main (kvmlet run); a guest made
+ * only of exported functions needs no main, and then exits 0.
+ */
 void kvmlet_start(void)
 {
 	if (kvmlet_bootinfo()->magic != KVMLET_BOOTINFO_MAGIC ||
 	    kvmlet_bootinfo()->abi_version != KVMLET_ABI_VERSION)
 		kvmlet_abort("boot info missing or from another ABI version");
-	kvmlet_exit(main());
+	kvmlet_ready();
+	kvmlet_exit(main ? main() : 0);
 }
 
 void *memcpy(void *dst, const void *src, size_t n)

@@ -16,18 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
-#include "kvmlet.h"
+#include "cli.h"
 #include "pt_format.h"
-
-enum {
-	EXIT_USAGE = 120,
-	EXIT_LOAD = 121,
-	EXIT_KVM = 122,
-	EXIT_FAULT = 123,
-	EXIT_TIMEOUT = 124,
-	EXIT_ABORT = 125,
-};
 
 static const char usage_main[] =
 	"usage: kvmlet COMMAND [OPTION...] GUEST\n"
@@ -35,6 +25,8 @@ static const char usage_main[] =
 	"\n"
 	"commands:\n"
 	"  run GUEST       run a guest ELF to its exit; its output goes to stdout\n"
+	"  call GUEST FUNCTION [ARG...]\n"
+	"                  call one of the guest's functions and print its result\n"
 	"  inspect GUEST   show the guest's ELF segments and its memory map\n"
 	"\n"
 	"  kvmlet COMMAND --help   options of a command\n"
@@ -42,7 +34,7 @@ static const char usage_main[] =
 	"\n"
 	"exit status: the guest's exit status (low 8 bits) when it exits; otherwise\n"
 	"  120 usage error, 121 cannot load the guest, 122 KVM unavailable or failed,\n"
-	"  123 guest fault, 124 guest timed out, 125 guest aborted\n";
+	"  123 guest fault, 124 guest timed out, 125 guest aborted, 126 call failed\n";
 
 static const char usage_run[] =
 	"usage: kvmlet run [OPTION...] [--] GUEST\n"
@@ -69,122 +61,6 @@ static const char usage_inspect[] =
 	"  -h, --help         this help\n"
 	"exit status: 0, or 120 usage, 121 load\n";
 
-__attribute__((format(printf, 2, 3))) static int die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("kvmlet: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
-
-/* Read a whole file; NULL with errno set on failure. Guests are small: cap at 256 MiB. */
-static void *read_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 1 << 16, len = 0;
-	char *buf = NULL;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		char *nb = realloc(buf, cap);
-		if (!nb)
-			goto fail;
-		buf = nb;
-		len += fread(buf + len, 1, cap - len, f);
-		if (ferror(f))
-			goto fail;
-		if (len < cap)
-			break;
-		if (cap >= (256u << 20)) {
-			errno = EFBIG;
-			goto fail;
-		}
-		cap *= 2;
-	}
-	fclose(f);
-	*size = len;
-	return buf;
-fail:
-	free(buf);
-	fclose(f);
-	return NULL;
-}
-
-struct opts {
-	struct kvmlet_config cfg;
-	const char *guest;
-};
-
-/* Parse a command's options; returns -1 to go on, or an exit status. */
-static int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, struct opts *o)
-{
-	static const struct option longopts[] = {
-		{"memory", required_argument, NULL, 'm'}, {"stack", required_argument, NULL, 's'},
-		{"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int c, r;
-
-	kvmlet_config_default(&o->cfg);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:m:s:t:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-		case 's':
-			r = parse_size(optarg, c == 'm' ? &o->cfg.mem_size : &o->cfg.stack_size);
-			if (r < 0)
-				return die(EXIT_USAGE, "%s: invalid size '%s': %s",
-					   c == 'm' ? "--memory" : "--stack", optarg,
-					   r == -ERANGE ? "too large" : "expected e.g. 64K, 16M, 1G");
-			break;
-		case 't':
-			if (!allow_timeout)
-				return die(EXIT_USAGE, "%s: unknown option '--timeout' (see --help)",
-					   argv[0]);
-			r = parse_duration(optarg, &o->cfg.timeout_ns);
-			if (r < 0)
-				return die(EXIT_USAGE, "--timeout: invalid duration '%s': %s", optarg,
-					   r == -ERANGE ? "too large" : "expected e.g. 500ms, 2s");
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case ':':
-			return die(EXIT_USAGE, "%s: option '%s' needs a value", argv[0],
-				   argv[optind - 1]);
-		default:
-			return die(EXIT_USAGE, "%s: unknown option '%s' (see --help)", argv[0],
-				   argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		return die(EXIT_USAGE, "%s: expected one GUEST file, got %d (see --help)", argv[0],
-			   argc - optind);
-	o->guest = argv[optind];
-	return -1;
-}
-
-static int load(const struct opts *o, struct kvmlet_sandbox **sb)
-{
-	struct kvmlet_error err;
-	size_t size;
-	void *elf = read_file(o->guest, &size);
-
-	if (!elf)
-		return die(EXIT_LOAD, "%s: cannot read: %s", o->guest, strerror(errno));
-	int r = kvmlet_sandbox_new(sb, elf, size, &o->cfg, &err);
-	free(elf);
-	if (r < 0)
-		return die(r == -EINVAL ? EXIT_USAGE : EXIT_LOAD, "%s: %s", o->guest, err.msg);
-	return -1;
-}
-
 static void write_stdout(void *arg, const char *buf, size_t len)
 {
 	(void)arg;
@@ -196,7 +72,7 @@ static int cmd_run(int argc, char **argv)
 	struct kvmlet_sandbox *sb;
 	struct kvmlet_result res;
 	struct kvmlet_error err;
-	struct opts o;
+	struct opts o = {0};
 	int st;
 
 	if ((st = parse_opts(argc, argv, usage_run, true, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
@@ -210,16 +86,7 @@ static int cmd_run(int argc, char **argv)
 			die(0, "%s: guest output truncated at the output limit", o.guest);
 		return res.status & 0xff;
 	}
-	switch (r) {
-	case -EFAULT:
-		return die(EXIT_FAULT, "%s: %s", o.guest, err.msg);
-	case -ETIMEDOUT:
-		return die(EXIT_TIMEOUT, "%s: %s", o.guest, err.msg);
-	case -ECONNABORTED:
-		return die(EXIT_ABORT, "%s: %s", o.guest, err.msg);
-	default:
-		return die(EXIT_KVM, "%s", err.msg);
-	}
+	return die_run(o.guest, r, &err);
 }
 
 static const char *prot_str(uint32_t p, char buf[4])
@@ -254,7 +121,7 @@ static int cmd_inspect(int argc, char **argv)
 {
 	struct kvmlet_sandbox *sb;
 	struct kvmlet_error err;
-	struct opts o;
+	struct opts o = {0};
 	char pbuf[4];
 	int st;
 
@@ -293,5 +160,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "inspect"))
 		return cmd_inspect(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "call"))
+		return cmd_call(argc - 1, argv + 1);
 	return die(EXIT_USAGE, "unknown command '%s' (see kvmlet --help)", argv[1]);
 }

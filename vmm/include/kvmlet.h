@@ -50,6 +50,11 @@ struct kvmlet_config {
 	uint64_t timeout_ns; /* wall-clock limit of one run, 0 for none (default) */
 	uint64_t max_output; /* bytes of guest output passed on per run, default
 				1 MiB; the rest is dropped and reported */
+	uint64_t args_size;  /* call argument buffer, default 256 KiB: bounds the
+				encoded arguments of one call */
+	uint64_t result_size; /* call result buffer, default 256 KiB */
+	uint64_t hostcall_size; /* host-call buffer (guest requests and their
+				   results), default 256 KiB */
 };
 
 /* Fill cfg with the defaults above. */
@@ -108,6 +113,120 @@ struct kvmlet_result {
  * KVM failure, -EALREADY if the sandbox has already run (a sandbox runs once).
  */
 int kvmlet_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err);
+
+/* --- calls: guest functions and host functions --- */
+
+#define KVMLET_MAX_ARGS 16 /* arguments of one call */
+
+/* Value types (the numbers are the ABI's). Signatures use one letter each:
+ * i I64, u U64, d F64, b BOOL, s STR, y BYTES, and v for "no result". */
+enum kvmlet_type {
+	KVMLET_TYPE_VOID = 0,
+	KVMLET_TYPE_I64 = 1,
+	KVMLET_TYPE_U64 = 2,
+	KVMLET_TYPE_F64 = 3,
+	KVMLET_TYPE_BOOL = 4,
+	KVMLET_TYPE_STR = 5,   /* UTF-8, length-counted; checked when it comes from a guest */
+	KVMLET_TYPE_BYTES = 6,
+};
+
+/* A typed value. Strings and bytes are (ptr, len) views; who owns them is
+ * said where values are passed. */
+struct kvmlet_value {
+	uint32_t type; /* enum kvmlet_type */
+	union {
+		int64_t i64;
+		uint64_t u64;
+		double f64;
+		bool b;
+		struct {
+			const void *ptr;
+			size_t len;
+		} buf;
+	};
+};
+
+static inline struct kvmlet_value kvmlet_i64(int64_t v)
+{
+	struct kvmlet_value x = {.type = KVMLET_TYPE_I64, .i64 = v};
+	return x;
+}
+static inline struct kvmlet_value kvmlet_u64(uint64_t v)
+{
+	struct kvmlet_value x = {.type = KVMLET_TYPE_U64, .u64 = v};
+	return x;
+}
+static inline struct kvmlet_value kvmlet_f64(double v)
+{
+	struct kvmlet_value x = {.type = KVMLET_TYPE_F64, .f64 = v};
+	return x;
+}
+static inline struct kvmlet_value kvmlet_bool(bool v)
+{
+	struct kvmlet_value x = {.type = KVMLET_TYPE_BOOL, .b = v};
+	return x;
+}
+static inline struct kvmlet_value kvmlet_str(const char *s, size_t len)
+{
+	struct kvmlet_value x = {.type = KVMLET_TYPE_STR, .buf = {s, len}};
+	return x;
+}
+static inline struct kvmlet_value kvmlet_bytes(const void *p, size_t len)
+{
+	struct kvmlet_value x = {.type = KVMLET_TYPE_BYTES, .buf = {p, len}};
+	return x;
+}
+
+/*
+ * A host function. args were checked against its signature (count and
+ * types; strings are valid UTF-8) and point into a copy that lives until the
+ * function returns. Set *result (of the signature's result type; strings and
+ * bytes must stay valid until the function returns: they are copied then)
+ * and return 0, or return a negative value and write a message into
+ * errmsg (errlen bytes): the guest then sees its host call fail with it.
+ * A host function must not call into its own sandbox (-EDEADLK).
+ */
+typedef int (*kvmlet_host_fn)(void *arg, const struct kvmlet_value *args, unsigned nargs,
+			      struct kvmlet_value *result, char *errmsg, size_t errlen);
+
+/*
+ * kvmlet_register: let the guest call fn as name with signature sig (e.g.
+ * "ii:i"); the guest can call nothing else. Only before the sandbox is
+ * initialised. Errors: -EINVAL bad name or signature, -EEXIST name taken,
+ * -EBUSY already initialised, -ENOSPC too many (at most 64).
+ */
+int kvmlet_register(struct kvmlet_sandbox *sb, const char *name, const char *sig,
+		    kvmlet_host_fn fn, void *arg, struct kvmlet_error *err);
+
+/*
+ * kvmlet_init: start the guest (KVM is opened here) and run its start-up up
+ * to the point where it reports its exported functions. kvmlet_call does it
+ * on first use. Errors as kvmlet_run, plus -EPROTO for a malformed export
+ * table, -EBUSY if already initialised or used with kvmlet_run.
+ */
+int kvmlet_init(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
+
+/*
+ * kvmlet_call: call the guest function name with nargs arguments, checked
+ * against its signature before the guest runs. One VM entry and one exit when
+ * the function makes no host calls. On success *result holds its result;
+ * strings and bytes in it point into memory the sandbox owns, valid until the
+ * next call on it or kvmlet_sandbox_free. Errors: -ENOENT no such function,
+ * -EINVAL wrong argument count or type, -E2BIG arguments too large for the
+ * argument buffer, -EREMOTEIO the guest function reported an error (the
+ * message is the guest's), -EDEADLK called from one of this sandbox's host
+ * functions, and, leaving the sandbox poisoned: -EFAULT guest fault,
+ * -ETIMEDOUT, -ECONNABORTED guest abort, -EPROTO malformed result (wrong
+ * type, bogus lengths or offsets, too large). A poisoned sandbox refuses
+ * calls with -ENOTRECOVERABLE.
+ */
+int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet_value *args,
+		unsigned nargs, struct kvmlet_value *result, struct kvmlet_error *err);
+
+/* The guest's exported functions, after kvmlet_init: count, and name and
+ * signature of the i-th (NULL if out of range). */
+unsigned kvmlet_export_count(const struct kvmlet_sandbox *sb);
+const char *kvmlet_export_name(const struct kvmlet_sandbox *sb, unsigned i, const char **sig);
 
 /* Permissions in a memory map entry. */
 #define KVMLET_PROT_WRITE (1u << 0)

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * call.c: the guest side of calls. Reports the exported functions when the
+ * guest starts, dispatches the host's calls to them and encodes results, and
+ * makes host calls. The message format is in kvmlet_abi.h.
+ */
+#include "kvmlet_guest.h"
+
+extern const struct kvmlet_export_desc __kvmlet_exports_start[], __kvmlet_exports_end[];
+void kvmlet_dispatch_entry(void);
+__attribute__((noreturn)) void kvmlet_dispatch(void);
+void kvmlet_ready(void);
+
+static struct kvmlet_export exports[KVMLET_EXPORTS_MAX];
+
+struct kvmlet_call {
+	const struct kvmlet_export_desc *desc;
+	const struct kvmlet_msg_hdr *args;
+	const struct kvmlet_msg_val *vals;
+	bool has_result;
+};
+
+static inline void port_out3(uint16_t port, uint64_t rdi, uint64_t rsi, uint64_t rdx)
+{
+	__asm__ volatile("outb %%al, %w0"
+			 :
+			 : "Nd"(port), "a"(0), "D"(rdi), "S"(rsi), "d"(rdx)
+			 : "memory");
+}
+
+static size_t export_count(void)
+{
+	return (size_t)(__kvmlet_exports_end - __kvmlet_exports_start);
+}
+
+static void copy_str(char *dst, const char *src, size_t cap)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		kvmlet_abort("exported name or signature too long");
+	memcpy(dst, src, n + 1);
+}
+
+void kvmlet_ready(void)
+{
+	size_t n = export_count();
+
+	if (n > KVMLET_EXPORTS_MAX)
+		kvmlet_abort("too many exported functions");
+	for (size_t i = 0; i < n; i++) {
+		copy_str(exports[i].name, __kvmlet_exports_start[i].name, sizeof(exports[i].name));
+		copy_str(exports[i].sig, __kvmlet_exports_start[i].sig, sizeof(exports[i].sig));
+	}
+	port_out3(KVMLET_PORT_READY, (uint64_t)kvmlet_dispatch_entry, (uint64_t)exports, n);
+}
+
+static char result_letter(const struct kvmlet_call *c)
+{
+	const char *colon = c->desc->sig;
+
+	while (*colon && *colon != ':')
+		colon++;
+	return *colon ? colon[1] : 'v';
+}
+
+/* --- arguments: the host checked them against the signature --- */
+
+static const struct kvmlet_msg_val *arg(const struct kvmlet_call *c, unsigned i, uint32_t type)
+{
+	if (i >= c->args->nvals || c->vals[i].type != type)
+		kvmlet_abort("argument index or type does not match the signature");
+	return &c->vals[i];
+}
+
+int64_t kvmlet_arg_i64(const struct kvmlet_call *c, unsigned i)
+{
+	return (int64_t)arg(c, i, KVMLET_T_I64)->v;
+}
+
+uint64_t kvmlet_arg_u64(const struct kvmlet_call *c, unsigned i)
+{
+	return arg(c, i, KVMLET_T_U64)->v;
+}
+
+double kvmlet_arg_f64(const struct kvmlet_call *c, unsigned i)
+{
+	uint64_t bits = arg(c, i, KVMLET_T_F64)->v;
+	double d;
+
+	memcpy(&d, &bits, sizeof(d));
+	return d;
+}
+
+bool kvmlet_arg_bool(const struct kvmlet_call *c, unsigned i)
+{
+	return arg(c, i, KVMLET_T_BOOL)->v != 0;
+}
+
+const char *kvmlet_arg_str(const struct kvmlet_call *c, unsigned i, size_t *len)
+{
+	const struct kvmlet_msg_val *v = arg(c, i, KVMLET_T_STR);
+
+	*len = v->len;
+	return (const char *)c->args + v->v;
+}
+
+const void *kvmlet_arg_bytes(const struct kvmlet_call *c, unsigned i, size_t *len)
+{
+	const struct kvmlet_msg_val *v = arg(c, i, KVMLET_T_BYTES);
+
+	*len = v->len;
+	return (const uint8_t *)c->args + v->v;
+}
+
+/* --- results --- */
+
+/* Encode a one-value message into buf (size bytes). Returns 0 or -1 if it does not fit. */
+static int encode_one(void *buf, uint64_t size, uint32_t kind, uint32_t status, uint32_t type,
+		      uint64_t scalar, const void *data, uint64_t len)
+{
+	struct kvmlet_msg_hdr *h = buf;
+	struct kvmlet_msg_val *v = (struct kvmlet_msg_val *)(h + 1);
+	uint64_t off = sizeof(*h) + sizeof(*v);
+	bool blob = type == KVMLET_T_STR || type == KVMLET_T_BYTES;
+
+	if (blob && (len > 0xffffffffu || len + 1 > size - off))
+		return -1;
+	*v = (struct kvmlet_msg_val){.type = type, .len = blob ? (uint32_t)len : 0,
+				     .v = blob ? off : scalar};
+	if (blob) {
+		memcpy((uint8_t *)buf + off, data, len);
+		((uint8_t *)buf)[off + len] = 0;
+		off += len + 1;
+	}
+	*h = (struct kvmlet_msg_hdr){.magic = KVMLET_MSG_MAGIC, .kind = kind, .status = status,
+				     .nvals = type == KVMLET_T_VOID ? 0 : 1, .len = (uint32_t)off};
+	return 0;
+}
+
+static int ret_value(struct kvmlet_call *c, char letter, uint32_t type, uint64_t scalar,
+		     const void *data, uint64_t len)
+{
+	const struct kvmlet_bootinfo *bi = kvmlet_bootinfo();
+
+	if (c->has_result)
+		return kvmlet_ret_error(c, "result set twice");
+	if (result_letter(c) != letter)
+		return kvmlet_ret_error(c, "result type does not match the signature");
+	if (encode_one((void *)bi->result_buf, bi->result_size, KVMLET_MSG_RESULT,
+		       KVMLET_STATUS_OK, type, scalar, data, len) < 0)
+		return kvmlet_ret_error(c, "result too large for the result buffer");
+	c->has_result = true;
+	return 0;
+}
+
+int kvmlet_ret_i64(struct kvmlet_call *c, int64_t v)
+{
+	return ret_value(c, 'i', KVMLET_T_I64, (uint64_t)v, NULL, 0);
+}
+
+int kvmlet_ret_u64(struct kvmlet_call *c, uint64_t v)
+{
+	return ret_value(c, 'u', KVMLET_T_U64, v, NULL, 0);
+}
+
+int kvmlet_ret_f64(struct kvmlet_call *c, double v)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	return ret_value(c, 'd', KVMLET_T_F64, bits, NULL, 0);
+}
+
+int kvmlet_ret_bool(struct kvmlet_call *c, bool v)
+{
+	return ret_value(c, 'b', KVMLET_T_BOOL, v ? 1 : 0, NULL, 0);
+}
+
+int kvmlet_ret_str(struct kvmlet_call *c, const char *s, size_t len)
+{
+	return ret_value(c, 's', KVMLET_T_STR, 0, s, len);
+}
+
+int kvmlet_ret_bytes(struct kvmlet_call *c, const void *p, size_t len)
+{
+	return ret_value(c, 'y', KVMLET_T_BYTES, 0, p, len);
+}
+
+int kvmlet_ret_error(struct kvmlet_call *c, const char *msg)
+{
+	const struct kvmlet_bootinfo *bi = kvmlet_bootinfo();
+	size_t len = strlen(msg);
+
+	if (len > 256)
+		len = 256;
+	encode_one((void *)bi->result_buf, bi->result_size, KVMLET_MSG_RESULT, KVMLET_STATUS_ERROR,
+		   KVMLET_T_STR, 0, msg, len);
+	c->has_result = true;
+	return -1;
+}
+
+void kvmlet_dispatch(void)
+{
+	const struct kvmlet_bootinfo *bi = kvmlet_bootinfo();
+	const struct kvmlet_msg_hdr *h = (const struct kvmlet_msg_hdr *)bi->args_buf;
+	struct kvmlet_call c = {.args = h, .vals = (const struct kvmlet_msg_val *)(h + 1)};
+
+	if (h->magic != KVMLET_MSG_MAGIC || h->kind != KVMLET_MSG_CALL || h->func >= export_count())
+		kvmlet_abort("malformed call message");
+	c.desc = &__kvmlet_exports_start[h->func];
+	int r = c.desc->fn(&c);
+	if (!c.has_result) {
+		if (r == 0 && result_letter(&c) == 'v')
+			encode_one((void *)bi->result_buf, bi->result_size, KVMLET_MSG_RESULT,
+				   KVMLET_STATUS_OK, KVMLET_T_VOID, 0, NULL, 0);
+		else
+			kvmlet_ret_error(&c, r ? "guest function failed" : "no result was set");
+	}
+	for (;;)
+		port_out3(KVMLET_PORT_RETURN, 0, 0, 0);
+}
+
+/* --- host calls --- */
+
+int kvmlet_host_call(const char *name, const struct kvmlet_value *args, unsigned nargs,
+		     struct kvmlet_value *result)
+{
+	const struct kvmlet_bootinfo *bi = kvmlet_bootinfo();
+	uint8_t *buf = (uint8_t *)bi->hostcall_buf;
+	struct kvmlet_msg_hdr *h = (struct kvmlet_msg_hdr *)buf;
+	struct kvmlet_msg_val *v = (struct kvmlet_msg_val *)(h + 1);
+	uint64_t off = sizeof(*h) + (uint64_t)(nargs + 1) * sizeof(*v);
+
+	*result = (struct kvmlet_value){.type = KVMLET_T_STR, .ptr = "", .len = 0};
+	if (nargs >= KVMLET_MAX_VALUES || off > bi->hostcall_size) {
+		*result = KVMLET_STR("too many arguments for a host call");
+		return -1;
+	}
+	for (unsigned i = 0; i <= nargs; i++) {
+		struct kvmlet_value a = i == 0 ? KVMLET_STR(name) : args[i - 1];
+		v[i] = (struct kvmlet_msg_val){.type = a.type, .len = 0, .v = a.u64};
+		if (a.type == KVMLET_T_BOOL)
+			v[i].v = a.b ? 1 : 0;
+		if (a.type != KVMLET_T_STR && a.type != KVMLET_T_BYTES)
+			continue;
+		if ((uint64_t)a.len + 1 > bi->hostcall_size - off) {
+			*result = KVMLET_STR("host call arguments too large");
+			return -1;
+		}
+		memcpy(buf + off, a.ptr, a.len);
+		buf[off + a.len] = 0;
+		v[i].len = a.len;
+		v[i].v = off;
+		off += a.len + 1;
+	}
+	*h = (struct kvmlet_msg_hdr){.magic = KVMLET_MSG_MAGIC, .kind = KVMLET_MSG_HOSTCALL,
+				     .nvals = nargs + 1, .len = (uint32_t)off};
+	port_out3(KVMLET_PORT_HOSTCALL, 0, 0, 0);
+
+	/* The host wrote a KVMLET_MSG_RESULT with at most one value. */
+	if (h->magic != KVMLET_MSG_MAGIC || h->kind != KVMLET_MSG_RESULT)
+		kvmlet_abort("malformed host call result");
+	struct kvmlet_value r = {.type = KVMLET_T_VOID};
+	if (h->nvals) {
+		r.type = v[0].type;
+		r.len = v[0].len;
+		r.u64 = v[0].v;
+		if (r.type == KVMLET_T_STR || r.type == KVMLET_T_BYTES)
+			r.ptr = buf + v[0].v;
+		if (r.type == KVMLET_T_BOOL)
+			r.b = v[0].v != 0;
+	}
+	*result = r;
+	return h->status == KVMLET_STATUS_OK ? 0 : -1;
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_call.c: kvmlet call GUEST FUNCTION [ARG...], and the CLI's host functions. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cli.h"
+
+static const char usage_call[] =
+	"usage: kvmlet call [OPTION...] [--] GUEST FUNCTION [ARG...]\n"
+	"Start GUEST, call its exported FUNCTION with the ARGs and print the result.\n"
+	"Each ARG is converted to the type the function's signature declares:\n"
+	"  i  integer (42, -7, 0x2a)        u  unsigned integer (42)\n"
+	"  d  floating point (3.5, -1e3)    b  true or false (also 1 or 0)\n"
+	"  s  string (text, or s:text)      y  bytes (@FILE reads a file, y:text)\n"
+	"\n"
+	"  -m, --memory SIZE       guest memory (default 16M)\n"
+	"  -s, --stack SIZE        guest stack (default 64K)\n"
+	"  -t, --timeout DURATION  stop the call after DURATION (e.g. 500ms, 2s)\n"
+	"      --json              print the result as JSON: {\"type\":...,\"value\":...}\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"Host functions the guest may call:\n"
+	"  print  \"y:v\"  write the bytes to stdout (before the result)\n"
+	"  now_ns \":u\"   CLOCK_REALTIME in nanoseconds\n"
+	"  square \"i:i\"  its argument squared (used by the callback example)\n"
+	"exit status: 0 success, 120 usage, 121 load, 122 KVM, 123 guest fault,\n"
+	"  124 timeout, 125 guest abort, 126 the call failed (unknown function, bad\n"
+	"  arguments, or the guest function reported an error)\n";
+
+static int host_print(void *arg, const struct kvmlet_value *args, unsigned nargs,
+		      struct kvmlet_value *result, char *errmsg, size_t errlen)
+{
+	(void)arg, (void)nargs, (void)result;
+	if (fwrite(args[0].buf.ptr, 1, args[0].buf.len, stdout) != args[0].buf.len) {
+		snprintf(errmsg, errlen, "cannot write to stdout");
+		return -1;
+	}
+	return 0;
+}
+
+static int host_now(void *arg, const struct kvmlet_value *args, unsigned nargs,
+		    struct kvmlet_value *result, char *errmsg, size_t errlen)
+{
+	struct timespec ts;
+
+	(void)arg, (void)args, (void)nargs, (void)errmsg, (void)errlen;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*result = kvmlet_u64((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+	return 0;
+}
+
+static int host_square(void *arg, const struct kvmlet_value *args, unsigned nargs,
+		       struct kvmlet_value *result, char *errmsg, size_t errlen)
+{
+	int64_t v = args[0].i64, sq;
+
+	(void)arg, (void)nargs;
+	if (__builtin_mul_overflow(v, v, &sq)) {
+		snprintf(errmsg, errlen, "%" PRId64 " squared overflows", v);
+		return -1;
+	}
+	*result = kvmlet_i64(sq);
+	return 0;
+}
+
+/* Read a whole file for an @FILE argument (caller frees). */
+static void *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n == cap) {
+			char *nb = cap >= (64u << 20) ? NULL : realloc(buf, cap ? cap * 2 : 4096);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				errno = EFBIG;
+				return NULL;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 4096;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+/* Convert text to the type letter t; *owned gets memory to free. */
+static int parse_arg(const char *text, char t, struct kvmlet_value *v, void **owned)
+{
+	char *end;
+
+	errno = 0;
+	switch (t) {
+	case 'i':
+		v->type = KVMLET_TYPE_I64;
+		v->i64 = strtoll(text, &end, 0);
+		return *text && !*end && !errno ? 0 : -1;
+	case 'u':
+		v->type = KVMLET_TYPE_U64;
+		v->u64 = strtoull(text, &end, 0);
+		return *text && *text != '-' && !*end && !errno ? 0 : -1;
+	case 'd':
+		v->type = KVMLET_TYPE_F64;
+		v->f64 = strtod(text, &end);
+		return *text && !*end && !errno ? 0 : -1;
+	case 'b':
+		*v = kvmlet_bool(!strcasecmp(text, "true") || !strcmp(text, "1"));
+		return !strcasecmp(text, "true") || !strcasecmp(text, "false") ||
+				       !strcmp(text, "1") || !strcmp(text, "0")
+			       ? 0
+			       : -1;
+	case 's':
+		if (!strncmp(text, "s:", 2))
+			text += 2;
+		*v = kvmlet_str(text, strlen(text));
+		return 0;
+	case 'y':
+		if (!strncmp(text, "y:", 2)) {
+			*v = kvmlet_bytes(text + 2, strlen(text + 2));
+			return 0;
+		}
+		if (text[0] == '@') {
+			size_t len = 0;
+			if (!(*owned = slurp(text + 1, &len)))
+				return -2;
+			*v = kvmlet_bytes(*owned, len);
+			return 0;
+		}
+		*v = kvmlet_bytes(text, strlen(text));
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static const char *type_name(uint32_t t)
+{
+	static const char *const names[] = {"void", "i64", "u64", "f64", "bool", "str", "bytes"};
+	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
+}
+
+static const char *letter_name(char c)
+{
+	switch (c) {
+	case 'i':
+		return "integer";
+	case 'u':
+		return "unsigned integer";
+	case 'd':
+		return "number";
+	case 'b':
+		return "bool (true or false)";
+	default:
+		return "value";
+	}
+}
+
+static void print_json_string(const uint8_t *p, size_t n)
+{
+	putchar('"');
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '"' || p[i] == '\\')
+			printf("\\%c", p[i]);
+		else if (p[i] < 0x20 || p[i] == 0x7f)
+			printf("\\u%04x", p[i]);
+		else
+			putchar(p[i]);
+	}
+	putchar('"');
+}
+
+static void print_result(const struct kvmlet_value *r, bool json)
+{
+	if (json)
+		printf("{\"type\":\"%s\",\"value\":", type_name(r->type));
+	switch (r->type) {
+	case KVMLET_TYPE_VOID:
+		fputs(json ? "null" : "", stdout);
+		break;
+	case KVMLET_TYPE_I64:
+		printf("%" PRId64, r->i64);
+		break;
+	case KVMLET_TYPE_U64:
+		printf("%" PRIu64, r->u64);
+		break;
+	case KVMLET_TYPE_F64:
+		if (json && !isfinite(r->f64))
+			fputs("null", stdout);
+		else
+			printf("%.17g", r->f64);
+		break;
+	case KVMLET_TYPE_BOOL:
+		fputs(r->b ? "true" : "false", stdout);
+		break;
+	case KVMLET_TYPE_STR:
+		if (json)
+			print_json_string(r->buf.ptr, r->buf.len);
+		else
+			fwrite(r->buf.ptr, 1, r->buf.len, stdout);
+		break;
+	case KVMLET_TYPE_BYTES:
+		if (json) {
+			putchar('"');
+			for (size_t i = 0; i < r->buf.len; i++)
+				printf("%02x", ((const uint8_t *)r->buf.ptr)[i]);
+			putchar('"');
+		} else {
+			fwrite(r->buf.ptr, 1, r->buf.len, stdout);
+		}
+		break;
+	}
+	if (json)
+		putchar('}');
+	if (json || r->type != KVMLET_TYPE_VOID)
+		putchar('\n');
+}
+
+static int register_builtins(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	int r;
+
+	if ((r = kvmlet_register(sb, "print", "y:v", host_print, NULL, err)) < 0 ||
+	    (r = kvmlet_register(sb, "now_ns", ":u", host_now, NULL, err)) < 0 ||
+	    (r = kvmlet_register(sb, "square", "i:i", host_square, NULL, err)) < 0)
+		return r;
+	return 0;
+}
+
+/* Parse the ARGs by the function's signature, call, print. */
+static int call_and_print(struct kvmlet_sandbox *sb, const struct opts *o, const char *fn)
+{
+	struct kvmlet_value args[KVMLET_MAX_ARGS], result;
+	void *owned[KVMLET_MAX_ARGS] = {0};
+	struct kvmlet_error err;
+	const char *sig = NULL;
+	int st = -1, r;
+
+	for (unsigned i = 0; i < kvmlet_export_count(sb); i++)
+		if (!strcmp(kvmlet_export_name(sb, i, &sig), fn))
+			break;
+		else
+			sig = NULL;
+	if (!sig)
+		return die(EXIT_CALL, "%s: the guest has no function named %s", o->guest, fn);
+	int want = (int)(strchr(sig, ':') - sig);
+	if (o->noperands != want)
+		return die(EXIT_USAGE, "%s takes %d arguments (signature %s), got %d", fn, want, sig,
+			   o->noperands);
+	for (int i = 0; i < want && st < 0; i++) {
+		r = parse_arg(o->operands[i], sig[i], &args[i], &owned[i]);
+		if (r == -2)
+			st = die(EXIT_USAGE, "argument %d: cannot read %s: %s", i + 1,
+				 o->operands[i] + 1, strerror(errno));
+		else if (r < 0)
+			st = die(EXIT_USAGE, "argument %d: '%s' is not a valid %s", i + 1,
+				 o->operands[i], letter_name(sig[i]));
+	}
+	if (st < 0) {
+		r = kvmlet_call(sb, fn, args, (unsigned)want, &result, &err);
+		fflush(stdout);
+		if (r < 0)
+			st = die_run(o->guest, r, &err);
+		else {
+			print_result(&result, o->json);
+			st = 0;
+		}
+	}
+	for (int i = 0; i < want; i++)
+		free(owned[i]);
+	return st;
+}
+
+int cmd_call(int argc, char **argv)
+{
+	struct kvmlet_sandbox *sb;
+	struct kvmlet_error err;
+	struct opts o = {.min_operands = 2};
+	int st, r;
+
+	if ((st = parse_opts(argc, argv, usage_call, true, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
+		return st;
+	if ((r = register_builtins(sb, &err)) < 0 || (r = kvmlet_init(sb, &err)) < 0) {
+		kvmlet_sandbox_free(sb);
+		return die_run(o.guest, r, &err);
+	}
+	const char *fn = o.operands[0];
+	o.operands++;
+	o.noperands--;
+	st = call_and_print(sb, &o, fn);
+	kvmlet_sandbox_free(sb);
+	return st;
+}

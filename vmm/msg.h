@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msg.h: encoding and decoding of call messages (format in kvmlet_abi.h).
+ * The decoder reads only a host copy of a message and trusts nothing in it.
+ */
+#ifndef KVMLET_MSG_H
+#define KVMLET_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvmlet.h"
+#include "kvmlet_abi.h"
+
+/*
+ * msg_encode: write a message of kind with n values into buf (cap bytes).
+ * Strings and bytes are copied, each followed by a NUL. Returns the length
+ * written, or -E2BIG if it does not fit.
+ */
+int64_t msg_encode(void *buf, uint64_t cap, uint32_t kind, uint32_t func, uint32_t status,
+		   const struct kvmlet_value *vals, unsigned n);
+
+struct msg_decoded {
+	uint32_t func, status;
+	unsigned nvals;
+	struct kvmlet_value vals[KVMLET_MAX_VALUES];
+};
+
+/*
+ * msg_decode: parse the message in buf (len bytes, a host copy) that must be
+ * of kind with at most max values (<= KVMLET_MAX_VALUES). Values point into
+ * buf. Returns 0, or -EPROTO with why (whylen bytes) saying what is wrong.
+ */
+int msg_decode(const void *buf, uint64_t len, uint32_t kind, unsigned max,
+	       struct msg_decoded *out, char *why, size_t whylen);
+
+/* Is s[0..len) valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF)? */
+bool msg_utf8_valid(const uint8_t *s, uint64_t len);
+
+/* Does c (a signature letter) name type t? Letters: v i u d b s y. */
+uint32_t msg_letter_type(char c);
+
+/*
+ * msg_sig_check: is sig a valid signature ("args:r", at most
+ * KVMLET_MAX_VALUES argument letters)? Then *nargs is set.
+ */
+bool msg_sig_check(const char *sig, unsigned *nargs);
+
+/* Is name a valid function name ([A-Za-z0-9_.], 1..KVMLET_NAME_MAX)? */
+bool msg_name_check(const char *name, size_t len);
+
+#endif /* KVMLET_MSG_H */
