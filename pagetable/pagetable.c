@@ -149,7 +149,8 @@ static inline uint32_t leaf_attr_prot(uint64_t e)
 	return p;
 }
 
-static inline uint64_t prot_bits(uint32_t prot)
+/* Leaf bits for prot. Without NXE, bit 63 is reserved and every page executes: no NX. */
+static inline uint64_t prot_bits(const struct pt_backend *b, uint32_t prot)
 {
 	uint64_t e = 0;
 
@@ -163,7 +164,7 @@ static inline uint64_t prot_bits(uint32_t prot)
 		e |= PT_E_PWT;
 	if (prot & PT_PROT_PCD)
 		e |= PT_E_PCD;
-	if (!(prot & PT_PROT_EXEC))
+	if (!(prot & PT_PROT_EXEC) && (b->caps & PT_CAP_NX))
 		e |= PT_E_NX;
 	return e;
 }
@@ -343,7 +344,9 @@ int pt_walk(const struct pt_backend *b, uint64_t va_start, uint64_t va_end, uint
 		return PT_ERR_INVAL;
 	if ((va_start | va_end) & (PT_SIZE_4K - 1))
 		return PT_ERR_ALIGN;
-	if (!pt_canonical(va_start) || (va_end && !pt_canonical(va_end - 1)))
+	/* va_end is exclusive: canonical, or the end of the lower half. */
+	if (!pt_canonical(va_start) ||
+	    (va_end && !pt_canonical(va_end) && !pt_canonical(va_end - 1)))
 		return PT_ERR_NONCANON;
 	if (va_end && va_end <= va_start)
 		return va_end == va_start ? 0 : PT_ERR_RANGE;
@@ -574,7 +577,7 @@ int pt_protect(const struct pt_backend *b, uint64_t va, uint64_t len, uint32_t p
 		return (int)n;
 	if ((uint64_t)n != len)
 		return PT_ERR_NOT_MAPPED;
-	return range_apply(b, OP_PROTECT, va, len, prot_bits(prot));
+	return range_apply(b, OP_PROTECT, va, len, prot_bits(b, prot));
 }
 
 /* --- map --- */
@@ -671,7 +674,7 @@ int pt_map(const struct pt_backend *b, uint64_t va, uint64_t pa, uint64_t len, u
 			return PT_ERR_EXISTS;
 	}
 
-	uint64_t attrs = PT_E_P | PT_E_A | prot_bits(prot);
+	uint64_t attrs = PT_E_P | PT_E_A | prot_bits(b, prot);
 	for (done = 0; done < len;) {
 		int lvl;
 		uint64_t size = pick_leaf(b, va + done, pa + done, len - done, opts, &lvl);

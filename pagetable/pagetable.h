@@ -38,7 +38,7 @@ const char *pt_strerror(int err);
 
 /* Protection and attribute flags. Read access is implied by any mapping. */
 #define PT_PROT_WRITE  (1u << 0)
-#define PT_PROT_EXEC   (1u << 1) /* absent: NX set on the leaf */
+#define PT_PROT_EXEC   (1u << 1) /* absent: NX set on the leaf (no NX without PT_CAP_NX) */
 #define PT_PROT_USER   (1u << 2)
 #define PT_PROT_GLOBAL (1u << 3)
 #define PT_PROT_PWT    (1u << 4) /* write-through */
@@ -175,8 +175,9 @@ typedef int (*pt_walk_fn)(void *arg, const struct pt_run *run);
  * pt_walk: call fn for every mapped run in [va_start, va_end), in ascending
  * order, coalescing neighbours that are contiguous in va and pa and have the
  * same effective protection. Runs are clipped to the range. va_start and
- * va_end must be 4 KiB aligned and canonical; va_end == 0 means "to the top of
- * the address space"; the range may span the canonical hole (it is skipped).
+ * va_end must be 4 KiB aligned and canonical (or 0x0000800000000000, the end
+ * of the lower half); va_end == 0 means "to the top of the address space";
+ * the range may span the canonical hole (it is skipped).
  * Returns 0, fn's nonzero result if it stopped the walk, or a PT_ERR_* code
  * (runs before the error have been reported).
  */

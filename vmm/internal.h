@@ -6,7 +6,7 @@
 #include <linux/kvm.h>
 #include <stdarg.h>
 
-#include "elf.h"
+#include "elf_load.h"
 #include "kvmlet.h"
 #include "kvmlet_abi.h"
 #include "pt_host.h"

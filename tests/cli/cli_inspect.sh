@@ -4,7 +4,7 @@
 H=$GUEST_DIR/hello.elf
 
 check 0 'entry 0x200000' '' -- inspect "$H"
-check 0 '0x0000000000200000-0x0000000000203000 0x0000000000200000 r-x-u 4K' '' -- inspect "$H"
+check 0 ' 0x0000000000200000 r-x-u 4K' '' -- inspect "$H"
 check 0 '0x0000000000ff0000-0x0000000001000000 0x0000000000ff0000 rw--u 4K' '' -- inspect "$H"
 check 0 '0x0000000003ff0000-0x0000000004000000 0x0000000003ff0000 rw--u 4K' '' \
 	-- inspect --memory 64M "$H"

@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_pt.c: libFuzzer target for the page-table code over arbitrary table
+ * contents, through the host backend. Guest memory is 16 pages fenced by
+ * PROT_NONE guard pages, so a read or write outside it crashes.
+ *
+ * Byte 0: bits 0-1 caps (1G, NX), 2-3 phys_bits, 4-5 the guest-physical base,
+ * 6 the mode, 7 PT_WALK_BY_LEAF for walks.
+ *
+ * Read-only mode: byte 1 the root page, byte 2 the number of addresses (and
+ * bit 7: raw walk arguments), the addresses (8 bytes each), a walk (start 8,
+ * pages 4), then the rest of the input is guest memory: pt_host_attach_ro,
+ * pt_translate of each address, pt_walk of the range and of everything.
+ *
+ * Writable mode: pt_host_init with tables in the upper half of memory, then
+ * operations until the input ends: map, unmap, protect, translate, walk, and
+ * writes of input bytes over the tables (or anywhere in guest memory).
+ *
+ * Beyond "no crash" it checks: result codes; that pt_translate and a one-page
+ * pt_walk always agree; that walks report ascending, clipped, maximal runs
+ * that pt_translate confirms; the table bitmap; and, while no input bytes
+ * have been written over the tables, that map, unmap and protect do what
+ * they say and change nothing when they fail.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "pagetable.h"
+#include "pt_host.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                                                                              \
+	do {                                                                                     \
+		if (!(cond)) {                                                                   \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                                 \
+		}                                                                                \
+	} while (0)
+
+#define PG	   4096ull
+#define NPAGES	   16u
+#define SIZE	   (NPAGES * PG)
+#define TBL_PAGES  8u	      /* writable mode: tables in the upper half */
+#define MAX_PAGES  (1u << 27) /* walks: at most 512 GiB */
+#define READ_LIMIT (1u << 18) /* entries one walk may read (tables can alias: 512^4) */
+#define MAX_RUNS   4096
+#define MAX_OPS	   64
+
+static uint8_t *mem;
+
+struct cursor {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint64_t get(struct cursor *c, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < bytes && c->n; i++, c->p++, c->n--)
+		v |= (uint64_t)*c->p << (8 * i);
+	return v;
+}
+
+static uint64_t canon(uint64_t va)
+{
+	return (va & (1ull << 47)) ? (va | 0xffff000000000000ull) : (va & 0x0000ffffffffffffull);
+}
+
+struct setup {
+	uint32_t caps, phys_bits, walk_flags;
+	uint64_t base;
+	bool addressable; /* all of guest memory can appear in an entry */
+};
+
+static struct setup parse_setup(uint8_t b)
+{
+	static const uint32_t bits[4] = {0, 32, 40, 52};
+	static const uint64_t bases[4] = {0, PG, 0x40000000ull, 0ull - SIZE};
+	struct setup s = {
+		.caps = ((b & 1) ? PT_CAP_1G : 0) | ((b & 2) ? PT_CAP_NX : 0),
+		.phys_bits = bits[(b >> 2) & 3],
+		.base = bases[(b >> 4) & 3],
+		.walk_flags = (b & 0x80) ? PT_WALK_BY_LEAF : 0,
+	};
+	uint64_t limit = 1ull << (s.phys_bits ? s.phys_bits : 52);
+
+	s.addressable = s.base + SIZE <= limit && s.base + SIZE > s.base;
+	return s;
+}
+
+/* --- a read budget around a backend, so that aliased tables cannot make a walk endless --- */
+
+struct budget {
+	const struct pt_backend *in;
+	uint64_t left;
+};
+
+static uint64_t bw_root(void *ctx)
+{
+	const struct budget *w = ctx;
+	return w->in->root_table(w->in->ctx);
+}
+
+static uint64_t bw_entry_addr(void *ctx, uint64_t table, uint32_t off)
+{
+	const struct budget *w = ctx;
+	return w->in->entry_addr(w->in->ctx, table, off);
+}
+
+static int bw_read(void *ctx, uint64_t addr, uint64_t *entry)
+{
+	struct budget *w = ctx;
+
+	if (w->left == 0)
+		return -1;
+	w->left--;
+	return w->in->read_entry(w->in->ctx, addr, entry);
+}
+
+static int bw_to_phys(void *ctx, uint64_t table, uint64_t *phys)
+{
+	const struct budget *w = ctx;
+	return w->in->to_phys(w->in->ctx, table, phys);
+}
+
+static int bw_from_phys(void *ctx, uint64_t phys, uint64_t *table)
+{
+	const struct budget *w = ctx;
+	return w->in->from_phys(w->in->ctx, phys, table);
+}
+
+/* --- checks --- */
+
+static bool valid_prot(uint32_t prot, const struct pt_backend *b)
+{
+	return !(prot & ~PT_PROT_MASK) && ((b->caps & PT_CAP_NX) || (prot & PT_PROT_EXEC));
+}
+
+static bool valid_leaf(uint64_t leaf, const struct pt_backend *b)
+{
+	return leaf == PT_SIZE_4K || leaf == PT_SIZE_2M ||
+	       (leaf == PT_SIZE_1G && (b->caps & PT_CAP_1G));
+}
+
+static uint64_t phys_limit(const struct pt_backend *b)
+{
+	return 1ull << (b->phys_bits ? b->phys_bits : 52);
+}
+
+static int translate(const struct pt_backend *b, uint64_t va, struct pt_translation *t)
+{
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	r = pt_translate(b, va, t);
+	/* Table addresses are checked before every read: no backend failure. */
+	CHECK(r == PT_OK || r == PT_ERR_NONCANON || r == PT_ERR_NOT_MAPPED || r == PT_ERR_CORRUPT);
+	if (r == PT_OK) {
+		CHECK(valid_leaf(t->leaf, b) && valid_prot(t->prot, b));
+		CHECK((t->pa & (t->leaf - 1)) == (va & (t->leaf - 1)));
+		CHECK(t->pa < phys_limit(b));
+	} else {
+		memset(t, 0, sizeof(*t));
+	}
+	return r;
+}
+
+struct runs {
+	const struct pt_backend *b; /* for confirming runs with pt_translate */
+	uint64_t lo, hi;	    /* the walk's range, [lo, hi], inclusive */
+	uint32_t flags;
+	int n;
+	struct pt_run last;
+	struct pt_run first;
+};
+
+/* Each run: inside the range, after the previous one, not mergeable with it, translated alike. */
+static int on_run(void *arg, const struct pt_run *r)
+{
+	struct runs *rs = arg;
+	struct pt_translation t;
+
+	CHECK(r->len > 0 && !((r->va | r->pa | r->len) & (PG - 1)));
+	CHECK(r->va >= rs->lo && r->va + (r->len - 1) >= r->va && r->va + (r->len - 1) <= rs->hi);
+	CHECK(pt_canonical(r->va) && pt_canonical(r->va + (r->len - 1)) &&
+	      (r->va >> 47) == ((r->va + (r->len - 1)) >> 47));
+	CHECK(r->pa + (r->len - 1) >= r->pa && r->pa + (r->len - 1) < phys_limit(rs->b));
+	CHECK(valid_prot(r->prot, rs->b) && valid_leaf(r->leaf, rs->b));
+	if (rs->n > 0) {
+		const struct pt_run *p = &rs->last;
+
+		CHECK(r->va >= p->va + p->len);
+		CHECK(!(p->va + p->len == r->va && p->pa + p->len == r->pa && p->prot == r->prot &&
+			(!(rs->flags & PT_WALK_BY_LEAF) || p->leaf == r->leaf)));
+	} else {
+		rs->first = *r;
+	}
+	if (rs->n < 64) { /* confirm the first runs' ends with pt_translate */
+		CHECK(translate(rs->b, r->va, &t) == PT_OK);
+		CHECK(t.pa == r->pa && t.prot == r->prot && t.leaf >= r->leaf);
+		CHECK(translate(rs->b, r->va + r->len - PG, &t) == PT_OK);
+		CHECK(t.pa == r->pa + r->len - PG && t.prot == r->prot && t.leaf >= r->leaf);
+	}
+	rs->last = *r;
+	return ++rs->n >= MAX_RUNS ? 42 : 0;
+}
+
+/* A walk of [start, end) through a read budget; its result. */
+static int walk(const struct pt_backend *b, uint64_t start, uint64_t end, uint32_t flags)
+{
+	struct budget w = {.in = b, .left = READ_LIMIT};
+	struct pt_backend bb = {
+		.ctx = &w,
+		.root_table = bw_root,
+		.entry_addr = bw_entry_addr,
+		.read_entry = bw_read,
+		.to_phys = bw_to_phys,
+		.from_phys = bw_from_phys,
+		.caps = b->caps,
+		.phys_bits = b->phys_bits,
+	};
+	struct runs rs = {.b = b, .lo = start, .hi = end ? end - 1 : ~0ull, .flags = flags};
+	int r = pt_walk(&bb, start, end, flags, on_run, &rs);
+
+	CHECK(r == 0 || r == 42 || r == PT_ERR_ALIGN || r == PT_ERR_NONCANON || r == PT_ERR_RANGE ||
+	      r == PT_ERR_INVAL || r == PT_ERR_CORRUPT || (r == PT_ERR_BACKEND && w.left == 0));
+	CHECK(r != 42 || rs.n == MAX_RUNS);
+	return r;
+}
+
+/* pt_translate and a walk of va's page agree on everything. */
+static void translate_vs_walk(const struct pt_backend *b, uint64_t va)
+{
+	struct pt_translation t;
+	uint64_t page = va & ~(PG - 1);
+	struct runs rs = {.b = b, .lo = page, .hi = page + PG - 1};
+	int rt = translate(b, va, &t);
+	int rw = pt_walk(b, page, page + PG, 0, on_run, &rs);
+
+	switch (rt) {
+	case PT_OK:
+		CHECK(rw == 0 && rs.n == 1 && rs.first.va == page && rs.first.len == PG &&
+		      rs.first.pa == (t.pa & ~(PG - 1)) && rs.first.prot == t.prot &&
+		      rs.first.leaf == t.leaf);
+		break;
+	case PT_ERR_NOT_MAPPED:
+		CHECK(rw == 0 && rs.n == 0);
+		break;
+	default:
+		CHECK(rw == rt && rs.n == 0);
+	}
+}
+
+/* --- read-only mode --- */
+
+static void fuzz_ro(struct cursor *c, const struct setup *s)
+{
+	struct pt_host h;
+	struct pt_backend b;
+	uint64_t addrs[8], root, start, pages, end;
+	unsigned rsel = (unsigned)get(c, 1) % (NPAGES + 3);
+	uint8_t nb = (uint8_t)get(c, 1);
+	unsigned n = (nb & 0x7f) % 9;
+	int r;
+
+	for (unsigned i = 0; i < n; i++)
+		addrs[i] = get(c, 8);
+	start = get(c, 8);
+	pages = get(c, 4);
+	if (nb & 0x80) {
+		end = start + pages; /* raw: unaligned and backwards ranges too */
+	} else {
+		start = canon(start & ~(PG - 1));
+		end = start + (pages % MAX_PAGES) * PG;
+	}
+	memset(mem, 0, SIZE);
+	memcpy(mem, c->p, c->n < SIZE ? c->n : SIZE);
+
+	root = rsel < NPAGES	    ? s->base + rsel * PG
+	       : rsel == NPAGES	    ? s->base + SIZE /* just past the end */
+	       : rsel == NPAGES + 1 ? s->base - PG
+				    : s->base + 8; /* unaligned */
+	r = pt_host_attach_ro(&h, &b, mem, SIZE, s->base, root, s->caps, s->phys_bits);
+	CHECK(r == (rsel < NPAGES ? PT_OK : PT_ERR_CORRUPT));
+	if (r < 0)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		translate_vs_walk(&b, addrs[i]);
+	walk(&b, start, end, s->walk_flags);
+	walk(&b, 0, 0, s->walk_flags);
+	/* Nothing writes through a read-only backend. */
+	CHECK(pt_map(&b, 0x200000, 0, PG, 0, 0) == PT_ERR_READONLY);
+	CHECK(pt_unmap(&b, 0x200000, PG) == PT_ERR_READONLY);
+	CHECK(pt_protect(&b, 0x200000, PG, 0) == PT_ERR_READONLY);
+}
+
+/* --- writable mode --- */
+
+struct rw {
+	struct pt_host h;
+	struct pt_backend b;
+	uint64_t bitmap[PT_HOST_BITMAP_WORDS(TBL_PAGES * PG)];
+	bool exact; /* no input bytes written over the tables: results must be exact */
+};
+
+static void check_bitmap(const struct rw *w, const struct setup *s)
+{
+	uint64_t bits = w->bitmap[0];
+
+	CHECK((bits & ~((1ull << TBL_PAGES) - 1)) == 0);
+	CHECK((uint64_t)__builtin_popcountll(bits) == w->h.nr_used);
+	CHECK(bits & 1); /* the root is never freed */
+	CHECK(w->h.root == s->base + (NPAGES - TBL_PAGES) * PG);
+}
+
+/* What pt_translate reports for a page mapped with prot. */
+static uint32_t effective(const struct pt_backend *b, uint32_t prot)
+{
+	return (prot & PT_PROT_MASK) | ((b->caps & PT_CAP_NX) ? 0 : PT_PROT_EXEC);
+}
+
+struct probe {
+	int r[2];
+	struct pt_translation t[2];
+};
+
+static void probe(const struct pt_backend *b, uint64_t va, uint64_t len, struct probe *p)
+{
+	p->r[0] = translate(b, va, &p->t[0]);
+	p->r[1] = translate(b, va + (len ? len - 1 : 0), &p->t[1]);
+}
+
+static bool probe_same(const struct probe *a, const struct probe *b)
+{
+	for (int i = 0; i < 2; i++)
+		if (a->r[i] != b->r[i] || a->t[i].pa != b->t[i].pa ||
+		    a->t[i].prot != b->t[i].prot || a->t[i].leaf != b->t[i].leaf)
+			return false;
+	return true;
+}
+
+static bool write_result(int r)
+{
+	return r <= 0 && r >= PT_ERR_BACKEND && r != PT_ERR_READONLY;
+}
+
+/* One operation of writable mode. */
+static void rw_op(struct rw *w, struct cursor *c, const struct setup *s)
+{
+	const struct pt_backend *b = &w->b;
+	uint8_t op = (uint8_t)get(c, 1);
+	bool raw = op & 0x80;
+	uint64_t va = get(c, 8), pa, len, off;
+	uint32_t prot, opts;
+	struct probe before, after;
+	int r;
+
+	if (!raw)
+		va = canon(va & ~(PG - 1));
+	switch (op % 7) {
+	case 0: /* map */
+		pa = get(c, 8);
+		len = raw ? get(c, 4) : (get(c, 3) & 0xfffff) * PG;
+		prot = (uint32_t)get(c, 1);
+		opts = (uint32_t)get(c, 1);
+		if (!raw) {
+			pa &= (phys_limit(b) - 1) & ~(PG - 1);
+			prot &= PT_PROT_MASK;
+			opts &= PT_MAP_MASK;
+		}
+		probe(b, va, len, &before);
+		r = pt_map(b, va, pa, len, prot, opts);
+		CHECK(write_result(r));
+		probe(b, va, len, &after);
+		if (!w->exact)
+			break;
+		if (r == PT_OK) {
+			CHECK(after.r[0] == PT_OK && after.t[0].pa == pa &&
+			      after.t[0].prot == effective(b, prot));
+			CHECK(after.r[1] == PT_OK && after.t[1].pa == pa + len - 1);
+		} else if (!(opts & PT_MAP_REPLACE)) {
+			CHECK(probe_same(&before, &after));
+		}
+		break;
+	case 1: /* unmap */
+		len = raw ? get(c, 4) : (get(c, 3) & 0xfffff) * PG;
+		probe(b, va, len, &before);
+		r = pt_unmap(b, va, len);
+		CHECK(write_result(r) && r != PT_ERR_EXISTS && r != PT_ERR_PHYS);
+		probe(b, va, len, &after);
+		if (!w->exact)
+			break;
+		if (r == PT_OK)
+			CHECK(after.r[0] == PT_ERR_NOT_MAPPED && after.r[1] == PT_ERR_NOT_MAPPED);
+		else
+			CHECK(probe_same(&before, &after));
+		break;
+	case 2: /* protect */
+		len = raw ? get(c, 4) : (get(c, 3) & 0xfffff) * PG;
+		prot = (uint32_t)get(c, 1);
+		if (!raw)
+			prot &= PT_PROT_MASK;
+		probe(b, va, len, &before);
+		r = pt_protect(b, va, len, prot);
+		CHECK(write_result(r) && r != PT_ERR_EXISTS && r != PT_ERR_PHYS);
+		probe(b, va, len, &after);
+		if (!w->exact)
+			break;
+		if (r == PT_OK) {
+			for (int i = 0; i < 2; i++)
+				CHECK(after.r[i] == PT_OK && after.t[i].pa == before.t[i].pa &&
+				      after.t[i].prot == effective(b, prot));
+		} else {
+			CHECK(probe_same(&before, &after));
+		}
+		break;
+	case 3: /* translate */
+		translate_vs_walk(b, raw ? va | get(c, 2) : va | (get(c, 2) & (PG - 1)));
+		break;
+	case 4: { /* walk */
+		uint64_t pages = get(c, 4);
+		walk(b, va, raw ? va + pages : va + (pages % MAX_PAGES) * PG, s->walk_flags);
+		break;
+	}
+	case 5: /* write one entry-sized value anywhere in guest memory */
+		off = get(c, 2) % SIZE & ~7ull;
+		pa = get(c, 8);
+		memcpy(mem + off, &pa, 8);
+		w->exact = false;
+		break;
+	default: /* copy input bytes over the tables */
+		off = get(c, 2) % (TBL_PAGES * PG);
+		len = get(c, 2);
+		if (len > TBL_PAGES * PG - off)
+			len = TBL_PAGES * PG - off;
+		if (len > c->n)
+			len = c->n;
+		memcpy(mem + (NPAGES - TBL_PAGES) * PG + off, c->p, len);
+		c->p += len, c->n -= len;
+		w->exact = false;
+		break;
+	}
+	check_bitmap(w, s);
+}
+
+static void fuzz_rw(struct cursor *c, const struct setup *s)
+{
+	static struct rw w;
+	int r;
+
+	memset(mem, 0, SIZE);
+	memset(&w, 0, sizeof(w));
+	r = pt_host_init(&w.h, &w.b, mem, SIZE, s->base, s->base + (NPAGES - TBL_PAGES) * PG,
+			 TBL_PAGES * PG, w.bitmap, s->caps, s->phys_bits);
+	CHECK(r == PT_OK);
+	/* Tables beyond what an entry can address would be written wrongly: not a promise. */
+	w.exact = s->addressable;
+	for (unsigned i = 0; i < MAX_OPS && c->n; i++)
+		rw_op(&w, c, s);
+	walk(&w.b, 0, 0, s->walk_flags);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cursor c = {data, size};
+	struct setup s;
+	uint8_t b;
+
+	if (!mem) {
+		uint8_t *map = mmap(NULL, (NPAGES + 2) * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+				    -1, 0);
+
+		CHECK(map != MAP_FAILED);
+		CHECK(mprotect(map + PG, SIZE, PROT_READ | PROT_WRITE) == 0);
+		mem = map + PG;
+	}
+	if (size < 1)
+		return 0;
+	b = (uint8_t)get(&c, 1);
+	s = parse_setup(b);
+	if (b & 0x40)
+		fuzz_rw(&c, &s);
+	else
+		fuzz_ro(&c, &s);
+	return 0;
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_pt_corrupt.c: corrupt tables under the host backend. Guest memory is
+ * fenced by PROT_NONE guard pages, so a read outside it crashes the test;
+ * every operation must instead report PT_ERR_CORRUPT and change nothing.
+ * Also the boundary and overflow rules of pt_host_ptr.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "testmem.h"
+
+#define PG   4096ull
+#define BASE 0x40000000ull /* guest-physical address of guest memory */
+#define SIZE (32 * PG)
+#define POOL (16 * PG) /* tables: the upper half of guest memory */
+#define PHYS 40
+#define CAPS (PT_CAP_NX | PT_CAP_1G)
+#define VA   0x0000008040201000ull /* PML4 1, PDPT 1, PD 1, PT 1 */
+#define PA   0x0000000012345000ull
+#define PROT (PT_PROT_WRITE | PT_PROT_USER)
+
+/* The entry for va at depth d (0 = PML4 .. 3 = PT), found by reading the raw tables. */
+static uint64_t *raw_entry(struct hostmem *hm, uint64_t va, int d)
+{
+	uint64_t table = hm->h.root;
+
+	for (int i = 0;; i++) {
+		uint64_t *e = &hm_entries(hm, table)[(va >> (39 - 9 * i)) & 511];
+
+		if (i == d)
+			return e;
+		table = *e & PT_E_ADDR;
+	}
+}
+
+static uint64_t table_at(struct hostmem *hm, uint64_t va, int d)
+{
+	return d == 0 ? hm->h.root : *raw_entry(hm, va, d - 1) & PT_E_ADDR;
+}
+
+static void setup(struct hostmem *hm)
+{
+	hm_init(hm, SIZE, BASE, POOL, CAPS, PHYS);
+	/* A 4K page (4 levels) at VA, and a 2M leaf in the next PD entry. */
+	ck_assert_int_eq(pt_map(&hm->b, VA, PA, PG, PROT, 0), PT_OK);
+	ck_assert_int_eq(pt_map(&hm->b, (VA & ~(PT_SIZE_2M - 1)) + PT_SIZE_2M, 0x40000000,
+				PT_SIZE_2M, PROT, 0),
+			 PT_OK);
+}
+
+static int no_run(void *arg, const struct pt_run *run)
+{
+	(void)arg;
+	(void)run;
+	return 0;
+}
+
+/*
+ * Every operation over va fails with want and leaves guest memory as it was.
+ * replace_ok: the corrupt entry is va's leaf, which PT_MAP_REPLACE may overwrite.
+ */
+static void expect_all(struct hostmem *hm, uint64_t va, int want, bool replace_ok, const char *what)
+{
+	uint8_t *snap = malloc(SIZE);
+	struct pt_translation t;
+	const struct pt_backend *b = &hm->b;
+	uint64_t used = hm->h.nr_used;
+
+	ck_assert_ptr_nonnull(snap);
+	memcpy(snap, hm->mem, SIZE);
+	ck_assert_msg(pt_translate(b, va, &t) == want, "%s: translate", what);
+	ck_assert_msg(pt_walk(b, va, va + PG, 0, no_run, NULL) == want, "%s: walk page", what);
+	ck_assert_msg(pt_walk(b, 0, 0, 0, no_run, NULL) == want, "%s: walk all", what);
+	ck_assert_msg(pt_map(b, va, PA, PG, PROT, 0) == want, "%s: map", what);
+	ck_assert_msg(pt_map(b, va & ~(PT_SIZE_1G - 1), 0, PT_SIZE_1G, PROT, 0) == want,
+		      "%s: map 1G", what);
+	ck_assert_msg(pt_protect(b, va, PG, PT_PROT_EXEC) == want, "%s: protect", what);
+	ck_assert_msg(pt_unmap(b, va, PG) == want, "%s: unmap", what);
+	ck_assert_msg(pt_unmap(b, va - PG, 2 * PG) == want, "%s: unmap across", what);
+	if (!replace_ok)
+		ck_assert_msg(pt_map(b, va, PA, PG, PROT, PT_MAP_REPLACE) == want,
+			      "%s: map replace", what);
+	ck_assert_msg(memcmp(snap, hm->mem, SIZE) == 0, "%s: guest memory changed", what);
+	ck_assert_uint_eq(hm->h.nr_used, used);
+	free(snap);
+}
+
+/* Table pointers that lead outside guest memory or past phys_bits, at every level. */
+START_TEST(test_bad_pointers)
+{
+	const uint64_t bad[] = {
+		BASE + SIZE,	       /* the first page past the end */
+		BASE - PG,	       /* the page below guest memory */
+		0,		       /* guest memory is not at 0 */
+		SIZE - PG,	       /* an offset taken for an address */
+		(1ull << PHYS) - PG,   /* inside phys_bits, far outside memory */
+		BASE + (1ull << PHYS), /* a bit above phys_bits: reserved */
+		BASE | (1ull << 51),   /* the top address bit */
+	};
+
+	for (int d = 0; d < 3; d++) {
+		for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			struct hostmem hm;
+
+			setup(&hm);
+			uint64_t *e = raw_entry(&hm, VA, d);
+			*e = (*e & ~PT_E_ADDR) | bad[i];
+			expect_all(&hm, VA, PT_ERR_CORRUPT, false, "bad pointer");
+			hm_fini(&hm);
+		}
+	}
+}
+END_TEST
+
+static int count_run(void *arg, const struct pt_run *run)
+{
+	(void)run;
+	++*(int *)arg;
+	return 0;
+}
+
+/* pt_walk reports the runs before the corrupt entry, the pending one included. */
+START_TEST(test_walk_partial)
+{
+	struct hostmem hm;
+	int n = 0;
+
+	setup(&hm);
+	ck_assert_int_eq(pt_map(&hm.b, 0x1000, PA, PG, PROT, 0), PT_OK);
+	ck_assert_int_eq(pt_map(&hm.b, 0x3000, PA, PG, PROT, 0), PT_OK);
+	uint64_t *e = raw_entry(&hm, VA, 1);
+	*e = (*e & ~PT_E_ADDR) | (BASE + SIZE);
+	ck_assert_int_eq(pt_walk(&hm.b, 0, 0, 0, count_run, &n), PT_ERR_CORRUPT);
+	ck_assert_int_eq(n, 2);
+	hm_fini(&hm);
+}
+END_TEST
+
+/* A table in the very last page before the guard is read whole and is fine. */
+START_TEST(test_last_page)
+{
+	/* The leaf put in its last slot, by the depth of the entry pointing at it. */
+	static const uint64_t leaf[3] = {0x40000000 | PT_E_PS, 0x200000 | PT_E_PS, PA};
+	const uint64_t last = BASE + SIZE - PG;
+
+	for (int d = 0; d < 3; d++) {
+		struct hostmem hm;
+		struct pt_translation t;
+		unsigned shift = 30 - 9 * d; /* of the table in the last page */
+		uint64_t va =
+			((VA & ~(511ull << shift)) | (511ull << shift)) & ~((1ull << shift) - 1);
+
+		setup(&hm);
+		uint64_t *lp = hm_entries(&hm, last);
+		lp[511] = leaf[d] | PT_E_P | PT_E_RW;
+		uint64_t *e = raw_entry(&hm, VA, d);
+		*e = (*e & ~PT_E_ADDR) | last;
+		ck_assert_int_eq(pt_translate(&hm.b, VA, &t), PT_ERR_NOT_MAPPED);
+		ck_assert_int_eq(pt_translate(&hm.b, va + 8, &t), PT_OK);
+		ck_assert_uint_eq(t.pa, (leaf[d] & PT_E_ADDR) + 8);
+		ck_assert_uint_eq(t.leaf, 1ull << shift);
+		ck_assert_int_eq(pt_walk(&hm.b, 0, 0, 0, no_run, NULL), 0);
+		ck_assert_int_eq(pt_unmap(&hm.b, va, PG << (9 * (2 - d))), PT_OK);
+		ck_assert_uint_eq(lp[511], 0);
+		hm_fini(&hm);
+	}
+}
+END_TEST
+
+/* Reserved bits in an entry of the path, at every level. */
+START_TEST(test_reserved)
+{
+	static const struct {
+		int d;
+		uint64_t bits;
+		bool leaf;
+	} cases[] = {
+		{0, PT_E_PS, false},	/* PS in a PML4E */
+		{0, 1ull << 45, false}, /* beyond phys_bits */
+		{1, 1ull << 40, false}, /* the same, in a PDPTE */
+		{2, 1ull << 50, false}, /* and in a PDE */
+		{3, 1ull << 47, true},	/* a 4K leaf beyond phys_bits */
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hostmem hm;
+
+		setup(&hm);
+		*raw_entry(&hm, VA, cases[i].d) |= cases[i].bits;
+		expect_all(&hm, VA, PT_ERR_CORRUPT, cases[i].leaf, "reserved");
+		hm_fini(&hm);
+	}
+
+	/* Bits 13..20 of a 2M leaf, 13..29 of a 1G leaf; NX without NXE. */
+	struct hostmem hm;
+	uint64_t va2 = (VA & ~(PT_SIZE_2M - 1)) + PT_SIZE_2M;
+
+	setup(&hm);
+	*raw_entry(&hm, va2, 2) |= 1ull << 13;
+	expect_all(&hm, va2 + PG, PT_ERR_CORRUPT, true, "2M bit 13");
+	*raw_entry(&hm, va2, 2) ^= (1ull << 13) | (1ull << 20);
+	expect_all(&hm, va2 + PG, PT_ERR_CORRUPT, true, "2M bit 20");
+	*raw_entry(&hm, va2, 2) ^= 1ull << 20;
+	*raw_entry(&hm, VA, 1) = 0x40000000 | PT_E_PS | PT_E_P | (1ull << 29);
+	expect_all(&hm, VA, PT_ERR_CORRUPT, true, "1G bit 29");
+	*raw_entry(&hm, VA, 1) ^= (1ull << 29) | (1ull << 17);
+	expect_all(&hm, VA, PT_ERR_CORRUPT, true, "1G bit 17");
+	hm.b.caps = PT_CAP_1G;
+	*raw_entry(&hm, VA, 1) ^= (1ull << 17) | PT_E_NX;
+	expect_all(&hm, VA, PT_ERR_CORRUPT, true, "NX without NXE");
+	hm.b.caps = PT_CAP_NX;
+	*raw_entry(&hm, VA, 1) ^= PT_E_NX;
+	expect_all(&hm, VA, PT_ERR_CORRUPT, true, "1G without PT_CAP_1G");
+	hm_fini(&hm);
+}
+END_TEST
+
+/* Tables that point back at themselves or at an ancestor. */
+START_TEST(test_loops)
+{
+	static const struct {
+		int d, to; /* the entry at depth d points at the table of depth to */
+	} cases[] = {
+		{0, 0}, /* a PML4 entry pointing at the PML4 */
+		{2, 1}, /* a PD entry pointing back at the PDPT */
+		{1, 0}, /* a PDPT entry pointing at the PML4 */
+		{2, 2}, /* a PD entry pointing at its own PD */
+		{2, 0}, /* a PD entry pointing at the PML4 */
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hostmem hm;
+
+		setup(&hm);
+		uint64_t to = table_at(&hm, VA, cases[i].to);
+		uint64_t *e = raw_entry(&hm, VA, cases[i].d);
+		*e = (*e & ~PT_E_ADDR) | to;
+		expect_all(&hm, VA, PT_ERR_CORRUPT, false, "loop");
+		hm_fini(&hm);
+	}
+}
+END_TEST
+
+/* A root outside guest memory or misaligned is refused up front. */
+START_TEST(test_bad_root)
+{
+	struct hostmem hm;
+	struct pt_host h;
+	struct pt_backend b;
+	struct pt_translation t;
+	const uint64_t roots[] = {BASE + 8, BASE + SIZE - 8, BASE + SIZE, BASE - PG,
+				  0,	    ~0xfffull,	     ~0ull};
+
+	hm_init(&hm, SIZE, BASE, POOL, CAPS, PHYS);
+	for (unsigned i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		ck_assert_int_eq(
+			pt_host_attach_ro(&h, &b, hm.mem, SIZE, BASE, roots[i], CAPS, PHYS),
+			PT_ERR_CORRUPT);
+	ck_assert_int_eq(
+		pt_host_attach_ro(&h, &b, hm.mem, SIZE, BASE, BASE + SIZE - PG, CAPS, PHYS), PT_OK);
+	ck_assert_int_eq(pt_translate(&b, VA, &t), PT_ERR_NOT_MAPPED);
+	ck_assert_int_eq(pt_walk(&b, 0, 0, 0, no_run, NULL), 0);
+	ck_assert_int_eq(pt_map(&b, VA, PA, PG, PROT, 0), PT_ERR_READONLY);
+	hm_fini(&hm);
+}
+END_TEST
+
+START_TEST(test_host_ptr)
+{
+	struct hostmem hm;
+	const struct pt_host *h = &hm.h;
+
+	hm_init(&hm, SIZE, BASE, POOL, CAPS, PHYS);
+	ck_assert_ptr_eq(pt_host_ptr(h, BASE, SIZE), hm.mem);
+	ck_assert_ptr_null(pt_host_ptr(h, BASE, SIZE + 1));
+	ck_assert_ptr_eq(pt_host_ptr(h, BASE + SIZE - 8, 8), hm.mem + SIZE - 8);
+	ck_assert_ptr_null(pt_host_ptr(h, BASE + SIZE - 8, 9));
+	ck_assert_ptr_eq(pt_host_ptr(h, BASE + SIZE - PG, PG), hm.mem + SIZE - PG);
+	ck_assert_ptr_null(pt_host_ptr(h, BASE + SIZE - PG + 1, PG));
+	ck_assert_ptr_eq(pt_host_ptr(h, BASE + SIZE, 0), hm.mem + SIZE); /* empty, at the end */
+	ck_assert_ptr_null(pt_host_ptr(h, BASE + SIZE, 1));
+	ck_assert_ptr_null(pt_host_ptr(h, BASE - 1, 1));
+	ck_assert_ptr_null(pt_host_ptr(h, BASE - 1, 2));
+	ck_assert_ptr_null(pt_host_ptr(h, 0, 1));
+	/* Overflow: gpa + len wraps. */
+	ck_assert_ptr_null(pt_host_ptr(h, ~0ull, 1));
+	ck_assert_ptr_null(pt_host_ptr(h, ~0ull - 7, 16));
+	ck_assert_ptr_null(pt_host_ptr(h, BASE + 8, ~0ull));
+	ck_assert_ptr_null(pt_host_ptr(h, BASE + 8, ~0ull - 7));
+	ck_assert_ptr_null(pt_host_ptr(h, BASE + SIZE - 8, ~0ull - SIZE));
+	hm_fini(&hm);
+
+	/* Guest memory ending exactly at 2^64: the last byte is addressable. */
+	hm_init(&hm, 2 * PG, ~0ull - 2 * PG + 1, PG, CAPS, 0);
+	ck_assert_ptr_eq(pt_host_ptr(h, ~0ull - 7, 8), hm.mem + 2 * PG - 8);
+	ck_assert_ptr_eq(pt_host_ptr(h, ~0ull, 1), hm.mem + 2 * PG - 1);
+	ck_assert_ptr_null(pt_host_ptr(h, ~0ull, 2));
+	ck_assert_ptr_null(pt_host_ptr(h, ~0ull - 7, 9));
+	ck_assert_ptr_null(pt_host_ptr(h, ~0ull - 2 * PG, 1));
+	ck_assert_ptr_eq(pt_host_ptr(h, ~0ull - 2 * PG + 1, 2 * PG), hm.mem);
+	hm_fini(&hm);
+}
+END_TEST
+
+static Suite *corrupt_suite(void)
+{
+	Suite *s = suite_create("pt_corrupt");
+	TCase *tc = tcase_create("corrupt");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_bad_pointers);
+	tcase_add_test(tc, test_walk_partial);
+	tcase_add_test(tc, test_last_page);
+	tcase_add_test(tc, test_reserved);
+	tcase_add_test(tc, test_loops);
+	tcase_add_test(tc, test_bad_root);
+	tcase_add_test(tc, test_host_ptr);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return t_run(corrupt_suite());
+}
