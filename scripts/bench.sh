@@ -8,3 +8,5 @@ dir=${1:-build-bench}
 [ -d "$dir" ] || meson setup "$dir" --buildtype=release >/dev/null
 meson compile -C "$dir" tests/bench/bench_pt >/dev/null
 "$dir/tests/bench/bench_pt"
+meson compile -C "$dir" tests/bench/bench_kvm guest/hello.elf tests/guests/call_types.elf >/dev/null
+"$dir/tests/bench/bench_kvm" "$dir/guest/hello.elf" "$dir/tests/guests/call_types.elf"

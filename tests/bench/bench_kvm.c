@@ -1,0 +1,262 @@
+/*
+ * bench_kvm.c: benchmarks under /dev/kvm, each against a raw-KVM baseline
+ * measured in the same run (ratios, since absolute times drift):
+ *
+ *   cold start     kvmlet_sandbox_new(hello) + kvmlet_run, against: open
+ *                  /dev/kvm, create VM, memslot, vCPU, long mode, one exit
+ *   empty call     kvmlet_call of a function doing nothing, against one raw
+ *                  CPL3 `out` round trip (KVM_RUN of `out; jmp`)
+ *   one host call  a call making one host call, against two raw round trips
+ *   1 KiB, 64 KiB  echo of a string argument: MB/s (argument + result bytes)
+ *
+ * Usage: bench_kvm HELLO_ELF CALL_TYPES_ELF.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define REPEATS 5
+
+static const char *hello_path, *call_types_path;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static void *read_guest(const char *name, size_t *size)
+{
+	const char *path = strcmp(name, "hello") ? call_types_path : hello_path;
+	FILE *f;
+
+	if (!(f = fopen(path, "rb"))) {
+		fprintf(stderr, "cannot open %s\n", path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	void *buf = malloc((size_t)n);
+	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+		exit(1);
+	fclose(f);
+	*size = (size_t)n;
+	return buf;
+}
+
+static void die(const char *what, const struct kvmlet_error *err)
+{
+	fprintf(stderr, "bench_kvm: %s: %s\n", what, err ? err->msg : "failed");
+	exit(1);
+}
+
+/*
+ * A raw VM: kvmlet's system tables and page tables (so the guest runs at
+ * CPL3 like ours), but its own tiny code at 0x200000 and a bare KVM_RUN loop.
+ * code: `1: out %al, $0xe0; jmp 1b`.
+ */
+struct raw_vm {
+	uint8_t *mem;
+	uint64_t size;
+	struct kvm_vm vm;
+	struct pt_host h;
+	struct pt_backend pt;
+	uint64_t bitmap[PT_HOST_BITMAP_WORDS(KVMLET_TABLES_END)];
+};
+
+static void raw_create(struct raw_vm *r)
+{
+	static const uint8_t code[] = {0xe6, KVMLET_PORT_EXIT, 0xeb, 0xfc};
+	struct kvmlet_error err;
+
+	r->size = 4 << 20;
+	r->mem = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r->mem == MAP_FAILED)
+		die("mmap", NULL);
+	x86_write_system_tables(r->mem);
+	memcpy(r->mem + 0x200000, code, sizeof(code));
+	if (pt_host_init(&r->h, &r->pt, r->mem, r->size, 0, KVMLET_TABLES_GPA,
+			 KVMLET_TABLES_END - KVMLET_TABLES_GPA, r->bitmap, PT_CAP_NX, 0) < 0 ||
+	    pt_map(&r->pt, KVMLET_GDT_GPA, KVMLET_GDT_GPA, 0x5000, 0, 0) < 0 ||
+	    pt_map(&r->pt, KVMLET_STUBS_GPA, KVMLET_STUBS_GPA, 0x1000, PT_PROT_EXEC, 0) < 0 ||
+	    pt_map(&r->pt, KVMLET_STACK0_GPA, KVMLET_STACK0_GPA, 0x2000, PT_PROT_WRITE, 0) < 0 ||
+	    pt_map(&r->pt, 0x200000, 0x200000, 0x1000, PT_PROT_EXEC | PT_PROT_USER, 0) < 0)
+		die("raw page tables", NULL);
+	if (kvm_vm_create(&r->vm, r->mem, r->size, &err) < 0)
+		die("raw VM", &err);
+	if (x86_setup_vcpu(&r->vm, r->h.root, 0x200000, 0x300000, &err) < 0)
+		die("raw vCPU", &err);
+}
+
+static void raw_destroy(struct raw_vm *r)
+{
+	kvm_vm_destroy(&r->vm);
+	munmap(r->mem, r->size);
+}
+
+/* ns per raw `out` round trip (KVM_RUN returning KVM_EXIT_IO). */
+static double raw_roundtrip(struct raw_vm *r, int n)
+{
+	double t0 = now_ns();
+
+	for (int i = 0; i < n; i++)
+		if (ioctl(r->vm.vcpu_fd, KVM_RUN, 0) < 0 || r->vm.run->exit_reason != KVM_EXIT_IO)
+			die("raw KVM_RUN", NULL);
+	return (now_ns() - t0) / n;
+}
+
+static struct kvmlet_sandbox *sandbox(const char *name)
+{
+	struct kvmlet_config cfg;
+	struct kvmlet_sandbox *sb;
+	struct kvmlet_error err;
+	size_t size;
+	void *elf = read_guest(name, &size);
+
+	kvmlet_config_default(&cfg);
+	if (kvmlet_sandbox_new(&sb, elf, size, &cfg, &err) < 0)
+		die(name, &err);
+	free(elf);
+	return sb;
+}
+
+static int host_add(void *arg, const struct kvmlet_value *args, unsigned nargs,
+		    struct kvmlet_value *result, char *errmsg, size_t errlen)
+{
+	(void)arg, (void)nargs, (void)errmsg, (void)errlen;
+	*result = kvmlet_i64(args[0].i64 + args[1].i64);
+	return 0;
+}
+
+static double call_ns(struct kvmlet_sandbox *sb, const char *fn, const struct kvmlet_value *args,
+		      unsigned n, int iters)
+{
+	struct kvmlet_value r;
+	struct kvmlet_error err;
+	double t0 = now_ns();
+
+	for (int i = 0; i < iters; i++)
+		if (kvmlet_call(sb, fn, args, n, &r, &err) < 0)
+			die(fn, &err);
+	return (now_ns() - t0) / iters;
+}
+
+static void bench_cold_start(void)
+{
+	double ours[REPEATS], base[REPEATS];
+	size_t size;
+	void *elf = read_guest("hello", &size);
+
+	for (int i = 0; i < REPEATS; i++) {
+		struct kvmlet_config cfg;
+		struct kvmlet_sandbox *sb;
+		struct kvmlet_result res;
+		struct kvmlet_error err;
+		struct raw_vm *r = calloc(1, sizeof(*r));
+
+		double t0 = now_ns();
+		raw_create(r);
+		raw_roundtrip(r, 1);
+		raw_destroy(r);
+		base[i] = now_ns() - t0;
+		free(r);
+
+		kvmlet_config_default(&cfg);
+		t0 = now_ns();
+		if (kvmlet_sandbox_new(&sb, elf, size, &cfg, &err) < 0 ||
+		    kvmlet_run(sb, &res, &err) < 0)
+			die("hello", &err);
+		kvmlet_sandbox_free(sb);
+		ours[i] = now_ns() - t0;
+	}
+	free(elf);
+	double o = median(ours, REPEATS), b = median(base, REPEATS);
+	printf("%-30s %10.1f us   raw %10.1f us   ratio %5.2f (target <= 1.3)\n",
+	       "cold start (hello to exit)", o / 1e3, b / 1e3, o / b);
+}
+
+static void bench_calls(void)
+{
+	struct kvmlet_sandbox *sb = sandbox("call_types");
+	struct kvmlet_error err;
+	struct raw_vm *r = calloc(1, sizeof(*r));
+	double empty[REPEATS], host[REPEATS], raw1[REPEATS], raw2[REPEATS];
+	const int n = 2000;
+
+	if (kvmlet_register(sb, "add", "ii:i", host_add, NULL, &err) < 0 ||
+	    kvmlet_init(sb, &err) < 0)
+		die("call_types", &err);
+	raw_create(r);
+	struct kvmlet_value two[2] = {kvmlet_i64(1), kvmlet_i64(2)};
+	for (int i = 0; i < REPEATS; i++) {
+		raw1[i] = raw_roundtrip(r, n);
+		empty[i] = call_ns(sb, "nothing", NULL, 0, n);
+		raw2[i] = 2 * raw_roundtrip(r, n);
+		host[i] = call_ns(sb, "host_add", two, 2, n);
+	}
+	double e = median(empty, REPEATS), b1 = median(raw1, REPEATS);
+	double h = median(host, REPEATS), b2 = median(raw2, REPEATS);
+	printf("%-30s %10.2f us   raw %10.2f us   ratio %5.2f (target <= 1.10)\n", "empty call",
+	       e / 1e3, b1 / 1e3, e / b1);
+	printf("%-30s %10.2f us   raw %10.2f us   ratio %5.2f (target <= 1.10)\n",
+	       "call with one host call", h / 1e3, b2 / 1e3, h / b2);
+
+	static char big[64 << 10];
+	memset(big, 'k', sizeof(big));
+	for (size_t len = 1 << 10; len <= sizeof(big); len *= 64) {
+		struct kvmlet_value a = kvmlet_str(big, len);
+		double t[REPEATS];
+		for (int i = 0; i < REPEATS; i++)
+			t[i] = call_ns(sb, "echo_s", &a, 1, 500);
+		double m = median(t, REPEATS);
+		printf("echo %2zu KiB string %18.2f us   %8.1f MB/s (argument + result), "
+		       "%.2f raw round trips\n",
+		       len >> 10, m / 1e3, 2.0 * (double)len / m * 1e3, m / b1);
+	}
+	raw_destroy(r);
+	free(r);
+	kvmlet_sandbox_free(sb);
+}
+
+int main(int argc, char **argv)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: bench_kvm HELLO_ELF CALL_TYPES_ELF\n");
+		return 2;
+	}
+	if (fd < 0) {
+		printf("KVM benchmarks skipped: cannot open /dev/kvm\n");
+		return 0;
+	}
+	close(fd);
+	hello_path = argv[1];
+	call_types_path = argv[2];
+	printf("KVM (medians of %d runs; raw baselines measured in the same run)\n", REPEATS);
+	bench_cold_start();
+	bench_calls();
+	return 0;
+}
