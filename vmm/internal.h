@@ -23,6 +23,7 @@ struct kvm_vm {
 	struct kvm_run *run;
 	size_t run_size;
 	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers come with each exit */
+	bool amd;	/* the vCPU's CPUID vendor is AMD (or Hygon) */
 };
 
 #define HOST_FNS_MAX 64

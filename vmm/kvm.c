@@ -98,6 +98,10 @@ static int kvm_set_cpuid(struct kvm_vm *vm, struct kvmlet_error *err)
 				continue;
 			return kvmlet_fail(err, -EIO, "KVM_GET_SUPPORTED_CPUID: %s", strerror(e));
 		}
+		for (unsigned i = 0; i < c->nent; i++)
+			if (c->entries[i].function == 0)
+				vm->amd = c->entries[i].ebx == 0x68747541u || /* "Auth"enticAMD */
+					  c->entries[i].ebx == 0x6f677948u;   /* "Hygo"nGenuine */
 		int r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
 		int e = errno;
 		free(c);

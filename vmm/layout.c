@@ -23,33 +23,28 @@ int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struc
 	bi->pool_hi = KVMLET_TABLES_END;
 	bi->image_lo = img->lo;
 	bi->image_hi = img->hi;
-	bi->heap_lo = img->hi;
 	bi->stack_hi = cfg->mem_size;
 	bi->stack_lo = cfg->mem_size - cfg->stack_size;
 	lay->guard = bi->stack_lo - KVMLET_PAGE_SIZE;
-	if (__builtin_add_overflow(bi->heap_lo, cfg->heap_size, &need) || need > lay->guard)
-		return kvmlet_fail(err, -E2BIG,
-				   "image (up to 0x%llx), heap (%llu KiB) and stack (%llu KiB) do not "
-				   "fit in %llu KiB of guest memory",
-				   (unsigned long long)img->hi,
-				   (unsigned long long)(cfg->heap_size >> 10),
-				   (unsigned long long)(cfg->stack_size >> 10),
-				   (unsigned long long)(cfg->mem_size >> 10));
-	bi->heap_hi = need;
-	/* The call buffers follow the heap. */
-	bi->args_buf = bi->heap_hi;
+	/* Image, call buffers, heap, then free pages up to the guard: the heap grows
+	 * by mapping the free pages right after it. */
+	uint64_t bufs = cfg->args_size + cfg->result_size + cfg->hostcall_size;
+	bi->args_buf = img->hi;
 	bi->args_size = cfg->args_size;
 	bi->result_buf = bi->args_buf + bi->args_size;
 	bi->result_size = cfg->result_size;
 	bi->hostcall_buf = bi->result_buf + bi->result_size;
 	bi->hostcall_size = cfg->hostcall_size;
-	if (__builtin_add_overflow(bi->hostcall_buf, bi->hostcall_size, &need) || need > lay->guard)
+	bi->heap_lo = bi->hostcall_buf + bi->hostcall_size;
+	if (__builtin_add_overflow(bi->heap_lo, cfg->heap_size, &need) || need > lay->guard)
 		return kvmlet_fail(err, -E2BIG,
-				   "the call buffers (%llu KiB) do not fit in %llu KiB of guest "
-				   "memory",
-				   (unsigned long long)((cfg->args_size + cfg->result_size +
-							 cfg->hostcall_size) >> 10),
+				   "image (up to 0x%llx), call buffers (%llu KiB), heap (%llu KiB) "
+				   "and stack (%llu KiB) do not fit in %llu KiB of guest memory",
+				   (unsigned long long)img->hi, (unsigned long long)(bufs >> 10),
+				   (unsigned long long)(cfg->heap_size >> 10),
+				   (unsigned long long)(cfg->stack_size >> 10),
 				   (unsigned long long)(cfg->mem_size >> 10));
+	bi->heap_hi = need;
 	bi->free_lo = need;
 	bi->free_hi = lay->guard;
 	return 0;

@@ -31,7 +31,7 @@ void kvmlet_puts(const char *s);
 
 /*
  * A small printf: %d %i %u %x %X %s %c %p %%, the l, ll and z size modifiers,
- * a field width and the 0 and - flags. Returns the length of the output.
+ * a field width, the 0 and - flags, and a precision for %s (%.*s too). Returns the length of the output.
  */
 __attribute__((format(printf, 1, 2))) int kvmlet_printf(const char *fmt, ...);
 __attribute__((format(printf, 3, 0))) int kvmlet_vsnprintf(char *buf, size_t n, const char *fmt,

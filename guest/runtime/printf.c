@@ -62,11 +62,20 @@ int kvmlet_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 			continue;
 		}
 		bool zero = false, left = false;
-		int width = 0, size = 0;
+		int width = 0, size = 0, prec = -1;
 		for (p++; *p == '0' || *p == '-'; p++)
 			*p == '0' ? (zero = true) : (left = true);
 		for (; *p >= '0' && *p <= '9'; p++)
 			width = width * 10 + (*p - '0');
+		if (*p == '.') {
+			prec = 0;
+			if (*++p == '*') {
+				prec = va_arg(aq, int);
+				p++;
+			}
+			for (; *p >= '0' && *p <= '9'; p++)
+				prec = prec * 10 + (*p - '0');
+		}
 		for (; *p == 'l' || *p == 'z'; p++)
 			size = *p == 'z' ? 1 : size + 1;
 		switch (*p) {
@@ -96,11 +105,16 @@ int kvmlet_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 			break;
 		case 's': {
 			const char *s = va_arg(aq, const char *);
-			size_t len = strlen(s ? s : "(null)");
+			size_t len = 0;
+			if (!s)
+				s = "(null)";
+			/* With a precision, read at most prec bytes: s need not be terminated. */
+			while ((prec < 0 || len < (size_t)prec) && s[len])
+				len++;
 			for (; !left && width > (int)len; width--)
 				emit(&o, ' ');
-			for (const char *q = s ? s : "(null)"; *q; q++)
-				emit(&o, *q);
+			for (size_t q = 0; q < len; q++)
+				emit(&o, s[q]);
 			for (; left && width > (int)len; width--)
 				emit(&o, ' ');
 			break;

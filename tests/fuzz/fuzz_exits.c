@@ -366,6 +366,23 @@ static void reset(uint8_t flags)
 	sb->vm.vcpu_fd = -1;
 }
 
+/* A host call the guest may go on from has a well-formed answer in the host-call buffer. */
+static void check_reply(void)
+{
+	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
+	struct msg_decoded m;
+	char why[160];
+	int r = msg_decode(kvmlet_guest_ptr(sb, bi->hostcall_buf, bi->hostcall_size),
+			   bi->hostcall_size, KVMLET_MSG_RESULT, 1, &m, why, sizeof(why));
+
+	CHECK(r == 0);
+	if (m.status == KVMLET_STATUS_OK)
+		CHECK(m.nvals <= 1);
+	else
+		CHECK(m.status == KVMLET_STATUS_ERROR && m.nvals == 1 &&
+		      m.vals[0].type == KVMLET_T_STR && m.vals[0].buf.len > 0);
+}
+
 /* What the handler promises, whatever the exit was. */
 static void check_after(int r, enum sb_phase phase, const struct kvm_run *run,
 			const struct kvmlet_result *res, const struct kvmlet_error *err)
@@ -390,6 +407,9 @@ static void check_after(int r, enum sb_phase phase, const struct kvm_run *run,
 
 		CHECK(msg_name_check(e->name, strlen(e->name)) && msg_sig_check(e->sig, &nargs));
 	}
+	if (r == LOOP_CONTINUE && run->exit_reason == KVM_EXIT_IO &&
+	    run->io.port == KVMLET_PORT_HOSTCALL)
+		check_reply();
 	if (sb->nexports) {
 		struct pt_translation t;
 		CHECK(pt_translate(&sb->pt, sb->dispatch, &t) == 0 && (t.prot & PT_PROT_USER) &&
@@ -433,6 +453,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sb->vm.run = NULL; /* not ours to munmap at kvmlet_sandbox_free */
 	sb->vm.run_size = 0;
 	free(run);
+	regions[1].dirty = true; /* host calls write their answer there */
 	regions_restore();
 	return 0;
 }

@@ -45,9 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define SIZE	   (NPAGES * PG)
 #define TBL_PAGES  8u	      /* writable mode: tables in the upper half */
 #define MAX_PAGES  (1u << 27) /* walks: at most 512 GiB */
-#define READ_LIMIT (1u << 18) /* entries one walk may read (tables can alias: 512^4) */
+#define READ_LIMIT (1u << 15) /* entries one walk may read (aliased tables: 512^4) */
+#define RW_READS   (1u << 14) /* entries all operations of one input may read */
 #define MAX_RUNS   4096
-#define MAX_OPS	   64
+#define MAX_OPS	   32
 
 static uint8_t *mem;
 
@@ -92,11 +93,16 @@ static struct setup parse_setup(uint8_t b)
 	return s;
 }
 
-/* --- a read budget around a backend, so that aliased tables cannot make a walk endless --- */
-
+/*
+ * A read budget around a backend: tables that alias each other (not a loop,
+ * which the code refuses, but many entries pointing at one table) make a walk
+ * read up to 512^4 entries. Every operation goes through one, with a budget
+ * that sound tables never exhaust; an exhausted budget is a failing backend.
+ */
 struct budget {
 	const struct pt_backend *in;
 	uint64_t left;
+	struct pt_backend out;
 };
 
 static uint64_t bw_root(void *ctx)
@@ -131,6 +137,45 @@ static int bw_from_phys(void *ctx, uint64_t phys, uint64_t *table)
 {
 	const struct budget *w = ctx;
 	return w->in->from_phys(w->in->ctx, phys, table);
+}
+
+static int bw_alloc(void *ctx, uint64_t *table)
+{
+	const struct budget *w = ctx;
+	return w->in->alloc_table(w->in->ctx, table);
+}
+
+static int bw_write(void *ctx, uint64_t addr, uint64_t entry)
+{
+	const struct budget *w = ctx;
+	return w->in->write_entry(w->in->ctx, addr, entry);
+}
+
+static void bw_free(void *ctx, uint64_t table)
+{
+	const struct budget *w = ctx;
+	w->in->free_table(w->in->ctx, table);
+}
+
+/* w->out: in, with a fresh budget. */
+static const struct pt_backend *budget(struct budget *w, const struct pt_backend *in,
+				       uint64_t reads)
+{
+	*w = (struct budget){.in = in, .left = reads};
+	w->out = (struct pt_backend){
+		.ctx = w,
+		.root_table = bw_root,
+		.entry_addr = bw_entry_addr,
+		.read_entry = bw_read,
+		.to_phys = bw_to_phys,
+		.from_phys = bw_from_phys,
+		.alloc_table = in->alloc_table ? bw_alloc : NULL,
+		.write_entry = in->write_entry ? bw_write : NULL,
+		.free_table = in->free_table ? bw_free : NULL,
+		.caps = in->caps,
+		.phys_bits = in->phys_bits,
+	};
+	return &w->out;
 }
 
 /* --- checks --- */
@@ -212,19 +257,10 @@ static int on_run(void *arg, const struct pt_run *r)
 /* A walk of [start, end) through a read budget; its result. */
 static int walk(const struct pt_backend *b, uint64_t start, uint64_t end, uint32_t flags)
 {
-	struct budget w = {.in = b, .left = READ_LIMIT};
-	struct pt_backend bb = {
-		.ctx = &w,
-		.root_table = bw_root,
-		.entry_addr = bw_entry_addr,
-		.read_entry = bw_read,
-		.to_phys = bw_to_phys,
-		.from_phys = bw_from_phys,
-		.caps = b->caps,
-		.phys_bits = b->phys_bits,
-	};
+	struct budget w;
+	const struct pt_backend *bb = budget(&w, b, READ_LIMIT);
 	struct runs rs = {.b = b, .lo = start, .hi = end ? end - 1 : ~0ull, .flags = flags};
-	int r = pt_walk(&bb, start, end, flags, on_run, &rs);
+	int r = pt_walk(bb, start, end, flags, on_run, &rs);
 
 	CHECK(r == 0 || r == 42 || r == PT_ERR_ALIGN || r == PT_ERR_NONCANON || r == PT_ERR_RANGE ||
 	      r == PT_ERR_INVAL || r == PT_ERR_CORRUPT || (r == PT_ERR_BACKEND && w.left == 0));
@@ -304,7 +340,8 @@ struct rw {
 	struct pt_host h;
 	struct pt_backend b;
 	uint64_t bitmap[PT_HOST_BITMAP_WORDS(TBL_PAGES * PG)];
-	bool exact; /* no input bytes written over the tables: results must be exact */
+	bool exact;	/* no input bytes written over the tables: results must be exact */
+	uint64_t reads; /* left for this input: then it ends (its operations fail) */
 };
 
 static void check_bitmap(const struct rw *w, const struct setup *s)
@@ -348,6 +385,12 @@ static bool write_result(int r)
 	return r <= 0 && r >= PT_ERR_BACKEND && r != PT_ERR_READONLY;
 }
 
+/* Sound tables are never corrupt, and the backend fails only when the budget runs out. */
+static bool sound(const struct rw *w, int r)
+{
+	return !w->exact || (r != PT_ERR_CORRUPT && r != PT_ERR_BACKEND);
+}
+
 /* One operation of writable mode. */
 static void rw_op(struct rw *w, struct cursor *c, const struct setup *s)
 {
@@ -357,6 +400,7 @@ static void rw_op(struct rw *w, struct cursor *c, const struct setup *s)
 	uint64_t va = get(c, 8), pa, len, off;
 	uint32_t prot, opts;
 	struct probe before, after;
+	struct budget bw;
 	int r;
 
 	if (!raw)
@@ -373,10 +417,10 @@ static void rw_op(struct rw *w, struct cursor *c, const struct setup *s)
 			opts &= PT_MAP_MASK;
 		}
 		probe(b, va, len, &before);
-		r = pt_map(b, va, pa, len, prot, opts);
-		CHECK(write_result(r));
+		r = pt_map(budget(&bw, b, w->reads), va, pa, len, prot, opts);
+		CHECK(write_result(r) && (sound(w, r) || !bw.left));
 		probe(b, va, len, &after);
-		if (!w->exact)
+		if (!(w->reads = bw.left) || !w->exact)
 			break;
 		if (r == PT_OK) {
 			CHECK(after.r[0] == PT_OK && after.t[0].pa == pa &&
@@ -389,10 +433,11 @@ static void rw_op(struct rw *w, struct cursor *c, const struct setup *s)
 	case 1: /* unmap */
 		len = raw ? get(c, 4) : (get(c, 3) & 0xfffff) * PG;
 		probe(b, va, len, &before);
-		r = pt_unmap(b, va, len);
-		CHECK(write_result(r) && r != PT_ERR_EXISTS && r != PT_ERR_PHYS);
+		r = pt_unmap(budget(&bw, b, w->reads), va, len);
+		CHECK(write_result(r) && (sound(w, r) || !bw.left) && r != PT_ERR_EXISTS &&
+		      r != PT_ERR_PHYS);
 		probe(b, va, len, &after);
-		if (!w->exact)
+		if (!(w->reads = bw.left) || !w->exact)
 			break;
 		if (r == PT_OK)
 			CHECK(after.r[0] == PT_ERR_NOT_MAPPED && after.r[1] == PT_ERR_NOT_MAPPED);
@@ -405,10 +450,11 @@ static void rw_op(struct rw *w, struct cursor *c, const struct setup *s)
 		if (!raw)
 			prot &= PT_PROT_MASK;
 		probe(b, va, len, &before);
-		r = pt_protect(b, va, len, prot);
-		CHECK(write_result(r) && r != PT_ERR_EXISTS && r != PT_ERR_PHYS);
+		r = pt_protect(budget(&bw, b, w->reads), va, len, prot);
+		CHECK(write_result(r) && (sound(w, r) || !bw.left) && r != PT_ERR_EXISTS &&
+		      r != PT_ERR_PHYS);
 		probe(b, va, len, &after);
-		if (!w->exact)
+		if (!(w->reads = bw.left) || !w->exact)
 			break;
 		if (r == PT_OK) {
 			for (int i = 0; i < 2; i++)
@@ -459,7 +505,8 @@ static void fuzz_rw(struct cursor *c, const struct setup *s)
 	CHECK(r == PT_OK);
 	/* Tables beyond what an entry can address would be written wrongly: not a promise. */
 	w.exact = s->addressable;
-	for (unsigned i = 0; i < MAX_OPS && c->n; i++)
+	w.reads = RW_READS;
+	for (unsigned i = 0; i < MAX_OPS && c->n && w.reads; i++)
 		rw_op(&w, c, s);
 	walk(&w.b, 0, 0, s->walk_flags);
 }

@@ -211,7 +211,7 @@ static const struct {
 	{"offset_past_end", -EPROTO, "outside the message"},
 	{"offset_overflow", -EPROTO, "outside the message"},
 	{"wrong_type", -EPROTO, "does not match signature"},
-	{"bad_magic", -EPROTO, "bad message header"},
+	{"bad_magic", -EPROTO, "malformed result"},
 	{"too_many_values", -EPROTO, "values"},
 	{"too_large", -EREMOTEIO, "too large"},
 	{"hostcall_garbage", -EPROTO, "malformed host call"},

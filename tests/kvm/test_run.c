@@ -37,7 +37,7 @@ START_TEST(exit_status_and_long_output)
 	ck_assert_uint_ge(out.len, sizeof(expect) - 1);
 	ck_assert_int_eq(memcmp(out.buf, expect, sizeof(expect) - 1), 0);
 	ck_assert_str_eq(out.buf + sizeof(expect) - 1,
-			 "\n-7 7 ff str    42|42   |00042 -1234567890123\n");
+			 "\n-7 7 ff str    42|42   |00042 -1234567890123 abc|xy|\n");
 }
 END_TEST
 
