@@ -27,6 +27,6 @@ rm -f "$tmp"
 check 126 '' 'no function named frobnicate' -- call "$G/calc.elf" frobnicate
 check 120 '' 'add takes 2 arguments' -- call "$G/calc.elf" add 1
 check 120 '' "argument 1: 'x' is not a valid integer" -- call "$G/calc.elf" add x 1
-check 120 '' "argument 1: 'maybe' is not a valid bool" -- call "$G/calc.elf" is_even maybe
+check 120 '' "argument 1: 'maybe' is not a valid integer" -- call "$G/calc.elf" is_even maybe
 check 120 '' 'cannot read /nonexistent' -- call "$G/strings.elf" upper @/nonexistent
 finish

@@ -1,0 +1,28 @@
+#!/bin/sh
+# run_kvm_tests.sh SRC BUILD: run the KVM tests (suite kvm) and the CLI tests
+# that need KVM inside a QEMU VM with nested KVM. Exit 77 (skip) when /dev/kvm
+# exists here (suite kvm runs them directly) or the QEMU harness cannot be set up.
+set -u
+src=$1 build=$2
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	echo "SKIP: /dev/kvm is here: suites kvm and cli run these tests directly"
+	exit 77
+fi
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	echo "SKIP: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
+	exit 77
+fi
+set --
+for f in "$build"/guest/*.elf "$build"/tests/guests/*.elf; do
+	set -- "$@" -a "$f"
+done
+cp "$build/tests/qemu/kvmlet-static" "$build/tests/qemu/kvmlet"
+"$src/scripts/qemu-kvm/run.sh" -T 1500 "$@" -a "$build/tests/qemu/kvmlet" \
+	-a "$src/tests/cli/lib.sh" -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
+	-e KVMLET=/t/kvmlet -e GUEST_DIR=/t -e TEST_GUEST_DIR=/t \
+	"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" \
+	"$build/tests/kvm/test_call" "$src/tests/cli/cli_run.sh" "$src/tests/cli/cli_call.sh"
+rc=$?
+# run.sh: 0 passed, 1 a test failed or the VM died, 2 the harness could not be set up.
+[ "$rc" = 2 ] && { echo "SKIP: the QEMU harness could not be set up"; exit 77; }
+exit "$rc"
