@@ -105,6 +105,17 @@ struct pt_backend {
 	void (*free_table)(void *ctx, uint64_t table);
 	uint32_t caps;     /* PT_CAP_* */
 	uint32_t phys_bits; /* MAXPHYADDR, 32..52; 0 means 52 */
+	/*
+	 * Optional window, the fast path: when window is set, table addresses
+	 * are physical addresses and every table lives in one linear view, the
+	 * table at physical t (4 KiB aligned, inside [win_base, win_base +
+	 * win_size)) at window + (t - win_base). The algorithms then read and
+	 * write entries there directly, bounds-checked, instead of through
+	 * entry_addr/read_entry/write_entry/to_phys/from_phys (still required:
+	 * other code may use them). win_size is at least 4 KiB.
+	 */
+	uint8_t *window;
+	uint64_t win_base, win_size;
 };
 
 /* What one address translates to. */

@@ -120,6 +120,9 @@ static int host_common(struct pt_host *h, struct pt_backend *b, void *mem, uint6
 		.from_phys = host_from_phys,
 		.caps = caps,
 		.phys_bits = phys_bits,
+		.window = mem,
+		.win_base = base,
+		.win_size = size,
 	};
 	return PT_OK;
 }

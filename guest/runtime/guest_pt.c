@@ -118,6 +118,10 @@ const struct pt_backend *kvmlet_pt(void)
 			.write_entry = g_write,
 			.free_table = g_free,
 			.caps = bi()->pt_caps,
+			/* The tables area is identity-mapped: the fast path applies. */
+			.window = (uint8_t *)bi()->tables_lo,
+			.win_base = bi()->tables_lo,
+			.win_size = bi()->tables_hi - bi()->tables_lo,
 		};
 		g.next_free_phys = bi()->free_lo;
 		g.heap_next = (uint8_t *)bi()->heap_lo;
