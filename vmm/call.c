@@ -114,7 +114,12 @@ int kvmlet_init(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		sb->phase = PH_DONE;
 		return r < 0 ? r : kvmlet_fail(err, -EPROTO, "guest ended before it was ready");
 	}
+	if ((r = reset_snapshot(sb, PH_IDLE, err)) < 0) {
+		sb->phase = PH_DONE;
+		return r;
+	}
 	sb->phase = PH_IDLE;
+	sb->calls = 0;
 	return 0;
 }
 
@@ -222,6 +227,8 @@ int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet
 		return kvmlet_fail(err, -EDEADLK, "a host function called into its own sandbox");
 	if (sb->phase == PH_NEW && (r = kvmlet_init(sb, err)) < 0)
 		return r;
+	if (sb->cfg.reset_each_call && sb->calls > 0 && (r = kvmlet_reset(sb, err)) < 0)
+		return r;
 	if (sb->phase != PH_IDLE)
 		return kvmlet_fail(err, -ENOTRECOVERABLE,
 				   "sandbox unusable after a failed call or a run: reset it");
@@ -234,9 +241,11 @@ int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet
 	if (n < 0)
 		return kvmlet_fail(err, (int)n, "%s: arguments do not fit the %" PRIu64
 						"-byte argument buffer", name, bi->args_size);
+	reset_mark_host_dirty(sb, bi->args_buf, (uint64_t)n);
 	if ((r = enter_dispatcher(sb, err)) < 0)
 		return r;
 	sb->phase = PH_CALL;
+	sb->calls++;
 	r = sandbox_run_loop(sb, &res, err);
 	if (r == LOOP_DONE)
 		r = call_result(sb, fi, result, err);
@@ -251,11 +260,13 @@ static int reply(struct kvmlet_sandbox *sb, uint32_t status, const struct kvmlet
 		 unsigned n)
 {
 	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
+	int64_t len = msg_encode(kvmlet_guest_ptr(sb, bi->hostcall_buf, bi->hostcall_size),
+				 bi->hostcall_size, KVMLET_MSG_RESULT, 0, status, v, n);
 
-	return msg_encode(kvmlet_guest_ptr(sb, bi->hostcall_buf, bi->hostcall_size),
-			  bi->hostcall_size, KVMLET_MSG_RESULT, 0, status, v, n) < 0
-		       ? -E2BIG
-		       : LOOP_CONTINUE;
+	if (len < 0)
+		return -E2BIG;
+	reset_mark_host_dirty(sb, bi->hostcall_buf, (uint64_t)len);
+	return LOOP_CONTINUE;
 }
 
 static int reply_error(struct kvmlet_sandbox *sb, const char *fmt, ...)

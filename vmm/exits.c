@@ -8,6 +8,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 
 #include "internal.h"
@@ -235,15 +237,33 @@ int sandbox_handle_exit(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 	}
 }
 
+static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		    struct kvmlet_error *err, uint64_t start, uint64_t deadline);
+
 int sandbox_run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		     struct kvmlet_error *err)
 {
 	uint64_t start = kvm_now_ns();
 	uint64_t deadline = sb->cfg.timeout_ns ? start + sb->cfg.timeout_ns : 0;
 
-	for (;;) {
-		int r = kvm_vcpu_run(&sb->vm, deadline, err);
+	sb->thread = pthread_self();
+	sb->gen = sb->gen + 1 ? sb->gen + 1 : 1;
+	sb->running = sb->gen; /* from here on kvmlet_cancel aims at this run */
+	int r = run_loop(sb, res, err, start, deadline);
+	sb->running = 0;
+	return r;
+}
 
+static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		    struct kvmlet_error *err, uint64_t start, uint64_t deadline)
+{
+	for (;;) {
+		int r = kvm_vcpu_run(&sb->vm, deadline, &sb->cancel_gen, sb->gen, err);
+
+		if (r == -ECANCELED)
+			return run_outcome(res, err, KVMLET_CANCELLED, -ECANCELED,
+					   "guest cancelled after %" PRIu64 " ms",
+					   (kvm_now_ns() - start) / 1000000);
 		if (r == -ETIMEDOUT)
 			return run_outcome(res, err, KVMLET_TIMED_OUT, -ETIMEDOUT,
 				       "guest timed out after %" PRIu64 " ms",
@@ -253,4 +273,16 @@ int sandbox_run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		if ((r = sandbox_handle_exit(sb, res, err)) != CONTINUE)
 			return r;
 	}
+}
+
+int kvmlet_cancel(struct kvmlet_sandbox *sb)
+{
+	unsigned g = sb->running;
+
+	if (!g)
+		return -ESRCH;
+	sb->cancel_gen = g;
+	/* The signal only kicks the vCPU out of KVM_RUN; the loop sees cancel_gen. */
+	pthread_kill(sb->thread, KVMLET_KICK_SIGNAL);
+	return 0;
 }

@@ -4,6 +4,7 @@
 #define KVMLET_INTERNAL_H
 
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <stdarg.h>
 
 #include "elf_load.h"
@@ -44,6 +45,7 @@ enum sb_phase {
 	PH_IDLE, /* initialised, between calls */
 	PH_CALL, /* kvmlet_call: until RETURN */
 	PH_DONE, /* ran to its end, or poisoned by a failed call */
+	PH_RERUN, /* kvmlet_run's snapshot restored: may run again from the entry */
 };
 
 struct kvmlet_sandbox {
@@ -64,6 +66,20 @@ struct kvmlet_sandbox {
 	uint64_t dispatch; /* guest entry for calls */
 	uint8_t *result_copy; /* host copies of guest messages (result_size, hostcall_size) */
 	uint8_t *hostcall_copy;
+	/* reset.c */
+	uint8_t *snap;	      /* snapshot pages, at their guest-physical offsets */
+	uint64_t *snap_has;   /* bitmap: pages the snapshot holds (others are zero) */
+	uint64_t *guest_dirty; /* KVM's dirty log */
+	uint64_t *host_dirty; /* pages the host wrote since the snapshot */
+	struct kvm_sregs snap_sregs;
+	enum sb_phase snap_phase; /* where a reset brings the sandbox back to */
+	uint64_t last_reset_pages;
+	/* cancellation (kvmlet_cancel may come from another thread) */
+	pthread_t thread;	     /* the thread running the vCPU, while running */
+	_Atomic unsigned running;    /* generation of the run in progress, 0 if none */
+	_Atomic unsigned cancel_gen; /* generation a cancel was asked for */
+	unsigned gen;
+	uint64_t calls; /* since the snapshot, for reset_each_call */
 	kvmlet_output_fn out_fn;
 	void *out_arg;
 	uint64_t out_total;
@@ -88,6 +104,8 @@ void x86_write_system_tables(uint8_t *mem);
 /* x86.c: long mode, CPL3, our tables; vCPU registers for entering at rip/rsp. */
 int x86_setup_vcpu(struct kvm_vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
 		   struct kvmlet_error *err);
+/* x86.c: the TSS type TR must have for this vCPU (fix sregs read back before setting them). */
+void x86_fixup_tr(const struct kvm_vm *vm, struct kvm_sregs *sregs);
 /* x86.c: does this exception vector push an error code? */
 bool x86_has_error_code(int vector);
 /* x86.c: the exception's name ("page fault"), or NULL. */
@@ -98,10 +116,16 @@ int kvm_vm_create(struct kvm_vm *vm, void *mem, uint64_t mem_size, struct kvmlet
 void kvm_vm_destroy(struct kvm_vm *vm);
 /* kvm.c: registers after an exit (sync regs when available). */
 int kvm_get_regs(struct kvm_vm *vm, struct kvm_regs *regs);
-/* kvm.c: run the vCPU until an exit or deadline_ns (CLOCK_MONOTONIC, 0: none);
- * returns 0, -ETIMEDOUT, or -EIO with err set. */
-int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, struct kvmlet_error *err);
+/* kvm.c: run the vCPU until an exit, deadline_ns (CLOCK_MONOTONIC, 0: none) or a
+ * cancel (*cancel_gen == gen); returns 0, -ETIMEDOUT, -ECANCELED, or -EIO with err set. */
+int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, _Atomic unsigned *cancel_gen,
+		 unsigned gen, struct kvmlet_error *err);
 uint64_t kvm_now_ns(void);
+
+/* reset.c: take the snapshot that resets return to (phase back_to). */
+int reset_snapshot(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmlet_error *err);
+/* reset.c: note that the host wrote guest-physical [gpa, gpa + len). */
+void reset_mark_host_dirty(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t len);
 
 /* Run-loop handler results besides 0 (guest exited) and negative errors. */
 #define LOOP_CONTINUE 1 /* resume the guest */

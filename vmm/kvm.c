@@ -129,6 +129,7 @@ int kvm_vm_create(struct kvm_vm *vm, void *mem, uint64_t mem_size, struct kvmlet
 	}
 	struct kvm_userspace_memory_region slot = {
 		.slot = 0,
+		.flags = KVM_MEM_LOG_DIRTY_PAGES, /* resets restore only dirtied pages */
 		.guest_phys_addr = 0,
 		.memory_size = mem_size,
 		.userspace_addr = (uint64_t)(uintptr_t)mem,
@@ -207,7 +208,8 @@ static int timer_arm(timer_t *t, uint64_t deadline_ns)
 	return 0;
 }
 
-int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, struct kvmlet_error *err)
+int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, _Atomic unsigned *cancel_gen,
+		 unsigned gen, struct kvmlet_error *err)
 {
 	timer_t timer;
 	int r = 0;
@@ -220,7 +222,14 @@ int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, struct kvmlet_error *e
 	}
 	tls_run = vm->run;
 	for (;;) {
-		/* A kick that lands before KVM_RUN sets immediate_exit: no lost wake-up. */
+		/*
+		 * A cancel sets *cancel_gen before it kicks; a kick that lands before
+		 * KVM_RUN sets immediate_exit, so KVM_RUN returns at once: no lost wake-up.
+		 */
+		if (*cancel_gen == gen) {
+			r = -ECANCELED;
+			break;
+		}
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0) {
 			r = 0;
 			break;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "internal.h"
@@ -192,6 +193,11 @@ void kvmlet_sandbox_free(struct kvmlet_sandbox *sb)
 	free(sb->result_copy);
 	free(sb->hostcall_copy);
 	free(sb->exports);
+	if (sb->snap)
+		munmap(sb->snap, sb->cfg.mem_size);
+	free(sb->snap_has);
+	free(sb->guest_dirty);
+	free(sb->host_dirty);
 	free(sb);
 }
 
@@ -215,11 +221,23 @@ int kvmlet_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvml
 	int r;
 
 	*res = (struct kvmlet_result){.vector = -1};
-	if (sb->phase != PH_NEW)
-		return kvmlet_fail(err, -EALREADY, "this sandbox has already run");
-	sb->phase = PH_RUN;
-	if ((r = sandbox_start(sb, err)) < 0)
+	if (sb->phase == PH_RERUN) {
+		/* After a reset: enter at the ELF entry again, fresh stack, no register ioctl. */
+		struct kvm_regs regs = {.rip = sb->img.entry, .rsp = sb->lay.bi.stack_hi,
+					.rflags = 0x2};
+		if (sb->vm.sync_regs) {
+			sb->vm.run->s.regs.regs = regs;
+			sb->vm.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		} else if (ioctl(sb->vm.vcpu_fd, KVM_SET_REGS, &regs) < 0) {
+			return kvmlet_fail(err, -EIO, "KVM_SET_REGS: %s", strerror(errno));
+		}
+	} else if (sb->phase != PH_NEW) {
+		return kvmlet_fail(err, -EALREADY, "this sandbox has already run: reset it first");
+	} else if ((r = sandbox_start(sb, err)) < 0 || (r = reset_snapshot(sb, PH_RERUN, err)) < 0) {
+		sb->phase = PH_DONE;
 		return r;
+	}
+	sb->phase = PH_RUN;
 	r = sandbox_run_loop(sb, res, err);
 	sb->phase = PH_DONE;
 	return r;

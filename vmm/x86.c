@@ -127,6 +127,17 @@ static struct kvm_segment user_seg(uint16_t sel, uint8_t type, bool code)
 	};
 }
 
+/*
+ * TR holds a 64-bit TSS: busy (11) as LTR leaves it, which VMX requires on
+ * entry. SVM checks nothing, and QEMU's SVM emulation honours the I/O bitmap
+ * only for type 9 (available), so AMD vCPUs get 9. KVM_GET_SREGS reports 11
+ * either way: sregs read back must pass through here before KVM_SET_SREGS.
+ */
+void x86_fixup_tr(const struct kvm_vm *vm, struct kvm_sregs *sregs)
+{
+	sregs->tr.type = vm->amd ? 0x9 : 0xb;
+}
+
 int x86_setup_vcpu(struct kvm_vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
 		   struct kvmlet_error *err)
 {
@@ -144,14 +155,9 @@ int x86_setup_vcpu(struct kvm_vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
 	sregs.ss = sregs.ds = sregs.es = sregs.fs = sregs.gs = user_seg(KVMLET_SEL_UDATA, 0x3, false);
 	sregs.gdt = (struct kvm_dtable){.base = KVMLET_GDT_GPA, .limit = GDT_ENTRIES * 8 - 1};
 	sregs.idt = (struct kvm_dtable){.base = KVMLET_IDT_GPA, .limit = 256 * 16 - 1};
-	/*
-	 * TR holds a 64-bit TSS: busy (11) as LTR leaves it, which VMX requires on
-	 * entry. SVM checks nothing, and QEMU's SVM emulation honours the I/O
-	 * bitmap only for type 9 (available), so AMD vCPUs get 9.
-	 */
 	sregs.tr = (struct kvm_segment){.base = KVMLET_TSS_GPA, .limit = TSS_LIMIT,
-					.selector = KVMLET_SEL_TSS, .type = vm->amd ? 0x9 : 0xb,
-					.present = 1};
+					.selector = KVMLET_SEL_TSS, .present = 1};
+	x86_fixup_tr(vm, &sregs);
 	sregs.ldt = (struct kvm_segment){.unusable = 1};
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
 		return kvmlet_fail(err, -EIO, "KVM_SET_SREGS: %s", strerror(errno));

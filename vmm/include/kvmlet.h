@@ -55,6 +55,8 @@ struct kvmlet_config {
 	uint64_t result_size; /* call result buffer, default 256 KiB */
 	uint64_t hostcall_size; /* host-call buffer (guest requests and their
 				   results), default 256 KiB */
+	bool reset_each_call;	/* kvmlet_call resets the sandbox before every call
+				   but the first (default false) */
 };
 
 /* Fill cfg with the defaults above. */
@@ -90,6 +92,7 @@ enum kvmlet_outcome {
 	KVMLET_ABORTED,	   /* the guest called kvmlet_abort; message holds its text */
 	KVMLET_FAULTED,	   /* a CPU exception, triple fault or bad exit; see fields */
 	KVMLET_TIMED_OUT,  /* the run passed its time limit and was stopped */
+	KVMLET_CANCELLED,  /* kvmlet_cancel stopped it */
 };
 
 struct kvmlet_result {
@@ -216,12 +219,35 @@ int kvmlet_init(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
  * argument buffer, -EREMOTEIO the guest function reported an error (the
  * message is the guest's), -EDEADLK called from one of this sandbox's host
  * functions, and, leaving the sandbox poisoned: -EFAULT guest fault,
- * -ETIMEDOUT, -ECONNABORTED guest abort, -EPROTO malformed result (wrong
- * type, bogus lengths or offsets, too large). A poisoned sandbox refuses
- * calls with -ENOTRECOVERABLE.
+ * -ETIMEDOUT, -ECANCELED (kvmlet_cancel), -ECONNABORTED guest abort,
+ * -EPROTO malformed result (wrong type, bogus lengths or offsets, too large).
+ * A poisoned sandbox refuses calls with -ENOTRECOVERABLE until kvmlet_reset.
  */
 int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet_value *args,
 		unsigned nargs, struct kvmlet_value *result, struct kvmlet_error *err);
+
+/*
+ * kvmlet_reset: bring the sandbox back to its snapshot, taken when it started
+ * (after start-up for calls; before the first instruction for kvmlet_run):
+ * guest memory, page tables and vCPU state, so nothing of earlier calls or
+ * runs remains. Cost follows the pages dirtied since (KVM's dirty log plus
+ * what the host wrote), restored in place. Works after a fault, timeout or
+ * cancel too; a kvmlet_run sandbox can then run again. A sandbox that never
+ * started has nothing to reset (0). Errors: -EIO, -EDEADLK from a host function.
+ */
+int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
+
+/* Pages the last kvmlet_reset restored. */
+uint64_t kvmlet_last_reset_pages(const struct kvmlet_sandbox *sb);
+
+/*
+ * kvmlet_cancel: stop the run or call in progress on sb, from any thread. It
+ * ends with -ECANCELED (KVMLET_CANCELLED) and leaves the sandbox poisoned
+ * until kvmlet_reset. A cancel that finds nothing running is discarded
+ * (-ESRCH); one that races with the end of a call either cancels it or is
+ * discarded, never the next call. Async-signal-safe it is not.
+ */
+int kvmlet_cancel(struct kvmlet_sandbox *sb);
 
 /* The guest's exported functions, after kvmlet_init: count, and name and
  * signature of the i-th (NULL if out of range). */

@@ -1,0 +1,249 @@
+/* test_reset.c: snapshot, reset and cancellation (suite kvm). */
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kvmtest.h"
+
+static struct kvmlet_sandbox *sandbox(const char *guest, const struct kvmlet_config *cfg)
+{
+	struct kvmlet_config def;
+	struct kvmlet_sandbox *sb;
+	struct kvmlet_error err;
+	size_t size;
+	void *elf = kvmtest_read_guest(guest, &size);
+
+	if (!cfg) {
+		kvmlet_config_default(&def);
+		cfg = &def;
+	}
+	ck_assert_msg(kvmlet_sandbox_new(&sb, elf, size, cfg, &err) == 0, "%s", err.msg);
+	free(elf);
+	ck_assert_msg(kvmlet_init(sb, &err) == 0, "%s", err.msg);
+	return sb;
+}
+
+static int64_t call_i(struct kvmlet_sandbox *sb, const char *fn, const struct kvmlet_value *a,
+		      unsigned n)
+{
+	struct kvmlet_value r;
+	struct kvmlet_error err;
+
+	ck_assert_msg(kvmlet_call(sb, fn, a, n, &r, &err) == 0, "%s: %s", fn, err.msg);
+	return r.i64;
+}
+
+static void reset_ok(struct kvmlet_sandbox *sb)
+{
+	struct kvmlet_error err;
+
+	ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
+}
+
+START_TEST(counter_does_not_leak)
+{
+	struct kvmlet_sandbox *sb = sandbox("stateful", NULL);
+
+	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 102); /* no reset: state stays */
+	for (int i = 0; i < 20; i++) {
+		reset_ok(sb);
+		ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+		ck_assert_uint_ge(kvmlet_last_reset_pages(sb), 1);
+	}
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(reset_each_call_option)
+{
+	struct kvmlet_config cfg;
+
+	kvmlet_config_default(&cfg);
+	cfg.reset_each_call = true;
+	struct kvmlet_sandbox *sb = sandbox("stateful", &cfg);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
+/* Heap, stack and the guest's own page tables all come back. */
+START_TEST(scribbles_are_undone)
+{
+	struct kvmlet_sandbox *sb = sandbox("stateful", NULL);
+	struct kvmlet_value a = kvmlet_i64(7);
+	uint64_t pa;
+	uint32_t prot;
+
+	ck_assert_int_eq(call_i(sb, "look", NULL, 0), 0);
+	ck_assert_int_eq(call_i(sb, "scribble", &a, 1), 7 * 8192);
+	ck_assert_int_eq(call_i(sb, "look", NULL, 0), 1007);
+	ck_assert_int_eq(kvmlet_translate(sb, 0x0000200000000000ull, &pa, &prot), 0);
+	reset_ok(sb);
+	ck_assert_uint_ge(kvmlet_last_reset_pages(sb), 128); /* 512 KiB of heap at least */
+	ck_assert_int_eq(kvmlet_translate(sb, 0x0000200000000000ull, &pa, &prot), -ENXIO);
+	ck_assert_int_eq(call_i(sb, "look", NULL, 0), 0);
+	/* Again: the guest can map the same page after the reset. */
+	ck_assert_int_eq(call_i(sb, "scribble", &a, 1), 7 * 8192);
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(reset_after_fault_timeout_and_wreck)
+{
+	struct kvmlet_config cfg;
+	struct kvmlet_value r;
+	struct kvmlet_error err;
+
+	kvmlet_config_default(&cfg);
+	cfg.timeout_ns = 200 * 1000 * 1000;
+	struct kvmlet_sandbox *sb = sandbox("stateful", &cfg);
+	ck_assert_int_eq(kvmlet_call(sb, "fault", NULL, 0, &r, &err), -EFAULT);
+	ck_assert_int_eq(kvmlet_call(sb, "count", NULL, 0, &r, &err), -ENOTRECOVERABLE);
+	reset_ok(sb);
+	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+	ck_assert_int_eq(kvmlet_call(sb, "spin", NULL, 0, &r, &err), -ETIMEDOUT);
+	reset_ok(sb);
+	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+	/* Whatever wrecking its tables does to the call, a reset repairs it. */
+	kvmlet_call(sb, "wreck_tables", NULL, 0, &r, &err);
+	reset_ok(sb);
+	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(run_again_after_reset)
+{
+	struct kvmlet_config cfg;
+	struct kvmlet_sandbox *sb;
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	size_t size;
+	void *elf = kvmtest_read_guest("exit_status", &size);
+
+	kvmlet_config_default(&cfg);
+	ck_assert_int_eq(kvmlet_sandbox_new(&sb, elf, size, &cfg, &err), 0);
+	free(elf);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(res.status, 42);
+		ck_assert_int_eq(kvmlet_run(sb, &res, &err), -EALREADY);
+		reset_ok(sb);
+	}
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
+struct racer {
+	struct kvmlet_sandbox *sb;
+	volatile int go, stop;
+	unsigned seed;
+};
+
+static void *cancel_thread(void *arg)
+{
+	struct racer *r = arg;
+
+	while (!r->stop) {
+		if (!r->go)
+			continue;
+		/* Cancel somewhere between just before entry and just after the exit. */
+		struct timespec ts = {0, (long)(rand_r(&r->seed) % 2000000)};
+		nanosleep(&ts, NULL);
+		kvmlet_cancel(r->sb);
+		r->go = 0;
+	}
+	return NULL;
+}
+
+START_TEST(cancel_races_completion)
+{
+	struct racer r = {.sb = sandbox("stateful", NULL), .seed = 12345};
+	struct kvmlet_value a, res;
+	struct kvmlet_error err;
+	pthread_t t;
+	int completed = 0, cancelled = 0;
+	unsigned seed = 99;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, cancel_thread, &r), 0);
+	for (int i = 0; i < 1000; i++) {
+		/* Calls of random length against cancels at random times. */
+		a = kvmlet_u64((uint64_t)(rand_r(&seed) % 200000));
+		r.go = 1;
+		int rc = kvmlet_call(r.sb, "work", &a, 1, &res, &err);
+		while (r.go)
+			; /* the cancel has been sent (or found nothing running) */
+		if (rc == 0) {
+			ck_assert_uint_eq(res.u64, a.u64);
+			completed++;
+		} else {
+			ck_assert_msg(rc == -ECANCELED, "call %d: %d %s", i, rc, err.msg);
+			cancelled++;
+		}
+		reset_ok(r.sb);
+	}
+	r.stop = 1;
+	pthread_join(t, NULL);
+	printf("cancel race: %d completed, %d cancelled\n", completed, cancelled);
+	ck_assert_int_eq(completed + cancelled, 1000);
+	ck_assert_int_eq(kvmlet_cancel(r.sb), -ESRCH); /* nothing running: discarded */
+	ck_assert_int_eq(call_i(r.sb, "count", NULL, 0), 101);
+	kvmlet_sandbox_free(r.sb);
+}
+END_TEST
+
+static void *cancel_later(void *arg)
+{
+	struct timespec ts = {0, 50 * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+	while (kvmlet_cancel(arg) == -ESRCH)
+		nanosleep(&ts, NULL);
+	return NULL;
+}
+
+START_TEST(cancel_stops_a_spinning_call)
+{
+	struct kvmlet_sandbox *sb = sandbox("stateful", NULL);
+	struct kvmlet_value r;
+	struct kvmlet_error err;
+	pthread_t t;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, cancel_later, sb), 0);
+	ck_assert_int_eq(kvmlet_call(sb, "spin", NULL, 0, &r, &err), -ECANCELED);
+	pthread_join(t, NULL);
+	ck_assert_msg(strstr(err.msg, "cancelled"), "%s", err.msg);
+	ck_assert_int_eq(kvmlet_call(sb, "count", NULL, 0, &r, &err), -ENOTRECOVERABLE);
+	reset_ok(sb);
+	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
+int main(void)
+{
+	kvmtest_require_kvm();
+	Suite *s = suite_create("reset");
+	TCase *tc = tcase_create("reset");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, counter_does_not_leak);
+	tcase_add_test(tc, reset_each_call_option);
+	tcase_add_test(tc, scribbles_are_undone);
+	tcase_add_test(tc, reset_after_fault_timeout_and_wreck);
+	tcase_add_test(tc, run_again_after_reset);
+	tcase_add_test(tc, cancel_stops_a_spinning_call);
+	tcase_add_test(tc, cancel_races_completion);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
