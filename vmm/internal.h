@@ -80,6 +80,7 @@ struct kvmlet_sandbox {
 	_Atomic unsigned cancel_gen; /* generation a cancel was asked for */
 	unsigned gen;
 	uint64_t calls; /* since the snapshot, for reset_each_call */
+	struct kvmlet_template *template; /* made from it: memory maps it, resets use it */
 	kvmlet_output_fn out_fn;
 	void *out_arg;
 	uint64_t out_total;
@@ -121,6 +122,9 @@ int kvm_get_regs(struct kvm_vm *vm, struct kvm_regs *regs);
 int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, _Atomic unsigned *cancel_gen,
 		 unsigned gen, struct kvmlet_error *err);
 uint64_t kvm_now_ns(void);
+
+/* template.c: drop a sandbox's reference to its template. */
+void template_release(struct kvmlet_template *t);
 
 /* reset.c: take the snapshot that resets return to (phase back_to). */
 int reset_snapshot(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmlet_error *err);

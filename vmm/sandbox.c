@@ -193,7 +193,9 @@ void kvmlet_sandbox_free(struct kvmlet_sandbox *sb)
 	free(sb->result_copy);
 	free(sb->hostcall_copy);
 	free(sb->exports);
-	if (sb->snap)
+	if (sb->template)
+		template_release(sb->template); /* the snapshot is the template's */
+	else if (sb->snap)
 		munmap(sb->snap, sb->cfg.mem_size);
 	free(sb->snap_has);
 	free(sb->guest_dirty);

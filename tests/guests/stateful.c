@@ -97,3 +97,17 @@ static int wreck_tables(struct kvmlet_call *c)
 	return *(volatile int *)0x200000;
 }
 KVMLET_EXPORT(wreck_tables, ":i");
+
+#ifdef STATEFUL_HOST
+/* The same guest with a function that calls the host's "add". */
+static int host_add(struct kvmlet_call *c)
+{
+	struct kvmlet_value r;
+
+	if (KVMLET_HOST_CALL(&r, "add", KVMLET_I64(kvmlet_arg_i64(c, 0)),
+			     KVMLET_I64(kvmlet_arg_i64(c, 1))) < 0)
+		return kvmlet_ret_error(c, r.ptr);
+	return kvmlet_ret_i64(c, r.i64);
+}
+KVMLET_EXPORT(host_add, "ii:i");
+#endif

@@ -249,6 +249,47 @@ uint64_t kvmlet_last_reset_pages(const struct kvmlet_sandbox *sb);
  */
 int kvmlet_cancel(struct kvmlet_sandbox *sb);
 
+/* --- templates and pools: many sandboxes from one initialised guest --- */
+
+struct kvmlet_template;
+struct kvmlet_pool;
+
+/*
+ * kvmlet_template_new: capture sb's snapshot (sb initialised with kvmlet_init;
+ * its host functions come along) as a template. sb stays the caller's and
+ * independent. The template is shared read-only by the sandboxes made from it
+ * (copy-on-write); it is never modified by them. Errors: -EINVAL sb not
+ * initialised, -ENOMEM, -EIO.
+ */
+int kvmlet_template_new(struct kvmlet_template **out, const struct kvmlet_sandbox *sb,
+			struct kvmlet_error *err);
+
+/* Drop the caller's reference; the template lives on while sandboxes use it. */
+void kvmlet_template_free(struct kvmlet_template *t);
+
+/*
+ * kvmlet_sandbox_from_template: a new sandbox in the template's initialised
+ * state, with its own VM and vCPU and guest memory that shares the template's
+ * pages until it writes them; ready for kvmlet_call. Free it with
+ * kvmlet_sandbox_free. Errors as kvmlet_init (KVM unavailable: -ENOENT, ...).
+ */
+int kvmlet_sandbox_from_template(struct kvmlet_sandbox **out, struct kvmlet_template *t,
+				 struct kvmlet_error *err);
+
+/*
+ * A pool keeps n sandboxes from template t ready. kvmlet_pool_acquire hands
+ * one out (making a new one if all are in use); kvmlet_pool_release resets it
+ * and takes it back (freeing it if the pool is full or the reset fails). Both
+ * are thread-safe; a sandbox is used by one thread at a time.
+ */
+int kvmlet_pool_new(struct kvmlet_pool **out, struct kvmlet_template *t, unsigned n,
+		    struct kvmlet_error *err);
+int kvmlet_pool_acquire(struct kvmlet_pool *p, struct kvmlet_sandbox **sb,
+			struct kvmlet_error *err);
+int kvmlet_pool_release(struct kvmlet_pool *p, struct kvmlet_sandbox *sb,
+			struct kvmlet_error *err);
+void kvmlet_pool_free(struct kvmlet_pool *p);
+
 /* The guest's exported functions, after kvmlet_init: count, and name and
  * signature of the i-th (NULL if out of range). */
 unsigned kvmlet_export_count(const struct kvmlet_sandbox *sb);
