@@ -29,4 +29,15 @@ check 120 '' 'add takes 2 arguments' -- call "$G/calc.elf" add 1
 check 120 '' "argument 1: 'x' is not a valid integer" -- call "$G/calc.elf" add x 1
 check 120 '' "argument 1: 'maybe' is not a valid integer" -- call "$G/calc.elf" is_even maybe
 check 120 '' 'cannot read /nonexistent' -- call "$G/strings.elf" upper @/nonexistent
+# --repeat resets between calls: the counter starts over every time.
+check 0 '101' '' -- call --repeat 3 "$TEST_GUEST_DIR/stateful.elf" count
+[ "$(grep -c '^101$' "$out")" = 3 ] || { echo "FAIL: --repeat 3 did not print 101 three times"; failures=$((failures + 1)); }
+st=0
+"$KVMLET" call --repeat 2 --time "$TEST_GUEST_DIR/stateful.elf" count >"$out" 2>"$err" || st=$?
+if [ "$st" != 0 ] || ! grep -q '^kvmlet: call 2: .* us, reset .* us ([0-9]* pages)$' "$err"; then
+	echo "FAIL: --time"; cat "$err"; failures=$((failures + 1))
+else
+	echo "ok: kvmlet call --repeat 2 --time"
+fi
+check 0 'h"i' '' -- call "$G/strings.elf" reverse '"i"h"'
 finish

@@ -16,4 +16,17 @@ check 123 '' 'invalid opcode' -- run "$T/fault_ud2.elf"
 check 123 '' 'triple fault' -- run "$T/triple_fault.elf"
 check 124 '' 'timed out' -- run --timeout 300ms "$T/spin.elf"
 check 125 '' 'guest aborted: the guest gave up' -- run "$T/aborts.elf"
+check 42 '-7 7 ff str' '' -- run --repeat 3 "$T/exit_status.elf"
+[ "$(grep -c '^-7 7 ff str' "$out")" = 3 ] || { echo "FAIL: --repeat 3 did not run three times"; failures=$((failures + 1)); }
+
+# The memory map the guest walks itself equals the one inspect prints.
+"$KVMLET" run "$GUEST_DIR/ptwalk.elf" | sed -n '/^memory map:$/,/^mapped /p' | sed '$d' >"$out.guest"
+"$KVMLET" inspect "$GUEST_DIR/ptwalk.elf" | sed -n '/^memory map:$/,$p' >"$out.host"
+if [ -s "$out.host" ] && cmp -s "$out.guest" "$out.host"; then
+	echo "ok: ptwalk's map equals kvmlet inspect's ($(wc -l <"$out.host") lines)"
+else
+	echo "FAIL: ptwalk's map differs from kvmlet inspect's"; diff "$out.guest" "$out.host"
+	failures=$((failures + 1))
+fi
+rm -f "$out.guest" "$out.host"
 finish

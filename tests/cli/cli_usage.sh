@@ -26,4 +26,7 @@ check 120 '' 'multiples of 4 KiB' -- inspect --memory 5001K "$H"
 check 121 '' 'cannot read: No such file or directory' -- run /nonexistent/guest.elf
 # `--` ends options: a guest file named like an option.
 check 121 '' '--help: cannot read' -- run -- --help
+check 120 '' "--repeat: invalid count '0'" -- run --repeat 0 "$H"
+check 120 '' "--repeat: invalid count '-3'" -- call --repeat -3 "$H" f
+check 120 '' "unknown option '--time'" -- inspect --time "$H"
 finish

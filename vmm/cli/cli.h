@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kvmlet.h"
 
@@ -26,7 +27,17 @@ struct opts {
 	const char *guest;
 	char **operands; /* after GUEST */
 	int noperands;
+	unsigned repeat; /* --repeat N: runs or calls, with a reset between them */
+	bool timing;	 /* --time: per-run timing on stderr */
 };
+
+#define REPEAT_MAX 1000000u
+
+/* A count for --repeat: 1..REPEAT_MAX; 0 or -EINVAL. */
+int parse_count(const char *s, unsigned *out);
+
+/* Nanoseconds on CLOCK_MONOTONIC. */
+uint64_t now_ns(void);
 
 /* Print "kvmlet: ..." on stderr; returns status. */
 __attribute__((format(printf, 2, 3))) int die(int status, const char *fmt, ...);

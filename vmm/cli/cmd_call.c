@@ -17,12 +17,14 @@ static const char usage_call[] =
 	"Each ARG is converted to the type the function's signature declares:\n"
 	"  i  integer (42, -7, 0x2a)        u  unsigned integer (42)\n"
 	"  d  floating point (3.5, -1e3)    b  true or false (also 1 or 0)\n"
-	"  s  string (text, or s:text)      y  bytes (@FILE reads a file, y:text)\n"
+	"  s  string (text, \"text\", s:text)  y  bytes (@FILE reads a file, y:text)\n"
 	"\n"
 	"  -m, --memory SIZE       guest memory (default 16M)\n"
 	"  -s, --stack SIZE        guest stack (default 64K)\n"
 	"  -t, --timeout DURATION  stop the call after DURATION (e.g. 500ms, 2s)\n"
 	"      --json              print the result as JSON: {\"type\":...,\"value\":...}\n"
+	"      --repeat N          call N times, resetting the guest in between\n"
+	"      --time              print each call's time (and reset's) on stderr\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Host functions the guest may call:\n"
@@ -126,8 +128,12 @@ static int parse_arg(const char *text, char t, struct kvmlet_value *v, void **ow
 			       ? 0
 			       : -1;
 	case 's':
-		if (!strncmp(text, "s:", 2))
+		if (!strncmp(text, "s:", 2)) {
 			text += 2;
+		} else if (text[0] == '"' && strlen(text) >= 2 && text[strlen(text) - 1] == '"') {
+			*v = kvmlet_str(text + 1, strlen(text) - 2); /* "text", quotes included */
+			return 0;
+		}
 		*v = kvmlet_str(text, strlen(text));
 		return 0;
 	case 'y':
@@ -271,16 +277,28 @@ static int call_and_print(struct kvmlet_sandbox *sb, const struct opts *o, const
 			st = die(EXIT_USAGE, "argument %d: '%s' is not a valid %s", i + 1,
 				 o->operands[i], letter_name(sig[i]));
 	}
-	if (st < 0) {
+	for (unsigned k = 0; st < 0 && k < o->repeat; k++) {
+		uint64_t t0 = now_ns(), t1;
+
+		if (k > 0 && (r = kvmlet_reset(sb, &err)) < 0) {
+			st = die_run(o->guest, r, &err);
+			break;
+		}
+		t1 = now_ns();
 		r = kvmlet_call(sb, fn, args, (unsigned)want, &result, &err);
+		if (o->timing)
+			fprintf(stderr, "kvmlet: call %u: %.1f us, reset %.1f us (%llu pages)\n",
+				k + 1, (double)(now_ns() - t1) / 1e3,
+				k ? (double)(t1 - t0) / 1e3 : 0.0,
+				k ? (unsigned long long)kvmlet_last_reset_pages(sb) : 0ull);
 		fflush(stdout);
 		if (r < 0)
 			st = die_run(o->guest, r, &err);
-		else {
+		else
 			print_result(&result, o->json);
-			st = 0;
-		}
 	}
+	if (st < 0)
+		st = 0;
 	for (int i = 0; i < want; i++)
 		free(owned[i]);
 	return st;

@@ -62,14 +62,15 @@ int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, str
 	static const struct option longopts[] = {
 		{"memory", required_argument, NULL, 'm'}, {"stack", required_argument, NULL, 's'},
 		{"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{"json", no_argument, NULL, 'j'},
+		{"json", no_argument, NULL, 'j'}, {"repeat", required_argument, NULL, 'r'},
+		{"time", no_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, r;
 
 	int min = o->min_operands;
 
-	*o = (struct opts){.min_operands = min};
+	*o = (struct opts){.min_operands = min, .repeat = 1};
 	kvmlet_config_default(&o->cfg);
 	optind = 1;
 	opterr = 0;
@@ -95,6 +96,21 @@ int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, str
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
+		case 'r':
+			if (!allow_timeout)
+				return die(EXIT_USAGE, "%s: unknown option '--repeat' (see --help)",
+					   argv[0]);
+			r = parse_count(optarg, &o->repeat);
+			if (r < 0)
+				return die(EXIT_USAGE, "--repeat: invalid count '%s': expected 1 to %u",
+					   optarg, REPEAT_MAX);
+			break;
+		case 'T':
+			if (!allow_timeout)
+				return die(EXIT_USAGE, "%s: unknown option '--time' (see --help)",
+					   argv[0]);
+			o->timing = true;
+			break;
 		case 'j':
 			if (!o->min_operands)
 				return die(EXIT_USAGE, "%s: unknown option '--json' (see --help)",
@@ -135,6 +151,19 @@ int load(const struct opts *o, struct kvmlet_sandbox **sb)
 	return -1;
 }
 
+
+int parse_count(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v < 1 || v > REPEAT_MAX || s[0] == '-' || s[0] == '+')
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
 
 int die_run(const char *guest, int r, const struct kvmlet_error *err)
 {

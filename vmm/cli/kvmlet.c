@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "pt_format.h"
@@ -44,6 +45,8 @@ static const char usage_run[] =
 	"  -m, --memory SIZE       guest memory (default 16M; 4M..64G)\n"
 	"  -s, --stack SIZE        guest stack (default 64K)\n"
 	"  -t, --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s)\n"
+	"      --repeat N          run N times, resetting the guest in between\n"
+	"      --time              print each run's time (and reset's) on stderr\n"
 	"  -h, --help              this help\n"
 	"SIZE takes K, M, G suffixes (binary); DURATION ns, us, ms, s, m or h.\n"
 	"exit status: the guest's, or 120 usage, 121 load, 122 KVM, 123 fault,\n"
@@ -60,6 +63,14 @@ static const char usage_inspect[] =
 	"  -s, --stack SIZE   guest stack (default 64K)\n"
 	"  -h, --help         this help\n"
 	"exit status: 0, or 120 usage, 121 load\n";
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static void write_stdout(void *arg, const char *buf, size_t len)
 {
@@ -78,14 +89,28 @@ static int cmd_run(int argc, char **argv)
 	if ((st = parse_opts(argc, argv, usage_run, true, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
 		return st;
 	kvmlet_set_output(sb, write_stdout, NULL);
-	int r = kvmlet_run(sb, &res, &err);
-	fflush(stdout);
-	kvmlet_sandbox_free(sb);
-	if (r == 0) {
-		if (res.output_truncated)
+	int r = 0;
+	for (unsigned i = 0; i < o.repeat && r == 0; i++) {
+		uint64_t t0 = now_ns(), t1, t2 = 0;
+
+		if (i > 0 && (r = kvmlet_reset(sb, &err)) < 0)
+			break;
+		t1 = now_ns();
+		r = kvmlet_run(sb, &res, &err);
+		t2 = now_ns();
+		fflush(stdout);
+		if (o.timing)
+			fprintf(stderr, "kvmlet: run %u: %.1f us%s", i + 1, (double)(t2 - t1) / 1e3,
+				i ? "" : "\n");
+		if (o.timing && i)
+			fprintf(stderr, ", reset %.1f us (%llu pages)\n", (double)(t1 - t0) / 1e3,
+				(unsigned long long)kvmlet_last_reset_pages(sb));
+		if (r == 0 && res.output_truncated)
 			die(0, "%s: guest output truncated at the output limit", o.guest);
-		return res.status & 0xff;
 	}
+	kvmlet_sandbox_free(sb);
+	if (r == 0)
+		return res.status & 0xff;
 	return die_run(o.guest, r, &err);
 }
 
