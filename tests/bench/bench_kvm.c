@@ -8,8 +8,12 @@
  *                  CPL3 `out` round trip (KVM_RUN of `out; jmp`)
  *   one host call  a call making one host call, against two raw round trips
  *   1 KiB, 64 KiB  echo of a string argument: MB/s (argument + result bytes)
+ *   call + reset   with 1, 16, 256 dirty pages, against: KVM_RUN of code that
+ *                  dirties as many pages, KVM_GET_DIRTY_LOG, memcpy of them
+ *   template       a sandbox from a template against a cold start (new +
+ *                  init), and resident memory per sandbox with 1000 of them
  *
- * Usage: bench_kvm HELLO_ELF CALL_TYPES_ELF.
+ * Usage: bench_kvm HELLO_ELF CALL_TYPES_ELF STATEFUL_ELF.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,7 +29,7 @@
 
 #define REPEATS 5
 
-static const char *hello_path, *call_types_path;
+static const char *hello_path, *call_types_path, *stateful_path;
 
 static double now_ns(void)
 {
@@ -48,7 +53,9 @@ static double median(double *v, int n)
 
 static void *read_guest(const char *name, size_t *size)
 {
-	const char *path = strcmp(name, "hello") ? call_types_path : hello_path;
+	const char *path = !strcmp(name, "hello")	 ? hello_path
+			   : !strcmp(name, "stateful") ? stateful_path
+						       : call_types_path;
 	FILE *f;
 
 	if (!(f = fopen(path, "rb"))) {
@@ -130,12 +137,13 @@ static double raw_roundtrip(struct raw_vm *r, int n)
 static struct kvmlet_sandbox *sandbox(const char *name)
 {
 	struct kvmlet_config cfg;
+	kvmlet_config_default(&cfg);
+	cfg.heap_size = 2 << 20; /* room for 256 dirty pages */
 	struct kvmlet_sandbox *sb;
 	struct kvmlet_error err;
 	size_t size;
 	void *elf = read_guest(name, &size);
 
-	kvmlet_config_default(&cfg);
 	if (kvmlet_sandbox_new(&sb, elf, size, &cfg, &err) < 0)
 		die(name, &err);
 	free(elf);
@@ -240,12 +248,165 @@ static void bench_calls(void)
 	kvmlet_sandbox_free(sb);
 }
 
+/*
+ * The raw reset baseline: CPL3 code at 0x200000 that writes one byte into each
+ * of n pages from 0x300000 and exits; the host then takes the dirty log and
+ * copies those pages back from a snapshot.
+ */
+static double raw_dirty_reset(unsigned n, int iters)
+{
+	struct raw_vm *r = calloc(1, sizeof(*r));
+	uint8_t code[] = {
+		0x48, 0xc7, 0xc7, 0x00, 0x00, 0x30, 0x00, /* mov $0x300000, %rdi */
+		0xb9, 0, 0, 0, 0,			  /* mov $n, %ecx */
+		0xc6, 0x07, 0x01,			  /* 1: movb $1, (%rdi) */
+		0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00, /* add $4096, %rdi */
+		0xff, 0xc9,				  /* dec %ecx */
+		0x75, 0xf2,				  /* jnz 1b */
+		0xe6, KVMLET_PORT_EXIT,			  /* out %al, $0xe0 */
+		0xeb, 0xe2,				  /* jmp start */
+	};
+	memcpy(code + 8, &n, 4);
+	raw_create(r);
+	memcpy(r->mem + 0x200000, code, sizeof(code));
+	if (pt_map(&r->pt, 0x300000, 0x300000, 1 << 20, PT_PROT_WRITE | PT_PROT_USER, 0) < 0)
+		die("raw map", NULL);
+	uint8_t *snap = malloc(r->size);
+	uint64_t *bitmap = calloc(r->size / 4096 / 64, 8);
+	struct kvm_userspace_memory_region slot = {.slot = 0, .flags = KVM_MEM_LOG_DIRTY_PAGES,
+						   .memory_size = r->size,
+						   .userspace_addr = (uint64_t)(uintptr_t)r->mem};
+	struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = bitmap};
+	if (ioctl(r->vm.vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+		die("raw dirty logging", NULL);
+	memcpy(snap, r->mem, r->size);
+	raw_roundtrip(r, 1);
+	ioctl(r->vm.vm_fd, KVM_GET_DIRTY_LOG, &log);
+	double t0 = now_ns();
+	for (int i = 0; i < iters; i++) {
+		raw_roundtrip(r, 1);
+		if (ioctl(r->vm.vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
+			die("raw KVM_GET_DIRTY_LOG", NULL);
+		for (uint64_t w = 0; w < r->size / 4096 / 64; w++)
+			for (uint64_t b = bitmap[w]; b; b &= b - 1) {
+				uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(b);
+				memcpy(r->mem + p * 4096, snap + p * 4096, 4096);
+			}
+	}
+	double ns = (now_ns() - t0) / iters;
+	free(bitmap);
+	free(snap);
+	raw_destroy(r);
+	free(r);
+	return ns;
+}
+
+static void bench_reset(void)
+{
+	struct kvmlet_sandbox *sb = sandbox("stateful");
+	struct kvmlet_error err;
+
+	if (kvmlet_init(sb, &err) < 0)
+		die("stateful", &err);
+	for (unsigned n = 1; n <= 256; n *= 16) {
+		struct kvmlet_value a = kvmlet_u64(n), r;
+		double ours[REPEATS], base[REPEATS];
+		const int iters = 200;
+
+		for (int k = 0; k < REPEATS; k++) {
+			base[k] = raw_dirty_reset(n, iters);
+			double t0 = now_ns();
+			for (int i = 0; i < iters; i++)
+				if (kvmlet_call(sb, "dirty", &a, 1, &r, &err) < 0 ||
+				    kvmlet_reset(sb, &err) < 0)
+					die("dirty", &err);
+			ours[k] = (now_ns() - t0) / iters;
+		}
+		double o = median(ours, REPEATS), b = median(base, REPEATS);
+		printf("call + reset, %3u dirty pages %8.2f us   raw %10.2f us   ratio %5.2f "
+		       "(target <= 1.2; %llu pages restored)\n",
+		       n, o / 1e3, b / 1e3, o / b,
+		       (unsigned long long)kvmlet_last_reset_pages(sb));
+	}
+	kvmlet_sandbox_free(sb);
+}
+
+static long rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long pages = 0, rss = 0;
+
+	if (!f || fscanf(f, "%ld %ld", &pages, &rss) != 2)
+		rss = 0;
+	if (f)
+		fclose(f);
+	return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void bench_template(void)
+{
+	double ours[REPEATS], base[REPEATS];
+	size_t size;
+	void *elf = read_guest("stateful", &size);
+	struct kvmlet_sandbox *sb, *tsb;
+	struct kvmlet_template *t;
+	struct kvmlet_config cfg;
+	struct kvmlet_error err;
+
+	kvmlet_config_default(&cfg);
+	for (int i = 0; i < REPEATS; i++) {
+		double t0 = now_ns();
+		if (kvmlet_sandbox_new(&sb, elf, size, &cfg, &err) < 0 || kvmlet_init(sb, &err) < 0)
+			die("cold start", &err);
+		base[i] = now_ns() - t0;
+		if (i == 0 && kvmlet_template_new(&t, sb, &err) < 0)
+			die("template", &err);
+		kvmlet_sandbox_free(sb);
+		t0 = now_ns();
+		if (kvmlet_sandbox_from_template(&tsb, t, &err) < 0)
+			die("from template", &err);
+		ours[i] = now_ns() - t0;
+		kvmlet_sandbox_free(tsb);
+	}
+	double o = median(ours, REPEATS), b = median(base, REPEATS);
+	printf("%-30s %10.1f us   cold %9.1f us   ratio %5.2f (target <= 0.3)\n",
+	       "sandbox from a template", o / 1e3, b / 1e3, o / b);
+
+	/* 1000 live sandboxes, each having served one call: resident memory each. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	enum { N = 1000 };
+	static struct kvmlet_sandbox *many[N];
+	long before = rss_kib();
+	unsigned made = 0;
+	for (; made < N; made++) {
+		struct kvmlet_value r;
+		if (kvmlet_sandbox_from_template(&many[made], t, &err) < 0 ||
+		    kvmlet_call(many[made], "count", NULL, 0, &r, &err) < 0)
+			break;
+	}
+	long after = rss_kib();
+	if (made < N)
+		printf("(stopped at %u sandboxes: %s)\n", made, err.msg);
+	if (made)
+		printf("%-30s %10ld KiB resident per sandbox over %u live sandboxes "
+		       "(target <= 256 + dirtied)\n",
+		       "memory per sandbox", (after - before) / (long)made, made);
+	for (unsigned i = 0; i < made; i++)
+		kvmlet_sandbox_free(many[i]);
+	kvmlet_template_free(t);
+	free(elf);
+}
+
 int main(int argc, char **argv)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: bench_kvm HELLO_ELF CALL_TYPES_ELF\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: bench_kvm HELLO_ELF CALL_TYPES_ELF STATEFUL_ELF\n");
 		return 2;
 	}
 	if (fd < 0) {
@@ -255,8 +416,11 @@ int main(int argc, char **argv)
 	close(fd);
 	hello_path = argv[1];
 	call_types_path = argv[2];
+	stateful_path = argv[3];
 	printf("KVM (medians of %d runs; raw baselines measured in the same run)\n", REPEATS);
 	bench_cold_start();
 	bench_calls();
+	bench_reset();
+	bench_template();
 	return 0;
 }
