@@ -116,6 +116,29 @@ START_TEST(every_type_round_trips)
 }
 END_TEST
 
+/* The largest string that fits the default 256 KiB buffers, and one byte more. */
+START_TEST(maximum_size_round_trip)
+{
+	struct kvmlet_sandbox *sb = types_sandbox();
+	struct kvmlet_value r, a;
+	struct kvmlet_error err;
+	static char s[(256 << 10)];
+	size_t max = (256 << 10) - sizeof(uint32_t) * 6 - 16 - 1; /* header, one value, NUL */
+
+	memset(s, 'm', sizeof(s));
+	a = kvmlet_str(s, max);
+	call_ok(sb, "echo_s", &a, 1, &r);
+	ck_assert_uint_eq(r.buf.len, max);
+	ck_assert_int_eq(memcmp(r.buf.ptr, s, max), 0);
+	a = kvmlet_bytes(s, max);
+	call_ok(sb, "echo_y", &a, 1, &r);
+	ck_assert_uint_eq(r.buf.len, max);
+	a = kvmlet_str(s, max + 1);
+	ck_assert_int_eq(kvmlet_call(sb, "echo_s", &a, 1, &r, &err), -E2BIG);
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
 START_TEST(argument_errors)
 {
 	struct kvmlet_sandbox *sb = types_sandbox();
@@ -264,6 +287,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, every_type_round_trips);
+	tcase_add_test(tc, maximum_size_round_trip);
 	tcase_add_test(tc, argument_errors);
 	tcase_add_test(tc, guest_errors_and_limits);
 	tcase_add_test(tc, host_functions);
