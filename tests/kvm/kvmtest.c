@@ -81,3 +81,30 @@ int kvmtest_run(const char *name, const struct kvmlet_config *cfg, struct kvmlet
 	kvmlet_sandbox_free(sb);
 	return r;
 }
+
+struct kvmlet_sandbox *kvmtest_sandbox(const char *name, const struct kvmlet_config *cfg)
+{
+	struct kvmlet_config def;
+	struct kvmlet_sandbox *sb;
+	struct kvmlet_error err;
+	size_t size;
+	void *elf = kvmtest_read_guest(name, &size);
+
+	if (!cfg) {
+		kvmlet_config_default(&def);
+		cfg = &def;
+	}
+	ck_assert_msg(kvmlet_sandbox_new(&sb, elf, size, cfg, &err) == 0, "%s: %s", name, err.msg);
+	free(elf);
+	return sb;
+}
+
+int kvmtest_main(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -26,4 +26,11 @@ struct kvmtest_output {
 int kvmtest_run(const char *name, const struct kvmlet_config *cfg, struct kvmlet_result *res,
 		struct kvmtest_output *out, struct kvmlet_error *err);
 
+/* A new sandbox for guest name with cfg (NULL: defaults); failures fail the test. */
+struct kvmlet_sandbox *kvmtest_sandbox(const char *name, const struct kvmlet_config *cfg);
+
+/* Run suite s (after kvmtest_require_kvm) and return the process's exit status. */
+struct Suite;
+int kvmtest_main(struct Suite *s);
+
 #endif

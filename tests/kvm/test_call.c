@@ -7,23 +7,6 @@
 
 #include "kvmtest.h"
 
-static struct kvmlet_sandbox *new_sandbox(const char *guest, const struct kvmlet_config *cfg)
-{
-	struct kvmlet_config def;
-	struct kvmlet_sandbox *sb;
-	struct kvmlet_error err;
-	size_t size;
-	void *elf = kvmtest_read_guest(guest, &size);
-
-	if (!cfg) {
-		kvmlet_config_default(&def);
-		cfg = &def;
-	}
-	ck_assert_msg(kvmlet_sandbox_new(&sb, elf, size, cfg, &err) == 0, "%s", err.msg);
-	free(elf);
-	return sb;
-}
-
 static int host_add(void *arg, const struct kvmlet_value *args, unsigned nargs,
 		    struct kvmlet_value *result, char *errmsg, size_t errlen)
 {
@@ -53,7 +36,7 @@ static int host_reenter(void *arg, const struct kvmlet_value *args, unsigned nar
 
 static struct kvmlet_sandbox *types_sandbox(void)
 {
-	struct kvmlet_sandbox *sb = new_sandbox("call_types", NULL);
+	struct kvmlet_sandbox *sb = kvmtest_sandbox("call_types", NULL);
 	struct kvmlet_error err;
 
 	ck_assert_int_eq(kvmlet_register(sb, "add", "ii:i", host_add, NULL, &err), 0);
@@ -214,7 +197,7 @@ START_TEST(poisoned_after_fault_timeout_exit)
 	kvmlet_config_default(&cfg);
 	cfg.timeout_ns = 200 * 1000 * 1000;
 	for (unsigned i = 0; i < 3; i++) {
-		struct kvmlet_sandbox *sb = new_sandbox("call_types", &cfg);
+		struct kvmlet_sandbox *sb = kvmtest_sandbox("call_types", &cfg);
 		struct kvmlet_value r;
 		struct kvmlet_error err;
 
@@ -244,7 +227,7 @@ static const struct {
 
 START_TEST(hostile_results_are_clean_errors)
 {
-	struct kvmlet_sandbox *sb = new_sandbox("hostile_result", NULL);
+	struct kvmlet_sandbox *sb = kvmtest_sandbox("hostile_result", NULL);
 	struct kvmlet_value r;
 	struct kvmlet_error err;
 
@@ -253,7 +236,7 @@ START_TEST(hostile_results_are_clean_errors)
 		      err.msg, hostile[_i].needle);
 	kvmlet_sandbox_free(sb);
 	/* The host is unharmed: a fresh sandbox works. */
-	sb = new_sandbox("hostile_result", NULL);
+	sb = kvmtest_sandbox("hostile_result", NULL);
 	ck_assert_int_eq(kvmlet_call(sb, "fine", NULL, 0, &r, &err), 0);
 	ck_assert_int_eq(r.i64, 7);
 	kvmlet_sandbox_free(sb);
@@ -262,7 +245,7 @@ END_TEST
 
 START_TEST(register_rules)
 {
-	struct kvmlet_sandbox *sb = new_sandbox("call_types", NULL);
+	struct kvmlet_sandbox *sb = kvmtest_sandbox("call_types", NULL);
 	struct kvmlet_error err;
 
 	ck_assert_int_eq(kvmlet_register(sb, "bad name", "i:i", host_add, NULL, &err), -EINVAL);
@@ -296,9 +279,5 @@ int main(void)
 			    sizeof(hostile) / sizeof(hostile[0]));
 	tcase_add_test(tc, register_rules);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kvmtest_main(s);
 }

@@ -11,18 +11,9 @@
 
 static struct kvmlet_sandbox *sandbox(const char *guest, const struct kvmlet_config *cfg)
 {
-	struct kvmlet_config def;
-	struct kvmlet_sandbox *sb;
+	struct kvmlet_sandbox *sb = kvmtest_sandbox(guest, cfg);
 	struct kvmlet_error err;
-	size_t size;
-	void *elf = kvmtest_read_guest(guest, &size);
 
-	if (!cfg) {
-		kvmlet_config_default(&def);
-		cfg = &def;
-	}
-	ck_assert_msg(kvmlet_sandbox_new(&sb, elf, size, cfg, &err) == 0, "%s", err.msg);
-	free(elf);
 	ck_assert_msg(kvmlet_init(sb, &err) == 0, "%s", err.msg);
 	return sb;
 }
@@ -120,16 +111,10 @@ END_TEST
 
 START_TEST(run_again_after_reset)
 {
-	struct kvmlet_config cfg;
-	struct kvmlet_sandbox *sb;
+	struct kvmlet_sandbox *sb = kvmtest_sandbox("exit_status", NULL);
 	struct kvmlet_result res;
 	struct kvmlet_error err;
-	size_t size;
-	void *elf = kvmtest_read_guest("exit_status", &size);
 
-	kvmlet_config_default(&cfg);
-	ck_assert_int_eq(kvmlet_sandbox_new(&sb, elf, size, &cfg, &err), 0);
-	free(elf);
 	for (int i = 0; i < 5; i++) {
 		ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
 		ck_assert_int_eq(res.status, 42);
@@ -241,9 +226,5 @@ int main(void)
 	tcase_add_test(tc, cancel_stops_a_spinning_call);
 	tcase_add_test(tc, cancel_races_completion);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kvmtest_main(s);
 }

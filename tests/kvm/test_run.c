@@ -210,9 +210,5 @@ int main(void)
 	tcase_add_test(tc, heap_grows_through_guest_backend);
 	tcase_add_test(tc, ptwalk_agrees_with_host);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kvmtest_main(s);
 }

@@ -20,15 +20,9 @@ static int host_add(void *arg, const struct kvmlet_value *args, unsigned nargs,
 
 static struct kvmlet_sandbox *initialised(const char *guest)
 {
-	struct kvmlet_config cfg;
-	struct kvmlet_sandbox *sb;
+	struct kvmlet_sandbox *sb = kvmtest_sandbox(guest, NULL);
 	struct kvmlet_error err;
-	size_t size;
-	void *elf = kvmtest_read_guest(guest, &size);
 
-	kvmlet_config_default(&cfg);
-	ck_assert_msg(kvmlet_sandbox_new(&sb, elf, size, &cfg, &err) == 0, "%s", err.msg);
-	free(elf);
 	ck_assert_int_eq(kvmlet_register(sb, "add", "ii:i", host_add, NULL, &err), 0);
 	ck_assert_msg(kvmlet_init(sb, &err) == 0, "%s", err.msg);
 	return sb;
@@ -156,16 +150,10 @@ END_TEST
 
 START_TEST(template_needs_initialised_sandbox)
 {
-	struct kvmlet_config cfg;
-	struct kvmlet_sandbox *sb;
+	struct kvmlet_sandbox *sb = kvmtest_sandbox("stateful", NULL);
 	struct kvmlet_template *t;
 	struct kvmlet_error err;
-	size_t size;
-	void *elf = kvmtest_read_guest("stateful", &size);
 
-	kvmlet_config_default(&cfg);
-	ck_assert_int_eq(kvmlet_sandbox_new(&sb, elf, size, &cfg, &err), 0);
-	free(elf);
 	ck_assert_int_eq(kvmlet_template_new(&t, sb, &err), -EINVAL);
 	kvmlet_sandbox_free(sb);
 }
@@ -182,9 +170,5 @@ int main(void)
 	tcase_add_test(tc, many_sandboxes_two_threads);
 	tcase_add_test(tc, pool_hands_out_reset_sandboxes);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kvmtest_main(s);
 }

@@ -13,8 +13,13 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	exit 77
 fi
 set --
-for f in "$build"/guest/*.elf "$build"/tests/guests/*.elf; do
+for f in "$build"/guest/*.elf "$build"/tests/guests/*.elf "$build"/tests/hostile/*.elf; do
 	set -- "$@" -a "$f"
+done
+# Missing inputs are a build problem, not a reason to skip.
+for f in "$build/tests/qemu/kvmlet-static" "$build"/tests/kvm/test_* "$build/tests/hostile/test_hostile"; do
+	case $f in *.p) continue ;; esac
+	[ -x "$f" ] || { echo "FAIL: $f is missing"; exit 1; }
 done
 cp "$build/tests/qemu/kvmlet-static" "$build/tests/qemu/kvmlet"
 "$src/scripts/qemu-kvm/run.sh" -T 1500 "$@" -a "$build/tests/qemu/kvmlet" \
@@ -22,7 +27,8 @@ cp "$build/tests/qemu/kvmlet-static" "$build/tests/qemu/kvmlet"
 	-e KVMLET=/t/kvmlet -e GUEST_DIR=/t -e TEST_GUEST_DIR=/t \
 	"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" \
 	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$src/tests/cli/cli_run.sh" \
-	"$src/tests/cli/cli_call.sh"
+	"$src/tests/cli/cli_call.sh" \
+	"$build/tests/hostile/test_hostile"
 rc=$?
 # run.sh: 0 passed, 1 a test failed or the VM died, 2 the harness could not be set up.
 [ "$rc" = 2 ] && { echo "SKIP: the QEMU harness could not be set up"; exit 77; }
