@@ -176,6 +176,7 @@ struct walker {
 	void *arg;
 	bool have;
 	struct pt_run run;
+	uint32_t tables; /* visited so far: tables that alias each other could make it 512^3 */
 };
 
 static int walk_flush(struct walker *w)
@@ -239,6 +240,8 @@ static int walk_table(struct walker *w, uint64_t table, int lvl, uint64_t base, 
 		}
 		if ((err = child_table(w->b, e, anc, nanc, &child)) < 0)
 			return err;
+		if (++w->tables > PT_WALK_MAX_TABLES)
+			return PT_ERR_CORRUPT;
 		anc[nanc] = e & PT_E_ADDR;
 		if ((err = walk_table(w, child, lvl - 1, va, clo, chi, p, anc, nanc + 1)) != 0)
 			return err;

@@ -157,7 +157,9 @@ int pt_map(const struct pt_backend *b, uint64_t va, uint64_t pa, uint64_t len, u
 /*
  * pt_unmap: remove every mapping in [va, va + len); holes are fine. A larger
  * leaf that straddles an end of the range is first split into smaller ones
- * (which can fail with PT_ERR_NOMEM, leaving all translations as they were).
+ * (which can fail with PT_ERR_NOMEM, leaving all translations as they were,
+ * though a leaf split at one end may stay split: same addresses and rights,
+ * smaller pages).
  * Tables that become empty are handed to free_table when the backend has one.
  */
 int pt_unmap(const struct pt_backend *b, uint64_t va, uint64_t len);
@@ -166,7 +168,8 @@ int pt_unmap(const struct pt_backend *b, uint64_t va, uint64_t len);
  * pt_protect: set the protection of every page in [va, va + len) to prot.
  * Fails with PT_ERR_NOT_MAPPED, changing nothing, if any page is unmapped.
  * Leaves straddling an end of the range are split first (PT_ERR_NOMEM leaves
- * all translations and protections as they were).
+ * all translations and protections as they were; a leaf split at one end may
+ * stay split).
  */
 int pt_protect(const struct pt_backend *b, uint64_t va, uint64_t len, uint32_t prot);
 
@@ -181,6 +184,14 @@ int pt_translate(const struct pt_backend *b, uint64_t va, struct pt_translation 
 typedef int (*pt_walk_fn)(void *arg, const struct pt_run *run);
 
 #define PT_WALK_BY_LEAF (1u << 0) /* also break runs where the leaf size changes */
+
+/*
+ * pt_walk visits at most this many tables below the root, then fails with
+ * PT_ERR_CORRUPT: tables that alias each other (many entries pointing at one
+ * table, which a guest can build) would otherwise make a walk take minutes.
+ * 65536 page tables map 128 GiB in 4 KiB pages.
+ */
+#define PT_WALK_MAX_TABLES 65536u
 
 /*
  * pt_walk: call fn for every mapped run in [va_start, va_end), in ascending

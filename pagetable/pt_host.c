@@ -110,6 +110,10 @@ static int host_common(struct pt_host *h, struct pt_backend *b, void *mem, uint6
 		return PT_ERR_RANGE;
 	if ((base | size) & (PT_SIZE_4K - 1))
 		return PT_ERR_ALIGN;
+	/* Every table address must fit an entry's address field (and phys_bits). */
+	uint32_t bits = phys_bits && phys_bits < 52 ? phys_bits : 52;
+	if (end >> bits)
+		return PT_ERR_PHYS;
 	*h = (struct pt_host){.mem = mem, .size = size, .base = base};
 	*b = (struct pt_backend){
 		.ctx = h,

@@ -171,7 +171,7 @@ static int read_message(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, 
 			uint32_t kind, unsigned max, struct msg_decoded *m, char *why,
 			size_t whylen)
 {
-	struct kvmlet_msg_hdr h;
+	struct kvmlet_msg_hdr h = {0};
 
 	if (kvmlet_read_guest(sb, gpa, &h, sizeof(h)) < 0 || h.len > size || h.len < sizeof(h)) {
 		snprintf(why, whylen, "message length %u outside [%zu, %" PRIu64 "]", h.len,

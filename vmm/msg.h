@@ -15,7 +15,7 @@
 /*
  * msg_encode: write a message of kind with n values into buf (cap bytes).
  * Strings and bytes are copied, each followed by a NUL. Returns the length
- * written, or -E2BIG if it does not fit.
+ * written, -E2BIG if it does not fit, or -EINVAL for a value of unknown type.
  */
 int64_t msg_encode(void *buf, uint64_t cap, uint32_t kind, uint32_t func, uint32_t status,
 		   const struct kvmlet_value *vals, unsigned n);

@@ -14,7 +14,7 @@
  * Input: a 60-byte header (missing bytes read as 0), then writes to guest
  * memory until the input ends: target (1), offset (2), length (2), bytes.
  */
-#include <linux/elf.h> /* not <elf.h>: that name is vmm/elf.h here */
+#include <linux/elf.h> /* the ELF types, as vmm/elf_load.c uses them */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

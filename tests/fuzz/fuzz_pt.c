@@ -16,8 +16,10 @@
  * operations until the input ends: map, unmap, protect, translate, walk, and
  * writes of input bytes over the tables (or anywhere in guest memory).
  *
- * Beyond "no crash" it checks: result codes; that pt_translate and a one-page
- * pt_walk always agree; that walks report ascending, clipped, maximal runs
+ * Every operation runs twice, through the backend's hooks and through its
+ * window (the fast path), which must agree on results and on every byte they
+ * write. Beyond that it checks: result codes; that pt_translate and a
+ * one-page pt_walk always agree; that walks report ascending, clipped, maximal runs
  * that pt_translate confirms; the table bitmap; and, while no input bytes
  * have been written over the tables, that map, unmap and protect do what
  * they say and change nothing when they fail.
@@ -219,6 +221,7 @@ struct runs {
 	uint64_t lo, hi;	    /* the walk's range, [lo, hi], inclusive */
 	uint32_t flags;
 	int n;
+	uint64_t hash; /* of every run, to compare two walks */
 	struct pt_run last;
 	struct pt_run first;
 };
@@ -251,32 +254,50 @@ static int on_run(void *arg, const struct pt_run *r)
 		CHECK(t.pa == r->pa + r->len - PG && t.prot == r->prot && t.leaf >= r->leaf);
 	}
 	rs->last = *r;
+	rs->hash = (rs->hash ^ r->va ^ (r->pa << 1) ^ (r->len << 2) ^ r->prot ^ r->leaf) *
+		   0x100000001b3ull;
 	return ++rs->n >= MAX_RUNS ? 42 : 0;
 }
 
-/* A walk of [start, end) through a read budget; its result. */
-static int walk(const struct pt_backend *b, uint64_t start, uint64_t end, uint32_t flags)
+static void check_walk_result(int r, const struct runs *rs, const struct budget *w)
 {
-	struct budget w;
-	const struct pt_backend *bb = budget(&w, b, READ_LIMIT);
-	struct runs rs = {.b = b, .lo = start, .hi = end ? end - 1 : ~0ull, .flags = flags};
-	int r = pt_walk(bb, start, end, flags, on_run, &rs);
-
 	CHECK(r == 0 || r == 42 || r == PT_ERR_ALIGN || r == PT_ERR_NONCANON || r == PT_ERR_RANGE ||
-	      r == PT_ERR_INVAL || r == PT_ERR_CORRUPT || (r == PT_ERR_BACKEND && w.left == 0));
-	CHECK(r != 42 || rs.n == MAX_RUNS);
-	return r;
+	      r == PT_ERR_INVAL || r == PT_ERR_CORRUPT || (r == PT_ERR_BACKEND && w->left == 0));
+	CHECK(r != 42 || rs->n == MAX_RUNS);
 }
 
-/* pt_translate and a walk of va's page agree on everything. */
+/*
+ * A walk of [start, end) through the hooks, with a read budget; then, unless
+ * that ran out, through b's window (the fast path), which must report the
+ * same runs.
+ */
+static void walk(const struct pt_backend *b, uint64_t start, uint64_t end, uint32_t flags)
+{
+	struct budget w;
+	const struct pt_backend *slow = budget(&w, b, READ_LIMIT);
+	struct runs rs = {.b = b, .lo = start, .hi = end ? end - 1 : ~0ull, .flags = flags};
+	struct runs fs = rs;
+	int r = pt_walk(slow, start, end, flags, on_run, &rs);
+
+	check_walk_result(r, &rs, &w);
+	if (w.left == 0)
+		return;
+	CHECK(pt_walk(b, start, end, flags, on_run, &fs) == r);
+	CHECK(fs.n == rs.n && fs.hash == rs.hash);
+}
+
+/* pt_translate through the window and through the hooks, and a walk of va's page, agree. */
 static void translate_vs_walk(const struct pt_backend *b, uint64_t va)
 {
-	struct pt_translation t;
+	struct pt_translation t, ts;
 	uint64_t page = va & ~(PG - 1);
 	struct runs rs = {.b = b, .lo = page, .hi = page + PG - 1};
+	struct budget w;
 	int rt = translate(b, va, &t);
 	int rw = pt_walk(b, page, page + PG, 0, on_run, &rs);
 
+	CHECK(translate(budget(&w, b, READ_LIMIT), va, &ts) == rt);
+	CHECK(ts.pa == t.pa && ts.prot == t.prot && ts.leaf == t.leaf);
 	switch (rt) {
 	case PT_OK:
 		CHECK(rw == 0 && rs.n == 1 && rs.first.va == page && rs.first.len == PG &&
@@ -371,11 +392,14 @@ static void probe(const struct pt_backend *b, uint64_t va, uint64_t len, struct 
 	p->r[1] = translate(b, va + (len ? len - 1 : 0), &p->t[1]);
 }
 
+/*
+ * Same translations. Not the same leaf sizes: a failed unmap or protect may
+ * have split the leaf at one end of its range before failing at the other.
+ */
 static bool probe_same(const struct probe *a, const struct probe *b)
 {
 	for (int i = 0; i < 2; i++)
-		if (a->r[i] != b->r[i] || a->t[i].pa != b->t[i].pa ||
-		    a->t[i].prot != b->t[i].prot || a->t[i].leaf != b->t[i].leaf)
+		if (a->r[i] != b->r[i] || a->t[i].pa != b->t[i].pa || a->t[i].prot != b->t[i].prot)
 			return false;
 	return true;
 }
@@ -391,91 +415,139 @@ static bool sound(const struct rw *w, int r)
 	return !w->exact || (r != PT_ERR_CORRUPT && r != PT_ERR_BACKEND);
 }
 
-/* One operation of writable mode. */
-static void rw_op(struct rw *w, struct cursor *c, const struct setup *s)
-{
-	const struct pt_backend *b = &w->b;
-	uint8_t op = (uint8_t)get(c, 1);
-	bool raw = op & 0x80;
-	uint64_t va = get(c, 8), pa, len, off;
+/* A map, unmap or protect. */
+struct op {
+	unsigned kind; /* 0 map, 1 unmap, 2 protect */
+	uint64_t va, pa, len;
 	uint32_t prot, opts;
-	struct probe before, after;
+};
+
+static int apply(const struct pt_backend *b, const struct op *o)
+{
+	switch (o->kind) {
+	case 0:
+		return pt_map(b, o->va, o->pa, o->len, o->prot, o->opts);
+	case 1:
+		return pt_unmap(b, o->va, o->len);
+	default:
+		return pt_protect(b, o->va, o->len, o->prot);
+	}
+}
+
+/*
+ * Apply o through the hooks, within what is left of the input's read budget;
+ * then, unless that ran out, again from the same state through the window
+ * (the fast path), which must give the same result, the same guest memory and
+ * the same allocator state. Returns the result.
+ */
+static int apply_both(struct rw *w, const struct op *o)
+{
+	static uint8_t before[SIZE], slow[SIZE];
+	struct pt_host h0 = w->h, h1;
+	uint64_t bm0[sizeof(w->bitmap) / 8], bm1[sizeof(w->bitmap) / 8];
 	struct budget bw;
 	int r;
 
+	memcpy(before, mem, SIZE);
+	memcpy(bm0, w->bitmap, sizeof(bm0));
+	r = apply(budget(&bw, &w->b, w->reads), o);
+	w->reads = bw.left;
+	CHECK(write_result(r) && (sound(w, r) || !bw.left));
+	CHECK(o->kind == 0 || (r != PT_ERR_EXISTS && r != PT_ERR_PHYS));
+	if (!bw.left || !w->b.window)
+		return r;
+	memcpy(slow, mem, SIZE);
+	h1 = w->h;
+	memcpy(bm1, w->bitmap, sizeof(bm1));
+	memcpy(mem, before, SIZE);
+	w->h = h0;
+	memcpy(w->bitmap, bm0, sizeof(bm0));
+	CHECK(apply(&w->b, o) == r);
+	CHECK(memcmp(mem, slow, SIZE) == 0 && memcmp(&w->h, &h1, sizeof(h1)) == 0 &&
+	      memcmp(w->bitmap, bm1, sizeof(bm1)) == 0);
+	return r;
+}
+
+/* Map, unmap, protect: do what they say on sound tables, and change nothing when they fail. */
+static void rw_change(struct rw *w, const struct op *o)
+{
+	const struct pt_backend *b = &w->b;
+	struct probe before, after;
+	int r;
+
+	probe(b, o->va, o->len, &before);
+	r = apply_both(w, o);
+	probe(b, o->va, o->len, &after);
+	if (!w->reads || !w->exact)
+		return;
+	if (r != PT_OK) {
+		if (o->kind != 0 || !(o->opts & PT_MAP_REPLACE))
+			CHECK(probe_same(&before, &after));
+		return;
+	}
+	switch (o->kind) {
+	case 0:
+		CHECK(after.r[0] == PT_OK && after.t[0].pa == o->pa &&
+		      after.t[0].prot == effective(b, o->prot));
+		CHECK(after.r[1] == PT_OK && after.t[1].pa == o->pa + o->len - 1);
+		break;
+	case 1:
+		CHECK(after.r[0] == PT_ERR_NOT_MAPPED && after.r[1] == PT_ERR_NOT_MAPPED);
+		break;
+	default:
+		for (int i = 0; i < 2; i++)
+			CHECK(after.r[i] == PT_OK && after.t[i].pa == before.t[i].pa &&
+			      after.t[i].prot == effective(b, o->prot));
+	}
+}
+
+/*
+ * One operation of writable mode: a byte (bit 7: raw arguments, else aligned
+ * and canonical), a va (8 bytes), then for map pa (8), pages (3), prot (1),
+ * opts (1); unmap pages (3); protect pages (3), prot (1); translate an offset
+ * (2); walk pages (4); poke an offset (2) and a value (8); fill an offset (2),
+ * a length (2) and the bytes.
+ */
+static void rw_op(struct rw *w, struct cursor *c, const struct setup *s)
+{
+	const struct pt_backend *b = &w->b;
+	uint8_t byte = (uint8_t)get(c, 1);
+	bool raw = byte & 0x80;
+	struct op o = {.kind = byte % 7u, .va = get(c, 8)};
+	uint64_t off, len, v;
+
 	if (!raw)
-		va = canon(va & ~(PG - 1));
-	switch (op % 7) {
+		o.va = canon(o.va & ~(PG - 1));
+	switch (o.kind) {
 	case 0: /* map */
-		pa = get(c, 8);
-		len = raw ? get(c, 4) : (get(c, 3) & 0xfffff) * PG;
-		prot = (uint32_t)get(c, 1);
-		opts = (uint32_t)get(c, 1);
-		if (!raw) {
-			pa &= (phys_limit(b) - 1) & ~(PG - 1);
-			prot &= PT_PROT_MASK;
-			opts &= PT_MAP_MASK;
-		}
-		probe(b, va, len, &before);
-		r = pt_map(budget(&bw, b, w->reads), va, pa, len, prot, opts);
-		CHECK(write_result(r) && (sound(w, r) || !bw.left));
-		probe(b, va, len, &after);
-		if (!(w->reads = bw.left) || !w->exact)
-			break;
-		if (r == PT_OK) {
-			CHECK(after.r[0] == PT_OK && after.t[0].pa == pa &&
-			      after.t[0].prot == effective(b, prot));
-			CHECK(after.r[1] == PT_OK && after.t[1].pa == pa + len - 1);
-		} else if (!(opts & PT_MAP_REPLACE)) {
-			CHECK(probe_same(&before, &after));
-		}
-		break;
 	case 1: /* unmap */
-		len = raw ? get(c, 4) : (get(c, 3) & 0xfffff) * PG;
-		probe(b, va, len, &before);
-		r = pt_unmap(budget(&bw, b, w->reads), va, len);
-		CHECK(write_result(r) && (sound(w, r) || !bw.left) && r != PT_ERR_EXISTS &&
-		      r != PT_ERR_PHYS);
-		probe(b, va, len, &after);
-		if (!(w->reads = bw.left) || !w->exact)
-			break;
-		if (r == PT_OK)
-			CHECK(after.r[0] == PT_ERR_NOT_MAPPED && after.r[1] == PT_ERR_NOT_MAPPED);
-		else
-			CHECK(probe_same(&before, &after));
-		break;
 	case 2: /* protect */
-		len = raw ? get(c, 4) : (get(c, 3) & 0xfffff) * PG;
-		prot = (uint32_t)get(c, 1);
-		if (!raw)
-			prot &= PT_PROT_MASK;
-		probe(b, va, len, &before);
-		r = pt_protect(budget(&bw, b, w->reads), va, len, prot);
-		CHECK(write_result(r) && (sound(w, r) || !bw.left) && r != PT_ERR_EXISTS &&
-		      r != PT_ERR_PHYS);
-		probe(b, va, len, &after);
-		if (!(w->reads = bw.left) || !w->exact)
-			break;
-		if (r == PT_OK) {
-			for (int i = 0; i < 2; i++)
-				CHECK(after.r[i] == PT_OK && after.t[i].pa == before.t[i].pa &&
-				      after.t[i].prot == effective(b, prot));
-		} else {
-			CHECK(probe_same(&before, &after));
+		if (o.kind == 0)
+			o.pa = get(c, 8);
+		o.len = raw ? get(c, 4) : (get(c, 3) & 0xfffff) * PG;
+		if (o.kind != 1)
+			o.prot = (uint32_t)get(c, 1);
+		if (o.kind == 0)
+			o.opts = (uint32_t)get(c, 1);
+		if (!raw) {
+			o.pa &= (phys_limit(b) - 1) & ~(PG - 1);
+			o.prot &= PT_PROT_MASK;
+			o.opts &= PT_MAP_MASK;
 		}
+		rw_change(w, &o);
 		break;
 	case 3: /* translate */
-		translate_vs_walk(b, raw ? va | get(c, 2) : va | (get(c, 2) & (PG - 1)));
+		v = get(c, 2);
+		translate_vs_walk(b, o.va | (raw ? v : v & (PG - 1)));
 		break;
-	case 4: { /* walk */
-		uint64_t pages = get(c, 4);
-		walk(b, va, raw ? va + pages : va + (pages % MAX_PAGES) * PG, s->walk_flags);
+	case 4: /* walk */
+		v = get(c, 4);
+		walk(b, o.va, raw ? o.va + v : o.va + (v % MAX_PAGES) * PG, s->walk_flags);
 		break;
-	}
 	case 5: /* write one entry-sized value anywhere in guest memory */
 		off = get(c, 2) % SIZE & ~7ull;
-		pa = get(c, 8);
-		memcpy(mem + off, &pa, 8);
+		v = get(c, 8);
+		memcpy(mem + off, &v, 8);
 		w->exact = false;
 		break;
 	default: /* copy input bytes over the tables */

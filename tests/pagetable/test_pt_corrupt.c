@@ -291,14 +291,58 @@ START_TEST(test_host_ptr)
 	ck_assert_ptr_null(pt_host_ptr(h, BASE + SIZE - 8, ~0ull - SIZE));
 	hm_fini(&hm);
 
-	/* Guest memory ending exactly at 2^64: the last byte is addressable. */
-	hm_init(&hm, 2 * PG, ~0ull - 2 * PG + 1, PG, CAPS, 0);
-	ck_assert_ptr_eq(pt_host_ptr(h, ~0ull - 7, 8), hm.mem + 2 * PG - 8);
-	ck_assert_ptr_eq(pt_host_ptr(h, ~0ull, 1), hm.mem + 2 * PG - 1);
+	/*
+	 * Guest memory ending exactly at 2^64: pt_host_init refuses it (no entry can
+	 * hold such addresses), but pt_host_ptr's arithmetic must still hold there.
+	 */
+	static uint8_t top[2 * PG];
+	static uint64_t bm[1];
+	struct pt_host th = {.mem = top, .size = 2 * PG, .base = ~0ull - 2 * PG + 1};
+	struct pt_backend tb;
+	ck_assert_int_eq(pt_host_init(&th, &tb, top, 2 * PG, ~0ull - 2 * PG + 1, ~0ull - 2 * PG + 1,
+				      PG, bm, CAPS, 0),
+			 PT_ERR_PHYS);
+	th = (struct pt_host){.mem = top, .size = 2 * PG, .base = ~0ull - 2 * PG + 1};
+	h = &th;
+	ck_assert_ptr_eq(pt_host_ptr(h, ~0ull - 7, 8), top + 2 * PG - 8);
+	ck_assert_ptr_eq(pt_host_ptr(h, ~0ull, 1), top + 2 * PG - 1);
 	ck_assert_ptr_null(pt_host_ptr(h, ~0ull, 2));
 	ck_assert_ptr_null(pt_host_ptr(h, ~0ull - 7, 9));
 	ck_assert_ptr_null(pt_host_ptr(h, ~0ull - 2 * PG, 1));
-	ck_assert_ptr_eq(pt_host_ptr(h, ~0ull - 2 * PG + 1, 2 * PG), hm.mem);
+	ck_assert_ptr_eq(pt_host_ptr(h, ~0ull - 2 * PG + 1, 2 * PG), top);
+}
+END_TEST
+
+static int count_runs(void *arg, const struct pt_run *run)
+{
+	(void)run;
+	++*(uint64_t *)arg;
+	return 0;
+}
+
+/* Tables that alias each other: a walk of everything stops at PT_WALK_MAX_TABLES. */
+START_TEST(test_aliased_tables_bounded)
+{
+	struct hostmem hm;
+	uint64_t pdpt = BASE + SIZE - 3 * PG, pd = BASE + SIZE - 2 * PG, pt = BASE + SIZE - PG;
+	uint64_t runs = 0, e;
+
+	hm_init(&hm, SIZE, BASE, POOL, CAPS, PHYS);
+	uint8_t *root = hm.mem + (hm.h.root - BASE);
+	for (unsigned i = 0; i < 512; i++) {
+		e = (i < 256 ? pdpt : 0) | PT_E_P | PT_E_RW | PT_E_US;
+		if (i < 256)
+			memcpy(root + i * 8, &e, 8);
+		e = pd | PT_E_P | PT_E_RW | PT_E_US;
+		memcpy(hm.mem + (pdpt - BASE) + i * 8, &e, 8);
+		e = pt | PT_E_P | PT_E_RW | PT_E_US;
+		memcpy(hm.mem + (pd - BASE) + i * 8, &e, 8);
+		e = (BASE + (i % 32) * PG) | PT_E_P; /* frames that do not line up: no coalescing */
+		memcpy(hm.mem + (pt - BASE) + i * 8, &e, 8);
+	}
+	ck_assert_int_eq(pt_walk(&hm.b, 0, 0, 0, count_runs, &runs), PT_ERR_CORRUPT);
+	ck_assert_uint_gt(runs, 0);
+	ck_assert_uint_le(runs, (uint64_t)PT_WALK_MAX_TABLES * 512);
 	hm_fini(&hm);
 }
 END_TEST
@@ -316,6 +360,7 @@ static Suite *corrupt_suite(void)
 	tcase_add_test(tc, test_loops);
 	tcase_add_test(tc, test_bad_root);
 	tcase_add_test(tc, test_host_ptr);
+	tcase_add_test(tc, test_aliased_tables_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
