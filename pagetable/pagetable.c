@@ -100,58 +100,10 @@ translate_step(const struct pt_backend *b, struct walk_state *w, uint64_t va, co
 	return 1;
 }
 
-/*
- * The same walk for a backend with a window, with everything in registers:
- * this is the hot path of the host (translating guest buffers) and the guest.
- */
-static int translate_window(const struct pt_backend *b, uint64_t va, struct pt_translation *out)
-{
-	const uint8_t *win = b->window;
-	const uint64_t base = b->win_base, lim = b->win_size - PT_SIZE_4K;
-	const uint64_t rsvd = reserved_common(b);
-	uint64_t t = b->root_table(b->ctx), all = ~0ull, any = 0;
-	uint64_t a0 = t, a1 = 1, a2 = 1; /* tables walked so far; 1 matches no address */
-
-	if (t - base > lim || (t & (PT_SIZE_4K - 1)))
-		return PT_ERR_BACKEND;
-#pragma GCC unroll 4
-	for (int lvl = NLEVELS - 1; lvl >= 0; lvl--) {
-		uint64_t e;
-
-		__builtin_memcpy(&e, win + (t - base) + entry_off(va, lvl), 8);
-		if (!(e & PT_E_P))
-			return PT_ERR_NOT_MAPPED;
-		all &= e;
-		any |= e;
-		if (lvl == 0 || (e & PT_E_PS)) {
-			if ((e & (rsvd | leaf_reserved[lvl])) || (lvl > 0 && !ps_allowed(b, lvl)))
-				return PT_ERR_CORRUPT;
-			uint64_t mask = level_size(lvl) - 1;
-			out->pa = (e & PT_E_ADDR & ~mask) | (va & mask);
-			out->leaf = level_size(lvl);
-			out->prot = ((all & PT_E_RW) ? PT_PROT_WRITE : 0) |
-				    ((all & PT_E_US) ? PT_PROT_USER : 0) |
-				    ((any & PT_E_NX) ? 0 : PT_PROT_EXEC) | leaf_attr_prot(e);
-			return PT_OK;
-		}
-		uint64_t c = e & PT_E_ADDR;
-		if ((e & rsvd) || c == a0 || c == a1 || c == a2 || c - base > lim)
-			return PT_ERR_CORRUPT;
-		if (lvl == 3)
-			a1 = c;
-		else if (lvl == 2)
-			a2 = c;
-		t = c;
-	}
-	return PT_ERR_CORRUPT; /* not reached: level 0 is always a leaf */
-}
-
-int pt_translate(const struct pt_backend *b, uint64_t va, struct pt_translation *out)
+int pt_translate_hooks(const struct pt_backend *b, uint64_t va, struct pt_translation *out)
 {
 	if (!pt_canonical(va))
 		return PT_ERR_NONCANON;
-	if (b->window)
-		return translate_window(b, va, out);
 
 	struct walk_state w = {.table = b->root_table(b->ctx), .all = ~0ull,
 			       .rsvd = reserved_common(b)};

@@ -173,12 +173,72 @@ int pt_unmap(const struct pt_backend *b, uint64_t va, uint64_t len);
  */
 int pt_protect(const struct pt_backend *b, uint64_t va, uint64_t len, uint32_t prot);
 
+/* The general walk behind pt_translate, through the hooks; call pt_translate. */
+int pt_translate_hooks(const struct pt_backend *b, uint64_t va, struct pt_translation *out);
+
+static inline bool pt_canonical(uint64_t va);
+
 /*
  * pt_translate: walk va the way the CPU would. PT_ERR_NOT_MAPPED when some
- * level is not present, PT_ERR_CORRUPT on reserved bits or a table address the
- * backend refuses, PT_ERR_NONCANON for a non-canonical va.
+ * level is not present, PT_ERR_CORRUPT on reserved bits, a table address the
+ * backend refuses or a table that points back at an ancestor,
+ * PT_ERR_NONCANON for a non-canonical va, PT_ERR_BACKEND for a root outside
+ * the window. Inline: with a window (the host's and the guest's backends)
+ * the whole walk happens at the call site, in registers.
  */
-int pt_translate(const struct pt_backend *b, uint64_t va, struct pt_translation *out);
+static inline int pt_translate(const struct pt_backend *b, uint64_t va, struct pt_translation *out)
+{
+	if (!pt_canonical(va))
+		return PT_ERR_NONCANON;
+	if (!b->window)
+		return pt_translate_hooks(b, va, out);
+
+	const uint8_t *win = b->window;
+	const uint64_t base = b->win_base, lim = b->win_size - PT_SIZE_4K;
+	const uint32_t bits = b->phys_bits && b->phys_bits < 52 ? b->phys_bits : 52;
+	const uint64_t rsvd = (PT_E_ADDR & ~((1ull << bits) - 1)) |
+			      ((b->caps & PT_CAP_NX) ? 0 : PT_E_NX);
+	uint64_t t = b->root_table(b->ctx), all = ~0ull, any = 0;
+	uint64_t a0 = t, a1 = 1, a2 = 1; /* tables walked so far; 1 matches no table */
+
+	if (t - base > lim || (t & (PT_SIZE_4K - 1)))
+		return PT_ERR_BACKEND;
+#pragma GCC unroll 4
+	for (int lvl = 3; lvl >= 0; lvl--) {
+		const unsigned shift = 12 + 9 * (unsigned)lvl;
+		uint64_t e;
+
+		__builtin_memcpy(&e, win + (t - base) + ((va >> shift) & 511) * 8, 8);
+		if (!(e & PT_E_P))
+			return PT_ERR_NOT_MAPPED;
+		all &= e;
+		any |= e;
+		if (lvl == 0 || (e & PT_E_PS)) {
+			/* A large leaf: PS allowed here, bits 13.. below its address reserved. */
+			const uint64_t mask = (1ull << shift) - 1;
+			if ((e & (rsvd | (mask & ~0x1fffull))) || lvl == 3 ||
+			    (lvl == 2 && !(b->caps & PT_CAP_1G)))
+				return PT_ERR_CORRUPT;
+			out->pa = (e & PT_E_ADDR & ~mask) | (va & mask);
+			out->leaf = 1ull << shift;
+			out->prot = ((all & PT_E_RW) ? PT_PROT_WRITE : 0) |
+				    ((all & PT_E_US) ? PT_PROT_USER : 0) |
+				    ((any & PT_E_NX) ? 0 : PT_PROT_EXEC) |
+				    ((e & PT_E_G) ? PT_PROT_GLOBAL : 0) |
+				    ((e & PT_E_PWT) ? PT_PROT_PWT : 0) | ((e & PT_E_PCD) ? PT_PROT_PCD : 0);
+			return PT_OK;
+		}
+		const uint64_t c = e & PT_E_ADDR;
+		if ((e & rsvd) || c == a0 || c == a1 || c == a2 || c - base > lim)
+			return PT_ERR_CORRUPT;
+		if (lvl == 3)
+			a1 = c;
+		else if (lvl == 2)
+			a2 = c;
+		t = c;
+	}
+	return PT_ERR_CORRUPT; /* not reached: level 0 is always a leaf */
+}
 
 /* pt_walk callback: return 0 to go on, anything else to stop the walk. */
 typedef int (*pt_walk_fn)(void *arg, const struct pt_run *run);
