@@ -1,26 +1,24 @@
 #!/bin/sh
 # scripts/test.sh: the whole test suite, as README.md and CI run it.
 # Builds twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer),
-# runs `meson test` in each, and ends with one line "N passed, N failed, N skipped"
-# summed over both runs. Exits non-zero if anything failed.
+# runs `meson test` in each, then the CLI tests (suite cli) of the plain build
+# again with every kvmlet under valgrind memcheck, and ends with one line
+# "N passed, N failed, N skipped" summed over the three runs. Exits non-zero if
+# anything failed.
 set -eu
 cd "$(dirname "$0")/.."
 
 summary=$(mktemp)
-trap 'rm -f "$summary"' EXIT
+vglogs=$(mktemp -d)
+trap 'rm -rf "$summary" "$vglogs"' EXIT
 status=0
 
-run_suite() {
+# run_tests DIR ARGS...: meson test in DIR; its counts go to $summary.
+run_tests() {
 	dir=$1
 	shift
-	if [ -d "$dir" ]; then
-		meson setup --reconfigure "$dir" "$@" >/dev/null
-	else
-		meson setup "$dir" "$@" >/dev/null
-	fi
-	echo "== $dir: meson test ($*)"
 	rc=0
-	meson test -C "$dir" --print-errorlogs --num-processes 2 >"$summary.out" 2>&1 || rc=$?
+	meson test -C "$dir" --print-errorlogs --num-processes 2 "$@" >"$summary.out" 2>&1 || rc=$?
 	cat "$summary.out"
 	[ "$rc" = 0 ] || status=1
 	# meson's summary lines: "Ok: N", "Expected Fail: N", "Fail: N", "Unexpected Pass: N",
@@ -31,8 +29,49 @@ run_suite() {
 	rm -f "$summary.out"
 }
 
+run_suite() {
+	dir=$1
+	shift
+	if [ -d "$dir" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+	echo "== $dir: meson test ($*)"
+	run_tests "$dir"
+}
+
+# The CLI tests under valgrind (not with the sanitizers: the two do not mix).
+# tests/cli/lib.sh runs every "$KVMLET" under $KVMLET_WRAPPER and fails a
+# script when valgrind exits 99: an error or a definite or indirect leak.
+# Suppressions: tests/valgrind.supp. Valgrind's reports go to logs, shown
+# when the pass fails, so that kvmlet's own stderr stays checkable.
+run_valgrind() {
+	if ! command -v valgrind >/dev/null; then
+		echo "== build-test: valgrind is not installed (apt-get install valgrind): skipped"
+		echo "0 0 1" >>"$summary"
+		return
+	fi
+	echo "== build-test: meson test --suite cli, kvmlet under valgrind"
+	KVMLET_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full"
+	KVMLET_WRAPPER="$KVMLET_WRAPPER --errors-for-leak-kinds=definite,indirect"
+	KVMLET_WRAPPER="$KVMLET_WRAPPER --suppressions=$PWD/tests/valgrind.supp"
+	export KVMLET_WRAPPER="$KVMLET_WRAPPER --log-file=$vglogs/valgrind.%p.log"
+	before=$status
+	status=0
+	run_tests build-test --suite cli
+	unset KVMLET_WRAPPER
+	if [ "$status" != 0 ]; then
+		for f in "$vglogs"/*.log; do
+			[ -s "$f" ] && { echo "--- $f"; cat "$f"; }
+		done
+	fi
+	[ "$before" = 0 ] || status=1
+}
+
 run_suite build-test
 run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
+run_valgrind
 
 awk '{p += $1; f += $2; s += $3} END {printf "%d passed, %d failed, %d skipped\n", p, f, s}' \
 	"$summary"

@@ -233,7 +233,7 @@ int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet
 		return kvmlet_fail(err, -ENOTRECOVERABLE,
 				   "sandbox unusable after a failed call or a run: reset it");
 	if ((fi = find_export(sb, name)) < 0)
-		return kvmlet_fail(err, -ENOENT, "the guest has no function named %s", name);
+		return kvmlet_fail(err, -ENOSYS, "the guest has no function named %s", name);
 	if (check_args(sb->exports[fi].sig, args, nargs, why, sizeof(why)) < 0)
 		return kvmlet_fail(err, -EINVAL, "%s: %s", name, why);
 	int64_t n = msg_encode(kvmlet_guest_ptr(sb, bi->args_buf, bi->args_size), bi->args_size,

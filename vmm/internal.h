@@ -105,6 +105,8 @@ void x86_write_system_tables(uint8_t *mem);
 /* x86.c: long mode, CPL3, our tables; vCPU registers for entering at rip/rsp. */
 int x86_setup_vcpu(struct kvm_vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
 		   struct kvmlet_error *err);
+/* x86.c: trim KVM's supported CPUID entries to what the guest may see (policy there). */
+void x86_cpuid_trim(struct kvm_cpuid_entry2 *e, unsigned n);
 /* x86.c: the TSS type TR must have for this vCPU (fix sregs read back before setting them). */
 void x86_fixup_tr(const struct kvm_vm *vm, struct kvm_sregs *sregs);
 /* x86.c: does this exception vector push an error code? */

@@ -83,7 +83,7 @@ static int kvm_check(int kvm_fd, struct kvmlet_error *err)
 	return 0;
 }
 
-/* Give the vCPU what the host's KVM supports (issue #6 trims this further). */
+/* Give the vCPU what the host's KVM supports, trimmed to x86.c's CPUID policy. */
 static int kvm_set_cpuid(struct kvm_vm *vm, struct kvmlet_error *err)
 {
 	for (unsigned n = 64; n <= 4096; n *= 2) {
@@ -102,6 +102,7 @@ static int kvm_set_cpuid(struct kvm_vm *vm, struct kvmlet_error *err)
 			if (c->entries[i].function == 0)
 				vm->amd = c->entries[i].ebx == 0x68747541u || /* "Auth"enticAMD */
 					  c->entries[i].ebx == 0x6f677948u;   /* "Hygo"nGenuine */
+		x86_cpuid_trim(c->entries, c->nent);
 		int r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
 		int e = errno;
 		free(c);
@@ -110,6 +111,52 @@ static int kvm_set_cpuid(struct kvm_vm *vm, struct kvmlet_error *err)
 		return 0;
 	}
 	return kvmlet_fail(err, -EIO, "KVM_GET_SUPPORTED_CPUID: too many entries");
+}
+
+/*
+ * Deny every guest RDMSR and WRMSR: KVM then injects #GP. Guest code runs at
+ * CPL3, where both fault anyway; this is defence in depth against a guest
+ * that rewrites its own IDT or page tables (they lie in its memory) to reach
+ * ring 0. KVM refuses a default-deny filter without ranges, so one range
+ * denies MSR 0 by name and the default denies every other. x2APIC MSRs cannot
+ * be filtered; with no in-kernel APIC they fault anyway. Host accesses
+ * (KVM_GET/SET_MSRS; we make none) are not filtered. KVM before Linux 5.10
+ * lacks KVM_CAP_X86_MSR_FILTER: we go on without the filter there, the CPL3
+ * #GP being the only barrier.
+ */
+static int kvm_deny_msrs(struct kvm_vm *vm, struct kvmlet_error *err)
+{
+	uint64_t deny = 0; /* KVM reads whole longs of bitmap: one, all zero */
+	struct kvm_msr_filter f = {
+		.flags = KVM_MSR_FILTER_DEFAULT_DENY,
+		.ranges[0] = {.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			      .nmsrs = 1,
+			      .base = 0,
+			      .bitmap = (uint8_t *)&deny},
+	};
+
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
+		return 0;
+	if (ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &f) < 0)
+		return kvmlet_fail(err, -EIO, "KVM_X86_SET_MSR_FILTER: %s", strerror(errno));
+	return 0;
+}
+
+/*
+ * With the hypervisor leaves zeroed the guest is offered no paravirtual
+ * feature; make KVM hold it to that (KVM_CAP_ENFORCE_PV_FEATURE_CPUID, Linux
+ * 5.10), so hypercalls and PV MSRs from guest ring 0 fail too. Optional, as above.
+ */
+static int kvm_enforce_pv_cpuid(struct kvm_vm *vm, struct kvmlet_error *err)
+{
+	struct kvm_enable_cap cap = {.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args[0] = 1};
+
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ENFORCE_PV_FEATURE_CPUID) <= 0)
+		return 0;
+	if (ioctl(vm->vcpu_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return kvmlet_fail(err, -EIO, "KVM_ENABLE_CAP(ENFORCE_PV_FEATURE_CPUID): %s",
+				   strerror(errno));
+	return 0;
 }
 
 int kvm_vm_create(struct kvm_vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *err)
@@ -127,6 +174,8 @@ int kvm_vm_create(struct kvm_vm *vm, void *mem, uint64_t mem_size, struct kvmlet
 		r = kvmlet_fail(err, -EIO, "KVM_CREATE_VM: %s", strerror(errno));
 		goto err_close;
 	}
+	if ((r = kvm_deny_msrs(vm, err)) < 0)
+		goto err_close;
 	struct kvm_userspace_memory_region slot = {
 		.slot = 0,
 		.flags = KVM_MEM_LOG_DIRTY_PAGES, /* resets restore only dirtied pages */
@@ -155,7 +204,7 @@ int kvm_vm_create(struct kvm_vm *vm, void *mem, uint64_t mem_size, struct kvmlet
 		r = kvmlet_fail(err, -EIO, "mmap of kvm_run: %s", strerror(errno));
 		goto err_close;
 	}
-	if ((r = kvm_set_cpuid(vm, err)) < 0)
+	if ((r = kvm_set_cpuid(vm, err)) < 0 || (r = kvm_enforce_pv_cpuid(vm, err)) < 0)
 		goto err_close;
 	if (vm->sync_regs)
 		vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;

@@ -94,15 +94,45 @@ static void restore_page(struct kvmlet_sandbox *sb, uint64_t p)
 		memset(sb->mem + p * PAGE, 0, PAGE);
 }
 
-/* vCPU state: FPU/SSE always (registers may hold the last call's data); the
- * special registers after a failure, or when page tables changed (this also
- * flushes the TLB). General registers are set by every entry. */
-static int reset_vcpu(struct kvmlet_sandbox *sb, bool sregs, struct kvmlet_error *err)
+/*
+ * An exit can leave an instruction half-emulated (an MMIO read, a string or
+ * `in` port access): KVM would finish it on the next KVM_RUN, after our new
+ * registers, and so resume the old call. Let KVM finish it now, without
+ * running anything further, before any state is restored.
+ */
+static int finish_pending(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	int r;
+
+	sb->vm.run->immediate_exit = 1;
+	r = ioctl(sb->vm.vcpu_fd, KVM_RUN, 0);
+	sb->vm.run->immediate_exit = 0;
+	if (r < 0 && errno != EINTR)
+		return kvmlet_fail(err, -EIO, "KVM_RUN to complete pending I/O: %s",
+				   strerror(errno));
+	return 0;
+}
+
+/*
+ * vCPU state: FPU/SSE always (registers may hold the last call's data). The
+ * special and debug registers and pending events when page tables changed or
+ * after a failure:
+ * only by rewriting its tables can a guest reach ring 0 and touch them (this
+ * also flushes the TLB). General registers are set by every entry.
+ */
+static int reset_vcpu(struct kvmlet_sandbox *sb, bool full, struct kvmlet_error *err)
 {
 	struct kvm_fpu fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
+	struct kvm_debugregs dregs = {.dr6 = 0xffff0ff0, .dr7 = 0x400};
+	struct kvm_vcpu_events events = {0}; /* no exception, interrupt or NMI pending */
 
-	if (sregs && ioctl(sb->vm.vcpu_fd, KVM_SET_SREGS, &sb->snap_sregs) < 0)
+	if (full && ioctl(sb->vm.vcpu_fd, KVM_SET_SREGS, &sb->snap_sregs) < 0)
 		return kvmlet_fail(err, -EIO, "KVM_SET_SREGS: %s", strerror(errno));
+	if (full && ioctl(sb->vm.vcpu_fd, KVM_SET_DEBUGREGS, &dregs) < 0)
+		return kvmlet_fail(err, -EIO, "KVM_SET_DEBUGREGS: %s", strerror(errno));
+	/* A run stopped mid-delivery (time limit, cancel) can leave an exception pending. */
+	if (full && ioctl(sb->vm.vcpu_fd, KVM_SET_VCPU_EVENTS, &events) < 0)
+		return kvmlet_fail(err, -EIO, "KVM_SET_VCPU_EVENTS: %s", strerror(errno));
 	if (ioctl(sb->vm.vcpu_fd, KVM_SET_FPU, &fpu) < 0)
 		return kvmlet_fail(err, -EIO, "KVM_SET_FPU: %s", strerror(errno));
 	return 0;
@@ -119,7 +149,7 @@ int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		return kvmlet_fail(err, -EDEADLK, "a host function tried to reset its own sandbox");
 	if (!sb->snap)
 		return 0; /* never started: nothing to undo */
-	if ((r = dirty_log(sb, err)) < 0)
+	if ((r = finish_pending(sb, err)) < 0 || (r = dirty_log(sb, err)) < 0)
 		return r;
 	for (uint64_t w = 0; w < (n + 63) / 64; w++) {
 		uint64_t bits = sb->guest_dirty[w] | sb->host_dirty[w];

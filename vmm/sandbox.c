@@ -211,11 +211,23 @@ void kvmlet_set_output(struct kvmlet_sandbox *sb, kvmlet_output_fn fn, void *arg
 
 int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 {
-	int r = kvm_vm_create(&sb->vm, sb->mem, sb->cfg.mem_size, err);
+	int r;
 
-	if (r < 0)
+	if (sb->vm.vcpu_fd >= 0)
+		return 0; /* kvmlet_prepare did it: a VM exists only fully set up */
+	if ((r = kvm_vm_create(&sb->vm, sb->mem, sb->cfg.mem_size, err)) < 0)
 		return r;
-	return x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->img.entry, sb->lay.bi.stack_hi, err);
+	r = x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->img.entry, sb->lay.bi.stack_hi, err);
+	if (r < 0)
+		kvm_vm_destroy(&sb->vm);
+	return r;
+}
+
+int kvmlet_prepare(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	if (sb->phase != PH_NEW)
+		return kvmlet_fail(err, -EBUSY, "this sandbox has already started");
+	return sandbox_start(sb, err);
 }
 
 int kvmlet_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)

@@ -159,6 +159,9 @@ int x86_setup_vcpu(struct kvm_vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
 					.selector = KVMLET_SEL_TSS, .present = 1};
 	x86_fixup_tr(vm, &sregs);
 	sregs.ldt = (struct kvm_segment){.unusable = 1};
+	/* No local APIC (no in-kernel irqchip, no interrupts): disabled, so KVM
+	 * also clears the CPUID APIC bit it derives from APIC_BASE. */
+	sregs.apic_base = 0;
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
 		return kvmlet_fail(err, -EIO, "KVM_SET_SREGS: %s", strerror(errno));
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
@@ -166,6 +169,86 @@ int x86_setup_vcpu(struct kvm_vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
 	if (ioctl(vm->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
 		return kvmlet_fail(err, -EIO, "KVM_SET_FPU: %s", strerror(errno));
 	return 0;
+}
+
+/*
+ * CPUID policy: the vCPU sees what KVM supports minus what kvmlet does not set
+ * up or a guest has no use for. It is an allow-list: a leaf missing from the
+ * table is zeroed, and a listed leaf keeps only the bits its masks name, so a
+ * feature that later CPUs add stays hidden until someone decides it is safe.
+ *  - No nested virtualization (VMX, SVM), no hypervisor leaves (0x4000_0000
+ *    range zeroed, hypervisor bit clear): the guest cannot talk KVM's PV ABI.
+ *  - Only what CR0/CR4 enable: x87, MMX, SSE to SSE4.2 (CR4.OSFXSR). XCR0 is not
+ *    set up, so XSAVE, AVX, AVX2, AVX-512, FMA, F16C, AMX and the XSAVE leaf 0xd
+ *    are hidden; so are PKU/OSPKE, LA57, FSGSBASE, PCID, SMEP/SMAP/UMIP and
+ *    CET, which need CR4 bits we leave clear. KVM refuses a CR4 bit whose
+ *    feature CPUID hides, so even guest ring-0 code cannot turn them on.
+ *  - No devices or platform: no APIC, x2APIC or TSC-deadline (KVM derives the
+ *    APIC bit from APIC_BASE, which x86_setup_vcpu clears), MONITOR/MWAIT,
+ *    WAITPKG, MTRR, MCE, PMU (leaf 0xa), RDT, SGX, PT, power management,
+ *    SYSENTER/SYSCALL (never enabled), speculation-control MSRs (all MSRs are
+ *    filtered, see kvm.c).
+ *  - Kept: vendor, family/model, cache and TLB descriptors, address sizes, the
+ *    brand string, the TSC (invariant TSC, RDTSCP, RDPID, leaves 0x15/0x16),
+ *    NX, long mode, 1 GiB pages as KVM reports them, and CPL3 instructions
+ *    that need no OS support (BMI, ADX, POPCNT, AES, SHA, GFNI, RDRAND...).
+ */
+#define B(n) (1u << (n))
+#define ALL  0xffffffffu
+
+struct cpuid_keep {
+	uint32_t function;
+	uint32_t eax, ebx, ecx, edx; /* bits kept, in every subleaf */
+};
+
+static const struct cpuid_keep cpuid_policy[] = {
+	{0x0, ALL, ALL, ALL, ALL}, /* max leaf, vendor */
+	/* family/model, CLFLUSH size, APIC ID; SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1
+	 * SSE4.2 MOVBE POPCNT AES RDRAND; FPU PSE TSC PAE CX8 PGE CMOV PAT PSE36
+	 * CLFSH MMX FXSR SSE SSE2 */
+	{0x1, ALL, ALL, B(0) | B(1) | B(9) | B(13) | B(19) | B(20) | B(22) | B(23) | B(25) | B(30),
+	 B(0) | B(3) | B(4) | B(6) | B(8) | B(13) | B(15) | B(16) | B(17) | B(19) | B(23) | B(24) |
+		 B(25) | B(26)},
+	{0x2, ALL, ALL, ALL, ALL}, /* cache and TLB descriptors */
+	{0x4, ALL, ALL, ALL, ALL}, /* deterministic cache parameters */
+	/* subleaf 0 only (EAX, the last subleaf, cleared); BMI1 FDP_EXCPTN_ONLY BMI2
+	 * ERMS ZERO_FCS_FDS RDSEED ADX CLFLUSHOPT CLWB SHA; PREFETCHWT1 GFNI RDPID
+	 * CLDEMOTE MOVDIRI MOVDIR64B; FSRM MD_CLEAR SERIALIZE */
+	{0x7, 0, B(3) | B(6) | B(8) | B(9) | B(13) | B(18) | B(19) | B(23) | B(24) | B(29),
+	 B(0) | B(8) | B(22) | B(25) | B(27) | B(28), B(4) | B(10) | B(14)},
+	{0x15, ALL, ALL, ALL, ALL},	  /* TSC / crystal clock ratio */
+	{0x16, ALL, ALL, ALL, ALL},	  /* processor frequencies */
+	{0x80000000, ALL, ALL, ALL, ALL}, /* max extended leaf, vendor */
+	/* LAHF_LM ABM SSE4A MISALIGNSSE 3DNOWPREFETCH; the leaf 1 EDX bits, NX
+	 * MMXEXT PDPE1GB RDTSCP LM */
+	{0x80000001, ALL, ALL, B(0) | B(5) | B(6) | B(7) | B(8),
+	 B(0) | B(3) | B(4) | B(6) | B(8) | B(13) | B(15) | B(16) | B(17) | B(20) | B(22) | B(23) |
+		 B(24) | B(26) | B(27) | B(29)},
+	{0x80000002, ALL, ALL, ALL, ALL}, /* brand string */
+	{0x80000003, ALL, ALL, ALL, ALL},
+	{0x80000004, ALL, ALL, ALL, ALL},
+	{0x80000005, ALL, ALL, ALL, ALL}, /* L1 caches and TLBs */
+	{0x80000006, ALL, ALL, ALL, ALL}, /* L2/L3 */
+	{0x80000007, 0, 0, 0, B(8)},	  /* invariant TSC */
+	{0x80000008, ALL, 0, ALL, 0},	  /* address sizes (KVM needs them), core count */
+	{0x8000001d, ALL, ALL, ALL, ALL}, /* cache topology (AMD) */
+};
+
+void x86_cpuid_trim(struct kvm_cpuid_entry2 *e, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++, e++) {
+		const struct cpuid_keep *k = NULL;
+
+		for (size_t j = 0; j < sizeof(cpuid_policy) / sizeof(cpuid_policy[0]); j++)
+			if (cpuid_policy[j].function == e->function)
+				k = &cpuid_policy[j];
+		if (k && e->function == 0x7 && e->index != 0)
+			k = NULL; /* leaf 7 subleaves 1 and up: AVX-VNNI, LAM, more AVX... */
+		e->eax &= k ? k->eax : 0;
+		e->ebx &= k ? k->ebx : 0;
+		e->ecx &= k ? k->ecx : 0;
+		e->edx &= k ? k->edx : 0;
+	}
 }
 
 bool x86_has_error_code(int vector)

@@ -5,7 +5,23 @@ set -u
 failures=0
 out=$(mktemp)
 err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+wrapper_errors=$(mktemp)
+trap 'rm -f "$out" "$err" "$wrapper_errors"' EXIT
+
+# KVMLET_WRAPPER: a command that every "$KVMLET" of the scripts runs under,
+# e.g. valgrind (scripts/test.sh). A function, so that "$KVMLET" still works.
+# Status 99 means the wrapper found errors (valgrind --error-exitcode=99):
+# noted even where a script ignores the status, and failed by finish.
+if [ -n "${KVMLET_WRAPPER:-}" ]; then
+	kvmlet_unwrapped=$KVMLET
+	kvmlet_wrapped() {
+		ws=0
+		$KVMLET_WRAPPER "$kvmlet_unwrapped" "$@" || ws=$?
+		[ "$ws" != 99 ] || echo "kvmlet $*" >>"$wrapper_errors"
+		return "$ws"
+	}
+	KVMLET=kvmlet_wrapped
+fi
 
 check() {
 	want_status=$1 want_out=$2 want_err=$3
@@ -35,6 +51,10 @@ check() {
 }
 
 finish() {
+	if [ -s "$wrapper_errors" ]; then
+		echo "FAIL: $KVMLET_WRAPPER reported errors in:"; cat "$wrapper_errors"
+		failures=$((failures + 1))
+	fi
 	[ "$failures" = 0 ] || { echo "$failures failed"; exit 1; }
 	exit 0
 }

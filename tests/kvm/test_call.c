@@ -129,7 +129,7 @@ START_TEST(argument_errors)
 	struct kvmlet_error err;
 	static char huge[300 << 10];
 
-	ck_assert_int_eq(kvmlet_call(sb, "no_such", NULL, 0, &r, &err), -ENOENT);
+	ck_assert_int_eq(kvmlet_call(sb, "no_such", NULL, 0, &r, &err), -ENOSYS);
 	ck_assert_int_eq(kvmlet_call(sb, "echo_i", NULL, 0, &r, &err), -EINVAL);
 	ck_assert_int_eq(kvmlet_call(sb, "echo_i", &a, 1, &r, &err), -EINVAL);
 	a = kvmlet_str(huge, sizeof(huge));

@@ -27,7 +27,7 @@ cp "$build/tests/qemu/kvmlet-static" "$build/tests/qemu/kvmlet"
 	-e KVMLET=/t/kvmlet -e GUEST_DIR=/t -e TEST_GUEST_DIR=/t \
 	"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" \
 	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$src/tests/cli/cli_run.sh" \
-	"$src/tests/cli/cli_call.sh" \
+	"$src/tests/cli/cli_call.sh" "$build/tests/kvm/test_hardening" "$src/tests/cli/cli_seccomp.sh" \
 	"$build/tests/hostile/test_hostile"
 rc=$?
 # run.sh: 0 passed, 1 a test failed or the VM died, 2 the harness could not be set up.

@@ -29,6 +29,7 @@ struct opts {
 	int noperands;
 	unsigned repeat; /* --repeat N: runs or calls, with a reset between them */
 	bool timing;	 /* --time: per-run timing on stderr */
+	int seccomp;	 /* --seccomp: enum kvmlet_seccomp_mode, -1 for the default (on) */
 };
 
 #define REPEAT_MAX 1000000u
@@ -47,6 +48,10 @@ int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, str
 
 /* Load o->guest into a new sandbox; returns -1 on success, or an exit status. */
 int load(const struct opts *o, struct kvmlet_sandbox **sb);
+
+/* Install the --seccomp filter (after set-up, before guest code runs; once:
+ * later calls do nothing); returns -1 to go on, or an exit status. */
+int cli_seccomp(const struct opts *o);
 
 /* Map a kvmlet_run/kvmlet_call error to an exit status and print it. */
 int die_run(const char *guest, int r, const struct kvmlet_error *err);

@@ -25,6 +25,9 @@ static const char usage_call[] =
 	"      --json              print the result as JSON: {\"type\":...,\"value\":...}\n"
 	"      --repeat N          call N times, resetting the guest in between\n"
 	"      --time              print each call's time (and reset's) on stderr\n"
+	"      --seccomp MODE      on (default if available): a system call kvmlet does\n"
+	"                          not need kills it (SIGSYS); log: allow and log it;\n"
+	"                          off: no filter\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Host functions the guest may call:\n"
@@ -277,6 +280,8 @@ static int call_and_print(struct kvmlet_sandbox *sb, const struct opts *o, const
 			st = die(EXIT_USAGE, "argument %d: '%s' is not a valid %s", i + 1,
 				 o->operands[i], letter_name(sig[i]));
 	}
+	if (st < 0) /* if not yet: after start-up and @FILE arguments, before the call */
+		st = cli_seccomp(o);
 	for (unsigned k = 0; st < 0 && k < o->repeat; k++) {
 		uint64_t t0 = now_ns(), t1;
 
@@ -313,9 +318,16 @@ int cmd_call(int argc, char **argv)
 
 	if ((st = parse_opts(argc, argv, usage_call, true, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
 		return st;
-	if ((r = register_builtins(sb, &err)) < 0 || (r = kvmlet_init(sb, &err)) < 0) {
+	/* The seccomp filter goes in before the guest's first instruction, unless
+	 * an ARG names a file: its type is known only after start-up, so it is
+	 * read then and call_and_print installs the filter after it. */
+	bool file_args = false;
+	for (int i = 1; i < o.noperands; i++)
+		file_args |= o.operands[i][0] == '@';
+	if ((r = register_builtins(sb, &err)) < 0 || (r = kvmlet_prepare(sb, &err)) < 0 ||
+	    (!file_args && (st = cli_seccomp(&o)) >= 0) || (r = kvmlet_init(sb, &err)) < 0) {
 		kvmlet_sandbox_free(sb);
-		return die_run(o.guest, r, &err);
+		return st >= 0 ? st : die_run(o.guest, r, &err);
 	}
 	const char *fn = o.operands[0];
 	o.operands++;

@@ -56,6 +56,38 @@ fail:
 	return NULL;
 }
 
+static const char *const seccomp_modes[] = {
+	[KVMLET_SECCOMP_OFF] = "off", [KVMLET_SECCOMP_LOG] = "log", [KVMLET_SECCOMP_ON] = "on"};
+
+/* "on", "log" or "off": an enum kvmlet_seccomp_mode, or -1. */
+static int parse_seccomp(const char *s)
+{
+	for (int m = 0; m < (int)(sizeof(seccomp_modes) / sizeof(seccomp_modes[0])); m++)
+		if (!strcmp(s, seccomp_modes[m]))
+			return m;
+	return -1;
+}
+
+int cli_seccomp(const struct opts *o)
+{
+	static bool done; /* the filter is the process's: once is enough */
+	enum kvmlet_seccomp_mode mode =
+		o->seccomp < 0 ? KVMLET_SECCOMP_ON : (enum kvmlet_seccomp_mode)o->seccomp;
+	struct kvmlet_error err;
+
+	if (done)
+		return -1;
+	done = true;
+	int r = kvmlet_seccomp_install(mode, &err);
+
+	if ((r == -ENOSYS || r == -EOPNOTSUPP) && o->seccomp < 0)
+		return -1; /* no libseccomp, or no seccomp(2): the default falls back to off */
+	if (r < 0)
+		return die(EXIT_USAGE, "--seccomp=%s: %s (--seccomp=off runs without it)",
+			   seccomp_modes[mode], err.msg);
+	return -1;
+}
+
 /* Parse a command's options; returns -1 to go on, or an exit status. */
 int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, struct opts *o)
 {
@@ -63,14 +95,14 @@ int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, str
 		{"memory", required_argument, NULL, 'm'}, {"stack", required_argument, NULL, 's'},
 		{"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
 		{"json", no_argument, NULL, 'j'}, {"repeat", required_argument, NULL, 'r'},
-		{"time", no_argument, NULL, 'T'},
+		{"time", no_argument, NULL, 'T'}, {"seccomp", required_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, r;
 
 	int min = o->min_operands;
 
-	*o = (struct opts){.min_operands = min, .repeat = 1};
+	*o = (struct opts){.min_operands = min, .repeat = 1, .seccomp = -1};
 	kvmlet_config_default(&o->cfg);
 	optind = 1;
 	opterr = 0;
@@ -104,6 +136,14 @@ int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, str
 			if (r < 0)
 				return die(EXIT_USAGE, "--repeat: invalid count '%s': expected 1 to %u",
 					   optarg, REPEAT_MAX);
+			break;
+		case 'S':
+			if (!allow_timeout)
+				return die(EXIT_USAGE,
+					   "%s: unknown option '--seccomp' (see --help)", argv[0]);
+			if ((o->seccomp = parse_seccomp(optarg)) < 0)
+				return die(EXIT_USAGE, "--seccomp: invalid mode '%s': expected on, log "
+						       "or off", optarg);
 			break;
 		case 'T':
 			if (!allow_timeout)

@@ -47,6 +47,9 @@ static const char usage_run[] =
 	"  -t, --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s)\n"
 	"      --repeat N          run N times, resetting the guest in between\n"
 	"      --time              print each run's time (and reset's) on stderr\n"
+	"      --seccomp MODE      on (default if available): a system call kvmlet does\n"
+	"                          not need kills it (SIGSYS); log: allow and log it;\n"
+	"                          off: no filter\n"
 	"  -h, --help              this help\n"
 	"SIZE takes K, M, G suffixes (binary); DURATION ns, us, ms, s, m or h.\n"
 	"exit status: the guest's, or 120 usage, 121 load, 122 KVM, 123 fault,\n"
@@ -89,7 +92,12 @@ static int cmd_run(int argc, char **argv)
 	if ((st = parse_opts(argc, argv, usage_run, true, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
 		return st;
 	kvmlet_set_output(sb, write_stdout, NULL);
-	int r = 0;
+	/* The VM first, then the seccomp filter, then the guest's first instruction. */
+	int r = kvmlet_prepare(sb, &err);
+	if (r == 0 && (st = cli_seccomp(&o)) >= 0) {
+		kvmlet_sandbox_free(sb);
+		return st;
+	}
 	for (unsigned i = 0; i < o.repeat && r == 0; i++) {
 		uint64_t t0 = now_ns(), t1, t2 = 0;
 

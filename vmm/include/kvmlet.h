@@ -111,7 +111,8 @@ struct kvmlet_result {
  * it exits, aborts, faults or times out; the outcome goes to *res. Returns 0
  * if the guest exited (whatever its status), -ECONNABORTED if it aborted,
  * -EFAULT if it faulted, -ETIMEDOUT if it timed out; err then repeats
- * res->message. Host-side failures: -ENOENT / -EACCES / -ENODEV for /dev/kvm
+ * res->message; -EPROTO if the guest reported a malformed export table.
+ * Host-side failures: -ENOENT / -EACCES / -ENODEV for /dev/kvm
  * missing, not permitted or unusable (the message says which), -EIO for a
  * KVM failure, -EALREADY if the sandbox has already run (a sandbox runs once).
  */
@@ -214,7 +215,7 @@ int kvmlet_init(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
  * against its signature before the guest runs. One VM entry and one exit when
  * the function makes no host calls. On success *result holds its result;
  * strings and bytes in it point into memory the sandbox owns, valid until the
- * next call on it or kvmlet_sandbox_free. Errors: -ENOENT no such function,
+ * next call on it or kvmlet_sandbox_free. Errors: -ENOSYS no such function,
  * -EINVAL wrong argument count or type, -E2BIG arguments too large for the
  * argument buffer, -EREMOTEIO the guest function reported an error (the
  * message is the guest's), -EDEADLK called from one of this sandbox's host
@@ -342,6 +343,49 @@ int kvmlet_read_guest(const struct kvmlet_sandbox *sb, uint64_t gpa, void *buf, 
  * -EUCLEAN corrupt tables, -EINVAL non-canonical.
  */
 int kvmlet_translate(const struct kvmlet_sandbox *sb, uint64_t va, uint64_t *pa, uint32_t *prot);
+
+/* --- host hardening: set up first, then restrict the process (issue #6) --- */
+
+/*
+ * kvmlet_prepare: open KVM and create sb's VM and vCPU, ready to enter the
+ * guest, without running any guest code. kvmlet_run and kvmlet_init do this
+ * themselves if it has not been done; call it first when something must
+ * happen between creating the VM and the guest's first instruction, such as
+ * kvmlet_seccomp_install (which forbids opening /dev/kvm). Calling it again
+ * does nothing. Errors: as kvmlet_run for KVM (-ENOENT, -EACCES, -ENODEV,
+ * -EIO), -EBUSY if sb has already started.
+ */
+int kvmlet_prepare(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
+
+enum kvmlet_seccomp_mode {
+	KVMLET_SECCOMP_OFF = 0, /* install nothing */
+	KVMLET_SECCOMP_LOG = 1, /* allow everything, log calls outside the list (kernel audit log) */
+	KVMLET_SECCOMP_ON = 2,	/* a call outside the list kills the process (SIGSYS) */
+};
+
+/*
+ * kvmlet_seccomp_install: restrict the whole process (every thread, now and
+ * later) to the system calls needed to run sandboxes that already exist:
+ * KVM_RUN and the few vCPU/VM ioctls of calls and resets, write to
+ * stdout and stderr, memory allocation (nothing executable), futexes, the run
+ * timer and the kick signal, close, exit. The list and its reasons are in
+ * docs/security.md. It cannot be undone. The library never installs it by
+ * itself.
+ * SECURITY NOTE: call it after every sandbox the process will use has been
+ * created and started (kvmlet_prepare, kvmlet_init, kvmlet_sandbox_from_template,
+ * a pool big enough: kvmlet_pool_acquire on an empty pool makes a sandbox):
+ * opening /dev/kvm, creating a VM, opening files, sockets, fork/exec and new
+ * threads are all refused afterwards. With KVMLET_SECCOMP_ON a refused call
+ * kills the process at once (SECCOMP_RET_KILL_PROCESS, seen as SIGSYS), so an
+ * output callback or host function that writes elsewhere than stdout/stderr,
+ * opens a file or reads input kills it too.
+ * Errors: -ENOSYS kvmlet was built without libseccomp, -EINVAL unknown mode,
+ * -EALREADY already installed (once per process), -EOPNOTSUPP the kernel
+ * lacks the action or the seccomp system call (Linux before 4.14; valgrind),
+ * other negative errno values when the kernel refuses the filter (the message
+ * says which).
+ */
+int kvmlet_seccomp_install(enum kvmlet_seccomp_mode mode, struct kvmlet_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,199 @@
+/*
+ * cases.c: one line per attack (a guest's main through kvmlet_run, or one of
+ * its exports through kvmlet_call) and exactly how it must end: the return
+ * code, for runs the exception vector and error code, and what the message
+ * says. test_hostile.c runs them and checks the host's health after each.
+ */
+#include <errno.h>
+
+#include "cases.h"
+
+const char hostile_ec_at_run_time[] = "(error code decided at run time)";
+
+/* kvmlet_run of main: outcome from code, exception vector and error code; then fields. */
+#define RUN(g, c, vec, e, ...)                                             \
+	{                                                                  \
+		.guest = g, .code = c, .vector = vec, .ec = e, __VA_ARGS__ \
+	}
+/* kvmlet_call of an export; then fields. */
+#define CALL(g, f, c, ...)                                                                \
+	{                                                                                 \
+		.guest = g, .fn = f, .code = c, .vector = NONE, .ec = ANY_EC, __VA_ARGS__ \
+	}
+#define MSG(n)	   .needle = n
+#define SCRATCH(v) .check_scratch = true, .scratch = v
+#define GP	   .needle = "general protection fault at RIP 0x", .needle2 = "(error code 0x0)"
+/* The error code depends on QEMU or the vCPU's vendor: decided by test_hostile.c. */
+#define GP_EC_AT_RUN_TIME \
+	.needle = "general protection fault at RIP 0x", .needle2 = hostile_ec_at_run_time
+#define TRIPLE	  .needle = "triple fault: the guest's exception handling failed"
+#define TIMED_OUT .needle = "guest timed out after", .timeout_ms = 300
+#define NOT_READ(from, at) \
+	.needle = "guest print from " from ": " at " is not readable guest memory"
+/* An outcome that depends on the vCPU's vendor: decided by test_hostile.c. */
+#define AT_RUN_TIME .needle = NULL
+/* An outcome that depends on how the host's KVM translates guest addresses. */
+#define OR(c, n) .alt_code = c, .alt = n
+
+const struct hcase hostile_cases[] = {
+	/* Print and abort buffers past guest memory, past 2^64. */
+	RUN("h_buffers", -EFAULT, NONE, 0,
+	    MSG("guest print of 8192 bytes exceeds the 4096-byte limit")),
+	CALL("h_buffers", "print_overflowing", -EFAULT,
+	     MSG("guest print of 8192 bytes exceeds the 4096-byte limit")),
+	CALL("h_buffers", "print_huge_len", -EFAULT,
+	     MSG("guest print of 18446744073709551615 bytes exceeds the 4096-byte limit")),
+	CALL("h_buffers", "print_top_page", -EFAULT,
+	     NOT_READ("0xfffffffffffff000 (+4096)", "0xfffffffffffff000")),
+	CALL("h_buffers", "print_wraps", -EFAULT, NOT_READ("0xffffffffffffff00 (+512)", "0x0")),
+	CALL("h_buffers", "print_past_end", -EFAULT, NOT_READ("0xfffff0 (+32)", "0x1000000")),
+	CALL("h_buffers", "print_alias_past_end", -EFAULT,
+	     NOT_READ("0x10000000ff8 (+16)", "0x10000001000")),
+	CALL("h_buffers", "print_supervisor_page", -EFAULT, NOT_READ("0x1000 (+16)", "0x1000")),
+	CALL("h_buffers", "abort_overflowing", -ECONNABORTED,
+	     MSG("guest aborted (its message at 0xfffffffffffff000 is unreadable)")),
+	CALL("h_buffers", "abort_past_end", -ECONNABORTED,
+	     MSG("guest aborted (its message at 0xfffff0 is unreadable)")),
+	CALL("h_buffers", "abort_huge_len", -ECONNABORTED,
+	     MSG("guest aborted: AAAAAAAAAAAAAAAAAAAA")),
+	CALL("h_buffers", "abort_control_chars", -ECONNABORTED,
+	     MSG("guest aborted: bad??[2Jnews?!")),
+	/* Messages: host calls with bad offsets and counts; exports outside memory. */
+	RUN("h_messages", -EPROTO, NONE, 0,
+	    MSG("guest export table at 0xfffffffffffff000: 0xfffffffffffff000 is not readable")),
+	CALL("h_messages", "hostcall_offset_overflow", -EPROTO,
+	     MSG("malformed host call: value 0: 4294967295 bytes at offset 18446744073709551360 "
+		 "outside the message's 64 bytes")),
+	CALL("h_messages", "hostcall_offset_past_end", -EPROTO,
+	     MSG("malformed host call: value 0: 16 bytes at offset 60 outside the message's 64")),
+	CALL("h_messages", "hostcall_nvals_huge", -EPROTO,
+	     MSG("malformed host call: 4294967295 values, at most 16 allowed")),
+	CALL("h_messages", "hostcall_len_tiny", -EPROTO,
+	     MSG("malformed host call: message length 3 outside [24, 262144]")),
+	CALL("h_messages", "hostcall_name_not_string", -EPROTO,
+	     MSG("malformed host call: no function name")),
+	CALL("h_messages", "hostcall_name_bad_utf8", -EPROTO,
+	     MSG("malformed host call: value 0: string is not valid UTF-8")),
+	CALL("h_messages", "ready_in_call", -EPROTO, MSG("guest reported READY during a call")),
+	/* Ports: #GP at the first port outside the ABI; the ABI's ports only as 1-byte out. */
+	RUN("h_ports", -EFAULT, 13, 0, GP, SCRATCH(0)),
+	CALL("h_ports", "scan_out", -EFAULT, GP, SCRATCH(0)),
+	CALL("h_ports", "scan_out_after_abi", -EFAULT, GP, SCRATCH(0xe6)),
+	CALL("h_ports", "scan_in", -EFAULT, GP, SCRATCH(0)),
+	CALL("h_ports", "scan_in_after_abi", -EFAULT, GP, SCRATCH(0xe6)),
+	CALL("h_ports", "in_abi", -EFAULT, MSG("unexpected I/O (in, port 0xe1, size 1) at RIP 0x")),
+	CALL("h_ports", "outw_abi", -EFAULT,
+	     MSG("unexpected I/O (out, port 0xe0, size 2) at RIP 0x")),
+	CALL("h_ports", "outl_abi", -EFAULT,
+	     MSG("unexpected I/O (out, port 0xe2, size 4) at RIP 0x")),
+	CALL("h_ports", "inl_abi", -EFAULT,
+	     MSG("unexpected I/O (in, port 0xe0, size 4) at RIP 0x")),
+	CALL("h_ports", "outl_straddle", -EFAULT, GP),
+	CALL("h_ports", "out_exception_port", -EFAULT, GP),
+	CALL("h_ports", "rep_outsb", -EFAULT, .needle = "guest print of ",
+	     .needle2 = " bytes exceeds the 4096-byte limit",
+	     OR(-EFAULT, "unexpected I/O (out, port 0xe1, size 1) at RIP 0x")),
+	CALL("h_ports", "rep_insb", -EFAULT,
+	     MSG("unexpected I/O (in, port 0xe1, size 1) at RIP 0x")),
+	/* Every port, in and out, 1, 2 and 4 bytes, minus the 14 inside the ABI's range. */
+	CALL("h_ports", "port_sweep", 0, .value = 2 * (3 * 65536 - 6 - 5 - 3)),
+	/* Privileged instructions at CPL3. */
+	RUN("h_privileged", -EFAULT, 13, 0, GP),
+	CALL("h_privileged", "cli", -EFAULT, GP),
+	CALL("h_privileged", "sti", -EFAULT, GP),
+	CALL("h_privileged", "hlt", -EFAULT, GP),
+	CALL("h_privileged", "wrmsr", -EFAULT, GP),
+	CALL("h_privileged", "rdmsr", -EFAULT, GP),
+	CALL("h_privileged", "read_cr3", -EFAULT, GP),
+	CALL("h_privileged", "write_cr3", -EFAULT, GP),
+	CALL("h_privileged", "write_cr0", -EFAULT, GP),
+	CALL("h_privileged", "lgdt", -EFAULT, GP),
+	CALL("h_privileged", "lidt", -EFAULT, GP),
+	CALL("h_privileged", "ltr", -EFAULT, GP),
+	CALL("h_privileged", "invlpg", -EFAULT, GP),
+	CALL("h_privileged", "wbinvd", -EFAULT, GP),
+	CALL("h_privileged", "swapgs", -EFAULT, GP),
+	CALL("h_privileged", "rdpmc", -EFAULT, GP),
+	CALL("h_privileged", "clts", -EFAULT, GP),
+	CALL("h_privileged", "int80", -EFAULT, GP_EC_AT_RUN_TIME),
+	CALL("h_privileged", "int3", -EFAULT, GP_EC_AT_RUN_TIME),
+	/* kvm_pvm (MACHINE.md): syscall stays at CPL3 and jumps to LSTAR, which is 0. */
+	CALL("h_privileged", "syscall", -EFAULT, MSG("invalid opcode at RIP 0x"),
+	     OR(-EFAULT, "page fault at RIP 0x0 executing 0x0: page not present")),
+	CALL("h_privileged", "sysenter", -EFAULT, AT_RUN_TIME),
+	CALL("h_privileged", "popf_iopl", -EFAULT, GP),
+	/* Jumping where there is no code. */
+	RUN("h_exec", -EFAULT, 14, 0x14,
+	    MSG("page fault at RIP 0x0 executing 0x0: page not present (null pointer)")),
+	CALL("h_exec", "exec_heap", -EFAULT, .needle = "executing 0x",
+	     .needle2 = ": protection violation"),
+	CALL("h_exec", "exec_args", -EFAULT, .needle = "executing 0x",
+	     .needle2 = ": protection violation"),
+	CALL("h_exec", "exec_stubs", -EFAULT,
+	     MSG("page fault at RIP 0x6070 executing 0x6070: protection violation")),
+	CALL("h_exec", "jump_noncanonical", -EFAULT, GP),
+	CALL("h_exec", "wx_own_page", 0, .value = 42),
+	/* Page tables corrupted, then a fault or a print through them. */
+	RUN("h_pagetables", -EFAULT, NONE, 0, TRIPLE),
+	CALL("h_pagetables", "clear_pml4_fault", -EFAULT, TRIPLE),
+	CALL("h_pagetables", "clear_pml4_print", -EFAULT, TRIPLE,
+	     OR(-EFAULT, "guest print from 0x9000 (+8): 0x9000 is not readable guest memory")),
+	CALL("h_pagetables", "table_outside_print", -EFAULT,
+	     NOT_READ("0x8000000000 (+8)", "0x8000000000")),
+	CALL("h_pagetables", "table_outside_read", -EFAULT,
+	     MSG("read from guest-physical 0x40000000, outside guest memory"),
+	     OR(-EFAULT, "reading 0x8000000000: ")),
+	CALL("h_pagetables", "leaf_outside_print", -EFAULT,
+	     NOT_READ("0x10000000000 (+8)", "0x10000000000")),
+	CALL("h_pagetables", "leaf_outside_read", -EFAULT,
+	     MSG("read from guest-physical 0x40000000, outside guest memory")),
+	CALL("h_pagetables", "mmio_forges_next_result", -EFAULT,
+	     MSG("read from guest-physical 0x40000000, outside guest memory")),
+	CALL("h_pagetables", "leaf_reserved_read", -EFAULT,
+	     MSG("reading 0x10000000000: reserved bit set in a page-table entry")),
+	CALL("h_pagetables", "leaf_reserved_print", -EFAULT,
+	     NOT_READ("0x10000000000 (+8)", "0x10000000000")),
+	CALL("h_pagetables", "loop_print", -EFAULT, NOT_READ("0x8040201000 (+8)", "0x8040201000")),
+	CALL("h_pagetables", "loop_read_hole", -EFAULT,
+	     MSG("reading 0x8040202000: page not present")),
+	CALL("h_pagetables", "loop_ps_read", -EFAULT,
+	     MSG("reading 0x8040201000: reserved bit set in a page-table entry")),
+	CALL("h_pagetables", "loop_ps_print", -EFAULT,
+	     NOT_READ("0x8040201000 (+8)", "0x8040201000")),
+	/* GDT, IDT and TSS corrupted through the guest's own mappings. */
+	RUN("h_systables", -EFAULT, NONE, 0, TRIPLE),
+	CALL("h_systables", "idt_scribble", -EFAULT, TRIPLE),
+	CALL("h_systables", "idt_ud_absent", -EFAULT, .needle = "segment not present at RIP 0x",
+	     .needle2 = hostile_ec_at_run_time),
+	CALL("h_systables", "gdt_kcode_zero", -EFAULT, TRIPLE),
+	CALL("h_systables", "tss_rsp0_unmapped", -EFAULT, .needle = "double fault at RIP 0x",
+	     .needle2 = "(error code 0x0)"),
+	CALL("h_systables", "tss_stacks_unmapped", -EFAULT, TRIPLE),
+	CALL("h_systables", "iobitmap_open_out", -EFAULT,
+	     MSG("write to unknown I/O port 0x8000 at RIP 0x")),
+	CALL("h_systables", "iobitmap_open_in", -EFAULT,
+	     MSG("unexpected I/O (in, port 0x8000, size 1) at RIP 0x")),
+	CALL("h_systables", "forge_exception", -EFAULT,
+	     MSG("general protection fault at RIP 0xdeadbeef (error code 0x1234)")),
+	CALL("h_systables", "forge_exception_bad_rsp", -EFAULT, GP),
+	/* Ring 0 inside the VM, taken through the guest's own IDT gate. */
+	RUN("h_ring0", -EFAULT, NONE, 0, MSG("guest halted")),
+	CALL("h_ring0", "ring0_hlt", -EFAULT, MSG("guest halted")),
+	CALL("h_ring0", "ring0_out", -EFAULT, MSG("write to unknown I/O port 0x80 at RIP 0x")),
+	CALL("h_ring0", "ring0_wrmsr", -EFAULT, GP),
+	CALL("h_ring0", "ring0_rdmsr", -EFAULT, GP),
+	CALL("h_ring0", "ring0_cli_spin", -ETIMEDOUT, TIMED_OUT),
+	CALL("h_ring0", "ring0_cr3_outside", -ETIMEDOUT, TIMED_OUT,
+	     OR(-EFAULT, "triple fault: the guest's exception handling failed")),
+	CALL("h_ring0", "ring0_lidt_empty", -EFAULT, TRIPLE),
+	/* Spinning forever: only the time limit ends it. */
+	RUN("h_spin", -ETIMEDOUT, NONE, 0, TIMED_OUT),
+	CALL("h_spin", "spin_tight", -ETIMEDOUT, TIMED_OUT),
+	CALL("h_spin", "spin_empty_prints", -ETIMEDOUT, TIMED_OUT),
+	/* Host calls: unbounded recursion overflows the guest's stack; forever times out. */
+	CALL("h_hostcalls", "recurse_hostcalls", -EFAULT,
+	     MSG("(stack overflow into the guard page)")),
+	CALL("h_hostcalls", "hostcalls_forever", -ETIMEDOUT, TIMED_OUT),
+};
+
+const size_t hostile_ncases = sizeof(hostile_cases) / sizeof(hostile_cases[0]);
