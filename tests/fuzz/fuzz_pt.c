@@ -342,7 +342,10 @@ static void fuzz_ro(struct cursor *c, const struct setup *s)
 	       : rsel == NPAGES + 1 ? s->base - PG
 				    : s->base + 8; /* unaligned */
 	r = pt_host_attach_ro(&h, &b, mem, SIZE, s->base, root, s->caps, s->phys_bits);
-	CHECK(r == (rsel < NPAGES ? PT_OK : PT_ERR_CORRUPT));
+	if (!s->addressable) /* memory beyond what an entry can address: refused */
+		CHECK(r == PT_ERR_PHYS);
+	else
+		CHECK(r == (rsel < NPAGES ? PT_OK : PT_ERR_CORRUPT));
 	if (r < 0)
 		return;
 	for (unsigned i = 0; i < n; i++)
@@ -574,9 +577,11 @@ static void fuzz_rw(struct cursor *c, const struct setup *s)
 	memset(&w, 0, sizeof(w));
 	r = pt_host_init(&w.h, &w.b, mem, SIZE, s->base, s->base + (NPAGES - TBL_PAGES) * PG,
 			 TBL_PAGES * PG, w.bitmap, s->caps, s->phys_bits);
-	CHECK(r == PT_OK);
-	/* Tables beyond what an entry can address would be written wrongly: not a promise. */
-	w.exact = s->addressable;
+	/* Memory beyond what an entry can address is refused: its tables could not work. */
+	CHECK(r == (s->addressable ? PT_OK : PT_ERR_PHYS));
+	if (r < 0)
+		return;
+	w.exact = true;
 	w.reads = RW_READS;
 	for (unsigned i = 0; i < MAX_OPS && c->n && w.reads; i++)
 		rw_op(&w, c, s);
