@@ -2,7 +2,8 @@
 # scripts/test.sh: the whole test suite, as README.md and CI run it.
 # Builds twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer),
 # runs `meson test` in each, then the CLI tests (suite cli) of the plain build
-# again with every kvmlet under valgrind memcheck, and ends with one line
+# again with every kvmlet under valgrind memcheck, fuzzes each libFuzzer target
+# briefly, and ends with one line
 # "N passed, N failed, N skipped" summed over the three runs. Exits non-zero if
 # anything failed.
 set -eu
@@ -69,9 +70,32 @@ run_valgrind() {
 	[ "$before" = 0 ] || status=1
 }
 
+# Each libFuzzer target for a short time (KVMLET_FUZZ_SECONDS, default 10): one
+# test in the count. Needs clang with libFuzzer (libclang-rt-14-dev).
+run_fuzz() {
+	probe=$(mktemp -d)
+	echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return d && n; }' \
+		>"$probe/p.c"
+	if ! clang -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
+		rm -rf "$probe"
+		echo "== fuzz: clang with libFuzzer not installed: skipped"
+		echo "0 0 1" >>"$summary"
+		return
+	fi
+	rm -rf "$probe"
+	echo "== fuzz: every target for ${KVMLET_FUZZ_SECONDS:-10} s (scripts/fuzz.sh)"
+	if scripts/fuzz.sh "${KVMLET_FUZZ_SECONDS:-10}"; then
+		echo "1 0 0" >>"$summary"
+	else
+		echo "0 1 0" >>"$summary"
+		status=1
+	fi
+}
+
 run_suite build-test
 run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
 run_valgrind
+run_fuzz
 
 awk '{p += $1; f += $2; s += $3} END {printf "%d passed, %d failed, %d skipped\n", p, f, s}' \
 	"$summary"
