@@ -254,6 +254,66 @@ int sandbox_run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 	return r;
 }
 
+void kvmlet_set_trace(struct kvmlet_sandbox *sb, kvmlet_trace_fn fn, void *arg)
+{
+	sb->trace_fn = fn;
+	sb->trace_arg = arg;
+}
+
+static const char *port_name(uint32_t port)
+{
+	switch (port) {
+	case KVMLET_PORT_EXIT:
+		return "exit";
+	case KVMLET_PORT_LOG:
+		return "print";
+	case KVMLET_PORT_ABORT:
+		return "abort";
+	case KVMLET_PORT_READY:
+		return "ready";
+	case KVMLET_PORT_RETURN:
+		return "return";
+	case KVMLET_PORT_HOSTCALL:
+		return "host call";
+	case KVMLET_PORT_EXCEPTION:
+		return "exception";
+	default:
+		return "io";
+	}
+}
+
+static void trace_exit(struct kvmlet_sandbox *sb, uint64_t start)
+{
+	const struct kvm_run *run = sb->vm.run;
+	struct kvmlet_exit_info e = {.reason = run->exit_reason, .ns = kvm_now_ns() - start};
+	struct kvm_regs regs;
+
+	if (kvm_get_regs(&sb->vm, &regs) == 0)
+		e.rip = regs.rip;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		e.port = run->io.port;
+		e.what = port_name(run->io.port);
+		break;
+	case KVM_EXIT_MMIO:
+		e.what = "mmio";
+		break;
+	case KVM_EXIT_HLT:
+		e.what = "halt";
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		e.what = "shutdown";
+		break;
+	case KVM_EXIT_INTR:
+		e.what = "signal";
+		break;
+	default:
+		e.what = "other";
+		break;
+	}
+	sb->trace_fn(sb->trace_arg, &e);
+}
+
 static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		    struct kvmlet_error *err, uint64_t start, uint64_t deadline)
 {
@@ -270,6 +330,8 @@ static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 				       (kvm_now_ns() - start) / 1000000);
 		if (r < 0)
 			return r;
+		if (sb->trace_fn)
+			trace_exit(sb, start);
 		if ((r = sandbox_handle_exit(sb, res, err)) != CONTINUE)
 			return r;
 	}

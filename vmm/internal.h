@@ -81,6 +81,8 @@ struct kvmlet_sandbox {
 	unsigned gen;
 	uint64_t calls; /* since the snapshot, for reset_each_call */
 	struct kvmlet_template *template; /* made from it: memory maps it, resets use it */
+	kvmlet_trace_fn trace_fn;
+	void *trace_arg;
 	kvmlet_output_fn out_fn;
 	void *out_arg;
 	uint64_t out_total;

@@ -30,4 +30,13 @@ check 121 '' 'not an ELF file' -- inspect "$tmp/script.elf"
 check 121 '' 'bad guest ELF: ' -- inspect "$tmp/empty.elf"
 check 121 '' 'does not fit in guest memory' -- inspect --memory 4M --stack 2M "$H"
 rm -rf "$tmp"
+# --json: one JSON object with the same content; -v says what was loaded.
+check 0 '"entry":2097152,"segments":[{"vaddr":2097152,' '' -- inspect --json "$H"
+if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["map"] and d["segments"]' <"$out"; then
+	echo "ok: inspect --json is valid JSON"
+else
+	echo "FAIL: inspect --json is not valid JSON"; failures=$((failures + 1))
+fi
+check 0 'memory map:' 'entry 0x200000, 3 segments, 16384 KiB memory' -- inspect -v "$H"
+check 0 'memory map:' '' -- inspect -q "$H"
 finish

@@ -29,4 +29,8 @@ check 121 '' '--help: cannot read' -- run -- --help
 check 120 '' "--repeat: invalid count '0'" -- run --repeat 0 "$H"
 check 120 '' "--repeat: invalid count '-3'" -- call --repeat -3 "$H" f
 check 120 '' "unknown option '--time'" -- inspect --time "$H"
+check 120 '' "unknown option '--json'" -- run --json "$H"
+check 120 '' "unknown option '--trace'" -- inspect --trace "$H"
+check 0 '--trace' '' -- call --help
+check 0 '--verbose' '' -- inspect --help
 finish

@@ -30,7 +30,13 @@ struct opts {
 	unsigned repeat; /* --repeat N: runs or calls, with a reset between them */
 	bool timing;	 /* --time: per-run timing on stderr */
 	int seccomp;	 /* --seccomp: enum kvmlet_seccomp_mode, -1 for the default (on) */
+	bool trace;	 /* --trace: every VM exit on stderr */
+	bool quiet;	 /* -q: no notes of kvmlet's own (errors still) */
+	bool verbose;	 /* -v: what was loaded, on stderr */
 };
+
+/* After loading: --trace and -v. */
+void cli_setup(const struct opts *o, struct kvmlet_sandbox *sb);
 
 #define REPEAT_MAX 1000000u
 

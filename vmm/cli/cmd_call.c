@@ -28,6 +28,9 @@ static const char usage_call[] =
 	"      --seccomp MODE      on (default if available): a system call kvmlet does\n"
 	"                          not need kills it (SIGSYS); log: allow and log it;\n"
 	"                          off: no filter\n"
+	"      --trace             print every VM exit (what, port, RIP, time) on stderr\n"
+	"  -q, --quiet             no notes of kvmlet's own on stderr (errors still)\n"
+	"  -v, --verbose           say what was loaded on stderr\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Host functions the guest may call:\n"
@@ -318,6 +321,7 @@ int cmd_call(int argc, char **argv)
 
 	if ((st = parse_opts(argc, argv, usage_call, true, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
 		return st;
+	cli_setup(&o, sb);
 	/* The seccomp filter goes in before the guest's first instruction, unless
 	 * an ARG names a file: its type is known only after start-up, so it is
 	 * read then and call_and_print installs the filter after it. */

@@ -96,7 +96,8 @@ int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, str
 		{"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
 		{"json", no_argument, NULL, 'j'}, {"repeat", required_argument, NULL, 'r'},
 		{"time", no_argument, NULL, 'T'}, {"seccomp", required_argument, NULL, 'S'},
-		{NULL, 0, NULL, 0},
+		{"trace", no_argument, NULL, 'X'}, {"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0},
 	};
 	int c, r;
 
@@ -106,7 +107,7 @@ int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, str
 	kvmlet_config_default(&o->cfg);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:m:s:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:s:t:hqv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 		case 's':
@@ -152,10 +153,24 @@ int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, str
 			o->timing = true;
 			break;
 		case 'j':
-			if (!o->min_operands)
+			if (!o->min_operands && allow_timeout) /* call and inspect print results */
 				return die(EXIT_USAGE, "%s: unknown option '--json' (see --help)",
 					   argv[0]);
 			o->json = true;
+			break;
+		case 'X':
+			if (!allow_timeout)
+				return die(EXIT_USAGE, "%s: unknown option '--trace' (see --help)",
+					   argv[0]);
+			o->trace = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			o->verbose = false;
+			break;
+		case 'v':
+			o->verbose = true;
+			o->quiet = false;
 			break;
 		case ':':
 			return die(EXIT_USAGE, "%s: option '%s' needs a value", argv[0],
@@ -203,6 +218,29 @@ int parse_count(const char *s, unsigned *out)
 		return -EINVAL;
 	*out = (unsigned)v;
 	return 0;
+}
+
+static void trace_line(void *arg, const struct kvmlet_exit_info *e)
+{
+	(void)arg;
+	if (e->reason == 2) /* KVM_EXIT_IO */
+		fprintf(stderr, "kvmlet: trace: %10.1f us  %-9s port 0x%02x  rip 0x%llx\n",
+			(double)e->ns / 1e3, e->what, e->port, (unsigned long long)e->rip);
+	else
+		fprintf(stderr, "kvmlet: trace: %10.1f us  %-9s exit %u  rip 0x%llx\n",
+			(double)e->ns / 1e3, e->what, e->reason, (unsigned long long)e->rip);
+}
+
+void cli_setup(const struct opts *o, struct kvmlet_sandbox *sb)
+{
+	if (o->trace)
+		kvmlet_set_trace(sb, trace_line, NULL);
+	if (!o->verbose)
+		return;
+	fprintf(stderr, "kvmlet: %s: entry 0x%llx, %u segments, %llu KiB memory, %llu KiB stack\n",
+		o->guest, (unsigned long long)kvmlet_entry(sb), kvmlet_segment_count(sb),
+		(unsigned long long)(o->cfg.mem_size >> 10),
+		(unsigned long long)(o->cfg.stack_size >> 10));
 }
 
 int die_run(const char *guest, int r, const struct kvmlet_error *err)

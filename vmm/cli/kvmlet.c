@@ -50,6 +50,9 @@ static const char usage_run[] =
 	"      --seccomp MODE      on (default if available): a system call kvmlet does\n"
 	"                          not need kills it (SIGSYS); log: allow and log it;\n"
 	"                          off: no filter\n"
+	"      --trace             print every VM exit (what, port, RIP, time) on stderr\n"
+	"  -q, --quiet             no notes of kvmlet's own on stderr (errors still)\n"
+	"  -v, --verbose           say what was loaded on stderr\n"
 	"  -h, --help              this help\n"
 	"SIZE takes K, M, G suffixes (binary); DURATION ns, us, ms, s, m or h.\n"
 	"exit status: the guest's, or 120 usage, 121 load, 122 KVM, 123 fault,\n"
@@ -64,6 +67,9 @@ static const char usage_inspect[] =
 	"\n"
 	"  -m, --memory SIZE  guest memory (default 16M)\n"
 	"  -s, --stack SIZE   guest stack (default 64K)\n"
+	"      --json         print entry, segments and memory map as one JSON object\n"
+	"  -q, --quiet        no notes of kvmlet's own on stderr (errors still)\n"
+	"  -v, --verbose      say what was loaded on stderr\n"
 	"  -h, --help         this help\n"
 	"exit status: 0, or 120 usage, 121 load\n";
 
@@ -92,6 +98,7 @@ static int cmd_run(int argc, char **argv)
 	if ((st = parse_opts(argc, argv, usage_run, true, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
 		return st;
 	kvmlet_set_output(sb, write_stdout, NULL);
+	cli_setup(&o, sb);
 	/* The VM first, then the seccomp filter, then the guest's first instruction. */
 	int r = kvmlet_prepare(sb, &err);
 	if (r == 0 && (st = cli_seccomp(&o)) >= 0) {
@@ -113,7 +120,7 @@ static int cmd_run(int argc, char **argv)
 		if (o.timing && i)
 			fprintf(stderr, ", reset %.1f us (%llu pages)\n", (double)(t1 - t0) / 1e3,
 				(unsigned long long)kvmlet_last_reset_pages(sb));
-		if (r == 0 && res.output_truncated)
+		if (r == 0 && res.output_truncated && !o.quiet)
 			die(0, "%s: guest output truncated at the output limit", o.guest);
 	}
 	kvmlet_sandbox_free(sb);
@@ -150,6 +157,43 @@ static int print_mapping(void *arg, const struct kvmlet_mapping *m)
 	return 0;
 }
 
+static int json_mapping(void *arg, const struct kvmlet_mapping *m)
+{
+	char pbuf[4];
+	bool *first = arg;
+
+	printf("%s{\"va\":%" PRIu64 ",\"pa\":%" PRIu64 ",\"len\":%" PRIu64
+	       ",\"perms\":\"%s\",\"user\":%s,\"page\":%" PRIu64 "}",
+	       *first ? "" : ",", m->va, m->pa, m->len, prot_str(m->prot, pbuf),
+	       (m->prot & KVMLET_PROT_USER) ? "true" : "false", m->leaf);
+	*first = false;
+	return 0;
+}
+
+/* inspect --json: {"entry":N,"segments":[...],"map":[...]}, numbers in decimal. */
+static int inspect_json(const struct opts *o, struct kvmlet_sandbox *sb)
+{
+	struct kvmlet_error err;
+	bool first = true;
+	char pbuf[4];
+
+	printf("{\"entry\":%" PRIu64 ",\"segments\":[", kvmlet_entry(sb));
+	for (unsigned i = 0; i < kvmlet_segment_count(sb); i++) {
+		struct kvmlet_segment s;
+		kvmlet_segment(sb, i, &s);
+		printf("%s{\"vaddr\":%" PRIu64 ",\"memsz\":%" PRIu64 ",\"offset\":%" PRIu64
+		       ",\"filesz\":%" PRIu64 ",\"perms\":\"%s\"}",
+		       i ? "," : "", s.vaddr, s.memsz, s.offset, s.filesz, prot_str(s.prot, pbuf));
+	}
+	fputs("],\"map\":[", stdout);
+	int r = kvmlet_memory_map(sb, json_mapping, &first, &err);
+	puts("]}");
+	kvmlet_sandbox_free(sb);
+	if (r < 0)
+		return die(EXIT_LOAD, "%s: %s", o->guest, err.msg);
+	return 0;
+}
+
 static int cmd_inspect(int argc, char **argv)
 {
 	struct kvmlet_sandbox *sb;
@@ -161,6 +205,9 @@ static int cmd_inspect(int argc, char **argv)
 	if ((st = parse_opts(argc, argv, usage_inspect, false, &o)) >= 0 ||
 	    (st = load(&o, &sb)) >= 0)
 		return st;
+	cli_setup(&o, sb);
+	if (o.json)
+		return inspect_json(&o, sb);
 	printf("entry 0x%" PRIx64 "\nsegments:\n", kvmlet_entry(sb));
 	for (unsigned i = 0; i < kvmlet_segment_count(sb); i++) {
 		struct kvmlet_segment s;

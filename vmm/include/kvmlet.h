@@ -296,6 +296,23 @@ void kvmlet_pool_free(struct kvmlet_pool *p);
 unsigned kvmlet_export_count(const struct kvmlet_sandbox *sb);
 const char *kvmlet_export_name(const struct kvmlet_sandbox *sb, unsigned i, const char **sig);
 
+/* One VM exit, for tracing: what a guest author looks at first. */
+struct kvmlet_exit_info {
+	uint32_t reason;  /* KVM_EXIT_* from <linux/kvm.h> (2 = I/O, 5 = halt, 8 = shutdown...) */
+	uint32_t port;	  /* I/O exits: the port; else 0 */
+	uint64_t rip;	  /* guest RIP at the exit */
+	uint64_t ns;	  /* since the run or call began */
+	const char *what; /* "exit", "print", "abort", "ready", "return", "host call",
+			     "exception", "io", "mmio", "halt", "shutdown", "signal", ... */
+};
+
+/*
+ * kvmlet_set_trace: call fn for every VM exit of sb's runs and calls, before
+ * the exit is handled (NULL stops tracing). fn must not call into sb.
+ */
+typedef void (*kvmlet_trace_fn)(void *arg, const struct kvmlet_exit_info *e);
+void kvmlet_set_trace(struct kvmlet_sandbox *sb, kvmlet_trace_fn fn, void *arg);
+
 /* Permissions in a memory map entry. */
 #define KVMLET_PROT_WRITE (1u << 0)
 #define KVMLET_PROT_EXEC  (1u << 1)
