@@ -17,6 +17,7 @@ check 123 '' 'triple fault' -- run "$T/triple_fault.elf"
 check 124 '' 'timed out' -- run --timeout 300ms "$T/spin.elf"
 check 125 '' 'guest aborted: the guest gave up' -- run "$T/aborts.elf"
 check 42 '-7 7 ff str' '' -- run --repeat 3 "$T/exit_status.elf"
+[ "$(grep -c '^-7 7 ff str' "$out")" = 3 ] || { echo "FAIL: --repeat 3 did not run three times"; failures=$((failures + 1)); }
 st=0
 "$KVMLET" run --trace "$GUEST_DIR/hello.elf" >"$out" 2>"$err" || st=$?
 if [ "$st" = 0 ] && grep -q '^kvmlet: trace: .* print  *port 0xe1  rip 0x' "$err" &&
@@ -25,7 +26,6 @@ if [ "$st" = 0 ] && grep -q '^kvmlet: trace: .* print  *port 0xe1  rip 0x' "$err
 else
 	echo "FAIL: kvmlet run --trace"; cat "$err"; failures=$((failures + 1))
 fi
-[ "$(grep -c '^-7 7 ff str' "$out")" = 3 ] || { echo "FAIL: --repeat 3 did not run three times"; failures=$((failures + 1)); }
 
 # The memory map the guest walks itself equals the one inspect prints.
 "$KVMLET" run "$GUEST_DIR/ptwalk.elf" | sed -n '/^memory map:$/,/^mapped /p' | sed '$d' >"$out.guest"
