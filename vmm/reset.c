@@ -149,7 +149,11 @@ int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		return kvmlet_fail(err, -EDEADLK, "a host function tried to reset its own sandbox");
 	if (!sb->snap)
 		return 0; /* never started: nothing to undo */
-	if ((r = finish_pending(sb, err)) < 0 || (r = dirty_log(sb, err)) < 0)
+	/* A call that returned ended on its RETURN `out`, which leaves nothing that
+	 * could resume it; anything else (fault, stop, run) may have. */
+	if (sb->phase != PH_IDLE && (r = finish_pending(sb, err)) < 0)
+		return r;
+	if ((r = dirty_log(sb, err)) < 0)
 		return r;
 	for (uint64_t w = 0; w < (n + 63) / 64; w++) {
 		uint64_t bits = sb->guest_dirty[w] | sb->host_dirty[w];
