@@ -151,21 +151,6 @@ static int check_args(const char *sig, const struct kvmlet_value *args, unsigned
 	return 0;
 }
 
-/* Set the vCPU to enter the dispatcher, fresh stack, without a register ioctl. */
-static int enter_dispatcher(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
-{
-	struct kvm_regs regs = {.rip = sb->dispatch, .rsp = sb->lay.bi.stack_hi, .rflags = 0x2};
-
-	if (sb->vm.sync_regs) {
-		sb->vm.run->s.regs.regs = regs;
-		sb->vm.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-		return 0;
-	}
-	if (ioctl(sb->vm.vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		return kvmlet_fail(err, -EIO, "KVM_SET_REGS: %s", strerror(errno));
-	return 0;
-}
-
 /* Copy the guest's message out of buf_gpa once, then decode the copy. */
 static int read_message(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, uint8_t *copy,
 			uint32_t kind, unsigned max, struct msg_decoded *m, char *why,
@@ -242,7 +227,7 @@ int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet
 		return kvmlet_fail(err, (int)n, "%s: arguments do not fit the %" PRIu64
 						"-byte argument buffer", name, bi->args_size);
 	reset_mark_host_dirty(sb, bi->args_buf, (uint64_t)n);
-	if ((r = enter_dispatcher(sb, err)) < 0)
+	if ((r = kvm_set_entry(&sb->vm, sb->dispatch, sb->lay.bi.stack_hi, err)) < 0)
 		return r;
 	sb->phase = PH_CALL;
 	sb->calls++;

@@ -119,6 +119,9 @@ const char *x86_vector_name(int vector);
 /* kvm.c: open /dev/kvm, create a VM with mem as slot 0 and one vCPU. */
 int kvm_vm_create(struct kvm_vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *err);
 void kvm_vm_destroy(struct kvm_vm *vm);
+/* kvm.c: enter at rip with rsp on the next KVM_RUN, other registers cleared; through
+ * the synced registers (no ioctl) when KVM has them. */
+int kvm_set_entry(struct kvm_vm *vm, uint64_t rip, uint64_t rsp, struct kvmlet_error *err);
 /* kvm.c: registers after an exit (sync regs when available). */
 int kvm_get_regs(struct kvm_vm *vm, struct kvm_regs *regs);
 /* kvm.c: run the vCPU until an exit, deadline_ns (CLOCK_MONOTONIC, 0: none) or a

@@ -237,6 +237,20 @@ int kvm_get_regs(struct kvm_vm *vm, struct kvm_regs *regs)
 	return ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) < 0 ? -EIO : 0;
 }
 
+int kvm_set_entry(struct kvm_vm *vm, uint64_t rip, uint64_t rsp, struct kvmlet_error *err)
+{
+	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = 0x2};
+
+	if (vm->sync_regs) {
+		vm->run->s.regs.regs = regs;
+		vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return 0;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return kvmlet_fail(err, -EIO, "KVM_SET_REGS: %s", strerror(errno));
+	return 0;
+}
+
 /* A one-shot timer that sends the kick signal to this thread at deadline_ns. */
 static int timer_arm(timer_t *t, uint64_t deadline_ns)
 {

@@ -236,15 +236,9 @@ int kvmlet_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvml
 
 	*res = (struct kvmlet_result){.vector = -1};
 	if (sb->phase == PH_RERUN) {
-		/* After a reset: enter at the ELF entry again, fresh stack, no register ioctl. */
-		struct kvm_regs regs = {.rip = sb->img.entry, .rsp = sb->lay.bi.stack_hi,
-					.rflags = 0x2};
-		if (sb->vm.sync_regs) {
-			sb->vm.run->s.regs.regs = regs;
-			sb->vm.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-		} else if (ioctl(sb->vm.vcpu_fd, KVM_SET_REGS, &regs) < 0) {
-			return kvmlet_fail(err, -EIO, "KVM_SET_REGS: %s", strerror(errno));
-		}
+		/* After a reset: enter at the ELF entry again, fresh stack. */
+		if ((r = kvm_set_entry(&sb->vm, sb->img.entry, sb->lay.bi.stack_hi, err)) < 0)
+			return r;
 	} else if (sb->phase != PH_NEW) {
 		return kvmlet_fail(err, -EALREADY, "this sandbox has already run: reset it first");
 	} else if ((r = sandbox_start(sb, err)) < 0 || (r = reset_snapshot(sb, PH_RERUN, err)) < 0) {

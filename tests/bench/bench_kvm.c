@@ -26,30 +26,11 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "bench_util.h"
 
 #define REPEATS 5
 
 static const char *hello_path, *call_types_path, *stateful_path;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static void *read_guest(const char *name, size_t *size)
 {

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "pt_host.h"
+#include "bench_util.h"
 
 #define MEM	     (8ull << 20) /* tables only: mapped frames need not be backed */
 #define GIB	     (1ull << 30)
@@ -27,26 +28,6 @@ static uint8_t *mem;
 static uint64_t bitmap[PT_HOST_BITMAP_WORDS(MEM)];
 static struct pt_host host;
 static struct pt_backend pt;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static void fresh_tables(void)
 {

@@ -11,23 +11,14 @@
 #include <string.h>
 
 #include "elf_load.h"
+#include "fuzz_util.h"
 
 #define PAGE_MASK 0xfffull
 #define VA_MIN	  0x1000ull
 #define VA_MAX	  0x1000000ull /* 16 MiB: the copy buffer below covers it all */
 #define MAX_MEM	  0x40000ull   /* 256 KiB: the copy and its check stay cheap */
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static unsigned char dst[VA_MAX - VA_MIN];
-
-#define CHECK(cond)                                                                              \
-	do {                                                                                     \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                 \
-		}                                                                                \
-	} while (0)
 
 /* Everything an accepted image promises. */
 static void check_image(size_t size, const struct elf_image *img, const struct elf_limits *lim)

@@ -22,16 +22,8 @@
 
 #include "internal.h"
 #include "msg.h"
+#include "fuzz_util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                              \
-	do {                                                                                     \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                 \
-		}                                                                                \
-	} while (0)
 
 #define RUN_SIZE 4096u
 #define PAGE	 4096u
@@ -39,21 +31,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct kvmlet_sandbox *sb;
 
 /* --- input --- */
-
-struct cursor {
-	const uint8_t *p;
-	size_t n;
-};
-
-/* The next bytes (at most 8) as a little-endian number; past the end of the input, zeros. */
-static uint64_t get(struct cursor *c, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && c->n; i++, c->p++, c->n--)
-		v |= (uint64_t)*c->p << (8 * i);
-	return v;
-}
 
 static void skip(struct cursor *c, size_t bytes)
 {

@@ -12,19 +12,11 @@
 #include <string.h>
 
 #include "msg.h"
+#include "fuzz_util.h"
 
 #define HDR sizeof(struct kvmlet_msg_hdr)
 #define VAL sizeof(struct kvmlet_msg_val)
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                              \
-	do {                                                                                     \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                 \
-		}                                                                                \
-	} while (0)
 
 /* Everything an accepted message promises; p and len are the decoder's buffer. */
 static void check_decoded(const uint8_t *p, uint64_t len, unsigned max, const struct msg_decoded *m)

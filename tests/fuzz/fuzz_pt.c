@@ -31,16 +31,8 @@
 
 #include "pagetable.h"
 #include "pt_host.h"
+#include "fuzz_util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                              \
-	do {                                                                                     \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                 \
-		}                                                                                \
-	} while (0)
 
 #define PG	   4096ull
 #define NPAGES	   16u
@@ -53,20 +45,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_OPS	   32
 
 static uint8_t *mem;
-
-struct cursor {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t get(struct cursor *c, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && c->n; i++, c->p++, c->n--)
-		v |= (uint64_t)*c->p << (8 * i);
-	return v;
-}
 
 static uint64_t canon(uint64_t va)
 {

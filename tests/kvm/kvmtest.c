@@ -108,3 +108,13 @@ int kvmtest_main(Suite *s)
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+int64_t kvmtest_call_i(struct kvmlet_sandbox *sb, const char *fn, const struct kvmlet_value *a,
+		       unsigned n)
+{
+	struct kvmlet_value r;
+	struct kvmlet_error err;
+
+	ck_assert_msg(kvmlet_call(sb, fn, a, n, &r, &err) == 0, "%s: %s", fn, err.msg);
+	return r.i64;
+}

@@ -29,6 +29,10 @@ int kvmtest_run(const char *name, const struct kvmlet_config *cfg, struct kvmlet
 /* A new sandbox for guest name with cfg (NULL: defaults); failures fail the test. */
 struct kvmlet_sandbox *kvmtest_sandbox(const char *name, const struct kvmlet_config *cfg);
 
+/* Call fn, which must succeed, and return its i64 result. */
+int64_t kvmtest_call_i(struct kvmlet_sandbox *sb, const char *fn, const struct kvmlet_value *a,
+		       unsigned n);
+
 /* Run suite s (after kvmtest_require_kvm) and return the process's exit status. */
 struct Suite;
 int kvmtest_main(struct Suite *s);

@@ -18,16 +18,6 @@ static struct kvmlet_sandbox *sandbox(const char *guest, const struct kvmlet_con
 	return sb;
 }
 
-static int64_t call_i(struct kvmlet_sandbox *sb, const char *fn, const struct kvmlet_value *a,
-		      unsigned n)
-{
-	struct kvmlet_value r;
-	struct kvmlet_error err;
-
-	ck_assert_msg(kvmlet_call(sb, fn, a, n, &r, &err) == 0, "%s: %s", fn, err.msg);
-	return r.i64;
-}
-
 static void reset_ok(struct kvmlet_sandbox *sb)
 {
 	struct kvmlet_error err;
@@ -39,11 +29,11 @@ START_TEST(counter_does_not_leak)
 {
 	struct kvmlet_sandbox *sb = sandbox("stateful", NULL);
 
-	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
-	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 102); /* no reset: state stays */
+	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
+	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 102); /* no reset: state stays */
 	for (int i = 0; i < 20; i++) {
 		reset_ok(sb);
-		ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+		ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 		ck_assert_uint_ge(kvmlet_last_reset_pages(sb), 1);
 	}
 	kvmlet_sandbox_free(sb);
@@ -58,7 +48,7 @@ START_TEST(reset_each_call_option)
 	cfg.reset_each_call = true;
 	struct kvmlet_sandbox *sb = sandbox("stateful", &cfg);
 	for (int i = 0; i < 10; i++)
-		ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+		ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 	kvmlet_sandbox_free(sb);
 }
 END_TEST
@@ -71,16 +61,16 @@ START_TEST(scribbles_are_undone)
 	uint64_t pa;
 	uint32_t prot;
 
-	ck_assert_int_eq(call_i(sb, "look", NULL, 0), 0);
-	ck_assert_int_eq(call_i(sb, "scribble", &a, 1), 7 * 8192);
-	ck_assert_int_eq(call_i(sb, "look", NULL, 0), 1007);
+	ck_assert_int_eq(kvmtest_call_i(sb, "look", NULL, 0), 0);
+	ck_assert_int_eq(kvmtest_call_i(sb, "scribble", &a, 1), 7 * 8192);
+	ck_assert_int_eq(kvmtest_call_i(sb, "look", NULL, 0), 1007);
 	ck_assert_int_eq(kvmlet_translate(sb, 0x0000200000000000ull, &pa, &prot), 0);
 	reset_ok(sb);
 	ck_assert_uint_ge(kvmlet_last_reset_pages(sb), 128); /* 512 KiB of heap at least */
 	ck_assert_int_eq(kvmlet_translate(sb, 0x0000200000000000ull, &pa, &prot), -ENXIO);
-	ck_assert_int_eq(call_i(sb, "look", NULL, 0), 0);
+	ck_assert_int_eq(kvmtest_call_i(sb, "look", NULL, 0), 0);
 	/* Again: the guest can map the same page after the reset. */
-	ck_assert_int_eq(call_i(sb, "scribble", &a, 1), 7 * 8192);
+	ck_assert_int_eq(kvmtest_call_i(sb, "scribble", &a, 1), 7 * 8192);
 	kvmlet_sandbox_free(sb);
 }
 END_TEST
@@ -97,14 +87,14 @@ START_TEST(reset_after_fault_timeout_and_wreck)
 	ck_assert_int_eq(kvmlet_call(sb, "fault", NULL, 0, &r, &err), -EFAULT);
 	ck_assert_int_eq(kvmlet_call(sb, "count", NULL, 0, &r, &err), -ENOTRECOVERABLE);
 	reset_ok(sb);
-	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 	ck_assert_int_eq(kvmlet_call(sb, "spin", NULL, 0, &r, &err), -ETIMEDOUT);
 	reset_ok(sb);
-	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 	/* Whatever wrecking its tables does to the call, a reset repairs it. */
 	kvmlet_call(sb, "wreck_tables", NULL, 0, &r, &err);
 	reset_ok(sb);
-	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 	kvmlet_sandbox_free(sb);
 }
 END_TEST
@@ -178,7 +168,7 @@ START_TEST(cancel_races_completion)
 	printf("cancel race: %d completed, %d cancelled\n", completed, cancelled);
 	ck_assert_int_eq(completed + cancelled, 1000);
 	ck_assert_int_eq(kvmlet_cancel(r.sb), -ESRCH); /* nothing running: discarded */
-	ck_assert_int_eq(call_i(r.sb, "count", NULL, 0), 101);
+	ck_assert_int_eq(kvmtest_call_i(r.sb, "count", NULL, 0), 101);
 	kvmlet_sandbox_free(r.sb);
 }
 END_TEST
@@ -206,7 +196,7 @@ START_TEST(cancel_stops_a_spinning_call)
 	ck_assert_msg(strstr(err.msg, "cancelled"), "%s", err.msg);
 	ck_assert_int_eq(kvmlet_call(sb, "count", NULL, 0, &r, &err), -ENOTRECOVERABLE);
 	reset_ok(sb);
-	ck_assert_int_eq(call_i(sb, "count", NULL, 0), 101);
+	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 	kvmlet_sandbox_free(sb);
 }
 END_TEST

@@ -28,16 +28,6 @@ static struct kvmlet_sandbox *initialised(const char *guest)
 	return sb;
 }
 
-static int64_t call_i(struct kvmlet_sandbox *sb, const char *fn, const struct kvmlet_value *a,
-		      unsigned n)
-{
-	struct kvmlet_value r;
-	struct kvmlet_error err;
-
-	ck_assert_msg(kvmlet_call(sb, fn, a, n, &r, &err) == 0, "%s: %s", fn, err.msg);
-	return r.i64;
-}
-
 struct worker {
 	struct kvmlet_sandbox **sbs;
 	unsigned from, to;
@@ -90,13 +80,13 @@ START_TEST(many_sandboxes_two_threads)
 	/* The template was never modified: a sandbox made from it now is pristine. */
 	struct kvmlet_sandbox *fresh;
 	ck_assert_int_eq(kvmlet_sandbox_from_template(&fresh, t, &err), 0);
-	ck_assert_int_eq(call_i(fresh, "look", NULL, 0), 0);
-	ck_assert_int_eq(call_i(fresh, "count", NULL, 0), 101);
+	ck_assert_int_eq(kvmtest_call_i(fresh, "look", NULL, 0), 0);
+	ck_assert_int_eq(kvmtest_call_i(fresh, "count", NULL, 0), 101);
 	kvmlet_sandbox_free(fresh);
 	for (unsigned i = 0; i < SANDBOXES; i++)
 		kvmlet_sandbox_free(sbs[i]);
 	/* Nor was the sandbox it came from. */
-	ck_assert_int_eq(call_i(base, "count", NULL, 0), 101);
+	ck_assert_int_eq(kvmtest_call_i(base, "count", NULL, 0), 101);
 	kvmlet_sandbox_free(base);
 }
 END_TEST
