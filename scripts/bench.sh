@@ -11,13 +11,13 @@ meson compile -C "$dir" tests/bench/bench_pt >/dev/null
 meson compile -C "$dir" tests/bench/bench_kvm guest/hello.elf tests/guests/call_types.elf \
 	tests/guests/stateful.elf >/dev/null
 g="$dir/guest/hello.elf $dir/tests/guests/call_types.elf $dir/tests/guests/stateful.elf"
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+if scripts/kvm-check.sh >/dev/null; then
 	# shellcheck disable=SC2086
 	"$dir/tests/bench/bench_kvm" $g
 elif command -v qemu-system-x86_64 >/dev/null; then
 	# No KVM here: run the KVM benchmarks under nested KVM in QEMU. Absolute
 	# times there are emulated; the ratios against the raw baselines still compare.
-	echo "no /dev/kvm: KVM benchmarks run under nested KVM in a QEMU TCG VM"
+	echo "$(scripts/kvm-check.sh): KVM benchmarks run under nested KVM in a QEMU TCG VM"
 	set -- $g
 	scripts/qemu-kvm/run.sh -a "$1" -a "$2" -a "$3" \
 		"$dir/tests/bench/bench_kvm /t/$(basename "$1") /t/$(basename "$2") /t/$(basename "$3")"

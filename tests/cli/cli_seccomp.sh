@@ -12,8 +12,8 @@ check 120 '' "option '--seccomp' needs a value" -- run --seccomp
 check 120 '' "unknown option '--seccomp'" -- inspect --seccomp=on "$G/hello.elf"
 check 0 '--seccomp MODE' '' -- run --help
 check 0 '--seccomp MODE' '' -- call --help
-if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	echo "SKIP: /dev/kvm is missing or not accessible: running under the filter needs KVM"
+if ! why=$("$KVM_CHECK"); then
+	echo "SKIP: $why: running under the filter needs KVM (suite qemu runs it)"
 	finish
 fi
 

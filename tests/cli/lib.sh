@@ -3,6 +3,8 @@
 # An empty substring means "must be empty" for stderr and "anything" for stdout.
 set -u
 failures=0
+# KVM_CHECK: scripts/kvm-check.sh (copied next to the scripts inside the QEMU VM).
+KVM_CHECK=${KVM_CHECK:-$(cd "$(dirname "$0")/../.." && pwd)/scripts/kvm-check.sh}
 out=$(mktemp)
 err=$(mktemp)
 wrapper_errors=$(mktemp)

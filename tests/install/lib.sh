@@ -89,5 +89,6 @@ expect() {
 	echo "ok: $*"
 }
 
-# kvm_usable: /dev/kvm is there and we may open it.
-kvm_usable() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+# kvm_usable: /dev/kvm is a KVM the tests trust (scripts/kvm-check.sh).
+scripts_kvm_check() { "$(cd "$(dirname "$0")/../.." && pwd)/scripts/kvm-check.sh"; }
+kvm_usable() { scripts_kvm_check >/dev/null; }

@@ -9,15 +9,32 @@
 
 #include "kvmtest.h"
 
-void kvmtest_require_kvm(void)
+const char *kvmtest_kvm_untrusted(void)
 {
+	static char why[160];
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		printf("SKIP: cannot open /dev/kvm (%s): KVM tests need it\n", strerror(errno));
-		exit(77);
+		snprintf(why, sizeof(why), "cannot open /dev/kvm (%s)", strerror(errno));
+		return why;
 	}
 	close(fd);
+	/* As scripts/kvm-check.sh: kvm_pvm does not run x86 faithfully. */
+	if (access("/sys/module/kvm_pvm", F_OK) == 0 && access("/sys/module/kvm_intel", F_OK) &&
+	    access("/sys/module/kvm_amd", F_OK))
+		return "/dev/kvm is kvm_pvm, a paravirtual KVM that does not run x86 faithfully "
+		       "(syscall, gates)";
+	return NULL;
+}
+
+void kvmtest_require_kvm(void)
+{
+	const char *why = kvmtest_kvm_untrusted();
+
+	if (why) {
+		printf("SKIP: %s: these KVM tests run in suite qemu instead\n", why);
+		exit(77);
+	}
 }
 
 /* KVMLET_GUEST_DIR is a colon-separated list of directories holding guest ELFs. */

@@ -8,6 +8,9 @@
 #include "kvmlet.h"
 
 /* Exit 77 (skip) with a message unless /dev/kvm can be opened. */
+/* NULL if /dev/kvm is a KVM the tests trust, else why not (see scripts/kvm-check.sh). */
+const char *kvmtest_kvm_untrusted(void);
+/* Exit 77 (skip), saying why, unless kvmtest_kvm_untrusted() is NULL. */
 void kvmtest_require_kvm(void);
 
 /* Read a guest ELF from $KVMLET_GUEST_DIR/name.elf (aborts the test if missing). */

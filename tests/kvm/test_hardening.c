@@ -602,16 +602,6 @@ START_TEST(msrs_denied_from_ring0)
 }
 END_TEST
 
-static bool kvm_usable(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
 int main(void)
 {
 	Suite *s = suite_create("hardening");
@@ -622,7 +612,8 @@ int main(void)
 	tcase_add_test(sc, seccomp_kills_the_rest);
 	tcase_add_test(sc, seccomp_log_and_off_allow);
 	suite_add_tcase(s, sc);
-	if (kvm_usable()) {
+	const char *why = kvmtest_kvm_untrusted();
+	if (!why) {
 		TCase *kc = tcase_create("kvm");
 		tcase_set_timeout(kc, 240);
 		tcase_add_test(kc, kvm_sandboxes_under_seccomp);
@@ -630,8 +621,8 @@ int main(void)
 		tcase_add_test(kc, msrs_denied_from_ring0);
 		suite_add_tcase(s, kc);
 	} else {
-		printf("SKIP (part): cannot open /dev/kvm: the KVM half of this test does not run "
-		       "(suite qemu runs it under nested KVM)\n");
+		printf("SKIP (part): %s: the KVM half of this test does not run "
+		       "(suite qemu runs it under nested KVM)\n", why);
 	}
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -4,8 +4,8 @@
 # exists here (suite kvm runs them directly) or the QEMU harness cannot be set up.
 set -u
 src=$1 build=$2
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	echo "SKIP: /dev/kvm is here: suites kvm and cli run these tests directly"
+if "$src/scripts/kvm-check.sh" >/dev/null; then
+	echo "SKIP: /dev/kvm is here and trusted: suites kvm and cli run these tests directly"
 	exit 77
 fi
 if ! command -v qemu-system-x86_64 >/dev/null; then
@@ -23,7 +23,7 @@ for f in "$build/tests/qemu/kvmlet-static" "$build"/tests/kvm/test_* "$build/tes
 done
 cp "$build/tests/qemu/kvmlet-static" "$build/tests/qemu/kvmlet"
 "$src/scripts/qemu-kvm/run.sh" -T 1500 "$@" -a "$build/tests/qemu/kvmlet" \
-	-a "$src/tests/cli/lib.sh" -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
+	-a "$src/tests/cli/lib.sh" -a "$src/scripts/kvm-check.sh" -e KVM_CHECK=/t/kvm-check.sh -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
 	-e KVMLET=/t/kvmlet -e GUEST_DIR=/t -e TEST_GUEST_DIR=/t \
 	"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" \
 	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$src/tests/cli/cli_run.sh" \
