@@ -195,8 +195,10 @@ static inline uint64_t prot_bits(const struct pt_backend *b, uint32_t prot)
 {
 	uint64_t e = 0;
 
+	/* Dirty preset on writable leaves (Accessed is set by every writer): the CPU then
+	 * never writes a table page, so only real changes show in the dirty log. */
 	if (prot & PT_PROT_WRITE)
-		e |= PT_E_RW;
+		e |= PT_E_RW | PT_E_D;
 	if (prot & PT_PROT_USER)
 		e |= PT_E_US;
 	if (prot & PT_PROT_GLOBAL)

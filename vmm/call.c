@@ -199,6 +199,20 @@ static int call_result(struct kvmlet_sandbox *sb, int fi, struct kvmlet_value *r
 	return 0;
 }
 
+/*
+ * Encode a message into the guest buffer at gpa and note what the host wrote,
+ * so that the next reset restores it: the bytes written on success, the whole
+ * buffer when encoding failed part way (it may have written anywhere in it).
+ */
+static int64_t host_encode(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, uint32_t kind,
+			   uint32_t func, uint32_t status, const struct kvmlet_value *v, unsigned n)
+{
+	int64_t len = msg_encode(kvmlet_guest_ptr(sb, gpa, size), size, kind, func, status, v, n);
+
+	reset_mark_host_dirty(sb, gpa, len < 0 ? size : (uint64_t)len);
+	return len;
+}
+
 int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet_value *args,
 		unsigned nargs, struct kvmlet_value *result, struct kvmlet_error *err)
 {
@@ -221,12 +235,11 @@ int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet
 		return kvmlet_fail(err, -ENOSYS, "the guest has no function named %s", name);
 	if (check_args(sb->exports[fi].sig, args, nargs, why, sizeof(why)) < 0)
 		return kvmlet_fail(err, -EINVAL, "%s: %s", name, why);
-	int64_t n = msg_encode(kvmlet_guest_ptr(sb, bi->args_buf, bi->args_size), bi->args_size,
-			       KVMLET_MSG_CALL, (uint32_t)fi, 0, args, nargs);
+	int64_t n = host_encode(sb, bi->args_buf, bi->args_size, KVMLET_MSG_CALL, (uint32_t)fi, 0,
+				args, nargs);
 	if (n < 0)
 		return kvmlet_fail(err, (int)n, "%s: arguments do not fit the %" PRIu64
 						"-byte argument buffer", name, bi->args_size);
-	reset_mark_host_dirty(sb, bi->args_buf, (uint64_t)n);
 	if ((r = kvm_set_entry(&sb->vm, sb->dispatch, sb->lay.bi.stack_hi, err)) < 0)
 		return r;
 	sb->phase = PH_CALL;
@@ -245,13 +258,10 @@ static int reply(struct kvmlet_sandbox *sb, uint32_t status, const struct kvmlet
 		 unsigned n)
 {
 	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
-	int64_t len = msg_encode(kvmlet_guest_ptr(sb, bi->hostcall_buf, bi->hostcall_size),
-				 bi->hostcall_size, KVMLET_MSG_RESULT, 0, status, v, n);
+	int64_t len = host_encode(sb, bi->hostcall_buf, bi->hostcall_size, KVMLET_MSG_RESULT, 0,
+				  status, v, n);
 
-	if (len < 0)
-		return -E2BIG;
-	reset_mark_host_dirty(sb, bi->hostcall_buf, (uint64_t)len);
-	return LOOP_CONTINUE;
+	return len < 0 ? -E2BIG : LOOP_CONTINUE;
 }
 
 static int reply_error(struct kvmlet_sandbox *sb, const char *fmt, ...)

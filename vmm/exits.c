@@ -224,9 +224,9 @@ int sandbox_handle_exit(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 			       run->mmio.is_write ? "write to" : "read from",
 			       (unsigned long long)run->mmio.phys_addr);
 	case KVM_EXIT_FAIL_ENTRY:
-		return kvmlet_fail(err, -EIO, "KVM could not enter the guest (reason 0x%llx)",
-				   (unsigned long long)
-					   run->fail_entry.hardware_entry_failure_reason);
+		return run_outcome(res, err, KVMLET_HOST_ERROR, -EIO,
+				   "KVM could not enter the guest (reason 0x%llx)",
+				   (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 	case KVM_EXIT_INTERNAL_ERROR:
 		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "KVM internal error %u (e.g. an instruction it cannot emulate)",
@@ -329,7 +329,8 @@ static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 				       "guest timed out after %" PRIu64 " ms",
 				       (kvm_now_ns() - start) / 1000000);
 		if (r < 0)
-			return r;
+			return run_outcome(res, NULL, KVMLET_HOST_ERROR, r, "%s",
+					   err ? err->msg : "KVM_RUN failed");
 		if (sb->trace_fn)
 			trace_exit(sb, start);
 		if ((r = sandbox_handle_exit(sb, res, err)) != CONTINUE)

@@ -27,6 +27,24 @@ struct kvm_vm {
 	bool amd;	/* the vCPU's CPUID vendor is AMD (or Hygon) */
 };
 
+#define VCPU_MSRS_MAX 10
+
+struct vcpu_msrs {
+	struct kvm_msrs hdr;
+	struct kvm_msr_entry e[VCPU_MSRS_MAX];
+};
+
+/* Everything of a vCPU that a reset restores (vcpu.c). */
+struct vcpu_state {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_xsave xsave;
+	struct kvm_debugregs dregs;
+	struct kvm_vcpu_events events;
+	struct vcpu_msrs msrs;
+	unsigned flip; /* alternates CR3.PWT, so that every load flushes the TLB */
+};
+
 #define HOST_FNS_MAX 64
 
 struct host_fn {
@@ -71,7 +89,7 @@ struct kvmlet_sandbox {
 	uint64_t *snap_has;   /* bitmap: pages the snapshot holds (others are zero) */
 	uint64_t *guest_dirty; /* KVM's dirty log */
 	uint64_t *host_dirty; /* pages the host wrote since the snapshot */
-	struct kvm_sregs snap_sregs;
+	struct vcpu_state snap_vcpu;
 	enum sb_phase snap_phase; /* where a reset brings the sandbox back to */
 	uint64_t last_reset_pages;
 	/* cancellation (kvmlet_cancel may come from another thread) */
@@ -129,6 +147,20 @@ int kvm_get_regs(struct kvm_vm *vm, struct kvm_regs *regs);
 int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, _Atomic unsigned *cancel_gen,
 		 unsigned gen, struct kvmlet_error *err);
 uint64_t kvm_now_ns(void);
+
+/* vcpu.c: read the vCPU's complete state (nothing pending) into st. */
+int vcpu_state_save(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_error *err);
+/* vcpu.c: load st into the vCPU (some of it with the next KVM_RUN) and flush its TLB. */
+int vcpu_state_load(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_error *err);
+/* vcpu.c: set n MSRs (host-side writes, not filtered). */
+int vcpu_set_msrs(struct kvm_vm *vm, const uint32_t *index, const uint64_t *value, unsigned n,
+		  struct kvmlet_error *err);
+/* vcpu.c: let KVM finish an instruction it left half-emulated, running no guest code. */
+int vcpu_drain(struct kvm_vm *vm, struct kvmlet_error *err);
+/* kvm.c: forget every translation KVM derived from guest memory (shadow and nested
+ * page tables, TLBs): needed after the host rewrote guest page-table pages. */
+int kvm_vm_forget_mappings(struct kvm_vm *vm, void *mem, uint64_t mem_size,
+			   struct kvmlet_error *err);
 
 /* template.c: drop a sandbox's reference to its template. */
 void template_release(struct kvmlet_template *t);

@@ -215,6 +215,28 @@ err_close:
 	return r;
 }
 
+/* Deleting the memory slot makes KVM drop every shadow and nested page-table entry
+ * it built from this memory; the same slot then comes back. */
+int kvm_vm_forget_mappings(struct kvm_vm *vm, void *mem, uint64_t mem_size,
+			   struct kvmlet_error *err)
+{
+	struct kvm_userspace_memory_region slot = {.slot = 0};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+		return kvmlet_fail(err, -errno, "KVM_SET_USER_MEMORY_REGION (delete): %s",
+				   strerror(errno));
+	slot = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.flags = KVM_MEM_LOG_DIRTY_PAGES,
+		.memory_size = mem_size,
+		.userspace_addr = (uint64_t)(uintptr_t)mem,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+		return kvmlet_fail(err, -errno, "KVM_SET_USER_MEMORY_REGION (re-create): %s",
+				   strerror(errno));
+	return 0;
+}
+
 void kvm_vm_destroy(struct kvm_vm *vm)
 {
 	if (vm->run)

@@ -2,8 +2,8 @@
 /*
  * reset.c: snapshot and reset. The snapshot is taken once, when a sandbox has
  * started (before its first instruction for kvmlet_run, after start-up for
- * calls): the resident pages of guest memory (mincore: a page never touched
- * is zero and stays out of the snapshot) and the vCPU's special registers.
+ * calls): the pages of guest memory that are not all zero, and the vCPU's
+ * complete state (vcpu.c).
  * A reset restores only what changed since: the pages KVM's dirty log says
  * the guest wrote, plus the pages the host wrote (call arguments, host-call
  * results), copied back in place so that the next call takes no page fault.
@@ -36,15 +36,40 @@ static int dirty_log(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = sb->guest_dirty};
 
 	if (ioctl(sb->vm.vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
-		return kvmlet_fail(err, -EIO, "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+		return kvmlet_fail(err, -errno, "KVM_GET_DIRTY_LOG: %s", strerror(errno));
 	return 0;
 }
 
+static bool page_is_zero(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)p;
+	uint64_t acc = 0;
+
+	for (unsigned i = 0; i < PAGE / 8; i++)
+		acc |= w[i];
+	return acc == 0;
+}
+
+static void snapshot_drop(struct kvmlet_sandbox *sb)
+{
+	if (sb->snap)
+		munmap(sb->snap, sb->cfg.mem_size);
+	free(sb->snap_has);
+	free(sb->guest_dirty);
+	free(sb->host_dirty);
+	sb->snap = NULL;
+	sb->snap_has = sb->guest_dirty = sb->host_dirty = NULL;
+}
+
+/*
+ * Every page with content goes into the snapshot: found by reading memory, not
+ * by asking the kernel which pages are resident (a page swapped out to zram or
+ * zswap is not, and would be zeroed by every reset).
+ */
 int reset_snapshot(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmlet_error *err)
 {
 	uint64_t n = npages(sb), words = (n + 63) / 64;
-	unsigned char *resident = NULL;
-	int r = -ENOMEM;
+	int r;
 
 	sb->snap = mmap(NULL, sb->cfg.mem_size, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -55,33 +80,24 @@ int reset_snapshot(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvml
 	sb->snap_has = calloc(words, 8);
 	sb->guest_dirty = calloc(words, 8);
 	sb->host_dirty = calloc(words, 8);
-	resident = malloc(n);
-	if (!sb->snap_has || !sb->guest_dirty || !sb->host_dirty || !resident) {
+	if (!sb->snap_has || !sb->guest_dirty || !sb->host_dirty) {
 		r = kvmlet_fail(err, -ENOMEM, "out of memory for the snapshot");
-		goto out;
-	}
-	if (mincore(sb->mem, sb->cfg.mem_size, resident) < 0) {
-		r = kvmlet_fail(err, -EIO, "mincore: %s", strerror(errno));
-		goto out;
+		goto err_drop;
 	}
 	for (uint64_t p = 0; p < n; p++) {
-		if (!(resident[p] & 1))
+		if (page_is_zero(sb->mem + p * PAGE))
 			continue;
 		memcpy(sb->snap + p * PAGE, sb->mem + p * PAGE, PAGE);
 		sb->snap_has[p / 64] |= 1ull << (p % 64);
 	}
 	/* Start a fresh dirty log: what the guest wrote so far is in the snapshot. */
-	if ((r = dirty_log(sb, err)) < 0)
-		goto out;
-	if (ioctl(sb->vm.vcpu_fd, KVM_GET_SREGS, &sb->snap_sregs) < 0) {
-		r = kvmlet_fail(err, -EIO, "KVM_GET_SREGS: %s", strerror(errno));
-		goto out;
-	}
-	x86_fixup_tr(&sb->vm, &sb->snap_sregs);
+	if ((r = dirty_log(sb, err)) < 0 || (r = vcpu_state_save(&sb->vm, &sb->snap_vcpu, err)) < 0)
+		goto err_drop;
 	sb->snap_phase = back_to;
-	r = 0;
-out:
-	free(resident);
+	return 0;
+
+err_drop:
+	snapshot_drop(sb); /* no half-built snapshot for a later reset to restore */
 	return r;
 }
 
@@ -94,67 +110,25 @@ static void restore_page(struct kvmlet_sandbox *sb, uint64_t p)
 		memset(sb->mem + p * PAGE, 0, PAGE);
 }
 
-/*
- * An exit can leave an instruction half-emulated (an MMIO read, a string or
- * `in` port access): KVM would finish it on the next KVM_RUN, after our new
- * registers, and so resume the old call. Let KVM finish it now, without
- * running anything further, before any state is restored.
- */
-static int finish_pending(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+/* Does page p differ from the snapshot? */
+static bool page_changed(const struct kvmlet_sandbox *sb, uint64_t p)
 {
-	int r;
-
-	sb->vm.run->immediate_exit = 1;
-	r = ioctl(sb->vm.vcpu_fd, KVM_RUN, 0);
-	sb->vm.run->immediate_exit = 0;
-	if (r < 0 && errno != EINTR)
-		return kvmlet_fail(err, -EIO, "KVM_RUN to complete pending I/O: %s",
-				   strerror(errno));
-	return 0;
+	if (sb->snap_has[p / 64] & (1ull << (p % 64)))
+		return memcmp(sb->mem + p * PAGE, sb->snap + p * PAGE, PAGE) != 0;
+	return !page_is_zero(sb->mem + p * PAGE);
 }
 
 /*
- * vCPU state: FPU/SSE always (registers may hold the last call's data). The
- * special and debug registers and pending events when page tables changed or
- * after a failure:
- * only by rewriting its tables can a guest reach ring 0 and touch them (this
- * also flushes the TLB). General registers are set by every entry.
+ * Restore the pages that the guest (dirty log) or the host wrote since the
+ * snapshot. A page-table page is restored only if its content changed: a
+ * walker may mark it written without changing it (QEMU's nested page walker
+ * does). *tables is set when one did change.
  */
-static int reset_vcpu(struct kvmlet_sandbox *sb, bool full, struct kvmlet_error *err)
-{
-	struct kvm_fpu fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
-	struct kvm_debugregs dregs = {.dr6 = 0xffff0ff0, .dr7 = 0x400};
-	struct kvm_vcpu_events events = {0}; /* no exception, interrupt or NMI pending */
-
-	if (full && ioctl(sb->vm.vcpu_fd, KVM_SET_SREGS, &sb->snap_sregs) < 0)
-		return kvmlet_fail(err, -EIO, "KVM_SET_SREGS: %s", strerror(errno));
-	if (full && ioctl(sb->vm.vcpu_fd, KVM_SET_DEBUGREGS, &dregs) < 0)
-		return kvmlet_fail(err, -EIO, "KVM_SET_DEBUGREGS: %s", strerror(errno));
-	/* A run stopped mid-delivery (time limit, cancel) can leave an exception pending. */
-	if (full && ioctl(sb->vm.vcpu_fd, KVM_SET_VCPU_EVENTS, &events) < 0)
-		return kvmlet_fail(err, -EIO, "KVM_SET_VCPU_EVENTS: %s", strerror(errno));
-	if (ioctl(sb->vm.vcpu_fd, KVM_SET_FPU, &fpu) < 0)
-		return kvmlet_fail(err, -EIO, "KVM_SET_FPU: %s", strerror(errno));
-	return 0;
-}
-
-int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+static uint64_t restore_pages(struct kvmlet_sandbox *sb, bool *tables)
 {
 	uint64_t n = npages(sb), restored = 0;
 	uint64_t tables_lo = KVMLET_TABLES_GPA / PAGE, tables_hi = KVMLET_TABLES_END / PAGE;
-	bool tables = false;
-	int r;
 
-	if (sb->in_host_fn)
-		return kvmlet_fail(err, -EDEADLK, "a host function tried to reset its own sandbox");
-	if (!sb->snap)
-		return 0; /* never started: nothing to undo */
-	/* A call that returned ended on its RETURN `out`, which leaves nothing that
-	 * could resume it; anything else (fault, stop, run) may have. */
-	if (sb->phase != PH_IDLE && (r = finish_pending(sb, err)) < 0)
-		return r;
-	if ((r = dirty_log(sb, err)) < 0)
-		return r;
 	for (uint64_t w = 0; w < (n + 63) / 64; w++) {
 		uint64_t bits = sb->guest_dirty[w] | sb->host_dirty[w];
 
@@ -164,19 +138,49 @@ int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 			bits &= bits - 1;
 			if (p >= n)
 				break;
+			if (p >= tables_lo && p < tables_hi) {
+				if (!page_changed(sb, p))
+					continue;
+				*tables = true;
+			}
 			restore_page(sb, p);
 			restored++;
-			tables |= p >= tables_lo && p < tables_hi;
 		}
 	}
-	if ((r = reset_vcpu(sb, tables || sb->phase != PH_IDLE, err)) < 0)
+	return restored;
+}
+
+/*
+ * A reset, whatever the last call did: finish any instruction KVM has in
+ * flight, restore the written pages, then the vCPU's complete state with an
+ * empty TLB. When page tables changed, KVM's own translations derived from
+ * them (shadow pages, which our host-side writes bypass) are dropped too.
+ */
+int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	bool tables = false;
+	int r;
+
+	if (sb->in_host_fn)
+		return kvmlet_fail(err, -EDEADLK, "a host function tried to reset its own sandbox");
+	if (!sb->snap) {
+		if (sb->vm.vcpu_fd >= 0 && sb->phase != PH_NEW)
+			return kvmlet_fail(err, -ENOTRECOVERABLE,
+					   "this sandbox has no snapshot to reset to");
+		sb->phase = PH_NEW; /* never ran: nothing to undo */
+		return 0;
+	}
+	if ((r = vcpu_drain(&sb->vm, err)) < 0 || (r = dirty_log(sb, err)) < 0)
+		return r;
+	sb->last_reset_pages = restore_pages(sb, &tables);
+	if (tables && (r = kvm_vm_forget_mappings(&sb->vm, sb->mem, sb->cfg.mem_size, err)) < 0)
+		return r;
+	if ((r = vcpu_state_load(&sb->vm, &sb->snap_vcpu, err)) < 0)
 		return r;
 	sb->out_total = 0;
-	sb->last_reset_pages = restored;
 	sb->phase = sb->snap_phase;
 	return 0;
 }
-
 uint64_t kvmlet_last_reset_pages(const struct kvmlet_sandbox *sb)
 {
 	return sb->last_reset_pages;

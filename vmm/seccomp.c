@@ -66,10 +66,15 @@ static const unsigned long ioctl_requests[] = {
 	KVM_SET_REGS,	   /* enter a call or a re-run, without KVM_CAP_SYNC_REGS */
 	KVM_GET_SREGS,	   /* CR2 of a fault; kvmlet_run's snapshot */
 	KVM_SET_SREGS,	   /* kvmlet_reset restores the special registers */
-	KVM_SET_FPU,	   /* kvmlet_reset clears FPU and SSE state */
-	KVM_SET_DEBUGREGS, /* kvmlet_reset clears debug registers a ring-0 guest set */
+	KVM_GET_XSAVE,	   /* snapshot: x87, SSE and MXCSR state */
+	KVM_SET_XSAVE,	   /* kvmlet_reset restores it */
+	KVM_GET_DEBUGREGS, /* snapshot */
+	KVM_SET_DEBUGREGS, /* kvmlet_reset restores debug registers */
 	KVM_SET_VCPU_EVENTS, /* kvmlet_reset drops an exception left pending by a stop */
+	KVM_GET_MSRS,	   /* snapshot: the MSRs ring 0 uses */
+	KVM_SET_MSRS,	   /* kvmlet_reset restores them */
 	KVM_GET_DIRTY_LOG, /* snapshot and kvmlet_reset: pages the guest wrote */
+	KVM_SET_USER_MEMORY_REGION, /* kvmlet_reset: drop KVM's mappings after table changes */
 	TCGETS,		   /* stdio asks whether stdout is a terminal (isatty) */
 };
 

@@ -95,7 +95,7 @@ int kvmlet_template_new(struct kvmlet_template **out, const struct kvmlet_sandbo
 	memcpy(t->proto.exports, sb->exports, sb->nexports * sizeof(*sb->exports));
 	t->proto.nexports = sb->nexports;
 	t->proto.dispatch = sb->dispatch;
-	t->proto.snap_sregs = sb->snap_sregs;
+	t->proto.snap_vcpu = sb->snap_vcpu;
 	*out = t;
 	return 0;
 fail:
@@ -129,7 +129,7 @@ static int from_proto(struct kvmlet_sandbox *sb, const struct kvmlet_template *t
 	memcpy(sb->host, p->host, sizeof(p->host));
 	sb->nhost = p->nhost;
 	sb->dispatch = p->dispatch;
-	sb->snap_sregs = p->snap_sregs;
+	sb->snap_vcpu = p->snap_vcpu;
 	sb->exports = malloc((p->nexports ? p->nexports : 1) * sizeof(*p->exports));
 	sb->pt_bitmap = malloc(bwords * sizeof(uint64_t));
 	sb->snap_has = malloc(words * 8);
@@ -177,7 +177,8 @@ int kvmlet_sandbox_from_template(struct kvmlet_sandbox **out, struct kvmlet_temp
 	if ((r = from_proto(sb, t, err)) < 0 ||
 	    (r = kvm_vm_create(&sb->vm, sb->mem, sb->cfg.mem_size, err)) < 0 ||
 	    (r = x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->dispatch, sb->lay.bi.stack_hi,
-				err)) < 0) {
+				err)) < 0 ||
+	    (r = vcpu_state_load(&sb->vm, &sb->snap_vcpu, err)) < 0) {
 		kvmlet_sandbox_free(sb);
 		return r;
 	}

@@ -93,6 +93,8 @@ enum kvmlet_outcome {
 	KVMLET_FAULTED,	   /* a CPU exception, triple fault or bad exit; see fields */
 	KVMLET_TIMED_OUT,  /* the run passed its time limit and was stopped */
 	KVMLET_CANCELLED,  /* kvmlet_cancel stopped it */
+	KVMLET_HOST_ERROR, /* the host failed (a KVM ioctl, memory): not the guest's doing;
+			    * the function's error says why */
 };
 
 struct kvmlet_result {
