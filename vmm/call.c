@@ -59,7 +59,7 @@ static int read_exports(struct kvmlet_sandbox *sb, uint64_t va, uint64_t n,
 	sb->exports = calloc(n ? n : 1, sizeof(*sb->exports));
 	if (!sb->exports)
 		return kvmlet_fail(err, -ENOMEM, "out of memory for the export table");
-	if (copy_from_guest(sb, va, n * sizeof(*sb->exports), sb->exports, &bad) < 0)
+	if (copy_from_guest(sb, va, n * sizeof(*sb->exports), sb->exports, &bad, true) < 0)
 		return run_outcome(res, err, KVMLET_FAULTED, -EPROTO,
 				   "guest export table at 0x%" PRIx64 ": 0x%" PRIx64
 				   " is not readable",

@@ -32,11 +32,12 @@ int run_outcome(struct kvmlet_result *res, struct kvmlet_error *err, enum kvmlet
 }
 
 /*
- * Copy len bytes at guest virtual va, which must be user-readable through the
- * live page tables, into buf. Returns 0 or the first address that is not.
+ * Copy len bytes at guest virtual va, which must be readable (by CPL3 if
+ * user) through the live page tables, into buf. Returns 0 or -EFAULT with
+ * *bad the first address that is not.
  */
 int copy_from_guest(struct kvmlet_sandbox *sb, uint64_t va, uint64_t len, void *buf,
-		    uint64_t *bad)
+		    uint64_t *bad, bool user)
 {
 	uint8_t *dst = buf;
 
@@ -47,7 +48,7 @@ int copy_from_guest(struct kvmlet_sandbox *sb, uint64_t va, uint64_t len, void *
 
 		if (chunk > len)
 			chunk = len;
-		if (pt_translate(&sb->pt, va, &t) < 0 || !(t.prot & PT_PROT_USER) ||
+		if (pt_translate(&sb->pt, va, &t) < 0 || (user && !(t.prot & PT_PROT_USER)) ||
 		    !(src = pt_host_ptr(&sb->pth, t.pa, chunk))) {
 			*bad = va;
 			return -EFAULT;
@@ -70,7 +71,7 @@ static int handle_log(struct kvmlet_sandbox *sb, const struct kvm_regs *regs,
 		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "guest print of %" PRIu64 " bytes exceeds the %u-byte limit", len,
 			       KVMLET_LOG_MAX);
-	if (copy_from_guest(sb, va, len, buf, &bad) < 0)
+	if (copy_from_guest(sb, va, len, buf, &bad, true) < 0)
 		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "guest print from 0x%" PRIx64 " (+%" PRIu64
 			       "): 0x%" PRIx64 " is not readable guest memory",
@@ -92,7 +93,7 @@ static int handle_abort(struct kvmlet_sandbox *sb, const struct kvm_regs *regs,
 	char msg[KVMLET_ABORT_MAX + 1];
 	uint64_t len = regs->rsi < KVMLET_ABORT_MAX ? regs->rsi : KVMLET_ABORT_MAX, bad;
 
-	if (copy_from_guest(sb, regs->rdi, len, msg, &bad) < 0)
+	if (copy_from_guest(sb, regs->rdi, len, msg, &bad, true) < 0)
 		return run_outcome(res, err, KVMLET_ABORTED, -ECONNABORTED,
 			       "guest aborted (its message at 0x%" PRIx64 " is unreadable)",
 			       (uint64_t)regs->rdi);
@@ -137,7 +138,10 @@ static int handle_exception(struct kvmlet_sandbox *sb, int vector, const struct 
 	struct kvm_sregs sregs;
 
 	res->vector = vector;
-	if (kvmlet_read_guest(sb, regs->rsp, frame, (has_ec ? 6 : 5) * 8) == 0) {
+	uint64_t bad;
+
+	/* The frame is at RSP, a virtual address (the ring-0 stack, or the kernel's). */
+	if (copy_from_guest(sb, regs->rsp, (has_ec ? 6 : 5) * 8, frame, &bad, false) == 0) {
 		res->error_code = has_ec ? frame[0] : 0;
 		res->rip = frame[has_ec ? 1 : 0];
 	}
@@ -153,6 +157,28 @@ static int handle_exception(struct kvmlet_sandbox *sb, int vector, const struct 
 			       "%s at RIP 0x%" PRIx64 " (error code 0x%" PRIx64 ")", name,
 			       res->rip, res->error_code);
 	return run_outcome(res, err, KVMLET_FAULTED, -EFAULT, "%s at RIP 0x%" PRIx64, name, res->rip);
+}
+
+/*
+ * Is the instruction at rip a plain `out %al` (0xe6 imm8, or 0xee)? A string
+ * `outs` exits the same way, but KVM keeps it half-emulated and would finish
+ * it on the next entry, resuming this call's code: READY and RETURN end a
+ * phase without a reset, so they must be rung by a plain `out`.
+ */
+static bool plain_out(struct kvmlet_sandbox *sb, uint64_t rip)
+{
+	uint8_t op;
+	uint64_t bad;
+
+	return copy_from_guest(sb, rip, 1, &op, &bad, true) == 0 && (op == 0xe6 || op == 0xee);
+}
+
+static int string_io(struct kvmlet_result *res, struct kvmlet_error *err, unsigned port,
+		     uint64_t rip)
+{
+	return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
+			   "port 0x%x rung by an instruction other than `out` at RIP 0x%" PRIx64,
+			   port, rip);
 }
 
 static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
@@ -181,8 +207,12 @@ static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		return run_outcome(res, err, KVMLET_EXITED, 0, "guest exited with status %d",
 			       res->status);
 	case KVMLET_PORT_READY:
+		if (!plain_out(sb, regs.rip))
+			return string_io(res, err, run->io.port, regs.rip);
 		return call_handle_ready(sb, &regs, res, err);
 	case KVMLET_PORT_RETURN:
+		if (!plain_out(sb, regs.rip))
+			return string_io(res, err, run->io.port, regs.rip);
 		if (sb->phase == PH_CALL)
 			return LOOP_DONE;
 		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,

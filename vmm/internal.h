@@ -185,9 +185,10 @@ __attribute__((format(printf, 5, 6))) int run_outcome(struct kvmlet_result *res,
 						      struct kvmlet_error *err,
 						      enum kvmlet_outcome o, int code,
 						      const char *fmt, ...);
-/* exits.c: copy len bytes at user-readable guest va into buf (0 or -EFAULT, *bad set). */
+/* exits.c: copy len bytes at guest va, readable (by CPL3 if user), into buf (0 or
+ * -EFAULT, *bad set). */
 int copy_from_guest(struct kvmlet_sandbox *sb, uint64_t va, uint64_t len, void *buf,
-		    uint64_t *bad);
+		    uint64_t *bad, bool user);
 
 /* call.c: the READY and HOSTCALL ports. */
 int call_handle_ready(struct kvmlet_sandbox *sb, const struct kvm_regs *regs,

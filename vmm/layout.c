@@ -4,7 +4,7 @@
 
 #include "internal.h"
 
-#define POOL_GPA 0x100000ull /* the guest's own table pool: [POOL_GPA, KVMLET_TABLES_END) */
+#define POOL_GPA 0x100000ull /* the kernel's table pool: [POOL_GPA, KVMLET_TABLES_END) */
 
 int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struct elf_image *img,
 		struct kvmlet_error *err)

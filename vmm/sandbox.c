@@ -77,6 +77,27 @@ static uint32_t segment_prot(uint32_t pf)
 	return PT_PROT_USER | ((pf & 2) ? PT_PROT_WRITE : 0) | ((pf & 1) ? PT_PROT_EXEC : 0);
 }
 
+extern const uint8_t kvmlet_kernel_image[], kvmlet_kernel_image_end[];
+
+/* kvmlet's ring-0 kernel (guest/kernel): copied in, text read + execute and data
+ * read + write, both supervisor-only. */
+static int kernel_load(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	uint64_t size = (uint64_t)(kvmlet_kernel_image_end - kvmlet_kernel_image);
+	int r;
+
+	if (size > KVMLET_KERNEL_END - KVMLET_KERNEL_GPA)
+		return kvmlet_fail(err, -E2BIG, "the kernel image (%llu bytes) outgrew its place",
+				   (unsigned long long)size);
+	memcpy(sb->mem + KVMLET_KERNEL_GPA, kvmlet_kernel_image, size);
+	if ((r = map_region(sb, KVMLET_KERNEL_GPA, KVMLET_KDATA_GPA - KVMLET_KERNEL_GPA,
+			    PT_PROT_EXEC, "the kernel", err)) < 0 ||
+	    (r = map_region(sb, KVMLET_KDATA_GPA, KVMLET_KERNEL_END - KVMLET_KDATA_GPA,
+			    PT_PROT_WRITE, "the kernel's data", err)) < 0)
+		return r;
+	return 0;
+}
+
 /* Build the guest's address space: system pages, tables area, image, heap, stack. */
 static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 {
@@ -93,6 +114,8 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	if (r < 0)
 		return kvmlet_fail(err, -ENOMEM, "page tables: %s", pt_strerror(r));
 	x86_write_system_tables(sb->mem);
+	if ((r = kernel_load(sb, err)) < 0)
+		return r;
 	if ((r = map_region(sb, KVMLET_GDT_GPA, 2 * KVMLET_PAGE_SIZE + KVMLET_TSS_PAGES *
 				KVMLET_PAGE_SIZE, 0, "GDT, IDT and TSS", err)) < 0 ||
 	    (r = map_region(sb, KVMLET_STUBS_GPA, KVMLET_PAGE_SIZE, PT_PROT_EXEC, "exception stubs",
@@ -101,9 +124,15 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 			    "ring-0 stacks", err)) < 0 ||
 	    (r = map_region(sb, KVMLET_BOOTINFO_GPA, KVMLET_PAGE_SIZE, PT_PROT_USER, "boot info",
 			    err)) < 0 ||
-	    (r = map_region(sb, bi->tables_lo, bi->tables_hi - bi->tables_lo, urw, "page tables",
-			    err)) < 0)
+	    (r = map_region(sb, bi->tables_lo, bi->tables_hi - bi->tables_lo, PT_PROT_USER,
+			    "page tables", err)) < 0)
 		return r;
+	/* The kernel's writable view of the tables: supervisor-only, in the upper half. */
+	r = pt_map(&sb->pt, KVMLET_KTABLES_VA + bi->tables_lo, bi->tables_lo,
+		   bi->tables_hi - bi->tables_lo, PT_PROT_WRITE, 0);
+	if (r < 0)
+		return kvmlet_fail(err, -ENOMEM, "cannot map the kernel's view of the tables: %s",
+				   pt_strerror(r));
 	for (unsigned i = 0; i < sb->img.nsegs; i++) {
 		const struct elf_segment *s = &sb->img.seg[i];
 		uint64_t lo = s->vaddr & ~(KVMLET_PAGE_SIZE - 1);

@@ -21,6 +21,7 @@
 #define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
 
+#define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
@@ -150,7 +151,7 @@ int x86_setup_vcpu(struct kvm_vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
 	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	sregs.cr3 = cr3;
 	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	sregs.efer = EFER_LME | EFER_LMA | EFER_NXE;
+	sregs.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 	sregs.cs = user_seg(KVMLET_SEL_UCODE, 0xb, true);
 	sregs.ss = sregs.ds = sregs.es = sregs.fs = sregs.gs = user_seg(KVMLET_SEL_UDATA, 0x3, false);
 	sregs.gdt = (struct kvm_dtable){.base = KVMLET_GDT_GPA, .limit = GDT_ENTRIES * 8 - 1};
@@ -166,6 +167,16 @@ int x86_setup_vcpu(struct kvm_vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
 		return kvmlet_fail(err, -EIO, "KVM_SET_SREGS: %s", strerror(errno));
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
 		return kvmlet_fail(err, -EIO, "KVM_SET_REGS: %s", strerror(errno));
+	/* `syscall` enters the kernel (guest/kernel) at CPL0; `sysretq` goes back
+	 * to CPL3 (CS = STAR[63:48] + 16, SS = + 8); SFMASK clears IF, TF, DF, AC, NT. */
+	static const uint32_t idx[] = {0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084};
+	const uint64_t val[] = {
+		((uint64_t)(KVMLET_SEL_UDATA - 8) << 48) | ((uint64_t)KVMLET_SEL_KCODE << 32),
+		KVMLET_KERNEL_GPA, 0, 0x47700,
+	};
+	int r = vcpu_set_msrs(vm, idx, val, 4, err);
+	if (r < 0)
+		return r;
 	if (ioctl(vm->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
 		return kvmlet_fail(err, -EIO, "KVM_SET_FPU: %s", strerror(errno));
 	return 0;
@@ -186,8 +197,8 @@ int x86_setup_vcpu(struct kvm_vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
  *  - No devices or platform: no APIC, x2APIC or TSC-deadline (KVM derives the
  *    APIC bit from APIC_BASE, which x86_setup_vcpu clears), MONITOR/MWAIT,
  *    WAITPKG, MTRR, MCE, PMU (leaf 0xa), RDT, SGX, PT, power management,
- *    SYSENTER/SYSCALL (never enabled), speculation-control MSRs (all MSRs are
- *    filtered, see kvm.c).
+ *    SYSENTER, speculation-control MSRs (all MSRs are filtered for the guest,
+ *    see kvm.c). SYSCALL is on: it is the door into kvmlet's kernel.
  *  - Kept: vendor, family/model, cache and TLB descriptors, address sizes, the
  *    brand string, the TSC (invariant TSC, RDTSCP, RDPID, leaves 0x15/0x16),
  *    NX, long mode, 1 GiB pages as KVM reports them, and CPL3 instructions
@@ -219,11 +230,11 @@ static const struct cpuid_keep cpuid_policy[] = {
 	{0x15, ALL, ALL, ALL, ALL},	  /* TSC / crystal clock ratio */
 	{0x16, ALL, ALL, ALL, ALL},	  /* processor frequencies */
 	{0x80000000, ALL, ALL, ALL, ALL}, /* max extended leaf, vendor */
-	/* LAHF_LM ABM SSE4A MISALIGNSSE 3DNOWPREFETCH; the leaf 1 EDX bits, NX
-	 * MMXEXT PDPE1GB RDTSCP LM */
+	/* LAHF_LM ABM SSE4A MISALIGNSSE 3DNOWPREFETCH; the leaf 1 EDX bits, SYSCALL
+	 * (the kernel's entry), NX MMXEXT PDPE1GB RDTSCP LM */
 	{0x80000001, ALL, ALL, B(0) | B(5) | B(6) | B(7) | B(8),
-	 B(0) | B(3) | B(4) | B(6) | B(8) | B(13) | B(15) | B(16) | B(17) | B(20) | B(22) | B(23) |
-		 B(24) | B(26) | B(27) | B(29)},
+	 B(0) | B(3) | B(4) | B(6) | B(8) | B(11) | B(13) | B(15) | B(16) | B(17) | B(20) | B(22) |
+		 B(23) | B(24) | B(26) | B(27) | B(29)},
 	{0x80000002, ALL, ALL, ALL, ALL}, /* brand string */
 	{0x80000003, ALL, ALL, ALL, ALL},
 	{0x80000004, ALL, ALL, ALL, ALL},

@@ -1,7 +1,7 @@
 /*
  * ptwalk: walks its own page tables with the guest backend and prints its
- * memory map (the same lines as `kvmlet inspect`), then maps a fresh page,
- * writes to it, reads it back, and prints where it went.
+ * memory map (the same lines as `kvmlet inspect`), then has the kernel map a
+ * fresh page, writes to it, reads it back, and prints where it went.
  */
 #include "kvmlet_guest.h"
 #include "pt_format.h"
@@ -29,15 +29,16 @@ int main(void)
 		return 1;
 	}
 
-	/* A fresh page, mapped well away from everything else. */
+	/* A fresh page from the kernel, mapped well away from everything else. */
 	uint64_t va = 0x0000100000000000ull;
-	uint64_t pa = kvmlet_alloc_phys(1);
-	if (!pa)
-		kvmlet_abort("no free physical page");
-	if ((err = pt_map(pt, va, pa, PT_SIZE_4K, PT_PROT_WRITE | PT_PROT_USER, 0)) < 0) {
-		kvmlet_printf("map failed: %s\n", pt_strerror(err));
+	long r = kvmlet_map(va, PT_SIZE_4K, KVMLET_MAP_WRITE);
+	if (r < 0) {
+		kvmlet_printf("map failed: error %ld\n", -r);
 		return 1;
 	}
+	if ((err = pt_translate(pt, va, &t)) < 0)
+		kvmlet_abort("the new page does not translate");
+	uint64_t pa = t.pa;
 	volatile uint64_t *p = (volatile uint64_t *)va;
 	p[0] = 0x6b766d6c6574ull;
 	p[511] = bi->cr3;

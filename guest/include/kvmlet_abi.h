@@ -13,22 +13,28 @@
  *   0x007000  ring-0 stack           supervisor, read + write (TSS.RSP0)
  *   0x008000  double-fault stack     supervisor, read + write (IST1)
  *   0x009000  boot info              user, read-only (struct kvmlet_bootinfo)
- *   0x010000  page tables            user, read + write, no execute: the
- *             host's tables first, then the guest's own pool (see bootinfo)
+ *   0x010000  kvmlet's ring-0 kernel supervisor, read + execute (guest/kernel)
+ *   0x040000  its data and stack     supervisor, read + write
+ *   0x060000  page tables            user, read-only (so that guest code can
+ *             walk them), no execute: the host's tables first, then the
+ *             kernel's pool (see bootinfo); writable only through the kernel's
+ *             alias at KVMLET_KTABLES_VA + address, supervisor-only
  *   0x200000  guest image (ELF segments, linked there by guest/kvmlet.ld),
- *             then the heap; free pages the guest may map itself; a guard
+ *             then the heap; free pages the kernel maps on request; a guard
  *             page; the stack, ending at the top of guest memory.
  *
- * Guest code runs at CPL3 and reaches the host with `out` to the ports below,
- * which the TSS I/O permission bitmap allows (IOPL stays 0). Arguments travel
- * in registers, which the host reads through KVM's synced registers.
+ * Guest code runs at CPL3 only and reaches the host with `out` to the ports
+ * below, which the TSS I/O permission bitmap allows (IOPL stays 0). Arguments
+ * travel in registers, which the host reads through KVM's synced registers.
+ * Ring 0 is kvmlet's: the guest changes its address space only through the
+ * kernel's `syscall` entry (KVMLET_SYS_*), never by writing a table.
  */
 #ifndef KVMLET_ABI_H
 #define KVMLET_ABI_H
 
 #include <stdint.h>
 
-#define KVMLET_ABI_VERSION 1u
+#define KVMLET_ABI_VERSION 2u
 
 /* Guest-physical (and virtual) layout. */
 #define KVMLET_GDT_GPA	     0x1000ull
@@ -39,7 +45,11 @@
 #define KVMLET_STACK0_GPA    0x7000ull /* ring-0 stack page; RSP0 is its top */
 #define KVMLET_STACK_DF_GPA  0x8000ull /* IST1 stack page for #DF */
 #define KVMLET_BOOTINFO_GPA  0x9000ull
-#define KVMLET_TABLES_GPA    0x10000ull
+#define KVMLET_KERNEL_GPA    0x10000ull /* kernel text; LSTAR points at its start */
+#define KVMLET_KDATA_GPA     0x40000ull /* kernel data, bss and stack */
+#define KVMLET_KERNEL_END    0x60000ull
+#define KVMLET_TABLES_GPA    0x60000ull
+#define KVMLET_KTABLES_VA    0xffff800000000000ull /* + table address: the kernel's writable view */
 #define KVMLET_TABLES_END    0x200000ull
 #define KVMLET_IMAGE_GPA     0x200000ull /* lowest address a guest segment may use */
 #define KVMLET_PAGE_SIZE     4096ull
@@ -65,6 +75,20 @@
 #define KVMLET_PORT_LAST      0x0e5u
 #define KVMLET_PORT_EXCEPTION 0x0efu /* AL = vector; frame on the ring-0 stack */
 
+/*
+ * The kernel's `syscall` entry (guest/kernel): rax = number, arguments in rdi,
+ * rsi, rdx; result in rax, 0 or a negative errno; rcx and r11 are clobbered,
+ * every other register kept. Addresses must be page-aligned user addresses in
+ * [KVMLET_IMAGE_GPA, KVMLET_USER_END); prot is KVMLET_MAP_* (never write and
+ * execute together). MAP takes fresh zeroed pages of its own choosing.
+ */
+#define KVMLET_SYS_MAP	   0x4b560001u /* (va, len, prot): map new pages; -EEXIST if any is mapped */
+#define KVMLET_SYS_UNMAP   0x4b560002u /* (va, len) */
+#define KVMLET_SYS_PROTECT 0x4b560003u /* (va, len, prot): change what mapped pages allow */
+#define KVMLET_MAP_WRITE   1u
+#define KVMLET_MAP_EXEC	   2u
+#define KVMLET_USER_END	   0x00007ffffffff000ull /* not the last page: sysret needs a canonical RIP */
+
 /* Limits the host enforces on what the guest hands it. */
 #define KVMLET_LOG_MAX	 4096u /* one print; longer ones are refused */
 #define KVMLET_ABORT_MAX 512u  /* abort messages are cut to this */
@@ -81,15 +105,15 @@ struct kvmlet_bootinfo {
 	uint32_t pt_caps;	/* PT_CAP_* the host used for the tables */
 	uint64_t cr3;		/* guest-physical address of the PML4 (CPL3 cannot read CR3) */
 	uint64_t mem_size;	/* guest memory: [0, mem_size) */
-	uint64_t tables_lo;	/* tables area, user-writable: [tables_lo, tables_hi) */
+	uint64_t tables_lo;	/* tables area, user read-only: [tables_lo, tables_hi) */
 	uint64_t tables_hi;
-	uint64_t pool_lo;	/* the guest's own table pool inside the area */
+	uint64_t pool_lo;	/* the kernel's table pool inside the area */
 	uint64_t pool_hi;
 	uint64_t image_lo;	/* ELF segments */
 	uint64_t image_hi;
 	uint64_t heap_lo;	/* initially mapped heap */
 	uint64_t heap_hi;
-	uint64_t free_lo;	/* physical pages nobody uses: the guest may map them */
+	uint64_t free_lo;	/* physical pages nobody uses: KVMLET_SYS_MAP hands them out */
 	uint64_t free_hi;
 	uint64_t stack_lo;	/* stack; the page below stack_lo is the unmapped guard */
 	uint64_t stack_hi;

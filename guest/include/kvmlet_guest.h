@@ -43,28 +43,33 @@ __attribute__((format(printf, 3, 4))) int kvmlet_snprintf(char *buf, size_t n, c
 const struct kvmlet_bootinfo *kvmlet_bootinfo(void);
 
 /*
- * A bump heap over the heap the host mapped; when it runs out it maps free
- * physical pages with the guest page-table backend and grows. Memory is
- * 16-byte aligned and zeroed; kvmlet_free is a no-op. NULL when out of memory.
+ * A bump heap over the heap the host mapped; when it runs out it asks the
+ * kernel for more pages (kvmlet_map) right after its end. Memory is 16-byte
+ * aligned and zeroed; kvmlet_free is a no-op. NULL when out of memory.
  */
 void *kvmlet_malloc(size_t size);
 void kvmlet_free(void *p);
 
 /*
- * The guest backend: the same page-table code as the host's, reaching the
- * tables through the user-writable tables area (identity-mapped, so a table
- * address is its guest-physical address). New tables come from the guest's
- * own pool. CPL3 cannot flush the TLB: use the write side to add mappings;
- * unmapping or restricting a page the guest has already touched may not take
- * effect until the next VM entry.
+ * The guest backend, read side: the same page-table code as the host's,
+ * reaching the tables through the tables area, which guest code sees
+ * read-only at its guest-physical address. Walk and translate with it; the
+ * write side is absent (pt_map and friends fail with PT_ERR_READONLY): the
+ * address space changes only through the kernel, below.
  */
 const struct pt_backend *kvmlet_pt(void);
 
 /*
- * Take n free physical pages (never handed out twice); returns their
- * guest-physical address, or 0 when there are not enough.
+ * The kernel's entry (KVMLET_SYS_* in kvmlet_abi.h): map fresh zeroed pages
+ * at [va, va + len), unmap, or change protection (KVMLET_MAP_WRITE,
+ * KVMLET_MAP_EXEC, never both). va and len page-aligned, inside
+ * [KVMLET_IMAGE_GPA, KVMLET_USER_END). 0, or a negative errno: -EINVAL (bad
+ * range or prot), -EEXIST (kvmlet_map over a mapped page), -ENOMEM (no free
+ * pages or tables left), -EFAULT (kvmlet_protect of an unmapped page).
  */
-uint64_t kvmlet_alloc_phys(uint64_t n);
+long kvmlet_map(uint64_t va, uint64_t len, unsigned prot);
+long kvmlet_unmap(uint64_t va, uint64_t len);
+long kvmlet_protect(uint64_t va, uint64_t len, unsigned prot);
 
 /* --- guest functions, called by the host by name (see docs/abi.md) --- */
 

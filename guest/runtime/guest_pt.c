@@ -1,22 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * guest_pt.c: the guest page-table backend and the heap that uses it.
+ * guest_pt.c: the guest page-table backend (read side) and the heap.
  *
  * The host maps the tables area [tables_lo, tables_hi) identity, user and
- * writable, so CPL3 code reaches every table at its guest-physical address.
- * Protection model: the guest owns its address space the way a kernel does;
- * nothing it writes into its tables can reach outside guest memory (the
- * memslot bounds it) and the host re-checks every table entry it reads.
+ * read-only, so CPL3 code walks every table at its guest-physical address.
+ * Changes go through kvmlet's ring-0 kernel (guest/kernel), whose `syscall`
+ * entry runs the write side of the same code on a supervisor-only view.
  */
 #include "kvmlet_guest.h"
-
-#define POOL_MAX_TABLES 1024u
 
 static struct {
 	bool ready;
 	struct pt_backend b;
-	uint64_t used[POOL_MAX_TABLES / 64];
-	uint64_t next_free_phys;
 	uint8_t *heap_next, *heap_end;
 } g;
 
@@ -51,15 +46,6 @@ static int g_read(void *ctx, uint64_t addr, uint64_t *entry)
 	return 0;
 }
 
-static int g_write(void *ctx, uint64_t addr, uint64_t entry)
-{
-	(void)ctx;
-	if ((addr & 7) || !in_tables(addr, 8))
-		return -1;
-	*(volatile uint64_t *)addr = entry;
-	return 0;
-}
-
 static int g_to_phys(void *ctx, uint64_t table, uint64_t *phys)
 {
 	(void)ctx;
@@ -76,35 +62,6 @@ static int g_from_phys(void *ctx, uint64_t phys, uint64_t *table)
 	return 0;
 }
 
-static uint64_t pool_count(void)
-{
-	uint64_t n = (bi()->pool_hi - bi()->pool_lo) / PT_SIZE_4K;
-	return n < POOL_MAX_TABLES ? n : POOL_MAX_TABLES;
-}
-
-static int g_alloc(void *ctx, uint64_t *table)
-{
-	(void)ctx;
-	for (uint64_t i = 0; i < pool_count(); i++) {
-		if (g.used[i / 64] & (1ull << (i % 64)))
-			continue;
-		g.used[i / 64] |= 1ull << (i % 64);
-		*table = bi()->pool_lo + i * PT_SIZE_4K;
-		memset((void *)*table, 0, PT_SIZE_4K);
-		return 0;
-	}
-	return -1;
-}
-
-static void g_free(void *ctx, uint64_t table)
-{
-	(void)ctx;
-	if (table < bi()->pool_lo || table >= bi()->pool_lo + pool_count() * PT_SIZE_4K)
-		return;
-	uint64_t i = (table - bi()->pool_lo) / PT_SIZE_4K;
-	g.used[i / 64] &= ~(1ull << (i % 64));
-}
-
 const struct pt_backend *kvmlet_pt(void)
 {
 	if (!g.ready) {
@@ -114,16 +71,12 @@ const struct pt_backend *kvmlet_pt(void)
 			.read_entry = g_read,
 			.to_phys = g_to_phys,
 			.from_phys = g_from_phys,
-			.alloc_table = g_alloc,
-			.write_entry = g_write,
-			.free_table = g_free,
 			.caps = bi()->pt_caps,
 			/* The tables area is identity-mapped: the fast path applies. */
 			.window = (uint8_t *)bi()->tables_lo,
 			.win_base = bi()->tables_lo,
 			.win_size = bi()->tables_hi - bi()->tables_lo,
 		};
-		g.next_free_phys = bi()->free_lo;
 		g.heap_next = (uint8_t *)bi()->heap_lo;
 		g.heap_end = (uint8_t *)bi()->heap_hi;
 		g.ready = true;
@@ -131,31 +84,42 @@ const struct pt_backend *kvmlet_pt(void)
 	return &g.b;
 }
 
-uint64_t kvmlet_alloc_phys(uint64_t n)
+static long kernel_call(uint64_t nr, uint64_t a, uint64_t b, uint64_t c)
 {
-	kvmlet_pt();
-	uint64_t pa = g.next_free_phys;
-	if (n > (bi()->free_hi - pa) / PT_SIZE_4K)
-		return 0;
-	g.next_free_phys += n * PT_SIZE_4K;
-	return pa;
+	long r;
+
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
+	return r;
 }
 
-/* Grow the heap by at least size bytes: map free pages right after its end. */
+long kvmlet_map(uint64_t va, uint64_t len, unsigned prot)
+{
+	return kernel_call(KVMLET_SYS_MAP, va, len, prot);
+}
+
+long kvmlet_unmap(uint64_t va, uint64_t len)
+{
+	return kernel_call(KVMLET_SYS_UNMAP, va, len, 0);
+}
+
+long kvmlet_protect(uint64_t va, uint64_t len, unsigned prot)
+{
+	return kernel_call(KVMLET_SYS_PROTECT, va, len, prot);
+}
+
+/* Grow the heap by at least size bytes: new pages right after its end. */
 static bool heap_grow(size_t size)
 {
-	uint64_t pages = (size + PT_SIZE_4K - 1) / PT_SIZE_4K;
-	uint64_t pa = kvmlet_alloc_phys(pages);
+	uint64_t len = (size + PT_SIZE_4K - 1) & ~(PT_SIZE_4K - 1);
 
-	if (!pa)
+	if (kvmlet_map((uint64_t)g.heap_end, len, KVMLET_MAP_WRITE) < 0)
 		return false;
-	if (pt_map(kvmlet_pt(), (uint64_t)g.heap_end, pa, pages * PT_SIZE_4K,
-		   PT_PROT_WRITE | PT_PROT_USER, 0) < 0)
-		return false;
-	g.heap_end += pages * PT_SIZE_4K;
+	g.heap_end += len;
 	return true;
 }
-
 void *kvmlet_malloc(size_t size)
 {
 	kvmlet_pt();

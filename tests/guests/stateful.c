@@ -19,9 +19,9 @@ static int scribble(struct kvmlet_call *c)
 {
 	volatile unsigned char stack[8192];
 	unsigned char *heap = kvmlet_malloc(512 << 10); /* more than the initial heap */
-	uint64_t pa = kvmlet_alloc_phys(1), sum = 0;
+	uint64_t sum = 0;
 
-	if (!heap || !pa || pt_map(kvmlet_pt(), scratch_va, pa, 4096, PT_PROT_WRITE | PT_PROT_USER, 0))
+	if (!heap || kvmlet_map(scratch_va, 4096, KVMLET_MAP_WRITE) < 0)
 		return kvmlet_ret_error(c, "cannot scribble");
 	for (size_t i = 0; i < sizeof(stack); i++)
 		stack[i] = (unsigned char)kvmlet_arg_i64(c, 0);

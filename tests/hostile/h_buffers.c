@@ -31,9 +31,9 @@ HOSTILE_ATTACK(print_top_page)
 /* Maps the top page itself, then prints across 2^64: the address wraps to 0. */
 HOSTILE_ATTACK(print_wraps)
 {
-	uint64_t pa = kvmlet_alloc_phys(1);
+	uint64_t pa = hostile_phys(1);
 
-	if (!pa || pt_map(kvmlet_pt(), HOSTILE_TOP, pa, KVMLET_PAGE_SIZE, PT_PROT_USER, 0) < 0)
+	if (!pa || pt_map(hostile_rw_pt(), HOSTILE_TOP, pa, KVMLET_PAGE_SIZE, PT_PROT_USER, 0) < 0)
 		kvmlet_abort("cannot map the top page");
 	hostile_out(KVMLET_PORT_LOG, 0xffffffffffffff00ull, 0x200, 0);
 }
@@ -50,7 +50,7 @@ HOSTILE_ATTACK(print_past_end)
  */
 HOSTILE_ATTACK(print_alias_past_end)
 {
-	if (pt_map(kvmlet_pt(), HOSTILE_SLOT2_VA, mem_end() - KVMLET_PAGE_SIZE,
+	if (pt_map(hostile_rw_pt(), HOSTILE_SLOT2_VA, mem_end() - KVMLET_PAGE_SIZE,
 		   2 * KVMLET_PAGE_SIZE, PT_PROT_USER, PT_MAP_NO_2M) < 0)
 		kvmlet_abort("cannot map past the end of memory");
 	hostile_out(KVMLET_PORT_LOG, HOSTILE_SLOT2_VA + KVMLET_PAGE_SIZE - 8, 16, 0);

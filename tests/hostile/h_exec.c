@@ -45,12 +45,15 @@ HOSTILE_ATTACK(jump_noncanonical)
 static int wx_own_page(struct kvmlet_call *c)
 {
 	static const uint8_t code[] = {0xb8, 42, 0, 0, 0, 0xc3}; /* mov $42, %eax; ret */
-	uint64_t pa = kvmlet_alloc_phys(1);
 	uint8_t *p = (uint8_t *)HOSTILE_SLOT2_VA;
 
-	if (!pa || pt_map(kvmlet_pt(), HOSTILE_SLOT2_VA, pa, KVMLET_PAGE_SIZE,
-			  PT_PROT_USER | PT_PROT_WRITE | PT_PROT_EXEC, 0) < 0)
-		return kvmlet_ret_error(c, "cannot map a W+X page");
+	/* The kernel refuses writable + executable; so does protect after map. */
+	if (kvmlet_map(HOSTILE_SLOT2_VA, KVMLET_PAGE_SIZE, KVMLET_MAP_WRITE | KVMLET_MAP_EXEC) !=
+		    -22 ||
+	    kvmlet_map(HOSTILE_SLOT2_VA, KVMLET_PAGE_SIZE, KVMLET_MAP_WRITE) != 0 ||
+	    kvmlet_protect(HOSTILE_SLOT2_VA, KVMLET_PAGE_SIZE,
+			   KVMLET_MAP_WRITE | KVMLET_MAP_EXEC) != -22)
+		return kvmlet_ret_error(c, "the kernel allowed a W+X page");
 	memcpy(p, code, sizeof(code));
 	int (*fn)(void) = (int (*)(void))(uintptr_t)p;
 	return kvmlet_ret_i64(c, fn());

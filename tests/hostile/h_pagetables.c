@@ -65,7 +65,7 @@ HOSTILE_ATTACK(table_outside_read)
 /* A leaf pointing at a page outside guest memory. */
 static void slot2_leaf(uint64_t pa)
 {
-	if (pt_map(kvmlet_pt(), HOSTILE_SLOT2_VA, pa, KVMLET_PAGE_SIZE, PT_PROT_USER, 0) < 0)
+	if (pt_map(hostile_rw_pt(), HOSTILE_SLOT2_VA, pa, KVMLET_PAGE_SIZE, PT_PROT_USER, 0) < 0)
 		kvmlet_abort("pt_map failed");
 }
 

@@ -12,11 +12,45 @@ void *hostile_alias(uint64_t pa, uint64_t pages)
 	static uint64_t next = HOSTILE_ALIAS_VA;
 	uint64_t va = next;
 
-	if (pt_map(kvmlet_pt(), va, pa, pages * KVMLET_PAGE_SIZE, PT_PROT_USER | PT_PROT_WRITE,
+	if (pt_map(hostile_rw_pt(), va, pa, pages * KVMLET_PAGE_SIZE, PT_PROT_USER | PT_PROT_WRITE,
 		   PT_MAP_NO_2M) < 0)
 		kvmlet_abort("hostile_alias: pt_map failed");
 	next += pages * KVMLET_PAGE_SIZE;
 	return (void *)va;
+}
+
+static int raw_write(void *ctx, uint64_t addr, uint64_t entry)
+{
+	(void)ctx;
+	*(volatile uint64_t *)addr = entry; /* the table page is read-only: faults */
+	return 0;
+}
+
+static int raw_alloc(void *ctx, uint64_t *table)
+{
+	(void)ctx;
+	*table = kvmlet_bootinfo()->pool_hi - KVMLET_PAGE_SIZE;
+	return 0;
+}
+
+const struct pt_backend *hostile_rw_pt(void)
+{
+	static struct pt_backend b;
+
+	b = *kvmlet_pt();
+	b.write_entry = raw_write;
+	b.alloc_table = raw_alloc;
+	return &b;
+}
+
+uint64_t hostile_phys(uint64_t n)
+{
+	static uint64_t next;
+
+	if (!next)
+		next = kvmlet_bootinfo()->free_hi - 64 * KVMLET_PAGE_SIZE;
+	next += n * KVMLET_PAGE_SIZE;
+	return next - n * KVMLET_PAGE_SIZE;
 }
 
 void hostile_set_gate(unsigned v, void (*handler)(void), unsigned dpl)

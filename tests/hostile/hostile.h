@@ -57,10 +57,19 @@ volatile uint64_t *hostile_scratch(void);
 /*
  * Map pages physical pages from pa at a fresh virtual address (after
  * HOSTILE_ALIAS_VA), user and writable, not executable; aborts on failure.
- * The way to write the host's supervisor-only pages (GDT, IDT, TSS): a new
- * address is in no TLB, so this works although CPL3 cannot flush it.
+ * Once the way to write the host's supervisor-only pages (GDT, IDT, TSS);
+ * since ring 0 is kvmlet's, the tables are read-only to guest code and the
+ * first table write faults: every attack built on it must end there.
  */
 void *hostile_alias(uint64_t pa, uint64_t pages);
+
+/*
+ * The guest backend with a write side that writes the tables directly, as a
+ * guest that owned its address space would (every write now faults), and
+ * hostile_phys(n): n physical pages of the attacker's choosing (free range).
+ */
+const struct pt_backend *hostile_rw_pt(void);
+uint64_t hostile_phys(uint64_t n);
 
 /*
  * Point IDT vector v at handler, a routine of this image that then runs at

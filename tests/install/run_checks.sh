@@ -21,7 +21,7 @@ check() { # check STATUS 'a line of the output contains this' COMMAND...
 check 0 'add(40, 2) = 42' "$d/host" "$d/guest.elf"
 check 0 'greet: hello, kvmlet (KVMLET)' "$d/host" "$d/guest.elf"
 check 0 'greet: hello, kvmlet (KVMLET)' "$d/host" --seccomp "$d/guest.elf"
-check 7 'out-of-tree guest, ABI 1' "$d/kvmlet" run "$d/guest.elf"
+check 7 'out-of-tree guest, ABI 2' "$d/kvmlet" run "$d/guest.elf"
 check 0 '42' "$d/kvmlet" call "$d/guest.elf" add 40 2
 check 126 'no host function named shout' \
 	"$d/kvmlet" call "$d/guest.elf" greet x

@@ -81,7 +81,7 @@ static const struct {
 	{"fault_ud2", 6, "invalid opcode at RIP 0x"},
 	{"fault_div0", 0, "divide error at RIP 0x"},
 	{"fault_privileged", 13, "general protection fault at RIP 0x"},
-	{"triple_fault", -1, "triple fault"},
+	{"triple_fault", 14, "writing 0x60000: protection violation"},
 };
 
 START_TEST(faults_are_reported)

@@ -26,10 +26,18 @@ cp "$build/tests/qemu/kvmlet-static" "$build/tests/qemu/kvmlet"
 	-a "$src/tests/cli/lib.sh" -a "$src/scripts/kvm-check.sh" -e KVM_CHECK=/t/kvm-check.sh -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
 	-e KVMLET=/t/kvmlet -e GUEST_DIR=/t -e TEST_GUEST_DIR=/t \
 	"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" \
-	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$src/tests/cli/cli_run.sh" \
+	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$build/tests/kvm/test_isolation" "$src/tests/cli/cli_run.sh" \
 	"$src/tests/cli/cli_call.sh" "$build/tests/kvm/test_hardening" "$src/tests/cli/cli_seccomp.sh" \
 	"$build/tests/hostile/test_hostile"
 rc=$?
 # run.sh: 0 passed, 1 a test failed or the VM died, 2 the harness could not be set up.
 [ "$rc" = 2 ] && { echo "SKIP: the QEMU harness could not be set up"; exit 77; }
-exit "$rc"
+# The isolation, reset and template tests again under shadow paging (kvm-amd
+# npt=0), which behaves like hardware for dirty tracking and stale translations.
+echo "== the same isolation tests under shadow paging (npt=0)"
+"$src/scripts/qemu-kvm/run.sh" -T 900 -p npt=0 "$@" -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
+	"$build/tests/kvm/test_isolation" "$build/tests/kvm/test_reset" \
+	"$build/tests/kvm/test_template" "$build/tests/hostile/test_hostile"
+rc2=$?
+[ "$rc2" = 2 ] && { echo "FAIL: the shadow-paging run could not be set up"; exit 1; }
+[ "$rc" = 0 ] && [ "$rc2" = 0 ]
