@@ -268,19 +268,17 @@ int sandbox_handle_exit(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 }
 
 static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
-		    struct kvmlet_error *err, uint64_t start, uint64_t deadline);
+		    struct kvmlet_error *err, uint64_t start);
 
 int sandbox_run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		     struct kvmlet_error *err)
 {
-	uint64_t start = kvm_now_ns();
+	uint64_t start = watch_now_ns();
 	uint64_t deadline = sb->cfg.timeout_ns ? start + sb->cfg.timeout_ns : 0;
 
-	sb->thread = pthread_self();
-	sb->gen = sb->gen + 1 ? sb->gen + 1 : 1;
-	sb->running = sb->gen; /* from here on kvmlet_cancel aims at this run */
-	int r = run_loop(sb, res, err, start, deadline);
-	sb->running = 0;
+	watch_begin(&sb->watch, sb->vm.run, deadline); /* from here on kvmlet_cancel aims here */
+	int r = run_loop(sb, res, err, start);
+	watch_end(&sb->watch);
 	return r;
 }
 
@@ -315,7 +313,7 @@ static const char *port_name(uint32_t port)
 static void trace_exit(struct kvmlet_sandbox *sb, uint64_t start)
 {
 	const struct kvm_run *run = sb->vm.run;
-	struct kvmlet_exit_info e = {.reason = run->exit_reason, .ns = kvm_now_ns() - start};
+	struct kvmlet_exit_info e = {.reason = run->exit_reason, .ns = watch_now_ns() - start};
 	struct kvm_regs regs;
 
 	if (kvm_get_regs(&sb->vm, &regs) == 0)
@@ -345,19 +343,19 @@ static void trace_exit(struct kvmlet_sandbox *sb, uint64_t start)
 }
 
 static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
-		    struct kvmlet_error *err, uint64_t start, uint64_t deadline)
+		    struct kvmlet_error *err, uint64_t start)
 {
 	for (;;) {
-		int r = kvm_vcpu_run(&sb->vm, deadline, &sb->cancel_gen, sb->gen, err);
+		int r = kvm_vcpu_run(&sb->vm, &sb->watch, err);
 
 		if (r == -ECANCELED)
 			return run_outcome(res, err, KVMLET_CANCELLED, -ECANCELED,
 					   "guest cancelled after %" PRIu64 " ms",
-					   (kvm_now_ns() - start) / 1000000);
+					   (watch_now_ns() - start) / 1000000);
 		if (r == -ETIMEDOUT)
 			return run_outcome(res, err, KVMLET_TIMED_OUT, -ETIMEDOUT,
 				       "guest timed out after %" PRIu64 " ms",
-				       (kvm_now_ns() - start) / 1000000);
+				       (watch_now_ns() - start) / 1000000);
 		if (r < 0)
 			return run_outcome(res, NULL, KVMLET_HOST_ERROR, r, "%s",
 					   err ? err->msg : "KVM_RUN failed");
@@ -370,12 +368,6 @@ static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 
 int kvmlet_cancel(struct kvmlet_sandbox *sb)
 {
-	unsigned g = sb->running;
-
-	if (!g)
-		return -ESRCH;
-	sb->cancel_gen = g;
-	/* The signal only kicks the vCPU out of KVM_RUN; the loop sees cancel_gen. */
-	pthread_kill(sb->thread, KVMLET_KICK_SIGNAL);
-	return 0;
+	/* The kick only gets the vCPU out of KVM_RUN; the loop sees the flag. */
+	return watch_cancel(&sb->watch) ? 0 : -ESRCH;
 }

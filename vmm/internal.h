@@ -55,6 +55,16 @@ struct host_fn {
 	void *arg;
 };
 
+/* A run the watchdog looks after (watchdog.c); lives in its sandbox. */
+struct watch {
+	pthread_t thread;  /* the thread in the run */
+	uint64_t deadline; /* CLOCK_MONOTONIC ns, 0 for none */
+	unsigned sent;	   /* kicks sent to this run */
+	bool active;	   /* registered: in a run */
+	_Atomic bool cancelled;
+	struct watch *prev, *next;
+};
+
 /* What the run loop is waiting for. */
 enum sb_phase {
 	PH_NEW,	 /* loaded, not started */
@@ -92,11 +102,7 @@ struct kvmlet_sandbox {
 	struct vcpu_state snap_vcpu;
 	enum sb_phase snap_phase; /* where a reset brings the sandbox back to */
 	uint64_t last_reset_pages;
-	/* cancellation (kvmlet_cancel may come from another thread) */
-	pthread_t thread;	     /* the thread running the vCPU, while running */
-	_Atomic unsigned running;    /* generation of the run in progress, 0 if none */
-	_Atomic unsigned cancel_gen; /* generation a cancel was asked for */
-	unsigned gen;
+	struct watch watch; /* time limit and kvmlet_cancel (from any thread) */
 	uint64_t calls; /* since the snapshot, for reset_each_call */
 	struct kvmlet_template *template; /* made from it: memory maps it, resets use it */
 	kvmlet_trace_fn trace_fn;
@@ -142,11 +148,19 @@ void kvm_vm_destroy(struct kvm_vm *vm);
 int kvm_set_entry(struct kvm_vm *vm, uint64_t rip, uint64_t rsp, struct kvmlet_error *err);
 /* kvm.c: registers after an exit (sync regs when available). */
 int kvm_get_regs(struct kvm_vm *vm, struct kvm_regs *regs);
-/* kvm.c: run the vCPU until an exit, deadline_ns (CLOCK_MONOTONIC, 0: none) or a
- * cancel (*cancel_gen == gen); returns 0, -ETIMEDOUT, -ECANCELED, or -EIO with err set. */
-int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, _Atomic unsigned *cancel_gen,
-		 unsigned gen, struct kvmlet_error *err);
-uint64_t kvm_now_ns(void);
+/* kvm.c: run the vCPU until an exit, w's deadline or a cancel; returns 0,
+ * -ETIMEDOUT, -ECANCELED, or a negative errno with err set. One KVM_RUN, no
+ * other system call, unless the watchdog kicks. */
+int kvm_vcpu_run(struct kvm_vm *vm, struct watch *w, struct kvmlet_error *err);
+
+/* watchdog.c: own the kick signal and start the watchdog (idempotent). */
+int watch_init(struct kvmlet_error *err);
+/* watchdog.c: this thread starts running run under w (deadline 0: none) / has stopped. */
+void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline);
+void watch_end(struct watch *w);
+/* watchdog.c: cancel w's run if it is in progress; false if none is. */
+bool watch_cancel(struct watch *w);
+uint64_t watch_now_ns(void);
 
 /* vcpu.c: read the vCPU's complete state (nothing pending) into st. */
 int vcpu_state_save(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_error *err);

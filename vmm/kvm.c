@@ -2,51 +2,17 @@
 /* kvm.c: /dev/kvm, the VM, its memory slot, the vCPU and KVM_RUN. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 #define KVM_PATH "/dev/kvm"
-
-/* The vCPU this thread is running, for the kick handler (see kvm_vcpu_run). */
-static __thread struct kvm_run *volatile tls_run;
-
-static void kick_handler(int sig)
-{
-	(void)sig;
-	if (tls_run)
-		tls_run->immediate_exit = 1;
-}
-
-static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
-
-/* Install our handler only where the application left the default. */
-static void kick_install(void)
-{
-	struct sigaction old, sa = {.sa_handler = kick_handler};
-
-	if (sigaction(KVMLET_KICK_SIGNAL, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
-	    !(old.sa_flags & SA_SIGINFO)) {
-		sigemptyset(&sa.sa_mask);
-		sigaction(KVMLET_KICK_SIGNAL, &sa, NULL);
-	}
-}
-
-uint64_t kvm_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int kvm_open(struct kvmlet_error *err)
 {
@@ -164,7 +130,8 @@ int kvm_vm_create(struct kvm_vm *vm, void *mem, uint64_t mem_size, struct kvmlet
 	int r;
 
 	*vm = (struct kvm_vm){.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1};
-	pthread_once(&kick_once, kick_install);
+	if ((r = watch_init(err)) < 0)
+		return r;
 	if ((vm->kvm_fd = kvm_open(err)) < 0)
 		return vm->kvm_fd;
 	if ((r = kvm_check(vm->kvm_fd, err)) < 0)
@@ -273,65 +240,21 @@ int kvm_set_entry(struct kvm_vm *vm, uint64_t rip, uint64_t rsp, struct kvmlet_e
 	return 0;
 }
 
-/* A one-shot timer that sends the kick signal to this thread at deadline_ns. */
-static int timer_arm(timer_t *t, uint64_t deadline_ns)
+int kvm_vcpu_run(struct kvm_vm *vm, struct watch *w, struct kvmlet_error *err)
 {
-	struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = KVMLET_KICK_SIGNAL};
-	struct itimerspec its = {
-		.it_value = {.tv_sec = (time_t)(deadline_ns / 1000000000ull),
-			     .tv_nsec = (long)(deadline_ns % 1000000000ull)},
-	};
-
-	sev._sigev_un._tid = gettid();
-	if (timer_create(CLOCK_MONOTONIC, &sev, t) < 0)
-		return -errno;
-	if (timer_settime(*t, TIMER_ABSTIME, &its, NULL) < 0) {
-		int e = -errno;
-		timer_delete(*t);
-		return e;
-	}
-	return 0;
-}
-
-int kvm_vcpu_run(struct kvm_vm *vm, uint64_t deadline_ns, _Atomic unsigned *cancel_gen,
-		 unsigned gen, struct kvmlet_error *err)
-{
-	timer_t timer;
-	int r = 0;
-
-	if (deadline_ns) {
-		if (kvm_now_ns() >= deadline_ns)
-			return -ETIMEDOUT;
-		if ((r = timer_arm(&timer, deadline_ns)) < 0)
-			return kvmlet_fail(err, -EIO, "cannot arm the run timer: %s", strerror(-r));
-	}
-	tls_run = vm->run;
 	for (;;) {
 		/*
-		 * A cancel sets *cancel_gen before it kicks; a kick that lands before
+		 * A cancel sets the flag before it kicks; a kick that lands before
 		 * KVM_RUN sets immediate_exit, so KVM_RUN returns at once: no lost wake-up.
 		 */
-		if (*cancel_gen == gen) {
-			r = -ECANCELED;
-			break;
-		}
-		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0) {
-			r = 0;
-			break;
-		}
-		if (errno != EINTR && errno != EAGAIN) {
-			r = kvmlet_fail(err, -EIO, "KVM_RUN: %s", strerror(errno));
-			break;
-		}
+		if (atomic_load(&w->cancelled))
+			return -ECANCELED;
+		if (w->deadline && watch_now_ns() >= w->deadline)
+			return -ETIMEDOUT;
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0)
+			return 0;
+		if (errno != EINTR && errno != EAGAIN)
+			return kvmlet_fail(err, -errno, "KVM_RUN: %s", strerror(errno));
 		vm->run->immediate_exit = 0;
-		if (deadline_ns && kvm_now_ns() >= deadline_ns) {
-			r = -ETIMEDOUT;
-			break;
-		}
 	}
-	tls_run = NULL;
-	vm->run->immediate_exit = 0;
-	if (deadline_ns)
-		timer_delete(timer);
-	return r;
 }

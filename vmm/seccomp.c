@@ -38,17 +38,14 @@ static const int plain_syscalls[] = {
 	SCMP_SYS(rt_sigreturn),	   /* return from the kick handler (KVMLET_KICK_SIGNAL) */
 	SCMP_SYS(rt_sigprocmask),  /* pthread_kill blocks signals around its tgkill */
 	SCMP_SYS(restart_syscall), /* the kernel restarts a syscall a signal interrupted */
-	SCMP_SYS(timer_create),	   /* a run with a time limit arms a one-shot timer... */
-	SCMP_SYS(timer_settime),   /* ...that kicks its vCPU at the deadline... */
-	SCMP_SYS(timer_delete),	   /* ...and is deleted after the run */
+	SCMP_SYS(sched_yield),	   /* a kicked run waits for its kick to arrive */
 	SCMP_SYS(clock_gettime),   /* deadlines and timing (when the vDSO cannot serve it) */
-	SCMP_SYS(gettid),	   /* the timer's target thread; pthread_kill to itself */
+	SCMP_SYS(gettid),	   /* pthread_kill to itself */
 	SCMP_SYS(getpid),	   /* pthread_kill's tgkill needs the process id */
 	SCMP_SYS(munmap),	   /* free(), kvmlet_sandbox_free */
 	SCMP_SYS(mremap),	   /* realloc() of large blocks */
 	SCMP_SYS(brk),		   /* malloc() */
 	SCMP_SYS(madvise),	   /* free() returning memory, thread exit */
-	SCMP_SYS(mincore),	   /* kvmlet_run's snapshot: which pages are resident */
 	SCMP_SYS(close),	   /* kvmlet_sandbox_free closes its KVM descriptors */
 	SCMP_SYS(fstat),	   /* stdio sizes the buffer of stdout on first use... */
 	SCMP_SYS(newfstatat),	   /* ...(glibc's fstat is fstatat(fd, "", AT_EMPTY_PATH)) */

@@ -12,11 +12,13 @@
  * Threads: a sandbox is used by one thread at a time; different sandboxes may
  * be used from different threads at once.
  *
- * Signals: a run with a time limit kicks its vCPU out of KVM_RUN with the
- * signal KVMLET_KICK_SIGNAL (SIGRTMIN). If that signal has the default
- * disposition, kvmlet installs a handler that does nothing else; a handler the
- * application installed itself is kept. Do not block or ignore that signal on
- * threads that run sandboxes with a time limit.
+ * Signals and threads: kvmlet owns the signal KVMLET_KICK_SIGNAL (SIGRTMIN).
+ * Creating the first VM installs its handler (and fails with -EBUSY if the
+ * application has a handler of its own for it) and starts one watchdog
+ * thread for the process, which kicks a run past its time limit out of
+ * KVM_RUN with that signal; kvmlet_cancel kicks the same way. Kicks go only
+ * to a thread while it runs a sandbox, and have arrived when the run
+ * returns. Do not block, ignore or re-handle that signal.
  */
 #ifndef KVMLET_H
 #define KVMLET_H

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * watchdog.c: time limits and cancellation without a system call per run.
+ *
+ * A run registers itself (its thread, its deadline) in a list that one
+ * process-wide watchdog thread looks at; registering takes an uncontended
+ * mutex, so no system call, and the watchdog is woken only when a deadline
+ * is earlier than the time it already sleeps until. An overdue run is kicked
+ * with KVMLET_KICK_SIGNAL, whose handler sets immediate_exit of the vCPU the
+ * thread runs, and kicked again every millisecond while it stays overdue, so
+ * a kick can never be lost. Kicks (the watchdog's and kvmlet_cancel's) are
+ * sent only under the list's lock to a run still registered, so never to a
+ * thread that has left; and a run waits, when it unregisters, until every
+ * kick sent to it has arrived, so no stray signal interrupts the
+ * application's own system calls later.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define MS	  1000000ull
+#define IDLE_NS	  (1000 * MS) /* how long the watchdog sleeps with nothing to watch */
+#define REKICK_NS (1 * MS)
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake;
+static struct watch *head;
+static uint64_t wake_at; /* when the watchdog wakes next (CLOCK_MONOTONIC ns) */
+static bool started;
+
+/* The vCPU this thread runs, and the kicks it received, for the handler. */
+static __thread struct kvm_run *volatile tls_run;
+static __thread volatile sig_atomic_t tls_kicks;
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+	if (tls_run)
+		tls_run->immediate_exit = 1;
+	tls_kicks = tls_kicks + 1;
+}
+
+uint64_t watch_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void kick(struct watch *w)
+{
+	w->sent++;
+	pthread_kill(w->thread, KVMLET_KICK_SIGNAL);
+}
+
+static void *watchdog(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		uint64_t now = watch_now_ns(), next = now + IDLE_NS;
+
+		for (struct watch *w = head; w; w = w->next) {
+			if (!w->deadline)
+				continue;
+			if (now >= w->deadline) {
+				kick(w);
+				if (now + REKICK_NS < next)
+					next = now + REKICK_NS;
+			} else if (w->deadline < next) {
+				next = w->deadline;
+			}
+		}
+		wake_at = next;
+		struct timespec ts = {.tv_sec = (time_t)(next / 1000000000ull),
+				      .tv_nsec = (long)(next % 1000000000ull)};
+		pthread_cond_timedwait(&wake, &lock, &ts);
+	}
+	return NULL;
+}
+
+/* Own the kick signal (refusing one the application handles itself) and start
+ * the watchdog: once per process, before any run (and before seccomp). */
+int watch_init(struct kvmlet_error *err)
+{
+	struct sigaction old, sa = {.sa_handler = kick_handler, .sa_flags = SA_RESTART};
+	pthread_condattr_t ca;
+	pthread_t t;
+	int r = 0;
+
+	pthread_mutex_lock(&lock);
+	if (started)
+		goto out;
+	if (sigaction(KVMLET_KICK_SIGNAL, NULL, &old) < 0) {
+		r = kvmlet_fail(err, -errno, "sigaction: %s", strerror(errno));
+		goto out;
+	}
+	if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler != SIG_DFL &&
+	    old.sa_handler != kick_handler) {
+		r = kvmlet_fail(err, -EBUSY, "the kick signal (SIGRTMIN, KVMLET_KICK_SIGNAL) has a "
+					     "handler of the application's: kvmlet needs it");
+		goto out;
+	}
+	if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction) {
+		r = kvmlet_fail(err, -EBUSY, "the kick signal (SIGRTMIN, KVMLET_KICK_SIGNAL) has a "
+					     "handler of the application's: kvmlet needs it");
+		goto out;
+	}
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(KVMLET_KICK_SIGNAL, &sa, NULL) < 0) {
+		r = kvmlet_fail(err, -errno, "sigaction: %s", strerror(errno));
+		goto out;
+	}
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&wake, &ca);
+	pthread_condattr_destroy(&ca);
+	/* The watchdog must not take the kick signal itself. */
+	sigset_t all, prev;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &prev);
+	int e = pthread_create(&t, NULL, watchdog, NULL);
+	pthread_sigmask(SIG_SETMASK, &prev, NULL);
+	if (e) {
+		pthread_cond_destroy(&wake);
+		r = kvmlet_fail(err, -e, "cannot start the watchdog thread: %s", strerror(e));
+		goto out;
+	}
+	pthread_detach(t);
+	wake_at = UINT64_MAX;
+	started = true;
+out:
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline)
+{
+	tls_kicks = 0;
+	tls_run = run;
+	pthread_mutex_lock(&lock);
+	w->thread = pthread_self();
+	w->deadline = deadline;
+	w->sent = 0;
+	atomic_store(&w->cancelled, false);
+	w->active = true;
+	w->prev = NULL;
+	w->next = head;
+	if (head)
+		head->prev = w;
+	head = w;
+	if (deadline && deadline < wake_at) {
+		wake_at = deadline;
+		pthread_cond_signal(&wake);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+void watch_end(struct watch *w)
+{
+	pthread_mutex_lock(&lock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		head = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	w->active = false;
+	unsigned sent = w->sent;
+	pthread_mutex_unlock(&lock);
+	/* A kick in flight arrives at this thread's next system call: make it this
+	 * one (bounded, in case the application blocked the signal after all). */
+	for (int i = 0; i < 10000 && (unsigned)tls_kicks < sent; i++)
+		sched_yield();
+	tls_run = NULL;
+}
+
+bool watch_cancel(struct watch *w)
+{
+	bool hit = false;
+
+	pthread_mutex_lock(&lock);
+	if (w->active) {
+		atomic_store(&w->cancelled, true);
+		kick(w);
+		hit = true;
+	}
+	pthread_mutex_unlock(&lock);
+	return hit;
+}
