@@ -78,7 +78,7 @@
 struct kvmlet_bootinfo {
 	uint64_t magic;
 	uint32_t abi_version;
-	uint32_t pt_caps;	/* PT_CAP_* the host used for the tables */
+	uint32_t pt_caps;	/* PT_CAP_* the host used for the tables (the vCPU's) */
 	uint64_t cr3;		/* guest-physical address of the PML4 (CPL3 cannot read CR3) */
 	uint64_t mem_size;	/* guest memory: [0, mem_size) */
 	uint64_t tables_lo;	/* tables area, user-writable: [tables_lo, tables_hi) */
@@ -99,6 +99,9 @@ struct kvmlet_bootinfo {
 	uint64_t result_size;
 	uint64_t hostcall_buf;	/* host call requests (guest) and their results (host) */
 	uint64_t hostcall_size;
+	uint32_t pt_phys_bits;	/* the vCPU's MAXPHYADDR: entry address bits at and above
+				   it are reserved (0: 52, from hosts before this field) */
+	uint32_t pt_reserved;	/* zero */
 };
 
 /*

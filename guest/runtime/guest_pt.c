@@ -118,6 +118,7 @@ const struct pt_backend *kvmlet_pt(void)
 			.write_entry = g_write,
 			.free_table = g_free,
 			.caps = bi()->pt_caps,
+			.phys_bits = bi()->pt_phys_bits, /* the host's rules: the vCPU's */
 			/* The tables area is identity-mapped: the fast path applies. */
 			.window = (uint8_t *)bi()->tables_lo,
 			.win_base = bi()->tables_lo,
