@@ -2,9 +2,10 @@
 /*
  * pagetable.c: the page-table algorithms' read side (translate, walk), written
  * once against struct pt_backend and compiled for the host and for the guest.
- * The write side is in pt_write.c. Every descent remembers the physical
- * addresses of the tables above it, so a table that points back at an
- * ancestor (a loop) is reported as corrupt.
+ * The write side is in pt_write.c. Reads follow entries wherever they point,
+ * as the CPU does, loops back to an ancestor included: a translation is four
+ * levels long whatever the tables hold, and pt_walk counts the tables it
+ * visits (PT_WALK_MAX_TABLES).
  */
 #include "pt_internal.h"
 
@@ -60,11 +61,10 @@ int pt_check_range(uint64_t va, uint64_t len)
 /* What a walk has seen so far; one step per level, unrolled with constant lvl. */
 struct walk_state {
 	uint64_t table, all, any, rsvd;
-	uint64_t anc[NLEVELS]; /* physical addresses of the tables walked, for loops */
 };
 
 /*
- * One level of a translation: 1 = descend into *table, 0 = leaf found (out
+ * One level of a translation: 1 = descend into w->table, 0 = leaf found (out
  * set), or a PT_ERR_* code.
  */
 static inline __attribute__((always_inline)) int
@@ -78,14 +78,12 @@ translate_step(const struct pt_backend *b, struct walk_state *w, uint64_t va, co
 		return err;
 	if (!(e & PT_E_P))
 		return PT_ERR_NOT_MAPPED;
-	bool leaf = is_leaf(e, lvl);
-	if ((e & (w->rsvd | (leaf ? leaf_reserved[lvl] : 0))) ||
-	    (leaf && lvl > 0 && !ps_allowed(b, lvl)))
+	if (e & (w->rsvd | pt_rsvd_level(b->caps, lvl, e)))
 		return PT_ERR_CORRUPT;
 	/* Effective rights: RW and US must be set at every level, NX at none. */
 	w->all &= e;
 	w->any |= e;
-	if (leaf) {
+	if (is_leaf(e, lvl)) {
 		uint64_t mask = level_size(lvl) - 1;
 		out->pa = (e & PT_E_ADDR & ~mask) | (va & mask);
 		out->leaf = level_size(lvl);
@@ -94,9 +92,8 @@ translate_step(const struct pt_backend *b, struct walk_state *w, uint64_t va, co
 			    ((w->any & PT_E_NX) ? 0 : PT_PROT_EXEC) | leaf_attr_prot(e);
 		return 0;
 	}
-	if ((err = child_table(b, e, w->anc, NLEVELS - lvl, &w->table)) < 0)
+	if ((err = next_table(b, e, &w->table)) < 0)
 		return err;
-	w->anc[NLEVELS - lvl] = e & PT_E_ADDR;
 	return 1;
 }
 
@@ -106,11 +103,9 @@ int pt_translate_hooks(const struct pt_backend *b, uint64_t va, struct pt_transl
 		return PT_ERR_NONCANON;
 
 	struct walk_state w = {.table = b->root_table(b->ctx), .all = ~0ull,
-			       .rsvd = reserved_common(b)};
+			       .rsvd = pt_rsvd_common(b)};
 	int r;
 
-	if ((r = root_phys(b, w.table, &w.anc[0])) < 0)
-		return r;
 	if ((r = translate_step(b, &w, va, 3, out)) <= 0 ||
 	    (r = translate_step(b, &w, va, 2, out)) <= 0 ||
 	    (r = translate_step(b, &w, va, 1, out)) <= 0)
@@ -128,7 +123,7 @@ struct walker {
 	void *arg;
 	bool have;
 	struct pt_run run;
-	uint32_t tables; /* visited so far: tables that alias each other could make it 512^3 */
+	uint32_t tables; /* visited so far: aliases and loops could make it 512^3 */
 };
 
 static int walk_flush(struct walker *w)
@@ -163,7 +158,7 @@ static int walk_leaf(struct walker *w, uint64_t va, uint64_t pa, uint64_t len, u
 
 /* Walk the entries of one table that overlap [lo, hi], a range inside the table's span. */
 static int walk_table(struct walker *w, uint64_t table, int lvl, uint64_t base, uint64_t lo,
-		      uint64_t hi, uint32_t prot, uint64_t *anc, int nanc)
+		      uint64_t hi, uint32_t prot)
 {
 	uint64_t size = level_size(lvl);
 	uint32_t first = (uint32_t)((lo >> level_shift[lvl]) & 511);
@@ -190,12 +185,11 @@ static int walk_table(struct walker *w, uint64_t table, int lvl, uint64_t base, 
 				return err;
 			continue;
 		}
-		if ((err = child_table(w->b, e, anc, nanc, &child)) < 0)
+		if ((err = next_table(w->b, e, &child)) < 0)
 			return err;
 		if (++w->tables > PT_WALK_MAX_TABLES)
 			return PT_ERR_CORRUPT;
-		anc[nanc] = e & PT_E_ADDR;
-		if ((err = walk_table(w, child, lvl - 1, va, clo, chi, p, anc, nanc + 1)) != 0)
+		if ((err = walk_table(w, child, lvl - 1, va, clo, chi, p)) != 0)
 			return err;
 	}
 	return 0;
@@ -204,7 +198,6 @@ static int walk_table(struct walker *w, uint64_t table, int lvl, uint64_t base, 
 int pt_walk(const struct pt_backend *b, uint64_t va_start, uint64_t va_end, uint32_t flags,
 	    pt_walk_fn fn, void *arg)
 {
-	uint64_t anc[NLEVELS];
 	struct walker w = {.b = b, .flags = flags, .fn = fn, .arg = arg};
 	uint64_t root = b->root_table(b->ctx);
 	int err;
@@ -219,8 +212,6 @@ int pt_walk(const struct pt_backend *b, uint64_t va_start, uint64_t va_end, uint
 		return PT_ERR_NONCANON;
 	if (va_end && va_end <= va_start)
 		return va_end == va_start ? 0 : PT_ERR_RANGE;
-	if ((err = root_phys(b, root, &anc[0])) < 0)
-		return err;
 
 	/* Walk each canonical half the range touches separately: the hole has no entries. */
 	static const uint64_t half_lo[2] = {0, 0xffff800000000000ull};
@@ -234,7 +225,7 @@ int pt_walk(const struct pt_backend *b, uint64_t va_start, uint64_t va_end, uint
 		if (lo > last)
 			continue;
 		err = walk_table(&w, root, NLEVELS - 1, 0, lo, last,
-				 PT_PROT_WRITE | PT_PROT_USER | PT_PROT_EXEC, anc, 1);
+				 PT_PROT_WRITE | PT_PROT_USER | PT_PROT_EXEC);
 		if (err) {
 			if (err < 0)
 				walk_flush(&w);

@@ -26,7 +26,8 @@ enum pt_error {
 	PT_ERR_EXISTS = -4,     /* pt_map: part of the range is already mapped */
 	PT_ERR_NOMEM = -5,      /* alloc_table failed: out of table memory */
 	PT_ERR_NOT_MAPPED = -6, /* translate/protect: address not mapped */
-	PT_ERR_CORRUPT = -7,    /* entry refused by from_phys, reserved bits, loop */
+	PT_ERR_CORRUPT = -7,    /* entry refused by from_phys, reserved bits; a write
+	                           through a loop (see pt_map) */
 	PT_ERR_READONLY = -8,   /* write operation on a backend without write side */
 	PT_ERR_INVAL = -9,      /* unknown flag bits */
 	PT_ERR_PHYS = -10,      /* pa beyond the backend's physical address width */
@@ -54,6 +55,7 @@ const char *pt_strerror(int err);
 /* Backend capabilities (struct pt_backend.caps). */
 #define PT_CAP_1G (1u << 0) /* the vCPU supports 1 GiB pages (CPUID 0x80000001 EDX.26) */
 #define PT_CAP_NX (1u << 1) /* EFER.NXE is on: bit 63 is NX, not reserved */
+#define PT_CAP_AMD (1u << 2) /* the vCPU's CPUID vendor is AMD (or Hygon): AMD's reserved bits */
 
 #define PT_SIZE_4K (1ull << 12)
 #define PT_SIZE_2M (1ull << 21)
@@ -71,6 +73,18 @@ const char *pt_strerror(int err);
 #define PT_E_G     (1ull << 8)
 #define PT_E_NX    (1ull << 63)
 #define PT_E_ADDR  0x000ffffffffff000ull
+
+/*
+ * Reserved bits by level, besides the common ones (address bits at and above
+ * MAXPHYADDR; NX without PT_CAP_NX). Intel SDM vol. 3A 4.5 (tables 4-14 to
+ * 4-20), AMD APM vol. 2 5.3.3 (figures 5-18 to 5-25). Where the two differ:
+ * bit 8 of a PML4E is ignored by Intel and must be zero on AMD. Bit 8 of a
+ * non-leaf PDPTE or PDE is ignored by both (older APMs said otherwise).
+ */
+#define PT_RSVD_PML4	 PT_E_PS		/* PML4E: bit 7 (no 512 GiB pages) */
+#define PT_RSVD_PML4_AMD (PT_E_PS | PT_E_G)	/* AMD PML4E: bits 8:7 MBZ */
+#define PT_RSVD_1G	 0x000000003fffe000ull	/* PDPTE with PS: 29:13 (12 is PAT) */
+#define PT_RSVD_2M	 0x00000000001fe000ull	/* PDE with PS: 20:13 (12 is PAT) */
 
 /*
  * The backend: how the algorithms reach tables. A "table address" is opaque
@@ -104,7 +118,8 @@ struct pt_backend {
 	int (*write_entry)(void *ctx, uint64_t addr, uint64_t entry);
 	void (*free_table)(void *ctx, uint64_t table);
 	uint32_t caps;     /* PT_CAP_* */
-	uint32_t phys_bits; /* MAXPHYADDR, 32..52; 0 means 52 */
+	uint32_t phys_bits; /* the vCPU's MAXPHYADDR (CPUID 0x80000008 EAX[7:0]),
+	                       32..52; 0 means 52 */
 	/*
 	 * Optional window, the fast path: when window is set, table addresses
 	 * are physical addresses and every table lives in one linear view, the
@@ -150,6 +165,11 @@ struct pt_run {
  * (tables allocated on the way may stay, empty), except with PT_MAP_REPLACE,
  * where a failure part way (PT_ERR_NOMEM, PT_ERR_CORRUPT) may leave part of
  * the range replaced: unmap or map it again.
+ * Loops: pt_map, pt_unmap and pt_protect refuse with PT_ERR_CORRUPT, before
+ * changing anything, a range whose tables include an entry that points back
+ * at its own table or an ancestor (a recursive mapping such as PML4[510] =
+ * PML4): writing there would rewrite the tables being walked. Ranges that do
+ * not reach such an entry are unaffected by it.
  */
 int pt_map(const struct pt_backend *b, uint64_t va, uint64_t pa, uint64_t len, uint32_t prot,
 	   uint32_t opts);
@@ -178,13 +198,44 @@ int pt_translate_hooks(const struct pt_backend *b, uint64_t va, struct pt_transl
 
 static inline bool pt_canonical(uint64_t va);
 
+/* Reserved bits of every present entry: address bits at and above MAXPHYADDR, NX without NXE. */
+static inline uint64_t pt_rsvd_common(const struct pt_backend *b)
+{
+	const uint32_t bits = b->phys_bits && b->phys_bits < 52 ? b->phys_bits : 52;
+
+	return (PT_E_ADDR & ~((1ull << bits) - 1)) | ((b->caps & PT_CAP_NX) ? 0 : PT_E_NX);
+}
+
+/*
+ * Reserved bits that present entry e adds at level lvl (0 = PT .. 3 = PML4)
+ * under caps. PS where no leaf may be (a PML4E; a PDPTE without PT_CAP_1G) is
+ * itself reserved, so such an entry is refused whole. The one rule every
+ * walker applies, per level and vendor.
+ */
+static inline uint64_t pt_rsvd_level(uint32_t caps, int lvl, uint64_t e)
+{
+	switch (lvl) {
+	case 3:
+		return (caps & PT_CAP_AMD) ? PT_RSVD_PML4_AMD : PT_RSVD_PML4;
+	case 2:
+		return !(e & PT_E_PS) ? 0 : (caps & PT_CAP_1G) ? PT_RSVD_1G : PT_E_PS;
+	case 1:
+		return (e & PT_E_PS) ? PT_RSVD_2M : 0;
+	default:
+		return 0; /* bit 7 of a PTE is PAT */
+	}
+}
+
 /*
  * pt_translate: walk va the way the CPU would. PT_ERR_NOT_MAPPED when some
- * level is not present, PT_ERR_CORRUPT on reserved bits, a table address the
- * backend refuses or a table that points back at an ancestor,
+ * level is not present, PT_ERR_CORRUPT on reserved bits (by level, for b's
+ * vendor and phys_bits) or a table address the backend refuses,
  * PT_ERR_NONCANON for a non-canonical va, PT_ERR_BACKEND for a root outside
- * the window. Inline: with a window (the host's and the guest's backends)
- * the whole walk happens at the call site, in registers.
+ * the window. An entry may point at any table, even its own or one above it
+ * (a recursive mapping, PML4[i] = PML4): the next level reads that table, as
+ * the CPU does, and four levels bound the walk. Inline: with a window (the
+ * host's and the guest's backends) the whole walk happens at the call site,
+ * in registers.
  */
 static inline int pt_translate(const struct pt_backend *b, uint64_t va, struct pt_translation *out)
 {
@@ -195,11 +246,8 @@ static inline int pt_translate(const struct pt_backend *b, uint64_t va, struct p
 
 	const uint8_t *win = b->window;
 	const uint64_t base = b->win_base, lim = b->win_size - PT_SIZE_4K;
-	const uint32_t bits = b->phys_bits && b->phys_bits < 52 ? b->phys_bits : 52;
-	const uint64_t rsvd = (PT_E_ADDR & ~((1ull << bits) - 1)) |
-			      ((b->caps & PT_CAP_NX) ? 0 : PT_E_NX);
+	const uint64_t rsvd = pt_rsvd_common(b);
 	uint64_t t = b->root_table(b->ctx), all = ~0ull, any = 0;
-	uint64_t a0 = t, a1 = 1, a2 = 1; /* tables walked so far; 1 matches no table */
 
 	if (t - base > lim || (t & (PT_SIZE_4K - 1)))
 		return PT_ERR_BACKEND;
@@ -211,14 +259,12 @@ static inline int pt_translate(const struct pt_backend *b, uint64_t va, struct p
 		__builtin_memcpy(&e, win + (t - base) + ((va >> shift) & 511) * 8, 8);
 		if (!(e & PT_E_P))
 			return PT_ERR_NOT_MAPPED;
+		if (e & (rsvd | pt_rsvd_level(b->caps, lvl, e)))
+			return PT_ERR_CORRUPT;
 		all &= e;
 		any |= e;
 		if (lvl == 0 || (e & PT_E_PS)) {
-			/* A large leaf: PS allowed here, bits 13.. below its address reserved. */
 			const uint64_t mask = (1ull << shift) - 1;
-			if ((e & (rsvd | (mask & ~0x1fffull))) || lvl == 3 ||
-			    (lvl == 2 && !(b->caps & PT_CAP_1G)))
-				return PT_ERR_CORRUPT;
 			out->pa = (e & PT_E_ADDR & ~mask) | (va & mask);
 			out->leaf = 1ull << shift;
 			out->prot = ((all & PT_E_RW) ? PT_PROT_WRITE : 0) |
@@ -228,14 +274,9 @@ static inline int pt_translate(const struct pt_backend *b, uint64_t va, struct p
 				    ((e & PT_E_PWT) ? PT_PROT_PWT : 0) | ((e & PT_E_PCD) ? PT_PROT_PCD : 0);
 			return PT_OK;
 		}
-		const uint64_t c = e & PT_E_ADDR;
-		if ((e & rsvd) || c == a0 || c == a1 || c == a2 || c - base > lim)
+		t = e & PT_E_ADDR;
+		if (t - base > lim)
 			return PT_ERR_CORRUPT;
-		if (lvl == 3)
-			a1 = c;
-		else if (lvl == 2)
-			a2 = c;
-		t = c;
 	}
 	return PT_ERR_CORRUPT; /* not reached: level 0 is always a leaf */
 }
@@ -248,8 +289,9 @@ typedef int (*pt_walk_fn)(void *arg, const struct pt_run *run);
 /*
  * pt_walk visits at most this many tables below the root, then fails with
  * PT_ERR_CORRUPT: tables that alias each other (many entries pointing at one
- * table, which a guest can build) would otherwise make a walk take minutes.
- * 65536 page tables map 128 GiB in 4 KiB pages.
+ * table, or back at an ancestor, both of which a guest can build) would
+ * otherwise make a walk take minutes. 65536 page tables map 128 GiB in 4 KiB
+ * pages; map, unmap and protect count the tables above the leaves the same way.
  */
 #define PT_WALK_MAX_TABLES 65536u
 
@@ -259,7 +301,9 @@ typedef int (*pt_walk_fn)(void *arg, const struct pt_run *run);
  * same effective protection. Runs are clipped to the range. va_start and
  * va_end must be 4 KiB aligned and canonical (or 0x0000800000000000, the end
  * of the lower half); va_end == 0 means "to the top of the address space";
- * the range may span the canonical hole (it is skipped).
+ * the range may span the canonical hole (it is skipped). Like pt_translate
+ * it follows entries that point back at their own table or an ancestor (the
+ * pages of a recursive mapping are reported as the CPU maps them).
  * Returns 0, fn's nonzero result if it stopped the walk, or a PT_ERR_* code
  * (runs before the error have been reported).
  */

@@ -91,42 +91,15 @@ static inline uint64_t phys_limit(const struct pt_backend *b)
 	return bits >= 52 ? (1ull << 52) : (1ull << bits);
 }
 
-/* Reserved bits of any present entry: address bits past MAXPHYADDR, NX without NXE. */
-static inline uint64_t reserved_common(const struct pt_backend *b)
-{
-	return (PT_E_ADDR & ~(phys_limit(b) - 1)) | ((b->caps & PT_CAP_NX) ? 0 : PT_E_NX);
-}
-
-/* Reserved bits a large leaf adds: 13.. below its address (PAT is bit 12). */
-static const uint64_t leaf_reserved[NLEVELS] = {0, 0x1fe000ull, 0x3fffe000ull, 0};
-
-/* Reserved bits of a present entry at lvl, seen as a leaf or as a table. */
-static inline uint64_t reserved_mask(const struct pt_backend *b, int lvl, bool leaf)
-{
-	return reserved_common(b) | (leaf ? leaf_reserved[lvl] : 0);
-}
-
-/* Can a present entry with PS at lvl be a leaf? Otherwise PS is reserved. */
-static inline bool ps_allowed(const struct pt_backend *b, int lvl)
-{
-	return lvl == 1 || (lvl == 2 && (b->caps & PT_CAP_1G));
-}
-
 static inline bool is_leaf(uint64_t e, int lvl)
 {
 	return lvl == 0 || (e & PT_E_PS);
 }
 
-/* Check a present entry; 0 if it is sound. */
+/* Check a present entry at lvl against the reserved bits (pagetable.h); 0 if it is sound. */
 static inline int check_entry(const struct pt_backend *b, uint64_t e, int lvl)
 {
-	bool leaf = is_leaf(e, lvl);
-
-	if (leaf && lvl > 0 && !ps_allowed(b, lvl))
-		return PT_ERR_CORRUPT;
-	if (e & reserved_mask(b, lvl, leaf))
-		return PT_ERR_CORRUPT;
-	return PT_OK;
+	return (e & (pt_rsvd_common(b) | pt_rsvd_level(b->caps, lvl, e))) ? PT_ERR_CORRUPT : PT_OK;
 }
 
 static inline uint64_t leaf_pa(uint64_t e, int lvl)
@@ -134,15 +107,14 @@ static inline uint64_t leaf_pa(uint64_t e, int lvl)
 	return e & PT_E_ADDR & ~(level_size(lvl) - 1);
 }
 
-/* The table a non-leaf entry points to, refusing loops back to an ancestor. */
-static inline int child_table(const struct pt_backend *b, uint64_t e, const uint64_t *anc,
-			      int nanc, uint64_t *table)
+/*
+ * The table a non-leaf entry points to, wherever that is: even the entry's
+ * own table or an ancestor, which the CPU walks like any other (reads only).
+ */
+static inline int next_table(const struct pt_backend *b, uint64_t e, uint64_t *table)
 {
 	uint64_t phys = e & PT_E_ADDR;
 
-	for (int i = 0; i < nanc; i++)
-		if (anc[i] == phys)
-			return PT_ERR_CORRUPT;
 	if (b->window) {
 		if (!win_table(b, phys))
 			return PT_ERR_CORRUPT;
@@ -152,6 +124,25 @@ static inline int child_table(const struct pt_backend *b, uint64_t e, const uint
 	if (b->from_phys(b->ctx, phys, table) < 0)
 		return PT_ERR_CORRUPT;
 	return PT_OK;
+}
+
+/*
+ * The same for the write side, which refuses a loop back to an ancestor (anc:
+ * the physical addresses of the nanc tables above, the entry's own last):
+ * writing through one would rewrite the tables being walked.
+ */
+static inline bool is_loop(uint64_t e, const uint64_t *anc, int nanc)
+{
+	for (int i = 0; i < nanc; i++)
+		if (anc[i] == (e & PT_E_ADDR))
+			return true;
+	return false;
+}
+
+static inline int child_table(const struct pt_backend *b, uint64_t e, const uint64_t *anc,
+			      int nanc, uint64_t *table)
+{
+	return is_loop(e, anc, nanc) ? PT_ERR_CORRUPT : next_table(b, e, table);
 }
 
 static inline int root_phys(const struct pt_backend *b, uint64_t root, uint64_t *phys)

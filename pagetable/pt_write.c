@@ -101,6 +101,54 @@ static int split_at(const struct pt_backend *b, uint64_t va)
 	return PT_OK;
 }
 
+/*
+ * The loop check of map, unmap and protect: walk the tables above the leaves
+ * over [lo, hi] and refuse an entry that points back at its own table or an
+ * ancestor (anc: the nanc tables above, this one last) before anything is
+ * written. Entries the operation refuses or replaces itself (reserved bits,
+ * bad pointers, leaves) are left to it; visited tables count as in pt_walk.
+ */
+static int loops_table(const struct pt_backend *b, uint64_t table, int lvl, uint64_t base,
+		       uint64_t lo, uint64_t hi, uint64_t *anc, int nanc, uint32_t *visited)
+{
+	uint64_t size = level_size(lvl);
+	uint32_t first = (uint32_t)((lo >> level_shift[lvl]) & 511);
+	uint32_t last = (uint32_t)((hi >> level_shift[lvl]) & 511);
+	int err;
+
+	for (uint32_t i = first; i <= last; i++) {
+		uint64_t va = lvl == NLEVELS - 1 ? canon((uint64_t)i << 39) : base + i * size;
+		uint64_t clo = lo > va ? lo : va, chi = hi < va + (size - 1) ? hi : va + (size - 1);
+		uint64_t e, child;
+
+		if ((err = be_read(b, table, i * 8u, &e)) < 0)
+			return err;
+		if (!(e & PT_E_P) || is_leaf(e, lvl) || check_entry(b, e, lvl) < 0)
+			continue;
+		if (is_loop(e, anc, nanc))
+			return PT_ERR_CORRUPT;
+		if (lvl == 1 || next_table(b, e, &child) < 0)
+			continue; /* page tables hold only leaves */
+		if (++*visited > PT_WALK_MAX_TABLES)
+			return PT_ERR_CORRUPT;
+		anc[nanc] = e & PT_E_ADDR;
+		if ((err = loops_table(b, child, lvl - 1, va, clo, chi, anc, nanc + 1, visited)) < 0)
+			return err;
+	}
+	return PT_OK;
+}
+
+static int check_loops(const struct pt_backend *b, uint64_t va, uint64_t len)
+{
+	uint64_t anc[NLEVELS], root = b->root_table(b->ctx);
+	uint32_t visited = 0;
+	int err;
+
+	if ((err = root_phys(b, root, &anc[0])) < 0)
+		return err;
+	return loops_table(b, root, NLEVELS - 1, 0, va, va + (len - 1), anc, 1, &visited);
+}
+
 enum range_op { OP_CLEAR, OP_PROTECT };
 
 /*
@@ -174,6 +222,8 @@ int pt_unmap(const struct pt_backend *b, uint64_t va, uint64_t len)
 		return err;
 	if (!be_writable(b))
 		return PT_ERR_READONLY;
+	if ((err = check_loops(b, va, len)) < 0)
+		return err;
 	return range_apply(b, OP_CLEAR, va, len, 0);
 }
 
@@ -203,6 +253,8 @@ int pt_protect(const struct pt_backend *b, uint64_t va, uint64_t len, uint32_t p
 		return err;
 	if (!be_writable(b))
 		return PT_ERR_READONLY;
+	if ((err = check_loops(b, va, len)) < 0)
+		return err;
 	if ((n = mapped_bytes(b, va, len)) < 0)
 		return (int)n;
 	if ((uint64_t)n != len)
@@ -319,6 +371,8 @@ int pt_map(const struct pt_backend *b, uint64_t va, uint64_t pa, uint64_t len, u
 		return PT_ERR_PHYS;
 	if (!be_writable(b))
 		return PT_ERR_READONLY;
+	if ((err = check_loops(b, va, len)) < 0)
+		return err;
 	if (!(opts & PT_MAP_REPLACE)) {
 		int64_t n = mapped_bytes(b, va, len);
 		if (n < 0)

@@ -290,7 +290,7 @@ int call_handle_hostcall(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 	int r;
 
 	r = read_message(sb, bi->hostcall_buf, bi->hostcall_size, sb->hostcall_copy,
-			 KVMLET_MSG_HOSTCALL, KVMLET_MAX_VALUES, &m, why, sizeof(why));
+			 KVMLET_MSG_HOSTCALL, KVMLET_MSG_VALUES_MAX, &m, why, sizeof(why));
 	if (r < 0)
 		return run_outcome(res, err, KVMLET_FAULTED, -EPROTO, "malformed host call: %s",
 				   why);

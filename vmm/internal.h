@@ -25,6 +25,13 @@ struct kvm_vm {
 	size_t run_size;
 	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers come with each exit */
 	bool amd;	/* the vCPU's CPUID vendor is AMD (or Hygon) */
+	uint32_t phys_bits; /* the vCPU's MAXPHYADDR (CPUID 0x80000008 EAX[7:0]) */
+};
+
+/* What the vCPU's CPUID says about paging (cpuid.c). */
+struct vcpu_paging {
+	bool amd;	    /* AMD's reserved bits (PT_CAP_AMD) */
+	uint32_t phys_bits; /* MAXPHYADDR */
 };
 
 #define VCPU_MSRS_MAX 10
@@ -122,9 +129,17 @@ static inline void *kvmlet_guest_ptr(const struct kvmlet_sandbox *sb, uint64_t g
 __attribute__((format(printf, 3, 4))) int kvmlet_fail(struct kvmlet_error *err, int code,
 						      const char *fmt, ...);
 
-/* layout.c: plan the guest-physical layout for an image and a config. */
+/* layout.c: plan the guest-physical layout for an image and a config, for a vCPU that pages as p. */
 int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struct elf_image *img,
-		struct kvmlet_error *err);
+		const struct vcpu_paging *p, struct kvmlet_error *err);
+
+/* cpuid.c: KVM's supported CPUID, trimmed to x86.c's policy; *out is the caller's to free. */
+int cpuid_supported(int kvm_fd, struct kvm_cpuid2 **out, struct kvmlet_error *err);
+/* cpuid.c: the paging rules n CPUID entries give: vendor and MAXPHYADDR. */
+void cpuid_paging(const struct kvm_cpuid_entry2 *e, unsigned n, struct vcpu_paging *p);
+/* cpuid.c: the paging rules a vCPU made now would have (KVM's CPUID, asked once per
+ * process; the host CPU's own without /dev/kvm). */
+void cpuid_vcpu_paging(struct vcpu_paging *p);
 
 /* x86.c: write GDT, IDT, TSS with its I/O bitmap, and exception stubs into mem. */
 void x86_write_system_tables(uint8_t *mem);
@@ -211,5 +226,7 @@ int call_handle_hostcall(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 			 struct kvmlet_error *err);
 /* sandbox.c: create the VM and vCPU, entering at the ELF entry point. */
 int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
+/* sandbox.c: -EIO unless sb's vCPU pages as its tables were built for (vendor, MAXPHYADDR). */
+int sandbox_check_paging(const struct kvmlet_sandbox *sb, struct kvmlet_error *err);
 
 #endif /* KVMLET_INTERNAL_H */

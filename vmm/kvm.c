@@ -52,31 +52,21 @@ static int kvm_check(int kvm_fd, struct kvmlet_error *err)
 /* Give the vCPU what the host's KVM supports, trimmed to x86.c's CPUID policy. */
 static int kvm_set_cpuid(struct kvm_vm *vm, struct kvmlet_error *err)
 {
-	for (unsigned n = 64; n <= 4096; n *= 2) {
-		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
-		if (!c)
-			return kvmlet_fail(err, -ENOMEM, "out of memory for CPUID entries");
-		c->nent = n;
-		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
-			int e = errno;
-			free(c);
-			if (e == E2BIG)
-				continue;
-			return kvmlet_fail(err, -EIO, "KVM_GET_SUPPORTED_CPUID: %s", strerror(e));
-		}
-		for (unsigned i = 0; i < c->nent; i++)
-			if (c->entries[i].function == 0)
-				vm->amd = c->entries[i].ebx == 0x68747541u || /* "Auth"enticAMD */
-					  c->entries[i].ebx == 0x6f677948u;   /* "Hygo"nGenuine */
-		x86_cpuid_trim(c->entries, c->nent);
-		int r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
-		int e = errno;
-		free(c);
-		if (r < 0)
-			return kvmlet_fail(err, -EIO, "KVM_SET_CPUID2: %s", strerror(e));
-		return 0;
-	}
-	return kvmlet_fail(err, -EIO, "KVM_GET_SUPPORTED_CPUID: too many entries");
+	struct kvm_cpuid2 *c;
+	struct vcpu_paging p;
+	int r;
+
+	if ((r = cpuid_supported(vm->kvm_fd, &c, err)) < 0)
+		return r;
+	cpuid_paging(c->entries, c->nent, &p);
+	vm->amd = p.amd;
+	vm->phys_bits = p.phys_bits;
+	r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
+	int e = errno;
+	free(c);
+	if (r < 0)
+		return kvmlet_fail(err, -EIO, "KVM_SET_CPUID2: %s", strerror(e));
+	return 0;
 }
 
 /*

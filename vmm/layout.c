@@ -7,7 +7,7 @@
 #define POOL_GPA 0x100000ull /* the kernel's table pool: [POOL_GPA, KVMLET_TABLES_END) */
 
 int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struct elf_image *img,
-		struct kvmlet_error *err)
+		const struct vcpu_paging *p, struct kvmlet_error *err)
 {
 	struct kvmlet_bootinfo *bi = &lay->bi;
 	uint64_t need;
@@ -15,7 +15,10 @@ int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struc
 	*lay = (struct layout){0};
 	bi->magic = KVMLET_BOOTINFO_MAGIC;
 	bi->abi_version = KVMLET_ABI_VERSION;
-	bi->pt_caps = PT_CAP_NX; /* no 1 GiB leaves: not every vCPU has them, we never need them */
+	/* No 1 GiB leaves: not every vCPU has them, we never need them. Vendor and
+	 * MAXPHYADDR decide which entry bits are reserved, on both sides. */
+	bi->pt_caps = PT_CAP_NX | (p->amd ? PT_CAP_AMD : 0);
+	bi->pt_phys_bits = p->phys_bits;
 	bi->mem_size = cfg->mem_size;
 	bi->tables_lo = KVMLET_TABLES_GPA;
 	bi->tables_hi = KVMLET_TABLES_END;

@@ -19,7 +19,7 @@ int64_t msg_encode(void *buf, uint64_t cap, uint32_t kind, uint32_t func, uint32
 	uint64_t off = sizeof(h) + (uint64_t)n * sizeof(struct kvmlet_msg_val);
 	uint8_t *p = buf;
 
-	if (n > KVMLET_MAX_VALUES || off > cap)
+	if (n > KVMLET_MSG_VALUES_MAX || off > cap)
 		return -E2BIG;
 	for (unsigned i = 0; i < n; i++) {
 		struct kvmlet_msg_val v = {.type = vals[i].type};
@@ -157,7 +157,7 @@ int msg_decode(const void *buf, uint64_t len, uint32_t kind, unsigned max,
 	if (h.len < sizeof(h) || h.len > len)
 		return bad(why, whylen, "message length %u outside [%zu, %llu]", h.len,
 			   sizeof(h), (unsigned long long)len);
-	if (h.nvals > max || h.nvals > KVMLET_MAX_VALUES)
+	if (h.nvals > max || h.nvals > KVMLET_MSG_VALUES_MAX)
 		return bad(why, whylen, "%u values, at most %u allowed", h.nvals, max);
 	uint64_t data_lo = sizeof(h) + (uint64_t)h.nvals * sizeof(struct kvmlet_msg_val);
 	if (data_lo > h.len)

@@ -23,7 +23,7 @@ int64_t msg_encode(void *buf, uint64_t cap, uint32_t kind, uint32_t func, uint32
 struct msg_decoded {
 	uint32_t func, status;
 	unsigned nvals;
-	struct kvmlet_value vals[KVMLET_MAX_VALUES];
+	struct kvmlet_value vals[KVMLET_MSG_VALUES_MAX];
 };
 
 /*

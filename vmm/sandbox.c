@@ -110,7 +110,7 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	if (!sb->pt_bitmap)
 		return kvmlet_fail(err, -ENOMEM, "out of memory for the table bitmap");
 	r = pt_host_init(&sb->pth, &sb->pt, sb->mem, bi->mem_size, 0, bi->tables_lo, host_tables,
-			 sb->pt_bitmap, bi->pt_caps, 0);
+			 sb->pt_bitmap, bi->pt_caps, bi->pt_phys_bits);
 	if (r < 0)
 		return kvmlet_fail(err, -ENOMEM, "page tables: %s", pt_strerror(r));
 	x86_write_system_tables(sb->mem);
@@ -165,6 +165,7 @@ int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_
 		       const struct kvmlet_config *cfg, struct kvmlet_error *err)
 {
 	struct kvmlet_sandbox *sb;
+	struct vcpu_paging paging;
 	char msg[200];
 	int r;
 
@@ -187,7 +188,8 @@ int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_
 			r = kvmlet_fail(err, -ENOEXEC, "bad guest ELF: %s", msg);
 		goto err_free;
 	}
-	if ((r = layout_plan(&sb->lay, cfg, &sb->img, err)) < 0)
+	cpuid_vcpu_paging(&paging);
+	if ((r = layout_plan(&sb->lay, cfg, &sb->img, &paging, err)) < 0)
 		goto err_free;
 	sb->mem = mmap(NULL, cfg->mem_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -246,10 +248,30 @@ int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		return 0; /* kvmlet_prepare did it: a VM exists only fully set up */
 	if ((r = kvm_vm_create(&sb->vm, sb->mem, sb->cfg.mem_size, err)) < 0)
 		return r;
-	r = x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->img.entry, sb->lay.bi.stack_hi, err);
+	if ((r = sandbox_check_paging(sb, err)) == 0)
+		r = x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->img.entry, sb->lay.bi.stack_hi,
+				   err);
 	if (r < 0)
 		kvm_vm_destroy(&sb->vm);
 	return r;
+}
+
+/*
+ * The tables were checked (and the guest told) for one vendor and MAXPHYADDR;
+ * a vCPU with others would fault where we translate, or the reverse.
+ */
+int sandbox_check_paging(const struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
+	bool amd = bi->pt_caps & PT_CAP_AMD;
+
+	if (sb->vm.amd == amd && sb->vm.phys_bits == bi->pt_phys_bits)
+		return 0;
+	return kvmlet_fail(err, -EIO,
+			   "the vCPU pages as %s with MAXPHYADDR %u, but its page tables were "
+			   "built for %s with %u (did /dev/kvm appear after the sandbox was made?)",
+			   sb->vm.amd ? "AMD" : "Intel", sb->vm.phys_bits, amd ? "AMD" : "Intel",
+			   bi->pt_phys_bits);
 }
 
 int kvmlet_prepare(struct kvmlet_sandbox *sb, struct kvmlet_error *err)

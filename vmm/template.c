@@ -176,6 +176,7 @@ int kvmlet_sandbox_from_template(struct kvmlet_sandbox **out, struct kvmlet_temp
 	sb->template = t;
 	if ((r = from_proto(sb, t, err)) < 0 ||
 	    (r = kvm_vm_create(&sb->vm, sb->mem, sb->cfg.mem_size, err)) < 0 ||
+	    (r = sandbox_check_paging(sb, err)) < 0 ||
 	    (r = x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->dispatch, sb->lay.bi.stack_hi,
 				err)) < 0 ||
 	    (r = vcpu_state_load(&sb->vm, &sb->snap_vcpu, err)) < 0) {

@@ -102,7 +102,7 @@
 struct kvmlet_bootinfo {
 	uint64_t magic;
 	uint32_t abi_version;
-	uint32_t pt_caps;	/* PT_CAP_* the host used for the tables */
+	uint32_t pt_caps;	/* PT_CAP_* the host used for the tables (the vCPU's) */
 	uint64_t cr3;		/* guest-physical address of the PML4 (CPL3 cannot read CR3) */
 	uint64_t mem_size;	/* guest memory: [0, mem_size) */
 	uint64_t tables_lo;	/* tables area, user read-only: [tables_lo, tables_hi) */
@@ -123,6 +123,9 @@ struct kvmlet_bootinfo {
 	uint64_t result_size;
 	uint64_t hostcall_buf;	/* host call requests (guest) and their results (host) */
 	uint64_t hostcall_size;
+	uint32_t pt_phys_bits;	/* the vCPU's MAXPHYADDR: entry address bits at and above
+				   it are reserved (0: 52, from hosts before this field) */
+	uint32_t pt_reserved;	/* zero */
 };
 
 /*
@@ -159,6 +162,7 @@ struct kvmlet_bootinfo {
 #define KVMLET_T_BYTES 6u
 
 #define KVMLET_MAX_VALUES 16u /* arguments of one call */
+#define KVMLET_MSG_VALUES_MAX (KVMLET_MAX_VALUES + 1u) /* in one message: a host call's name, 16 arguments */
 #define KVMLET_NAME_MAX	  63u /* function names: [A-Za-z0-9_.], 1..63 bytes */
 #define KVMLET_SIG_MAX	  (KVMLET_MAX_VALUES + 2u) /* "args:r" */
 #define KVMLET_EXPORTS_MAX 256u

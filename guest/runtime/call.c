@@ -233,7 +233,7 @@ int kvmlet_host_call(const char *name, const struct kvmlet_value *args, unsigned
 	uint64_t off = sizeof(*h) + (uint64_t)(nargs + 1) * sizeof(*v);
 
 	*result = (struct kvmlet_value){.type = KVMLET_T_STR, .ptr = "", .len = 0};
-	if (nargs >= KVMLET_MAX_VALUES || off > bi->hostcall_size) {
+	if (nargs > KVMLET_MAX_VALUES || off > bi->hostcall_size) {
 		*result = KVMLET_STR("too many arguments for a host call");
 		return -1;
 	}

@@ -72,6 +72,7 @@ const struct pt_backend *kvmlet_pt(void)
 			.to_phys = g_to_phys,
 			.from_phys = g_from_phys,
 			.caps = bi()->pt_caps,
+			.phys_bits = bi()->pt_phys_bits, /* the host's rules: the vCPU's */
 			/* The tables area is identity-mapped: the fast path applies. */
 			.window = (uint8_t *)bi()->tables_lo,
 			.win_base = bi()->tables_lo,

@@ -25,7 +25,7 @@ static void check_decoded(const uint8_t *p, uint64_t len, unsigned max, const st
 
 	memcpy(&h, p, sizeof(h));
 	CHECK(h.len >= HDR && h.len <= len);
-	CHECK(m->nvals == h.nvals && m->nvals <= max && m->nvals <= KVMLET_MAX_VALUES);
+	CHECK(m->nvals == h.nvals && m->nvals <= max && m->nvals <= KVMLET_MSG_VALUES_MAX);
 	CHECK(m->func == h.func && m->status == h.status);
 	for (unsigned i = 0; i < m->nvals; i++) {
 		const struct kvmlet_value *v = &m->vals[i];

@@ -5,9 +5,10 @@
  * PROT_NONE guard pages, so a read or write outside it crashes.
  *
  * Byte 0: bits 0-1 caps (1G, NX), 2-3 phys_bits, 4-5 the guest-physical base,
- * 6 the mode, 7 PT_WALK_BY_LEAF for walks.
+ * 6 the mode, 7 PT_WALK_BY_LEAF for walks. Byte 1: bit 0 PT_CAP_AMD (AMD's
+ * reserved bits), the rest unused.
  *
- * Read-only mode: byte 1 the root page, byte 2 the number of addresses (and
+ * Read-only mode: byte 2 the root page, byte 3 the number of addresses (and
  * bit 7: raw walk arguments), the addresses (8 bytes each), a walk (start 8,
  * pages 4), then the rest of the input is guest memory: pt_host_attach_ro,
  * pt_translate of each address, pt_walk of the range and of everything.
@@ -57,12 +58,13 @@ struct setup {
 	bool addressable; /* all of guest memory can appear in an entry */
 };
 
-static struct setup parse_setup(uint8_t b)
+static struct setup parse_setup(uint8_t b, uint8_t vendor)
 {
 	static const uint32_t bits[4] = {0, 32, 40, 52};
 	static const uint64_t bases[4] = {0, PG, 0x40000000ull, 0ull - SIZE};
 	struct setup s = {
-		.caps = ((b & 1) ? PT_CAP_1G : 0) | ((b & 2) ? PT_CAP_NX : 0),
+		.caps = ((b & 1) ? PT_CAP_1G : 0) | ((b & 2) ? PT_CAP_NX : 0) |
+			((vendor & 1) ? PT_CAP_AMD : 0),
 		.phys_bits = bits[(b >> 2) & 3],
 		.base = bases[(b >> 4) & 3],
 		.walk_flags = (b & 0x80) ? PT_WALK_BY_LEAF : 0,
@@ -74,9 +76,9 @@ static struct setup parse_setup(uint8_t b)
 }
 
 /*
- * A read budget around a backend: tables that alias each other (not a loop,
- * which the code refuses, but many entries pointing at one table) make a walk
- * read up to 512^4 entries. Every operation goes through one, with a budget
+ * A read budget around a backend: tables that alias each other (many entries
+ * pointing at one table, or back at an ancestor, which translate and walk
+ * follow as the CPU does) make a walk read up to 512^4 entries. Every operation goes through one, with a budget
  * that sound tables never exhaust; an exhausted budget is a failing backend.
  */
 struct budget {
@@ -583,7 +585,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	b = (uint8_t)get(&c, 1);
-	s = parse_setup(b);
+	s = parse_setup(b, (uint8_t)get(&c, 1));
 	if (b & 0x40)
 		fuzz_rw(&c, &s);
 	else

@@ -154,6 +154,19 @@ static int hypercall(struct kvmlet_call *c)
 }
 KVMLET_EXPORT(hypercall, ":i");
 
+/* A host function with the most arguments a call may have (16). */
+static int host16(struct kvmlet_call *c)
+{
+	struct kvmlet_value a[KVMLET_MAX_VALUES], r;
+
+	for (unsigned i = 0; i < KVMLET_MAX_VALUES; i++)
+		a[i] = (struct kvmlet_value){.type = KVMLET_T_I64, .i64 = (int64_t)i + 1};
+	if (kvmlet_host_call("sum16", a, KVMLET_MAX_VALUES, &r) < 0 || r.type != KVMLET_T_I64)
+		return kvmlet_ret_error(c, "the host call with 16 arguments failed");
+	return kvmlet_ret_i64(c, r.i64);
+}
+KVMLET_EXPORT(host16, ":i");
+
 static int ping(struct kvmlet_call *c)
 {
 	return kvmlet_ret_i64(c, 42);

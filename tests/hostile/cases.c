@@ -69,7 +69,7 @@ const struct hcase hostile_cases[] = {
 	CALL("h_messages", "hostcall_offset_past_end", -EPROTO,
 	     MSG("malformed host call: value 0: 16 bytes at offset 60 outside the message's 64")),
 	CALL("h_messages", "hostcall_nvals_huge", -EPROTO,
-	     MSG("malformed host call: 4294967295 values, at most 16 allowed")),
+	     MSG("malformed host call: 4294967295 values, at most 17 allowed")),
 	CALL("h_messages", "hostcall_len_tiny", -EPROTO,
 	     MSG("malformed host call: message length 3 outside [24, 262144]")),
 	CALL("h_messages", "hostcall_name_not_string", -EPROTO,

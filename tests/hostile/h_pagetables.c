@@ -114,22 +114,36 @@ HOSTILE_ATTACK(mmio_forges_next_result)
 }
 
 /* Bit 51 of the address: beyond any vCPU's physical width, so a reserved bit. */
+/* A leaf whose address has every bit up to 51: reserved past MAXPHYADDR (written raw:
+ * the guest backend refuses to map it). */
+static void slot2_leaf_reserved(void)
+{
+	uint64_t t = kvmlet_bootinfo()->cr3;
+
+	slot2_leaf(0x40000000ull);
+	for (int d = 0; d < 3; d++)
+		t = ((volatile uint64_t *)(t & PT_E_ADDR))[(HOSTILE_SLOT2_VA >> (39 - 9 * d)) & 511];
+	volatile uint64_t *pte = (volatile uint64_t *)(t & PT_E_ADDR) +
+				 ((HOSTILE_SLOT2_VA >> 12) & 511);
+	*pte |= 0x000ffffffffff000ull;
+}
+
 HOSTILE_ATTACK(leaf_reserved_read)
 {
-	slot2_leaf(0x000ffffffffff000ull);
+	slot2_leaf_reserved();
 	read64(HOSTILE_SLOT2_VA);
 }
 
 HOSTILE_ATTACK(leaf_reserved_print)
 {
-	slot2_leaf(0x000ffffffffff000ull);
+	slot2_leaf_reserved();
 	print(HOSTILE_SLOT2_VA, 8);
 }
 
 /*
  * A loop: PML4[1] points at the PML4 itself. The CPU follows it (the classic
- * recursive mapping: VA(1,1,1,1) is the PML4 page); the host refuses to walk
- * a table that is its own ancestor, so it will not print from it.
+ * recursive mapping: VA(1,1,1,1) is the PML4 page), and so does the host: it
+ * prints from it like from any other mapped buffer.
  */
 static void slot1_loop(uint64_t extra)
 {

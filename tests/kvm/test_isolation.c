@@ -127,6 +127,31 @@ START_TEST(ring0_is_out_of_reach)
 }
 END_TEST
 
+static int sum16(void *arg, const struct kvmlet_value *a, unsigned n, struct kvmlet_value *r,
+		 char *why, size_t whylen)
+{
+	int64_t s = 0;
+
+	(void)arg, (void)why, (void)whylen;
+	for (unsigned i = 0; i < n; i++)
+		s += a[i].i64;
+	*r = kvmlet_i64(s);
+	return 0;
+}
+
+/* A host function may take as many arguments as the limit says (16). */
+START_TEST(host_function_with_16_arguments)
+{
+	struct kvmlet_sandbox *sb = kvmtest_sandbox("isolation", NULL);
+	struct kvmlet_error err;
+
+	ck_assert_msg(kvmlet_register(sb, "sum16", "iiiiiiiiiiiiiiii:i", sum16, NULL, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(kvmtest_call_i(sb, "host16", NULL, 0), 16 * 17 / 2);
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("isolation");
@@ -138,6 +163,7 @@ int main(void)
 	tcase_add_test(tc, no_half_done_instruction);
 	tcase_add_test(tc, failed_arguments_do_not_stay);
 	tcase_add_test(tc, ring0_is_out_of_reach);
+	tcase_add_test(tc, host_function_with_16_arguments);
 	suite_add_tcase(s, tc);
 	kvmtest_require_kvm();
 	return kvmtest_main(s);

@@ -72,9 +72,10 @@ START_TEST(kvm_translate_agrees)
 	ck_assert_msg(kvm_vm_create(&vm, mem, MEM_SIZE, &err) == 0, "%s", err.msg);
 	bool big = kvm_has_1g(vm.kvm_fd);
 	printf("1 GiB pages %s by this KVM\n", big ? "offered" : "not offered: 1G leaves skipped");
-	uint32_t caps = PT_CAP_NX | (big ? PT_CAP_1G : 0);
+	uint32_t caps = PT_CAP_NX | (big ? PT_CAP_1G : 0) | (vm.amd ? PT_CAP_AMD : 0);
 	ck_assert_int_eq(pt_host_init(&h, &pt, mem, MEM_SIZE, 0, KVMLET_TABLES_GPA,
-				      KVMLET_TABLES_END - KVMLET_TABLES_GPA, bitmap, caps, 0),
+				      KVMLET_TABLES_END - KVMLET_TABLES_GPA, bitmap, caps,
+				      vm.phys_bits),
 			 0);
 
 	/* 4 KiB leaves with scattered frames, 2 MiB leaves, 1 GiB if offered, both halves. */
@@ -120,6 +121,90 @@ START_TEST(kvm_translate_agrees)
 }
 END_TEST
 
+/* Compare both of pt_translate's paths (window and hooks) with KVM on va. */
+static void compare_both(struct kvm_vm *vm, const struct pt_backend *pt, uint64_t va)
+{
+	struct pt_backend hooks = *pt;
+
+	hooks.window = NULL;
+	compare(vm, pt, va);
+	compare(vm, &hooks, va);
+}
+
+/*
+ * Entries with bits reserved for this vCPU (an address bit at MAXPHYADDR at
+ * every level, PML4E bit 8 on AMD) and ones that are not, and the recursive
+ * slot PML4[510] = PML4: KVM's walk, which applies the vCPU's CPUID vendor
+ * and MAXPHYADDR, and pt_translate with the backend the host would make
+ * agree.
+ */
+START_TEST(kvm_translate_reserved_and_recursive)
+{
+	static uint64_t bitmap[PT_HOST_BITMAP_WORDS(KVMLET_TABLES_END)];
+	const uint64_t va = 0x0000008040201000ull, rva = 0xffffff7fbfdfe000ull; /* 510 x4 */
+	struct kvmlet_error err;
+	struct vcpu_paging want;
+	struct pt_host h;
+	struct pt_backend pt;
+	struct kvm_vm vm;
+	uint8_t *mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+
+	ck_assert_ptr_ne(mem, MAP_FAILED);
+	ck_assert_msg(kvm_vm_create(&vm, mem, MEM_SIZE, &err) == 0, "%s", err.msg);
+	cpuid_vcpu_paging(&want);
+	ck_assert(want.amd == vm.amd && want.phys_bits == vm.phys_bits);
+	printf("vCPU: %s, MAXPHYADDR %u\n", vm.amd ? "AMD" : "Intel", vm.phys_bits);
+	ck_assert_int_eq(pt_host_init(&h, &pt, mem, MEM_SIZE, 0, KVMLET_TABLES_GPA,
+				      KVMLET_TABLES_END - KVMLET_TABLES_GPA, bitmap,
+				      PT_CAP_NX | (vm.amd ? PT_CAP_AMD : 0), vm.phys_bits),
+			 0);
+	ck_assert_int_eq(pt_map(&pt, va, 0x800000, 4096, PT_PROT_USER | PT_PROT_WRITE, 0), 0);
+	ck_assert_int_eq(pt_map(&pt, va + PT_SIZE_2M, 0xa00000, PT_SIZE_2M, PT_PROT_USER, 0), 0);
+	ck_assert_msg(x86_setup_vcpu(&vm, h.root, 0x400000, 0, &err) == 0, "%s", err.msg);
+
+	uint64_t *e[4], t = h.root;
+	for (int d = 0; d < 4; d++) {
+		e[d] = (uint64_t *)(mem + t) + ((va >> (39 - 9 * d)) & 511);
+		t = *e[d] & PT_E_ADDR;
+	}
+	uint64_t *big = (uint64_t *)(mem + (*e[1] & PT_E_ADDR)) + (((va >> 21) & 511) + 1);
+	const uint64_t bits[] = {vm.phys_bits - 1, vm.phys_bits, 51, 8, 7, 9, 11, 52, 62, 13, 20};
+	int refused = 0, total = 0;
+	for (unsigned b = 0; b < sizeof(bits) / sizeof(bits[0]); b++) {
+		for (int d = 0; d < 5; d++) {
+			uint64_t *slot = d < 4 ? e[d] : big, save = *slot;
+			struct pt_translation tr;
+
+			*slot ^= 1ull << bits[b];
+			compare_both(&vm, &pt, va + 0x123);
+			compare_both(&vm, &pt, va + PT_SIZE_2M + 0x5678);
+			refused += pt_translate(&pt, d < 4 ? va : va + PT_SIZE_2M, &tr) ==
+				   PT_ERR_CORRUPT;
+			total++;
+			*slot = save;
+		}
+	}
+	printf("%d of %d single-bit changes are reserved for this vCPU\n", refused, total);
+	ck_assert_int_gt(refused, 5);
+	ck_assert_int_lt(refused, total);
+
+	/* The recursive slot: the PML4 maps itself, its tables, their tables. */
+	((uint64_t *)(mem + h.root))[510] = h.root | PT_E_P | PT_E_RW;
+	for (uint64_t off = 0; off < 4096; off += 0x238)
+		compare_both(&vm, &pt, rva + off);
+	compare_both(&vm, &pt, 0xffffff7fbfc01000ull); /* 510 510 510 1: va's PDPT */
+	compare_both(&vm, &pt, 0xffffff7f80201008ull); /* 510 510 1 1: va's PD */
+	compare_both(&vm, &pt, 0xffffff0040201010ull); /* 510 1 1 1: va's PT */
+	compare_both(&vm, &pt, 0xffffff0040202018ull); /* 510 1 1 2: the 2M leaf as a PTE */
+	struct pt_translation tr;
+	ck_assert_int_eq(pt_translate(&pt, rva + 8, &tr), 0);
+	ck_assert_uint_eq(tr.pa, h.root + 8);
+	kvm_vm_destroy(&vm);
+	munmap(mem, MEM_SIZE);
+}
+END_TEST
+
 int main(void)
 {
 	kvmtest_require_kvm();
@@ -128,6 +213,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, kvm_translate_agrees);
+	tcase_add_test(tc, kvm_translate_reserved_and_recursive);
 	suite_add_tcase(s, tc);
 	return kvmtest_main(s);
 }

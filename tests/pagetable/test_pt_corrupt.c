@@ -216,7 +216,96 @@ START_TEST(test_reserved)
 }
 END_TEST
 
-/* Tables that point back at themselves or at an ancestor. */
+/*
+ * The CPU's walk, spelled out for tables without reserved bits: four reads,
+ * each entry's address the next table, whatever table that is. *prot gets
+ * RW and US ANDed, NX ORed (as PT_PROT_* bits). 0 for a leaf, -1 unmapped.
+ */
+static int cpu_walk(struct hostmem *hm, uint64_t va, uint64_t *pa, uint32_t *prot)
+{
+	uint64_t table = hm->h.root, all = ~0ull, any = 0;
+
+	for (int d = 0; d < 4; d++) {
+		unsigned shift = 39 - 9 * d;
+		uint64_t e = hm_entries(hm, table)[(va >> shift) & 511];
+
+		if (!(e & PT_E_P))
+			return -1;
+		all &= e;
+		any |= e;
+		if (d == 3 || (d > 0 && (e & PT_E_PS))) {
+			uint64_t off = (1ull << shift) - 1;
+			*pa = (e & PT_E_ADDR & ~off) | (va & off);
+			*prot = ((all & PT_E_RW) ? PT_PROT_WRITE : 0) |
+				((all & PT_E_US) ? PT_PROT_USER : 0) |
+				((any & PT_E_NX) ? 0 : PT_PROT_EXEC);
+			return 0;
+		}
+		table = e & PT_E_ADDR;
+	}
+	return -1;
+}
+
+/* va translates as cpu_walk says, through the window and through the hooks, and walks alike. */
+static void expect_cpu(struct hostmem *hm, uint64_t va, const char *what)
+{
+	struct pt_backend hooks = hm->b;
+	struct pt_translation t;
+	struct t_runs rs = {0};
+	uint64_t pa;
+	uint32_t prot;
+	int want = cpu_walk(hm, va, &pa, &prot) == 0 ? PT_OK : PT_ERR_NOT_MAPPED;
+
+	hooks.window = NULL;
+	for (int path = 0; path < 2; path++) {
+		const struct pt_backend *b = path ? &hooks : &hm->b;
+		int r = pt_translate(b, va, &t);
+
+		ck_assert_msg(r == want, "%s: va %#llx path %d: translate %d, CPU %d", what,
+			      (unsigned long long)va, path, r, want);
+		if (r == PT_OK)
+			ck_assert_msg(t.pa == pa && (t.prot & 7) == prot,
+				      "%s: va %#llx path %d: pa %#llx prot %#x, CPU %#llx %#x", what,
+				      (unsigned long long)va, path, (unsigned long long)t.pa,
+				      t.prot, (unsigned long long)pa, prot);
+		rs.n = 0;
+		ck_assert_int_eq(pt_walk(b, va & ~(PG - 1), (va & ~(PG - 1)) + PG, 0, t_collect, &rs),
+				 0);
+		ck_assert_int_eq(rs.n, want == PT_OK);
+		if (want == PT_OK)
+			ck_assert(rs.r[0].pa == (pa & ~(PG - 1)) && rs.r[0].prot == t.prot);
+	}
+}
+
+/* Map, unmap and protect through a loop fail with PT_ERR_CORRUPT and change nothing. */
+static void expect_writes_refused(struct hostmem *hm, uint64_t va, const char *what)
+{
+	uint8_t *snap = malloc(SIZE);
+	const struct pt_backend *b = &hm->b;
+	uint64_t used = hm->h.nr_used;
+
+	ck_assert_ptr_nonnull(snap);
+	memcpy(snap, hm->mem, SIZE);
+	ck_assert_msg(pt_map(b, va, PA, PG, PROT, 0) == PT_ERR_CORRUPT, "%s: map", what);
+	ck_assert_msg(pt_map(b, va, PA, PG, PROT, PT_MAP_REPLACE) == PT_ERR_CORRUPT,
+		      "%s: map replace", what);
+	ck_assert_msg(pt_map(b, va & ~(PT_SIZE_1G - 1), 0, PT_SIZE_1G, PROT, PT_MAP_REPLACE) ==
+			      PT_ERR_CORRUPT,
+		      "%s: map 1G", what);
+	ck_assert_msg(pt_protect(b, va, PG, PT_PROT_EXEC) == PT_ERR_CORRUPT, "%s: protect", what);
+	ck_assert_msg(pt_unmap(b, va, PG) == PT_ERR_CORRUPT, "%s: unmap", what);
+	ck_assert_msg(pt_unmap(b, va & ~(PT_SIZE_1G - 1), PT_SIZE_1G) == PT_ERR_CORRUPT,
+		      "%s: unmap 1G", what);
+	ck_assert_msg(memcmp(snap, hm->mem, SIZE) == 0, "%s: guest memory changed", what);
+	ck_assert_uint_eq(hm->h.nr_used, used);
+	free(snap);
+}
+
+/*
+ * Tables that point back at themselves or at an ancestor: the CPU walks them
+ * (the next level reads whatever table an entry names), so translate and walk
+ * do too; writes through them are refused.
+ */
 START_TEST(test_loops)
 {
 	static const struct {
@@ -227,6 +316,7 @@ START_TEST(test_loops)
 		{1, 0}, /* a PDPT entry pointing at the PML4 */
 		{2, 2}, /* a PD entry pointing at its own PD */
 		{2, 0}, /* a PD entry pointing at the PML4 */
+		{1, 1}, /* a PDPT entry pointing at its own PDPT */
 	};
 
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -236,9 +326,72 @@ START_TEST(test_loops)
 		uint64_t to = table_at(&hm, VA, cases[i].to);
 		uint64_t *e = raw_entry(&hm, VA, cases[i].d);
 		*e = (*e & ~PT_E_ADDR) | to;
-		expect_all(&hm, VA, PT_ERR_CORRUPT, false, "loop");
+		for (uint64_t off = 0; off < 4 * PG; off += PG)
+			expect_cpu(&hm, VA + off + 8 * i, "loop");
+		expect_cpu(&hm, VA + PT_SIZE_2M + 0x123, "loop, next PD entry");
+		ck_assert_int_eq(pt_walk(&hm.b, 0, 0, 0, no_run, NULL), 0);
+		expect_writes_refused(&hm, VA, "loop");
+		/* A range that does not reach the loop is unaffected. */
+		ck_assert_int_eq(pt_map(&hm.b, 0x7f0000000000ull, PA, PG, PROT, 0), PT_OK);
+		ck_assert_int_eq(pt_unmap(&hm.b, 0x7f0000000000ull, PG), PT_OK);
 		hm_fini(&hm);
 	}
+}
+END_TEST
+
+#define REC 510ull /* the recursive slot */
+#define RVA(a, b, c, d) \
+	(0xffff000000000000ull | (uint64_t)(a) << 39 | (uint64_t)(b) << 30 | (uint64_t)(c) << 21 | \
+	 (uint64_t)(d) << 12)
+
+/*
+ * The classic recursive mapping, PML4[510] = PML4: the VA with index 510 at
+ * every level maps the PML4 page itself, 510 at three levels the tables one
+ * level down, and so on; the rights are those of every entry used, ANDed.
+ */
+START_TEST(test_recursive_slot)
+{
+	struct hostmem hm;
+	struct pt_backend hooks;
+	const uint64_t root = (setup(&hm), hm.h.root);
+	const uint64_t pdpt = table_at(&hm, VA, 1), pd = table_at(&hm, VA, 2);
+	const uint64_t pt = table_at(&hm, VA, 3);
+	const uint32_t sup_w = PT_PROT_WRITE; /* 510 is supervisor, writable, NX */
+
+	hm_entries(&hm, root)[REC] = root | PT_E_P | PT_E_RW | PT_E_NX;
+	hooks = hm.b;
+	hooks.window = NULL;
+	for (int path = 0; path < 2; path++) {
+		const struct pt_backend *b = path ? &hooks : &hm.b;
+
+		ASSERT_TR(b, RVA(REC, REC, REC, REC), root, sup_w, PT_SIZE_4K);
+		ASSERT_TR(b, RVA(REC, REC, REC, REC) + 8 * REC, root + 8 * REC, sup_w, PT_SIZE_4K);
+		ASSERT_TR(b, RVA(REC, REC, REC, 1) + 8, pdpt + 8, sup_w, PT_SIZE_4K);
+		ASSERT_TR(b, RVA(REC, REC, 1, 1) + 16, pd + 16, sup_w, PT_SIZE_4K);
+		ASSERT_TR(b, RVA(REC, 1, 1, 1), pt, sup_w, PT_SIZE_4K);
+		/* PD entry 2 is a 2M leaf; read as a PTE its bit 7 is PAT: a 4K page. */
+		ASSERT_TR(b, RVA(REC, 1, 1, 2) + 0x10, 0x40000010, sup_w, PT_SIZE_4K);
+		ASSERT_UNMAPPED(b, RVA(REC, REC, REC, 2));
+		ASSERT_UNMAPPED(b, RVA(REC, 1, 2, 0));
+		/* The ordinary mappings are as before. */
+		ASSERT_TR(b, VA, PA, PROT, PT_SIZE_4K);
+	}
+	/* The walk reports the tables as the CPU maps them. */
+	struct t_runs rs = {0};
+	ck_assert_int_eq(pt_walk(&hm.b, RVA(REC, REC, REC, 0), RVA(REC, REC, REC, 511) + PG, 0,
+				 t_collect, &rs),
+			 0);
+	ck_assert_int_eq(rs.n, 2); /* PML4 entries 1 and 510 */
+	ASSERT_RUN(&rs, 0, RVA(REC, REC, REC, 1), pdpt, PG, sup_w, PT_SIZE_4K);
+	ASSERT_RUN(&rs, 1, RVA(REC, REC, REC, REC), root, PG, sup_w, PT_SIZE_4K);
+	ck_assert_int_eq(pt_walk(&hm.b, 0, 0, 0, no_run, NULL), 0);
+	/* Writes there would rewrite the tables themselves: refused, nothing changed. */
+	expect_writes_refused(&hm, RVA(REC, REC, REC, REC), "recursive slot");
+	expect_writes_refused(&hm, RVA(REC, 5, 6, 7), "below the recursive slot");
+	ck_assert_int_eq(pt_unmap(&hm.b, 0xffff800000000000ull, 256 * (1ull << 39)),
+			 PT_ERR_CORRUPT);
+	ck_assert_int_eq(pt_map(&hm.b, VA + PG, PA, PG, PROT, 0), PT_OK);
+	hm_fini(&hm);
 }
 END_TEST
 
@@ -358,6 +511,7 @@ static Suite *corrupt_suite(void)
 	tcase_add_test(tc, test_last_page);
 	tcase_add_test(tc, test_reserved);
 	tcase_add_test(tc, test_loops);
+	tcase_add_test(tc, test_recursive_slot);
 	tcase_add_test(tc, test_bad_root);
 	tcase_add_test(tc, test_host_ptr);
 	tcase_add_test(tc, test_aliased_tables_bounded);

@@ -3,7 +3,8 @@
  * test_pt_exhaustive.c: every combination of P/RW/US/NX/PS at every level,
  * in tables built by hand, translated by pt_translate and pt_walk and by a
  * reference walker written here from the Intel SDM (vol. 3A, 4.5, 4-level
- * paging), which shares no code with the library.
+ * paging) and the AMD APM (vol. 2, 5.3.3, long-mode entry formats), which
+ * shares no code with the library.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@ static const struct cfg cfgs[] = {
 	{PT_CAP_NX | PT_CAP_1G, 52, VA_LO},
 	{PT_CAP_NX | PT_CAP_1G, 40, VA_HI},
 	{0, 36, VA_HI},
+	{PT_CAP_AMD | PT_CAP_NX | PT_CAP_1G, 48, VA_LO},
+	{PT_CAP_AMD, 43, VA_HI},
 };
 
 /* Leaf addresses used when PS is set, all below 2^36 (the smallest phys_bits above). */
@@ -56,7 +59,9 @@ static uint64_t ref_reserved(const struct cfg *c, int d, bool ps)
 	if (!(c->caps & PT_CAP_NX))
 		r |= BIT(63); /* XD is reserved while IA32_EFER.NXE = 0 */
 	if (d == 0)
-		r |= BIT(7); /* PML4E bit 7 is reserved */
+		r |= BIT(7); /* PML4E bit 7 is reserved (SDM table 4-15; APM figure 5-18) */
+	if (d == 0 && (c->caps & PT_CAP_AMD))
+		r |= BIT(8); /* AMD: PML4E bits 8:7 MBZ; Intel ignores bit 8 */
 	if (d == 1 && ps)
 		r |= (c->caps & PT_CAP_1G) ? BITS(13, 29) : BIT(7);
 	if (d == 2 && ps)
@@ -66,21 +71,19 @@ static uint64_t ref_reserved(const struct cfg *c, int d, bool ps)
 
 /*
  * Walk va like the CPU: PT_OK and *out, PT_ERR_NOT_MAPPED, PT_ERR_CORRUPT for
- * reserved bits or (our contract, not the SDM's) a table that is not one or
- * that is already on the path, PT_ERR_NONCANON.
+ * reserved bits or (our contract, not the SDM's) a table that is not one,
+ * PT_ERR_NONCANON. A table already on the path is read again like any other.
  */
 static int ref_translate(struct testmem *tm, const struct cfg *c, uint64_t va,
 			 struct pt_translation *out)
 {
 	static const unsigned shift[4] = {39, 30, 21, 12};
 	unsigned maxphy = c->phys_bits ? c->phys_bits : 52;
-	uint64_t addr = BITS(12, maxphy - 1), path[4], table = tm->root;
+	uint64_t addr = BITS(12, maxphy - 1), table = tm->root;
 	bool w = true, u = true, x = true;
-	int depth = 0;
 
 	if ((va >> 47) != 0 && (va >> 47) != 0x1ffff)
 		return PT_ERR_NONCANON;
-	path[depth++] = tm_phys(table);
 	for (int d = 0; d < 4; d++) {
 		uint64_t e = tm_entries(tm, table)[(va >> shift[d]) & 511];
 		bool ps = d > 0 && d < 3 && (e & BIT(7));
@@ -100,13 +103,8 @@ static int ref_translate(struct testmem *tm, const struct cfg *c, uint64_t va,
 			out->prot = ref_prot(w, u, x, e);
 			return PT_OK;
 		}
-		uint64_t next = e & addr;
-		for (int i = 0; i < depth; i++)
-			if (path[i] == next)
-				return PT_ERR_CORRUPT;
-		if (!(table = tm_lookup(tm, next)))
+		if (!(table = tm_lookup(tm, e & addr)))
 			return PT_ERR_CORRUPT;
-		path[depth++] = next;
 	}
 	ck_abort_msg("reference: level 0 is always a leaf");
 }
@@ -311,6 +309,9 @@ START_TEST(test_reserved_explicit)
 		{3, 3, 7, PT_OK},	    /* PAT of a 4K leaf */
 		{3, 1, 45, PT_ERR_CORRUPT}, /* table address beyond phys_bits */
 		{2, 0, 63, PT_OK},	    /* NX is fine with NXE */
+		{3, 0, 8, PT_OK},	    /* Intel ignores bit 8 of a PML4E */
+		{3, 1, 8, PT_OK},	    /* and of non-leaf PDPTEs and PDEs */
+		{3, 2, 8, PT_OK},
 	};
 
 	tm_init(&tm, &b, 8, TM_RO, c.caps, c.phys_bits);
@@ -333,6 +334,71 @@ START_TEST(test_reserved_explicit)
 	ck_assert_int_eq(pt_translate(&b, c.va | 0x3ffff123, &t), PT_OK);
 	ck_assert_uint_eq(t.pa, PA_1G | 0x3ffff123);
 	ck_assert_uint_eq(t.leaf, PT_SIZE_1G);
+	/* AMD: bit 8 of a PML4E must be zero; of a non-leaf PDPTE or PDE it is ignored. */
+	b.caps = PT_CAP_NX | PT_CAP_1G | PT_CAP_AMD;
+	const struct cfg amd = {b.caps, c.phys_bits, c.va};
+	static const struct {
+		int d, want;
+	} g[] = {{0, PT_ERR_CORRUPT}, {1, PT_OK}, {2, PT_OK}, {3, PT_OK}};
+	for (unsigned i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		sound_chain(&ch, 3);
+		*ch.slot[g[i].d] |= PT_E_G;
+		ck_assert_msg(pt_translate(&b, c.va, &t) == g[i].want, "AMD G at depth %d", g[i].d);
+		ck_assert_int_eq(check_va(&tm, &b, &amd, c.va, "AMD", NULL), g[i].want);
+	}
+	tm_fini(&tm);
+}
+END_TEST
+
+/* The va whose index at level l is c->va's index at level (k >> 2l) & 3: every path through the
+ * chain's slots, whichever table a loop leads to. */
+static uint64_t loop_va(uint64_t va, unsigned k)
+{
+	static const unsigned shift[4] = {39, 30, 21, 12};
+	uint64_t v = 0;
+
+	for (int l = 0; l < 4; l++)
+		v |= ((va >> shift[(k >> (2 * l)) & 3]) & 511) << shift[l];
+	v |= (v & BIT(47)) ? 0xffff000000000000ull : 0;
+	return v | (k * 8 & 0xff8);
+}
+
+/*
+ * Entries that point back at their own table or an ancestor, in every
+ * combination of one or two such entries on the path, with every leaf size:
+ * the CPU reads the table named at each level, whichever it is, so the
+ * reference does too and the library must agree.
+ */
+START_TEST(test_loops)
+{
+	const struct cfg *c = &cfgs[_i];
+	struct testmem tm;
+	struct pt_backend b;
+	struct chain ch;
+	unsigned mapped = 0;
+
+	tm_init(&tm, &b, 8, TM_RO, c->caps, c->phys_bits);
+	chain_init(&ch, &tm, c->va);
+	for (int leaf = 1; leaf <= 3; leaf++) {
+		for (int d = 0; d < leaf; d++) {
+			for (int to = 0; to <= d; to++) {
+				for (int d2 = 0; d2 < leaf; d2++) {
+					sound_chain(&ch, leaf);
+					*ch.slot[d] = (*ch.slot[d] & ~PT_E_ADDR) | tm_phys(ch.table[to]);
+					if (d2 != d) /* a second loop, to the root */
+						*ch.slot[d2] = (*ch.slot[d2] & ~PT_E_ADDR) |
+							       tm_phys(ch.table[0]);
+					for (unsigned k = 0; k < 256; k++) {
+						uint64_t va = loop_va(c->va, k);
+						struct pt_translation t;
+						mapped += check_va(&tm, &b, c, va, "loop", &t) == PT_OK;
+					}
+				}
+			}
+		}
+	}
+	ck_assert_uint_gt(mapped, 0);
+	ck_assert_uint_eq(tm.violations, 0);
 	tm_fini(&tm);
 }
 END_TEST
@@ -344,7 +410,9 @@ static Suite *exhaustive_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_combos, 0, sizeof(cfgs) / sizeof(cfgs[0]));
-	tcase_add_loop_test(tc, test_reserved_flips, 0, 4); /* caps: every NX/1G combination */
+	/* caps: every 1G/NX/AMD combination (PT_CAP_* are bits 0..2) */
+	tcase_add_loop_test(tc, test_reserved_flips, 0, 8);
+	tcase_add_loop_test(tc, test_loops, 0, sizeof(cfgs) / sizeof(cfgs[0]));
 	tcase_add_test(tc, test_reserved_explicit);
 	suite_add_tcase(s, tc);
 	return s;

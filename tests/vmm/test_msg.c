@@ -291,12 +291,12 @@ END_TEST
 START_TEST(test_encode_e2big)
 {
 	uint8_t buf[512];
-	struct kvmlet_value v[KVMLET_MAX_VALUES + 1];
+	struct kvmlet_value v[KVMLET_MSG_VALUES_MAX + 1];
 
-	for (unsigned i = 0; i <= KVMLET_MAX_VALUES; i++)
+	for (unsigned i = 0; i <= KVMLET_MSG_VALUES_MAX; i++)
 		v[i] = kvmlet_u64(i);
 	ck_assert_int_eq(
-		msg_encode(buf, sizeof(buf), KVMLET_MSG_CALL, 0, 0, v, KVMLET_MAX_VALUES + 1),
+		msg_encode(buf, sizeof(buf), KVMLET_MSG_CALL, 0, 0, v, KVMLET_MSG_VALUES_MAX + 1),
 		-E2BIG);
 	ck_assert_int_eq(msg_encode(buf, HDR - 1, KVMLET_MSG_CALL, 0, 0, NULL, 0), -E2BIG);
 	ck_assert_int_eq(msg_encode(buf, 0, KVMLET_MSG_CALL, 0, 0, NULL, 0), -E2BIG);
@@ -409,7 +409,7 @@ END_TEST
 
 START_TEST(test_decode_too_many_values)
 {
-	uint64_t len = HDR + (KVMLET_MAX_VALUES + 1) * VAL;
+	uint64_t len = HDR + (KVMLET_MSG_VALUES_MAX + 1) * VAL;
 
 	/* More than the caller's max. */
 	put_hdr(KVMLET_MSG_MAGIC, KVMLET_MSG_RESULT, 2, HDR + 2 * VAL);
@@ -418,11 +418,11 @@ START_TEST(test_decode_too_many_values)
 	REFUSED(raw, HDR + 2 * VAL, KVMLET_MSG_RESULT, 1, "2 values, at most 1");
 	REFUSED(raw, HDR + 2 * VAL, KVMLET_MSG_RESULT, 0, "2 values, at most 0");
 	/* More than the ABI's limit, even when the caller allows more. */
-	put_hdr(KVMLET_MSG_MAGIC, KVMLET_MSG_RESULT, KVMLET_MAX_VALUES + 1, (uint32_t)len);
-	for (unsigned i = 0; i <= KVMLET_MAX_VALUES; i++)
+	put_hdr(KVMLET_MSG_MAGIC, KVMLET_MSG_RESULT, KVMLET_MSG_VALUES_MAX + 1, (uint32_t)len);
+	for (unsigned i = 0; i <= KVMLET_MSG_VALUES_MAX; i++)
 		put_val(i, KVMLET_T_U64, 0, i);
-	REFUSED(raw, len, KVMLET_MSG_RESULT, KVMLET_MAX_VALUES, "17 values");
-	REFUSED(raw, len, KVMLET_MSG_RESULT, 1000, "17 values");
+	REFUSED(raw, len, KVMLET_MSG_RESULT, KVMLET_MSG_VALUES_MAX, "18 values");
+	REFUSED(raw, len, KVMLET_MSG_RESULT, 1000, "18 values");
 	put_hdr(KVMLET_MSG_MAGIC, KVMLET_MSG_RESULT, UINT32_MAX, (uint32_t)len);
 	REFUSED(raw, len, KVMLET_MSG_RESULT, UINT32_MAX, "values");
 }
