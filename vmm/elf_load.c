@@ -45,6 +45,7 @@ static const char *const errstr[] = {
 	[-ELF_ERR_ENTRY] = "entry point not in an executable segment",
 	[-ELF_ERR_NOLOAD] = "no loadable segment",
 	[-ELF_ERR_TOOBIG] = "segments need more memory than allowed",
+	[-ELF_ERR_SHDR] = "bad section header table",
 };
 
 const char *elf_strerror(int err)

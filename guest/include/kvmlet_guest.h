@@ -30,8 +30,11 @@ void kvmlet_write(const void *buf, size_t len);
 void kvmlet_puts(const char *s);
 
 /*
- * A small printf: %d %i %u %x %X %s %c %p %%, the l, ll and z size modifiers,
- * a field width, the 0 and - flags, and a precision for %s (%.*s too). Returns the length of the output.
+ * printf: every conversion the format attribute accepts (d i u o x X c s p n
+ * % f F e E g G a A), the flags - + space # 0, width and precision (also *),
+ * and the lengths hh h l ll j z t L (long double is narrowed to double).
+ * Floating point is printed exactly as glibc prints it. kvmlet_printf
+ * writes at most 511 bytes per call. Returns the length of the output.
  */
 __attribute__((format(printf, 1, 2))) int kvmlet_printf(const char *fmt, ...);
 __attribute__((format(printf, 3, 0))) int kvmlet_vsnprintf(char *buf, size_t n, const char *fmt,

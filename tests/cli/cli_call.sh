@@ -25,9 +25,9 @@ printf 'abc\000def' >"$tmp"
 check 0 '{"type":"bytes","value":"41424300444546"}' '' -- call --json "$G/strings.elf" upper "@$tmp"
 rm -f "$tmp"
 check 126 '' 'no function named frobnicate' -- call "$G/calc.elf" frobnicate
-check 120 '' 'add takes 2 arguments' -- call "$G/calc.elf" add 1
-check 120 '' "argument 1: 'x' is not a valid integer" -- call "$G/calc.elf" add x 1
-check 120 '' "argument 1: 'maybe' is not a valid integer" -- call "$G/calc.elf" is_even maybe
+check 120 '' 'add: takes 2 arguments (`ii:i`), got 1' -- call "$G/calc.elf" add 1
+check 120 '' "add: argument 1 is 'x'; \`ii:i\` wants an i64" -- call "$G/calc.elf" add x 1
+check 120 '' "is_even: argument 1 is 'maybe'; \`i:b\` wants an i64" -- call "$G/calc.elf" is_even maybe
 check 120 '' 'cannot read /nonexistent' -- call "$G/strings.elf" upper @/nonexistent
 # --repeat resets between calls: the counter starts over every time.
 check 0 '101' '' -- call --repeat 3 "$TEST_GUEST_DIR/stateful.elf" count

@@ -21,8 +21,8 @@ check 120 '' "invalid duration '5parsecs'" -- run --timeout 5parsecs "$H"
 check 120 '' "option '--memory' needs a value" -- run --memory
 check 120 '' "unknown option '--bogus'" -- run --bogus "$H"
 check 120 '' "unknown option '--timeout'" -- inspect --timeout 1s "$H"
-check 120 '' 'outside 4 MiB..64 GiB' -- inspect --memory 1M "$H"
-check 120 '' 'multiples of 4 KiB' -- inspect --memory 5001K "$H"
+check 120 '' '--memory 1M: outside 4M..65536M (4 MiB..64 GiB)' -- inspect --memory 1M "$H"
+check 120 '' '--memory 5001K: not a multiple of 4K' -- inspect --memory 5001K "$H"
 check 121 '' 'cannot read: No such file or directory' -- run /nonexistent/guest.elf
 # `--` ends options: a guest file named like an option.
 check 121 '' '--help: cannot read' -- run -- --help
