@@ -146,11 +146,11 @@ static int check_sizes(const struct opts *o, const char *mem_unit, const char *s
 		format_size(b, sizeof(b), 4096, stack_unit);
 		return die(EXIT_USAGE, "--stack %s: not a multiple of %s (4 KiB)", a, b);
 	}
-	if (o->cfg.stack_size == 0 || o->cfg.stack_size > o->cfg.mem_size / 2) {
-		format_size(b, sizeof(b), 4096, stack_unit);
+	if (o->cfg.stack_size == 0)
+		return die(EXIT_USAGE, "--stack %s: must be at least 4 KiB", a);
+	if (o->cfg.stack_size > o->cfg.mem_size / 2) {
 		format_size(c, sizeof(c), o->cfg.mem_size / 2, stack_unit);
-		return die(EXIT_USAGE, "--stack %s: outside %s..%s (up to half of --memory)", a, b,
-			   c);
+		return die(EXIT_USAGE, "--stack %s: more than half of --memory (%s)", a, c);
 	}
 	return -1;
 }
