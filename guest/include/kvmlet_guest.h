@@ -10,6 +10,10 @@
 #ifndef KVMLET_GUEST_H
 #define KVMLET_GUEST_H
 
+#ifdef __cplusplus /* usable from C++ guests */
+extern "C" {
+#endif
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -153,5 +157,9 @@ void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KVMLET_GUEST_H */
