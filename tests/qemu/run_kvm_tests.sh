@@ -17,11 +17,11 @@ for f in "$build"/guest/*.elf "$build"/tests/guests/*.elf "$build"/tests/hostile
 	set -- "$@" -a "$f"
 done
 # Missing inputs are a build problem, not a reason to skip.
-for f in "$build/tests/qemu/kvmlet-static" "$build"/tests/kvm/test_* "$build/tests/hostile/test_hostile"; do
+for f in "$build/vmm/kvmlet-static" "$build"/tests/kvm/test_* "$build/tests/hostile/test_hostile"; do
 	case $f in *.p) continue ;; esac
 	[ -x "$f" ] || { echo "FAIL: $f is missing"; exit 1; }
 done
-cp "$build/tests/qemu/kvmlet-static" "$build/tests/qemu/kvmlet"
+cp "$build/vmm/kvmlet-static" "$build/tests/qemu/kvmlet"
 "$src/scripts/qemu-kvm/run.sh" -T 1500 "$@" -a "$build/tests/qemu/kvmlet" \
 	-a "$src/tests/cli/lib.sh" -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
 	-e KVMLET=/t/kvmlet -e GUEST_DIR=/t -e TEST_GUEST_DIR=/t \
