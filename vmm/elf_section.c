@@ -50,8 +50,8 @@ int elf_find_section(const void *data, size_t size, const char *name, struct elf
 	return 0;
 }
 
-int elf_read_va(const void *data, size_t size, const struct elf_image *img, uint64_t va,
-		void *buf, size_t len)
+int elf_read_va(const void *data, size_t size, const struct elf_image *img, uint64_t va, void *buf,
+		size_t len)
 {
 	for (unsigned k = 0; k < img->nsegs && k < ELF_MAX_SEGMENTS; k++) {
 		const struct elf_segment *s = &img->seg[k];

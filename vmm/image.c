@@ -27,7 +27,8 @@ static int image_string(const void *elf, size_t size, const struct elf_image *im
 	for (size_t i = 0; i <= max; i++) {
 		uint64_t at;
 
-		if (__builtin_add_overflow(va, i, &at) || elf_read_va(elf, size, img, at, buf + i, 1))
+		if (__builtin_add_overflow(va, i, &at) ||
+		    elf_read_va(elf, size, img, at, buf + i, 1))
 			return -1;
 		if (!buf[i])
 			return 0;
@@ -65,7 +66,8 @@ int kvmlet_image_exports(const void *elf, size_t size, kvmlet_export_list_fn fn,
 		    image_string(elf, size, &img, d.name, name, KVMLET_NAME_MAX) ||
 		    image_string(elf, size, &img, d.sig, sig, KVMLET_SIG_MAX))
 			return kvmlet_fail(err, -ENOEXEC,
-					   "bad export table: entry %u points outside the file", i + 1);
+					   "bad export table: entry %u points outside the file",
+					   i + 1);
 		if (!msg_name_check(name, strlen(name)) || !msg_sig_check(sig, &nargs))
 			return kvmlet_fail(err, -ENOEXEC,
 					   "bad export table: entry %u has a bad name or signature",

@@ -158,8 +158,8 @@ static int round_digits(char *d, int nd, int keep, int *point)
 		return nd;
 	if (keep < 0)
 		return 0;
-	bool up = d[keep] > '5' || (d[keep] == '5' && (nd > keep + 1 ||
-						      (keep > 0 && (d[keep - 1] - '0') % 2)));
+	bool up = d[keep] > '5' ||
+		  (d[keep] == '5' && (nd > keep + 1 || (keep > 0 && (d[keep - 1] - '0') % 2)));
 	if (d[keep] == '5' && nd == keep + 1 && keep == 0)
 		up = false; /* 0.5 -> 0 */
 	nd = keep;
@@ -493,7 +493,9 @@ int kvmlet_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 			void *v = va_arg(aq, void *);
 			struct spec t = s;
 			if (!v) {
-				emit_str(&o, &(struct spec){.left = s.left, .width = s.width, .prec = -1},
+				emit_str(&o,
+					 &(struct spec){
+						 .left = s.left, .width = s.width, .prec = -1},
 					 "(nil)");
 				break;
 			}
@@ -532,8 +534,9 @@ int kvmlet_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 		case 'G':
 		case 'a':
 		case 'A':
-			emit_float(&o, &s, size == 3 ? (double)va_arg(aq, long double)
-						     : va_arg(aq, double));
+			emit_float(&o, &s,
+				   size == 3 ? (double)va_arg(aq, long double)
+					     : va_arg(aq, double));
 			break;
 		case '%':
 			emit(&o, '%');

@@ -19,36 +19,33 @@ static int done(struct kvmlet_call *c, int n)
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static int fmt_i(struct kvmlet_call *c)
 {
-	return done(c, kvmlet_snprintf(out, sizeof(out), str(c, 0),
-				       (long long)kvmlet_arg_i64(c, 1)));
+	return done(c,
+		    kvmlet_snprintf(out, sizeof(out), str(c, 0), (long long)kvmlet_arg_i64(c, 1)));
 }
 KVMLET_EXPORT(fmt_i, "si:s");
 
 static int fmt_int(struct kvmlet_call *c) /* an int argument, for hh, h and no length */
 {
-	return done(c, kvmlet_snprintf(out, sizeof(out), str(c, 0),
-				       (int)kvmlet_arg_i64(c, 1)));
+	return done(c, kvmlet_snprintf(out, sizeof(out), str(c, 0), (int)kvmlet_arg_i64(c, 1)));
 }
 KVMLET_EXPORT(fmt_int, "si:s");
 
 static int fmt_d(struct kvmlet_call *c)
 {
-	return done(c, kvmlet_snprintf(out, sizeof(out), str(c, 0),
-				       kvmlet_arg_f64(c, 1)));
+	return done(c, kvmlet_snprintf(out, sizeof(out), str(c, 0), kvmlet_arg_f64(c, 1)));
 }
 KVMLET_EXPORT(fmt_d, "sd:s");
 
 static int fmt_ld(struct kvmlet_call *c)
 {
-	return done(c, kvmlet_snprintf(out, sizeof(out), str(c, 0),
-				       (long double)kvmlet_arg_f64(c, 1)));
+	return done(
+		c, kvmlet_snprintf(out, sizeof(out), str(c, 0), (long double)kvmlet_arg_f64(c, 1)));
 }
 KVMLET_EXPORT(fmt_ld, "sd:s");
 
 static int fmt_s(struct kvmlet_call *c)
 {
-	return done(c, kvmlet_snprintf(out, sizeof(out), str(c, 0),
-				       str(c, 1)));
+	return done(c, kvmlet_snprintf(out, sizeof(out), str(c, 0), str(c, 1)));
 }
 KVMLET_EXPORT(fmt_s, "ss:s");
 

@@ -14,8 +14,8 @@
 static struct kvmlet_sandbox *sb;
 
 /* Call fn(fmt, arg) in the guest; its string result. */
-static const char *guest_fmt(const char *fn, const char *fmt, struct kvmlet_value arg,
-			     char *buf, size_t n)
+static const char *guest_fmt(const char *fn, const char *fmt, struct kvmlet_value arg, char *buf,
+			     size_t n)
 {
 	struct kvmlet_value a[2] = {kvmlet_str(fmt, strlen(fmt)), arg}, r;
 	struct kvmlet_error err;
@@ -26,15 +26,15 @@ static const char *guest_fmt(const char *fn, const char *fmt, struct kvmlet_valu
 }
 
 static const char *const int_formats[] = {
-	"%d", "%i", "%5d", "%-5d|", "%05d", "%+d", "% d", "%.3d", "%8.3d", "%-+8.3d|", "%.0d",
-	"%u", "%o", "%#o", "%x", "%#x", "%X", "%#X", "%08x", "%#010x", "%.0x", "%#.0o",
-	"%*d",
+	"%d",	 "%i",	     "%5d",  "%-5d|",  "%05d", "%+d",	"% d", "%.3d",
+	"%8.3d", "%-+8.3d|", "%.0d", "%u",     "%o",   "%#o",	"%x",  "%#x",
+	"%X",	 "%#X",	     "%08x", "%#010x", "%.0x", "%#.0o", "%*d",
 };
-static const char *const ll_formats[] = {"%lld", "%lli", "%llu", "%llx", "%jd", "%zd", "%td",
-					 "%ld", "%lo", "%#llX", "%20lld|", "%-20lld|"};
+static const char *const ll_formats[] = {"%lld", "%lli", "%llu", "%llx",  "%jd",     "%zd",
+					 "%td",	 "%ld",	 "%lo",	 "%#llX", "%20lld|", "%-20lld|"};
 static const char *const hh_formats[] = {"%hhd", "%hd", "%hhu", "%hu", "%hhx", "%hx"};
-static const int64_t ints[] = {0, 1, -1, 42, -42, 255, 256, 65535, -32768, 123456789,
-			       2147483647, INT64_MAX, INT64_MIN};
+static const int64_t ints[] = {0,     1,      -1,	 42,	     -42,	255,	  256,
+			       65535, -32768, 123456789, 2147483647, INT64_MAX, INT64_MIN};
 
 START_TEST(integers)
 {
@@ -48,31 +48,59 @@ START_TEST(integers)
 				continue; /* the host passes one argument only */
 			snprintf(h, sizeof(h), fmt, iv);
 			guest_fmt("fmt_int", fmt, kvmlet_i64(iv), g, sizeof(g));
-			ck_assert_msg(!strcmp(g, h), "%s of %d: guest '%s', host '%s'", fmt, iv, g, h);
+			ck_assert_msg(!strcmp(g, h), "%s of %d: guest '%s', host '%s'", fmt, iv, g,
+				      h);
 		}
 		for (size_t f = 0; f < sizeof(hh_formats) / sizeof(hh_formats[0]); f++) {
 			snprintf(h, sizeof(h), hh_formats[f], iv);
 			guest_fmt("fmt_int", hh_formats[f], kvmlet_i64(iv), g, sizeof(g));
-			ck_assert_msg(!strcmp(g, h), "%s: guest '%s', host '%s'", hh_formats[f], g, h);
+			ck_assert_msg(!strcmp(g, h), "%s: guest '%s', host '%s'", hh_formats[f], g,
+				      h);
 		}
 		for (size_t f = 0; f < sizeof(ll_formats) / sizeof(ll_formats[0]); f++) {
 			snprintf(h, sizeof(h), ll_formats[f], (long long)ints[v]);
 			guest_fmt("fmt_i", ll_formats[f], kvmlet_i64(ints[v]), g, sizeof(g));
-			ck_assert_msg(!strcmp(g, h), "%s: guest '%s', host '%s'", ll_formats[f], g, h);
+			ck_assert_msg(!strcmp(g, h), "%s: guest '%s', host '%s'", ll_formats[f], g,
+				      h);
 		}
 	}
 }
 END_TEST
 
 static const char *const float_formats[] = {
-	"%f", "%.0f", "%.1f", "%.3f", "%.20f", "%10.2f|", "%-10.2f|", "%010.2f", "%+f", "% f",
-	"%#.0f", "%F", "%e", "%.0e", "%.3e", "%E", "%#.0e", "%+.10e", "%g", "%.0g", "%.1g", "%.3g",
-	"%.10g", "%.17g", "%#g", "%G", "%12g|", "%a", "%A", "%.0a", "%.1a", "%.3a", "%20a|",
-	"%020a", "%.60f",
+	"%f",  "%.0f",	"%.1f", "%.3f", "%.20f", "%10.2f|", "%-10.2f|", "%010.2f", "%+f",
+	"% f", "%#.0f", "%F",	"%e",	"%.0e",	 "%.3e",    "%E",	"%#.0e",   "%+.10e",
+	"%g",  "%.0g",	"%.1g", "%.3g", "%.10g", "%.17g",   "%#g",	"%G",	   "%12g|",
+	"%a",  "%A",	"%.0a", "%.1a", "%.3a",	 "%20a|",   "%020a",	"%.60f",
 };
-static const double floats[] = {0.0, -0.0, 1.0, -1.0, 0.5, 1.5, 2.5, 0.125, 3.14159265358979,
-	-2.718281828459045, 1e-5, 0.0001, 123456.789, 1e15, 1e16, 1e22, 1e100, 1.7976931348623157e308,
-	5e-324, 2.2250738585072014e-308, 0.1, 0.3, 9.9999, 99.5, 0.05, 1e-300, 65536.0, 1.0 / 3.0};
+static const double floats[] = {0.0,
+				-0.0,
+				1.0,
+				-1.0,
+				0.5,
+				1.5,
+				2.5,
+				0.125,
+				3.14159265358979,
+				-2.718281828459045,
+				1e-5,
+				0.0001,
+				123456.789,
+				1e15,
+				1e16,
+				1e22,
+				1e100,
+				1.7976931348623157e308,
+				5e-324,
+				2.2250738585072014e-308,
+				0.1,
+				0.3,
+				9.9999,
+				99.5,
+				0.05,
+				1e-300,
+				65536.0,
+				1.0 / 3.0};
 
 START_TEST(floating_point)
 {
@@ -86,8 +114,8 @@ START_TEST(floating_point)
 				      float_formats[f], floats[v], g, h);
 		}
 	const double special[] = {INFINITY, -INFINITY, NAN};
-	const char *const sfmt[] = {"%f", "%F", "%e", "%E", "%g", "%G", "%a", "%A", "%8f|", "%-8f|",
-				    "%+f", "%08f"};
+	const char *const sfmt[] = {"%f", "%F", "%e",	"%E",	 "%g",	"%G",
+				    "%a", "%A", "%8f|", "%-8f|", "%+f", "%08f"};
 	for (size_t v = 0; v < 3; v++)
 		for (size_t f = 0; f < sizeof(sfmt) / sizeof(sfmt[0]); f++) {
 			snprintf(h, sizeof(h), sfmt[f], special[v]);

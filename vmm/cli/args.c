@@ -35,9 +35,9 @@ int parse_size_unit(const char *s, uint64_t *out, char unit[4])
 		const char *suffix;
 		unsigned shift;
 	} units[] = {
-		{"", 0},     {"b", 0},	  {"k", 10},   {"kb", 10}, {"kib", 10}, {"m", 20},
-		{"mb", 20},  {"mib", 20}, {"g", 30},   {"gb", 30}, {"gib", 30}, {"t", 40},
-		{"tb", 40},  {"tib", 40},
+		{"", 0},     {"b", 0},	 {"k", 10},   {"kb", 10},  {"kib", 10},
+		{"m", 20},   {"mb", 20}, {"mib", 20}, {"g", 30},   {"gb", 30},
+		{"gib", 30}, {"t", 40},	 {"tb", 40},  {"tib", 40},
 	};
 	uint64_t v;
 	int n = parse_digits(&s, &v);
@@ -64,8 +64,13 @@ int parse_duration(const char *s, uint64_t *out_ns)
 		const char *suffix;
 		uint64_t ns;
 	} units[] = {
-		{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000ull}, {"", 1000000000ull},
-		{"m", 60000000000ull}, {"h", 3600000000000ull},
+		{"ns", 1},
+		{"us", 1000},
+		{"ms", 1000000},
+		{"s", 1000000000ull},
+		{"", 1000000000ull},
+		{"m", 60000000000ull},
+		{"h", 3600000000000ull},
 	};
 	uint64_t whole, frac = 0, scale = 1;
 	int n = parse_digits(&s, &whole);

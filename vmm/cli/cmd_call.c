@@ -14,7 +14,6 @@
 #include "cli.h"
 #include "msg.h"
 
-
 static int host_print(void *arg, const struct kvmlet_value *args, unsigned nargs,
 		      struct kvmlet_value *result, char *errmsg, size_t errlen)
 {

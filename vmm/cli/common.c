@@ -15,8 +15,8 @@ static bool json_errors; /* --json: errors as JSON on stdout as well */
 
 static const char *status_kind(int status)
 {
-#define KIND(e, n, k, m, c)                                                                 \
-	if (status == n)                                                                    \
+#define KIND(e, n, k, m, c) \
+	if (status == n)    \
 		return k;
 	CLI_STATUSES(KIND)
 #undef KIND
@@ -83,8 +83,8 @@ int cli_seccomp(const struct opts *o)
 /* Options that take a value, when not given as --opt=value or -mVALUE. */
 static bool takes_value(const char *a)
 {
-	static const char *const with[] = {"--memory", "--stack", "--timeout", "--repeat",
-					   "--seccomp", "-m", "-s", "-t"};
+	static const char *const with[] = {"--memory",	"--stack", "--timeout", "--repeat",
+					   "--seccomp", "-m",	   "-s",	"-t"};
 
 	for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++)
 		if (!strcmp(a, with[i]))
@@ -183,8 +183,8 @@ static int parse_one(int c, struct opts *o, char units[2][4])
 		return -1;
 	case 'S':
 		if ((o->seccomp = parse_seccomp(optarg)) < 0)
-			return die(EXIT_USAGE, "--seccomp: invalid mode '%s': expected on, log or off",
-				   optarg);
+			return die(EXIT_USAGE,
+				   "--seccomp: invalid mode '%s': expected on, log or off", optarg);
 		return -1;
 	case 'T':
 		o->timing = true;
@@ -221,12 +221,18 @@ static bool option_allowed(unsigned cmd, int c)
 int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{"memory", required_argument, NULL, 'm'}, {"stack", required_argument, NULL, 's'},
-		{"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{"json", no_argument, NULL, 'j'}, {"repeat", required_argument, NULL, 'r'},
-		{"time", no_argument, NULL, 'T'}, {"seccomp", required_argument, NULL, 'S'},
-		{"trace", no_argument, NULL, 'X'}, {"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0},
+		{"memory", required_argument, NULL, 'm'},
+		{"stack", required_argument, NULL, 's'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{"json", no_argument, NULL, 'j'},
+		{"repeat", required_argument, NULL, 'r'},
+		{"time", no_argument, NULL, 'T'},
+		{"seccomp", required_argument, NULL, 'S'},
+		{"trace", no_argument, NULL, 'X'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
 	};
 	static char **args; /* the permuted argv: o->guest and o->operands point into it */
 	unsigned cmd = o->cmd;

@@ -100,10 +100,10 @@ static void print_statuses(unsigned cmd)
 		return;
 	}
 	fputs(cmd == CMD_RUN ? "exit status: the guest's, or" : "exit status: 0, or", stdout);
-#define SHORT(e, n, k, m, c)                                                                 \
-	if ((c) & cmd) {                                                                    \
-		printf("%s %d %s", first ? "" : ",", n, k);                                 \
-		first = 0;                                                                  \
+#define SHORT(e, n, k, m, c)                                \
+	if ((c)&cmd) {                                      \
+		printf("%s %d %s", first ? "" : ",", n, k); \
+		first = 0;                                  \
 	}
 	CLI_STATUSES(SHORT)
 #undef SHORT

@@ -18,9 +18,6 @@
 #include "cli.h"
 #include "pt_format.h"
 
-
-
-
 uint64_t now_ns(void)
 {
 	struct timespec ts;
