@@ -1,11 +1,22 @@
 #!/bin/sh
 # scripts/bench.sh: benchmarks, each printed with its ratio against a baseline
 # measured in the same run. Usage: scripts/bench.sh [BUILD_DIR] (default build-bench,
-# configured as a release build).
+# configured as a release build). scripts/bench.sh --build-only [BUILD_DIR]: build
+# everything (release, -Werror) and the benchmarks, run nothing (suite install
+# checks this from a fresh source tree).
 set -eu
 cd "$(dirname "$0")/.."
+build_only=false
+if [ "${1:-}" = --build-only ]; then
+	build_only=true
+	shift
+fi
 dir=${1:-build-bench}
 [ -d "$dir" ] || meson setup "$dir" --buildtype=release >/dev/null
+if $build_only; then
+	meson compile -C "$dir"
+	exit 0
+fi
 meson compile -C "$dir" tests/bench/bench_pt >/dev/null
 "$dir/tests/bench/bench_pt"
 meson compile -C "$dir" tests/bench/bench_kvm guest/hello.elf tests/guests/call_types.elf \

@@ -10,8 +10,9 @@ set -eu
 cd "$(dirname "$0")/.."
 
 summary=$(mktemp)
+skips=$(mktemp)
 vglogs=$(mktemp -d)
-trap 'rm -rf "$summary" "$vglogs"' EXIT
+trap 'rm -rf "$summary" "$skips" "$vglogs"' EXIT
 status=0
 
 # run_tests DIR ARGS...: meson test in DIR; its counts go to $summary.
@@ -28,6 +29,15 @@ run_tests() {
 	     /^Unexpected Pass:/ {f += $3} /^Timeout:/ {f += $2} /^Skipped:/ {s += $2}
 	     END {print p + 0, f + 0, s + 0}' "$summary.out" >>"$summary"
 	rm -f "$summary.out"
+	# Each skipped test with its reason (the first SKIP line it printed).
+	python3 - "$dir/meson-logs/testlog.json" >>"$skips" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    if t.get("result") == "SKIP":
+        why = [l for l in (t.get("stdout") or "").splitlines() if "SKIP" in l]
+        print("skipped: %s: %s" % (t["name"], why[0] if why else "(no reason printed)"))
+EOF
 }
 
 run_suite() {
@@ -50,6 +60,7 @@ run_suite() {
 run_valgrind() {
 	if ! command -v valgrind >/dev/null; then
 		echo "== build-test: valgrind is not installed (apt-get install valgrind): skipped"
+		echo "skipped: valgrind pass: valgrind is not installed (apt-get install valgrind)" >>"$skips"
 		echo "0 0 1" >>"$summary"
 		return
 	fi
@@ -60,7 +71,8 @@ run_valgrind() {
 	export KVMLET_WRAPPER="$KVMLET_WRAPPER --log-file=$vglogs/valgrind.%p.log"
 	before=$status
 	status=0
-	run_tests build-test --suite cli
+	# Valgrind runs kvmlet 20-50 times slower: scale the timeouts (2 cores, loaded).
+	run_tests build-test --suite cli --timeout-multiplier 10
 	unset KVMLET_WRAPPER
 	if [ "$status" != 0 ]; then
 		for f in "$vglogs"/*.log; do
@@ -79,6 +91,7 @@ run_fuzz() {
 	if ! clang -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
 		rm -rf "$probe"
 		echo "== fuzz: clang with libFuzzer not installed: skipped"
+		echo "skipped: fuzz: clang with libFuzzer is not installed (apt-get install clang libclang-rt-14-dev)" >>"$skips"
 		echo "0 0 1" >>"$summary"
 		return
 	fi
@@ -97,6 +110,7 @@ run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
 run_valgrind
 run_fuzz
 
+cat "$skips"
 awk '{p += $1; f += $2; s += $3} END {printf "%d passed, %d failed, %d skipped\n", p, f, s}' \
 	"$summary"
 exit $status

@@ -139,13 +139,14 @@ static int check_args(const char *sig, const struct kvmlet_value *args, unsigned
 
 	msg_sig_check(sig, &want);
 	if (nargs != want) {
-		snprintf(why, whylen, "takes %u arguments, got %u", want, nargs);
+		snprintf(why, whylen, "takes %u argument%s (`%s`), got %u", want,
+			 want == 1 ? "" : "s", sig, nargs);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < nargs; i++)
 		if (args[i].type != msg_letter_type(sig[i])) {
-			snprintf(why, whylen, "argument %u has type %u, signature '%s' wants '%c'",
-				 i, args[i].type, sig, sig[i]);
+			snprintf(why, whylen, "argument %u is %s; `%s` wants %s", i + 1,
+				 msg_type_name(args[i].type), sig, msg_letter_wants(sig[i]));
 			return -EINVAL;
 		}
 	return 0;

@@ -45,6 +45,7 @@ static const char *const errstr[] = {
 	[-ELF_ERR_ENTRY] = "entry point not in an executable segment",
 	[-ELF_ERR_NOLOAD] = "no loadable segment",
 	[-ELF_ERR_TOOBIG] = "segments need more memory than allowed",
+	[-ELF_ERR_SHDR] = "bad section header table",
 };
 
 const char *elf_strerror(int err)
@@ -437,7 +438,10 @@ int elf_copy_segments(const void *data, size_t size, const struct elf_image *img
 
 		if (s->memsz == 0)
 			continue;
-		copy_range(size, s, dst_va, dst_len, &plo, &vlo, &phi);
+		/* Checked above; checked again so no path uses the ranges unset. */
+		err = copy_range(size, s, dst_va, dst_len, &plo, &vlo, &phi);
+		if (err)
+			return err;
 		memset(d + plo, 0, vlo - plo);
 		if (s->filesz > 0)
 			memcpy(d + vlo, (const unsigned char *)data + s->offset, s->filesz);

@@ -13,6 +13,7 @@
 #ifndef KVMLET_ELF_LOAD_H
 #define KVMLET_ELF_LOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,7 @@ enum elf_error {
 	ELF_ERR_ENTRY = -17,	/* entry point not in an executable segment's file bytes */
 	ELF_ERR_NOLOAD = -18,	/* no PT_LOAD segment with p_memsz > 0 */
 	ELF_ERR_TOOBIG = -19,	/* segments need more memory than the caller allows */
+	ELF_ERR_SHDR = -20,	/* bad section header table (elf_find_section) */
 };
 
 /* A short, static description of an ELF_ERR_* code (never NULL). */
@@ -99,5 +101,26 @@ int elf_parse(const void *data, size_t size, const struct elf_limits *lim, struc
  */
 int elf_copy_segments(const void *data, size_t size, const struct elf_image *img, void *dst,
 		      uint64_t dst_va, uint64_t dst_len);
+
+/* A section header's address, size and type (elf_find_section). */
+struct elf_section {
+	uint64_t addr, size;
+	uint32_t type;
+};
+
+/*
+ * Find the section called name in the file [data, data + size): 1 and *out
+ * filled, 0 if there is none (or no section headers), ELF_ERR_TRUNCATED or
+ * ELF_ERR_SHDR if the headers are bad. Call it on a file elf_parse accepted.
+ */
+int elf_find_section(const void *data, size_t size, const char *name, struct elf_section *out);
+
+/*
+ * Copy len file bytes at guest virtual va of img (parsed from the same file)
+ * into buf: ELF_OK, or ELF_ERR_RANGE if they are not all in one segment's file
+ * bytes (bss has none), ELF_ERR_OFFSET if img disagrees with the file.
+ */
+int elf_read_va(const void *data, size_t size, const struct elf_image *img, uint64_t va,
+		void *buf, size_t len);
 
 #endif /* KVMLET_ELF_LOAD_H */

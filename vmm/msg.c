@@ -173,6 +173,33 @@ int msg_decode(const void *buf, uint64_t len, uint32_t kind, unsigned max,
 	return 0;
 }
 
+const char *msg_type_name(uint32_t type)
+{
+	static const char *const names[] = {"void", "i64", "u64", "f64", "bool", "str", "bytes"};
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
+}
+
+const char *msg_letter_wants(char c)
+{
+	switch (c) {
+	case 'i':
+		return "an i64";
+	case 'u':
+		return "a u64";
+	case 'd':
+		return "an f64";
+	case 'b':
+		return "a bool";
+	case 's':
+		return "a string";
+	case 'y':
+		return "bytes";
+	default:
+		return "no value";
+	}
+}
+
 uint32_t msg_letter_type(char c)
 {
 	switch (c) {

@@ -37,6 +37,12 @@ int msg_decode(const void *buf, uint64_t len, uint32_t kind, unsigned max,
 /* Is s[0..len) valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF)? */
 bool msg_utf8_valid(const uint8_t *s, uint64_t len);
 
+/* A type's name ("i64", "str"...; "?" if unknown), and what a signature
+ * letter wants, for messages ("an i64", "a string"): the library and the CLI
+ * say the same. */
+const char *msg_type_name(uint32_t type);
+const char *msg_letter_wants(char c);
+
 /* Does c (a signature letter) name type t? Letters: v i u d b s y. */
 uint32_t msg_letter_type(char c);
 

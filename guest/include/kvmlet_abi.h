@@ -32,6 +32,10 @@
 #ifndef KVMLET_ABI_H
 #define KVMLET_ABI_H
 
+#ifdef __cplusplus /* usable from C++ guests */
+extern "C" {
+#endif
+
 #include <stdint.h>
 
 #define KVMLET_ABI_VERSION 2u
@@ -187,5 +191,9 @@ struct kvmlet_export {
 	char name[KVMLET_NAME_MAX + 1];	 /* NUL-terminated */
 	char sig[KVMLET_SIG_MAX + 1];	 /* e.g. "ii:i", NUL-terminated */
 };
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KVMLET_ABI_H */

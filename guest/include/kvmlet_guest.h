@@ -10,6 +10,10 @@
 #ifndef KVMLET_GUEST_H
 #define KVMLET_GUEST_H
 
+#ifdef __cplusplus /* usable from C++ guests */
+extern "C" {
+#endif
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,8 +34,11 @@ void kvmlet_write(const void *buf, size_t len);
 void kvmlet_puts(const char *s);
 
 /*
- * A small printf: %d %i %u %x %X %s %c %p %%, the l, ll and z size modifiers,
- * a field width, the 0 and - flags, and a precision for %s (%.*s too). Returns the length of the output.
+ * printf: every conversion the format attribute accepts (d i u o x X c s p n
+ * % f F e E g G a A), the flags - + space # 0, width and precision (also *),
+ * and the lengths hh h l ll j z t L (long double is narrowed to double).
+ * Floating point is printed exactly as glibc prints it. kvmlet_printf
+ * writes at most 511 bytes per call. Returns the length of the output.
  */
 __attribute__((format(printf, 1, 2))) int kvmlet_printf(const char *fmt, ...);
 __attribute__((format(printf, 3, 0))) int kvmlet_vsnprintf(char *buf, size_t n, const char *fmt,
@@ -155,5 +162,9 @@ void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KVMLET_GUEST_H */

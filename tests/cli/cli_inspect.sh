@@ -39,4 +39,13 @@ else
 fi
 check 0 'memory map:' 'entry 0x200000, 3 segments, 16384 KiB memory' -- inspect -v "$H"
 check 0 'memory map:' '' -- inspect -q "$H"
+# Exported functions and signatures, from the image (no KVM), text and JSON.
+C=$GUEST_DIR/calc.elf
+check 0 '  add ii:i  (i64, i64) -> i64' '' -- inspect "$C"
+check 0 '  hypot dd:d  (f64, f64) -> f64' '' -- inspect "$C"
+check 0 'exports:
+  (none)' '' -- inspect "$TEST_GUEST_DIR/spin.elf"
+check 0 '{"name":"add","sig":"ii:i","args":["i64","i64"],"result":"i64"}' '' -- inspect --json "$C"
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e["name"] for e in d["exports"]][-1] == "add"' <"$out" ||
+	{ echo "FAIL: inspect --json exports"; failures=$((failures + 1)); }
 finish

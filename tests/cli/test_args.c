@@ -80,6 +80,67 @@ START_TEST(duration_parsing)
 }
 END_TEST
 
+/* Decimal unless 0x: "010" is ten. */
+static const struct {
+	const char *text;
+	int ret;
+	int64_t value;
+} ints[] = {
+	{"42", 0, 42},	     {"010", 0, 10},	  {"-7", 0, -7},   {"0x2a", 0, 42},
+	{"0X2A", 0, 42},     {"-0x2a", 0, -42},	  {"0", 0, 0},	   {"-0", 0, 0},
+	{"9223372036854775807", 0, INT64_MAX},	  {"-9223372036854775808", 0, INT64_MIN},
+	{"9223372036854775808", -ERANGE, 0},	  {"-9223372036854775809", -ERANGE, 0},
+	{"", -EINVAL, 0},    {"-", -EINVAL, 0},	  {"0x", -EINVAL, 0}, {"08x", -EINVAL, 0},
+	{" 1", -EINVAL, 0},  {"+1", -EINVAL, 0},  {"1.5", -EINVAL, 0}, {"0b1", -EINVAL, 0},
+};
+
+START_TEST(int_parsing)
+{
+	int64_t v = 0xdead;
+	int r = parse_i64(ints[_i].text, &v);
+
+	ck_assert_msg(r == ints[_i].ret, "'%s': %d", ints[_i].text, r);
+	ck_assert_int_eq(v, r == 0 ? ints[_i].value : 0xdead);
+}
+END_TEST
+
+START_TEST(uint_parsing)
+{
+	uint64_t v = 0;
+
+	ck_assert_int_eq(parse_u64("010", &v), 0);
+	ck_assert_uint_eq(v, 10);
+	ck_assert_int_eq(parse_u64("18446744073709551615", &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+	ck_assert_int_eq(parse_u64("0xffffffffffffffff", &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+	ck_assert_int_eq(parse_u64("18446744073709551616", &v), -ERANGE);
+	ck_assert_int_eq(parse_u64("-1", &v), -EINVAL);
+}
+END_TEST
+
+/* Sizes are said in the unit the user gave. */
+START_TEST(size_format)
+{
+	char unit[4], buf[32];
+	uint64_t v;
+
+	ck_assert_int_eq(parse_size_unit("16m", &v, unit), 0);
+	ck_assert_str_eq(unit, "m");
+	format_size(buf, sizeof(buf), 4ull << 20, unit);
+	ck_assert_str_eq(buf, "4m");
+	ck_assert_int_eq(parse_size_unit("100KiB", &v, unit), 0);
+	format_size(buf, sizeof(buf), 64ull << 30, unit);
+	ck_assert_str_eq(buf, "67108864KiB");
+	ck_assert_int_eq(parse_size_unit("1G", &v, unit), 0);
+	format_size(buf, sizeof(buf), 4ull << 20, unit);
+	ck_assert_str_eq(buf, "0.00390625G");
+	ck_assert_int_eq(parse_size_unit("5000", &v, unit), 0);
+	format_size(buf, sizeof(buf), 4096, unit);
+	ck_assert_str_eq(buf, "4096");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("args");
@@ -87,6 +148,9 @@ int main(void)
 
 	tcase_add_loop_test(tc, size_parsing, 0, sizeof(sizes) / sizeof(sizes[0]));
 	tcase_add_loop_test(tc, duration_parsing, 0, sizeof(durations) / sizeof(durations[0]));
+	tcase_add_loop_test(tc, int_parsing, 0, sizeof(ints) / sizeof(ints[0]));
+	tcase_add_test(tc, uint_parsing);
+	tcase_add_test(tc, size_format);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -104,5 +104,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(elf_copy_segments(data, size, &img, dst, img.lo + 1, len) == ELF_ERR_RANGE);
 	CHECK(elf_copy_segments(data, size, &img, dst, img.lo, len) == ELF_OK);
 	check_copy(data, &img);
+
+	/* The export table lookup (kvmlet_image_exports) on the same hostile file. */
+	struct elf_section sec;
+	uint8_t word[24];
+	int f = elf_find_section(data, size, ".kvmlet_exports", &sec);
+	CHECK(f == 0 || f == 1 || f == ELF_ERR_SHDR || f == ELF_ERR_TRUNCATED);
+	if (f == 1 && elf_read_va(data, size, &img, sec.addr, word, sizeof(word)) == ELF_OK)
+		CHECK(sec.size > 0 || sec.size == 0);
 	return 0;
 }

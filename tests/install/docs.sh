@@ -256,5 +256,14 @@ for doc in $docs; do
 	done <"$blocks/index"
 done
 [ "$notrun" = 0 ] || echo "$notrun blocks need /dev/kvm and were not run"
+# A non-default prefix needs PATH too, beside PKG_CONFIG_PATH and LD_LIBRARY_PATH.
+for v in PATH PKG_CONFIG_PATH LD_LIBRARY_PATH; do
+	grep -q "export $v=" "$SOURCE_ROOT/docs/getting-started.md" ||
+		fail "docs/getting-started.md does not set $v for a non-default prefix"
+done
+# Examples read guests with kvmlet_sandbox_new_from_file, not a copied helper.
+if grep -l 'read_file' "$SOURCE_ROOT"/docs/*.md "$SOURCE_ROOT/tests/install/host.c"; then
+	fail "an example still copies a read_file helper"
+fi
 $qemu && run_vm
 finish

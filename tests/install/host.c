@@ -37,22 +37,11 @@ static int shout(void *arg, const struct kvmlet_value *args, unsigned nargs,
 	return 0;
 }
 
-static void *read_file(const char *path, size_t *len)
+static int print_export(void *arg, const char *name, const char *sig)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
-		*len = (size_t)n;
-	else {
-		free(buf);
-		buf = NULL;
-	}
-	if (f)
-		fclose(f);
-	return buf;
+	(void)arg;
+	printf("export %s %s\n", name, sig);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -62,8 +51,6 @@ int main(int argc, char **argv)
 	struct kvmlet_value args[2], res;
 	struct kvmlet_error err;
 	char shout_buf[64];
-	size_t len = 0;
-	void *elf;
 	int r;
 
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
@@ -76,13 +63,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: host [--seccomp] GUEST.elf\n");
 		return 1;
 	}
-	if (!(elf = read_file(argv[1 + seccomp], &len))) {
-		fprintf(stderr, "host: %s: cannot read\n", argv[1 + seccomp]);
-		return 1;
-	}
 	kvmlet_config_default(&cfg);
-	r = kvmlet_sandbox_new(&sb, elf, len, &cfg, &err);
-	free(elf);
+	/* Exports are listed from the file, before anything starts (no KVM). */
+	if ((r = kvmlet_file_exports(argv[1 + seccomp], print_export, NULL, &err)) < 0)
+		goto fail;
+	r = kvmlet_sandbox_new_from_file(&sb, argv[1 + seccomp], &cfg, &err);
 	if (r < 0)
 		goto fail;
 	if ((r = kvmlet_register(sb, "shout", "y:s", shout, shout_buf, &err)) < 0)

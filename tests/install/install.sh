@@ -56,6 +56,26 @@ run_cc $($PKG_CONFIG --cflags --libs kvmlet-guest) $CFLAGS "$here/guest.c" -o "$
 expect 0 'entry 0x200000' '' -- "$BIN/kvmlet" inspect "$WORK/guest.elf"
 expect 0 'entry 0x200000' '' -- "$BIN/kvmlet" inspect "$WORK/guest2.elf"
 
+# --- C++: a guest and a host program (the headers are extern "C")
+if command -v g++ >/dev/null; then
+	# shellcheck disable=SC2046
+	g++ -std=c++17 -Wall -Wextra -Werror -fno-exceptions -fno-rtti "$here/guest_cxx.cpp" \
+		$($PKG_CONFIG --cflags --libs kvmlet-guest) -o "$WORK/guest_cxx.elf" ||
+		fail "building the C++ guest with kvmlet-guest.pc"
+	expect 0 '  add ii:i  (i64, i64) -> i64' '' -- "$BIN/kvmlet" inspect "$WORK/guest_cxx.elf"
+	if kvm_usable; then
+		expect 0 'hello from a C++ guest, 2.50' '' -- "$BIN/kvmlet" run "$WORK/guest_cxx.elf"
+		expect 0 '42' '' -- "$BIN/kvmlet" call "$WORK/guest_cxx.elf" add 40 2
+	fi
+	# shellcheck disable=SC2046
+	g++ -std=c++17 -Wall -Wextra -Werror $SANFLAGS "$here/host_cxx.cpp" \
+		$($PKG_CONFIG --cflags --libs kvmlet) -Wl,-rpath,"$($PKG_CONFIG --variable=libdir kvmlet)" \
+		-o "$WORK/host_cxx" || fail "building the C++ host with kvmlet.pc"
+	expect 0 'i64 1' '' -- "$WORK/host_cxx"
+else
+	echo "SKIP (part): g++ is not installed (apt-get install g++): the C++ guest and host are not built"
+fi
+
 # --- an out-of-tree host program: nothing but cc and kvmlet.pc
 run_cc $CFLAGS $SANFLAGS "$here/host.c" $($PKG_CONFIG --cflags --libs kvmlet) \
 	-Wl,-rpath,"$($PKG_CONFIG --variable=libdir kvmlet)" -o "$WORK/host" ||

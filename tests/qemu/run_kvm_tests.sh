@@ -17,16 +17,16 @@ for f in "$build"/guest/*.elf "$build"/tests/guests/*.elf "$build"/tests/hostile
 	set -- "$@" -a "$f"
 done
 # Missing inputs are a build problem, not a reason to skip.
-for f in "$build/tests/qemu/kvmlet-static" "$build"/tests/kvm/test_* "$build/tests/hostile/test_hostile"; do
+for f in "$build/vmm/kvmlet-static" "$build"/tests/kvm/test_* "$build/tests/hostile/test_hostile"; do
 	case $f in *.p) continue ;; esac
 	[ -x "$f" ] || { echo "FAIL: $f is missing"; exit 1; }
 done
-cp "$build/tests/qemu/kvmlet-static" "$build/tests/qemu/kvmlet"
+cp "$build/vmm/kvmlet-static" "$build/tests/qemu/kvmlet"
 "$src/scripts/qemu-kvm/run.sh" -T 1500 "$@" -a "$build/tests/qemu/kvmlet" \
 	-a "$src/tests/cli/lib.sh" -a "$src/scripts/kvm-check.sh" -e KVM_CHECK=/t/kvm-check.sh -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
 	-e KVMLET=/t/kvmlet -e GUEST_DIR=/t -e TEST_GUEST_DIR=/t \
 	"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" \
-	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$build/tests/kvm/test_isolation" "$build/tests/kvm/test_syscalls" "$src/tests/cli/cli_run.sh" \
+	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$build/tests/kvm/test_isolation" "$build/tests/kvm/test_syscalls" "$build/tests/kvm/test_printf" "$src/tests/cli/cli_run.sh" \
 	"$src/tests/cli/cli_call.sh" "$build/tests/kvm/test_hardening" "$src/tests/cli/cli_seccomp.sh" \
 	"$build/tests/hostile/test_hostile"
 rc=$?

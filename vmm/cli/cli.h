@@ -6,23 +6,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kvmlet.h"
 
-/* Exit statuses besides the guest's own (see docs/cli.md). */
-enum {
-	EXIT_USAGE = 120,
-	EXIT_LOAD = 121,
-	EXIT_KVM = 122,
-	EXIT_FAULT = 123,
-	EXIT_TIMEOUT = 124,
-	EXIT_ABORT = 125,
-	EXIT_CALL = 126,
-};
+#include "status.h"
 
 struct opts {
 	struct kvmlet_config cfg;
-	int min_operands; /* 0: exactly GUEST; else at least this many operands */
+	unsigned cmd; /* CMD_RUN, CMD_CALL or CMD_INSPECT */
 	bool json;
 	const char *guest;
 	char **operands; /* after GUEST */
@@ -46,11 +38,27 @@ int parse_count(const char *s, unsigned *out);
 /* Nanoseconds on CLOCK_MONOTONIC. */
 uint64_t now_ns(void);
 
-/* Print "kvmlet: ..." on stderr; returns status. */
+/* Print "kvmlet: ..." on stderr, control characters escaped (it may quote a
+ * guest); with --json and a nonzero status also {"error":{...}} on stdout.
+ * Returns status. */
 __attribute__((format(printf, 2, 3))) int die(int status, const char *fmt, ...);
 
-/* Parse a command's options; returns -1 to go on, or an exit status. */
-int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, struct opts *o);
+/*
+ * Parse a command's options (o->cmd says which); returns -1 to go on, or an
+ * exit status. call and inspect take options after their operands too, up
+ * to a `--` (a negative number is an operand); run's end at GUEST.
+ */
+int parse_opts(int argc, char **argv, struct opts *o);
+
+/* A command's --help (cmd 0: the main one) on stdout. */
+void cli_help(unsigned cmd);
+
+/* The command named name (CMD_*), or 0. */
+unsigned cli_command(const char *name);
+
+/* Write n bytes with control characters and non-UTF-8 escaped: \n, \xNN,
+ * \u0085 (json: JSON string escapes, no quotes around). */
+void cli_write_escaped(FILE *f, const void *buf, size_t n, bool json);
 
 /* Load o->guest into a new sandbox; returns -1 on success, or an exit status. */
 int load(const struct opts *o, struct kvmlet_sandbox **sb);

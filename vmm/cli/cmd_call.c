@@ -8,45 +8,20 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "args.h"
 #include "cli.h"
-
-static const char usage_call[] =
-	"usage: kvmlet call [OPTION...] [--] GUEST FUNCTION [ARG...]\n"
-	"Start GUEST, call its exported FUNCTION with the ARGs and print the result.\n"
-	"Each ARG is converted to the type the function's signature declares:\n"
-	"  i  integer (42, -7, 0x2a)        u  unsigned integer (42)\n"
-	"  d  floating point (3.5, -1e3)    b  true or false (also 1 or 0)\n"
-	"  s  string (text, \"text\", s:text)  y  bytes (@FILE reads a file, y:text)\n"
-	"\n"
-	"  -m, --memory SIZE       guest memory (default 16M)\n"
-	"  -s, --stack SIZE        guest stack (default 64K)\n"
-	"  -t, --timeout DURATION  stop the call after DURATION (e.g. 500ms, 2s)\n"
-	"      --json              print the result as JSON: {\"type\":...,\"value\":...}\n"
-	"      --repeat N          call N times, resetting the guest in between\n"
-	"      --time              print each call's time (and reset's) on stderr\n"
-	"      --seccomp MODE      on (default if available): a system call kvmlet does\n"
-	"                          not need kills it (SIGSYS); log: allow and log it;\n"
-	"                          off: no filter\n"
-	"      --trace             print every VM exit (what, port, RIP, time) on stderr\n"
-	"  -q, --quiet             no notes of kvmlet's own on stderr (errors still)\n"
-	"  -v, --verbose           say what was loaded on stderr\n"
-	"  -h, --help              this help\n"
-	"\n"
-	"Host functions the guest may call:\n"
-	"  print  \"y:v\"  write the bytes to stdout (before the result)\n"
-	"  now_ns \":u\"   CLOCK_REALTIME in nanoseconds\n"
-	"  square \"i:i\"  its argument squared (used by the callback example)\n"
-	"exit status: 0 success, 120 usage, 121 load, 122 KVM, 123 guest fault,\n"
-	"  124 timeout, 125 guest abort, 126 the call failed (unknown function, bad\n"
-	"  arguments, or the guest function reported an error)\n";
+#include "msg.h"
 
 static int host_print(void *arg, const struct kvmlet_value *args, unsigned nargs,
 		      struct kvmlet_value *result, char *errmsg, size_t errlen)
 {
-	(void)arg, (void)nargs, (void)result;
-	if (fwrite(args[0].buf.ptr, 1, args[0].buf.len, stdout) != args[0].buf.len) {
-		snprintf(errmsg, errlen, "cannot write to stdout");
+	FILE *f = arg; /* stdout, or stderr with --json */
+
+	(void)nargs, (void)result;
+	if (fwrite(args[0].buf.ptr, 1, args[0].buf.len, f) != args[0].buf.len) {
+		snprintf(errmsg, errlen, "cannot write the guest's output");
 		return -1;
 	}
 	return 0;
@@ -117,12 +92,10 @@ static int parse_arg(const char *text, char t, struct kvmlet_value *v, void **ow
 	switch (t) {
 	case 'i':
 		v->type = KVMLET_TYPE_I64;
-		v->i64 = strtoll(text, &end, 0);
-		return *text && !*end && !errno ? 0 : -1;
+		return parse_i64(text, &v->i64) < 0 ? -1 : 0;
 	case 'u':
 		v->type = KVMLET_TYPE_U64;
-		v->u64 = strtoull(text, &end, 0);
-		return *text && *text != '-' && !*end && !errno ? 0 : -1;
+		return parse_u64(text, &v->u64) < 0 ? -1 : 0;
 	case 'd':
 		v->type = KVMLET_TYPE_F64;
 		v->f64 = strtod(text, &end);
@@ -161,46 +134,37 @@ static int parse_arg(const char *text, char t, struct kvmlet_value *v, void **ow
 	}
 }
 
-static const char *type_name(uint32_t t)
-{
-	static const char *const names[] = {"void", "i64", "u64", "f64", "bool", "str", "bytes"};
-	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
-}
-
-static const char *letter_name(char c)
+/* An example of each letter's text, for messages. */
+static const char *letter_example(char c)
 {
 	switch (c) {
 	case 'i':
-		return "integer";
+		return " (e.g. 42, -7, 0x2a)";
 	case 'u':
-		return "unsigned integer";
+		return " (e.g. 42, 0x2a)";
 	case 'd':
-		return "number";
+		return " (e.g. 3.5, -1e3)";
 	case 'b':
-		return "bool (true or false)";
+		return " (true, false, 1 or 0)";
 	default:
-		return "value";
+		return "";
 	}
 }
 
-static void print_json_string(const uint8_t *p, size_t n)
+/* A string or bytes result as text: as is into a pipe or file, escaped on a
+ * terminal, where control characters from the guest could move the cursor. */
+static void print_text(const void *p, size_t n)
 {
-	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '"' || p[i] == '\\')
-			printf("\\%c", p[i]);
-		else if (p[i] < 0x20 || p[i] == 0x7f)
-			printf("\\u%04x", p[i]);
-		else
-			putchar(p[i]);
-	}
-	putchar('"');
+	if (isatty(STDOUT_FILENO))
+		cli_write_escaped(stdout, p, n, false);
+	else
+		fwrite(p, 1, n, stdout);
 }
 
 static void print_result(const struct kvmlet_value *r, bool json)
 {
 	if (json)
-		printf("{\"type\":\"%s\",\"value\":", type_name(r->type));
+		printf("{\"type\":\"%s\",\"value\":", kvmlet_type_name(r->type));
 	switch (r->type) {
 	case KVMLET_TYPE_VOID:
 		fputs(json ? "null" : "", stdout);
@@ -221,10 +185,13 @@ static void print_result(const struct kvmlet_value *r, bool json)
 		fputs(r->b ? "true" : "false", stdout);
 		break;
 	case KVMLET_TYPE_STR:
-		if (json)
-			print_json_string(r->buf.ptr, r->buf.len);
-		else
-			fwrite(r->buf.ptr, 1, r->buf.len, stdout);
+		if (json) {
+			putchar('"');
+			cli_write_escaped(stdout, r->buf.ptr, r->buf.len, true);
+			putchar('"');
+		} else {
+			print_text(r->buf.ptr, r->buf.len);
+		}
 		break;
 	case KVMLET_TYPE_BYTES:
 		if (json) {
@@ -233,7 +200,7 @@ static void print_result(const struct kvmlet_value *r, bool json)
 				printf("%02x", ((const uint8_t *)r->buf.ptr)[i]);
 			putchar('"');
 		} else {
-			fwrite(r->buf.ptr, 1, r->buf.len, stdout);
+			print_text(r->buf.ptr, r->buf.len);
 		}
 		break;
 	}
@@ -243,15 +210,40 @@ static void print_result(const struct kvmlet_value *r, bool json)
 		putchar('\n');
 }
 
-static int register_builtins(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+static int register_builtins(struct kvmlet_sandbox *sb, FILE *out, struct kvmlet_error *err)
 {
 	int r;
 
-	if ((r = kvmlet_register(sb, "print", "y:v", host_print, NULL, err)) < 0 ||
+	if ((r = kvmlet_register(sb, "print", "y:v", host_print, out, err)) < 0 ||
 	    (r = kvmlet_register(sb, "now_ns", ":u", host_now, NULL, err)) < 0 ||
 	    (r = kvmlet_register(sb, "square", "i:i", host_square, NULL, err)) < 0)
 		return r;
 	return 0;
+}
+
+/* "the guest has no function named F; it exports: a (ii:i), b (s:s)". */
+static int no_such_function(struct kvmlet_sandbox *sb, const char *guest, const char *fn)
+{
+	char list[700] = "";
+	size_t len = 0;
+	unsigned n = kvmlet_export_count(sb);
+
+	for (unsigned i = 0; i < n && len < sizeof(list); i++) {
+		const char *sig, *name = kvmlet_export_name(sb, i, &sig);
+		int w = snprintf(list + len, sizeof(list) - len, "%s%s (%s)", i ? ", " : "", name,
+				 sig);
+		len += w > 0 ? (size_t)w : 0;
+	}
+	if (len >= sizeof(list))
+		memcpy(list + sizeof(list) - 4, "...", 4);
+	return die(EXIT_CALL, "%s: the guest has no function named %s; %s%s", guest, fn,
+		   n ? "it exports: " : "it exports none", list);
+}
+
+/* Guest output during a call: stdout, or stderr under --json. */
+static void write_out(void *arg, const char *buf, size_t len)
+{
+	fwrite(buf, 1, len, arg);
 }
 
 /* Parse the ARGs by the function's signature, call, print. */
@@ -269,19 +261,20 @@ static int call_and_print(struct kvmlet_sandbox *sb, const struct opts *o, const
 		else
 			sig = NULL;
 	if (!sig)
-		return die(EXIT_CALL, "%s: the guest has no function named %s", o->guest, fn);
+		return no_such_function(sb, o->guest, fn);
 	int want = (int)(strchr(sig, ':') - sig);
 	if (o->noperands != want)
-		return die(EXIT_USAGE, "%s takes %d arguments (signature %s), got %d", fn, want, sig,
-			   o->noperands);
+		return die(EXIT_USAGE, "%s: takes %d argument%s (`%s`), got %d", fn, want,
+			   want == 1 ? "" : "s", sig, o->noperands);
 	for (int i = 0; i < want && st < 0; i++) {
 		r = parse_arg(o->operands[i], sig[i], &args[i], &owned[i]);
 		if (r == -2)
-			st = die(EXIT_USAGE, "argument %d: cannot read %s: %s", i + 1,
+			st = die(EXIT_USAGE, "%s: argument %d: cannot read %s: %s", fn, i + 1,
 				 o->operands[i] + 1, strerror(errno));
 		else if (r < 0)
-			st = die(EXIT_USAGE, "argument %d: '%s' is not a valid %s", i + 1,
-				 o->operands[i], letter_name(sig[i]));
+			st = die(EXIT_USAGE, "%s: argument %d is '%s'; `%s` wants %s%s", fn, i + 1,
+				 o->operands[i], sig, msg_letter_wants(sig[i]),
+				 letter_example(sig[i]));
 	}
 	if (st < 0) /* if not yet: after start-up and @FILE arguments, before the call */
 		st = cli_seccomp(o);
@@ -316,11 +309,13 @@ int cmd_call(int argc, char **argv)
 {
 	struct kvmlet_sandbox *sb;
 	struct kvmlet_error err;
-	struct opts o = {.min_operands = 2};
+	struct opts o = {.cmd = CMD_CALL};
 	int st, r;
 
-	if ((st = parse_opts(argc, argv, usage_call, true, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
+	if ((st = parse_opts(argc, argv, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
 		return st;
+	FILE *out = o.json ? stderr : stdout; /* --json: stdout is the one JSON document */
+	kvmlet_set_output(sb, write_out, out);
 	cli_setup(&o, sb);
 	/* The seccomp filter goes in before the guest's first instruction, unless
 	 * an ARG names a file: its type is known only after start-up, so it is
@@ -328,7 +323,7 @@ int cmd_call(int argc, char **argv)
 	bool file_args = false;
 	for (int i = 1; i < o.noperands; i++)
 		file_args |= o.operands[i][0] == '@';
-	if ((r = register_builtins(sb, &err)) < 0 || (r = kvmlet_prepare(sb, &err)) < 0 ||
+	if ((r = register_builtins(sb, out, &err)) < 0 || (r = kvmlet_prepare(sb, &err)) < 0 ||
 	    (!file_args && (st = cli_seccomp(&o)) >= 0) || (r = kvmlet_init(sb, &err)) < 0) {
 		kvmlet_sandbox_free(sb);
 		return st >= 0 ? st : die_run(o.guest, r, &err);

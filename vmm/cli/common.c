@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* common.c: what the kvmlet commands share: errors, options, loading a guest. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -10,50 +11,41 @@
 #include "args.h"
 #include "cli.h"
 
-int die(int status, const char *fmt, ...)
-{
-	va_list ap;
+static bool json_errors; /* --json: errors as JSON on stdout as well */
 
-	fputs("kvmlet: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
+static const char *status_kind(int status)
+{
+#define KIND(e, n, k, m, c) \
+	if (status == n)    \
+		return k;
+	CLI_STATUSES(KIND)
+#undef KIND
+	return "error";
 }
 
-/* Read a whole file; NULL with errno set on failure. Guests are small: cap at 256 MiB. */
-static void *read_file(const char *path, size_t *size)
+int die(int status, const char *fmt, ...)
 {
-	FILE *f = fopen(path, "rb");
-	size_t cap = 1 << 16, len = 0;
-	char *buf = NULL;
+	char msg[1024];
+	va_list ap;
+	int n;
 
-	if (!f)
-		return NULL;
-	for (;;) {
-		char *nb = realloc(buf, cap);
-		if (!nb)
-			goto fail;
-		buf = nb;
-		len += fread(buf + len, 1, cap - len, f);
-		if (ferror(f))
-			goto fail;
-		if (len < cap)
-			break;
-		if (cap >= (256u << 20)) {
-			errno = EFBIG;
-			goto fail;
-		}
-		cap *= 2;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+
+	fflush(stdout); /* what came before the error, first */
+	fputs("kvmlet: ", stderr);
+	cli_write_escaped(stderr, msg, len, false);
+	fputc('\n', stderr);
+	if (json_errors && status != 0) {
+		printf("{\"error\":{\"status\":%d,\"kind\":\"%s\",\"message\":\"", status,
+		       status_kind(status));
+		cli_write_escaped(stdout, msg, len, true);
+		puts("\"}}");
+		fflush(stdout);
 	}
-	fclose(f);
-	*size = len;
-	return buf;
-fail:
-	free(buf);
-	fclose(f);
-	return NULL;
+	return status;
 }
 
 static const char *const seccomp_modes[] = {
@@ -88,124 +80,222 @@ int cli_seccomp(const struct opts *o)
 	return -1;
 }
 
-/* Parse a command's options; returns -1 to go on, or an exit status. */
-int parse_opts(int argc, char **argv, const char *usage, bool allow_timeout, struct opts *o)
+/* Options that take a value, when not given as --opt=value or -mVALUE. */
+static bool takes_value(const char *a)
+{
+	static const char *const with[] = {"--memory",	"--stack", "--timeout", "--repeat",
+					   "--seccomp", "-m",	   "-s",	"-t"};
+
+	for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++)
+		if (!strcmp(a, with[i]))
+			return true;
+	return false;
+}
+
+/* An option, not an operand: "-x", "--x"; "-" and negative numbers are operands. */
+static bool is_option(const char *a)
+{
+	return a[0] == '-' && a[1] && !isdigit((unsigned char)a[1]) && a[1] != '.';
+}
+
+/*
+ * call and inspect: options may follow the operands, up to a `--`. Rewrite
+ * argv into out (2 * argc + 1 slots) as argv[0], the options, `--`, the
+ * operands; returns the new count.
+ */
+static int permute(int argc, char **argv, char **out)
+{
+	static char dashes[] = "--";
+	char **operands = out + argc + 1; /* scratch: at most argc operands */
+	int n = 0, k = 0, i;
+
+	out[n++] = argv[0];
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!is_option(argv[i])) {
+			operands[k++] = argv[i];
+			continue;
+		}
+		out[n++] = argv[i];
+		if (takes_value(argv[i]) && i + 1 < argc)
+			out[n++] = argv[++i];
+	}
+	for (i++; i < argc; i++)
+		operands[k++] = argv[i];
+	out[n++] = dashes;
+	memmove(out + n, operands, (size_t)k * sizeof(*out));
+	return n + k;
+}
+
+/* --memory and --stack against the library's limits, said in the user's unit. */
+static int check_sizes(const struct opts *o, const char *mem_unit, const char *stack_unit)
+{
+	char a[32], b[32], c[32];
+
+	format_size(a, sizeof(a), o->cfg.mem_size, mem_unit);
+	if (o->cfg.mem_size & 4095) {
+		format_size(b, sizeof(b), 4096, mem_unit);
+		return die(EXIT_USAGE, "--memory %s: not a multiple of %s (4 KiB)", a, b);
+	}
+	if (o->cfg.mem_size < (4ull << 20) || o->cfg.mem_size > (64ull << 30)) {
+		format_size(b, sizeof(b), 4ull << 20, mem_unit);
+		format_size(c, sizeof(c), 64ull << 30, mem_unit);
+		return die(EXIT_USAGE, "--memory %s: outside %s..%s (4 MiB..64 GiB)", a, b, c);
+	}
+	format_size(a, sizeof(a), o->cfg.stack_size, stack_unit);
+	if (o->cfg.stack_size & 4095) {
+		format_size(b, sizeof(b), 4096, stack_unit);
+		return die(EXIT_USAGE, "--stack %s: not a multiple of %s (4 KiB)", a, b);
+	}
+	if (o->cfg.stack_size == 0)
+		return die(EXIT_USAGE, "--stack %s: must be at least 4 KiB", a);
+	if (o->cfg.stack_size > o->cfg.mem_size / 2) {
+		format_size(c, sizeof(c), o->cfg.mem_size / 2, stack_unit);
+		return die(EXIT_USAGE, "--stack %s: more than half of --memory (%s)", a, c);
+	}
+	return -1;
+}
+
+/* One option's value into o; -1 to go on, -2 unknown, or an exit status. */
+static int parse_one(int c, struct opts *o, char units[2][4])
+{
+	int r;
+
+	switch (c) {
+	case 'm':
+	case 's':
+		r = parse_size_unit(optarg, c == 'm' ? &o->cfg.mem_size : &o->cfg.stack_size,
+				    units[c == 's']);
+		if (r < 0)
+			return die(EXIT_USAGE, "%s: invalid size '%s': %s",
+				   c == 'm' ? "--memory" : "--stack", optarg,
+				   r == -ERANGE ? "too large" : "expected e.g. 64K, 16M, 1G");
+		return -1;
+	case 't':
+		r = parse_duration(optarg, &o->cfg.timeout_ns);
+		if (r < 0)
+			return die(EXIT_USAGE, "--timeout: invalid duration '%s': %s", optarg,
+				   r == -ERANGE ? "too large" : "expected e.g. 500ms, 2s, 1.5");
+		return -1;
+	case 'r':
+		if (parse_count(optarg, &o->repeat) < 0)
+			return die(EXIT_USAGE, "--repeat: invalid count '%s': expected 1 to %u",
+				   optarg, REPEAT_MAX);
+		return -1;
+	case 'S':
+		if ((o->seccomp = parse_seccomp(optarg)) < 0)
+			return die(EXIT_USAGE,
+				   "--seccomp: invalid mode '%s': expected on, log or off", optarg);
+		return -1;
+	case 'T':
+		o->timing = true;
+		return -1;
+	case 'X':
+		o->trace = true;
+		return -1;
+	case 'j':
+		o->json = true;
+		return -1;
+	case 'q':
+		o->quiet = true;
+		o->verbose = false;
+		return -1;
+	case 'v':
+		o->verbose = true;
+		o->quiet = false;
+		return -1;
+	default:
+		return -2;
+	}
+}
+
+/* Which command takes which option (the letters getopt_long returns). */
+static bool option_allowed(unsigned cmd, int c)
+{
+	if (strchr("trSTX", c))
+		return cmd & (CMD_RUN | CMD_CALL);
+	if (c == 'j')
+		return cmd & (CMD_CALL | CMD_INSPECT);
+	return true;
+}
+
+int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{"memory", required_argument, NULL, 'm'}, {"stack", required_argument, NULL, 's'},
-		{"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{"json", no_argument, NULL, 'j'}, {"repeat", required_argument, NULL, 'r'},
-		{"time", no_argument, NULL, 'T'}, {"seccomp", required_argument, NULL, 'S'},
-		{"trace", no_argument, NULL, 'X'}, {"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0},
+		{"memory", required_argument, NULL, 'm'},
+		{"stack", required_argument, NULL, 's'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{"json", no_argument, NULL, 'j'},
+		{"repeat", required_argument, NULL, 'r'},
+		{"time", no_argument, NULL, 'T'},
+		{"seccomp", required_argument, NULL, 'S'},
+		{"trace", no_argument, NULL, 'X'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
 	};
-	int c, r;
+	static char **args; /* the permuted argv: o->guest and o->operands point into it */
+	unsigned cmd = o->cmd;
+	char units[2][4] = {"M", "K"}; /* the defaults' units */
+	int c, st = -1;
 
-	int min = o->min_operands;
-
-	*o = (struct opts){.min_operands = min, .repeat = 1, .seccomp = -1};
+	*o = (struct opts){.cmd = cmd, .repeat = 1, .seccomp = -1};
 	kvmlet_config_default(&o->cfg);
+	free(args);
+	if (!(args = calloc((size_t)argc * 2 + 2, sizeof(*args))))
+		return die(EXIT_USAGE, "out of memory");
+	if (cmd == CMD_RUN) {
+		memcpy(args, argv, (size_t)argc * sizeof(*args));
+	} else {
+		argc = permute(argc, argv, args);
+		for (int i = 1; i < argc && strcmp(args[i], "--"); i++)
+			json_errors |= !strcmp(args[i], "--json"); /* before any message */
+	}
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:m:s:t:hqv", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-		case 's':
-			r = parse_size(optarg, c == 'm' ? &o->cfg.mem_size : &o->cfg.stack_size);
-			if (r < 0)
-				return die(EXIT_USAGE, "%s: invalid size '%s': %s",
-					   c == 'm' ? "--memory" : "--stack", optarg,
-					   r == -ERANGE ? "too large" : "expected e.g. 64K, 16M, 1G");
-			break;
-		case 't':
-			if (!allow_timeout)
-				return die(EXIT_USAGE, "%s: unknown option '--timeout' (see --help)",
-					   argv[0]);
-			r = parse_duration(optarg, &o->cfg.timeout_ns);
-			if (r < 0)
-				return die(EXIT_USAGE, "--timeout: invalid duration '%s': %s", optarg,
-					   r == -ERANGE ? "too large" : "expected e.g. 500ms, 2s");
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case 'r':
-			if (!allow_timeout)
-				return die(EXIT_USAGE, "%s: unknown option '--repeat' (see --help)",
-					   argv[0]);
-			r = parse_count(optarg, &o->repeat);
-			if (r < 0)
-				return die(EXIT_USAGE, "--repeat: invalid count '%s': expected 1 to %u",
-					   optarg, REPEAT_MAX);
-			break;
-		case 'S':
-			if (!allow_timeout)
-				return die(EXIT_USAGE,
-					   "%s: unknown option '--seccomp' (see --help)", argv[0]);
-			if ((o->seccomp = parse_seccomp(optarg)) < 0)
-				return die(EXIT_USAGE, "--seccomp: invalid mode '%s': expected on, log "
-						       "or off", optarg);
-			break;
-		case 'T':
-			if (!allow_timeout)
-				return die(EXIT_USAGE, "%s: unknown option '--time' (see --help)",
-					   argv[0]);
-			o->timing = true;
-			break;
-		case 'j':
-			if (!o->min_operands && allow_timeout) /* call and inspect print results */
-				return die(EXIT_USAGE, "%s: unknown option '--json' (see --help)",
-					   argv[0]);
-			o->json = true;
-			break;
-		case 'X':
-			if (!allow_timeout)
-				return die(EXIT_USAGE, "%s: unknown option '--trace' (see --help)",
-					   argv[0]);
-			o->trace = true;
-			break;
-		case 'q':
-			o->quiet = true;
-			o->verbose = false;
-			break;
-		case 'v':
-			o->verbose = true;
-			o->quiet = false;
-			break;
-		case ':':
-			return die(EXIT_USAGE, "%s: option '%s' needs a value", argv[0],
-				   argv[optind - 1]);
-		default:
-			return die(EXIT_USAGE, "%s: unknown option '%s' (see --help)", argv[0],
-				   argv[optind - 1]);
+	while (st < 0 && (c = getopt_long(argc, args, "+:m:s:t:hqv", longopts, NULL)) != -1) {
+		const char *opt = args[optind - 1];
+
+		if (c == 'h') {
+			cli_help(cmd);
+			st = 0;
+		} else if (c == ':') {
+			st = die(EXIT_USAGE, "%s: option '%s' needs a value", args[0], opt);
+		} else if (!option_allowed(cmd, c) || (st = parse_one(c, o, units)) == -2) {
+			if (c != '?' && c != ':' && optarg && opt == optarg)
+				opt = args[optind - 2]; /* "--memory VALUE": name the option */
+			st = die(EXIT_USAGE, "%s: unknown option '%.*s' (see --help)", args[0],
+				 (int)strcspn(opt, "="), opt);
 		}
 	}
-	if (o->min_operands == 0 && optind != argc - 1)
-		return die(EXIT_USAGE, "%s: expected one GUEST file, got %d (see --help)", argv[0],
-			   argc - optind);
-	if (o->min_operands && argc - optind < o->min_operands)
-		return die(EXIT_USAGE, "%s: expected GUEST FUNCTION [ARG...] (see --help)", argv[0]);
-	o->guest = argv[optind];
-	o->operands = argv + optind + 1;
-	o->noperands = argc - optind - 1;
-	return -1;
+	if (st < 0 && cmd != CMD_CALL && optind != argc - 1)
+		st = die(EXIT_USAGE, "%s: expected one GUEST file, got %d (see --help)", args[0],
+			 argc - optind);
+	if (st < 0 && cmd == CMD_CALL && argc - optind < 2)
+		st = die(EXIT_USAGE, "%s: expected GUEST FUNCTION [ARG...] (see --help)", args[0]);
+	if (st < 0)
+		st = check_sizes(o, units[0], units[1]);
+	if (st < 0) {
+		o->guest = args[optind];
+		o->operands = args + optind + 1;
+		o->noperands = argc - optind - 1;
+	}
+	return st;
 }
 
 int load(const struct opts *o, struct kvmlet_sandbox **sb)
 {
 	struct kvmlet_error err;
-	size_t size;
-	void *elf = read_file(o->guest, &size);
+	size_t plen = strlen(o->guest);
+	int r = kvmlet_sandbox_new_from_file(sb, o->guest, &o->cfg, &err);
 
-	if (!elf)
-		return die(EXIT_LOAD, "%s: cannot read: %s", o->guest, strerror(errno));
-	int r = kvmlet_sandbox_new(sb, elf, size, &o->cfg, &err);
-	free(elf);
-	if (r < 0)
-		return die(r == -EINVAL ? EXIT_USAGE : EXIT_LOAD, "%s: %s", o->guest, err.msg);
-	return -1;
+	if (r >= 0)
+		return -1;
+	/* Reading the file: the message names it already. */
+	if (!strncmp(err.msg, o->guest, plen) && !strncmp(err.msg + plen, ": ", 2))
+		return die(EXIT_LOAD, "%s", err.msg);
+	return die(r == -EINVAL ? EXIT_USAGE : EXIT_LOAD, "%s: %s", o->guest, err.msg);
 }
-
 
 int parse_count(const char *s, unsigned *out)
 {

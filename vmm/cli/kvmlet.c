@@ -2,10 +2,8 @@
 /*
  * kvmlet: launch a guest binary from the shell.
  *
- * Exit statuses (also in --help and docs/cli.md): the guest's own status
- * (low 8 bits) when it exits, otherwise
- *   120 usage error, 121 cannot load the guest, 122 KVM unavailable or failed,
- *   123 guest fault, 124 guest timed out, 125 guest aborted.
+ * Exit statuses: the guest's own status (low 8 bits) when it exits,
+ * otherwise those of status.h (also in --help, docs/cli.md, the man page).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,59 +17,6 @@
 
 #include "cli.h"
 #include "pt_format.h"
-
-static const char usage_main[] =
-	"usage: kvmlet COMMAND [OPTION...] GUEST\n"
-	"Run untrusted code as a sandboxed guest in a micro-VM on KVM.\n"
-	"\n"
-	"commands:\n"
-	"  run GUEST       run a guest ELF to its exit; its output goes to stdout\n"
-	"  call GUEST FUNCTION [ARG...]\n"
-	"                  call one of the guest's functions and print its result\n"
-	"  inspect GUEST   show the guest's ELF segments and its memory map\n"
-	"\n"
-	"  kvmlet COMMAND --help   options of a command\n"
-	"  kvmlet --version        print the version\n"
-	"\n"
-	"exit status: the guest's exit status (low 8 bits) when it exits; otherwise\n"
-	"  120 usage error, 121 cannot load the guest, 122 KVM unavailable or failed,\n"
-	"  123 guest fault, 124 guest timed out, 125 guest aborted, 126 call failed\n";
-
-static const char usage_run[] =
-	"usage: kvmlet run [OPTION...] [--] GUEST\n"
-	"Run GUEST (a static x86-64 ELF built with the kvmlet guest runtime) to its exit.\n"
-	"The guest's output goes to stdout; kvmlet exits with the guest's status.\n"
-	"\n"
-	"  -m, --memory SIZE       guest memory (default 16M; 4M..64G)\n"
-	"  -s, --stack SIZE        guest stack (default 64K)\n"
-	"  -t, --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s)\n"
-	"      --repeat N          run N times, resetting the guest in between\n"
-	"      --time              print each run's time (and reset's) on stderr\n"
-	"      --seccomp MODE      on (default if available): a system call kvmlet does\n"
-	"                          not need kills it (SIGSYS); log: allow and log it;\n"
-	"                          off: no filter\n"
-	"      --trace             print every VM exit (what, port, RIP, time) on stderr\n"
-	"  -q, --quiet             no notes of kvmlet's own on stderr (errors still)\n"
-	"  -v, --verbose           say what was loaded on stderr\n"
-	"  -h, --help              this help\n"
-	"SIZE takes K, M, G suffixes (binary); DURATION ns, us, ms, s, m or h.\n"
-	"exit status: the guest's, or 120 usage, 121 load, 122 KVM, 123 fault,\n"
-	"  124 timeout, 125 abort\n";
-
-static const char usage_inspect[] =
-	"usage: kvmlet inspect [OPTION...] [--] GUEST\n"
-	"Load GUEST without running it (no KVM needed) and print its entry point, its\n"
-	"ELF segments and its virtual memory map as the host built the page tables:\n"
-	"range, physical address, permissions (r, w, x; u user or s supervisor) and\n"
-	"page size.\n"
-	"\n"
-	"  -m, --memory SIZE  guest memory (default 16M)\n"
-	"  -s, --stack SIZE   guest stack (default 64K)\n"
-	"      --json         print entry, segments and memory map as one JSON object\n"
-	"  -q, --quiet        no notes of kvmlet's own on stderr (errors still)\n"
-	"  -v, --verbose      say what was loaded on stderr\n"
-	"  -h, --help         this help\n"
-	"exit status: 0, or 120 usage, 121 load\n";
 
 uint64_t now_ns(void)
 {
@@ -92,10 +37,10 @@ static int cmd_run(int argc, char **argv)
 	struct kvmlet_sandbox *sb;
 	struct kvmlet_result res;
 	struct kvmlet_error err;
-	struct opts o = {0};
+	struct opts o = {.cmd = CMD_RUN};
 	int st;
 
-	if ((st = parse_opts(argc, argv, usage_run, true, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
+	if ((st = parse_opts(argc, argv, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
 		return st;
 	kvmlet_set_output(sb, write_stdout, NULL);
 	cli_setup(&o, sb);
@@ -127,6 +72,15 @@ static int cmd_run(int argc, char **argv)
 	if (r == 0)
 		return res.status & 0xff;
 	return die_run(o.guest, r, &err);
+}
+
+/* A signature letter's type (enum kvmlet_type). */
+static uint32_t letter_type(char c)
+{
+	static const char letters[] = "viudbsy";
+	const char *p = strchr(letters, c);
+
+	return p && c ? (uint32_t)(p - letters) : 0;
 }
 
 static const char *prot_str(uint32_t p, char buf[4])
@@ -170,14 +124,56 @@ static int json_mapping(void *arg, const struct kvmlet_mapping *m)
 	return 0;
 }
 
-/* inspect --json: {"entry":N,"segments":[...],"map":[...]}, numbers in decimal. */
+/* "ii:i" as "(i64, i64) -> i64". */
+static void print_signature(FILE *f, const char *sig)
+{
+	const char *colon = strchr(sig, ':');
+
+	fputc('(', f);
+	for (const char *p = sig; p < colon; p++)
+		fprintf(f, "%s%s", p == sig ? "" : ", ", kvmlet_type_name(letter_type(*p)));
+	fprintf(f, ") -> %s", kvmlet_type_name(letter_type(colon[1])));
+}
+
+static int text_export(void *arg, const char *name, const char *sig)
+{
+	(void)arg;
+	printf("  %s %s  ", name, sig);
+	print_signature(stdout, sig);
+	putchar('\n');
+	return 0;
+}
+
+static int json_export(void *arg, const char *name, const char *sig)
+{
+	bool *first = arg;
+	const char *colon = strchr(sig, ':');
+
+	/* Names and signatures were checked: [A-Za-z0-9_.] and type letters. */
+	printf("%s{\"name\":\"%s\",\"sig\":\"%s\",\"args\":[", *first ? "" : ",", name, sig);
+	for (const char *p = sig; p < colon; p++)
+		printf("%s\"%s\"", p == sig ? "" : ",", kvmlet_type_name(letter_type(*p)));
+	printf("],\"result\":\"%s\"}", kvmlet_type_name(letter_type(colon[1])));
+	*first = false;
+	return 0;
+}
+
+/* inspect --json: {"exports":[...],"entry":N,"segments":[...],"map":[...]},
+ * numbers in decimal. */
 static int inspect_json(const struct opts *o, struct kvmlet_sandbox *sb)
 {
 	struct kvmlet_error err;
 	bool first = true;
 	char pbuf[4];
 
-	printf("{\"entry\":%" PRIu64 ",\"segments\":[", kvmlet_entry(sb));
+	fputs("{\"exports\":[", stdout);
+	if (kvmlet_file_exports(o->guest, json_export, &first, &err) < 0) {
+		kvmlet_sandbox_free(sb);
+		puts("]}");
+		return die(EXIT_LOAD, "%s: %s", o->guest, err.msg);
+	}
+	first = true;
+	printf("],\"entry\":%" PRIu64 ",\"segments\":[", kvmlet_entry(sb));
 	for (unsigned i = 0; i < kvmlet_segment_count(sb); i++) {
 		struct kvmlet_segment s;
 		kvmlet_segment(sb, i, &s);
@@ -198,17 +194,24 @@ static int cmd_inspect(int argc, char **argv)
 {
 	struct kvmlet_sandbox *sb;
 	struct kvmlet_error err;
-	struct opts o = {0};
+	struct opts o = {.cmd = CMD_INSPECT};
 	char pbuf[4];
 	int st;
 
-	if ((st = parse_opts(argc, argv, usage_inspect, false, &o)) >= 0 ||
-	    (st = load(&o, &sb)) >= 0)
+	if ((st = parse_opts(argc, argv, &o)) >= 0 || (st = load(&o, &sb)) >= 0)
 		return st;
 	cli_setup(&o, sb);
 	if (o.json)
 		return inspect_json(&o, sb);
-	printf("entry 0x%" PRIx64 "\nsegments:\n", kvmlet_entry(sb));
+	printf("entry 0x%" PRIx64 "\nexports:\n", kvmlet_entry(sb));
+	int n = kvmlet_file_exports(o.guest, text_export, NULL, &err);
+	if (n < 0) {
+		kvmlet_sandbox_free(sb);
+		return die(EXIT_LOAD, "%s: %s", o.guest, err.msg);
+	}
+	if (n == 0)
+		puts("  (none)");
+	puts("segments:");
 	for (unsigned i = 0; i < kvmlet_segment_count(sb); i++) {
 		struct kvmlet_segment s;
 		kvmlet_segment(sb, i, &s);
@@ -227,11 +230,20 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return die(EXIT_USAGE, "missing command (see kvmlet --help)");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		fputs(usage_main, stdout);
+	if (!strcmp(argv[1], "help") && argc > 2) {
+		unsigned cmd = cli_command(argv[2]);
+		if (!cmd || argc > 3)
+			return die(EXIT_USAGE, "help: %s '%s' (commands: run, call, inspect)",
+				   cmd ? "one command, got also" : "unknown command",
+				   argv[cmd ? 3 : 2]);
+		cli_help(cmd);
 		return 0;
 	}
-	if (!strcmp(argv[1], "--version")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		cli_help(0);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("kvmlet %d.%d.%d\n", KVMLET_VERSION_MAJOR, KVMLET_VERSION_MINOR,
 		       KVMLET_VERSION_PATCH);
 		return 0;

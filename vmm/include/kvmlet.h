@@ -78,6 +78,17 @@ struct kvmlet_sandbox;
 int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_size,
 		       const struct kvmlet_config *cfg, struct kvmlet_error *err);
 
+/*
+ * kvmlet_sandbox_new_from_file: kvmlet_sandbox_new with the ELF read from
+ * path (a regular file, at most 256 MiB); the file is closed and its bytes
+ * freed before it returns. *out is NULL on failure. Errors: those of
+ * kvmlet_sandbox_new, plus the negative errno of open or read (-ENOENT,
+ * -EACCES...), -EINVAL not a regular file, -EFBIG larger than 256 MiB; the
+ * message starts with the path.
+ */
+int kvmlet_sandbox_new_from_file(struct kvmlet_sandbox **out, const char *path,
+				 const struct kvmlet_config *cfg, struct kvmlet_error *err);
+
 /* Release a sandbox and everything it holds; NULL is fine. */
 void kvmlet_sandbox_free(struct kvmlet_sandbox *sb);
 
@@ -296,9 +307,32 @@ int kvmlet_pool_release(struct kvmlet_pool *p, struct kvmlet_sandbox *sb,
 void kvmlet_pool_free(struct kvmlet_pool *p);
 
 /* The guest's exported functions, after kvmlet_init: count, and name and
- * signature of the i-th (NULL if out of range). */
+ * signature of the i-th (NULL if out of range). Before kvmlet_init (or
+ * without KVM), kvmlet_image_exports reads the same list from the file. */
 unsigned kvmlet_export_count(const struct kvmlet_sandbox *sb);
 const char *kvmlet_export_name(const struct kvmlet_sandbox *sb, unsigned i, const char **sig);
+
+/*
+ * kvmlet_image_exports: list the functions a guest ELF exports (its
+ * KVMLET_EXPORT table) from the image alone: nothing is loaded or run and no
+ * KVM is needed, so a host can check a guest before kvmlet_init. fn (may be
+ * NULL) gets each name and signature (valid during the call) in table order,
+ * the order kvmlet_export_name uses after kvmlet_init, and returns 0 to go on.
+ * The caller keeps elf. Returns the number of exports (0 for a guest without
+ * any, or one linked without the .kvmlet_exports section), fn's nonzero
+ * value, or -ENOEXEC: the ELF or its export table is malformed (the message
+ * says how). kvmlet_file_exports does the same for the file at path (errors
+ * of kvmlet_sandbox_new_from_file's reading, too).
+ */
+typedef int (*kvmlet_export_list_fn)(void *arg, const char *name, const char *sig);
+int kvmlet_image_exports(const void *elf, size_t size, kvmlet_export_list_fn fn, void *arg,
+			 struct kvmlet_error *err);
+int kvmlet_file_exports(const char *path, kvmlet_export_list_fn fn, void *arg,
+			struct kvmlet_error *err);
+
+/* The name of a value type (enum kvmlet_type): "void", "i64", "u64", "f64",
+ * "bool", "str", "bytes", or "?" for anything else. Messages use these names. */
+const char *kvmlet_type_name(uint32_t type);
 
 /* One VM exit, for tracing: what a guest author looks at first. */
 struct kvmlet_exit_info {
