@@ -167,3 +167,17 @@ int pt_host_attach_ro(struct pt_host *h, struct pt_backend *b, void *mem, uint64
 	h->root = root;
 	return PT_OK;
 }
+
+void pt_host_rebase(struct pt_host *h, struct pt_backend *b, const struct pt_host *from,
+		    const struct pt_backend *from_b, void *mem, uint64_t *bitmap)
+{
+	*h = *from;
+	*b = *from_b;
+	h->mem = mem;
+	h->used = from->used ? bitmap : NULL;
+	if (h->used)
+		for (uint64_t i = 0; i < PT_HOST_BITMAP_WORDS(from->tbl_hi - from->tbl_lo); i++)
+			h->used[i] = from->used[i];
+	b->ctx = h;
+	b->window = mem;
+}

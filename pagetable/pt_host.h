@@ -48,6 +48,15 @@ int pt_host_attach_ro(struct pt_host *h, struct pt_backend *b, void *mem, uint64
 		      uint64_t base, uint64_t root, uint32_t caps, uint32_t phys_bits);
 
 /*
+ * pt_host_rebase: make (h, b) a copy of the backend (from, from_b) moved onto
+ * other memory: mem, of from's size and layout, holding the same tables (a
+ * copy of it). bitmap (PT_HOST_BITMAP_WORDS(from->tbl_hi - from->tbl_lo)
+ * words, the caller's) receives a copy of from's; NULL for a read-only from.
+ */
+void pt_host_rebase(struct pt_host *h, struct pt_backend *b, const struct pt_host *from,
+		    const struct pt_backend *from_b, void *mem, uint64_t *bitmap);
+
+/*
  * pt_host_ptr: the host pointer for guest-physical [gpa, gpa + len), or NULL
  * if any byte of it lies outside guest memory (overflow-safe; a range that
  * ends exactly at the end of memory is valid).

@@ -11,31 +11,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
-#include "internal.h"
+#include "call.h"
+#include "error.h"
+#include "exits.h"
 #include "msg.h"
+#include "sandbox.h"
 
-int kvmlet_register(struct kvmlet_sandbox *sb, const char *name, const char *sig,
-		    kvmlet_host_fn fn, void *arg, struct kvmlet_error *err)
+int kvmlet_register(struct kvmlet_sandbox *sb, const char *name, const char *sig, kvmlet_host_fn fn,
+		    void *arg, struct kvmlet_error *err)
 {
 	unsigned nargs;
 
-	if (sb->phase != PH_NEW)
-		return kvmlet_fail(err, -EBUSY, "register host functions before the sandbox starts");
+	if (!phase_is(&sb->phase, PH_NEW) && !phase_is(&sb->phase, PH_PREPARED))
+		return kvmlet_fail(err, -EBUSY,
+				   "register host functions before the sandbox starts");
 	if (!name || !msg_name_check(name, strlen(name)))
-		return kvmlet_fail(err, -EINVAL, "bad host function name (use [A-Za-z0-9_.], "
-						 "1 to %u bytes)", KVMLET_NAME_MAX);
+		return kvmlet_fail(err, -EINVAL,
+				   "bad host function name (use [A-Za-z0-9_.], "
+				   "1 to %u bytes)",
+				   KVMLET_NAME_MAX);
 	if (!sig || !fn || !msg_sig_check(sig, &nargs))
-		return kvmlet_fail(err, -EINVAL, "host function %s: bad signature '%s' (e.g. "
-						 "\"ii:i\", letters i u d b s y, v for no result)",
+		return kvmlet_fail(err, -EINVAL,
+				   "host function %s: bad signature '%s' (e.g. "
+				   "\"ii:i\", letters i u d b s y, v for no result)",
 				   name, sig ? sig : "(null)");
-	for (unsigned i = 0; i < sb->nhost; i++)
-		if (!strcmp(sb->host[i].name, name))
+	struct calls *c = &sb->calls;
+	for (unsigned i = 0; i < c->nhost; i++)
+		if (!strcmp(c->host[i].name, name))
 			return kvmlet_fail(err, -EEXIST, "host function %s registered twice", name);
-	if (sb->nhost == HOST_FNS_MAX)
+	if (c->nhost == HOST_FNS_MAX)
 		return kvmlet_fail(err, -ENOSPC, "more than %d host functions", HOST_FNS_MAX);
-	struct host_fn *h = &sb->host[sb->nhost++];
+	if (c->nhost == c->host_cap) {
+		unsigned cap = c->host_cap ? 2 * c->host_cap : 4;
+		struct host_fn *v = realloc(c->host, cap * sizeof(*v));
+		if (!v)
+			return kvmlet_fail(err, -ENOMEM, "out of memory for host functions");
+		c->host = v;
+		c->host_cap = cap;
+	}
+	struct host_fn *h = &c->host[c->nhost++];
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	snprintf(h->sig, sizeof(h->sig), "%s", sig);
 	h->nargs = nargs;
@@ -51,89 +66,80 @@ static int read_exports(struct kvmlet_sandbox *sb, uint64_t va, uint64_t n,
 	uint64_t bad;
 
 	if (n > KVMLET_EXPORTS_MAX)
-		return run_outcome(res, err, KVMLET_FAULTED, -EPROTO,
-				   "guest reports %" PRIu64 " exports, at most %u", n,
-				   KVMLET_EXPORTS_MAX);
-	free(sb->exports);
-	sb->nexports = 0;
-	sb->exports = calloc(n ? n : 1, sizeof(*sb->exports));
-	if (!sb->exports)
+		return error_outcome(res, err, KVMLET_FAULTED, -EPROTO,
+				     "guest reports %" PRIu64 " exports, at most %u", n,
+				     KVMLET_EXPORTS_MAX);
+	struct calls *c = &sb->calls;
+	free(c->exports);
+	c->nexports = 0;
+	c->exports = calloc(n ? n : 1, sizeof(*c->exports));
+	if (!c->exports)
 		return kvmlet_fail(err, -ENOMEM, "out of memory for the export table");
-	if (copy_from_guest(sb, va, n * sizeof(*sb->exports), sb->exports, &bad, true) < 0)
-		return run_outcome(res, err, KVMLET_FAULTED, -EPROTO,
-				   "guest export table at 0x%" PRIx64 ": 0x%" PRIx64
-				   " is not readable",
-				   va, bad);
+	if (GUEST_READ_VA(&sb->gm, va, c->exports, n * sizeof(*c->exports), GM_USER, &bad) < 0)
+		return error_outcome(res, err, KVMLET_FAULTED, -EPROTO,
+				     "guest export table at 0x%" PRIx64 ": 0x%" PRIx64
+				     " is not readable",
+				     va, bad);
 	for (uint64_t i = 0; i < n; i++) {
-		struct kvmlet_export *e = &sb->exports[i];
+		struct kvmlet_export *e = &c->exports[i];
 		unsigned nargs;
 
 		e->name[KVMLET_NAME_MAX] = e->sig[KVMLET_SIG_MAX] = '\0';
 		if (!msg_name_check(e->name, strlen(e->name)) || !msg_sig_check(e->sig, &nargs))
-			return run_outcome(res, err, KVMLET_FAULTED, -EPROTO,
-					   "guest export %" PRIu64 " has a bad name or signature",
-					   i);
+			return error_outcome(res, err, KVMLET_FAULTED, -EPROTO,
+					     "guest export %" PRIu64 " has a bad name or signature",
+					     i);
 		for (uint64_t k = 0; k < i; k++)
-			if (!strcmp(sb->exports[k].name, e->name))
-				return run_outcome(res, err, KVMLET_FAULTED, -EPROTO,
-						   "guest exports %s twice", e->name);
+			if (!strcmp(c->exports[k].name, e->name))
+				return error_outcome(res, err, KVMLET_FAULTED, -EPROTO,
+						     "guest exports %s twice", e->name);
 	}
-	sb->nexports = (unsigned)n;
+	c->nexports = (unsigned)n;
 	return 0;
 }
 
-int call_handle_ready(struct kvmlet_sandbox *sb, const struct kvm_regs *regs,
-		      struct kvmlet_result *res, struct kvmlet_error *err)
+static int handle_ready(struct kvmlet_sandbox *sb, const struct exit_io *io,
+			struct kvmlet_result *res, struct kvmlet_error *err)
 {
+	const struct kvm_regs *regs = &io->regs;
 	struct pt_translation t;
 	int r;
 
-	if (sb->phase != PH_INIT && sb->phase != PH_RUN)
-		return run_outcome(res, err, KVMLET_FAULTED, -EPROTO,
-				   "guest reported READY during a call");
-	if (pt_translate(&sb->pt, regs->rdi, &t) < 0 ||
+	if (!phase_is(&sb->phase, PH_STARTING) && !phase_is(&sb->phase, PH_RUNNING))
+		return error_outcome(res, err, KVMLET_FAULTED, -EPROTO,
+				     "guest reported READY during a call");
+	if (pt_translate(&sb->gm.pt, regs->rdi, &t) < 0 ||
 	    (t.prot & (PT_PROT_USER | PT_PROT_EXEC)) != (PT_PROT_USER | PT_PROT_EXEC))
-		return run_outcome(res, err, KVMLET_FAULTED, -EPROTO,
-				   "guest dispatcher 0x%llx is not user-executable",
-				   (unsigned long long)regs->rdi);
-	sb->dispatch = regs->rdi;
+		return error_outcome(res, err, KVMLET_FAULTED, -EPROTO,
+				     "guest dispatcher 0x%llx is not user-executable",
+				     (unsigned long long)regs->rdi);
+	sb->calls.dispatch = regs->rdi;
 	if ((r = read_exports(sb, regs->rsi, regs->rdx, res, err)) < 0)
 		return r;
-	return sb->phase == PH_INIT ? LOOP_DONE : LOOP_CONTINUE;
+	return phase_is(&sb->phase, PH_STARTING) ? LOOP_DONE : LOOP_CONTINUE;
 }
 
-int kvmlet_init(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+static int handle_return(struct kvmlet_sandbox *sb, const struct exit_io *io,
+			 struct kvmlet_result *res, struct kvmlet_error *err)
 {
-	struct kvmlet_result res = {.vector = -1};
-	int r;
-
-	if (sb->phase != PH_NEW)
-		return kvmlet_fail(err, -EBUSY, "this sandbox has already started");
-	sb->phase = PH_INIT;
-	if ((r = sandbox_start(sb, err)) < 0 || (r = sandbox_run_loop(sb, &res, err)) != LOOP_DONE) {
-		sb->phase = PH_DONE;
-		return r < 0 ? r : kvmlet_fail(err, -EPROTO, "guest ended before it was ready");
-	}
-	if ((r = reset_snapshot(sb, PH_IDLE, err)) < 0) {
-		sb->phase = PH_DONE;
-		return r;
-	}
-	sb->phase = PH_IDLE;
-	sb->calls = 0;
-	return 0;
+	if (phase_is(&sb->phase, PH_IN_CALL))
+		return LOOP_DONE;
+	return error_outcome(res, err, KVMLET_FAULTED, -EFAULT,
+			     "guest returned a result outside a call (RIP 0x%" PRIx64 ")",
+			     (uint64_t)io->regs.rip);
 }
 
 static int find_export(const struct kvmlet_sandbox *sb, const char *name)
 {
-	for (unsigned i = 0; i < sb->nexports; i++)
-		if (!strcmp(sb->exports[i].name, name))
+	for (unsigned i = 0; i < sb->calls.nexports; i++)
+		if (!strcmp(sb->calls.exports[i].name, name))
 			return (int)i;
 	return -1;
 }
 
 /* Check values against the argument part of sig. Returns 0 or -EINVAL (why set). */
-static int check_args(const char *sig, const struct kvmlet_value *args, unsigned nargs,
-		      char *why, size_t whylen)
+static int check_args(const char *sig, const struct kvmlet_value *args, unsigned nargs, char *why,
+		      size_t whylen)
 {
 	unsigned want;
 
@@ -159,12 +165,12 @@ static int read_message(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, 
 {
 	struct kvmlet_msg_hdr h = {0};
 
-	if (kvmlet_read_guest(sb, gpa, &h, sizeof(h)) < 0 || h.len > size || h.len < sizeof(h)) {
+	if (GUEST_READ(&sb->gm, gpa, &h, sizeof(h)) < 0 || h.len > size || h.len < sizeof(h)) {
 		snprintf(why, whylen, "message length %u outside [%zu, %" PRIu64 "]", h.len,
 			 sizeof(h), size);
 		return -EPROTO;
 	}
-	if (kvmlet_read_guest(sb, gpa, copy, h.len) < 0)
+	if (GUEST_READ(&sb->gm, gpa, copy, h.len) < 0)
 		return -EPROTO;
 	return msg_decode(copy, h.len, kind, max, m, why, whylen);
 }
@@ -173,20 +179,20 @@ static int call_result(struct kvmlet_sandbox *sb, int fi, struct kvmlet_value *r
 		       struct kvmlet_error *err)
 {
 	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
-	const struct kvmlet_export *e = &sb->exports[fi];
+	const struct kvmlet_export *e = &sb->calls.exports[fi];
 	struct msg_decoded m;
 	char why[160];
 	const char *colon = strchr(e->sig, ':');
 	uint32_t want = msg_letter_type(colon[1]);
 
-	if (read_message(sb, bi->result_buf, bi->result_size, sb->result_copy, KVMLET_MSG_RESULT,
-			 1, &m, why, sizeof(why)) < 0)
+	if (read_message(sb, bi->result_buf, bi->result_size, sb->calls.result_copy,
+			 KVMLET_MSG_RESULT, 1, &m, why, sizeof(why)) < 0)
 		return kvmlet_fail(err, -EPROTO, "%s: malformed result: %s", e->name, why);
 	if (m.status != KVMLET_STATUS_OK) {
 		if (m.nvals != 1 || m.vals[0].type != KVMLET_TYPE_STR)
 			return kvmlet_fail(err, -EPROTO, "%s: failed, with a malformed message",
 					   e->name);
-		sb->phase = PH_IDLE;
+		phase_move(&sb->phase, PT_RETURN);
 		return kvmlet_fail(err, -EREMOTEIO, "%s: %.*s", e->name,
 				   (int)(m.vals[0].buf.len > 200 ? 200 : m.vals[0].buf.len),
 				   (const char *)m.vals[0].buf.ptr);
@@ -194,10 +200,9 @@ static int call_result(struct kvmlet_sandbox *sb, int fi, struct kvmlet_value *r
 	if (want == KVMLET_T_VOID ? m.nvals != 0 : (m.nvals != 1 || m.vals[0].type != want))
 		return kvmlet_fail(err, -EPROTO, "%s: result does not match signature '%s'",
 				   e->name, e->sig);
-	*result = want == KVMLET_T_VOID ? (struct kvmlet_value){.type = KVMLET_TYPE_VOID}
-					: m.vals[0];
-	sb->phase = PH_IDLE;
-	return 0;
+	*result =
+		want == KVMLET_T_VOID ? (struct kvmlet_value){.type = KVMLET_TYPE_VOID} : m.vals[0];
+	return phase_move(&sb->phase, PT_RETURN);
 }
 
 /*
@@ -208,7 +213,8 @@ static int call_result(struct kvmlet_sandbox *sb, int fi, struct kvmlet_value *r
 static int64_t host_encode(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, uint32_t kind,
 			   uint32_t func, uint32_t status, const struct kvmlet_value *v, unsigned n)
 {
-	int64_t len = msg_encode(kvmlet_guest_ptr(sb, gpa, size), size, kind, func, status, v, n);
+	void *buf = GUEST_PTR(&sb->gm, gpa, size);
+	int64_t len = buf ? msg_encode(buf, size, kind, func, status, v, n) : -EFAULT;
 
 	reset_mark_host_dirty(sb, gpa, len < 0 ? size : (uint64_t)len);
 	return len;
@@ -223,35 +229,37 @@ int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet
 	int r, fi;
 
 	*result = (struct kvmlet_value){.type = KVMLET_TYPE_VOID};
-	if (sb->in_host_fn)
+	if (sb->calls.in_host_fn)
 		return kvmlet_fail(err, -EDEADLK, "a host function called into its own sandbox");
-	if (sb->phase == PH_NEW && (r = kvmlet_init(sb, err)) < 0)
+	if ((phase_is(&sb->phase, PH_NEW) || phase_is(&sb->phase, PH_PREPARED)) &&
+	    (r = kvmlet_init(sb, err)) < 0)
 		return r;
-	if (sb->cfg.reset_each_call && sb->calls > 0 && (r = kvmlet_reset(sb, err)) < 0)
+	if (sb->cfg.reset_each_call && sb->snap.calls > 0 && (r = kvmlet_reset(sb, err)) < 0)
 		return r;
-	if (sb->phase != PH_IDLE)
+	if (!phase_is(&sb->phase, PH_READY))
 		return kvmlet_fail(err, -ENOTRECOVERABLE,
 				   "sandbox unusable after a failed call or a run: reset it");
 	if ((fi = find_export(sb, name)) < 0)
 		return kvmlet_fail(err, -ENOSYS, "the guest has no function named %s", name);
-	if (check_args(sb->exports[fi].sig, args, nargs, why, sizeof(why)) < 0)
+	if (check_args(sb->calls.exports[fi].sig, args, nargs, why, sizeof(why)) < 0)
 		return kvmlet_fail(err, -EINVAL, "%s: %s", name, why);
 	int64_t n = host_encode(sb, bi->args_buf, bi->args_size, KVMLET_MSG_CALL, (uint32_t)fi, 0,
 				args, nargs);
 	if (n < 0)
-		return kvmlet_fail(err, (int)n, "%s: arguments do not fit the %" PRIu64
-						"-byte argument buffer", name, bi->args_size);
-	if ((r = kvm_set_entry(&sb->vm, sb->dispatch, sb->lay.bi.stack_hi, err)) < 0)
+		return kvmlet_fail(err, (int)n,
+				   "%s: arguments do not fit the %" PRIu64 "-byte argument buffer",
+				   name, bi->args_size);
+	if ((r = vcpu_set_entry(&sb->vcpu, sb->calls.dispatch, sb->lay.bi.stack_hi, err)) < 0 ||
+	    (r = phase_move(&sb->phase, PT_CALL)) < 0)
 		return r;
-	sb->phase = PH_CALL;
-	sb->calls++;
-	r = sandbox_run_loop(sb, &res, err);
+	sb->snap.calls++;
+	r = exits_run(sb, &res, err);
 	if (r == LOOP_DONE)
 		r = call_result(sb, fi, result, err);
 	else if (r >= 0)
 		r = kvmlet_fail(err, -EPROTO, "%s: the call ended without a result", name);
-	if (sb->phase == PH_CALL)
-		sb->phase = PH_DONE; /* poisoned: a reset (or a new sandbox) brings it back */
+	if (phase_is(&sb->phase, PH_IN_CALL))
+		phase_move(&sb->phase, PT_POISON); /* a reset (or a new sandbox) brings it back */
 	return r;
 }
 
@@ -281,28 +289,30 @@ static int reply_error(struct kvmlet_sandbox *sb, const char *fmt, ...)
 	return reply(sb, KVMLET_STATUS_ERROR, &v, 1);
 }
 
-int call_handle_hostcall(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
-			 struct kvmlet_error *err)
+static int handle_hostcall(struct kvmlet_sandbox *sb, const struct exit_io *io,
+			   struct kvmlet_result *res, struct kvmlet_error *err)
 {
+	struct calls *c = &sb->calls;
 	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
 	struct msg_decoded m;
 	struct host_fn *h = NULL;
 	char why[256] = "";
 	int r;
 
-	r = read_message(sb, bi->hostcall_buf, bi->hostcall_size, sb->hostcall_copy,
+	(void)io;
+	r = read_message(sb, bi->hostcall_buf, bi->hostcall_size, c->hostcall_copy,
 			 KVMLET_MSG_HOSTCALL, KVMLET_MSG_VALUES_MAX, &m, why, sizeof(why));
 	if (r < 0)
-		return run_outcome(res, err, KVMLET_FAULTED, -EPROTO, "malformed host call: %s",
-				   why);
+		return error_outcome(res, err, KVMLET_FAULTED, -EPROTO, "malformed host call: %s",
+				     why);
 	if (m.nvals == 0 || m.vals[0].type != KVMLET_TYPE_STR)
-		return run_outcome(res, err, KVMLET_FAULTED, -EPROTO,
-				   "malformed host call: no function name");
+		return error_outcome(res, err, KVMLET_FAULTED, -EPROTO,
+				     "malformed host call: no function name");
 	const char *name = m.vals[0].buf.ptr;
 	size_t nlen = m.vals[0].buf.len;
-	for (unsigned i = 0; i < sb->nhost && !h; i++)
-		if (strlen(sb->host[i].name) == nlen && !memcmp(sb->host[i].name, name, nlen))
-			h = &sb->host[i];
+	for (unsigned i = 0; i < c->nhost && !h; i++)
+		if (strlen(c->host[i].name) == nlen && !memcmp(c->host[i].name, name, nlen))
+			h = &c->host[i];
 	if (!h)
 		return reply_error(sb, "no host function named %.*s", (int)(nlen > 64 ? 64 : nlen),
 				   name);
@@ -310,9 +320,9 @@ int call_handle_hostcall(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		return reply_error(sb, "%s: %s", h->name, why);
 
 	struct kvmlet_value result = {.type = KVMLET_TYPE_VOID};
-	sb->in_host_fn = true;
+	c->in_host_fn = true;
 	r = h->fn(h->arg, m.vals + 1, m.nvals - 1, &result, why, sizeof(why));
-	sb->in_host_fn = false;
+	c->in_host_fn = false;
 	if (r < 0)
 		return reply_error(sb, "%s: %s", h->name, why[0] ? why : "failed");
 	uint32_t want = msg_letter_type(strchr(h->sig, ':')[1]);
@@ -327,14 +337,58 @@ int call_handle_hostcall(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 
 unsigned kvmlet_export_count(const struct kvmlet_sandbox *sb)
 {
-	return sb->nexports;
+	return sb->calls.nexports;
 }
 
 const char *kvmlet_export_name(const struct kvmlet_sandbox *sb, unsigned i, const char **sig)
 {
-	if (i >= sb->nexports)
+	if (i >= sb->calls.nexports)
 		return NULL;
 	if (sig)
-		*sig = sb->exports[i].sig;
-	return sb->exports[i].name;
+		*sig = sb->calls.exports[i].sig;
+	return sb->calls.exports[i].name;
+}
+
+int call_register_exits(void)
+{
+	int r;
+
+	if ((r = exits_register_port(KVMLET_PORT_READY, "ready", EXIT_PLAIN_OUT, handle_ready)) <
+		    0 ||
+	    (r = exits_register_port(KVMLET_PORT_RETURN, "return", EXIT_PLAIN_OUT, handle_return)) <
+		    0)
+		return r;
+	return exits_register_port(KVMLET_PORT_HOSTCALL, "host call", 0, handle_hostcall);
+}
+
+int calls_alloc_buffers(struct calls *c, const struct kvmlet_bootinfo *bi, struct kvmlet_error *err)
+{
+	c->result_copy = malloc(bi->result_size);
+	c->hostcall_copy = malloc(bi->hostcall_size);
+	if (!c->result_copy || !c->hostcall_copy)
+		return kvmlet_fail(err, -ENOMEM, "out of memory for message buffers");
+	return 0;
+}
+
+int calls_copy(struct calls *dst, const struct calls *src, struct kvmlet_error *err)
+{
+	dst->host = malloc((src->nhost ? src->nhost : 1) * sizeof(*src->host));
+	dst->exports = malloc((src->nexports ? src->nexports : 1) * sizeof(*src->exports));
+	if (!dst->host || !dst->exports)
+		return kvmlet_fail(err, -ENOMEM, "out of memory for exports and host functions");
+	memcpy(dst->host, src->host, src->nhost * sizeof(*src->host));
+	dst->nhost = dst->host_cap = src->nhost;
+	memcpy(dst->exports, src->exports, src->nexports * sizeof(*src->exports));
+	dst->nexports = src->nexports;
+	dst->dispatch = src->dispatch;
+	return 0;
+}
+
+void calls_free(struct calls *c)
+{
+	free(c->host);
+	free(c->exports);
+	free(c->result_copy);
+	free(c->hostcall_copy);
+	*c = (struct calls){0};
 }

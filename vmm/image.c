@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "elf_load.h"
-#include "internal.h"
+#include "error.h"
 #include "msg.h"
 
 /* The guest's struct kvmlet_export_desc: name, sig and fn, as guest addresses. */

@@ -2,7 +2,8 @@
 /* layout.c: where everything goes in guest-physical memory (see kvmlet_abi.h). */
 #include <errno.h>
 
-#include "internal.h"
+#include "error.h"
+#include "layout.h"
 
 #define POOL_GPA 0x100000ull /* the kernel's table pool: [POOL_GPA, KVMLET_TABLES_END) */
 

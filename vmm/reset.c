@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "error.h"
+#include "reset.h"
+#include "sandbox.h"
+#include "x86.h"
 
 #define PAGE KVMLET_PAGE_SIZE
 
@@ -25,19 +27,10 @@ static uint64_t npages(const struct kvmlet_sandbox *sb)
 
 void reset_mark_host_dirty(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t len)
 {
-	if (!sb->host_dirty || len == 0)
+	if (!sb->snap.host_dirty || len == 0)
 		return;
 	for (uint64_t p = gpa / PAGE; p <= (gpa + len - 1) / PAGE && p < npages(sb); p++)
-		sb->host_dirty[p / 64] |= 1ull << (p % 64);
-}
-
-static int dirty_log(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
-{
-	struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = sb->guest_dirty};
-
-	if (ioctl(sb->vm.vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
-		return kvmlet_fail(err, -errno, "KVM_GET_DIRTY_LOG: %s", strerror(errno));
-	return 0;
+		sb->snap.host_dirty[p / 64] |= 1ull << (p % 64);
 }
 
 static bool page_is_zero(const uint8_t *p)
@@ -50,15 +43,24 @@ static bool page_is_zero(const uint8_t *p)
 	return acc == 0;
 }
 
-static void snapshot_drop(struct kvmlet_sandbox *sb)
+void snapshot_free(struct snapshot *s, uint64_t mem_size)
 {
-	if (sb->snap)
-		munmap(sb->snap, sb->cfg.mem_size);
-	free(sb->snap_has);
-	free(sb->guest_dirty);
-	free(sb->host_dirty);
-	sb->snap = NULL;
-	sb->snap_has = sb->guest_dirty = sb->host_dirty = NULL;
+	if (s->pages && !s->borrowed)
+		munmap((void *)s->pages, mem_size);
+	free(s->has);
+	free(s->guest_dirty);
+	free(s->host_dirty);
+	*s = (struct snapshot){0};
+}
+
+static int bitmaps_alloc(struct snapshot *s, uint64_t words, struct kvmlet_error *err)
+{
+	s->has = calloc(words, 8);
+	s->guest_dirty = calloc(words, 8);
+	s->host_dirty = calloc(words, 8);
+	if (!s->has || !s->guest_dirty || !s->host_dirty)
+		return kvmlet_fail(err, -ENOMEM, "out of memory for the snapshot");
+	return 0;
 }
 
 /*
@@ -66,56 +68,74 @@ static void snapshot_drop(struct kvmlet_sandbox *sb)
  * by asking the kernel which pages are resident (a page swapped out to zram or
  * zswap is not, and would be zeroed by every reset).
  */
-int reset_snapshot(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmlet_error *err)
+int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmlet_error *err)
 {
+	struct snapshot *s = &sb->snap;
 	uint64_t n = npages(sb), words = (n + 63) / 64;
+	uint8_t *pages;
 	int r;
 
-	sb->snap = mmap(NULL, sb->cfg.mem_size, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (sb->snap == MAP_FAILED) {
-		sb->snap = NULL;
+	pages = mmap(NULL, sb->cfg.mem_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (pages == MAP_FAILED)
 		return kvmlet_fail(err, -ENOMEM, "cannot map the snapshot: %s", strerror(errno));
-	}
-	sb->snap_has = calloc(words, 8);
-	sb->guest_dirty = calloc(words, 8);
-	sb->host_dirty = calloc(words, 8);
-	if (!sb->snap_has || !sb->guest_dirty || !sb->host_dirty) {
-		r = kvmlet_fail(err, -ENOMEM, "out of memory for the snapshot");
+	s->pages = pages;
+	if ((r = bitmaps_alloc(s, words, err)) < 0)
 		goto err_drop;
-	}
 	for (uint64_t p = 0; p < n; p++) {
-		if (page_is_zero(sb->mem + p * PAGE))
+		const uint8_t *src = GUEST_PTR(&sb->gm, p * PAGE, PAGE);
+		if (!src || page_is_zero(src))
 			continue;
-		memcpy(sb->snap + p * PAGE, sb->mem + p * PAGE, PAGE);
-		sb->snap_has[p / 64] |= 1ull << (p % 64);
+		memcpy(pages + p * PAGE, src, PAGE);
+		s->has[p / 64] |= 1ull << (p % 64);
 	}
 	/* Start a fresh dirty log: what the guest wrote so far is in the snapshot. */
-	if ((r = dirty_log(sb, err)) < 0 || (r = vcpu_state_save(&sb->vm, &sb->snap_vcpu, err)) < 0)
+	if ((r = vm_dirty_log(&sb->vm, s->guest_dirty, err)) < 0 ||
+	    (r = vcpu_state_save(&sb->vcpu, &s->vcpu, err)) < 0 ||
+	    (r = phase_set_reset_target(&sb->phase, back_to)) < 0)
 		goto err_drop;
-	sb->snap_phase = back_to;
+	x86_fixup_tr(&sb->vcpu, &s->vcpu.sregs);
+	s->calls = 0;
 	return 0;
 
 err_drop:
-	snapshot_drop(sb); /* no half-built snapshot for a later reset to restore */
+	snapshot_free(s, sb->cfg.mem_size); /* no half-built snapshot for a later reset */
 	return r;
 }
 
-/* Restore one page from the snapshot, or zero it if the snapshot has none. */
-static void restore_page(struct kvmlet_sandbox *sb, uint64_t p)
+int snapshot_borrow(struct kvmlet_sandbox *sb, const uint8_t *pages, const struct vcpu_state *st,
+		    struct kvmlet_error *err)
 {
-	if (sb->snap_has[p / 64] & (1ull << (p % 64)))
-		memcpy(sb->mem + p * PAGE, sb->snap + p * PAGE, PAGE);
+	struct snapshot *s = &sb->snap;
+	uint64_t words = (npages(sb) + 63) / 64;
+	int r;
+
+	if ((r = bitmaps_alloc(s, words, err)) < 0) {
+		snapshot_free(s, sb->cfg.mem_size);
+		return r;
+	}
+	memset(s->has, 0xff, words * 8); /* the template holds every page */
+	s->pages = pages;
+	s->borrowed = true;
+	s->vcpu = *st;
+	return 0;
+}
+
+/* Restore one page from the snapshot, or zero it if the snapshot has none. */
+static void restore_page(struct kvmlet_sandbox *sb, uint8_t *page, uint64_t p)
+{
+	if (sb->snap.has[p / 64] & (1ull << (p % 64)))
+		memcpy(page, sb->snap.pages + p * PAGE, PAGE);
 	else
-		memset(sb->mem + p * PAGE, 0, PAGE);
+		memset(page, 0, PAGE);
 }
 
 /* Does page p differ from the snapshot? */
-static bool page_changed(const struct kvmlet_sandbox *sb, uint64_t p)
+static bool page_changed(const struct kvmlet_sandbox *sb, const uint8_t *page, uint64_t p)
 {
-	if (sb->snap_has[p / 64] & (1ull << (p % 64)))
-		return memcmp(sb->mem + p * PAGE, sb->snap + p * PAGE, PAGE) != 0;
-	return !page_is_zero(sb->mem + p * PAGE);
+	if (sb->snap.has[p / 64] & (1ull << (p % 64)))
+		return memcmp(page, sb->snap.pages + p * PAGE, PAGE) != 0;
+	return !page_is_zero(page);
 }
 
 /*
@@ -130,20 +150,21 @@ static uint64_t restore_pages(struct kvmlet_sandbox *sb, bool *tables)
 	uint64_t tables_lo = KVMLET_TABLES_GPA / PAGE, tables_hi = KVMLET_TABLES_END / PAGE;
 
 	for (uint64_t w = 0; w < (n + 63) / 64; w++) {
-		uint64_t bits = sb->guest_dirty[w] | sb->host_dirty[w];
+		uint64_t bits = sb->snap.guest_dirty[w] | sb->snap.host_dirty[w];
 
-		sb->host_dirty[w] = 0;
+		sb->snap.host_dirty[w] = 0;
 		while (bits) {
 			uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
+			uint8_t *page = GUEST_PTR(&sb->gm, p * PAGE, PAGE);
 			bits &= bits - 1;
-			if (p >= n)
+			if (p >= n || !page)
 				break;
 			if (p >= tables_lo && p < tables_hi) {
-				if (!page_changed(sb, p))
+				if (!page_changed(sb, page, p))
 					continue;
 				*tables = true;
 			}
-			restore_page(sb, p);
+			restore_page(sb, page, p);
 			restored++;
 		}
 	}
@@ -161,27 +182,29 @@ int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	bool tables = false;
 	int r;
 
-	if (sb->in_host_fn)
+	if (sb->calls.in_host_fn)
 		return kvmlet_fail(err, -EDEADLK, "a host function tried to reset its own sandbox");
-	if (!sb->snap) {
-		if (sb->vm.vcpu_fd >= 0 && sb->phase != PH_NEW)
-			return kvmlet_fail(err, -ENOTRECOVERABLE,
-					   "this sandbox has no snapshot to reset to");
-		sb->phase = PH_NEW; /* never ran: nothing to undo */
-		return 0;
+	if (!sb->snap.pages) {
+		if (sb->vcpu.fd < 0)
+			return phase_move(&sb->phase, PT_UNSTART); /* no VM left: start again */
+		if (phase_is(&sb->phase, PH_NEW) || phase_is(&sb->phase, PH_PREPARED))
+			return 0; /* never ran: nothing to undo */
+		return kvmlet_fail(err, -ENOTRECOVERABLE,
+				   "this sandbox has no snapshot to reset to");
 	}
-	if ((r = vcpu_drain(&sb->vm, err)) < 0 || (r = dirty_log(sb, err)) < 0)
+	if ((r = vcpu_drain(&sb->vcpu, err)) < 0 ||
+	    (r = vm_dirty_log(&sb->vm, sb->snap.guest_dirty, err)) < 0)
 		return r;
-	sb->last_reset_pages = restore_pages(sb, &tables);
-	if (tables && (r = kvm_vm_forget_mappings(&sb->vm, sb->mem, sb->cfg.mem_size, err)) < 0)
+	sb->snap.last_reset_pages = restore_pages(sb, &tables);
+	if (tables && (r = vm_forget_mappings(&sb->vm, err)) < 0)
 		return r;
-	if ((r = vcpu_state_load(&sb->vm, &sb->snap_vcpu, err)) < 0)
+	if ((r = vcpu_state_load(&sb->vcpu, &sb->snap.vcpu, err)) < 0)
 		return r;
-	sb->out_total = 0;
-	sb->phase = sb->snap_phase;
-	return 0;
+	console_rewind(&sb->con);
+	return phase_move(&sb->phase, PT_RESET);
 }
+
 uint64_t kvmlet_last_reset_pages(const struct kvmlet_sandbox *sb)
 {
-	return sb->last_reset_pages;
+	return sb->snap.last_reset_pages;
 }

@@ -1,28 +1,45 @@
 /* SPDX-License-Identifier: MIT */
-/* sandbox.c: the public sandbox API: load a guest, build its memory, run it. */
+/* sandbox.c: a sandbox's making and freeing: load a guest, build its memory; inspection. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 
-#include "internal.h"
+#include "error.h"
+#include "fault.h"
+#include "sandbox.h"
+#include "template.h"
+#include "x86.h"
 
 #define MIB (1ull << 20)
 #define GIB (1ull << 30)
 
-int kvmlet_fail(struct kvmlet_error *err, int code, const char *fmt, ...)
-{
-	va_list ap;
+/* The features that handle exits register here, once (the Linux syscall layer too). */
+static int lib_err;
 
-	if (err) {
-		err->code = code;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return code;
+static void lib_init(void)
+{
+	if ((lib_err = console_register_exits()) < 0 || (lib_err = fault_register_exits()) < 0 ||
+	    (lib_err = call_register_exits()) < 0)
+		return;
+}
+
+int sandbox_alloc(struct kvmlet_sandbox **out, struct kvmlet_error *err)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct kvmlet_sandbox *sb;
+
+	*out = NULL;
+	pthread_once(&once, lib_init);
+	if (lib_err < 0)
+		return kvmlet_fail(err, lib_err, "cannot register the exit handlers");
+	if (!(sb = calloc(1, sizeof(*sb))))
+		return kvmlet_fail(err, -ENOMEM, "out of memory for a sandbox");
+	sb->vm = VM_NONE;
+	sb->vcpu = VCPU_NONE;
+	*out = sb;
+	return 0;
 }
 
 void kvmlet_config_default(struct kvmlet_config *cfg)
@@ -42,19 +59,23 @@ void kvmlet_config_default(struct kvmlet_config *cfg)
 static int config_check(const struct kvmlet_config *c, struct kvmlet_error *err)
 {
 	if ((c->mem_size | c->stack_size | c->heap_size) & (KVMLET_PAGE_SIZE - 1))
-		return kvmlet_fail(err, -EINVAL, "memory, stack and heap sizes must be multiples "
-						 "of 4 KiB");
+		return kvmlet_fail(err, -EINVAL,
+				   "memory, stack and heap sizes must be multiples "
+				   "of 4 KiB");
 	if (c->mem_size < 4 * MIB || c->mem_size > 64 * GIB)
-		return kvmlet_fail(err, -EINVAL, "guest memory of %llu KiB is outside 4 MiB..64 GiB",
+		return kvmlet_fail(err, -EINVAL,
+				   "guest memory of %llu KiB is outside 4 MiB..64 GiB",
 				   (unsigned long long)(c->mem_size >> 10));
 	if ((c->args_size | c->result_size | c->hostcall_size) & (KVMLET_PAGE_SIZE - 1) ||
 	    c->args_size == 0 || c->result_size == 0 || c->hostcall_size == 0 ||
 	    c->args_size > 64 * MIB || c->result_size > 64 * MIB || c->hostcall_size > 64 * MIB)
-		return kvmlet_fail(err, -EINVAL, "call buffers must be 4 KiB multiples, "
-						 "4 KiB to 64 MiB");
+		return kvmlet_fail(err, -EINVAL,
+				   "call buffers must be 4 KiB multiples, "
+				   "4 KiB to 64 MiB");
 	if (c->stack_size == 0 || c->stack_size > c->mem_size / 2)
-		return kvmlet_fail(err, -EINVAL, "stack of %llu KiB: must be 4 KiB up to half of "
-						 "guest memory",
+		return kvmlet_fail(err, -EINVAL,
+				   "stack of %llu KiB: must be 4 KiB up to half of "
+				   "guest memory",
 				   (unsigned long long)(c->stack_size >> 10));
 	return 0;
 }
@@ -63,7 +84,7 @@ static int config_check(const struct kvmlet_config *c, struct kvmlet_error *err)
 static int map_region(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t len, uint32_t prot,
 		      const char *what, struct kvmlet_error *err)
 {
-	int r = pt_map(&sb->pt, gpa, gpa, len, prot, 0);
+	int r = pt_map(&sb->gm.pt, gpa, gpa, len, prot, 0);
 
 	if (r < 0)
 		return kvmlet_fail(err, -ENOMEM, "cannot map %s at 0x%llx (+0x%llx): %s", what,
@@ -89,7 +110,8 @@ static int kernel_load(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	if (size > KVMLET_KERNEL_END - KVMLET_KERNEL_GPA)
 		return kvmlet_fail(err, -E2BIG, "the kernel image (%llu bytes) outgrew its place",
 				   (unsigned long long)size);
-	memcpy(sb->mem + KVMLET_KERNEL_GPA, kvmlet_kernel_image, size);
+	if ((r = GUEST_WRITE(&sb->gm, KVMLET_KERNEL_GPA, kvmlet_kernel_image, size)) < 0)
+		return kvmlet_fail(err, r, "no room for the kernel in guest memory");
 	if ((r = map_region(sb, KVMLET_KERNEL_GPA, KVMLET_KDATA_GPA - KVMLET_KERNEL_GPA,
 			    PT_PROT_EXEC, "the kernel", err)) < 0 ||
 	    (r = map_region(sb, KVMLET_KDATA_GPA, KVMLET_KERNEL_END - KVMLET_KDATA_GPA,
@@ -106,18 +128,16 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	uint64_t host_tables = bi->pool_lo - bi->tables_lo;
 	int r;
 
-	sb->pt_bitmap = calloc(PT_HOST_BITMAP_WORDS(host_tables), sizeof(uint64_t));
-	if (!sb->pt_bitmap)
-		return kvmlet_fail(err, -ENOMEM, "out of memory for the table bitmap");
-	r = pt_host_init(&sb->pth, &sb->pt, sb->mem, bi->mem_size, 0, bi->tables_lo, host_tables,
-			 sb->pt_bitmap, bi->pt_caps, bi->pt_phys_bits);
-	if (r < 0)
-		return kvmlet_fail(err, -ENOMEM, "page tables: %s", pt_strerror(r));
-	x86_write_system_tables(sb->mem);
+	if ((r = guest_mem_tables_init(&sb->gm, bi->tables_lo, host_tables, bi->pt_caps,
+				       bi->pt_phys_bits, err)) < 0)
+		return r;
+	if ((r = x86_write_system_tables(&sb->gm)) < 0)
+		return kvmlet_fail(err, r, "no room for the system tables in guest memory");
 	if ((r = kernel_load(sb, err)) < 0)
 		return r;
-	if ((r = map_region(sb, KVMLET_GDT_GPA, 2 * KVMLET_PAGE_SIZE + KVMLET_TSS_PAGES *
-				KVMLET_PAGE_SIZE, 0, "GDT, IDT and TSS", err)) < 0 ||
+	if ((r = map_region(sb, KVMLET_GDT_GPA,
+			    2 * KVMLET_PAGE_SIZE + KVMLET_TSS_PAGES * KVMLET_PAGE_SIZE, 0,
+			    "GDT, IDT and TSS", err)) < 0 ||
 	    (r = map_region(sb, KVMLET_STUBS_GPA, KVMLET_PAGE_SIZE, PT_PROT_EXEC, "exception stubs",
 			    err)) < 0 ||
 	    (r = map_region(sb, KVMLET_STACK0_GPA, 2 * KVMLET_PAGE_SIZE, PT_PROT_WRITE,
@@ -128,7 +148,7 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 			    "page tables", err)) < 0)
 		return r;
 	/* The kernel's writable view of the tables: supervisor-only, in the upper half. */
-	r = pt_map(&sb->pt, KVMLET_KTABLES_VA + bi->tables_lo, bi->tables_lo,
+	r = pt_map(&sb->gm.pt, KVMLET_KTABLES_VA + bi->tables_lo, bi->tables_lo,
 		   bi->tables_hi - bi->tables_lo, PT_PROT_WRITE, 0);
 	if (r < 0)
 		return kvmlet_fail(err, -ENOMEM, "cannot map the kernel's view of the tables: %s",
@@ -136,7 +156,8 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	for (unsigned i = 0; i < sb->img.nsegs; i++) {
 		const struct elf_segment *s = &sb->img.seg[i];
 		uint64_t lo = s->vaddr & ~(KVMLET_PAGE_SIZE - 1);
-		uint64_t hi = (s->vaddr + s->memsz + KVMLET_PAGE_SIZE - 1) & ~(KVMLET_PAGE_SIZE - 1);
+		uint64_t hi =
+			(s->vaddr + s->memsz + KVMLET_PAGE_SIZE - 1) & ~(KVMLET_PAGE_SIZE - 1);
 
 		if ((r = map_region(sb, lo, hi - lo, segment_prot(s->flags), "an ELF segment",
 				    err)) < 0)
@@ -145,20 +166,17 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	if (bi->heap_hi > bi->heap_lo &&
 	    (r = map_region(sb, bi->heap_lo, bi->heap_hi - bi->heap_lo, urw, "the heap", err)) < 0)
 		return r;
-	if ((r = map_region(sb, bi->stack_lo, bi->stack_hi - bi->stack_lo, urw, "the stack",
-			    err)) < 0 ||
+	if ((r = map_region(sb, bi->stack_lo, bi->stack_hi - bi->stack_lo, urw, "the stack", err)) <
+		    0 ||
 	    (r = map_region(sb, bi->args_buf, bi->args_size, PT_PROT_USER, "the argument buffer",
 			    err)) < 0 ||
 	    (r = map_region(sb, bi->result_buf, bi->result_size + bi->hostcall_size, urw,
 			    "the result and host-call buffers", err)) < 0)
 		return r;
-	sb->result_copy = malloc(bi->result_size);
-	sb->hostcall_copy = malloc(bi->hostcall_size);
-	if (!sb->result_copy || !sb->hostcall_copy)
-		return kvmlet_fail(err, -ENOMEM, "out of memory for message buffers");
-	sb->lay.bi.cr3 = sb->pth.root;
-	memcpy(sb->mem + KVMLET_BOOTINFO_GPA, &sb->lay.bi, sizeof(sb->lay.bi));
-	return 0;
+	if ((r = calls_alloc_buffers(&sb->calls, bi, err)) < 0)
+		return r;
+	sb->lay.bi.cr3 = sb->gm.pth.root;
+	return GUEST_WRITE(&sb->gm, KVMLET_BOOTINFO_GPA, &sb->lay.bi, sizeof(sb->lay.bi));
 }
 
 int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_size,
@@ -170,12 +188,9 @@ int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_
 	int r;
 
 	*out = NULL;
-	if ((r = config_check(cfg, err)) < 0)
+	if ((r = config_check(cfg, err)) < 0 || (r = sandbox_alloc(&sb, err)) < 0)
 		return r;
-	if (!(sb = calloc(1, sizeof(*sb))))
-		return kvmlet_fail(err, -ENOMEM, "out of memory for a sandbox");
 	sb->cfg = *cfg;
-	sb->vm = (struct kvm_vm){.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1};
 	struct elf_limits lim = {
 		.va_min = KVMLET_IMAGE_GPA,
 		.va_max = cfg->mem_size - cfg->stack_size - KVMLET_PAGE_SIZE,
@@ -191,17 +206,11 @@ int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_
 	cpuid_vcpu_paging(&paging);
 	if ((r = layout_plan(&sb->lay, cfg, &sb->img, &paging, err)) < 0)
 		goto err_free;
-	sb->mem = mmap(NULL, cfg->mem_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (sb->mem == MAP_FAILED) {
-		sb->mem = NULL;
-		r = kvmlet_fail(err, -ENOMEM, "cannot map %llu KiB of guest memory: %s",
-				(unsigned long long)(cfg->mem_size >> 10), strerror(errno));
+	if ((r = guest_mem_map(&sb->gm, cfg->mem_size, err)) < 0 || (r = build_memory(sb, err)) < 0)
 		goto err_free;
-	}
-	if ((r = build_memory(sb, err)) < 0)
-		goto err_free;
-	if ((r = elf_copy_segments(elf, elf_size, &sb->img, sb->mem, 0, cfg->mem_size)) < 0) {
+	/* The loader checks every segment against [0, mem_size) itself. */
+	if ((r = elf_copy_segments(elf, elf_size, &sb->img, GUEST_PTR(&sb->gm, 0, cfg->mem_size), 0,
+				   cfg->mem_size)) < 0) {
 		r = kvmlet_fail(err, -ENOEXEC, "bad guest ELF: %s", elf_strerror(r));
 		goto err_free;
 	}
@@ -217,89 +226,14 @@ void kvmlet_sandbox_free(struct kvmlet_sandbox *sb)
 {
 	if (!sb)
 		return;
-	kvm_vm_destroy(&sb->vm);
-	if (sb->mem)
-		munmap(sb->mem, sb->cfg.mem_size);
-	free(sb->pt_bitmap);
-	free(sb->result_copy);
-	free(sb->hostcall_copy);
-	free(sb->exports);
+	vcpu_destroy(&sb->vcpu);
+	vm_destroy(&sb->vm);
+	guest_mem_free(&sb->gm);
+	calls_free(&sb->calls);
+	snapshot_free(&sb->snap, sb->cfg.mem_size);
 	if (sb->template)
-		template_release(sb->template); /* the snapshot is the template's */
-	else if (sb->snap)
-		munmap(sb->snap, sb->cfg.mem_size);
-	free(sb->snap_has);
-	free(sb->guest_dirty);
-	free(sb->host_dirty);
+		template_put(sb->template); /* after the snapshot, which may be the template's */
 	free(sb);
-}
-
-void kvmlet_set_output(struct kvmlet_sandbox *sb, kvmlet_output_fn fn, void *arg)
-{
-	sb->out_fn = fn;
-	sb->out_arg = arg;
-}
-
-int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
-{
-	int r;
-
-	if (sb->vm.vcpu_fd >= 0)
-		return 0; /* kvmlet_prepare did it: a VM exists only fully set up */
-	if ((r = kvm_vm_create(&sb->vm, sb->mem, sb->cfg.mem_size, err)) < 0)
-		return r;
-	if ((r = sandbox_check_paging(sb, err)) == 0)
-		r = x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->img.entry, sb->lay.bi.stack_hi,
-				   err);
-	if (r < 0)
-		kvm_vm_destroy(&sb->vm);
-	return r;
-}
-
-/*
- * The tables were checked (and the guest told) for one vendor and MAXPHYADDR;
- * a vCPU with others would fault where we translate, or the reverse.
- */
-int sandbox_check_paging(const struct kvmlet_sandbox *sb, struct kvmlet_error *err)
-{
-	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
-	bool amd = bi->pt_caps & PT_CAP_AMD;
-
-	if (sb->vm.amd == amd && sb->vm.phys_bits == bi->pt_phys_bits)
-		return 0;
-	return kvmlet_fail(err, -EIO,
-			   "the vCPU pages as %s with MAXPHYADDR %u, but its page tables were "
-			   "built for %s with %u (did /dev/kvm appear after the sandbox was made?)",
-			   sb->vm.amd ? "AMD" : "Intel", sb->vm.phys_bits, amd ? "AMD" : "Intel",
-			   bi->pt_phys_bits);
-}
-
-int kvmlet_prepare(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
-{
-	if (sb->phase != PH_NEW)
-		return kvmlet_fail(err, -EBUSY, "this sandbox has already started");
-	return sandbox_start(sb, err);
-}
-
-int kvmlet_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
-{
-	int r;
-
-	*res = (struct kvmlet_result){.vector = -1};
-	if (sb->phase == PH_RERUN) {
-		/* After a reset: enter at the ELF entry again, fresh stack. */
-		if ((r = kvm_set_entry(&sb->vm, sb->img.entry, sb->lay.bi.stack_hi, err)) < 0)
-			return r;
-	} else if (sb->phase != PH_NEW) {
-		return kvmlet_fail(err, -EALREADY, "this sandbox has already run: reset it first");
-	} else if ((r = sandbox_start(sb, err)) < 0 || (r = reset_snapshot(sb, PH_RERUN, err)) < 0) {
-		sb->phase = PH_DONE;
-		return r;
-	}
-	sb->phase = PH_RUN;
-	r = sandbox_run_loop(sb, res, err);
-	sb->phase = PH_DONE;
-	return r;
 }
 
 static uint32_t public_prot(uint32_t p)
@@ -331,7 +265,7 @@ int kvmlet_memory_map(struct kvmlet_sandbox *sb, kvmlet_mapping_fn fn, void *arg
 		      struct kvmlet_error *err)
 {
 	struct map_ctx c = {.fn = fn, .arg = arg};
-	int r = pt_walk(&sb->pt, 0, 0, 0, map_cb, &c);
+	int r = pt_walk(&sb->gm.pt, 0, 0, 0, map_cb, &c);
 
 	if (r < 0)
 		return kvmlet_fail(err, -EUCLEAN, "guest page tables: %s", pt_strerror(r));
@@ -365,18 +299,13 @@ uint64_t kvmlet_entry(const struct kvmlet_sandbox *sb)
 
 int kvmlet_read_guest(const struct kvmlet_sandbox *sb, uint64_t gpa, void *buf, size_t len)
 {
-	const void *p = pt_host_ptr(&sb->pth, gpa, len);
-
-	if (!p)
-		return -EFAULT;
-	memcpy(buf, p, len);
-	return 0;
+	return GUEST_READ(&sb->gm, gpa, buf, len);
 }
 
 int kvmlet_translate(const struct kvmlet_sandbox *sb, uint64_t va, uint64_t *pa, uint32_t *prot)
 {
 	struct pt_translation t;
-	int r = pt_translate(&sb->pt, va, &t);
+	int r = pt_translate(&sb->gm.pt, va, &t);
 
 	if (r == PT_ERR_NOT_MAPPED)
 		return -ENXIO;

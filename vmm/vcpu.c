@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vcpu.c: the vCPU's complete state, saved once and loaded by every reset,
- * and draining an instruction that KVM left half-emulated. A reset must
+ * vcpu.c: the vCPU, and every ioctl on its descriptor: creation with its
+ * CPUID, KVM_RUN with the kick, registers, the vCPU's complete state (saved
+ * once and loaded by every reset), and draining an instruction that KVM left
+ * half-emulated. A reset must
  * leave nothing of the previous call in the vCPU: general, segment, control
  * and debug registers, the x87/SSE state with MXCSR (XSAVE), pending events,
  * CR8 and every MSR the guest's ring 0 uses; and an empty TLB.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
-#include "internal.h"
+#include "error.h"
+#include "vcpu.h"
 
 /* MSRs a reset restores (those KVM cannot read here are left out at save). */
 static const uint32_t state_msrs[VCPU_MSRS_MAX] = {
@@ -31,23 +38,17 @@ static const uint32_t state_msrs[VCPU_MSRS_MAX] = {
  * `rep` string instruction returns to the guest every 1024 iterations. */
 #define DRAIN_MAX 4096
 
-static int fail_ioctl(struct kvmlet_error *err, const char *what)
-{
-	int e = errno;
+#define fail_ioctl error_errno
 
-	return kvmlet_fail(err, -e, "%s: %s", what, strerror(e));
-}
-
-int vcpu_state_save(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_error *err)
+int vcpu_state_save(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *err)
 {
-	int fd = vm->vcpu_fd;
+	int fd = v->fd;
 
 	memset(st, 0, sizeof(*st));
 	if (ioctl(fd, KVM_GET_REGS, &st->regs) < 0)
 		return fail_ioctl(err, "KVM_GET_REGS");
 	if (ioctl(fd, KVM_GET_SREGS, &st->sregs) < 0)
 		return fail_ioctl(err, "KVM_GET_SREGS");
-	x86_fixup_tr(vm, &st->sregs);
 	if (ioctl(fd, KVM_GET_XSAVE, &st->xsave) < 0)
 		return fail_ioctl(err, "KVM_GET_XSAVE");
 	if (ioctl(fd, KVM_GET_DEBUGREGS, &st->dregs) < 0)
@@ -67,9 +68,9 @@ int vcpu_state_save(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_erro
 	return 0;
 }
 
-int vcpu_state_load(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_error *err)
+int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *err)
 {
-	int fd = vm->vcpu_fd;
+	int fd = v->fd;
 	struct kvm_sregs sregs = st->sregs;
 
 	/*
@@ -79,12 +80,12 @@ int vcpu_state_load(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_erro
 	 */
 	st->flip ^= 1;
 	sregs.cr3 ^= st->flip ? CR3_PWT : 0;
-	if (vm->sync_regs) {
+	if (v->sync_regs) {
 		/* Regs, sregs and events go in with the next KVM_RUN: no ioctl each. */
-		vm->run->s.regs.regs = st->regs;
-		vm->run->s.regs.sregs = sregs;
-		vm->run->s.regs.events = st->events;
-		vm->run->kvm_dirty_regs |=
+		v->run->s.regs.regs = st->regs;
+		v->run->s.regs.sregs = sregs;
+		v->run->s.regs.events = st->events;
+		v->run->kvm_dirty_regs |=
 			KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS;
 	} else if (ioctl(fd, KVM_SET_REGS, &st->regs) < 0) {
 		return fail_ioctl(err, "KVM_SET_REGS");
@@ -94,18 +95,17 @@ int vcpu_state_load(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_erro
 		return fail_ioctl(err, "KVM_SET_VCPU_EVENTS");
 	}
 	/* Without an in-kernel APIC, KVM_RUN reloads CR8 from here. */
-	vm->run->cr8 = st->sregs.cr8;
+	v->run->cr8 = st->sregs.cr8;
 	if (ioctl(fd, KVM_SET_XSAVE, &st->xsave) < 0)
 		return fail_ioctl(err, "KVM_SET_XSAVE");
 	if (ioctl(fd, KVM_SET_DEBUGREGS, &st->dregs) < 0)
 		return fail_ioctl(err, "KVM_SET_DEBUGREGS");
-	if (st->msrs.hdr.nmsrs &&
-	    ioctl(fd, KVM_SET_MSRS, &st->msrs) != (int)st->msrs.hdr.nmsrs)
+	if (st->msrs.hdr.nmsrs && ioctl(fd, KVM_SET_MSRS, &st->msrs) != (int)st->msrs.hdr.nmsrs)
 		return kvmlet_fail(err, -EIO, "KVM_SET_MSRS: not every MSR could be restored");
 	return 0;
 }
 
-int vcpu_set_msrs(struct kvm_vm *vm, const uint32_t *index, const uint64_t *value, unsigned n,
+int vcpu_set_msrs(struct vcpu *v, const uint32_t *index, const uint64_t *value, unsigned n,
 		  struct kvmlet_error *err)
 {
 	struct vcpu_msrs m = {.hdr.nmsrs = n};
@@ -114,7 +114,7 @@ int vcpu_set_msrs(struct kvm_vm *vm, const uint32_t *index, const uint64_t *valu
 		return kvmlet_fail(err, -EINVAL, "too many MSRs");
 	for (unsigned i = 0; i < n; i++)
 		m.e[i] = (struct kvm_msr_entry){.index = index[i], .data = value[i]};
-	int r = ioctl(vm->vcpu_fd, KVM_SET_MSRS, &m);
+	int r = ioctl(v->fd, KVM_SET_MSRS, &m);
 	if (r < 0)
 		return fail_ioctl(err, "KVM_SET_MSRS");
 	if (r != (int)n)
@@ -131,13 +131,13 @@ int vcpu_set_msrs(struct kvm_vm *vm, const uint32_t *index, const uint64_t *valu
  * piece it asks for (reads see all ones, writes go nowhere), until KVM_RUN
  * says it returned without entering the guest.
  */
-int vcpu_drain(struct kvm_vm *vm, struct kvmlet_error *err)
+int vcpu_drain(struct vcpu *v, struct kvmlet_error *err)
 {
-	struct kvm_run *run = vm->run;
+	struct kvm_run *run = v->run;
 
 	for (int i = 0; i < DRAIN_MAX; i++) {
 		run->immediate_exit = 1;
-		int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+		int r = ioctl(v->fd, KVM_RUN, 0);
 		int e = errno;
 		run->immediate_exit = 0;
 		if (r < 0 && (e == EINTR || e == EAGAIN))
@@ -148,12 +148,152 @@ int vcpu_drain(struct kvm_vm *vm, struct kvmlet_error *err)
 		if (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write)
 			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 		if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN &&
-		    run->io.data_offset < vm->run_size) {
+		    run->io.data_offset < v->run_size) {
 			uint64_t n = (uint64_t)run->io.size * run->io.count;
-			uint64_t room = vm->run_size - run->io.data_offset;
+			uint64_t room = v->run_size - run->io.data_offset;
 			memset((uint8_t *)run + run->io.data_offset, 0xff, n < room ? n : room);
 		}
 	}
-	return kvmlet_fail(err, -EIO, "the vCPU still had an instruction in flight after %d "
-				      "rounds of completion", DRAIN_MAX);
+	return kvmlet_fail(err, -EIO,
+			   "the vCPU still had an instruction in flight after %d "
+			   "rounds of completion",
+			   DRAIN_MAX);
+}
+
+/* KVM's supported CPUID, trimmed to the policy (cpuid.c); the paging rules it implies. */
+static int vcpu_set_cpuid(struct vcpu *v, int kvm_fd, struct kvmlet_error *err)
+{
+	struct kvm_cpuid2 *c;
+	int r;
+
+	if ((r = cpuid_supported(kvm_fd, &c, err)) < 0)
+		return r;
+	cpuid_paging(c->entries, c->nent, &v->paging);
+	r = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? fail_ioctl(err, "KVM_SET_CPUID2") : 0;
+	free(c);
+	return r;
+}
+
+/*
+ * With the hypervisor leaves zeroed the guest is offered no paravirtual
+ * feature; make KVM hold it to that (KVM_CAP_ENFORCE_PV_FEATURE_CPUID, Linux
+ * 5.10), so hypercalls and PV MSRs from guest ring 0 fail too. Optional: KVM
+ * before 5.10 lacks it.
+ */
+static int vcpu_enforce_pv_cpuid(struct vcpu *v, struct kvmlet_error *err)
+{
+	struct kvm_enable_cap cap = {.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args[0] = 1};
+
+	if (!vm_kvm_has(KVM_CAP_ENFORCE_PV_FEATURE_CPUID))
+		return 0;
+	if (ioctl(v->fd, KVM_ENABLE_CAP, &cap) < 0)
+		return fail_ioctl(err, "KVM_ENABLE_CAP(ENFORCE_PV_FEATURE_CPUID)");
+	return 0;
+}
+
+int vcpu_create(struct vcpu *v, struct vm *vm, struct kvmlet_error *err)
+{
+	int kfd, size, r;
+
+	*v = VCPU_NONE;
+	if ((r = watch_init(err)) < 0) /* the vCPU's kick signal is ours before any run */
+		return r;
+	if ((kfd = vm_kvm_fd(err)) < 0)
+		return kfd;
+	v->sync_regs = vm_kvm_has(KVM_CAP_SYNC_REGS);
+	if ((v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0)) < 0)
+		return fail_ioctl(err, "KVM_CREATE_VCPU");
+	if ((size = ioctl(kfd, KVM_GET_VCPU_MMAP_SIZE, 0)) < 0) {
+		r = fail_ioctl(err, "KVM_GET_VCPU_MMAP_SIZE");
+		goto err_close;
+	}
+	if (size < (int)sizeof(struct kvm_run)) {
+		r = kvmlet_fail(err, -EIO, "KVM_GET_VCPU_MMAP_SIZE: %d bytes, too small", size);
+		goto err_close;
+	}
+	v->run_size = (size_t)size;
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		r = fail_ioctl(err, "mmap of kvm_run");
+		goto err_close;
+	}
+	if ((r = vcpu_set_cpuid(v, kfd, err)) < 0 || (r = vcpu_enforce_pv_cpuid(v, err)) < 0)
+		goto err_close;
+	if (v->sync_regs)
+		v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	return 0;
+
+err_close:
+	vcpu_destroy(v);
+	return r;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (v->run)
+		munmap(v->run, v->run_size);
+	if (v->fd >= 0)
+		close(v->fd);
+	*v = VCPU_NONE;
+}
+
+int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *err)
+{
+	for (;;) {
+		/*
+		 * A cancel sets the flag before it kicks; a kick that lands before
+		 * KVM_RUN sets immediate_exit, so KVM_RUN returns at once: no lost wake-up.
+		 */
+		if (atomic_load(&w->cancelled))
+			return -ECANCELED;
+		if (w->deadline && watch_now_ns() >= w->deadline)
+			return -ETIMEDOUT;
+		if (ioctl(v->fd, KVM_RUN, 0) == 0)
+			return 0;
+		if (errno != EINTR && errno != EAGAIN)
+			return fail_ioctl(err, "KVM_RUN");
+		v->run->immediate_exit = 0;
+	}
+}
+
+int vcpu_get_regs(struct vcpu *v, struct kvm_regs *regs, struct kvmlet_error *err)
+{
+	if (v->sync_regs) {
+		*regs = v->run->s.regs.regs;
+		return 0;
+	}
+	return ioctl(v->fd, KVM_GET_REGS, regs) < 0 ? fail_ioctl(err, "KVM_GET_REGS") : 0;
+}
+
+int vcpu_set_regs(struct vcpu *v, const struct kvm_regs *regs, struct kvmlet_error *err)
+{
+	return ioctl(v->fd, KVM_SET_REGS, regs) < 0 ? fail_ioctl(err, "KVM_SET_REGS") : 0;
+}
+
+int vcpu_set_entry(struct vcpu *v, uint64_t rip, uint64_t rsp, struct kvmlet_error *err)
+{
+	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = 0x2};
+
+	if (v->sync_regs) {
+		v->run->s.regs.regs = regs;
+		v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return 0;
+	}
+	return vcpu_set_regs(v, &regs, err);
+}
+
+int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *sregs, struct kvmlet_error *err)
+{
+	return ioctl(v->fd, KVM_GET_SREGS, sregs) < 0 ? fail_ioctl(err, "KVM_GET_SREGS") : 0;
+}
+
+int vcpu_set_sregs(struct vcpu *v, const struct kvm_sregs *sregs, struct kvmlet_error *err)
+{
+	return ioctl(v->fd, KVM_SET_SREGS, sregs) < 0 ? fail_ioctl(err, "KVM_SET_SREGS") : 0;
+}
+
+int vcpu_set_fpu(struct vcpu *v, const struct kvm_fpu *fpu, struct kvmlet_error *err)
+{
+	return ioctl(v->fd, KVM_SET_FPU, fpu) < 0 ? fail_ioctl(err, "KVM_SET_FPU") : 0;
 }

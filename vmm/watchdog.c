@@ -22,7 +22,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "error.h"
+#include "watchdog.h"
 
 #define MS	  1000000ull
 #define IDLE_NS	  (1000 * MS) /* how long the watchdog sleeps with nothing to watch */

@@ -6,9 +6,8 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
-#include "internal.h"
+#include "x86.h"
 
 #define CR0_PE (1ull << 0)
 #define CR0_MP (1ull << 1)
@@ -27,20 +26,20 @@
 #define EFER_NXE (1ull << 11)
 
 /* GDT descriptors, accessed bits preset so the CPU never writes the page. */
-#define GDT_KCODE 0x00af9b000000ffffull /* DPL0, 64-bit code */
-#define GDT_KDATA 0x00cf93000000ffffull /* DPL0, data */
-#define GDT_UDATA 0x00cff3000000ffffull /* DPL3, data */
-#define GDT_UCODE 0x00affb000000ffffull /* DPL3, 64-bit code */
-#define GDT_ENTRIES 7			/* null, 4 segments, TSS (two slots) */
+#define GDT_KCODE   0x00af9b000000ffffull /* DPL0, 64-bit code */
+#define GDT_KDATA   0x00cf93000000ffffull /* DPL0, data */
+#define GDT_UDATA   0x00cff3000000ffffull /* DPL3, data */
+#define GDT_UCODE   0x00affb000000ffffull /* DPL3, 64-bit code */
+#define GDT_ENTRIES 7			  /* null, 4 segments, TSS (two slots) */
 
 /* 64-bit TSS: RSP0 at 4, IST1 at 36, I/O map base at 102; bitmap after it. */
-#define TSS_RSP0     4
-#define TSS_IST1     36
-#define TSS_IOMAP    102
-#define TSS_SIZE     104
-#define IOMAP_BYTES  8192
-#define TSS_LIMIT    (TSS_SIZE + IOMAP_BYTES) /* includes the 0xff terminator byte */
-#define VECTOR_DF    8
+#define TSS_RSP0    4
+#define TSS_IST1    36
+#define TSS_IOMAP   102
+#define TSS_SIZE    104
+#define IOMAP_BYTES 8192
+#define TSS_LIMIT   (TSS_SIZE + IOMAP_BYTES) /* includes the 0xff terminator byte */
+#define VECTOR_DF   8
 
 static void put64(uint8_t *p, uint64_t v)
 {
@@ -104,12 +103,20 @@ static void write_stubs(uint8_t *stubs)
 	}
 }
 
-void x86_write_system_tables(uint8_t *mem)
+int x86_write_system_tables(const struct guest_mem *gm)
 {
-	write_gdt(mem + KVMLET_GDT_GPA);
-	write_idt(mem + KVMLET_IDT_GPA);
-	write_tss(mem + KVMLET_TSS_GPA);
-	write_stubs(mem + KVMLET_STUBS_GPA);
+	uint8_t *gdt = GUEST_PTR(gm, KVMLET_GDT_GPA, GDT_ENTRIES * 8);
+	uint8_t *idt = GUEST_PTR(gm, KVMLET_IDT_GPA, 256 * 16);
+	uint8_t *tss = GUEST_PTR(gm, KVMLET_TSS_GPA, TSS_LIMIT + 1);
+	uint8_t *stubs = GUEST_PTR(gm, KVMLET_STUBS_GPA, KVMLET_PAGE_SIZE);
+
+	if (!gdt || !idt || !tss || !stubs)
+		return -EFAULT;
+	write_gdt(gdt);
+	write_idt(idt);
+	write_tss(tss);
+	write_stubs(stubs);
+	return 0;
 }
 
 static struct kvm_segment user_seg(uint16_t sel, uint8_t type, bool code)
@@ -134,132 +141,54 @@ static struct kvm_segment user_seg(uint16_t sel, uint8_t type, bool code)
  * only for type 9 (available), so AMD vCPUs get 9. KVM_GET_SREGS reports 11
  * either way: sregs read back must pass through here before KVM_SET_SREGS.
  */
-void x86_fixup_tr(const struct kvm_vm *vm, struct kvm_sregs *sregs)
+void x86_fixup_tr(const struct vcpu *v, struct kvm_sregs *sregs)
 {
-	sregs->tr.type = vm->amd ? 0x9 : 0xb;
+	sregs->tr.type = v->paging.amd ? 0x9 : 0xb;
 }
 
-int x86_setup_vcpu(struct kvm_vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
+int x86_setup_vcpu(struct vcpu *v, uint64_t cr3, uint64_t rip, uint64_t rsp,
 		   struct kvmlet_error *err)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = 0x2};
 	struct kvm_fpu fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
-		return kvmlet_fail(err, -EIO, "KVM_GET_SREGS: %s", strerror(errno));
+	int r;
+
+	if ((r = vcpu_get_sregs(v, &sregs, err)) < 0)
+		return r;
 	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	sregs.cr3 = cr3;
 	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	sregs.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 	sregs.cs = user_seg(KVMLET_SEL_UCODE, 0xb, true);
-	sregs.ss = sregs.ds = sregs.es = sregs.fs = sregs.gs = user_seg(KVMLET_SEL_UDATA, 0x3, false);
+	sregs.ss = sregs.ds = sregs.es = sregs.fs = sregs.gs =
+		user_seg(KVMLET_SEL_UDATA, 0x3, false);
 	sregs.gdt = (struct kvm_dtable){.base = KVMLET_GDT_GPA, .limit = GDT_ENTRIES * 8 - 1};
 	sregs.idt = (struct kvm_dtable){.base = KVMLET_IDT_GPA, .limit = 256 * 16 - 1};
-	sregs.tr = (struct kvm_segment){.base = KVMLET_TSS_GPA, .limit = TSS_LIMIT,
-					.selector = KVMLET_SEL_TSS, .present = 1};
-	x86_fixup_tr(vm, &sregs);
+	sregs.tr = (struct kvm_segment){.base = KVMLET_TSS_GPA,
+					.limit = TSS_LIMIT,
+					.selector = KVMLET_SEL_TSS,
+					.present = 1};
+	x86_fixup_tr(v, &sregs);
 	sregs.ldt = (struct kvm_segment){.unusable = 1};
 	/* No local APIC (no in-kernel irqchip, no interrupts): disabled, so KVM
 	 * also clears the CPUID APIC bit it derives from APIC_BASE. */
 	sregs.apic_base = 0;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
-		return kvmlet_fail(err, -EIO, "KVM_SET_SREGS: %s", strerror(errno));
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		return kvmlet_fail(err, -EIO, "KVM_SET_REGS: %s", strerror(errno));
+	if ((r = vcpu_set_sregs(v, &sregs, err)) < 0 || (r = vcpu_set_regs(v, &regs, err)) < 0)
+		return r;
 	/* `syscall` enters the kernel (guest/kernel) at CPL0; `sysretq` goes back
 	 * to CPL3 (CS = STAR[63:48] + 16, SS = + 8); SFMASK clears IF, TF, DF, AC, NT. */
 	static const uint32_t idx[] = {0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084};
 	const uint64_t val[] = {
 		((uint64_t)(KVMLET_SEL_UDATA - 8) << 48) | ((uint64_t)KVMLET_SEL_KCODE << 32),
-		KVMLET_KERNEL_GPA, 0, 0x47700,
+		KVMLET_KERNEL_GPA,
+		0,
+		0x47700,
 	};
-	int r = vcpu_set_msrs(vm, idx, val, 4, err);
-	if (r < 0)
+	if ((r = vcpu_set_msrs(v, idx, val, 4, err)) < 0)
 		return r;
-	if (ioctl(vm->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
-		return kvmlet_fail(err, -EIO, "KVM_SET_FPU: %s", strerror(errno));
-	return 0;
-}
-
-/*
- * CPUID policy: the vCPU sees what KVM supports minus what kvmlet does not set
- * up or a guest has no use for. It is an allow-list: a leaf missing from the
- * table is zeroed, and a listed leaf keeps only the bits its masks name, so a
- * feature that later CPUs add stays hidden until someone decides it is safe.
- *  - No nested virtualization (VMX, SVM), no hypervisor leaves (0x4000_0000
- *    range zeroed, hypervisor bit clear): the guest cannot talk KVM's PV ABI.
- *  - Only what CR0/CR4 enable: x87, MMX, SSE to SSE4.2 (CR4.OSFXSR). XCR0 is not
- *    set up, so XSAVE, AVX, AVX2, AVX-512, FMA, F16C, AMX and the XSAVE leaf 0xd
- *    are hidden; so are PKU/OSPKE, LA57, FSGSBASE, PCID, SMEP/SMAP/UMIP and
- *    CET, which need CR4 bits we leave clear. KVM refuses a CR4 bit whose
- *    feature CPUID hides, so even guest ring-0 code cannot turn them on.
- *  - No devices or platform: no APIC, x2APIC or TSC-deadline (KVM derives the
- *    APIC bit from APIC_BASE, which x86_setup_vcpu clears), MONITOR/MWAIT,
- *    WAITPKG, MTRR, MCE, PMU (leaf 0xa), RDT, SGX, PT, power management,
- *    SYSENTER, speculation-control MSRs (all MSRs are filtered for the guest,
- *    see kvm.c). SYSCALL is on: it is the door into kvmlet's kernel.
- *  - Kept: vendor, family/model, cache and TLB descriptors, address sizes, the
- *    brand string, the TSC (invariant TSC, RDTSCP, RDPID, leaves 0x15/0x16),
- *    NX, long mode, 1 GiB pages as KVM reports them, and CPL3 instructions
- *    that need no OS support (BMI, ADX, POPCNT, AES, SHA, GFNI, RDRAND...).
- */
-#define B(n) (1u << (n))
-#define ALL  0xffffffffu
-
-struct cpuid_keep {
-	uint32_t function;
-	uint32_t eax, ebx, ecx, edx; /* bits kept, in every subleaf */
-};
-
-static const struct cpuid_keep cpuid_policy[] = {
-	{0x0, ALL, ALL, ALL, ALL}, /* max leaf, vendor */
-	/* family/model, CLFLUSH size, APIC ID; SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1
-	 * SSE4.2 MOVBE POPCNT AES RDRAND; FPU PSE TSC PAE CX8 PGE CMOV PAT PSE36
-	 * CLFSH MMX FXSR SSE SSE2 */
-	{0x1, ALL, ALL, B(0) | B(1) | B(9) | B(13) | B(19) | B(20) | B(22) | B(23) | B(25) | B(30),
-	 B(0) | B(3) | B(4) | B(6) | B(8) | B(13) | B(15) | B(16) | B(17) | B(19) | B(23) | B(24) |
-		 B(25) | B(26)},
-	{0x2, ALL, ALL, ALL, ALL}, /* cache and TLB descriptors */
-	{0x4, ALL, ALL, ALL, ALL}, /* deterministic cache parameters */
-	/* subleaf 0 only (EAX, the last subleaf, cleared); BMI1 FDP_EXCPTN_ONLY BMI2
-	 * ERMS ZERO_FCS_FDS RDSEED ADX CLFLUSHOPT CLWB SHA; PREFETCHWT1 GFNI RDPID
-	 * CLDEMOTE MOVDIRI MOVDIR64B; FSRM MD_CLEAR SERIALIZE */
-	{0x7, 0, B(3) | B(6) | B(8) | B(9) | B(13) | B(18) | B(19) | B(23) | B(24) | B(29),
-	 B(0) | B(8) | B(22) | B(25) | B(27) | B(28), B(4) | B(10) | B(14)},
-	{0x15, ALL, ALL, ALL, ALL},	  /* TSC / crystal clock ratio */
-	{0x16, ALL, ALL, ALL, ALL},	  /* processor frequencies */
-	{0x80000000, ALL, ALL, ALL, ALL}, /* max extended leaf, vendor */
-	/* LAHF_LM ABM SSE4A MISALIGNSSE 3DNOWPREFETCH; the leaf 1 EDX bits, SYSCALL
-	 * (the kernel's entry), NX MMXEXT PDPE1GB RDTSCP LM */
-	{0x80000001, ALL, ALL, B(0) | B(5) | B(6) | B(7) | B(8),
-	 B(0) | B(3) | B(4) | B(6) | B(8) | B(11) | B(13) | B(15) | B(16) | B(17) | B(20) | B(22) |
-		 B(23) | B(24) | B(26) | B(27) | B(29)},
-	{0x80000002, ALL, ALL, ALL, ALL}, /* brand string */
-	{0x80000003, ALL, ALL, ALL, ALL},
-	{0x80000004, ALL, ALL, ALL, ALL},
-	{0x80000005, ALL, ALL, ALL, ALL}, /* L1 caches and TLBs */
-	{0x80000006, ALL, ALL, ALL, ALL}, /* L2/L3 */
-	{0x80000007, 0, 0, 0, B(8)},	  /* invariant TSC */
-	{0x80000008, ALL, 0, ALL, 0},	  /* address sizes (KVM needs them), core count */
-	{0x8000001d, ALL, ALL, ALL, ALL}, /* cache topology (AMD) */
-};
-
-void x86_cpuid_trim(struct kvm_cpuid_entry2 *e, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++, e++) {
-		const struct cpuid_keep *k = NULL;
-
-		for (size_t j = 0; j < sizeof(cpuid_policy) / sizeof(cpuid_policy[0]); j++)
-			if (cpuid_policy[j].function == e->function)
-				k = &cpuid_policy[j];
-		if (k && e->function == 0x7 && e->index != 0)
-			k = NULL; /* leaf 7 subleaves 1 and up: AVX-VNNI, LAM, more AVX... */
-		e->eax &= k ? k->eax : 0;
-		e->ebx &= k ? k->ebx : 0;
-		e->ecx &= k ? k->ecx : 0;
-		e->edx &= k ? k->edx : 0;
-	}
+	return vcpu_set_fpu(v, &fpu, err);
 }
 
 bool x86_has_error_code(int vector)

@@ -25,7 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "x86.h"
 #include "bench_util.h"
 
 #define REPEATS 5
@@ -68,7 +70,9 @@ static void die(const char *what, const struct kvmlet_error *err)
 struct raw_vm {
 	uint8_t *mem;
 	uint64_t size;
-	struct kvm_vm vm;
+	struct vm vm;
+	struct vcpu vcpu;
+	struct guest_mem gm;
 	struct pt_host h;
 	struct pt_backend pt;
 	uint64_t bitmap[PT_HOST_BITMAP_WORDS(KVMLET_TABLES_END)];
@@ -83,7 +87,9 @@ static void raw_create(struct raw_vm *r)
 	r->mem = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r->mem == MAP_FAILED)
 		die("mmap", NULL);
-	x86_write_system_tables(r->mem);
+	r->gm = (struct guest_mem){.mem = r->mem, .size = r->size};
+	if (x86_write_system_tables(&r->gm) < 0)
+		die("system tables", NULL);
 	memcpy(r->mem + 0x200000, code, sizeof(code));
 	if (pt_host_init(&r->h, &r->pt, r->mem, r->size, 0, KVMLET_TABLES_GPA,
 			 KVMLET_TABLES_END - KVMLET_TABLES_GPA, r->bitmap, PT_CAP_NX, 0) < 0 ||
@@ -92,15 +98,16 @@ static void raw_create(struct raw_vm *r)
 	    pt_map(&r->pt, KVMLET_STACK0_GPA, KVMLET_STACK0_GPA, 0x2000, PT_PROT_WRITE, 0) < 0 ||
 	    pt_map(&r->pt, 0x200000, 0x200000, 0x1000, PT_PROT_EXEC | PT_PROT_USER, 0) < 0)
 		die("raw page tables", NULL);
-	if (kvm_vm_create(&r->vm, r->mem, r->size, &err) < 0)
+	if (vm_create(&r->vm, r->mem, r->size, &err) < 0 || vcpu_create(&r->vcpu, &r->vm, &err) < 0)
 		die("raw VM", &err);
-	if (x86_setup_vcpu(&r->vm, r->h.root, 0x200000, 0x300000, &err) < 0)
+	if (x86_setup_vcpu(&r->vcpu, r->h.root, 0x200000, 0x300000, &err) < 0)
 		die("raw vCPU", &err);
 }
 
 static void raw_destroy(struct raw_vm *r)
 {
-	kvm_vm_destroy(&r->vm);
+	vcpu_destroy(&r->vcpu);
+	vm_destroy(&r->vm);
 	munmap(r->mem, r->size);
 }
 
@@ -110,7 +117,7 @@ static double raw_roundtrip(struct raw_vm *r, int n)
 	double t0 = now_ns();
 
 	for (int i = 0; i < n; i++)
-		if (ioctl(r->vm.vcpu_fd, KVM_RUN, 0) < 0 || r->vm.run->exit_reason != KVM_EXIT_IO)
+		if (ioctl(r->vcpu.fd, KVM_RUN, 0) < 0 || r->vcpu.run->exit_reason != KVM_EXIT_IO)
 			die("raw KVM_RUN", NULL);
 	return (now_ns() - t0) / n;
 }
@@ -258,15 +265,15 @@ static double raw_dirty_reset(unsigned n, int iters)
 						   .memory_size = r->size,
 						   .userspace_addr = (uint64_t)(uintptr_t)r->mem};
 	struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = bitmap};
-	if (ioctl(r->vm.vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+	if (ioctl(r->vm.fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
 		die("raw dirty logging", NULL);
 	memcpy(snap, r->mem, r->size);
 	raw_roundtrip(r, 1);
-	ioctl(r->vm.vm_fd, KVM_GET_DIRTY_LOG, &log);
+	ioctl(r->vm.fd, KVM_GET_DIRTY_LOG, &log);
 	double t0 = now_ns();
 	for (int i = 0; i < iters; i++) {
 		raw_roundtrip(r, 1);
-		if (ioctl(r->vm.vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
+		if (ioctl(r->vm.fd, KVM_GET_DIRTY_LOG, &log) < 0)
 			die("raw KVM_GET_DIRTY_LOG", NULL);
 		for (uint64_t w = 0; w < r->size / 4096 / 64; w++)
 			for (uint64_t b = bitmap[w]; b; b &= b - 1) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_exits.c: libFuzzer target for the host's handling of every exit a
- * guest can cause (sandbox_handle_exit), without KVM. One sandbox is built
+ * guest can cause (exits_handle), without KVM. One sandbox is built
  * once from an ELF made in memory, with a few host functions; each input then
  * describes one exit: a fake struct kvm_run (exit reason, I/O and MMIO
  * fields, synced registers), the phase the sandbox is in, and bytes written
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "sandbox.h"
 #include "msg.h"
 #include "fuzz_util.h"
 
@@ -100,7 +100,7 @@ static void check_args(const char *sig, const struct kvmlet_value *a, unsigned n
 		CHECK(a[i].type == msg_letter_type(sig[i]));
 		if (a[i].type != KVMLET_T_STR && a[i].type != KVMLET_T_BYTES)
 			continue;
-		const uint8_t *p = a[i].buf.ptr, *copy = sb->hostcall_copy;
+		const uint8_t *p = a[i].buf.ptr, *copy = sb->calls.hostcall_copy;
 		CHECK(p >= copy && p <= copy + sb->lay.bi.hostcall_size &&
 		      a[i].buf.len <= (uint64_t)(copy + sb->lay.bi.hostcall_size - p));
 		CHECK(a[i].type != KVMLET_T_STR || msg_utf8_valid(p, a[i].buf.len));
@@ -217,7 +217,7 @@ static void regions_init(void)
 		regions[i] = (struct region){.gpa = r[i].gpa, .len = r[i].len};
 		regions[i].saved = malloc(r[i].len);
 		CHECK(regions[i].saved != NULL);
-		memcpy(regions[i].saved, kvmlet_guest_ptr(sb, r[i].gpa, r[i].len), r[i].len);
+		memcpy(regions[i].saved, GUEST_PTR(&sb->gm, r[i].gpa, r[i].len), r[i].len);
 	}
 }
 
@@ -226,7 +226,7 @@ static void regions_restore(void)
 	for (unsigned i = 0; i < 6; i++) {
 		if (!regions[i].dirty)
 			continue;
-		memcpy(kvmlet_guest_ptr(sb, regions[i].gpa, regions[i].len), regions[i].saved,
+		memcpy(GUEST_PTR(&sb->gm, regions[i].gpa, regions[i].len), regions[i].saved,
 		       regions[i].len);
 		regions[i].dirty = false;
 	}
@@ -243,7 +243,7 @@ static void write_guest(struct cursor *c)
 			len = r->len - off;
 		if (len > c->n)
 			len = c->n;
-		memcpy(kvmlet_guest_ptr(sb, r->gpa + off, len), c->p, len);
+		memcpy(GUEST_PTR(&sb->gm, r->gpa + off, len), c->p, len);
 		c->p += len, c->n -= len;
 		r->dirty = true;
 	}
@@ -330,17 +330,17 @@ static void fill_run(struct kvm_run *run, struct cursor *c)
 
 static void reset(uint8_t flags)
 {
-	static const enum sb_phase phases[] = {PH_RUN, PH_INIT, PH_CALL};
+	static const enum sb_phase phases[] = {PH_RUNNING, PH_STARTING, PH_IN_CALL};
 
-	sb->phase = phases[(flags & 3) % 3];
-	sb->in_host_fn = false;
-	sb->out_total = (flags & 4) ? sb->cfg.max_output - 10 : 0;
-	free(sb->exports);
-	sb->exports = NULL;
-	sb->nexports = 0;
-	sb->dispatch = 0;
-	sb->vm.sync_regs = !(flags & 8);
-	sb->vm.vcpu_fd = -1;
+	phase_force(&sb->phase, phases[(flags & 3) % 3]);
+	sb->calls.in_host_fn = false;
+	sb->con.total = (flags & 4) ? sb->cfg.max_output - 10 : 0;
+	free(sb->calls.exports);
+	sb->calls.exports = NULL;
+	sb->calls.nexports = 0;
+	sb->calls.dispatch = 0;
+	sb->vcpu.sync_regs = !(flags & 8);
+	sb->vcpu.fd = -1;
 }
 
 /* A host call the guest may go on from has a well-formed answer in the host-call buffer. */
@@ -349,7 +349,7 @@ static void check_reply(void)
 	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
 	struct msg_decoded m;
 	char why[160];
-	int r = msg_decode(kvmlet_guest_ptr(sb, bi->hostcall_buf, bi->hostcall_size),
+	int r = msg_decode(GUEST_PTR(&sb->gm, bi->hostcall_buf, bi->hostcall_size),
 			   bi->hostcall_size, KVMLET_MSG_RESULT, 1, &m, why, sizeof(why));
 
 	CHECK(r == 0);
@@ -370,16 +370,16 @@ static void check_after(int r, enum sb_phase phase, const struct kvm_run *run,
 	if (r < 0)
 		CHECK(err->code == r && err->msg[0] != '\0');
 	if (r == 0)
-		CHECK(phase == PH_RUN && res->outcome == KVMLET_EXITED && res->message[0]);
+		CHECK(phase == PH_RUNNING && res->outcome == KVMLET_EXITED && res->message[0]);
 	if (r == LOOP_DONE)
 		CHECK(run->exit_reason == KVM_EXIT_IO &&
-		      ((phase == PH_INIT && run->io.port == KVMLET_PORT_READY) ||
-		       (phase == PH_CALL && run->io.port == KVMLET_PORT_RETURN)));
-	CHECK(!sb->in_host_fn);
-	CHECK(sb->out_total <= sb->cfg.max_output);
-	CHECK(sb->nexports <= KVMLET_EXPORTS_MAX);
-	for (unsigned i = 0; i < sb->nexports; i++) {
-		const struct kvmlet_export *e = &sb->exports[i];
+		      ((phase == PH_STARTING && run->io.port == KVMLET_PORT_READY) ||
+		       (phase == PH_IN_CALL && run->io.port == KVMLET_PORT_RETURN)));
+	CHECK(!sb->calls.in_host_fn);
+	CHECK(sb->con.total <= sb->cfg.max_output);
+	CHECK(sb->calls.nexports <= KVMLET_EXPORTS_MAX);
+	for (unsigned i = 0; i < sb->calls.nexports; i++) {
+		const struct kvmlet_export *e = &sb->calls.exports[i];
 		unsigned nargs;
 
 		CHECK(msg_name_check(e->name, strlen(e->name)) && msg_sig_check(e->sig, &nargs));
@@ -387,9 +387,9 @@ static void check_after(int r, enum sb_phase phase, const struct kvm_run *run,
 	if (r == LOOP_CONTINUE && run->exit_reason == KVM_EXIT_IO &&
 	    run->io.port == KVMLET_PORT_HOSTCALL)
 		check_reply();
-	if (sb->nexports) {
+	if (sb->calls.nexports) {
 		struct pt_translation t;
-		CHECK(pt_translate(&sb->pt, sb->dispatch, &t) == 0 && (t.prot & PT_PROT_USER) &&
+		CHECK(pt_translate(&sb->gm.pt, sb->calls.dispatch, &t) == 0 && (t.prot & PT_PROT_USER) &&
 		      (t.prot & PT_PROT_EXEC));
 	}
 }
@@ -420,15 +420,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	reset(flags);
 	fill_run(run, &c);
 	write_guest(&c);
-	sb->vm.run = run;
-	sb->vm.run_size = RUN_SIZE;
+	sb->vcpu.run = run;
+	sb->vcpu.run_size = RUN_SIZE;
 
-	enum sb_phase phase = sb->phase;
-	r = sandbox_handle_exit(sb, &res, &err);
+	enum sb_phase phase = sb->phase.now;
+	r = exits_handle(sb, &res, &err);
 	check_after(r, phase, run, &res, &err);
 
-	sb->vm.run = NULL; /* not ours to munmap at kvmlet_sandbox_free */
-	sb->vm.run_size = 0;
+	sb->vcpu.run = NULL; /* not ours to munmap at kvmlet_sandbox_free */
+	sb->vcpu.run_size = 0;
 	free(run);
 	regions[1].dirty = true; /* host calls write their answer there */
 	regions_restore();

@@ -11,10 +11,33 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "x86.h"
 #include "kvmtest.h"
 
 #define MEM_SIZE (64ull << 20)
+
+/* A VM over mem with its vCPU (vm.c, vcpu.c). */
+struct machine {
+	struct vm vm;
+	struct vcpu vcpu;
+};
+
+static int machine_create(struct machine *m, void *mem, uint64_t size, struct kvmlet_error *err)
+{
+	int r = vm_create(&m->vm, mem, size, err);
+
+	if (r == 0 && (r = vcpu_create(&m->vcpu, &m->vm, err)) < 0)
+		vm_destroy(&m->vm);
+	return r;
+}
+
+static void machine_destroy(struct machine *m)
+{
+	vcpu_destroy(&m->vcpu);
+	vm_destroy(&m->vm);
+}
 
 /* Does KVM offer 1 GiB pages (CPUID 0x80000001 EDX bit 26)? */
 static bool kvm_has_1g(int kvm_fd)
@@ -42,13 +65,13 @@ static uint64_t next_rand(void)
 }
 
 /* Compare KVM and pt_translate on va; returns 1 if it was mapped. */
-static int compare(struct kvm_vm *vm, const struct pt_backend *pt, uint64_t va)
+static int compare(struct machine *vm, const struct pt_backend *pt, uint64_t va)
 {
 	struct kvm_translation tr = {.linear_address = va};
 	struct pt_translation t;
 	int r = pt_translate(pt, va, &t);
 
-	ck_assert_int_eq(ioctl(vm->vcpu_fd, KVM_TRANSLATE, &tr), 0);
+	ck_assert_int_eq(ioctl(vm->vcpu.fd, KVM_TRANSLATE, &tr), 0);
 	ck_assert_msg((r == 0) == (tr.valid != 0), "va 0x%llx: pt_translate %d, KVM valid %d",
 		      (unsigned long long)va, r, tr.valid);
 	if (r == 0)
@@ -64,18 +87,18 @@ START_TEST(kvm_translate_agrees)
 	struct kvmlet_error err;
 	struct pt_host h;
 	struct pt_backend pt;
-	struct kvm_vm vm;
+	struct machine vm;
 	uint8_t *mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			    -1, 0);
 
 	ck_assert_ptr_ne(mem, MAP_FAILED);
-	ck_assert_msg(kvm_vm_create(&vm, mem, MEM_SIZE, &err) == 0, "%s", err.msg);
-	bool big = kvm_has_1g(vm.kvm_fd);
+	ck_assert_msg(machine_create(&vm, mem, MEM_SIZE, &err) == 0, "%s", err.msg);
+	bool big = kvm_has_1g(vm_kvm_fd(NULL));
 	printf("1 GiB pages %s by this KVM\n", big ? "offered" : "not offered: 1G leaves skipped");
-	uint32_t caps = PT_CAP_NX | (big ? PT_CAP_1G : 0) | (vm.amd ? PT_CAP_AMD : 0);
+	uint32_t caps = PT_CAP_NX | (big ? PT_CAP_1G : 0) | (vm.vcpu.paging.amd ? PT_CAP_AMD : 0);
 	ck_assert_int_eq(pt_host_init(&h, &pt, mem, MEM_SIZE, 0, KVMLET_TABLES_GPA,
 				      KVMLET_TABLES_END - KVMLET_TABLES_GPA, bitmap, caps,
-				      vm.phys_bits),
+				      vm.vcpu.paging.phys_bits),
 			 0);
 
 	/* 4 KiB leaves with scattered frames, 2 MiB leaves, 1 GiB if offered, both halves. */
@@ -94,7 +117,7 @@ START_TEST(kvm_translate_agrees)
 	if (big)
 		ck_assert_int_eq(pt_unmap(&pt, 0x8000123000ull, 4096), 0);
 
-	ck_assert_msg(x86_setup_vcpu(&vm, h.root, 0x400000, 0, &err) == 0, "%s", err.msg);
+	ck_assert_msg(x86_setup_vcpu(&vm.vcpu, h.root, 0x400000, 0, &err) == 0, "%s", err.msg);
 
 	static const uint64_t bases[] = {0x400000, 0x40000000, 0xffff800000200000ull,
 					 0x7fffffe00000ull, 0x8000000000ull, 0};
@@ -116,13 +139,13 @@ START_TEST(kvm_translate_agrees)
 	printf("%d addresses compared, %d mapped\n", total + 2, mapped);
 	ck_assert_int_gt(mapped, 2000);
 	ck_assert_int_gt(total - mapped, 500);
-	kvm_vm_destroy(&vm);
+	machine_destroy(&vm);
 	munmap(mem, MEM_SIZE);
 }
 END_TEST
 
 /* Compare both of pt_translate's paths (window and hooks) with KVM on va. */
-static void compare_both(struct kvm_vm *vm, const struct pt_backend *pt, uint64_t va)
+static void compare_both(struct machine *vm, const struct pt_backend *pt, uint64_t va)
 {
 	struct pt_backend hooks = *pt;
 
@@ -146,22 +169,22 @@ START_TEST(kvm_translate_reserved_and_recursive)
 	struct vcpu_paging want;
 	struct pt_host h;
 	struct pt_backend pt;
-	struct kvm_vm vm;
+	struct machine vm;
 	uint8_t *mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			    -1, 0);
 
 	ck_assert_ptr_ne(mem, MAP_FAILED);
-	ck_assert_msg(kvm_vm_create(&vm, mem, MEM_SIZE, &err) == 0, "%s", err.msg);
+	ck_assert_msg(machine_create(&vm, mem, MEM_SIZE, &err) == 0, "%s", err.msg);
 	cpuid_vcpu_paging(&want);
-	ck_assert(want.amd == vm.amd && want.phys_bits == vm.phys_bits);
-	printf("vCPU: %s, MAXPHYADDR %u\n", vm.amd ? "AMD" : "Intel", vm.phys_bits);
+	ck_assert(want.amd == vm.vcpu.paging.amd && want.phys_bits == vm.vcpu.paging.phys_bits);
+	printf("vCPU: %s, MAXPHYADDR %u\n", vm.vcpu.paging.amd ? "AMD" : "Intel", vm.vcpu.paging.phys_bits);
 	ck_assert_int_eq(pt_host_init(&h, &pt, mem, MEM_SIZE, 0, KVMLET_TABLES_GPA,
 				      KVMLET_TABLES_END - KVMLET_TABLES_GPA, bitmap,
-				      PT_CAP_NX | (vm.amd ? PT_CAP_AMD : 0), vm.phys_bits),
+				      PT_CAP_NX | (vm.vcpu.paging.amd ? PT_CAP_AMD : 0), vm.vcpu.paging.phys_bits),
 			 0);
 	ck_assert_int_eq(pt_map(&pt, va, 0x800000, 4096, PT_PROT_USER | PT_PROT_WRITE, 0), 0);
 	ck_assert_int_eq(pt_map(&pt, va + PT_SIZE_2M, 0xa00000, PT_SIZE_2M, PT_PROT_USER, 0), 0);
-	ck_assert_msg(x86_setup_vcpu(&vm, h.root, 0x400000, 0, &err) == 0, "%s", err.msg);
+	ck_assert_msg(x86_setup_vcpu(&vm.vcpu, h.root, 0x400000, 0, &err) == 0, "%s", err.msg);
 
 	uint64_t *e[4], t = h.root;
 	for (int d = 0; d < 4; d++) {
@@ -169,7 +192,7 @@ START_TEST(kvm_translate_reserved_and_recursive)
 		t = *e[d] & PT_E_ADDR;
 	}
 	uint64_t *big = (uint64_t *)(mem + (*e[1] & PT_E_ADDR)) + (((va >> 21) & 511) + 1);
-	const uint64_t bits[] = {vm.phys_bits - 1, vm.phys_bits, 51, 8, 7, 9, 11, 52, 62, 13, 20};
+	const uint64_t bits[] = {vm.vcpu.paging.phys_bits - 1, vm.vcpu.paging.phys_bits, 51, 8, 7, 9, 11, 52, 62, 13, 20};
 	int refused = 0, total = 0;
 	for (unsigned b = 0; b < sizeof(bits) / sizeof(bits[0]); b++) {
 		for (int d = 0; d < 5; d++) {
@@ -200,7 +223,7 @@ START_TEST(kvm_translate_reserved_and_recursive)
 	struct pt_translation tr;
 	ck_assert_int_eq(pt_translate(&pt, rva + 8, &tr), 0);
 	ck_assert_uint_eq(tr.pa, h.root + 8);
-	kvm_vm_destroy(&vm);
+	machine_destroy(&vm);
 	munmap(mem, MEM_SIZE);
 }
 END_TEST

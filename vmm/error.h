@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* error.h: how the library reports a failure (error.c). */
+#ifndef KVMLET_ERROR_H
+#define KVMLET_ERROR_H
+
+#include "kvmlet.h"
+
+/* Set err (if any) to code and a formatted message; returns code. */
+__attribute__((format(printf, 3, 4))) int kvmlet_fail(struct kvmlet_error *err, int code,
+						      const char *fmt, ...);
+/* After a failed system call named what: -errno, and "what: strerror(errno)" in err. */
+int error_errno(struct kvmlet_error *err, const char *what);
+/* End a guest run with outcome o and a message (also in err when code != 0); returns code. */
+__attribute__((format(printf, 5, 6))) int error_outcome(struct kvmlet_result *res,
+							struct kvmlet_error *err,
+							enum kvmlet_outcome o, int code,
+							const char *fmt, ...);
+
+#endif /* KVMLET_ERROR_H */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exits.h: the run loop and the table of exit handlers (exits.c). Features
+ * register a handler for their I/O port, or for a KVM exit reason, once at
+ * library initialisation (sandbox.c, sandbox_lib_init); exits.c knows no
+ * feature. Registering after the first sandbox exists is not allowed.
+ */
+#ifndef KVMLET_EXITS_H
+#define KVMLET_EXITS_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "kvmlet.h"
+
+struct kvmlet_sandbox;
+
+/* Handler results besides 0 (the guest exited) and negative errors. */
+#define LOOP_CONTINUE 1 /* resume the guest */
+#define LOOP_DONE     2 /* the phase ended as it should (READY, RETURN) */
+
+/* One `out` of one byte to a registered port. */
+struct exit_io {
+	uint16_t port;
+	uint8_t data;	      /* AL */
+	struct kvm_regs regs; /* the guest's registers at the exit */
+};
+
+/* Handle an exit; returns LOOP_CONTINUE, LOOP_DONE, 0 or a negative errno
+ * (res and err set, error_outcome). */
+typedef int (*exit_port_fn)(struct kvmlet_sandbox *sb, const struct exit_io *io,
+			    struct kvmlet_result *res, struct kvmlet_error *err);
+typedef int (*exit_reason_fn)(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+			      struct kvmlet_error *err);
+
+/* The port ends a phase without a reset: only a plain `out` may ring it (a
+ * string `outs` would be finished by KVM on the next entry). */
+#define EXIT_PLAIN_OUT 1u
+
+/* Register fn for port (name for traces): 0, -EEXIST or -ENOSPC. */
+int exits_register_port(uint16_t port, const char *name, unsigned flags, exit_port_fn fn);
+/* Register fn for a KVM exit reason, replacing the default: 0, -ERANGE or -ENOSPC. */
+int exits_register_reason(uint32_t reason, const char *name, exit_reason_fn fn);
+
+/* The run loop: dispatch exits until a handler ends it, under the time limit. */
+int exits_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err);
+/* Handle the exit in the vCPU's kvm_run (one step of the loop; fuzzed on its own). */
+int exits_handle(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err);
+
+/* Per-sandbox exit tracing (kvmlet_set_trace). */
+struct exits_trace {
+	kvmlet_trace_fn fn;
+	void *arg;
+};
+
+#endif /* KVMLET_EXITS_H */

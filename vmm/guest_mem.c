@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/* guest_mem.c: guest memory, its host page tables, and the one checked accessor. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "error.h"
+#include "guest_mem.h"
+
+static _Thread_local struct guest_mem_refusal refused;
+
+const struct guest_mem_refusal *guest_mem_refused(void)
+{
+	return &refused;
+}
+
+static void refuse(uint64_t addr, uint64_t len, bool virt, const char *file, int line)
+{
+	refused = (struct guest_mem_refusal){
+		.file = file, .line = line, .addr = addr, .len = len, .virt = virt};
+}
+
+void *guest_mem_ptr_at(const struct guest_mem *gm, uint64_t gpa, uint64_t len, const char *file,
+		       int line)
+{
+	/* Overflow-safe: [gpa, gpa + len) inside [0, size); ending at size is fine. */
+	if (!gm->mem || gpa > gm->size || len > gm->size - gpa) {
+		refuse(gpa, len, false, file, line);
+		return NULL;
+	}
+	return gm->mem + gpa;
+}
+
+int guest_mem_read_at(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len,
+		      const char *file, int line)
+{
+	const void *p = guest_mem_ptr_at(gm, gpa, len, file, line);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+int guest_mem_write_at(const struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len,
+		       const char *file, int line)
+{
+	void *p = guest_mem_ptr_at(gm, gpa, len, file, line);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(p, buf, len);
+	return 0;
+}
+
+/* The host pointer for va's page, up to len bytes of it (*chunk), if access allows. */
+static uint8_t *va_ptr(const struct guest_mem *gm, uint64_t va, uint64_t len, unsigned access,
+		       uint64_t *chunk)
+{
+	struct pt_translation t;
+	uint32_t need =
+		((access & GM_USER) ? PT_PROT_USER : 0) | ((access & GM_WRITE) ? PT_PROT_WRITE : 0);
+
+	*chunk = KVMLET_PAGE_SIZE - (va & (KVMLET_PAGE_SIZE - 1));
+	if (*chunk > len)
+		*chunk = len;
+	if (pt_translate(&gm->pt, va, &t) < 0 || (t.prot & need) != need || !gm->mem ||
+	    t.pa > gm->size || *chunk > gm->size - t.pa)
+		return NULL;
+	return gm->mem + t.pa;
+}
+
+int guest_mem_read_va_at(const struct guest_mem *gm, uint64_t va, void *buf, uint64_t len,
+			 unsigned access, uint64_t *bad, const char *file, int line)
+{
+	uint8_t *dst = buf;
+	uint64_t chunk;
+
+	for (; len; dst += chunk, va += chunk, len -= chunk) {
+		const uint8_t *src = va_ptr(gm, va, len, access, &chunk);
+		if (!src) {
+			refuse(va, len, true, file, line);
+			*bad = va;
+			return -EFAULT;
+		}
+		memcpy(dst, src, chunk);
+	}
+	return 0;
+}
+
+int guest_mem_write_va_at(const struct guest_mem *gm, uint64_t va, const void *buf, uint64_t len,
+			  unsigned access, uint64_t *bad, const char *file, int line)
+{
+	const uint8_t *src = buf;
+	uint64_t chunk;
+
+	for (; len; src += chunk, va += chunk, len -= chunk) {
+		uint8_t *dst = va_ptr(gm, va, len, access | GM_WRITE, &chunk);
+		if (!dst) {
+			refuse(va, len, true, file, line);
+			*bad = va;
+			return -EFAULT;
+		}
+		memcpy(dst, src, chunk);
+	}
+	return 0;
+}
+
+int guest_mem_map(struct guest_mem *gm, uint64_t size, struct kvmlet_error *err)
+{
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (m == MAP_FAILED)
+		return kvmlet_fail(err, -ENOMEM, "cannot map %llu KiB of guest memory: %s",
+				   (unsigned long long)(size >> 10), strerror(errno));
+	gm->mem = m;
+	gm->size = size;
+	return 0;
+}
+
+int guest_mem_map_file(struct guest_mem *gm, int fd, uint64_t size, struct kvmlet_error *err)
+{
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+
+	if (m == MAP_FAILED)
+		return kvmlet_fail(err, -ENOMEM, "cannot map guest memory: %s", strerror(errno));
+	gm->mem = m;
+	gm->size = size;
+	return 0;
+}
+
+int guest_mem_tables_init(struct guest_mem *gm, uint64_t tbl_lo, uint64_t tbl_len, uint32_t caps,
+			  uint32_t phys_bits, struct kvmlet_error *err)
+{
+	int r;
+
+	gm->pt_bitmap = calloc(PT_HOST_BITMAP_WORDS(tbl_len), sizeof(uint64_t));
+	if (!gm->pt_bitmap)
+		return kvmlet_fail(err, -ENOMEM, "out of memory for the table bitmap");
+	r = pt_host_init(&gm->pth, &gm->pt, gm->mem, gm->size, 0, tbl_lo, tbl_len, gm->pt_bitmap,
+			 caps, phys_bits);
+	if (r < 0)
+		return kvmlet_fail(err, -ENOMEM, "page tables: %s", pt_strerror(r));
+	return 0;
+}
+
+int guest_mem_tables_adopt(struct guest_mem *gm, const struct pt_host *pth,
+			   const struct pt_backend *pt, struct kvmlet_error *err)
+{
+	gm->pt_bitmap = malloc(PT_HOST_BITMAP_WORDS(pth->tbl_hi - pth->tbl_lo) * sizeof(uint64_t));
+	if (!gm->pt_bitmap)
+		return kvmlet_fail(err, -ENOMEM, "out of memory for the table bitmap");
+	pt_host_rebase(&gm->pth, &gm->pt, pth, pt, gm->mem, gm->pt_bitmap);
+	return 0;
+}
+
+void guest_mem_free(struct guest_mem *gm)
+{
+	if (gm->mem)
+		munmap(gm->mem, gm->size);
+	free(gm->pt_bitmap);
+	*gm = (struct guest_mem){0};
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * guest_mem.h: guest memory and its one checked accessor (guest_mem.c). No
+ * other code computes a host pointer from a guest address. Every access is
+ * checked, overflow-safe, against the memory (an access ending exactly at its
+ * end is valid, one byte past is not) and, by virtual address, against the
+ * live page tables with the access's permissions. Like Solo5's
+ * HVT_CHECKED_GPA_P, the macros record who asked: a refused address names the
+ * code (guest_mem_refused).
+ */
+#ifndef KVMLET_GUEST_MEM_H
+#define KVMLET_GUEST_MEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvmlet.h"
+#include "kvmlet_abi.h"
+#include "pt_host.h"
+
+struct guest_mem {
+	uint8_t *mem; /* guest-physical 0 at mem[0] */
+	uint64_t size;
+	struct pt_host pth; /* the host's page-table backend over mem */
+	struct pt_backend pt;
+	uint64_t *pt_bitmap; /* the tables pth handed out */
+};
+
+/* The last refused access of this thread: who asked, and for what. */
+struct guest_mem_refusal {
+	const char *file;
+	int line;
+	uint64_t addr, len;
+	bool virt; /* addr is a virtual address */
+};
+
+/* Access a virtual address needs besides present: CPL3 (user), writable. */
+#define GM_USER	 1u
+#define GM_WRITE 2u
+
+/* Map size bytes of zeroed guest memory (MAP_NORESERVE). */
+int guest_mem_map(struct guest_mem *gm, uint64_t size, struct kvmlet_error *err);
+/* Map size bytes of the file fd private (copy-on-write) as guest memory. */
+int guest_mem_map_file(struct guest_mem *gm, int fd, uint64_t size, struct kvmlet_error *err);
+/* Host page tables over gm, allocated from guest-physical [tbl_lo, tbl_lo + tbl_len). */
+int guest_mem_tables_init(struct guest_mem *gm, uint64_t tbl_lo, uint64_t tbl_len, uint32_t caps,
+			  uint32_t phys_bits, struct kvmlet_error *err);
+/* gm's tables become a copy of (pth, pt)'s state, rebased onto gm's memory. */
+int guest_mem_tables_adopt(struct guest_mem *gm, const struct pt_host *pth,
+			   const struct pt_backend *pt, struct kvmlet_error *err);
+void guest_mem_free(struct guest_mem *gm);
+
+/* Host pointer for guest-physical [gpa, gpa + len), NULL outside memory. */
+void *guest_mem_ptr_at(const struct guest_mem *gm, uint64_t gpa, uint64_t len, const char *file,
+		       int line);
+/* Copy out of / into guest-physical [gpa, gpa + len): 0 or -EFAULT. */
+int guest_mem_read_at(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len,
+		      const char *file, int line);
+int guest_mem_write_at(const struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len,
+		       const char *file, int line);
+/* Copy out of / into guest-virtual [va, va + len) through the live tables, each
+ * page present with access (GM_USER, GM_WRITE): 0 or -EFAULT, *bad the first
+ * address refused. */
+int guest_mem_read_va_at(const struct guest_mem *gm, uint64_t va, void *buf, uint64_t len,
+			 unsigned access, uint64_t *bad, const char *file, int line);
+int guest_mem_write_va_at(const struct guest_mem *gm, uint64_t va, const void *buf, uint64_t len,
+			  unsigned access, uint64_t *bad, const char *file, int line);
+/* This thread's last refused access (file NULL if none). */
+const struct guest_mem_refusal *guest_mem_refused(void);
+
+#define GUEST_PTR(gm, gpa, len) guest_mem_ptr_at((gm), (gpa), (len), __FILE__, __LINE__)
+#define GUEST_READ(gm, gpa, buf, len) \
+	guest_mem_read_at((gm), (gpa), (buf), (len), __FILE__, __LINE__)
+#define GUEST_WRITE(gm, gpa, buf, len) \
+	guest_mem_write_at((gm), (gpa), (buf), (len), __FILE__, __LINE__)
+#define GUEST_READ_VA(gm, va, buf, len, access, bad) \
+	guest_mem_read_va_at((gm), (va), (buf), (len), (access), (bad), __FILE__, __LINE__)
+#define GUEST_WRITE_VA(gm, va, buf, len, access, bad) \
+	guest_mem_write_va_at((gm), (va), (buf), (len), (access), (bad), __FILE__, __LINE__)
+
+#endif /* KVMLET_GUEST_MEM_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sandbox.h: struct kvmlet_sandbox, one part per concern, each owned (written)
+ * by the module named beside it; and sandbox.c's own functions.
+ */
+#ifndef KVMLET_SANDBOX_H
+#define KVMLET_SANDBOX_H
+
+#include "call.h"
+#include "console.h"
+#include "elf_load.h"
+#include "exits.h"
+#include "guest_mem.h"
+#include "kvmlet.h"
+#include "layout.h"
+#include "phase.h"
+#include "reset.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "watchdog.h"
+
+struct kvmlet_sandbox {
+	struct kvmlet_config cfg;	  /* sandbox.c: as created */
+	struct layout lay;		  /* layout.c: where things are in guest memory */
+	struct elf_image img;		  /* elf_load.c: the guest's image */
+	struct guest_mem gm;		  /* guest_mem.c: memory and page tables */
+	struct vm vm;			  /* vm.c: the VM and its memory slot */
+	struct vcpu vcpu;		  /* vcpu.c: the vCPU */
+	struct phase phase;		  /* phase.c: where in its life the sandbox is */
+	struct calls calls;		  /* call.c: exports, host functions, messages */
+	struct snapshot snap;		  /* reset.c: what a reset restores */
+	struct watch watch;		  /* watchdog.c: time limit and kvmlet_cancel */
+	struct console con;		  /* console.c: output and its limit */
+	struct exits_trace trace;	  /* exits.c: kvmlet_set_trace */
+	struct kvmlet_template *template; /* template.c: made from it (memory maps it) */
+};
+
+/* A zeroed sandbox with no VM, the library initialised (exit handlers registered). */
+int sandbox_alloc(struct kvmlet_sandbox **out, struct kvmlet_error *err);
+
+#endif /* KVMLET_SANDBOX_H */

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * start.c: a sandbox's VM and vCPU, and the two ways to start its guest:
+ * kvmlet_run (its main, to the end) and kvmlet_init (until it reports its
+ * exports, READY), each followed by the snapshot that resets return to.
+ */
+#include <errno.h>
+
+#include "error.h"
+#include "sandbox.h"
+#include "start.h"
+#include "x86.h"
+
+int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	int r;
+
+	if (sb->vcpu.fd >= 0)
+		return 0; /* kvmlet_prepare did it: a VM exists only fully set up */
+	if ((r = vm_create(&sb->vm, sb->gm.mem, sb->gm.size, err)) < 0)
+		return r;
+	if ((r = vcpu_create(&sb->vcpu, &sb->vm, err)) == 0 &&
+	    (r = sandbox_check_paging(sb, err)) == 0)
+		r = x86_setup_vcpu(&sb->vcpu, sb->lay.bi.cr3, sb->img.entry, sb->lay.bi.stack_hi,
+				   err);
+	if (r < 0) {
+		vcpu_destroy(&sb->vcpu);
+		vm_destroy(&sb->vm);
+	}
+	return r;
+}
+
+/*
+ * The tables were checked (and the guest told) for one vendor and MAXPHYADDR;
+ * a vCPU with others would fault where we translate, or the reverse.
+ */
+int sandbox_check_paging(const struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
+	const struct vcpu_paging *p = &sb->vcpu.paging;
+	bool amd = bi->pt_caps & PT_CAP_AMD;
+
+	if (p->amd == amd && p->phys_bits == bi->pt_phys_bits)
+		return 0;
+	return kvmlet_fail(err, -EIO,
+			   "the vCPU pages as %s with MAXPHYADDR %u, but its page tables were "
+			   "built for %s with %u (did /dev/kvm appear after the sandbox was made?)",
+			   p->amd ? "AMD" : "Intel", p->phys_bits, amd ? "AMD" : "Intel",
+			   bi->pt_phys_bits);
+}
+
+int kvmlet_prepare(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	int r;
+
+	if (phase_is(&sb->phase, PH_PREPARED))
+		return 0; /* again: nothing to do */
+	if (!phase_is(&sb->phase, PH_NEW))
+		return kvmlet_fail(err, -EBUSY, "this sandbox has already started");
+	if ((r = sandbox_start(sb, err)) < 0)
+		return r;
+	return phase_move(&sb->phase, PT_PREPARE);
+}
+
+int kvmlet_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
+{
+	int r;
+
+	*res = (struct kvmlet_result){.vector = -1};
+	if (phase_is(&sb->phase, PH_RERUN)) {
+		/* After a reset: enter at the ELF entry again, fresh stack. */
+		if ((r = vcpu_set_entry(&sb->vcpu, sb->img.entry, sb->lay.bi.stack_hi, err)) < 0)
+			return r;
+	} else if (!phase_is(&sb->phase, PH_NEW) && !phase_is(&sb->phase, PH_PREPARED)) {
+		return kvmlet_fail(err, -EALREADY, "this sandbox has already run: reset it first");
+	} else if ((r = sandbox_start(sb, err)) < 0 || (r = snapshot_take(sb, PH_RERUN, err)) < 0) {
+		phase_move(&sb->phase, PT_POISON);
+		return r;
+	}
+	if ((r = phase_move(&sb->phase, PT_RUN)) < 0)
+		return r;
+	r = exits_run(sb, res, err);
+	phase_move(&sb->phase, PT_FINISH);
+	return r;
+}
+
+int kvmlet_init(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	struct kvmlet_result res = {.vector = -1};
+	int r;
+
+	if (phase_move(&sb->phase, PT_INIT) < 0)
+		return kvmlet_fail(err, -EBUSY, "this sandbox has already started");
+	if ((r = sandbox_start(sb, err)) < 0 || (r = exits_run(sb, &res, err)) != LOOP_DONE) {
+		phase_move(&sb->phase, PT_POISON);
+		return r < 0 ? r : kvmlet_fail(err, -EPROTO, "guest ended before it was ready");
+	}
+	if ((r = snapshot_take(sb, PH_READY, err)) < 0) {
+		phase_move(&sb->phase, PT_POISON);
+		return r;
+	}
+	return phase_move(&sb->phase, PT_READY);
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* start.h: making a sandbox's VM and vCPU, and starting its guest (start.c). */
+#ifndef KVMLET_START_H
+#define KVMLET_START_H
+
+#include "kvmlet.h"
+
+struct kvmlet_sandbox;
+
+/* Create the VM and the vCPU, entering at the ELF entry point (once). */
+int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
+/* -EIO unless sb's vCPU pages as its tables were built for (vendor, MAXPHYADDR). */
+int sandbox_check_paging(const struct kvmlet_sandbox *sb, struct kvmlet_error *err);
+
+#endif /* KVMLET_START_H */

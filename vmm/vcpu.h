@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vcpu.h: the vCPU (vcpu.c), the only code that touches a vCPU descriptor:
+ * creation with its CPUID, KVM_RUN with the kick, registers through sync regs
+ * or ioctls, the complete state a reset restores, and draining. Each failure
+ * returns -errno and names its ioctl.
+ */
+#ifndef KVMLET_VCPU_H
+#define KVMLET_VCPU_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest_cpuid.h"
+#include "kvmlet.h"
+#include "vm.h"
+#include "watchdog.h"
+
+struct vcpu {
+	int fd; /* -1 for none */
+	struct kvm_run *run;
+	size_t run_size;
+	bool sync_regs;		   /* KVM_CAP_SYNC_REGS: registers come with each exit */
+	struct vcpu_paging paging; /* from its CPUID: vendor rules, MAXPHYADDR */
+};
+
+#define VCPU_NONE ((struct vcpu){.fd = -1})
+
+#define VCPU_MSRS_MAX 10
+
+struct vcpu_msrs {
+	struct kvm_msrs hdr;
+	struct kvm_msr_entry e[VCPU_MSRS_MAX];
+};
+
+/* Everything of a vCPU that a reset restores. */
+struct vcpu_state {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_xsave xsave;
+	struct kvm_debugregs dregs;
+	struct kvm_vcpu_events events;
+	struct vcpu_msrs msrs;
+	unsigned flip; /* alternates CR3.PWT, so that every load flushes the TLB */
+};
+
+/* Create vm's vCPU 0 with KVM's CPUID trimmed to our policy, PV features
+ * enforced, its kick signal owned and sync regs on where KVM has them. */
+int vcpu_create(struct vcpu *v, struct vm *vm, struct kvmlet_error *err);
+void vcpu_destroy(struct vcpu *v);
+/* Run until an exit, w's deadline or a cancel; returns 0, -ETIMEDOUT,
+ * -ECANCELED, or a negative errno with err set. One KVM_RUN, no other system
+ * call, unless the watchdog kicks. */
+int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *err);
+/* Registers after an exit (sync regs when available). */
+int vcpu_get_regs(struct vcpu *v, struct kvm_regs *regs, struct kvmlet_error *err);
+int vcpu_set_regs(struct vcpu *v, const struct kvm_regs *regs, struct kvmlet_error *err);
+/* Enter at rip with rsp on the next KVM_RUN, other registers cleared; through
+ * the synced registers (no ioctl) when KVM has them. */
+int vcpu_set_entry(struct vcpu *v, uint64_t rip, uint64_t rsp, struct kvmlet_error *err);
+int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *sregs, struct kvmlet_error *err);
+int vcpu_set_sregs(struct vcpu *v, const struct kvm_sregs *sregs, struct kvmlet_error *err);
+int vcpu_set_fpu(struct vcpu *v, const struct kvm_fpu *fpu, struct kvmlet_error *err);
+/* Set n MSRs (host-side writes, not filtered). */
+int vcpu_set_msrs(struct vcpu *v, const uint32_t *index, const uint64_t *value, unsigned n,
+		  struct kvmlet_error *err);
+/* Read the vCPU's complete state (nothing pending) into st. */
+int vcpu_state_save(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *err);
+/* Load st into the vCPU (some of it with the next KVM_RUN) and flush its TLB. */
+int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *err);
+/* Let KVM finish an instruction it left half-emulated, running no guest code. */
+int vcpu_drain(struct vcpu *v, struct kvmlet_error *err);
+
+#endif /* KVMLET_VCPU_H */

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/* vm.c: /dev/kvm (opened once per process), the VM, its memory slot and its dirty log. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "vm.h"
+
+#define KVM_PATH "/dev/kvm"
+
+static int kvm_open(struct kvmlet_error *err)
+{
+	int fd = open(KVM_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case ENOENT:
+		return kvmlet_fail(err, -ENOENT,
+				   KVM_PATH " not found (KVM not loaded, disabled in firmware, "
+					    "or not passed into this container)");
+	case EACCES:
+	case EPERM:
+		return kvmlet_fail(err, -EACCES,
+				   "cannot open " KVM_PATH
+				   ": permission denied (add yourself to the kvm group)");
+	default:
+		return kvmlet_fail(err, -ENODEV, "cannot open " KVM_PATH ": %s", strerror(errno));
+	}
+}
+
+static int kvm_check(int fd, struct kvmlet_error *err)
+{
+	int v = ioctl(fd, KVM_GET_API_VERSION, 0);
+
+	if (v < 0)
+		return error_errno(err, "KVM_GET_API_VERSION");
+	if (v != KVM_API_VERSION)
+		return kvmlet_fail(err, -ENODEV, "KVM API version %d, kvmlet needs %d", v,
+				   KVM_API_VERSION);
+	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) <= 0)
+		return kvmlet_fail(err, -ENODEV, "KVM lacks KVM_CAP_USER_MEMORY");
+	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0)
+		return kvmlet_fail(err, -ENODEV, "KVM lacks KVM_CAP_IMMEDIATE_EXIT");
+	return 0;
+}
+
+/*
+ * Deny every guest RDMSR and WRMSR: KVM then injects #GP. Guest code runs at
+ * CPL3, where both fault anyway; this is defence in depth against a guest
+ * that rewrites its own IDT or page tables (they lie in its memory) to reach
+ * ring 0. KVM refuses a default-deny filter without ranges, so one range
+ * denies MSR 0 by name and the default denies every other. x2APIC MSRs cannot
+ * be filtered; with no in-kernel APIC they fault anyway. Host accesses
+ * (KVM_GET/SET_MSRS; we make none) are not filtered. KVM before Linux 5.10
+ * lacks KVM_CAP_X86_MSR_FILTER: we go on without the filter there, the CPL3
+ * #GP being the only barrier.
+ */
+static int vm_deny_msrs(struct vm *vm, struct kvmlet_error *err)
+{
+	uint64_t deny = 0; /* KVM reads whole longs of bitmap: one, all zero */
+	struct kvm_msr_filter f = {
+		.flags = KVM_MSR_FILTER_DEFAULT_DENY,
+		.ranges[0] = {.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			      .nmsrs = 1,
+			      .base = 0,
+			      .bitmap = (uint8_t *)&deny},
+	};
+
+	if (!vm_kvm_has(KVM_CAP_X86_MSR_FILTER))
+		return 0;
+	if (ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f) < 0)
+		return error_errno(err, "KVM_X86_SET_MSR_FILTER");
+	return 0;
+}
+
+static pthread_mutex_t kvm_lock = PTHREAD_MUTEX_INITIALIZER;
+static int kvm_process_fd = -1;
+
+int vm_kvm_fd(struct kvmlet_error *err)
+{
+	int fd, r;
+
+	pthread_mutex_lock(&kvm_lock);
+	if ((fd = kvm_process_fd) < 0 && (fd = kvm_open(err)) >= 0) {
+		if ((r = kvm_check(fd, err)) < 0) {
+			close(fd);
+			fd = r;
+		} else {
+			kvm_process_fd = fd;
+		}
+	}
+	pthread_mutex_unlock(&kvm_lock);
+	return fd;
+}
+
+bool vm_kvm_has(int cap)
+{
+	int fd = vm_kvm_fd(NULL);
+
+	return fd >= 0 && ioctl(fd, KVM_CHECK_EXTENSION, cap) > 0;
+}
+
+static int vm_set_slot(struct vm *vm, uint64_t size, const char *what, struct kvmlet_error *err)
+{
+	struct kvm_userspace_memory_region slot = {
+		.slot = 0,
+		.flags = size ? KVM_MEM_LOG_DIRTY_PAGES : 0, /* resets restore only dirtied pages */
+		.guest_phys_addr = 0,
+		.memory_size = size,
+		.userspace_addr = size ? (uint64_t)(uintptr_t)vm->mem : 0,
+	};
+
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+		int e = errno;
+		return kvmlet_fail(err, -e, "KVM_SET_USER_MEMORY_REGION (%s, %llu bytes): %s", what,
+				   (unsigned long long)size, strerror(e));
+	}
+	return 0;
+}
+
+int vm_create(struct vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *err)
+{
+	int kfd, r;
+
+	*vm = VM_NONE;
+	if ((kfd = vm_kvm_fd(err)) < 0)
+		return kfd;
+	if ((vm->fd = ioctl(kfd, KVM_CREATE_VM, 0)) < 0)
+		return error_errno(err, "KVM_CREATE_VM");
+	vm->mem = mem;
+	vm->mem_size = mem_size;
+	if ((r = vm_deny_msrs(vm, err)) < 0 || (r = vm_set_slot(vm, mem_size, "create", err)) < 0) {
+		vm_destroy(vm);
+		return r;
+	}
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->fd >= 0)
+		close(vm->fd);
+	*vm = VM_NONE;
+}
+
+/* Deleting the memory slot makes KVM drop every shadow and nested page-table entry
+ * it built from this memory; the same slot then comes back. */
+int vm_forget_mappings(struct vm *vm, struct kvmlet_error *err)
+{
+	int r = vm_set_slot(vm, 0, "delete", err);
+
+	return r < 0 ? r : vm_set_slot(vm, vm->mem_size, "re-create", err);
+}
+
+int vm_dirty_log(struct vm *vm, uint64_t *bitmap, struct kvmlet_error *err)
+{
+	struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = bitmap};
+
+	if (ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log) < 0)
+		return error_errno(err, "KVM_GET_DIRTY_LOG");
+	return 0;
+}

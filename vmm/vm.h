@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* vm.h: /dev/kvm (one descriptor per process), the VM, its memory slot and dirty log (vm.c). */
+#ifndef KVMLET_VM_H
+#define KVMLET_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvmlet.h"
+
+struct vm {
+	int fd;	   /* the VM's descriptor, -1 for none */
+	void *mem; /* slot 0: guest-physical 0 */
+	uint64_t mem_size;
+};
+
+#define VM_NONE ((struct vm){.fd = -1})
+
+/* The process's /dev/kvm descriptor, opened and checked on first use and kept
+ * (a failure is not kept: /dev/kvm may appear later). */
+int vm_kvm_fd(struct kvmlet_error *err);
+/* Does KVM have capability cap (KVM_CHECK_EXTENSION > 0)? */
+bool vm_kvm_has(int cap);
+/* Create a VM with mem as slot 0 (dirty-logged) and every guest MSR access denied. */
+int vm_create(struct vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *err);
+void vm_destroy(struct vm *vm);
+/* Forget every translation KVM derived from guest memory (shadow and nested page
+ * tables, TLBs): needed after the host rewrote guest page-table pages. */
+int vm_forget_mappings(struct vm *vm, struct kvmlet_error *err);
+/* Fetch and clear KVM's dirty log of slot 0 into bitmap (one bit per page). */
+int vm_dirty_log(struct vm *vm, uint64_t *bitmap, struct kvmlet_error *err);
+
+#endif /* KVMLET_VM_H */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* watchdog.h: time limits and kvmlet_cancel for runs, with no timer per run (watchdog.c). */
+#ifndef KVMLET_WATCHDOG_H
+#define KVMLET_WATCHDOG_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvmlet.h"
+
+/* A run the watchdog looks after; lives in its sandbox. */
+struct watch {
+	pthread_t thread;  /* the thread in the run */
+	uint64_t deadline; /* CLOCK_MONOTONIC ns, 0 for none */
+	unsigned sent;	   /* kicks sent to this run */
+	bool active;	   /* registered: in a run */
+	_Atomic bool cancelled;
+	struct watch *prev, *next;
+};
+
+/* Own the kick signal and start the watchdog (idempotent). */
+int watch_init(struct kvmlet_error *err);
+/* This thread starts running run under w (deadline 0: none) / has stopped. */
+void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline);
+void watch_end(struct watch *w);
+/* Cancel w's run if it is in progress; false if none is. */
+bool watch_cancel(struct watch *w);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t watch_now_ns(void);
+
+#endif /* KVMLET_WATCHDOG_H */
