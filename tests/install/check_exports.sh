@@ -6,7 +6,11 @@
 #  - its soname is libkvmlet.so.SOVERSION;
 #  - the static library defines every function kvmlet.h declares, and every
 #    symbol of the PART libraries (ELF loader, page tables) that it uses: it
-#    is complete without them.
+#    is complete without them;
+#  - the static library's global defined names are exactly those functions
+#    too (vmm/static_archive.sh makes every other name local), apart from
+#    what a sanitizer adds in a sanitizer build (__asan_*, __odr_asan_*,
+#    __ubsan_*, __sanitizer_*).
 # Needs nm and readelf (binutils) and the C compiler (CC) to strip comments
 # from the header.
 set -u
@@ -52,5 +56,14 @@ done | sort -u >"$tmp/ours"
 comm -23 "$tmp/undefined" "$tmp/defined" | comm -12 - "$tmp/ours" >"$tmp/left" &&
 	[ -s "$tmp/left" ] && fail "$ar leaves undefined:" $(cat "$tmp/left")
 [ "$failures" = 0 ] && echo "ok: $ar is complete"
+
+nm -g --defined-only "$ar" 2>/dev/null | awk 'NF == 3 { print $3 }' |
+	grep -vE '^(__asan_|__odr_asan|__ubsan_|__sanitizer_)' | sort -u >"$tmp/global"
+comm -13 "$tmp/api" "$tmp/global" >"$tmp/internal"
+[ -s "$tmp/internal" ] && fail "$ar has global names kvmlet.h does not declare (internal ones must be local: vmm/static_archive.sh):" $(cat "$tmp/internal")
+comm -23 "$tmp/api" "$tmp/global" >"$tmp/missing"
+[ -s "$tmp/missing" ] && fail "$ar does not export:" $(cat "$tmp/missing")
+[ -s "$tmp/internal" ] || [ -s "$tmp/missing" ] ||
+	echo "ok: $ar exports $(wc -l <"$tmp/global") names, exactly the functions of kvmlet.h"
 
 [ "$failures" = 0 ] || { echo "$failures failed"; exit 1; }
