@@ -216,7 +216,7 @@ static int64_t host_encode(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t siz
 	void *buf = GUEST_PTR(&sb->gm, gpa, size);
 	int64_t len = buf ? msg_encode(buf, size, kind, func, status, v, n) : -EFAULT;
 
-	reset_mark_host_dirty(sb, gpa, len < 0 ? size : (uint64_t)len);
+	guest_mem_mark_written(&sb->gm, gpa, len < 0 ? size : (uint64_t)len);
 	return len;
 }
 

@@ -43,7 +43,7 @@ int guest_mem_read_at(const struct guest_mem *gm, uint64_t gpa, void *buf, uint6
 	return 0;
 }
 
-int guest_mem_write_at(const struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len,
+int guest_mem_write_at(struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len,
 		       const char *file, int line)
 {
 	void *p = guest_mem_ptr_at(gm, gpa, len, file, line);
@@ -51,7 +51,43 @@ int guest_mem_write_at(const struct guest_mem *gm, uint64_t gpa, const void *buf
 	if (!p)
 		return -EFAULT;
 	memcpy(p, buf, len);
+	guest_mem_mark_written(gm, gpa, len);
 	return 0;
+}
+
+int guest_mem_track_writes(struct guest_mem *gm, struct kvmlet_error *err)
+{
+	uint64_t words = (gm->size / KVMLET_PAGE_SIZE + 63) / 64;
+
+	if (gm->written) {
+		memset(gm->written, 0, words * 8);
+		return 0;
+	}
+	if (!(gm->written = calloc(words ? words : 1, 8)))
+		return kvmlet_fail(err, -ENOMEM, "out of memory for the written-pages bitmap");
+	return 0;
+}
+
+void guest_mem_mark_written(struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	uint64_t n = gm->size / KVMLET_PAGE_SIZE;
+
+	if (!gm->written || len == 0 || gpa >= gm->size)
+		return;
+	uint64_t last = len - 1 > gm->size - 1 - gpa ? gm->size - 1 : gpa + len - 1;
+	for (uint64_t p = gpa / KVMLET_PAGE_SIZE; p <= last / KVMLET_PAGE_SIZE && p < n; p++)
+		gm->written[p / 64] |= 1ull << (p % 64);
+}
+
+uint64_t guest_mem_take_written(struct guest_mem *gm, uint64_t w)
+{
+	uint64_t bits;
+
+	if (!gm->written || w >= (gm->size / KVMLET_PAGE_SIZE + 63) / 64)
+		return 0;
+	bits = gm->written[w];
+	gm->written[w] = 0;
+	return bits;
 }
 
 /* The host pointer for va's page, up to len bytes of it (*chunk), if access allows. */
@@ -89,7 +125,7 @@ int guest_mem_read_va_at(const struct guest_mem *gm, uint64_t va, void *buf, uin
 	return 0;
 }
 
-int guest_mem_write_va_at(const struct guest_mem *gm, uint64_t va, const void *buf, uint64_t len,
+int guest_mem_write_va_at(struct guest_mem *gm, uint64_t va, const void *buf, uint64_t len,
 			  unsigned access, uint64_t *bad, const char *file, int line)
 {
 	const uint8_t *src = buf;
@@ -100,9 +136,10 @@ int guest_mem_write_va_at(const struct guest_mem *gm, uint64_t va, const void *b
 		if (!dst) {
 			refuse(va, len, true, file, line);
 			*bad = va;
-			return -EFAULT;
+			return -EFAULT; /* the pages written before this one are noted */
 		}
 		memcpy(dst, src, chunk);
+		guest_mem_mark_written(gm, (uint64_t)(dst - gm->mem), chunk);
 	}
 	return 0;
 }
@@ -161,5 +198,6 @@ void guest_mem_free(struct guest_mem *gm)
 	if (gm->mem)
 		munmap(gm->mem, gm->size);
 	free(gm->pt_bitmap);
+	free(gm->written);
 	*gm = (struct guest_mem){0};
 }

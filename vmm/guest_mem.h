@@ -24,6 +24,8 @@ struct guest_mem {
 	struct pt_host pth; /* the host's page-table backend over mem */
 	struct pt_backend pt;
 	uint64_t *pt_bitmap; /* the tables pth handed out */
+	uint64_t
+		*written; /* pages the host wrote since guest_mem_track_writes; NULL: not tracked */
 };
 
 /* The last refused access of this thread: who asked, and for what. */
@@ -50,20 +52,33 @@ int guest_mem_tables_adopt(struct guest_mem *gm, const struct pt_host *pth,
 			   const struct pt_backend *pt, struct kvmlet_error *err);
 void guest_mem_free(struct guest_mem *gm);
 
-/* Host pointer for guest-physical [gpa, gpa + len), NULL outside memory. */
+/*
+ * From now on, note every page the host writes (GUEST_WRITE, GUEST_WRITE_VA,
+ * guest_mem_mark_written), for the next reset to restore; clears the notes if
+ * already tracking. 0 or -ENOMEM.
+ */
+int guest_mem_track_writes(struct guest_mem *gm, struct kvmlet_error *err);
+/* Note that the host wrote guest-physical [gpa, gpa + len) through a GUEST_PTR. */
+void guest_mem_mark_written(struct guest_mem *gm, uint64_t gpa, uint64_t len);
+/* Word w of the written-pages bitmap (pages 64w..64w+63), cleared as it is taken. */
+uint64_t guest_mem_take_written(struct guest_mem *gm, uint64_t w);
+
+/* Host pointer for guest-physical [gpa, gpa + len), NULL outside memory. A
+ * writer through it calls guest_mem_mark_written. */
 void *guest_mem_ptr_at(const struct guest_mem *gm, uint64_t gpa, uint64_t len, const char *file,
 		       int line);
-/* Copy out of / into guest-physical [gpa, gpa + len): 0 or -EFAULT. */
+/* Copy out of / into guest-physical [gpa, gpa + len): 0 or -EFAULT. A write
+ * notes its pages (guest_mem_track_writes). */
 int guest_mem_read_at(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len,
 		      const char *file, int line);
-int guest_mem_write_at(const struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len,
+int guest_mem_write_at(struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len,
 		       const char *file, int line);
 /* Copy out of / into guest-virtual [va, va + len) through the live tables, each
  * page present with access (GM_USER, GM_WRITE): 0 or -EFAULT, *bad the first
- * address refused. */
+ * address refused. A write notes every page it wrote, a refused one's too. */
 int guest_mem_read_va_at(const struct guest_mem *gm, uint64_t va, void *buf, uint64_t len,
 			 unsigned access, uint64_t *bad, const char *file, int line);
-int guest_mem_write_va_at(const struct guest_mem *gm, uint64_t va, const void *buf, uint64_t len,
+int guest_mem_write_va_at(struct guest_mem *gm, uint64_t va, const void *buf, uint64_t len,
 			  unsigned access, uint64_t *bad, const char *file, int line);
 /* This thread's last refused access (file NULL if none). */
 const struct guest_mem_refusal *guest_mem_refused(void);

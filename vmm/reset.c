@@ -5,8 +5,9 @@
  * calls): the pages of guest memory that are not all zero, and the vCPU's
  * complete state (vcpu.c).
  * A reset restores only what changed since: the pages KVM's dirty log says
- * the guest wrote, plus the pages the host wrote (call arguments, host-call
- * results), copied back in place so that the next call takes no page fault.
+ * the guest wrote, plus the pages the host wrote through guest_mem's accessor
+ * since the snapshot (call arguments, host-call results), copied back in place so that the next
+ * call takes no page fault.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,14 +26,6 @@ static uint64_t npages(const struct kvmlet_sandbox *sb)
 	return sb->cfg.mem_size / PAGE;
 }
 
-void reset_mark_host_dirty(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t len)
-{
-	if (!sb->snap.host_dirty || len == 0)
-		return;
-	for (uint64_t p = gpa / PAGE; p <= (gpa + len - 1) / PAGE && p < npages(sb); p++)
-		sb->snap.host_dirty[p / 64] |= 1ull << (p % 64);
-}
-
 static bool page_is_zero(const uint8_t *p)
 {
 	const uint64_t *w = (const uint64_t *)(const void *)p;
@@ -49,7 +42,6 @@ void snapshot_free(struct snapshot *s, uint64_t mem_size)
 		munmap((void *)s->pages, mem_size);
 	free(s->has);
 	free(s->guest_dirty);
-	free(s->host_dirty);
 	*s = (struct snapshot){0};
 }
 
@@ -57,8 +49,7 @@ static int bitmaps_alloc(struct snapshot *s, uint64_t words, struct kvmlet_error
 {
 	s->has = calloc(words, 8);
 	s->guest_dirty = calloc(words, 8);
-	s->host_dirty = calloc(words, 8);
-	if (!s->has || !s->guest_dirty || !s->host_dirty)
+	if (!s->has || !s->guest_dirty)
 		return kvmlet_fail(err, -ENOMEM, "out of memory for the snapshot");
 	return 0;
 }
@@ -80,7 +71,8 @@ int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmle
 	if (pages == MAP_FAILED)
 		return kvmlet_fail(err, -ENOMEM, "cannot map the snapshot: %s", strerror(errno));
 	s->pages = pages;
-	if ((r = bitmaps_alloc(s, words, err)) < 0)
+	if ((r = bitmaps_alloc(s, words, err)) < 0 ||
+	    (r = guest_mem_track_writes(&sb->gm, err)) < 0)
 		goto err_drop;
 	for (uint64_t p = 0; p < n; p++) {
 		const uint8_t *src = GUEST_PTR(&sb->gm, p * PAGE, PAGE);
@@ -110,7 +102,8 @@ int snapshot_borrow(struct kvmlet_sandbox *sb, const uint8_t *pages, const struc
 	uint64_t words = (npages(sb) + 63) / 64;
 	int r;
 
-	if ((r = bitmaps_alloc(s, words, err)) < 0) {
+	if ((r = bitmaps_alloc(s, words, err)) < 0 ||
+	    (r = guest_mem_track_writes(&sb->gm, err)) < 0) {
 		snapshot_free(s, sb->cfg.mem_size);
 		return r;
 	}
@@ -150,9 +143,8 @@ static uint64_t restore_pages(struct kvmlet_sandbox *sb, bool *tables)
 	uint64_t tables_lo = KVMLET_TABLES_GPA / PAGE, tables_hi = KVMLET_TABLES_END / PAGE;
 
 	for (uint64_t w = 0; w < (n + 63) / 64; w++) {
-		uint64_t bits = sb->snap.guest_dirty[w] | sb->snap.host_dirty[w];
+		uint64_t bits = sb->snap.guest_dirty[w] | guest_mem_take_written(&sb->gm, w);
 
-		sb->snap.host_dirty[w] = 0;
 		while (bits) {
 			uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
 			uint8_t *page = GUEST_PTR(&sb->gm, p * PAGE, PAGE);

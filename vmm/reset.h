@@ -17,7 +17,6 @@ struct snapshot {
 	bool borrowed;	       /* pages are a template's, not ours to unmap */
 	uint64_t *has;	       /* bitmap: pages the snapshot holds (others are zero) */
 	uint64_t *guest_dirty; /* KVM's dirty log */
-	uint64_t *host_dirty;  /* pages the host wrote since the snapshot */
 	struct vcpu_state vcpu;
 	uint64_t last_reset_pages;
 	uint64_t calls; /* calls since the snapshot, for reset_each_call */
@@ -29,7 +28,5 @@ int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmle
 int snapshot_borrow(struct kvmlet_sandbox *sb, const uint8_t *pages, const struct vcpu_state *st,
 		    struct kvmlet_error *err);
 void snapshot_free(struct snapshot *s, uint64_t mem_size);
-/* Note that the host wrote guest-physical [gpa, gpa + len). */
-void reset_mark_host_dirty(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t len);
 
 #endif /* KVMLET_RESET_H */

@@ -4,7 +4,8 @@
  * address: an access ending exactly at the end of memory is valid, one byte
  * past it is not, nor is any that wraps around; by virtual address, through
  * host-built page tables, with the user and write checks; and a refused
- * access names the code that asked (file and line).
+ * access names the code that asked (file and line); and every write path
+ * notes the pages it wrote, for the next reset.
  */
 #include <check.h>
 #include <errno.h>
@@ -110,6 +111,46 @@ START_TEST(va_permissions)
 }
 END_TEST
 
+/* Pages 64w.. of the written bitmap, taken (and cleared). */
+static uint64_t taken(uint64_t w)
+{
+	return guest_mem_take_written(&gm, w);
+}
+
+START_TEST(writes_are_noted)
+{
+	uint64_t v = 7, bad;
+	uint8_t big[PAGE + 16] = {0};
+
+	/* Not tracking yet: nothing noted. */
+	ck_assert_int_eq(GUEST_WRITE(&gm, 0x5000, &v, 8), 0);
+	ck_assert_uint_eq(taken(0), 0);
+	ck_assert_int_eq(guest_mem_track_writes(&gm, NULL), 0);
+	/* By physical address, across a page boundary: both pages. */
+	ck_assert_int_eq(GUEST_WRITE(&gm, 0x5ffc, &v, 8), 0);
+	ck_assert_uint_eq(taken(0), (1ull << 5) | (1ull << 6));
+	ck_assert_uint_eq(taken(0), 0); /* taking clears */
+	/* A refused write notes nothing. */
+	ck_assert_int_eq(GUEST_WRITE(&gm, MEM - 4, &v, 8), -EFAULT);
+	ck_assert_uint_eq(taken(MEM / PAGE / 64 - 1), 0);
+	/* By virtual address: the physical page behind it (0x301000 is page 0x301). */
+	ck_assert_int_eq(GUEST_WRITE_VA(&gm, UW_VA + 8, &v, 8, GM_USER, &bad), 0);
+	ck_assert_uint_eq(taken(0x301 / 64), 1ull << (0x301 % 64));
+	/* A write that fails part way notes the page it did write. */
+	ck_assert_int_eq(GUEST_WRITE_VA(&gm, UW_VA + 8, big, sizeof(big), GM_USER, &bad), -EFAULT);
+	ck_assert_uint_eq(bad, UW_VA + PAGE);
+	ck_assert_uint_eq(taken(0x301 / 64), 1ull << (0x301 % 64));
+	/* Through a GUEST_PTR, noted by its writer; the last page of memory counts. */
+	guest_mem_mark_written(&gm, MEM - 1, 1);
+	guest_mem_mark_written(&gm, MEM, 1); /* outside: ignored */
+	ck_assert_uint_eq(taken(MEM / PAGE / 64 - 1), 1ull << 63);
+	/* Tracking again starts with a clean slate. */
+	ck_assert_int_eq(GUEST_WRITE(&gm, 0, &v, 8), 0);
+	ck_assert_int_eq(guest_mem_track_writes(&gm, NULL), 0);
+	ck_assert_uint_eq(taken(0), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("guest_mem");
@@ -121,6 +162,7 @@ int main(void)
 	tcase_add_test(tc, gpa_boundary);
 	tcase_add_test(tc, refusal_names_the_caller);
 	tcase_add_test(tc, va_permissions);
+	tcase_add_test(tc, writes_are_noted);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
