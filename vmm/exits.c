@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 
 #include "internal.h"
+#include "linux.h"
 
 #define CONTINUE LOOP_CONTINUE
 
@@ -55,6 +56,37 @@ int copy_from_guest(struct kvmlet_sandbox *sb, uint64_t va, uint64_t len, void *
 		}
 		memcpy(dst, src, chunk);
 		dst += chunk;
+		va += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/*
+ * Copy len bytes from buf to guest virtual va, which must be user-writable
+ * through the live page tables; every page written is noted for the next
+ * reset. Returns 0 or -EFAULT with *bad the first address that is not.
+ */
+int copy_to_guest(struct kvmlet_sandbox *sb, uint64_t va, uint64_t len, const void *buf,
+		  uint64_t *bad)
+{
+	const uint8_t *src = buf;
+
+	while (len) {
+		struct pt_translation t;
+		uint64_t chunk = KVMLET_PAGE_SIZE - (va & (KVMLET_PAGE_SIZE - 1));
+		void *dst;
+
+		if (chunk > len)
+			chunk = len;
+		if (pt_translate(&sb->pt, va, &t) < 0 || !(t.prot & PT_PROT_USER) ||
+		    !(t.prot & PT_PROT_WRITE) || !(dst = pt_host_ptr(&sb->pth, t.pa, chunk))) {
+			*bad = va;
+			return -EFAULT;
+		}
+		memcpy(dst, src, chunk);
+		reset_mark_host_dirty(sb, t.pa, chunk);
+		src += chunk;
 		va += chunk;
 		len -= chunk;
 	}
@@ -226,6 +258,8 @@ static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		return handle_abort(sb, &regs, res, err);
 	case KVMLET_PORT_EXCEPTION:
 		return handle_exception(sb, data, &regs, res, err);
+	case KVMLET_PORT_SYSCALL:
+		return linux_handle_syscall(sb, &regs, res, err);
 	default:
 		return run_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 			       "write to unknown I/O port 0x%x at RIP 0x%" PRIx64, run->io.port,
@@ -305,6 +339,8 @@ static const char *port_name(uint32_t port)
 		return "host call";
 	case KVMLET_PORT_EXCEPTION:
 		return "exception";
+	case KVMLET_PORT_SYSCALL:
+		return "syscall";
 	default:
 		return "io";
 	}

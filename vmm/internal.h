@@ -114,6 +114,7 @@ struct kvmlet_sandbox {
 	struct kvmlet_template *template; /* made from it: memory maps it, resets use it */
 	kvmlet_trace_fn trace_fn;
 	void *trace_arg;
+	struct linux_host *lx; /* arguments, streams, files, descriptors (linux.c) */
 	kvmlet_output_fn out_fn;
 	void *out_arg;
 	uint64_t out_total;
@@ -181,6 +182,8 @@ uint64_t watch_now_ns(void);
 int vcpu_state_save(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_error *err);
 /* vcpu.c: load st into the vCPU (some of it with the next KVM_RUN) and flush its TLB. */
 int vcpu_state_load(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_error *err);
+/* vcpu.c: the general registers for the next KVM_RUN (sync regs when KVM has them). */
+int vcpu_set_regs(struct kvm_vm *vm, const struct kvm_regs *regs, struct kvmlet_error *err);
 /* vcpu.c: set n MSRs (host-side writes, not filtered). */
 int vcpu_set_msrs(struct kvm_vm *vm, const uint32_t *index, const uint64_t *value, unsigned n,
 		  struct kvmlet_error *err);
@@ -218,6 +221,11 @@ __attribute__((format(printf, 5, 6))) int run_outcome(struct kvmlet_result *res,
  * -EFAULT, *bad set). */
 int copy_from_guest(struct kvmlet_sandbox *sb, uint64_t va, uint64_t len, void *buf,
 		    uint64_t *bad, bool user);
+
+/* exits.c: copy len bytes from buf to user-writable guest va, noting the pages for
+ * the next reset (0 or -EFAULT, *bad set). */
+int copy_to_guest(struct kvmlet_sandbox *sb, uint64_t va, uint64_t len, const void *buf,
+		  uint64_t *bad);
 
 /* call.c: the READY and HOSTCALL ports. */
 int call_handle_ready(struct kvmlet_sandbox *sb, const struct kvm_regs *regs,

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "linux.h"
 
 #define PAGE KVMLET_PAGE_SIZE
 
@@ -93,6 +94,7 @@ int reset_snapshot(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvml
 	/* Start a fresh dirty log: what the guest wrote so far is in the snapshot. */
 	if ((r = dirty_log(sb, err)) < 0 || (r = vcpu_state_save(&sb->vm, &sb->snap_vcpu, err)) < 0)
 		goto err_drop;
+	linux_snapshot(sb->lx);
 	sb->snap_phase = back_to;
 	return 0;
 
@@ -177,6 +179,7 @@ int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		return r;
 	if ((r = vcpu_state_load(&sb->vm, &sb->snap_vcpu, err)) < 0)
 		return r;
+	linux_reset(sb->lx);
 	sb->out_total = 0;
 	sb->phase = sb->snap_phase;
 	return 0;

@@ -8,8 +8,10 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "linux.h"
 
 #define MIB (1ull << 20)
+#define PIE_BASE 0x400000ull /* where a static PIE is placed, as Linux's ET_EXEC default */
 #define GIB (1ull << 30)
 
 int kvmlet_fail(struct kvmlet_error *err, int code, const char *fmt, ...)
@@ -127,11 +129,11 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	    (r = map_region(sb, bi->tables_lo, bi->tables_hi - bi->tables_lo, PT_PROT_USER,
 			    "page tables", err)) < 0)
 		return r;
-	/* The kernel's writable view of the tables: supervisor-only, in the upper half. */
-	r = pt_map(&sb->pt, KVMLET_KTABLES_VA + bi->tables_lo, bi->tables_lo,
-		   bi->tables_hi - bi->tables_lo, PT_PROT_WRITE, 0);
+	/* The kernel's view of all guest memory (tables, page bitmap, pages it zeroes):
+	 * supervisor-only, in the upper half. */
+	r = pt_map(&sb->pt, KVMLET_KPHYS_VA, 0, bi->mem_size, PT_PROT_WRITE, 0);
 	if (r < 0)
-		return kvmlet_fail(err, -ENOMEM, "cannot map the kernel's view of the tables: %s",
+		return kvmlet_fail(err, -ENOMEM, "cannot map the kernel's view of memory: %s",
 				   pt_strerror(r));
 	for (unsigned i = 0; i < sb->img.nsegs; i++) {
 		const struct elf_segment *s = &sb->img.seg[i];
@@ -176,10 +178,15 @@ int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_
 		return kvmlet_fail(err, -ENOMEM, "out of memory for a sandbox");
 	sb->cfg = *cfg;
 	sb->vm = (struct kvm_vm){.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1};
+	if (!(sb->lx = linux_new())) {
+		r = kvmlet_fail(err, -ENOMEM, "out of memory for a sandbox");
+		goto err_free;
+	}
 	struct elf_limits lim = {
 		.va_min = KVMLET_IMAGE_GPA,
 		.va_max = cfg->mem_size - cfg->stack_size - KVMLET_PAGE_SIZE,
 		.max_mem = cfg->mem_size,
+		.pie_base = PIE_BASE,
 	};
 	if ((r = elf_parse(elf, elf_size, &lim, &sb->img, msg, sizeof(msg))) < 0) {
 		if (r == ELF_ERR_RANGE || r == ELF_ERR_TOOBIG)
@@ -224,6 +231,7 @@ void kvmlet_sandbox_free(struct kvmlet_sandbox *sb)
 	free(sb->result_copy);
 	free(sb->hostcall_copy);
 	free(sb->exports);
+	linux_free(sb->lx);
 	if (sb->template)
 		template_release(sb->template); /* the snapshot is the template's */
 	else if (sb->snap)
@@ -248,9 +256,10 @@ int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		return 0; /* kvmlet_prepare did it: a VM exists only fully set up */
 	if ((r = kvm_vm_create(&sb->vm, sb->mem, sb->cfg.mem_size, err)) < 0)
 		return r;
-	if ((r = sandbox_check_paging(sb, err)) == 0)
-		r = x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->img.entry, sb->lay.bi.stack_hi,
-				   err);
+	/* argc, argv, envp and auxv, as Linux starts a program (kvmlet's runtime ignores them). */
+	if ((r = sandbox_check_paging(sb, err)) == 0 &&
+	    (r = linux_build_stack(sb, &sb->lx->entry_rsp, err)) == 0)
+		r = x86_setup_vcpu(&sb->vm, sb->lay.bi.cr3, sb->img.entry, sb->lx->entry_rsp, err);
 	if (r < 0)
 		kvm_vm_destroy(&sb->vm);
 	return r;
@@ -288,7 +297,7 @@ int kvmlet_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvml
 	*res = (struct kvmlet_result){.vector = -1};
 	if (sb->phase == PH_RERUN) {
 		/* After a reset: enter at the ELF entry again, fresh stack. */
-		if ((r = kvm_set_entry(&sb->vm, sb->img.entry, sb->lay.bi.stack_hi, err)) < 0)
+		if ((r = kvm_set_entry(&sb->vm, sb->img.entry, sb->lx->entry_rsp, err)) < 0)
 			return r;
 	} else if (sb->phase != PH_NEW) {
 		return kvmlet_fail(err, -EALREADY, "this sandbox has already run: reset it first");

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "linux.h"
 
 struct kvmlet_template {
 	_Atomic unsigned refs; /* the caller's, plus one per sandbox made from it */
@@ -131,13 +132,14 @@ static int from_proto(struct kvmlet_sandbox *sb, const struct kvmlet_template *t
 	sb->dispatch = p->dispatch;
 	sb->snap_vcpu = p->snap_vcpu;
 	sb->exports = malloc((p->nexports ? p->nexports : 1) * sizeof(*p->exports));
+	sb->lx = linux_new();
 	sb->pt_bitmap = malloc(bwords * sizeof(uint64_t));
 	sb->snap_has = malloc(words * 8);
 	sb->guest_dirty = calloc(words, 8);
 	sb->host_dirty = calloc(words, 8);
 	sb->result_copy = malloc(p->lay.bi.result_size);
 	sb->hostcall_copy = malloc(p->lay.bi.hostcall_size);
-	if (!sb->exports || !sb->pt_bitmap || !sb->snap_has || !sb->guest_dirty ||
+	if (!sb->exports || !sb->lx || !sb->pt_bitmap || !sb->snap_has || !sb->guest_dirty ||
 	    !sb->host_dirty || !sb->result_copy || !sb->hostcall_copy)
 		return kvmlet_fail(err, -ENOMEM, "out of memory for a sandbox");
 	memcpy(sb->exports, p->exports, p->nexports * sizeof(*p->exports));

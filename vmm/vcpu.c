@@ -105,6 +105,18 @@ int vcpu_state_load(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_erro
 	return 0;
 }
 
+int vcpu_set_regs(struct kvm_vm *vm, const struct kvm_regs *regs, struct kvmlet_error *err)
+{
+	if (vm->sync_regs) {
+		vm->run->s.regs.regs = *regs;
+		vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return 0;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs) < 0)
+		return fail_ioctl(err, "KVM_SET_REGS");
+	return 0;
+}
+
 int vcpu_set_msrs(struct kvm_vm *vm, const uint32_t *index, const uint64_t *value, unsigned n,
 		  struct kvmlet_error *err)
 {
