@@ -116,8 +116,11 @@ static int64_t sys_write(struct sys *s, int64_t fd, uint64_t buf, uint64_t len)
 				return done ? (int64_t)done : -EIO;
 			done += (uint64_t)w;
 		}
-	} else if (n && sb->out_fn) {
-		sb->out_fn(sb->out_arg, tmp, n);
+	} else if (sb->out_fn) {
+		/* The callback sees pieces of at most KVMLET_LOG_MAX, as for guest prints. */
+		for (uint64_t done = 0; done < n; done += KVMLET_LOG_MAX)
+			sb->out_fn(sb->out_arg, tmp + done,
+				   n - done < KVMLET_LOG_MAX ? n - done : KVMLET_LOG_MAX);
 	}
 	return (int64_t)len; /* what was dropped past max_output counts as written */
 }

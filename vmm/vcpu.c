@@ -7,6 +7,7 @@
  * CR8 and every MSR the guest's ring 0 uses; and an empty TLB.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -25,6 +26,14 @@ static const uint32_t state_msrs[VCPU_MSRS_MAX] = {
 	0x00000277, /* PAT */
 	0xc0000103, /* TSC_AUX */
 };
+
+/* struct kvm_msrs with room for its entries (a flexible array, so spelled out). */
+struct msr_buf {
+	uint32_t nmsrs, pad;
+	struct kvm_msr_entry e[VCPU_MSRS_MAX];
+};
+_Static_assert(offsetof(struct msr_buf, e) == offsetof(struct kvm_msrs, entries),
+	       "struct msr_buf must lay out as struct kvm_msrs");
 
 #define CR3_PWT (1ull << 3)
 /* Rounds of completion a drain allows: a split MMIO access takes a few, a
@@ -48,21 +57,19 @@ int vcpu_state_save(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_erro
 	if (ioctl(fd, KVM_GET_SREGS, &st->sregs) < 0)
 		return fail_ioctl(err, "KVM_GET_SREGS");
 	x86_fixup_tr(vm, &st->sregs);
-	if (ioctl(fd, KVM_GET_XSAVE, &st->xsave) < 0)
+	if (ioctl(fd, KVM_GET_XSAVE, (struct kvm_xsave *)(void *)st->xsave) < 0)
 		return fail_ioctl(err, "KVM_GET_XSAVE");
 	if (ioctl(fd, KVM_GET_DEBUGREGS, &st->dregs) < 0)
 		return fail_ioctl(err, "KVM_GET_DEBUGREGS");
 	/* Nothing pending: no exception, interrupt, NMI or interrupt shadow. */
 	st->events.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
-	st->msrs.hdr.nmsrs = 0;
+	st->nmsrs = 0;
 	for (unsigned i = 0; i < VCPU_MSRS_MAX; i++) {
-		struct {
-			struct kvm_msrs hdr;
-			struct kvm_msr_entry e;
-		} one = {.hdr.nmsrs = 1, .e.index = state_msrs[i]};
+		struct msr_buf one = {.nmsrs = 1};
 
-		if (ioctl(fd, KVM_GET_MSRS, &one) == 1)
-			st->msrs.e[st->msrs.hdr.nmsrs++] = one.e;
+		one.e[0].index = state_msrs[i];
+		if (ioctl(fd, KVM_GET_MSRS, (struct kvm_msrs *)(void *)&one) == 1)
+			st->msr[st->nmsrs++] = one.e[0];
 	}
 	return 0;
 }
@@ -95,12 +102,13 @@ int vcpu_state_load(struct kvm_vm *vm, struct vcpu_state *st, struct kvmlet_erro
 	}
 	/* Without an in-kernel APIC, KVM_RUN reloads CR8 from here. */
 	vm->run->cr8 = st->sregs.cr8;
-	if (ioctl(fd, KVM_SET_XSAVE, &st->xsave) < 0)
+	if (ioctl(fd, KVM_SET_XSAVE, (struct kvm_xsave *)(void *)st->xsave) < 0)
 		return fail_ioctl(err, "KVM_SET_XSAVE");
 	if (ioctl(fd, KVM_SET_DEBUGREGS, &st->dregs) < 0)
 		return fail_ioctl(err, "KVM_SET_DEBUGREGS");
-	if (st->msrs.hdr.nmsrs &&
-	    ioctl(fd, KVM_SET_MSRS, &st->msrs) != (int)st->msrs.hdr.nmsrs)
+	struct msr_buf m = {.nmsrs = st->nmsrs};
+	memcpy(m.e, st->msr, st->nmsrs * sizeof(m.e[0]));
+	if (st->nmsrs && ioctl(fd, KVM_SET_MSRS, (struct kvm_msrs *)(void *)&m) != (int)st->nmsrs)
 		return kvmlet_fail(err, -EIO, "KVM_SET_MSRS: not every MSR could be restored");
 	return 0;
 }
@@ -120,13 +128,13 @@ int vcpu_set_regs(struct kvm_vm *vm, const struct kvm_regs *regs, struct kvmlet_
 int vcpu_set_msrs(struct kvm_vm *vm, const uint32_t *index, const uint64_t *value, unsigned n,
 		  struct kvmlet_error *err)
 {
-	struct vcpu_msrs m = {.hdr.nmsrs = n};
+	struct msr_buf m = {.nmsrs = n};
 
 	if (n > VCPU_MSRS_MAX)
 		return kvmlet_fail(err, -EINVAL, "too many MSRs");
 	for (unsigned i = 0; i < n; i++)
 		m.e[i] = (struct kvm_msr_entry){.index = index[i], .data = value[i]};
-	int r = ioctl(vm->vcpu_fd, KVM_SET_MSRS, &m);
+	int r = ioctl(vm->vcpu_fd, KVM_SET_MSRS, (struct kvm_msrs *)(void *)&m);
 	if (r < 0)
 		return fail_ioctl(err, "KVM_SET_MSRS");
 	if (r != (int)n)
