@@ -364,7 +364,7 @@ static int64_t sys_clock_gettime(struct sys *s, uint64_t clk, uint64_t tsp)
 	if (clk >= sizeof(ids) / sizeof(ids[0]))
 		return -EINVAL;
 	uint64_t ns = now(s, ids[clk]), ts[2] = {ns / 1000000000ull, ns % 1000000000ull};
-	return tsp ? put(s, tsp, ts, sizeof(ts)) : 0;
+	return put(s, tsp, ts, sizeof(ts)); /* NULL too is -EFAULT, as on Linux */
 }
 
 static int64_t sys_gettimeofday(struct sys *s, uint64_t tvp, uint64_t tzp)
