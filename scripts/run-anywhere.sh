@@ -20,7 +20,7 @@ direct=false
 why=$(scripts/kvm-check.sh) && [ "${RUN_ANYWHERE_QEMU:-0}" != 1 ] && direct=true
 
 # --- what is needed, installed if missing
-pkgs="meson ninja-build gcc pkg-config check libseccomp-dev"
+pkgs="meson ninja-build gcc pkg-config check libseccomp-dev musl-tools"
 $direct || pkgs="$pkgs qemu-system-x86 busybox-static cpio"
 missing=
 for p in $pkgs; do

@@ -2,6 +2,7 @@
 /* console.c: the guest's print, abort and exit ports, and where its output goes. */
 #include <errno.h>
 #include <inttypes.h>
+#include <unistd.h>
 
 #include "console.h"
 #include "error.h"
@@ -72,6 +73,32 @@ int console_register_exits(void)
 	    (r = exits_register_port(KVMLET_PORT_LOG, "print", 0, handle_log)) < 0)
 		return r;
 	return exits_register_port(KVMLET_PORT_ABORT, "abort", 0, handle_abort);
+}
+
+int64_t console_emit(struct console *c, uint64_t max, int host_fd, const char *buf, uint64_t len,
+		     bool *truncated)
+{
+	uint64_t room = max - c->total, n = len < room ? len : room;
+
+	if (n < len)
+		*truncated = true;
+	c->total += n;
+	if (host_fd >= 0) {
+		for (uint64_t done = 0; done < n;) {
+			ssize_t w = write(host_fd, buf + done, n - done);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return done ? (int64_t)done : -EIO;
+			done += (uint64_t)w;
+		}
+	} else if (c->fn) {
+		/* The callback sees pieces of at most KVMLET_LOG_MAX, as for guest prints. */
+		for (uint64_t done = 0; done < n; done += KVMLET_LOG_MAX)
+			c->fn(c->arg, buf + done,
+			      n - done < KVMLET_LOG_MAX ? n - done : KVMLET_LOG_MAX);
+	}
+	return (int64_t)len;
 }
 
 void console_rewind(struct console *c)

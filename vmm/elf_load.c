@@ -33,7 +33,7 @@ static const char *const errstr[] = {
 	[-ELF_ERR_VERSION] = "unknown ELF version",
 	[-ELF_ERR_MACHINE] = "not an x86-64 ELF file",
 	[-ELF_ERR_TYPE] = "not a static executable (ET_EXEC)",
-	[-ELF_ERR_DYNAMIC] = "dynamic executable (PT_INTERP or PT_DYNAMIC)",
+	[-ELF_ERR_DYNAMIC] = "dynamically linked (PT_INTERP)",
 	[-ELF_ERR_PHDR] = "bad program header table",
 	[-ELF_ERR_FILESZ] = "segment file size larger than its memory size",
 	[-ELF_ERR_OFFSET] = "segment file bytes outside the file",
@@ -189,25 +189,45 @@ static void read_phdr(const struct parser *p, const Elf64_Ehdr *eh, unsigned i, 
 	memcpy(ph, p->data + eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
 }
 
+/* The interpreter a PT_INTERP names, made printable, for the message. */
+static void interp_name(const struct parser *p, const Elf64_Phdr *ph, char *out, size_t len)
+{
+	uint64_t n = 0, end;
+
+	if (ph->p_filesz == 0 || __builtin_add_overflow(ph->p_offset, ph->p_filesz, &end) ||
+	    end > p->size) {
+		snprintf(out, len, "(outside the file)");
+		return;
+	}
+	for (uint64_t i = 0; i < ph->p_filesz && n + 1 < len && p->data[ph->p_offset + i]; i++) {
+		unsigned char c = p->data[ph->p_offset + i];
+		out[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	out[n] = '\0';
+}
+
 /* Headers other than PT_LOAD that make the file unloadable. */
 static int check_special(struct parser *p, const Elf64_Ehdr *eh)
 {
 	Elf64_Phdr ph;
+	char interp[64];
 
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		read_phdr(p, eh, i, &ph);
-		if (ph.p_type == PT_INTERP || ph.p_type == PT_DYNAMIC)
+		if (ph.p_type == PT_INTERP) {
+			interp_name(p, &ph, interp, sizeof(interp));
 			return fail(p, ELF_ERR_DYNAMIC,
-				    "program header %u: %s: a dynamic executable (link with "
-				    "-static -no-pie)",
-				    i, ph.p_type == PT_INTERP ? "PT_INTERP" : "PT_DYNAMIC");
+				    "program header %u: PT_INTERP: dynamically linked, needs the "
+				    "interpreter %s (link with -static)",
+				    i, interp);
+		}
 		/* The guest stack is never executable; a file that asks for one asks for W+X. */
 		if (ph.p_type == PT_GNU_STACK && (ph.p_flags & PF_X))
 			return fail(p, ELF_ERR_WX,
 				    "program header %u: PT_GNU_STACK asks for an executable stack",
 				    i);
 	}
-	if (eh->e_type == ET_DYN)
+	if (eh->e_type == ET_DYN && !p->lim->pie_base)
 		return fail(p, ELF_ERR_TYPE,
 			    "e_type ET_DYN (position-independent), only ET_EXEC is supported");
 	return ELF_OK;
@@ -329,6 +349,24 @@ static int check_entry(struct parser *p)
 		    img->entry);
 }
 
+/* Where the program headers are in memory: inside a segment's file bytes, or nowhere. */
+static void find_phdr(struct parser *p, const Elf64_Ehdr *eh)
+{
+	struct elf_image *img = p->img;
+	uint64_t len = (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
+
+	img->phnum = eh->e_phnum;
+	for (unsigned k = 0; k < img->nsegs; k++) {
+		const struct elf_segment *s = &img->seg[k];
+
+		if (eh->e_phoff >= s->offset && eh->e_phoff - s->offset <= s->filesz &&
+		    len <= s->filesz - (eh->e_phoff - s->offset)) {
+			img->phdr = s->vaddr + (eh->e_phoff - s->offset);
+			return;
+		}
+	}
+}
+
 static int parse(struct parser *p)
 {
 	Elf64_Ehdr eh;
@@ -345,17 +383,23 @@ static int parse(struct parser *p)
 	err = check_special(p, &eh);
 	if (err)
 		return err;
+	/* A static PIE is linked at 0: its addresses all move by the same bias. */
+	p->img->bias = eh.e_type == ET_DYN ? p->lim->pie_base : 0;
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		read_phdr(p, &eh, i, &ph);
 		if (ph.p_type != PT_LOAD)
 			continue;
+		if (__builtin_add_overflow(ph.p_vaddr, p->img->bias, &ph.p_vaddr))
+			return fail(p, ELF_ERR_OVERFLOW, "segment %u: p_vaddr + the PIE base overflows",
+				    i);
 		err = add_load(p, i, &ph);
 		if (err)
 			return err;
 	}
 	if (p->img->nsegs == 0)
 		return fail(p, ELF_ERR_NOLOAD, "no PT_LOAD segment with p_memsz > 0");
-	p->img->entry = eh.e_entry;
+	p->img->entry = eh.e_entry + p->img->bias;
+	find_phdr(p, &eh);
 	err = check_entry(p);
 	if (err)
 		return err;

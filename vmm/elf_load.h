@@ -65,6 +65,9 @@ struct elf_image {
 	unsigned nsegs;
 	struct elf_segment seg[ELF_MAX_SEGMENTS];
 	uint64_t lo, hi; /* page-rounded span of all segments: [lo, hi) */
+	uint64_t bias;	 /* added to every address of a static PIE (ET_DYN); 0 for ET_EXEC */
+	uint64_t phdr;	 /* where the program headers are in memory (AT_PHDR), 0 if nowhere */
+	unsigned phnum;	 /* how many (AT_PHNUM) */
 };
 
 /*
@@ -76,6 +79,7 @@ struct elf_image {
 struct elf_limits {
 	uint64_t va_min, va_max;
 	uint64_t max_mem;
+	uint64_t pie_base; /* where a static PIE goes (2 MiB aligned); 0: ET_DYN is refused */
 };
 
 /*
@@ -83,8 +87,11 @@ struct elf_limits {
  * img. Returns 0 or a negative ELF_ERR_*; on error img is zeroed and, if
  * msglen > 0, msg receives a one-line NUL-terminated explanation such as
  * "segment 2: p_filesz 0x2000 > p_memsz 0x1000" (on success, an empty string).
- * Non-PT_LOAD headers other than PT_INTERP, PT_DYNAMIC and an executable
- * PT_GNU_STACK are ignored, and so are PT_LOAD headers with p_memsz 0.
+ * A static PIE (ET_DYN without PT_INTERP) is placed at lim->pie_base: every
+ * address in img has img->bias added; the program relocates itself, as on
+ * Linux. PT_INTERP (a dynamically linked program) and an executable
+ * PT_GNU_STACK are refused; other non-PT_LOAD headers are ignored, and so are
+ * PT_LOAD headers with p_memsz 0.
  */
 int elf_parse(const void *data, size_t size, const struct elf_limits *lim, struct elf_image *img,
 	      char *msg, size_t msglen);

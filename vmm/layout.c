@@ -5,6 +5,7 @@
 #include "error.h"
 #include "layout.h"
 
+#define MMAP_VA	 0x7f0000000000ull /* where Linux programs' mmap places mappings */
 #define POOL_GPA 0x100000ull /* the kernel's table pool: [POOL_GPA, KVMLET_TABLES_END) */
 
 int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struct elf_image *img,
@@ -49,7 +50,16 @@ int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struc
 				   (unsigned long long)(cfg->stack_size >> 10),
 				   (unsigned long long)(cfg->mem_size >> 10));
 	bi->heap_hi = need;
-	bi->free_lo = need;
+	/* The kernel's page bitmap, then the free pages it hands out. */
+	uint64_t pages = (lay->guard - need) / KVMLET_PAGE_SIZE;
+	uint64_t map_bytes = (pages + 63) / 64 * 8;
+	bi->pmap_lo = need;
+	bi->free_lo = need + (map_bytes + KVMLET_PAGE_SIZE - 1) / KVMLET_PAGE_SIZE * KVMLET_PAGE_SIZE;
 	bi->free_hi = lay->guard;
+	/* Every guest may use Linux's system calls: the break starts after the heap,
+	 * mmap places mappings high, far from everything the host maps. */
+	bi->flags = KVMLET_BOOT_LINUX;
+	bi->brk_lo = bi->heap_hi;
+	bi->mmap_lo = MMAP_VA;
 	return 0;
 }

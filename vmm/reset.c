@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "error.h"
+#include "linux.h"
 #include "reset.h"
 #include "sandbox.h"
 #include "x86.h"
@@ -88,6 +89,7 @@ int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmle
 		goto err_drop;
 	x86_fixup_tr(&sb->vcpu, &s->vcpu.sregs);
 	s->calls = 0;
+	linux_snapshot(sb->lx);
 	return 0;
 
 err_drop:
@@ -193,6 +195,7 @@ int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	if ((r = vcpu_state_load(&sb->vcpu, &sb->snap.vcpu, err)) < 0)
 		return r;
 	console_rewind(&sb->con);
+	linux_reset(sb->lx);
 	return phase_move(&sb->phase, PT_RESET);
 }
 

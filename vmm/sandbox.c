@@ -8,12 +8,14 @@
 
 #include "error.h"
 #include "fault.h"
+#include "linux.h"
 #include "sandbox.h"
 #include "template.h"
 #include "x86.h"
 
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
+#define MIB	 (1ull << 20)
+#define PIE_BASE 0x400000ull /* where a static PIE is placed, as Linux's ET_EXEC default */
+#define GIB	 (1ull << 30)
 
 /* The features that handle exits register here, once (the Linux syscall layer too). */
 static int lib_err;
@@ -21,7 +23,7 @@ static int lib_err;
 static void lib_init(void)
 {
 	if ((lib_err = console_register_exits()) < 0 || (lib_err = fault_register_exits()) < 0 ||
-	    (lib_err = call_register_exits()) < 0)
+	    (lib_err = call_register_exits()) < 0 || (lib_err = linux_register_exits()) < 0)
 		return;
 }
 
@@ -38,6 +40,10 @@ int sandbox_alloc(struct kvmlet_sandbox **out, struct kvmlet_error *err)
 		return kvmlet_fail(err, -ENOMEM, "out of memory for a sandbox");
 	sb->vm = VM_NONE;
 	sb->vcpu = VCPU_NONE;
+	if (!(sb->lx = linux_new())) {
+		free(sb);
+		return kvmlet_fail(err, -ENOMEM, "out of memory for a sandbox");
+	}
 	*out = sb;
 	return 0;
 }
@@ -147,11 +153,11 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	    (r = map_region(sb, bi->tables_lo, bi->tables_hi - bi->tables_lo, PT_PROT_USER,
 			    "page tables", err)) < 0)
 		return r;
-	/* The kernel's writable view of the tables: supervisor-only, in the upper half. */
-	r = pt_map(&sb->gm.pt, KVMLET_KTABLES_VA + bi->tables_lo, bi->tables_lo,
-		   bi->tables_hi - bi->tables_lo, PT_PROT_WRITE, 0);
+	/* The kernel's view of all guest memory (tables, page bitmap, pages it zeroes):
+	 * supervisor-only, in the upper half. */
+	r = pt_map(&sb->gm.pt, KVMLET_KPHYS_VA, 0, bi->mem_size, PT_PROT_WRITE, 0);
 	if (r < 0)
-		return kvmlet_fail(err, -ENOMEM, "cannot map the kernel's view of the tables: %s",
+		return kvmlet_fail(err, -ENOMEM, "cannot map the kernel's view of memory: %s",
 				   pt_strerror(r));
 	for (unsigned i = 0; i < sb->img.nsegs; i++) {
 		const struct elf_segment *s = &sb->img.seg[i];
@@ -195,6 +201,7 @@ int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_
 		.va_min = KVMLET_IMAGE_GPA,
 		.va_max = cfg->mem_size - cfg->stack_size - KVMLET_PAGE_SIZE,
 		.max_mem = cfg->mem_size,
+		.pie_base = PIE_BASE,
 	};
 	if ((r = elf_parse(elf, elf_size, &lim, &sb->img, msg, sizeof(msg))) < 0) {
 		if (r == ELF_ERR_RANGE || r == ELF_ERR_TOOBIG)
@@ -231,6 +238,7 @@ void kvmlet_sandbox_free(struct kvmlet_sandbox *sb)
 	guest_mem_free(&sb->gm);
 	calls_free(&sb->calls);
 	snapshot_free(&sb->snap, sb->cfg.mem_size);
+	linux_free(sb->lx);
 	if (sb->template)
 		template_put(sb->template); /* after the snapshot, which may be the template's */
 	free(sb);

@@ -19,6 +19,8 @@
 #include "vm.h"
 #include "watchdog.h"
 
+struct linux_host;
+
 struct kvmlet_sandbox {
 	struct kvmlet_config cfg;	  /* sandbox.c: as created */
 	struct layout lay;		  /* layout.c: where things are in guest memory */
@@ -32,6 +34,7 @@ struct kvmlet_sandbox {
 	struct watch watch;		  /* watchdog.c: time limit and kvmlet_cancel */
 	struct console con;		  /* console.c: output and its limit */
 	struct exits_trace trace;	  /* exits.c: kvmlet_set_trace */
+	struct linux_host *lx;		  /* linux.c, linux_sys.c: a Linux program's host side */
 	struct kvmlet_template *template; /* template.c: made from it (memory maps it) */
 };
 

@@ -39,6 +39,10 @@ static const int plain_syscalls[] = {
 	SCMP_SYS(rt_sigprocmask),  /* pthread_kill blocks signals around its tgkill */
 	SCMP_SYS(restart_syscall), /* the kernel restarts a syscall a signal interrupted */
 	SCMP_SYS(sched_yield),	   /* a kicked run waits for its kick to arrive */
+	SCMP_SYS(pread64),	   /* a Linux program reads a file it was given (opened before) */
+	SCMP_SYS(getrandom),	   /* ...its getrandom */
+	SCMP_SYS(nanosleep),	   /* ...its nanosleep */
+	SCMP_SYS(clock_nanosleep), /* (glibc's nanosleep) */
 	SCMP_SYS(clock_gettime),   /* deadlines and timing (when the vDSO cannot serve it) */
 	SCMP_SYS(gettid),	   /* pthread_kill to itself */
 	SCMP_SYS(getpid),	   /* pthread_kill's tgkill needs the process id */
@@ -73,6 +77,7 @@ static const unsigned long ioctl_requests[] = {
 	KVM_GET_DIRTY_LOG, /* snapshot and kvmlet_reset: pages the guest wrote */
 	KVM_SET_USER_MEMORY_REGION, /* kvmlet_reset: drop KVM's mappings after table changes */
 	TCGETS,		   /* stdio asks whether stdout is a terminal (isatty) */
+	TIOCGWINSZ,	   /* a Linux program asks its terminal's size */
 };
 
 #ifdef KVMLET_SECCOMP_ASAN
@@ -128,6 +133,11 @@ static int add_rules(scmp_filter_ctx ctx, struct kvmlet_error *err)
 	for (size_t i = 0; r == 0 && i < sizeof(ioctl_requests) / sizeof(ioctl_requests[0]); i++) {
 		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctl_requests[i]);
 		r = add(ctx, SCMP_SYS(ioctl), 1, &c, err);
+	}
+	/* A Linux program's standard input. */
+	if (r == 0) {
+		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, 0);
+		r = add(ctx, SCMP_SYS(read), 1, &c, err);
 	}
 	/* Output goes to stdout and stderr, nowhere else. */
 	for (int fd = 1; r == 0 && fd <= 2; fd++) {

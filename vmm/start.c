@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "error.h"
+#include "linux.h"
 #include "sandbox.h"
 #include "start.h"
 #include "x86.h"
@@ -19,10 +20,11 @@ int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		return 0; /* kvmlet_prepare did it: a VM exists only fully set up */
 	if ((r = vm_create(&sb->vm, sb->gm.mem, sb->gm.size, err)) < 0)
 		return r;
+	/* argc, argv, envp and auxv, as Linux starts a program (kvmlet's runtime ignores them). */
 	if ((r = vcpu_create(&sb->vcpu, &sb->vm, err)) == 0 &&
-	    (r = sandbox_check_paging(sb, err)) == 0)
-		r = x86_setup_vcpu(&sb->vcpu, sb->lay.bi.cr3, sb->img.entry, sb->lay.bi.stack_hi,
-				   err);
+	    (r = sandbox_check_paging(sb, err)) == 0 && (r = linux_build_stack(sb, err)) == 0)
+		r = x86_setup_vcpu(&sb->vcpu, sb->lay.bi.cr3, sb->img.entry,
+				   linux_entry_rsp(sb->lx), err);
 	if (r < 0) {
 		vcpu_destroy(&sb->vcpu);
 		vm_destroy(&sb->vm);
@@ -69,7 +71,8 @@ int kvmlet_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvml
 	*res = (struct kvmlet_result){.vector = -1};
 	if (phase_is(&sb->phase, PH_RERUN)) {
 		/* After a reset: enter at the ELF entry again, fresh stack. */
-		if ((r = vcpu_set_entry(&sb->vcpu, sb->img.entry, sb->lay.bi.stack_hi, err)) < 0)
+		if ((r = vcpu_set_entry(&sb->vcpu, sb->img.entry, linux_entry_rsp(sb->lx), err)) <
+		    0)
 			return r;
 	} else if (!phase_is(&sb->phase, PH_NEW) && !phase_is(&sb->phase, PH_PREPARED)) {
 		return kvmlet_fail(err, -EALREADY, "this sandbox has already run: reset it first");

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -33,6 +34,14 @@ static const uint32_t state_msrs[VCPU_MSRS_MAX] = {
 	0xc0000103, /* TSC_AUX */
 };
 
+/* struct kvm_msrs with room for its entries (a flexible array, so spelled out). */
+struct msr_buf {
+	uint32_t nmsrs, pad;
+	struct kvm_msr_entry e[VCPU_MSRS_MAX];
+};
+_Static_assert(offsetof(struct msr_buf, e) == offsetof(struct kvm_msrs, entries),
+	       "struct msr_buf must lay out as struct kvm_msrs");
+
 #define CR3_PWT (1ull << 3)
 /* Rounds of completion a drain allows: a split MMIO access takes a few, a
  * `rep` string instruction returns to the guest every 1024 iterations. */
@@ -49,21 +58,19 @@ int vcpu_state_save(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *
 		return fail_ioctl(err, "KVM_GET_REGS");
 	if (ioctl(fd, KVM_GET_SREGS, &st->sregs) < 0)
 		return fail_ioctl(err, "KVM_GET_SREGS");
-	if (ioctl(fd, KVM_GET_XSAVE, &st->xsave) < 0)
+	if (ioctl(fd, KVM_GET_XSAVE, (struct kvm_xsave *)(void *)st->xsave) < 0)
 		return fail_ioctl(err, "KVM_GET_XSAVE");
 	if (ioctl(fd, KVM_GET_DEBUGREGS, &st->dregs) < 0)
 		return fail_ioctl(err, "KVM_GET_DEBUGREGS");
 	/* Nothing pending: no exception, interrupt, NMI or interrupt shadow. */
 	st->events.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
-	st->msrs.hdr.nmsrs = 0;
+	st->nmsrs = 0;
 	for (unsigned i = 0; i < VCPU_MSRS_MAX; i++) {
-		struct {
-			struct kvm_msrs hdr;
-			struct kvm_msr_entry e;
-		} one = {.hdr.nmsrs = 1, .e.index = state_msrs[i]};
+		struct msr_buf one = {.nmsrs = 1};
 
-		if (ioctl(fd, KVM_GET_MSRS, &one) == 1)
-			st->msrs.e[st->msrs.hdr.nmsrs++] = one.e;
+		one.e[0].index = state_msrs[i];
+		if (ioctl(fd, KVM_GET_MSRS, (struct kvm_msrs *)(void *)&one) == 1)
+			st->msr[st->nmsrs++] = one.e[0];
 	}
 	return 0;
 }
@@ -96,11 +103,13 @@ int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *
 	}
 	/* Without an in-kernel APIC, KVM_RUN reloads CR8 from here. */
 	v->run->cr8 = st->sregs.cr8;
-	if (ioctl(fd, KVM_SET_XSAVE, &st->xsave) < 0)
+	if (ioctl(fd, KVM_SET_XSAVE, (struct kvm_xsave *)(void *)st->xsave) < 0)
 		return fail_ioctl(err, "KVM_SET_XSAVE");
 	if (ioctl(fd, KVM_SET_DEBUGREGS, &st->dregs) < 0)
 		return fail_ioctl(err, "KVM_SET_DEBUGREGS");
-	if (st->msrs.hdr.nmsrs && ioctl(fd, KVM_SET_MSRS, &st->msrs) != (int)st->msrs.hdr.nmsrs)
+	struct msr_buf m = {.nmsrs = st->nmsrs};
+	memcpy(m.e, st->msr, st->nmsrs * sizeof(m.e[0]));
+	if (st->nmsrs && ioctl(fd, KVM_SET_MSRS, (struct kvm_msrs *)(void *)&m) != (int)st->nmsrs)
 		return kvmlet_fail(err, -EIO, "KVM_SET_MSRS: not every MSR could be restored");
 	return 0;
 }
@@ -108,13 +117,13 @@ int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *
 int vcpu_set_msrs(struct vcpu *v, const uint32_t *index, const uint64_t *value, unsigned n,
 		  struct kvmlet_error *err)
 {
-	struct vcpu_msrs m = {.hdr.nmsrs = n};
+	struct msr_buf m = {.nmsrs = n};
 
 	if (n > VCPU_MSRS_MAX)
 		return kvmlet_fail(err, -EINVAL, "too many MSRs");
 	for (unsigned i = 0; i < n; i++)
 		m.e[i] = (struct kvm_msr_entry){.index = index[i], .data = value[i]};
-	int r = ioctl(v->fd, KVM_SET_MSRS, &m);
+	int r = ioctl(v->fd, KVM_SET_MSRS, (struct kvm_msrs *)(void *)&m);
 	if (r < 0)
 		return fail_ioctl(err, "KVM_SET_MSRS");
 	if (r != (int)n)

@@ -30,19 +30,16 @@ struct vcpu {
 
 #define VCPU_MSRS_MAX 10
 
-struct vcpu_msrs {
-	struct kvm_msrs hdr;
-	struct kvm_msr_entry e[VCPU_MSRS_MAX];
-};
-
-/* Everything of a vCPU that a reset restores. */
+/* Everything of a vCPU that a reset restores. No struct with a flexible array
+ * member inside (clang warns): XSAVE and the MSRs are spelled out. */
 struct vcpu_state {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	struct kvm_xsave xsave;
+	uint32_t xsave[1024]; /* struct kvm_xsave's region (legacy area, header, x87/SSE) */
 	struct kvm_debugregs dregs;
 	struct kvm_vcpu_events events;
-	struct vcpu_msrs msrs;
+	uint32_t nmsrs;
+	struct kvm_msr_entry msr[VCPU_MSRS_MAX];
 	unsigned flip; /* alternates CR3.PWT, so that every load flushes the TLB */
 };
 

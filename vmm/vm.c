@@ -51,25 +51,23 @@ static int kvm_check(int fd, struct kvmlet_error *err)
 }
 
 /*
- * Deny every guest RDMSR and WRMSR: KVM then injects #GP. Guest code runs at
- * CPL3, where both fault anyway; this is defence in depth against a guest
- * that rewrites its own IDT or page tables (they lie in its memory) to reach
- * ring 0. KVM refuses a default-deny filter without ranges, so one range
- * denies MSR 0 by name and the default denies every other. x2APIC MSRs cannot
- * be filtered; with no in-kernel APIC they fault anyway. Host accesses
- * (KVM_GET/SET_MSRS; we make none) are not filtered. KVM before Linux 5.10
- * lacks KVM_CAP_X86_MSR_FILTER: we go on without the filter there, the CPL3
- * #GP being the only barrier.
+ * Deny every guest RDMSR and WRMSR but FS_BASE and GS_BASE, which kvmlet's
+ * kernel sets for arch_prctl: KVM injects #GP for the rest. Guest code runs
+ * at CPL3, where both instructions fault anyway, and ring 0 is kvmlet's; this
+ * is defence in depth. x2APIC MSRs cannot be filtered; with no in-kernel APIC
+ * they fault anyway. Host accesses (KVM_GET/SET_MSRS) are not filtered. KVM
+ * before Linux 5.10 lacks KVM_CAP_X86_MSR_FILTER: we go on without the
+ * filter there, the CPL3 #GP being the barrier.
  */
 static int vm_deny_msrs(struct vm *vm, struct kvmlet_error *err)
 {
-	uint64_t deny = 0; /* KVM reads whole longs of bitmap: one, all zero */
+	uint64_t allow = 3; /* KVM reads whole longs of bitmap: FS_BASE, GS_BASE */
 	struct kvm_msr_filter f = {
 		.flags = KVM_MSR_FILTER_DEFAULT_DENY,
 		.ranges[0] = {.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
-			      .nmsrs = 1,
-			      .base = 0,
-			      .bitmap = (uint8_t *)&deny},
+			      .nmsrs = 2,
+			      .base = 0xc0000100,
+			      .bitmap = (uint8_t *)&allow},
 	};
 
 	if (!vm_kvm_has(KVM_CAP_X86_MSR_FILTER))

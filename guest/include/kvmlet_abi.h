@@ -18,7 +18,7 @@
  *   0x060000  page tables            user, read-only (so that guest code can
  *             walk them), no execute: the host's tables first, then the
  *             kernel's pool (see bootinfo); writable only through the kernel's
- *             alias at KVMLET_KTABLES_VA + address, supervisor-only
+ *             view of all guest memory at KVMLET_KPHYS_VA + address
  *   0x200000  guest image (ELF segments, linked there by guest/kvmlet.ld),
  *             then the heap; free pages the kernel maps on request; a guard
  *             page; the stack, ending at the top of guest memory.
@@ -53,7 +53,7 @@ extern "C" {
 #define KVMLET_KDATA_GPA     0x40000ull /* kernel data, bss and stack */
 #define KVMLET_KERNEL_END    0x60000ull
 #define KVMLET_TABLES_GPA    0x60000ull
-#define KVMLET_KTABLES_VA    0xffff800000000000ull /* + table address: the kernel's writable view */
+#define KVMLET_KPHYS_VA	     0xffff800000000000ull /* + guest-physical: the kernel's view of all memory */
 #define KVMLET_TABLES_END    0x200000ull
 #define KVMLET_IMAGE_GPA     0x200000ull /* lowest address a guest segment may use */
 #define KVMLET_PAGE_SIZE     4096ull
@@ -77,6 +77,9 @@ extern "C" {
 #define KVMLET_PORT_RETURN    0x0e4u /* a call's result is in the result buffer */
 #define KVMLET_PORT_HOSTCALL  0x0e5u /* a host call request is in the host-call buffer */
 #define KVMLET_PORT_LAST      0x0e5u
+#define KVMLET_PORT_SYSCALL   0x0eeu /* kernel only: a Linux system call for the host; rax = number,
+					* rdi rsi rdx r10 r8 r9 as the program passed them; the host
+					* sets rax to the result */
 #define KVMLET_PORT_EXCEPTION 0x0efu /* AL = vector; frame on the ring-0 stack */
 
 /*
@@ -129,8 +132,14 @@ struct kvmlet_bootinfo {
 	uint64_t hostcall_size;
 	uint32_t pt_phys_bits;	/* the vCPU's MAXPHYADDR: entry address bits at and above
 				   it are reserved (0: 52, from hosts before this field) */
-	uint32_t pt_reserved;	/* zero */
+	uint32_t flags;		/* KVMLET_BOOT_* */
+	uint64_t pmap_lo;	/* the kernel's page bitmap, one bit per page of [free_lo,
+				   free_hi) (set: in use), supervisor-only */
+	uint64_t brk_lo;	/* Linux programs: the initial program break */
+	uint64_t mmap_lo;	/* Linux programs: where mmap puts what it places itself */
 };
+
+#define KVMLET_BOOT_LINUX 1u /* a Linux program: `syscall` numbers are Linux's */
 
 /*
  * Calls. A message is a header, then nvals values, then the bytes of string

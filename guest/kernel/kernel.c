@@ -12,42 +12,17 @@
  * Compiled freestanding, general registers only (the caller's SSE state stays
  * untouched), no red zone.
  */
-#include "kvmlet_abi.h"
-#include "pagetable.h"
+#include "kernel.h"
 
-#define PAGE	       4096ull
 #define POOL_MAX_TABLES 1024u
-#define ENOMEM	       12
-#define EFAULT	       14
-#define EEXIST	       17
-#define EINVAL	       22
-#define ENOSYS	       38
-
-/* The registers entry.S saved, lowest address first. */
-struct frame {
-	uint64_t pad, r9, r8, r10, rdx, rsi, rdi, rax, r11, rcx;
-};
 
 void kernel_syscall(struct frame *f);
-void *memset(void *dst, int c, size_t n);
 
 static struct {
 	bool ready;
 	struct pt_backend b;
 	uint64_t used[POOL_MAX_TABLES / 64];
-	uint64_t next_free; /* free physical pages are handed out once, in order */
 } k;
-
-static const struct kvmlet_bootinfo *bi(void)
-{
-	return (const struct kvmlet_bootinfo *)KVMLET_BOOTINFO_GPA;
-}
-
-/* Table addresses are guest-physical; the kernel reaches them at the alias. */
-static uint64_t *alias(uint64_t table)
-{
-	return (uint64_t *)(KVMLET_KTABLES_VA + table);
-}
 
 static bool in_tables(uint64_t addr, uint64_t len)
 {
@@ -71,7 +46,7 @@ static int k_read(void *ctx, uint64_t addr, uint64_t *entry)
 	(void)ctx;
 	if ((addr & 7) || !in_tables(addr, 8))
 		return -1;
-	*entry = *(volatile const uint64_t *)alias(addr);
+	*entry = *(volatile const uint64_t *)kphys(addr);
 	return 0;
 }
 
@@ -80,7 +55,7 @@ static int k_write(void *ctx, uint64_t addr, uint64_t entry)
 	(void)ctx;
 	if ((addr & 7) || !in_tables(addr, 8))
 		return -1;
-	*(volatile uint64_t *)alias(addr) = entry;
+	*(volatile uint64_t *)kphys(addr) = entry;
 	return 0;
 }
 
@@ -114,7 +89,7 @@ static int k_alloc(void *ctx, uint64_t *table)
 			continue;
 		k.used[i / 64] |= 1ull << (i % 64);
 		*table = bi()->pool_lo + i * PAGE;
-		memset(alias(*table), 0, PAGE);
+		memset(kphys(*table), 0, PAGE);
 		return 0;
 	}
 	return -1;
@@ -129,7 +104,7 @@ static void k_free(void *ctx, uint64_t table)
 	k.used[i / 64] &= ~(1ull << (i % 64));
 }
 
-static const struct pt_backend *backend(void)
+const struct pt_backend *kernel_pt(void)
 {
 	if (!k.ready) {
 		k.b = (struct pt_backend){
@@ -142,118 +117,70 @@ static const struct pt_backend *backend(void)
 			.write_entry = k_write,
 			.free_table = k_free,
 			.caps = bi()->pt_caps,
-			.window = (uint8_t *)alias(bi()->tables_lo),
+			.phys_bits = bi()->pt_phys_bits,
+			.window = kphys(bi()->tables_lo),
 			.win_base = bi()->tables_lo,
 			.win_size = bi()->tables_hi - bi()->tables_lo,
 		};
-		k.next_free = bi()->free_lo;
 		k.ready = true;
 	}
 	return &k.b;
 }
 
-/* A page-aligned, non-empty range of user addresses, or -EINVAL. */
-static int64_t check_user(uint64_t va, uint64_t len)
-{
-	if ((va | len) & (PAGE - 1) || len == 0 || va < KVMLET_IMAGE_GPA ||
-	    va > KVMLET_USER_END || len > KVMLET_USER_END - va)
-		return -EINVAL;
-	return 0;
-}
-
-static int64_t user_prot(uint64_t prot, uint32_t *out)
-{
-	if ((prot & ~(uint64_t)(KVMLET_MAP_WRITE | KVMLET_MAP_EXEC)) ||
-	    prot == (KVMLET_MAP_WRITE | KVMLET_MAP_EXEC))
-		return -EINVAL; /* unknown bits, or writable and executable */
-	*out = PT_PROT_USER | ((prot & KVMLET_MAP_WRITE) ? PT_PROT_WRITE : 0) |
-	       ((prot & KVMLET_MAP_EXEC) ? PT_PROT_EXEC : 0);
-	return 0;
-}
-
-static int64_t errno_of(int pt_err)
-{
-	switch (pt_err) {
-	case PT_ERR_EXISTS:
-		return -EEXIST;
-	case PT_ERR_NOMEM:
-		return -ENOMEM;
-	case PT_ERR_NOT_MAPPED:
-		return -EFAULT;
-	default:
-		return -EINVAL;
-	}
-}
-
-/* Drop every cached translation (no global pages are ever mapped). */
-static void flush_tlb(void)
+void kernel_flush_tlb(void)
 {
 	uint64_t cr3;
 
 	__asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
 }
 
-static int64_t sys_map(uint64_t va, uint64_t len, uint64_t prot)
+int64_t kernel_to_host(const struct frame *f)
 {
-	const struct pt_backend *b = backend();
-	uint32_t p;
-	int64_t r;
+	register uint64_t r10 __asm__("r10") = f->r10;
+	register uint64_t r8 __asm__("r8") = f->r8;
+	register uint64_t r9 __asm__("r9") = f->r9;
+	uint64_t rax = f->rax;
 
-	if ((r = check_user(va, len)) < 0 || (r = user_prot(prot, &p)) < 0)
-		return r;
-	if (len > bi()->free_hi - k.next_free)
-		return -ENOMEM;
-	int e = pt_map(b, va, k.next_free, len, p, 0);
-	if (e < 0)
-		return errno_of(e);
-	k.next_free += len;
-	return 0;
+	__asm__ volatile("outb %%al, %[port]"
+			 : "+a"(rax)
+			 : [port] "i"(KVMLET_PORT_SYSCALL), "D"(f->rdi), "S"(f->rsi), "d"(f->rdx),
+			   "r"(r10), "r"(r8), "r"(r9)
+			 : "memory");
+	return (int64_t)rax;
 }
 
-static int64_t sys_unmap(uint64_t va, uint64_t len)
-{
-	int64_t r = check_user(va, len);
-	int e;
-
-	if (r < 0)
-		return r;
-	e = pt_unmap(backend(), va, len);
-	flush_tlb();
-	return e < 0 ? errno_of(e) : 0;
-}
-
-static int64_t sys_protect(uint64_t va, uint64_t len, uint64_t prot)
+static int64_t door(struct frame *f)
 {
 	uint32_t p;
-	int64_t r;
-	int e;
-
-	if ((r = check_user(va, len)) < 0 || (r = user_prot(prot, &p)) < 0)
-		return r;
-	e = pt_protect(backend(), va, len, p);
-	flush_tlb();
-	return e < 0 ? errno_of(e) : 0;
-}
-
-void kernel_syscall(struct frame *f)
-{
 	int64_t r;
 
 	switch (f->rax) {
 	case KVMLET_SYS_MAP:
-		r = sys_map(f->rdi, f->rsi, f->rdx);
-		break;
+		if ((r = mm_check_user(f->rdi, f->rsi)) < 0 || (r = mm_prot(f->rdx, &p)) < 0)
+			return r;
+		return mm_map(f->rdi, f->rsi, p);
 	case KVMLET_SYS_UNMAP:
-		r = sys_unmap(f->rdi, f->rsi);
-		break;
+		if ((r = mm_check_user(f->rdi, f->rsi)) < 0)
+			return r;
+		return mm_unmap(f->rdi, f->rsi);
 	case KVMLET_SYS_PROTECT:
-		r = sys_protect(f->rdi, f->rsi, f->rdx);
-		break;
+		if ((r = mm_check_user(f->rdi, f->rsi)) < 0 || (r = mm_prot(f->rdx, &p)) < 0)
+			return r;
+		r = mm_protect(f->rdi, f->rsi, p);
+		return r == -ENOMEM ? -EFAULT : r;
 	default:
-		r = -ENOSYS;
-		break;
+		return -ENOSYS;
 	}
-	f->rax = (uint64_t)r;
+}
+
+void kernel_syscall(struct frame *f)
+{
+	bool ours = f->rax >= KVMLET_SYS_MAP && f->rax <= KVMLET_SYS_PROTECT;
+
+	if (!ours && (bi()->flags & KVMLET_BOOT_LINUX))
+		f->rax = (uint64_t)linux_syscall(f);
+	else
+		f->rax = (uint64_t)door(f);
 }
 
 void *memset(void *dst, int c, size_t n)
@@ -266,7 +193,6 @@ void *memset(void *dst, int c, size_t n)
 }
 
 /* pagetable/ may call these; the kernel never needs more than bytes. */
-void *memcpy(void *dst, const void *src, size_t n);
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;

@@ -73,8 +73,13 @@ check 126 '' 'fail_with: x\nkvmlet: forged\x1b[2J\u009by' -- call "$P" fail_with
 # (the library already turns C0 in abort text into '?'; C1 is escaped here)
 check 125 '' 'guest aborted: x?kvmlet: forged?[2J\u009by' -- call "$P" abort_with "$esc"
 check 126 '"message":"' 'forged' -- call --json "$P" fail_with "$esc"
-python3 -c 'import json,sys; d=json.load(sys.stdin); assert "\x1b[2J" in d["error"]["message"]' <"$out" ||
-	{ echo "FAIL: the JSON error does not carry the escaped text"; failures=$((failures + 1)); }
+if command -v python3 >/dev/null; then
+	python3 -c 'import json,sys; d=json.load(sys.stdin); assert "\x1b[2J" in d["error"]["message"]' <"$out" ||
+		{ echo "FAIL: the JSON error does not carry the escaped text"; failures=$((failures + 1)); }
+else
+	grep -qF '\u001b[2J' "$out" ||
+		{ echo "FAIL: the JSON error does not carry the escaped text"; failures=$((failures + 1)); }
+fi
 # ...and in results printed to a terminal (script(1) gives one); into a pipe a
 # result is byte-exact.
 "$KVMLET" call "$G/strings.elf" reverse "$esc" >"$out" 2>"$err"

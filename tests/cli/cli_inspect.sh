@@ -24,7 +24,7 @@ tmp=$(mktemp -d)
 head -c 40 "$H" >"$tmp/truncated.elf"
 printf '#!/bin/sh\necho hi\n' >"$tmp/script.elf"
 : >"$tmp/empty.elf"
-check 121 '' 'a dynamic executable' -- inspect /bin/true
+check 121 '' 'dynamically linked, needs the interpreter /lib64/ld-linux-x86-64.so.2' -- inspect /bin/true
 check 121 '' 'bad guest ELF: ' -- inspect "$tmp/truncated.elf"
 check 121 '' 'not an ELF file' -- inspect "$tmp/script.elf"
 check 121 '' 'bad guest ELF: ' -- inspect "$tmp/empty.elf"

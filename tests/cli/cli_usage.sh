@@ -11,8 +11,8 @@ check 120 '' "unknown command 'frob'" -- frob
 check 0 'usage: kvmlet run' '' -- run --help
 check 0 '--timeout DURATION' '' -- run --help
 check 0 'usage: kvmlet inspect' '' -- inspect --help
-check 120 '' 'expected one GUEST file, got 0' -- run
-check 120 '' 'expected one GUEST file, got 2' -- run "$H" "$H"
+check 120 '' 'expected PROGRAM [ARG...]' -- run
+check 120 '' 'expected one GUEST file, got 2' -- inspect "$H" "$H"
 check 120 '' "invalid size '12Q'" -- run --memory 12Q "$H"
 check 120 '' 'too large' -- run --memory 99999999999999999999 "$H"
 check 120 '' 'too large' -- run --memory 17179869184G "$H"

@@ -11,7 +11,7 @@
  * with every error, exports that passed their checks, host functions called
  * only with arguments that match their signatures.
  *
- * Input: a 60-byte header (missing bytes read as 0), then writes to guest
+ * Input: a 96-byte header (missing bytes read as 0), then writes to guest
  * memory until the input ends: target (1), offset (2), length (2), bytes.
  */
 #include <linux/elf.h> /* the ELF types, as vmm/elf_load.c uses them */
@@ -23,7 +23,6 @@
 #include "sandbox.h"
 #include "msg.h"
 #include "fuzz_util.h"
-
 
 #define RUN_SIZE 4096u
 #define PAGE	 4096u
@@ -87,6 +86,12 @@ static int make_sandbox(void)
 		fprintf(stderr, "fuzz_exits: %s\n", err.msg);
 		return -1;
 	}
+	/* Linux system calls: one file to open and read; sleeps that do not wait. */
+	if (kvmlet_allow_file(sb, "/proc/self/exe", "/f", &err) < 0) {
+		fprintf(stderr, "fuzz_exits: %s\n", err.msg);
+		return -1;
+	}
+	kvmlet_set_determinism(sb, 1);
 	return 0;
 }
 
@@ -295,6 +300,7 @@ static void fill_run(struct kvm_run *run, struct cursor *c)
 		KVMLET_PORT_EXIT,      KVMLET_PORT_LOG,	      KVMLET_PORT_ABORT,
 		KVMLET_PORT_READY,     KVMLET_PORT_RETURN,    KVMLET_PORT_HOSTCALL,
 		KVMLET_PORT_EXCEPTION, KVMLET_PORT_FIRST - 1, KVMLET_PORT_LAST + 1,
+		KVMLET_PORT_SYSCALL,   KVMLET_PORT_SYSCALL,   KVMLET_PORT_SYSCALL,
 	};
 	uint8_t b = (uint8_t)get(c, 1), port = (uint8_t)get(c, 1);
 	uint64_t off;
@@ -326,6 +332,11 @@ static void fill_run(struct kvm_run *run, struct cursor *c)
 	regs->rdx = get_reg(c);
 	regs->rsp = get_reg(c);
 	regs->rip = get_reg(c);
+	/* A Linux system call: its number and the other three arguments. */
+	regs->rax = get_reg(c) % 512;
+	regs->r10 = get_reg(c);
+	regs->r8 = get_reg(c);
+	regs->r9 = get_reg(c);
 }
 
 static void reset(uint8_t flags)
@@ -387,10 +398,16 @@ static void check_after(int r, enum sb_phase phase, const struct kvm_run *run,
 	if (r == LOOP_CONTINUE && run->exit_reason == KVM_EXIT_IO &&
 	    run->io.port == KVMLET_PORT_HOSTCALL)
 		check_reply();
+	/* A system call answers a Linux result: a value, or -1..-4095 (an errno). */
+	if (r == LOOP_CONTINUE && run->exit_reason == KVM_EXIT_IO &&
+	    run->io.port == KVMLET_PORT_SYSCALL && sb->vcpu.sync_regs) {
+		int64_t rax = (int64_t)run->s.regs.regs.rax;
+		CHECK(rax >= -4095);
+	}
 	if (sb->calls.nexports) {
 		struct pt_translation t;
-		CHECK(pt_translate(&sb->gm.pt, sb->calls.dispatch, &t) == 0 && (t.prot & PT_PROT_USER) &&
-		      (t.prot & PT_PROT_EXEC));
+		CHECK(pt_translate(&sb->gm.pt, sb->calls.dispatch, &t) == 0 &&
+		      (t.prot & PT_PROT_USER) && (t.prot & PT_PROT_EXEC));
 	}
 }
 

@@ -170,6 +170,11 @@ const struct hcase hostile_cases[] = {
 	CALL("h_ring0", "ring0_cli_spin", -EFAULT, RO_TABLES),
 	CALL("h_ring0", "ring0_cr3_outside", -EFAULT, RO_TABLES),
 	CALL("h_ring0", "ring0_lidt_empty", -EFAULT, RO_TABLES),
+	/* Linux system calls with bogus pointers, and random ones by the thousand. */
+	RUN("h_syscalls", 0, NONE, 0, MSG("guest exited with status 0")),
+	CALL("h_syscalls", "bad_pointers", 0, .value = HOSTILE_SURVIVED),
+	CALL("h_syscalls", "straddling_buffers", 0, .value = HOSTILE_SURVIVED),
+	CALL("h_syscalls", "random_storm", 0, .value = HOSTILE_SURVIVED),
 	/* Spinning forever: only the time limit ends it. */
 	RUN("h_spin", -ETIMEDOUT, NONE, 0, TIMED_OUT),
 	CALL("h_spin", "spin_tight", -ETIMEDOUT, TIMED_OUT),

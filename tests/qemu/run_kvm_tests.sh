@@ -22,13 +22,21 @@ for f in "$build/vmm/kvmlet-static" "$build"/tests/kvm/test_* "$build/tests/host
 	[ -x "$f" ] || { echo "FAIL: $f is missing"; exit 1; }
 done
 cp "$build/vmm/kvmlet-static" "$build/tests/qemu/kvmlet"
+# The Linux-program tests: lxtest (musl, when musl-gcc was found) and busybox.
+linux=
+if [ -x "$build/tests/linux/lxtest" ] && [ -x /bin/busybox ]; then
+	set -- "$@" -a "$build/tests/linux/lxtest" -a /bin/busybox -e LXTEST=/t/lxtest -e BUSYBOX=/t/busybox
+	linux="$src/tests/cli/cli_linux.sh $build/tests/kvm/test_linux"
+else
+	echo "note: no lxtest (musl-tools) or /bin/busybox (busybox-static): the Linux-program tests do not run"
+fi
 "$src/scripts/qemu-kvm/run.sh" -T 1500 "$@" -a "$build/tests/qemu/kvmlet" \
 	-a "$src/tests/cli/lib.sh" -a "$src/scripts/kvm-check.sh" -e KVM_CHECK=/t/kvm-check.sh -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
 	-e KVMLET=/t/kvmlet -e GUEST_DIR=/t -e TEST_GUEST_DIR=/t \
 	"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" \
 	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$build/tests/kvm/test_isolation" "$build/tests/kvm/test_syscalls" "$build/tests/kvm/test_printf" "$src/tests/cli/cli_run.sh" \
 	"$src/tests/cli/cli_call.sh" "$build/tests/kvm/test_hardening" "$src/tests/cli/cli_seccomp.sh" \
-	"$build/tests/hostile/test_hostile"
+	"$build/tests/hostile/test_hostile" $linux
 rc=$?
 # run.sh: 0 passed, 1 a test failed or the VM died, 2 the harness could not be set up.
 [ "$rc" = 2 ] && { echo "SKIP: the QEMU harness could not be set up"; exit 77; }

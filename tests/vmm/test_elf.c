@@ -266,7 +266,10 @@ START_TEST(test_interp)
 
 	ph[n++] = (Elf64_Phdr){.p_type = PT_INTERP, .p_offset = 0x300, .p_filesz = 28};
 	size = build(ENTRY, ph, n, FILE_SIZE);
-	EXPECT(size, ELF_ERR_DYNAMIC, "program header 3: PT_INTERP");
+	memcpy(file.b + 0x300, "/lib64/ld-linux-x86-64.so.2", 28);
+	EXPECT(size, ELF_ERR_DYNAMIC,
+	       "program header 3: PT_INTERP: dynamically linked, needs the interpreter "
+	       "/lib64/ld-linux-x86-64.so.2");
 	/* A PIE with an interpreter is reported as dynamic, which says more than ET_DYN. */
 	file.eh.e_type = ET_DYN;
 	EXPECT(size, ELF_ERR_DYNAMIC, "PT_INTERP");
@@ -279,9 +282,24 @@ START_TEST(test_dynamic)
 	unsigned n = default_phdrs(ph);
 	size_t size;
 
+	struct elf_image img;
+	struct elf_limits pie = lim_default;
+
+	/* Without PT_INTERP, PT_DYNAMIC is the program's own business (a static PIE's
+	 * startup code relocates itself with it). */
 	ph[n++] = (Elf64_Phdr){.p_type = PT_DYNAMIC, .p_flags = PF_R | PF_W, .p_offset = 0x1000};
 	size = build(ENTRY, ph, n, FILE_SIZE);
-	EXPECT(size, ELF_ERR_DYNAMIC, "program header 3: PT_DYNAMIC");
+	expect_ok(size, &lim_default, &img);
+	ck_assert_uint_eq(img.bias, 0);
+	/* A static PIE: refused without a place for it, moved by pie_base with one. */
+	file.eh.e_type = ET_DYN;
+	EXPECT(size, ELF_ERR_TYPE, "ET_DYN");
+	pie.pie_base = 0x200000;
+	expect_ok(size, &pie, &img);
+	ck_assert_uint_eq(img.bias, 0x200000);
+	ck_assert_uint_eq(img.entry, ENTRY + 0x200000);
+	ck_assert_uint_eq(img.seg[0].vaddr, TEXT_VA + 0x200000);
+	ck_assert_uint_eq(img.lo, (TEXT_VA & ~0xfffull) + 0x200000);
 }
 END_TEST
 
@@ -727,7 +745,8 @@ START_TEST(test_host_true)
 	/* Debian's is a PIE (ET_DYN) with PT_INTERP: reported as dynamic. */
 	err = elf_parse(buf, size, &lim_default, &img, msg, sizeof(msg));
 	ck_assert_msg(err == ELF_ERR_DYNAMIC, "got %d (%s): %s", err, elf_strerror(err), msg);
-	ck_assert_msg(strstr(msg, "dynamic executable") != NULL, "message \"%s\"", msg);
+	ck_assert_msg(strstr(msg, "dynamically linked, needs the interpreter /lib") != NULL,
+		      "message \"%s\"", msg);
 	free(buf);
 }
 END_TEST

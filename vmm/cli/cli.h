@@ -12,6 +12,9 @@
 
 #include "status.h"
 
+#define ENV_MAX	  256
+#define FILES_MAX 64
+
 struct opts {
 	struct kvmlet_config cfg;
 	unsigned cmd; /* CMD_RUN, CMD_CALL or CMD_INSPECT */
@@ -25,6 +28,12 @@ struct opts {
 	bool trace;	 /* --trace: every VM exit on stderr */
 	bool quiet;	 /* -q: no notes of kvmlet's own (errors still) */
 	bool verbose;	 /* -v: what was loaded, on stderr */
+	/* run, for Linux programs: */
+	const char *env[ENV_MAX + 1]; /* --env NAME=VALUE, NULL-terminated */
+	int nenv;
+	const char *files[FILES_MAX]; /* --file HOSTPATH[:GUESTPATH] */
+	int nfiles;
+	uint64_t seed; /* --deterministic (1) or --seed N */
 };
 
 /* After loading: --trace and -v. */

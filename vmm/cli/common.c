@@ -84,7 +84,8 @@ int cli_seccomp(const struct opts *o)
 static bool takes_value(const char *a)
 {
 	static const char *const with[] = {"--memory",	"--stack", "--timeout", "--repeat",
-					   "--seccomp", "-m",	   "-s",	"-t"};
+					   "--seccomp", "-m",	   "-s",	"-t",
+					   "--env",	"--file",  "--seed",	"-e"};
 
 	for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++)
 		if (!strcmp(a, with[i]))
@@ -199,6 +200,32 @@ static int parse_one(int c, struct opts *o, char units[2][4])
 		o->quiet = true;
 		o->verbose = false;
 		return -1;
+	case 'e':
+		if (!strchr(optarg, '=') || optarg[0] == '=')
+			return die(EXIT_USAGE, "--env: expected NAME=VALUE, got '%s'", optarg);
+		if (o->nenv == ENV_MAX)
+			return die(EXIT_USAGE, "--env: at most %d variables", ENV_MAX);
+		o->env[o->nenv++] = optarg;
+		return -1;
+	case 'F':
+		if (o->nfiles == FILES_MAX)
+			return die(EXIT_USAGE, "--file: at most %d files", FILES_MAX);
+		o->files[o->nfiles++] = optarg;
+		return -1;
+	case 'D':
+		o->seed = o->seed ? o->seed : 1;
+		return -1;
+	case 'R': {
+		char *end;
+		errno = 0;
+		o->seed = strtoull(optarg, &end, 10);
+		if (!*optarg || *end || errno || optarg[0] == '-' || o->seed == 0)
+			return die(EXIT_USAGE, "--seed: expected a number from 1, got '%s'", optarg);
+		return -1;
+	}
+	case 'K':
+		o->cfg.strict_syscalls = true;
+		return -1;
 	case 'v':
 		o->verbose = true;
 		o->quiet = false;
@@ -213,6 +240,8 @@ static bool option_allowed(unsigned cmd, int c)
 {
 	if (strchr("trSTX", c))
 		return cmd & (CMD_RUN | CMD_CALL);
+	if (strchr("eFDRK", c))
+		return cmd & CMD_RUN;
 	if (c == 'j')
 		return cmd & (CMD_CALL | CMD_INSPECT);
 	return true;
@@ -232,6 +261,11 @@ int parse_opts(int argc, char **argv, struct opts *o)
 		{"trace", no_argument, NULL, 'X'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"env", required_argument, NULL, 'e'},
+		{"file", required_argument, NULL, 'F'},
+		{"deterministic", no_argument, NULL, 'D'},
+		{"seed", required_argument, NULL, 'R'},
+		{"strict", no_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	static char **args; /* the permuted argv: o->guest and o->operands point into it */
@@ -253,7 +287,7 @@ int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	optind = 1;
 	opterr = 0;
-	while (st < 0 && (c = getopt_long(argc, args, "+:m:s:t:hqv", longopts, NULL)) != -1) {
+	while (st < 0 && (c = getopt_long(argc, args, "+:m:s:t:e:hqv", longopts, NULL)) != -1) {
 		const char *opt = args[optind - 1];
 
 		if (c == 'h') {
@@ -268,9 +302,11 @@ int parse_opts(int argc, char **argv, struct opts *o)
 				 (int)strcspn(opt, "="), opt);
 		}
 	}
-	if (st < 0 && cmd != CMD_CALL && optind != argc - 1)
+	if (st < 0 && cmd == CMD_INSPECT && optind != argc - 1)
 		st = die(EXIT_USAGE, "%s: expected one GUEST file, got %d (see --help)", args[0],
 			 argc - optind);
+	if (st < 0 && cmd == CMD_RUN && optind >= argc)
+		st = die(EXIT_USAGE, "%s: expected PROGRAM [ARG...] (see --help)", args[0]);
 	if (st < 0 && cmd == CMD_CALL && argc - optind < 2)
 		st = die(EXIT_USAGE, "%s: expected GUEST FUNCTION [ARG...] (see --help)", args[0]);
 	if (st < 0)

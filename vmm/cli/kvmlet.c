@@ -32,6 +32,38 @@ static void write_stdout(void *arg, const char *buf, size_t len)
 	fwrite(buf, 1, len, stdout);
 }
 
+/* What a Linux program sees: argv, environment, streams, files, determinism. */
+static int linux_setup(const struct opts *o, struct kvmlet_sandbox *sb)
+{
+	struct kvmlet_error err;
+	const char *argv[1 + 4096];
+	int argc = 0;
+
+	if (o->noperands > 4096)
+		return die(EXIT_USAGE, "run: at most 4096 arguments");
+	argv[argc++] = o->guest;
+	for (int i = 0; i < o->noperands; i++)
+		argv[argc++] = o->operands[i];
+	if (kvmlet_set_args(sb, argc, argv, o->env, &err) < 0)
+		return die(EXIT_USAGE, "run: %s", err.msg);
+	for (int i = 0; i < o->nfiles; i++) {
+		char host[4096];
+		const char *colon = strchr(o->files[i], ':');
+		size_t n = colon ? (size_t)(colon - o->files[i]) : strlen(o->files[i]);
+
+		if (n == 0 || n >= sizeof(host))
+			return die(EXIT_USAGE, "--file %s: expected HOSTPATH[:GUESTPATH]", o->files[i]);
+		memcpy(host, o->files[i], n);
+		host[n] = '\0';
+		if (kvmlet_allow_file(sb, host, colon ? colon + 1 : NULL, &err) < 0)
+			return die(EXIT_USAGE, "--file: %s", err.msg);
+	}
+	kvmlet_set_stdio(sb, 0, 1, 2);
+	if (o->seed)
+		kvmlet_set_determinism(sb, o->seed);
+	return -1;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct kvmlet_sandbox *sb;
@@ -44,6 +76,10 @@ static int cmd_run(int argc, char **argv)
 		return st;
 	kvmlet_set_output(sb, write_stdout, NULL);
 	cli_setup(&o, sb);
+	if ((st = linux_setup(&o, sb)) >= 0) {
+		kvmlet_sandbox_free(sb);
+		return st;
+	}
 	/* The VM first, then the seccomp filter, then the guest's first instruction. */
 	int r = kvmlet_prepare(sb, &err);
 	if (r == 0 && (st = cli_seccomp(&o)) >= 0) {

@@ -59,6 +59,9 @@ struct kvmlet_config {
 				   results), default 256 KiB */
 	bool reset_each_call;	/* kvmlet_call resets the sandbox before every call
 				   but the first (default false) */
+	bool strict_syscalls;	/* a Linux system call kvmlet does not provide ends
+				   the run as a fault naming it, instead of -ENOSYS
+				   to the program (default false) */
 };
 
 /* Fill cfg with the defaults above. */
@@ -98,6 +101,45 @@ void kvmlet_sandbox_free(struct kvmlet_sandbox *sb);
  */
 typedef void (*kvmlet_output_fn)(void *arg, const char *buf, size_t len);
 void kvmlet_set_output(struct kvmlet_sandbox *sb, kvmlet_output_fn fn, void *arg);
+
+/*
+ * Linux programs. kvmlet runs static x86-64 Linux executables (musl or glibc,
+ * ET_EXEC or static PIE) as well as its own guests: the guest's ring-0
+ * kernel serves memory system calls itself and hands I/O, clocks and
+ * randomness to the host in one exit each (docs/linux.md). These set what the
+ * program sees; call them before kvmlet_run.
+ *
+ * kvmlet_set_args: argv (argc strings; argv[0] is the program's name as given)
+ * and the environment (NULL-terminated envp, NULL for none); both copied.
+ * Errors: -EBUSY after the start, -E2BIG more than 256 KiB, -ENOMEM.
+ */
+int kvmlet_set_args(struct kvmlet_sandbox *sb, int argc, const char *const *argv,
+		    const char *const *envp, struct kvmlet_error *err);
+
+/*
+ * kvmlet_set_stdio: host descriptors for the program's standard input, output
+ * and error; they stay the caller's (not closed). -1 (the default): input at
+ * end of file, output and error through the output callback. Output counts
+ * against max_output either way.
+ */
+void kvmlet_set_stdio(struct kvmlet_sandbox *sb, int in_fd, int out_fd, int err_fd);
+
+/*
+ * kvmlet_allow_file: the program may open host_path read-only, as guest_path
+ * (absolute; NULL: the same path); every other path is ENOENT. The file is
+ * opened now (so a later seccomp filter need not allow open) and closed with
+ * the sandbox. Errors: the errno of open, -EINVAL not a regular file or a
+ * relative guest path, -ENOSPC more than 64 files.
+ */
+int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const char *guest_path,
+		      struct kvmlet_error *err);
+
+/*
+ * kvmlet_set_determinism: seed != 0 makes runs reproducible: the clock starts
+ * at a fixed time and advances 1 ms per reading (sleeps advance it without
+ * waiting), and getrandom and AT_RANDOM come from the seed. 0: the host's.
+ */
+void kvmlet_set_determinism(struct kvmlet_sandbox *sb, uint64_t seed);
 
 /* How a run ended. */
 enum kvmlet_outcome {

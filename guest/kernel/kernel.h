@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* kernel.h: what the parts of kvmlet's ring-0 kernel share (see kernel.c). */
+#ifndef KVMLET_KERNEL_H
+#define KVMLET_KERNEL_H
+
+#include "kvmlet_abi.h"
+#include "pagetable.h"
+
+#define PAGE 4096ull
+
+/* Linux errno values the kernel returns (negated). */
+#define EPERM	1
+#define ENOENT	2
+#define EBADF	9
+#define ENOMEM	12
+#define EACCES	13
+#define EFAULT	14
+#define EEXIST	17
+#define ENODEV	19
+#define EINVAL	22
+#define ENOSYS	38
+
+/* The registers entry.S saved, lowest address first. */
+struct frame {
+	uint64_t pad, r9, r8, r10, rdx, rsi, rdi, rax, r11, rcx;
+};
+
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+
+static inline const struct kvmlet_bootinfo *bi(void)
+{
+	return (const struct kvmlet_bootinfo *)KVMLET_BOOTINFO_GPA;
+}
+
+/* Guest-physical pa through the kernel's supervisor-only view of all memory. */
+static inline void *kphys(uint64_t pa)
+{
+	return (void *)(KVMLET_KPHYS_VA + pa);
+}
+
+/* kernel.c: the write-capable backend on the live tables. */
+const struct pt_backend *kernel_pt(void);
+/* kernel.c: drop every cached translation (no global pages are ever mapped). */
+void kernel_flush_tlb(void);
+/* kernel.c: hand a system call to the host (one exit); returns its result. */
+int64_t kernel_to_host(const struct frame *f);
+
+/* mm.c: a page-aligned, non-empty range of user addresses, or -EINVAL. */
+int64_t mm_check_user(uint64_t va, uint64_t len);
+/* mm.c: KVMLET_MAP_* to PT_PROT_* (user); -EINVAL for unknown bits or W+X. */
+int64_t mm_prot(uint64_t prot, uint32_t *out);
+/* mm.c: map fresh zeroed pages at [va, va + len) with prot (PT_PROT_*); -EEXIST
+ * if any is mapped, -ENOMEM when pages or tables run out (nothing changed). */
+int64_t mm_map(uint64_t va, uint64_t len, uint32_t prot);
+/* mm.c: unmap [va, va + len), zeroing and freeing the pages (holes are fine). */
+int64_t mm_unmap(uint64_t va, uint64_t len);
+/* mm.c: change protection; -ENOMEM if a page is not mapped (nothing changed). */
+int64_t mm_protect(uint64_t va, uint64_t len, uint32_t prot);
+/* mm.c: zero the mapped pages of [va, va + len) in place. */
+int64_t mm_zero(uint64_t va, uint64_t len);
+/* mm.c: is [va, va + len) mapped for user access (writable if write)? */
+bool mm_user_ok(uint64_t va, uint64_t len, bool write);
+
+/* linux.c: a Linux system call, served here or handed to the host. */
+int64_t linux_syscall(struct frame *f);
+
+#endif

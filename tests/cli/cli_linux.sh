@@ -1,0 +1,81 @@
+#!/bin/sh
+# cli_linux.sh: static Linux programs under `kvmlet run`: tests/linux/lxtest.c
+# (musl) and Debian's busybox (glibc), each run natively too and compared
+# byte for byte: stdout and exit status. Needs a trusted KVM (suite qemu
+# runs it in a QEMU VM elsewhere), LXTEST and BUSYBOX.
+. "$(dirname "$0")/lib.sh"
+if ! why=$("$KVM_CHECK"); then
+	echo "SKIP: $why: kvmlet run needs KVM (suite qemu runs it)"
+	exit 77
+fi
+LXTEST=${LXTEST:-}
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+[ -x "$LXTEST" ] || { echo "SKIP: no lxtest (musl-gcc missing: apt-get install musl-tools)"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp" "$out" "$err" "$wrapper_errors"' EXIT
+
+# same NAME INPUT [KVMLET_OPTS... --] PROG ARGS...: kvmlet run (environment
+# empty but for X=1) and the program run natively (env -i X=1) agree on
+# stdout and status. INPUT is a file for stdin ("" for none).
+same() {
+	name=$1 input=${2:-/dev/null}
+	shift 2
+	opts=
+	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
+	shift
+	ns=0 ks=0
+	env -i X=1 "$@" <"$input" >"$tmp/native" 2>/dev/null || ns=$?
+	# shellcheck disable=SC2086
+	"$KVMLET" run --env X=1 $opts "$@" <"$input" >"$tmp/kvmlet" 2>"$tmp/kerr" || ks=$?
+	if [ "$ns" != "$ks" ] || ! cmp -s "$tmp/native" "$tmp/kvmlet"; then
+		echo "FAIL: $name: native status $ns, kvmlet $ks; outputs:"
+		head -c 1000 "$tmp/native"; echo "---"; head -c 1000 "$tmp/kvmlet"; echo "---"
+		cat "$tmp/kerr"
+		failures=$((failures + 1))
+	else
+		echo "ok: $name (status $ks, $(wc -c <"$tmp/kvmlet") bytes)"
+	fi
+}
+
+printf 'pear\napple\nfig\nbanana\n' >"$tmp/fruit"
+head -c 20000 "$BUSYBOX" >"$tmp/blob"
+
+same "printf: integers, %f, %e" "" -- "$LXTEST" printf
+same "argv, environment, auxv" "" -- "$LXTEST" args one "two words" ''
+same "stdin to stdout" "$tmp/fruit" -- "$LXTEST" upper
+same "__thread variables" "" -- "$LXTEST" tls
+same "setjmp/longjmp" "" -- "$LXTEST" jmp
+same "malloc, mmap, mprotect, munmap" "" -- "$LXTEST" mem
+same "exit status" "" -- "$LXTEST" exit 42
+same "a file given with --file" "" --file "$tmp/fruit" -- "$LXTEST" cat "$tmp/fruit"
+same "busybox echo" "" -- "$BUSYBOX" echo hello world
+same "busybox cat of stdin" "$tmp/fruit" -- "$BUSYBOX" cat
+same "busybox wc of stdin" "$tmp/fruit" -- "$BUSYBOX" wc
+same "busybox sort -r" "$tmp/fruit" -- "$BUSYBOX" sort -r
+same "busybox sha256sum of stdin" "$tmp/blob" -- "$BUSYBOX" sha256sum
+same "busybox sed" "$tmp/fruit" -- "$BUSYBOX" sed -e s/a/A/g -e 2d
+same "busybox awk" "" -- "$BUSYBOX" awk 'BEGIN{print 6*7}'
+same "busybox sort of a file" "" --file "$tmp/fruit" -- "$BUSYBOX" sort "$tmp/fruit"
+
+# What differs from Linux on purpose.
+check 0 'wx refused EACCES' '' -- run "$LXTEST" wx
+check 1 "open /etc/passwd: ENOENT" '' -- run "$LXTEST" cat /etc/passwd
+check 1 "open $tmp/fruit: ENOENT" '' -- run "$LXTEST" cat "$tmp/fruit"
+check 0 'lseek end 22' '' -- run --file "$tmp/fruit:/data/f" "$LXTEST" cat /data/f
+check 123 '' 'divide error at RIP 0x' -- run "$LXTEST" div0
+check 0 'random' '' -- run "$LXTEST" clock
+# --seed: the same clock and randomness every time; different seeds differ.
+"$KVMLET" run --seed 7 "$LXTEST" clock >"$tmp/s1" 2>&1
+"$KVMLET" run --seed 7 "$LXTEST" clock >"$tmp/s2" 2>&1
+"$KVMLET" run --seed 8 "$LXTEST" clock >"$tmp/s3" 2>&1
+if cmp -s "$tmp/s1" "$tmp/s2" && ! cmp -s "$tmp/s1" "$tmp/s3" && grep -q 'monotonic ok' "$tmp/s1"; then
+	echo "ok: --seed makes runs reproducible"
+else
+	echo "FAIL: --seed: runs differ or seeds agree"; cat "$tmp/s1" "$tmp/s2" "$tmp/s3"
+	failures=$((failures + 1))
+fi
+# A dynamically linked program is refused, naming its interpreter.
+if [ -x /bin/true ] && ! [ -L /bin/true ]; then
+	check 121 '' 'needs the interpreter /lib64/ld-linux-x86-64.so.2' -- run /bin/true
+fi
+finish

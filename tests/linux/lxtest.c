@@ -1,0 +1,218 @@
+/*
+ * lxtest: an ordinary static Linux program (built with musl-gcc -static) that
+ * tests/linux/linux.sh runs both natively and under kvmlet, comparing the
+ * output byte for byte. argv[1] picks what it does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+static int do_printf(void)
+{
+	printf("%d %u %ld %lx %o %c %s|%5d|%-5d|%05d\n", -42, 42u, 1234567890123L, 0xbeefL, 8,
+	       'x', "str", 7, 7, 7);
+	printf("%f %.3f %e %.2e %g %g\n", 3.25, -0.0005, 12345.678, 1e-300, 0.0001, 1e20);
+	return 0;
+}
+
+static int do_args(int argc, char **argv, char **envp)
+{
+	printf("argc %d\n", argc);
+	for (int i = 0; i < argc; i++)
+		printf("argv[%d] %s\n", i, argv[i]);
+	for (char **e = envp; *e; e++)
+		printf("env %s\n", *e);
+	printf("pagesz %lu uid %lu euid %lu secure %lu\n", getauxval(AT_PAGESZ), getauxval(AT_UID),
+	       getauxval(AT_EUID), getauxval(AT_SECURE));
+	printf("random %s execfn %s phent %lu\n", getauxval(AT_RANDOM) ? "yes" : "no",
+	       (const char *)getauxval(AT_EXECFN), getauxval(AT_PHENT));
+	return 0;
+}
+
+static int do_upper(void)
+{
+	int c;
+
+	while ((c = getchar()) != EOF)
+		putchar(c >= 'a' && c <= 'z' ? c - 32 : c);
+	return 0;
+}
+
+static __thread int tls_counter = 5;
+static __thread char tls_buf[64];
+
+static int do_tls(void)
+{
+	for (int i = 0; i < 10; i++)
+		tls_counter += i;
+	snprintf(tls_buf, sizeof(tls_buf), "tls %d", tls_counter);
+	puts(tls_buf);
+	return 0;
+}
+
+static jmp_buf jb;
+
+static void deep(int n)
+{
+	if (n < 0)
+		return;
+	if (n == 0)
+		longjmp(jb, 42);
+	deep(n - 1);
+}
+
+static int do_jmp(void)
+{
+	int v = setjmp(jb);
+
+	if (v == 0) {
+		deep(100);
+		puts("not reached");
+		return 1;
+	}
+	printf("longjmp %d\n", v);
+	return 0;
+}
+
+/* Many sizes through malloc (brk and mmap), explicit mmap, mprotect, munmap. */
+static int do_mem(void)
+{
+	static void *p[512];
+	size_t total = 0;
+
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 512; i++) {
+			size_t n = (size_t)((i * 7919 + round * 104729) % 8000) + 1;
+			if (i % 64 == 0)
+				n = (size_t)(i / 64 + 1) << 16; /* large: mmap */
+			p[i] = malloc(n);
+			if (!p[i])
+				return 2;
+			memset(p[i], i, n);
+			total += n;
+		}
+		for (int i = 0; i < 512; i++)
+			free(p[i]);
+	}
+	char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return 3;
+	for (int i = 0; i < (1 << 20); i += 4096)
+		if (m[i] != 0)
+			return 4; /* fresh pages are zero */
+	memset(m, 0x5a, 1 << 20);
+	if (mprotect(m, 4096, PROT_READ) != 0 || munmap(m, 1 << 20) != 0)
+		return 5;
+	printf("mem ok %zu\n", total);
+	return 0;
+}
+
+/* 100 rounds of mmap, touch and munmap of 64 KiB, printing nothing: served in the guest. */
+static int do_mmaploop(void)
+{
+	for (int i = 0; i < 100; i++) {
+		char *m = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+		if (m == MAP_FAILED)
+			return 1;
+		for (int j = 0; j < 65536; j += 4096)
+			m[j] = (char)j;
+		if (munmap(m, 65536) != 0)
+			return 2;
+	}
+	return 0;
+}
+
+/* A writable and executable mapping: Linux grants it, kvmlet refuses it. */
+static int do_wx(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	printf("wx %s\n", p == MAP_FAILED ? (errno == EACCES ? "refused EACCES" : "refused") : "granted");
+	return 0;
+}
+
+static int do_cat(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		printf("open %s: %s\n", path, errno == ENOENT ? "ENOENT" : strerror(errno));
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	printf("lseek end %ld\n", (long)lseek(fd, 0, SEEK_END));
+	close(fd);
+	return 0;
+}
+
+static int do_clock(void)
+{
+	struct timespec a, b;
+	unsigned char r[16];
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		return 1;
+	printf("monotonic %s\n", b.tv_sec > a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec >= a.tv_nsec)
+					 ? "ok" : "backwards");
+	printf("realtime after 2020 %s\n", time(NULL) > 1577836800 ? "yes" : "no");
+	printf("random");
+	for (int i = 0; i < 16; i++)
+		printf(" %02x", r[i]);
+	printf("\nnow %lld.%09ld\n", (long long)a.tv_sec, a.tv_nsec);
+	return 0;
+}
+
+static int do_div0(int argc)
+{
+	volatile int zero = argc - argc, num = argc + 1000;
+
+	return num / zero; /* both unknown to the compiler: a real idiv, #DE */
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(what, "printf"))
+		return do_printf();
+	if (!strcmp(what, "args"))
+		return do_args(argc, argv, envp);
+	if (!strcmp(what, "upper"))
+		return do_upper();
+	if (!strcmp(what, "tls"))
+		return do_tls();
+	if (!strcmp(what, "jmp"))
+		return do_jmp();
+	if (!strcmp(what, "mem"))
+		return do_mem();
+	if (!strcmp(what, "wx"))
+		return do_wx();
+	if (!strcmp(what, "mmaploop"))
+		return do_mmaploop();
+	if (!strcmp(what, "cat") && argc > 2)
+		return do_cat(argv[2]);
+	if (!strcmp(what, "clock"))
+		return do_clock();
+	if (!strcmp(what, "div0"))
+		return do_div0(argc);
+	if (!strcmp(what, "exit"))
+		return argc > 2 ? atoi(argv[2]) : 0;
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, wx, cat FILE, clock, div0, "
+			"exit N\n");
+	return 64;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux.h: the host side of Linux programs as guests (linux.c: arguments,
+ * standard streams, allowed files, the initial stack; linux_sys.c: the system
+ * calls the guest's kernel hands to the host). Not installed.
+ */
+#ifndef KVMLET_LINUX_H
+#define KVMLET_LINUX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LX_FILES_MAX 64	   /* --file entries */
+#define LX_FDS_MAX   32	   /* guest descriptors 3.. that name open files */
+#define LX_IO_MAX    65536 /* bytes one read or write moves (libc loops for more) */
+
+struct lx_file {
+	char *guest_path; /* what the program opens */
+	int host_fd;	  /* opened read-only when allowed */
+};
+
+/* What a guest descriptor 3 + i refers to; saved with the snapshot. */
+struct lx_fd {
+	int file; /* index in files, -1: free */
+	uint64_t off;
+};
+
+struct linux_host {
+	char **argv, **envp; /* NULL-terminated copies */
+	int std[3];	     /* host descriptors for 0, 1, 2; -1: EOF / the output callback */
+	struct lx_file files[LX_FILES_MAX];
+	unsigned nfiles;
+	struct lx_fd fds[LX_FDS_MAX], snap_fds[LX_FDS_MAX];
+	uint64_t entry_rsp; /* the initial stack pointer (argc) */
+	uint64_t seed;	    /* kvmlet_set_determinism: 0 for the host's clock and randomness */
+	uint64_t rng;
+	uint64_t fake_ns; /* the deterministic clock */
+};
+
+struct kvmlet_sandbox;
+struct kvmlet_error;
+
+/* linux.c: a fresh state (stdin EOF, output through the callback); NULL: no memory. */
+struct linux_host *linux_new(void);
+void linux_free(struct linux_host *lx);
+/* linux.c: write argv, envp and auxv at the top of sb's stack (through guest_mem),
+ * remembering argc's address for linux_entry_rsp. */
+int linux_build_stack(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
+/* linux.c: the initial stack pointer linux_build_stack left (argc's address). */
+uint64_t linux_entry_rsp(const struct linux_host *lx);
+/* linux.c: the descriptor table goes with snapshots and resets. */
+void linux_snapshot(struct linux_host *lx);
+void linux_reset(struct linux_host *lx);
+
+/* linux_sys.c: register the handler of KVMLET_PORT_SYSCALL, which serves the
+ * system call in rax and answers in rax (library initialisation). The port is
+ * the kernel's: the TSS I/O bitmap does not open it to CPL3. */
+int linux_register_exits(void);
+
+#endif
