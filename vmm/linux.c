@@ -32,8 +32,10 @@ struct linux_host *linux_new(void)
 {
 	struct linux_host *lx = calloc(1, sizeof(*lx));
 
-	if (!lx)
+	if (!lx || !(lx->io = malloc(LX_IO_MAX))) {
+		free(lx);
 		return NULL;
+	}
 	lx->std[0] = lx->std[1] = lx->std[2] = -1;
 	for (unsigned i = 0; i < LX_FDS_MAX; i++)
 		lx->fds[i].file = lx->snap_fds[i].file = -1;
@@ -57,6 +59,7 @@ void linux_free(struct linux_host *lx)
 		free(lx->files[i].guest_path);
 		close(lx->files[i].host_fd);
 	}
+	free(lx->io);
 	free(lx);
 }
 

@@ -98,7 +98,7 @@ static int host_fd_of(struct sys *s, struct lx_fd *f)
 
 static int64_t sys_write(struct sys *s, int64_t fd, uint64_t buf, uint64_t len)
 {
-	static char tmp[LX_IO_MAX];
+	char *tmp = s->lx->io;
 	struct kvmlet_sandbox *sb = s->sb;
 
 	if (fd != 1 && fd != 2)
@@ -113,7 +113,7 @@ static int64_t sys_write(struct sys *s, int64_t fd, uint64_t buf, uint64_t len)
 
 static int64_t sys_read(struct sys *s, int64_t fd, uint64_t buf, uint64_t len, int64_t off)
 {
-	static char tmp[LX_IO_MAX];
+	char *tmp = s->lx->io;
 	struct lx_fd *f = file_fd(s, fd);
 	ssize_t n;
 
@@ -365,7 +365,7 @@ static int64_t sys_gettimeofday(struct sys *s, uint64_t tvp, uint64_t tzp)
 
 static int64_t sys_getrandom(struct sys *s, uint64_t buf, uint64_t len)
 {
-	static uint8_t tmp[256];
+	uint8_t tmp[256];
 
 	if (len > sizeof(tmp))
 		len = sizeof(tmp); /* a short read, as Linux may give */
