@@ -122,6 +122,13 @@ static int add(scmp_filter_ctx ctx, int nr, unsigned n, const struct scmp_arg_cm
 	return r;
 }
 
+/* Argument arg equals v (SCMP_A0(SCMP_CMP_EQ, v) spelled out: clang's
+ * -Wmissing-field-initializers refuses the macro's missing datum_b). */
+static struct scmp_arg_cmp arg_eq(unsigned arg, scmp_datum_t v)
+{
+	return (struct scmp_arg_cmp){.arg = arg, .op = SCMP_CMP_EQ, .datum_a = v, .datum_b = 0};
+}
+
 static int add_rules(scmp_filter_ctx ctx, struct kvmlet_error *err)
 {
 	const struct scmp_arg_cmp no_exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
@@ -136,12 +143,12 @@ static int add_rules(scmp_filter_ctx ctx, struct kvmlet_error *err)
 	}
 	/* A Linux program's standard input. */
 	if (r == 0) {
-		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, 0);
+		struct scmp_arg_cmp c = arg_eq(0, 0);
 		r = add(ctx, SCMP_SYS(read), 1, &c, err);
 	}
 	/* Output goes to stdout and stderr, nowhere else. */
 	for (int fd = 1; r == 0 && fd <= 2; fd++) {
-		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd);
+		struct scmp_arg_cmp c = arg_eq(0, (scmp_datum_t)fd);
 		r = add(ctx, SCMP_SYS(write), 1, &c, err);
 	}
 	/* malloc and thread stacks map memory; nothing may become executable. */
@@ -151,7 +158,7 @@ static int add_rules(scmp_filter_ctx ctx, struct kvmlet_error *err)
 		r = add(ctx, SCMP_SYS(mprotect), 1, &no_exec, err);
 	/* kvmlet_cancel signals the thread running a vCPU: this process only. */
 	if (r == 0) {
-		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid());
+		struct scmp_arg_cmp c = arg_eq(0, (scmp_datum_t)getpid());
 		r = add(ctx, SCMP_SYS(tgkill), 1, &c, err);
 	}
 #ifdef KVMLET_SECCOMP_ASAN

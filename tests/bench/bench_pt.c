@@ -58,12 +58,12 @@ static void inline_map(uint64_t va, uint64_t pa, uint64_t len, uint64_t leaf)
 		uint64_t t = root, v = va + off;
 		int stop = leaf == PT_SIZE_2M ? 1 : 0;
 		for (int lvl = 3; lvl > stop; lvl--) {
-			uint64_t *e = (uint64_t *)(mem + t) + ((v >> (12 + 9 * lvl)) & 511);
+			uint64_t *e = (uint64_t *)(void *)(mem + t) + ((v >> (12 + 9 * lvl)) & 511);
 			if (!(*e & PT_E_P))
 				*e = inl_alloc() | PT_E_P | PT_E_RW | PT_E_US;
 			t = *e & PT_E_ADDR;
 		}
-		uint64_t *e = (uint64_t *)(mem + t) + ((v >> (12 + 9 * stop)) & 511);
+		uint64_t *e = (uint64_t *)(void *)(mem + t) + ((v >> (12 + 9 * stop)) & 511);
 		*e = (pa + off) | PT_E_P | PT_E_RW | PT_E_US | PT_E_NX | (stop ? PT_E_PS : 0);
 	}
 }
@@ -73,7 +73,7 @@ static inline uint64_t inline_translate(uint64_t root, uint64_t va)
 	uint64_t t = root;
 
 	for (int lvl = 3; lvl >= 0; lvl--) {
-		uint64_t e = ((const uint64_t *)(mem + t))[(va >> (12 + 9 * lvl)) & 511];
+		uint64_t e = ((const uint64_t *)(const void *)(mem + t))[(va >> (12 + 9 * lvl)) & 511];
 		if (!(e & PT_E_P))
 			return ~0ull;
 		if (lvl == 0 || (e & PT_E_PS)) {

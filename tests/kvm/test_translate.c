@@ -188,10 +188,10 @@ START_TEST(kvm_translate_reserved_and_recursive)
 
 	uint64_t *e[4], t = h.root;
 	for (int d = 0; d < 4; d++) {
-		e[d] = (uint64_t *)(mem + t) + ((va >> (39 - 9 * d)) & 511);
+		e[d] = (uint64_t *)(void *)(mem + t) + ((va >> (39 - 9 * d)) & 511);
 		t = *e[d] & PT_E_ADDR;
 	}
-	uint64_t *big = (uint64_t *)(mem + (*e[1] & PT_E_ADDR)) + (((va >> 21) & 511) + 1);
+	uint64_t *big = (uint64_t *)(void *)(mem + (*e[1] & PT_E_ADDR)) + (((va >> 21) & 511) + 1);
 	const uint64_t bits[] = {vm.vcpu.paging.phys_bits - 1, vm.vcpu.paging.phys_bits, 51, 8, 7, 9, 11, 52, 62, 13, 20};
 	int refused = 0, total = 0;
 	for (unsigned b = 0; b < sizeof(bits) / sizeof(bits[0]); b++) {
@@ -213,7 +213,7 @@ START_TEST(kvm_translate_reserved_and_recursive)
 	ck_assert_int_lt(refused, total);
 
 	/* The recursive slot: the PML4 maps itself, its tables, their tables. */
-	((uint64_t *)(mem + h.root))[510] = h.root | PT_E_P | PT_E_RW;
+	((uint64_t *)(void *)(mem + h.root))[510] = h.root | PT_E_P | PT_E_RW;
 	for (uint64_t off = 0; off < 4096; off += 0x238)
 		compare_both(&vm, &pt, rva + off);
 	compare_both(&vm, &pt, 0xffffff7fbfc01000ull); /* 510 510 510 1: va's PDPT */
