@@ -40,6 +40,26 @@ START_TEST(counter_does_not_leak)
 }
 END_TEST
 
+/*
+ * A reset restores what the call wrote and nothing more: `count` writes its
+ * counter (one data page), its stack (one page) and its result (one page of
+ * the result buffer), and the host wrote its arguments (one page). Page-table
+ * pages never count: every entry is built with Accessed and Dirty set, and a
+ * table page a walker merely marked written is compared, not restored.
+ */
+START_TEST(reset_restores_only_what_the_call_wrote)
+{
+	struct kvmlet_sandbox *sb = sandbox("stateful", NULL);
+
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
+		reset_ok(sb);
+		ck_assert_uint_eq(kvmlet_last_reset_pages(sb), 4);
+	}
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
 START_TEST(reset_each_call_option)
 {
 	struct kvmlet_config cfg;
@@ -209,6 +229,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, counter_does_not_leak);
+	tcase_add_test(tc, reset_restores_only_what_the_call_wrote);
 	tcase_add_test(tc, reset_each_call_option);
 	tcase_add_test(tc, scribbles_are_undone);
 	tcase_add_test(tc, reset_after_fault_timeout_and_wreck);
