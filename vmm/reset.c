@@ -135,9 +135,11 @@ static bool page_changed(const struct kvmlet_sandbox *sb, const uint8_t *page, u
 
 /*
  * Restore the pages that the guest (dirty log) or the host wrote since the
- * snapshot. A page-table page is restored only if its content changed: a
- * walker may mark it written without changing it (QEMU's nested page walker
- * does). *tables is set when one did change.
+ * snapshot, and count them. A page is compared first and left alone if its
+ * content is the snapshot's: a page may be marked written without a change
+ * (QEMU's nested page walker marks the pages it walks; a call may write back
+ * what was there), and restoring it would cost a copy and, for a table page,
+ * every mapping KVM built. *tables is set when a table page did change.
  */
 static uint64_t restore_pages(struct kvmlet_sandbox *sb, bool *tables)
 {
@@ -153,11 +155,10 @@ static uint64_t restore_pages(struct kvmlet_sandbox *sb, bool *tables)
 			bits &= bits - 1;
 			if (p >= n || !page)
 				break;
-			if (p >= tables_lo && p < tables_hi) {
-				if (!page_changed(sb, page, p))
-					continue;
+			if (!page_changed(sb, page, p))
+				continue;
+			if (p >= tables_lo && p < tables_hi)
 				*tables = true;
-			}
 			restore_page(sb, page, p);
 			restored++;
 		}
