@@ -82,6 +82,28 @@ static int read_exports(struct kvmlet_sandbox *sb, uint64_t va, uint64_t n,
 	return 0;
 }
 
+/*
+ * A call stack the guest hands at READY (rcx; 0: the stack's top, stack_hi):
+ * 16-byte aligned, and the page below it user-writable, so that a call starts
+ * on a stack of its own (a Linux program's main keeps its frames on the other).
+ */
+static int check_call_stack(struct kvmlet_sandbox *sb, uint64_t top, struct kvmlet_result *res,
+			    struct kvmlet_error *err)
+{
+	const uint32_t want = PT_PROT_USER | PT_PROT_WRITE;
+	struct pt_translation t;
+
+	if (top == 0)
+		return 0;
+	if (top % 16 || top < KVMLET_IMAGE_GPA + 16 || pt_translate(&sb->pt, top - 16, &t) < 0 ||
+	    (t.prot & want) != want)
+		return run_outcome(res, err, KVMLET_FAULTED, -EPROTO,
+				   "guest call stack top 0x%llx is not 16-byte aligned "
+				   "user-writable memory",
+				   (unsigned long long)top);
+	return 0;
+}
+
 int call_handle_ready(struct kvmlet_sandbox *sb, const struct kvm_regs *regs,
 		      struct kvmlet_result *res, struct kvmlet_error *err)
 {
@@ -97,8 +119,10 @@ int call_handle_ready(struct kvmlet_sandbox *sb, const struct kvm_regs *regs,
 				   "guest dispatcher 0x%llx is not user-executable",
 				   (unsigned long long)regs->rdi);
 	sb->dispatch = regs->rdi;
-	if ((r = read_exports(sb, regs->rsi, regs->rdx, res, err)) < 0)
+	if ((r = read_exports(sb, regs->rsi, regs->rdx, res, err)) < 0 ||
+	    (r = check_call_stack(sb, regs->rcx, res, err)) < 0)
 		return r;
+	sb->call_sp = regs->rcx ? regs->rcx : sb->lay.bi.stack_hi;
 	return sb->phase == PH_INIT ? LOOP_DONE : LOOP_CONTINUE;
 }
 
@@ -241,7 +265,7 @@ int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet
 	if (n < 0)
 		return kvmlet_fail(err, (int)n, "%s: arguments do not fit the %" PRIu64
 						"-byte argument buffer", name, bi->args_size);
-	if ((r = kvm_set_entry(&sb->vm, sb->dispatch, sb->lay.bi.stack_hi, err)) < 0)
+	if ((r = kvm_set_entry(&sb->vm, sb->dispatch, sb->call_sp, err)) < 0)
 		return r;
 	sb->phase = PH_CALL;
 	sb->calls++;

@@ -96,6 +96,7 @@ int kvmlet_template_new(struct kvmlet_template **out, const struct kvmlet_sandbo
 	memcpy(t->proto.exports, sb->exports, sb->nexports * sizeof(*sb->exports));
 	t->proto.nexports = sb->nexports;
 	t->proto.dispatch = sb->dispatch;
+	t->proto.call_sp = sb->call_sp;
 	t->proto.snap_vcpu = sb->snap_vcpu;
 	*out = t;
 	return 0;
@@ -130,6 +131,7 @@ static int from_proto(struct kvmlet_sandbox *sb, const struct kvmlet_template *t
 	memcpy(sb->host, p->host, sizeof(p->host));
 	sb->nhost = p->nhost;
 	sb->dispatch = p->dispatch;
+	sb->call_sp = p->call_sp;
 	sb->snap_vcpu = p->snap_vcpu;
 	sb->exports = malloc((p->nexports ? p->nexports : 1) * sizeof(*p->exports));
 	sb->lx = linux_new();

@@ -73,7 +73,8 @@ extern "C" {
 #define KVMLET_PORT_EXIT      0x0e0u /* rdi = exit status (low 8 bits kept by the CLI) */
 #define KVMLET_PORT_LOG	      0x0e1u /* rdi = buffer va, rsi = length: print */
 #define KVMLET_PORT_ABORT     0x0e2u /* rdi = message va, rsi = length: abort */
-#define KVMLET_PORT_READY     0x0e3u /* rdi = dispatcher va, rsi = exports va, rdx = count */
+#define KVMLET_PORT_READY     0x0e3u /* rdi = dispatcher va, rsi = exports va, rdx = count,
+					* rcx = call stack top (16-aligned, user-writable), 0: stack_hi */
 #define KVMLET_PORT_RETURN    0x0e4u /* a call's result is in the result buffer */
 #define KVMLET_PORT_HOSTCALL  0x0e5u /* a host call request is in the host-call buffer */
 #define KVMLET_PORT_LAST      0x0e5u
