@@ -108,16 +108,19 @@ static duk_ret_t call_safe(duk_context *c, void *udata)
 static int finish(struct kvmlet_call *c, duk_safe_call_function f, struct src *s, bool result)
 {
 	duk_idx_t top = duk_get_top(ctx);
-	duk_size_t len;
+	duk_size_t len = 0;
 	const char *out;
 	int r = 0;
 
-	if (duk_safe_call(ctx, f, s, 0, 1) != DUK_EXEC_SUCCESS)
+	if (duk_safe_call(ctx, f, s, 0, 1) != DUK_EXEC_SUCCESS) {
 		r = lang_ret_error(c, error_text());
-	else if (result && kvmlet_utf8_valid(out = duk_get_lstring(ctx, -1, &len), len))
-		r = kvmlet_ret_str(c, out, len);
-	else if (result)
-		r = kvmlet_ret_error(c, "the result is not valid UTF-8 (a lone surrogate?)");
+	} else if (result) {
+		out = duk_get_lstring(ctx, -1, &len);
+		if (kvmlet_utf8_valid(out, len))
+			r = kvmlet_ret_str(c, out, len);
+		else
+			r = kvmlet_ret_error(c, "the result is not valid UTF-8 (a lone surrogate?)");
+	}
 	duk_set_top(ctx, top);
 	return r;
 }

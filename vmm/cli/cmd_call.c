@@ -317,6 +317,10 @@ int cmd_call(int argc, char **argv)
 	FILE *out = o.json ? stderr : stdout; /* --json: stdout is the one JSON document */
 	kvmlet_set_output(sb, write_out, out);
 	cli_setup(&o, sb);
+	if ((st = cli_files(&o, sb)) >= 0) {
+		kvmlet_sandbox_free(sb);
+		return st;
+	}
 	/* The seccomp filter goes in before the guest's first instruction, unless
 	 * an ARG names a file: its type is known only after start-up, so it is
 	 * read then and call_and_print installs the filter after it. */
