@@ -28,9 +28,11 @@ cp "$build/vmm/kvmlet-static" "$build/tests/qemu/kvmlet"
 lang=
 [ -x "$build/tests/kvm/test_libc" ] || { echo "FAIL: $build/tests/kvm/test_libc is missing"; exit 1; }
 [ -e "$build/tests/linux/lxcall_musl.elf" ] || set -- "$@" -e LXCALL_NO_MUSL=1
+set -- "$@" -e LXCALL=/t/lxcall_glibc.elf
 for l in js lua; do
 	if [ -x "$build/tests/kvm/test_$l" ]; then
 		lang="$lang $build/tests/kvm/test_$l"
+		set -- "$@" -e "$(echo "$l" | tr a-z A-Z)_ELF=/t/$l.elf"
 	else
 		echo "note: no $l guest (its Debian package is missing): test_$l does not run"
 	fi
@@ -49,7 +51,8 @@ fi
 	"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" \
 	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$build/tests/kvm/test_isolation" "$build/tests/kvm/test_syscalls" "$build/tests/kvm/test_printf" "$src/tests/cli/cli_run.sh" \
 	"$src/tests/cli/cli_call.sh" "$build/tests/kvm/test_hardening" "$src/tests/cli/cli_seccomp.sh" \
-	"$build/tests/hostile/test_hostile" $linux "$build/tests/kvm/test_libc" $lang
+	"$build/tests/hostile/test_hostile" $linux "$build/tests/kvm/test_libc" $lang \
+	"$src/tests/cli/cli_lang.sh"
 rc=$?
 # run.sh: 0 passed, 1 a test failed or the VM died, 2 the harness could not be set up.
 [ "$rc" = 2 ] && { echo "SKIP: the QEMU harness could not be set up"; exit 77; }
