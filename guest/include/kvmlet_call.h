@@ -53,8 +53,8 @@ struct kvmlet_export_desc {
  * The host checks argument count and types against the signature before it
  * calls, so the accessors below can trust them.
  */
-#define KVMLET_EXPORT(fn, sig)                                                            \
-	static const struct kvmlet_export_desc kvmlet_export_##fn                          \
+#define KVMLET_EXPORT(fn, sig)                                    \
+	static const struct kvmlet_export_desc kvmlet_export_##fn \
 		__attribute__((used, section(KVMLET_EXPORT_SECTION), aligned(8))) = {#fn, sig, fn}
 
 int64_t kvmlet_arg_i64(const struct kvmlet_call *c, unsigned i);
@@ -94,12 +94,14 @@ struct kvmlet_value {
 	};
 };
 
-#define KVMLET_I64(x)	  ((struct kvmlet_value){.type = KVMLET_T_I64, .i64 = (x)})
-#define KVMLET_U64(x)	  ((struct kvmlet_value){.type = KVMLET_T_U64, .u64 = (x)})
-#define KVMLET_F64(x)	  ((struct kvmlet_value){.type = KVMLET_T_F64, .f64 = (x)})
-#define KVMLET_BOOL(x)	  ((struct kvmlet_value){.type = KVMLET_T_BOOL, .b = (x)})
-#define KVMLET_STR(s)	  ((struct kvmlet_value){.type = KVMLET_T_STR, .len = (uint32_t)strlen(s), .ptr = (s)})
-#define KVMLET_BYTES(p, n) ((struct kvmlet_value){.type = KVMLET_T_BYTES, .len = (uint32_t)(n), .ptr = (p)})
+#define KVMLET_I64(x)  ((struct kvmlet_value){.type = KVMLET_T_I64, .i64 = (x)})
+#define KVMLET_U64(x)  ((struct kvmlet_value){.type = KVMLET_T_U64, .u64 = (x)})
+#define KVMLET_F64(x)  ((struct kvmlet_value){.type = KVMLET_T_F64, .f64 = (x)})
+#define KVMLET_BOOL(x) ((struct kvmlet_value){.type = KVMLET_T_BOOL, .b = (x)})
+#define KVMLET_STR(s) \
+	((struct kvmlet_value){.type = KVMLET_T_STR, .len = (uint32_t)strlen(s), .ptr = (s)})
+#define KVMLET_BYTES(p, n) \
+	((struct kvmlet_value){.type = KVMLET_T_BYTES, .len = (uint32_t)(n), .ptr = (p)})
 
 /*
  * kvmlet_host_call: call the host function name with nargs arguments. On
@@ -110,10 +112,10 @@ struct kvmlet_value {
  */
 int kvmlet_host_call(const char *name, const struct kvmlet_value *args, unsigned nargs,
 		     struct kvmlet_value *result);
-#define KVMLET_HOST_CALL(res, name, ...)                                                    \
-	kvmlet_host_call(name, (const struct kvmlet_value[]){__VA_ARGS__},                 \
-			 sizeof((const struct kvmlet_value[]){__VA_ARGS__}) /                       \
-				 sizeof(struct kvmlet_value),                                       \
+#define KVMLET_HOST_CALL(res, name, ...)                                      \
+	kvmlet_host_call(name, (const struct kvmlet_value[]){__VA_ARGS__},    \
+			 sizeof((const struct kvmlet_value[]){__VA_ARGS__}) / \
+				 sizeof(struct kvmlet_value),                 \
 			 res)
 
 #ifdef __cplusplus

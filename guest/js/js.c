@@ -119,7 +119,8 @@ static int finish(struct kvmlet_call *c, duk_safe_call_function f, struct src *s
 		if (kvmlet_utf8_valid(out, len))
 			r = kvmlet_ret_str(c, out, len);
 		else
-			r = kvmlet_ret_error(c, "the result is not valid UTF-8 (a lone surrogate?)");
+			r = kvmlet_ret_error(c,
+					     "the result is not valid UTF-8 (a lone surrogate?)");
 	}
 	duk_set_top(ctx, top);
 	return r;
@@ -180,7 +181,8 @@ static void host_arg(duk_context *c, duk_idx_t i, struct kvmlet_value *v)
 	case DUK_TYPE_STRING: {
 		const char *p = duk_get_lstring(c, i, &len);
 		if (!kvmlet_utf8_valid(p, len) || len > UINT32_MAX)
-			(void)duk_type_error(c, "host.call: argument %d is not valid UTF-8", (int)i);
+			(void)duk_type_error(c, "host.call: argument %d is not valid UTF-8",
+					     (int)i);
 		*v = (struct kvmlet_value){.type = KVMLET_T_STR, .len = (uint32_t)len, .ptr = p};
 		return;
 	}
@@ -193,8 +195,10 @@ static void host_arg(duk_context *c, duk_idx_t i, struct kvmlet_value *v)
 		}
 		/* fall through */
 	default:
-		(void)duk_type_error(c, "host.call: argument %d is not a number, boolean, string "
-					"or Uint8Array", (int)i);
+		(void)duk_type_error(c,
+				     "host.call: argument %d is not a number, boolean, string "
+				     "or Uint8Array",
+				     (int)i);
 	}
 }
 

@@ -39,7 +39,8 @@ static void host_arg(lua_State *l, int i, struct kvmlet_value *v)
 		if (len > UINT32_MAX)
 			luaL_error(l, "host.call: argument %d is too long", i - 1);
 		*v = kvmlet_utf8_valid(s, len) ? (struct kvmlet_value){.type = KVMLET_T_STR,
-								 .len = (uint32_t)len, .ptr = s}
+								       .len = (uint32_t)len,
+								       .ptr = s}
 					       : KVMLET_BYTES(s, len);
 		return;
 	default:
@@ -106,12 +107,10 @@ static int host_index(lua_State *l)
 
 static void open_libs(void)
 {
-	static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},
-					{LUA_COLIBNAME, luaopen_coroutine},
-					{LUA_TABLIBNAME, luaopen_table},
-					{LUA_STRLIBNAME, luaopen_string},
-					{LUA_MATHLIBNAME, luaopen_math},
-					{LUA_UTF8LIBNAME, luaopen_utf8}};
+	static const luaL_Reg libs[] = {
+		{LUA_GNAME, luaopen_base},	 {LUA_COLIBNAME, luaopen_coroutine},
+		{LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
+		{LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8}};
 
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
 		luaL_requiref(L, libs[i].name, libs[i].func, 1);

@@ -208,8 +208,10 @@ static unsigned hex4(struct parser *p)
 
 	for (int i = 0; i < 4; i++, p->pos++) {
 		int c = p->pos < p->len ? p->s[p->pos] : 0;
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		      : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
 		if (d < 0)
 			fail(p, "bad \\u escape");
 		v = v << 4 | (unsigned)d;

@@ -31,35 +31,46 @@ static const struct lang L = {
 	.guest = "js",
 	.script = "var n = 0; function bump() { n++; return n; }\n"
 		  "function add(a, b) { return [a + b, a, b]; }",
-	.sum = "1 + 2 * 3", .sum_want = "7",
-	.squares = "[1,2,3].map(function(x){return x*x})", .squares_want = "[1,4,9]",
-	.throws = "\nthrow new Error('boom')", .throws_want = "Error: boom (line 2)",
-	.syntax = "1 +", .syntax_want = "SyntaxError",
+	.sum = "1 + 2 * 3",
+	.sum_want = "7",
+	.squares = "[1,2,3].map(function(x){return x*x})",
+	.squares_want = "[1,4,9]",
+	.throws = "\nthrow new Error('boom')",
+	.throws_want = "Error: boom (line 2)",
+	.syntax = "1 +",
+	.syntax_want = "SyntaxError",
 	.host_sq = "host.call('square', 7) + 1",
 	.host_bad = "host.call('nope', 1)",
 	.host_type = "host.call('square', 'seven')",
 	.spin = "while (true) {}",
 	.oom = "var a = []; for (;;) a.push(new Uint8Array(1 << 20));",
-	.define = "var leaked = 1; leaked", .defined = "typeof leaked",
-	.concat = "'caf\xc3\xa9' + '!'", .print_want = "hello 42\n",
+	.define = "var leaked = 1; leaked",
+	.defined = "typeof leaked",
+	.concat = "'caf\xc3\xa9' + '!'",
+	.print_want = "hello 42\n",
 };
 #else
 static const struct lang L = {
 	.guest = "lua",
 	.script = "n = 0; function bump() n = n + 1; return n end\n"
 		  "function add(a, b) return {a + b, a, b} end",
-	.sum = "1 + 2 * 3", .sum_want = "7",
+	.sum = "1 + 2 * 3",
+	.sum_want = "7",
 	.squares = "(function() local t = {} for i = 1, 3 do t[i] = i * i end return t end)()",
 	.squares_want = "[1,4,9]",
-	.throws = "\nerror('boom')", .throws_want = "eval:2: boom",
-	.syntax = "1 +", .syntax_want = "eval:1:",
+	.throws = "\nerror('boom')",
+	.throws_want = "eval:2: boom",
+	.syntax = "1 +",
+	.syntax_want = "eval:1:",
 	.host_sq = "host.square(7) + host.call('square', 0) + 1",
 	.host_bad = "host.nope(1)",
 	.host_type = "host.call('square', 'seven')",
 	.spin = "while true do end",
 	.oom = "local t = {} while true do t[#t + 1] = string.rep('x', 1 << 20) .. #t end",
-	.define = "leaked = 1; return leaked", .defined = "type(leaked)",
-	.concat = "'caf\xc3\xa9' .. '!'", .print_want = "hello\t42\n",
+	.define = "leaked = 1; return leaked",
+	.defined = "type(leaked)",
+	.concat = "'caf\xc3\xa9' .. '!'",
+	.print_want = "hello\t42\n",
 };
 #endif
 
@@ -292,7 +303,8 @@ int main(void)
 		d += n + (d[n] == ':');
 	}
 	if (!dirs || !path[0]) {
-		printf("SKIP: no %s.elf in KVMLET_GUEST_DIR (%s)\n", L.guest, dirs ? dirs : "unset");
+		printf("SKIP: no %s.elf in KVMLET_GUEST_DIR (%s)\n", L.guest,
+		       dirs ? dirs : "unset");
 		return 77;
 	}
 	tcase_set_timeout(tc, 300);

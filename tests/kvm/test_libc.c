@@ -133,7 +133,8 @@ int main(void)
 
 	kvmtest_require_kvm();
 	if (from)
-		printf("note: no musl-gcc (apt-get install musl-tools): lxcall_musl is not tested\n");
+		printf("note: no musl-gcc (apt-get install musl-tools): lxcall_musl is not "
+		       "tested\n");
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, calls, from, 2);
 	tcase_add_loop_test(tc, resets_and_templates, from, 2);
