@@ -83,9 +83,10 @@ static int read_exports(struct kvmlet_sandbox *sb, uint64_t va, uint64_t n,
 }
 
 /*
- * A call stack the guest hands at READY (rcx; 0: the stack's top, stack_hi):
- * 16-byte aligned, and the page below it user-writable, so that a call starts
- * on a stack of its own (a Linux program's main keeps its frames on the other).
+ * A call stack the guest hands at READY (rcx, when rdx has KVMLET_READY_STACK;
+ * else the stack's top, stack_hi): 16-byte aligned with the memory below it
+ * user-writable, so that a call starts on a stack of its own (a Linux
+ * program's main keeps its frames on the other).
  */
 static int check_call_stack(struct kvmlet_sandbox *sb, uint64_t top, struct kvmlet_result *res,
 			    struct kvmlet_error *err)
@@ -118,11 +119,13 @@ int call_handle_ready(struct kvmlet_sandbox *sb, const struct kvm_regs *regs,
 		return run_outcome(res, err, KVMLET_FAULTED, -EPROTO,
 				   "guest dispatcher 0x%llx is not user-executable",
 				   (unsigned long long)regs->rdi);
+	/* Guests built before KVMLET_READY_STACK leave rcx undefined: ignore it. */
+	uint64_t top = regs->rdx & KVMLET_READY_STACK ? regs->rcx : 0;
 	sb->dispatch = regs->rdi;
-	if ((r = read_exports(sb, regs->rsi, regs->rdx, res, err)) < 0 ||
-	    (r = check_call_stack(sb, regs->rcx, res, err)) < 0)
+	if ((r = read_exports(sb, regs->rsi, regs->rdx & ~KVMLET_READY_STACK, res, err)) < 0 ||
+	    (r = check_call_stack(sb, top, res, err)) < 0)
 		return r;
-	sb->call_sp = regs->rcx ? regs->rcx : sb->lay.bi.stack_hi;
+	sb->call_sp = top ? top : sb->lay.bi.stack_hi;
 	return sb->phase == PH_INIT ? LOOP_DONE : LOOP_CONTINUE;
 }
 

@@ -82,7 +82,8 @@ void kvmlet_ready(uint64_t call_sp)
 		copy_str(exports[i].name, EXPORTS_START[i].name, sizeof(exports[i].name));
 		copy_str(exports[i].sig, EXPORTS_START[i].sig, sizeof(exports[i].sig));
 	}
-	port_out4(KVMLET_PORT_READY, (uint64_t)kvmlet_dispatch_entry, (uint64_t)exports, n, call_sp);
+	port_out4(KVMLET_PORT_READY, (uint64_t)kvmlet_dispatch_entry, (uint64_t)exports,
+		  n | (call_sp ? KVMLET_READY_STACK : 0), call_sp);
 }
 
 static char result_letter(const struct kvmlet_call *c)

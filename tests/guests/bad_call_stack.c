@@ -11,8 +11,8 @@ int main(void)
 	__asm__ volatile("outb %%al, %w0"
 			 :
 			 : "Nd"((uint16_t)KVMLET_PORT_READY), "a"(0),
-			   "D"((uint64_t)kvmlet_dispatch_entry), "S"((uint64_t)none), "d"(0),
-			   "c"(KVMLET_STACK0_GPA + KVMLET_PAGE_SIZE)
+			   "D"((uint64_t)kvmlet_dispatch_entry), "S"((uint64_t)none),
+			   "d"(KVMLET_READY_STACK), "c"(KVMLET_STACK0_GPA + KVMLET_PAGE_SIZE)
 			 : "memory");
 	return 0;
 }
