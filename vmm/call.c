@@ -98,6 +98,29 @@ static int read_exports(struct kvmlet_sandbox *sb, uint64_t va, uint64_t n,
 	return 0;
 }
 
+/*
+ * A call stack the guest hands at READY (rcx, when rdx has KVMLET_READY_STACK;
+ * else the stack's top, stack_hi): 16-byte aligned with the memory below it
+ * user-writable, so that a call starts on a stack of its own (a Linux
+ * program's main keeps its frames on the other).
+ */
+static int check_call_stack(struct kvmlet_sandbox *sb, uint64_t top, struct kvmlet_result *res,
+			    struct kvmlet_error *err)
+{
+	const uint32_t want = PT_PROT_USER | PT_PROT_WRITE;
+	struct pt_translation t;
+
+	if (top == 0)
+		return 0;
+	if (top % 16 || top < KVMLET_IMAGE_GPA + 16 || pt_translate(&sb->gm.pt, top - 16, &t) < 0 ||
+	    (t.prot & want) != want)
+		return error_outcome(res, err, KVMLET_FAULTED, -EPROTO,
+				     "guest call stack top 0x%llx is not 16-byte aligned "
+				     "user-writable memory",
+				     (unsigned long long)top);
+	return 0;
+}
+
 static int handle_ready(struct kvmlet_sandbox *sb, const struct exit_io *io,
 			struct kvmlet_result *res, struct kvmlet_error *err)
 {
@@ -113,9 +136,13 @@ static int handle_ready(struct kvmlet_sandbox *sb, const struct exit_io *io,
 		return error_outcome(res, err, KVMLET_FAULTED, -EPROTO,
 				     "guest dispatcher 0x%llx is not user-executable",
 				     (unsigned long long)regs->rdi);
+	/* Guests built before KVMLET_READY_STACK leave rcx undefined: ignore it. */
+	uint64_t top = regs->rdx & KVMLET_READY_STACK ? regs->rcx : 0;
 	sb->calls.dispatch = regs->rdi;
-	if ((r = read_exports(sb, regs->rsi, regs->rdx, res, err)) < 0)
+	if ((r = read_exports(sb, regs->rsi, regs->rdx & ~KVMLET_READY_STACK, res, err)) < 0 ||
+	    (r = check_call_stack(sb, top, res, err)) < 0)
 		return r;
+	sb->calls.call_sp = top ? top : sb->lay.bi.stack_hi;
 	return phase_is(&sb->phase, PH_STARTING) ? LOOP_DONE : LOOP_CONTINUE;
 }
 
@@ -249,7 +276,7 @@ int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet
 		return kvmlet_fail(err, (int)n,
 				   "%s: arguments do not fit the %" PRIu64 "-byte argument buffer",
 				   name, bi->args_size);
-	if ((r = vcpu_set_entry(&sb->vcpu, sb->calls.dispatch, sb->lay.bi.stack_hi, err)) < 0 ||
+	if ((r = vcpu_set_entry(&sb->vcpu, sb->calls.dispatch, sb->calls.call_sp, err)) < 0 ||
 	    (r = phase_move(&sb->phase, PT_CALL)) < 0)
 		return r;
 	sb->snap.calls++;
@@ -381,6 +408,7 @@ int calls_copy(struct calls *dst, const struct calls *src, struct kvmlet_error *
 	memcpy(dst->exports, src->exports, src->nexports * sizeof(*src->exports));
 	dst->nexports = src->nexports;
 	dst->dispatch = src->dispatch;
+	dst->call_sp = src->call_sp;
 	return 0;
 }
 

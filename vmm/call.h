@@ -26,6 +26,7 @@ struct calls {
 	struct kvmlet_export *exports; /* copied from the guest at READY */
 	unsigned nexports;
 	uint64_t dispatch;    /* guest entry for calls */
+	uint64_t call_sp;     /* RSP for calls: the guest's call stack top (READY rcx), or stack_hi */
 	uint8_t *result_copy; /* host copies of guest messages (result_size, hostcall_size) */
 	uint8_t *hostcall_copy;
 	bool in_host_fn; /* a host function of this sandbox is running */

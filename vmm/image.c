@@ -48,7 +48,11 @@ int kvmlet_image_exports(const void *elf, size_t size, kvmlet_export_list_fn fn,
 
 	if ((r = elf_parse(elf, size, &lim, &img, msg, sizeof(msg))) < 0)
 		return kvmlet_fail(err, -ENOEXEC, "bad guest ELF: %s", msg);
-	if ((r = elf_find_section(elf, size, ".kvmlet_exports", &sec)) < 0)
+	/* .kvmlet_exports: kvmlet.ld's; kvmlet_exports: a libc program's (GNU ld
+	 * gives a section named like a C identifier __start_ and __stop_ symbols). */
+	if ((r = elf_find_section(elf, size, ".kvmlet_exports", &sec)) == 0)
+		r = elf_find_section(elf, size, "kvmlet_exports", &sec);
+	if (r < 0)
 		return kvmlet_fail(err, -ENOEXEC, "bad guest ELF: %s", elf_strerror(r));
 	if (r == 0)
 		return 0; /* no table: a guest without exports (or an older linker script) */

@@ -73,10 +73,14 @@ extern "C" {
 #define KVMLET_PORT_EXIT      0x0e0u /* rdi = exit status (low 8 bits kept by the CLI) */
 #define KVMLET_PORT_LOG	      0x0e1u /* rdi = buffer va, rsi = length: print */
 #define KVMLET_PORT_ABORT     0x0e2u /* rdi = message va, rsi = length: abort */
-#define KVMLET_PORT_READY     0x0e3u /* rdi = dispatcher va, rsi = exports va, rdx = count */
+#define KVMLET_PORT_READY     0x0e3u /* rdi = dispatcher va, rsi = exports va, rdx = count,
+					* | KVMLET_READY_STACK: rcx = call stack top */
 #define KVMLET_PORT_RETURN    0x0e4u /* a call's result is in the result buffer */
 #define KVMLET_PORT_HOSTCALL  0x0e5u /* a host call request is in the host-call buffer */
 #define KVMLET_PORT_LAST      0x0e5u
+/* In READY's rdx: rcx holds the top of the stack calls run on (16-byte aligned,
+ * user-writable below it); without it calls run from the stack's top, stack_hi. */
+#define KVMLET_READY_STACK    (1ull << 32)
 #define KVMLET_PORT_SYSCALL   0x0eeu /* kernel only: a Linux system call for the host; rax = number,
 					* rdi rsi rdx r10 r8 r9 as the program passed them; the host
 					* sets rax to the result */

@@ -4,12 +4,40 @@
  * guest starts, dispatches the host's calls to them and encodes results, and
  * makes host calls. The message format is in kvmlet_abi.h.
  */
+#ifdef KVMLET_GUEST_LINUX
+/* In a libc program (guest/linux/serve.c): the default linker script's
+ * __start_/__stop_ symbols (weak: a program may export nothing), and stdio
+ * flushed before a call returns, so that what it printed reaches the host. */
+#include "kvmlet_linux.h"
+extern const struct kvmlet_export_desc __start_kvmlet_exports[] __attribute__((weak));
+extern const struct kvmlet_export_desc __stop_kvmlet_exports[] __attribute__((weak));
+#define EXPORTS_START __start_kvmlet_exports
+#define EXPORTS_END   __stop_kvmlet_exports
+void kvmlet_linux_flush(void);
+#define CALL_DONE() kvmlet_linux_flush()
+#else
 #include "kvmlet_guest.h"
-
 extern const struct kvmlet_export_desc __kvmlet_exports_start[], __kvmlet_exports_end[];
+#define EXPORTS_START __kvmlet_exports_start
+#define EXPORTS_END   __kvmlet_exports_end
+#define CALL_DONE()   ((void)0)
+#endif
+
 void kvmlet_dispatch_entry(void);
 __attribute__((noreturn)) void kvmlet_dispatch(void);
-void kvmlet_ready(void);
+void kvmlet_ready(uint64_t call_sp);
+
+/* The host enters here for every call, at CPL3 with RSP at the call stack's
+ * top (16-byte aligned) and the other general registers zero. */
+__asm__(".pushsection .text, \"ax\"\n"
+	".globl kvmlet_dispatch_entry\n"
+	".type kvmlet_dispatch_entry, @function\n"
+	"kvmlet_dispatch_entry:\n"
+	"	xorl %ebp, %ebp\n"
+	"	call kvmlet_dispatch\n"
+	"	ud2\n"
+	".size kvmlet_dispatch_entry, . - kvmlet_dispatch_entry\n"
+	".popsection");
 
 static struct kvmlet_export exports[KVMLET_EXPORTS_MAX];
 
@@ -20,17 +48,18 @@ struct kvmlet_call {
 	bool has_result;
 };
 
-static inline void port_out3(uint16_t port, uint64_t rdi, uint64_t rsi, uint64_t rdx)
+static inline void port_out4(uint16_t port, uint64_t rdi, uint64_t rsi, uint64_t rdx,
+			     uint64_t rcx)
 {
 	__asm__ volatile("outb %%al, %w0"
 			 :
-			 : "Nd"(port), "a"(0), "D"(rdi), "S"(rsi), "d"(rdx)
+			 : "Nd"(port), "a"(0), "D"(rdi), "S"(rsi), "d"(rdx), "c"(rcx)
 			 : "memory");
 }
 
 static size_t export_count(void)
 {
-	return (size_t)(__kvmlet_exports_end - __kvmlet_exports_start);
+	return (size_t)(EXPORTS_END - EXPORTS_START);
 }
 
 static void copy_str(char *dst, const char *src, size_t cap)
@@ -42,17 +71,19 @@ static void copy_str(char *dst, const char *src, size_t cap)
 	memcpy(dst, src, n + 1);
 }
 
-void kvmlet_ready(void)
+/* call_sp: the stack calls run on (its top), 0 for the top of the stack. */
+void kvmlet_ready(uint64_t call_sp)
 {
 	size_t n = export_count();
 
 	if (n > KVMLET_EXPORTS_MAX)
 		kvmlet_abort("too many exported functions");
 	for (size_t i = 0; i < n; i++) {
-		copy_str(exports[i].name, __kvmlet_exports_start[i].name, sizeof(exports[i].name));
-		copy_str(exports[i].sig, __kvmlet_exports_start[i].sig, sizeof(exports[i].sig));
+		copy_str(exports[i].name, EXPORTS_START[i].name, sizeof(exports[i].name));
+		copy_str(exports[i].sig, EXPORTS_START[i].sig, sizeof(exports[i].sig));
 	}
-	port_out3(KVMLET_PORT_READY, (uint64_t)kvmlet_dispatch_entry, (uint64_t)exports, n);
+	port_out4(KVMLET_PORT_READY, (uint64_t)kvmlet_dispatch_entry, (uint64_t)exports,
+		  n | (call_sp ? KVMLET_READY_STACK : 0), call_sp);
 }
 
 static char result_letter(const struct kvmlet_call *c)
@@ -192,8 +223,9 @@ int kvmlet_ret_error(struct kvmlet_call *c, const char *msg)
 	const struct kvmlet_bootinfo *bi = kvmlet_bootinfo();
 	size_t len = strlen(msg);
 
-	if (len > 256)
-		len = 256;
+	if (len > 256) /* cut at a character boundary: the host checks UTF-8 */
+		for (len = 256; len > 0 && ((uint8_t)msg[len] & 0xc0) == 0x80; len--)
+			;
 	encode_one((void *)bi->result_buf, bi->result_size, KVMLET_MSG_RESULT, KVMLET_STATUS_ERROR,
 		   KVMLET_T_STR, 0, msg, len);
 	c->has_result = true;
@@ -208,7 +240,7 @@ void kvmlet_dispatch(void)
 
 	if (h->magic != KVMLET_MSG_MAGIC || h->kind != KVMLET_MSG_CALL || h->func >= export_count())
 		kvmlet_abort("malformed call message");
-	c.desc = &__kvmlet_exports_start[h->func];
+	c.desc = &EXPORTS_START[h->func];
 	int r = c.desc->fn(&c);
 	if (!c.has_result) {
 		if (r == 0 && result_letter(&c) == 'v')
@@ -217,8 +249,35 @@ void kvmlet_dispatch(void)
 		else
 			kvmlet_ret_error(&c, r ? "guest function failed" : "no result was set");
 	}
+	CALL_DONE();
 	for (;;)
-		port_out3(KVMLET_PORT_RETURN, 0, 0, 0);
+		port_out4(KVMLET_PORT_RETURN, 0, 0, 0, 0);
+}
+
+bool kvmlet_utf8_valid(const void *p, size_t len)
+{
+	const uint8_t *s = p;
+
+	for (size_t i = 0; i < len;) {
+		uint8_t c = s[i];
+		size_t n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+		      : (c & 0xf8) == 0xf0 ? 3 : 4;
+		uint32_t cp = n == 0 ? c : n == 1 ? c & 0x1fu : n == 2 ? c & 0x0fu : c & 0x07u;
+
+		if (n == 4 || (n && n >= len - i))
+			return false; /* a bad lead byte, or cut short */
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3fu);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		i += n + 1;
+	}
+	return true;
 }
 
 /* --- host calls --- */
@@ -256,7 +315,7 @@ int kvmlet_host_call(const char *name, const struct kvmlet_value *args, unsigned
 	}
 	*h = (struct kvmlet_msg_hdr){.magic = KVMLET_MSG_MAGIC, .kind = KVMLET_MSG_HOSTCALL,
 				     .nvals = nargs + 1, .len = (uint32_t)off};
-	port_out3(KVMLET_PORT_HOSTCALL, 0, 0, 0);
+	port_out4(KVMLET_PORT_HOSTCALL, 0, 0, 0, 0);
 
 	/* The host wrote a KVMLET_MSG_RESULT with at most one value. */
 	if (h->magic != KVMLET_MSG_MAGIC || h->kind != KVMLET_MSG_RESULT)

@@ -45,7 +45,7 @@ void kvmlet_puts(const char *s)
 }
 
 /* Set by call.c: report the exports and wait at the READY port. */
-void kvmlet_ready(void);
+void kvmlet_ready(uint64_t call_sp);
 
 /*
  * The host resumes after READY only to run main (kvmlet run); a guest made
@@ -56,7 +56,7 @@ void kvmlet_start(void)
 	if (kvmlet_bootinfo()->magic != KVMLET_BOOTINFO_MAGIC ||
 	    kvmlet_bootinfo()->abi_version != KVMLET_ABI_VERSION)
 		kvmlet_abort("boot info missing or from another ABI version");
-	kvmlet_ready();
+	kvmlet_ready(0); /* calls run on the stack, from its top */
 	kvmlet_exit(main ? main() : 0);
 }
 

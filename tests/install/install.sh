@@ -38,7 +38,9 @@ for f in "$BIN/kvmlet" "$LIB/libkvmlet.so.$v" "$LIB/libkvmlet.so.0" "$LIB/libkvm
 	"$LIB/pkgconfig/kvmlet-guest.pc" "$LIB/kvmlet-guest/libkvmlet-guest.a" \
 	"$LIB/kvmlet-guest/kvmlet.ld" "$INC/kvmlet-guest/kvmlet_guest.h" \
 	"$INC/kvmlet-guest/kvmlet_abi.h" "$INC/kvmlet-guest/pagetable.h" \
-	"$INC/kvmlet-guest/pt_format.h" "$MAN/man1/kvmlet.1"; do
+	"$INC/kvmlet-guest/pt_format.h" "$MAN/man1/kvmlet.1" "$INC/kvmlet-guest/kvmlet_call.h" \
+	"$INC/kvmlet-guest/kvmlet_linux.h" "$LIB/kvmlet-guest/libkvmlet-guest-linux.a" \
+	"$LIB/pkgconfig/kvmlet-guest-linux.pc"; do
 	[ -e "$f" ] || fail "not installed: ${f#"$STAGE"}"
 done
 [ "$(readlink "$LIB/libkvmlet.so.0")" = "libkvmlet.so.$v" ] || fail "libkvmlet.so.0 does not point to libkvmlet.so.$v"
@@ -55,6 +57,22 @@ run_cc $($PKG_CONFIG --cflags --libs kvmlet-guest) $CFLAGS "$here/guest.c" -o "$
 	fail "building guest.c with the pkg-config flags first"
 expect 0 'entry 0x200000' '' -- "$BIN/kvmlet" inspect "$WORK/guest.elf"
 expect 0 'entry 0x200000' '' -- "$BIN/kvmlet" inspect "$WORK/guest2.elf"
+
+# --- an out-of-tree libc guest: gcc -static (glibc), and musl-gcc when there
+[ "$($PKG_CONFIG --modversion kvmlet-guest-linux)" = "$v" ] || fail "kvmlet-guest-linux.pc version differs"
+# shellcheck disable=SC2046
+gcc $CFLAGS "$here/guest_linux.c" $($PKG_CONFIG --cflags --libs kvmlet-guest-linux) \
+	-o "$WORK/guest_linux.elf" || fail "building guest_linux.c with gcc and kvmlet-guest-linux.pc"
+expect 0 '  join ss:s  (str, str) -> str' '' -- "$BIN/kvmlet" inspect "$WORK/guest_linux.elf"
+if command -v musl-gcc >/dev/null; then
+	# shellcheck disable=SC2046
+	musl-gcc $CFLAGS "$here/guest_linux.c" $($PKG_CONFIG --cflags --libs kvmlet-guest-linux) \
+		-o "$WORK/guest_musl.elf" || fail "building guest_linux.c with musl-gcc"
+	expect 0 '  join ss:s  (str, str) -> str' '' -- "$BIN/kvmlet" inspect "$WORK/guest_musl.elf"
+else
+	echo "SKIP (part): musl-gcc is not installed (apt-get install musl-tools): no musl guest"
+	cp "$WORK/guest_linux.elf" "$WORK/guest_musl.elf"
+fi
 
 # --- C++: a guest and a host program (the headers are extern "C")
 if command -v g++ >/dev/null; then
@@ -95,7 +113,7 @@ expect 0 "$v" '' -- "$WORK/host-static" --version
 
 # --- run them
 mkdir "$WORK/run"
-cp "$WORK/guest.elf" "$WORK/run/guest.elf"
+cp "$WORK/guest.elf" "$WORK/guest_linux.elf" "$WORK/guest_musl.elf" "$WORK/run/"
 if [ "$mode" = qemu ]; then
 	# The VM has no /tmp of ours and no libkvmlet: a fully static host.
 	run_cc $CFLAGS "$here/host.c" $($PKG_CONFIG --cflags kvmlet) -static \
@@ -103,6 +121,7 @@ if [ "$mode" = qemu ]; then
 	[ "$failures" = 0 ] || finish
 	# The first command brings the installed kvmlet (and its libc) into /t.
 	"$SOURCE_ROOT/scripts/qemu-kvm/run.sh" -T 900 -a "$WORK/run/host" -a "$WORK/run/guest.elf" \
+		-a "$WORK/run/guest_linux.elf" -a "$WORK/run/guest_musl.elf" \
 		"$BIN/kvmlet --version" "$here/run_checks.sh /t"
 	rc=$?
 	[ "$rc" = 2 ] && skip "the QEMU harness could not be set up"

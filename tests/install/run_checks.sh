@@ -1,7 +1,8 @@
 #!/bin/sh
 # run_checks.sh DIR: what the out-of-tree programs do under KVM. DIR holds
-# host (tests/install/host.c), kvmlet (the installed CLI) and guest.elf
-# (tests/install/guest.c). install.sh runs it where /dev/kvm is usable, or in
+# host (tests/install/host.c), kvmlet (the installed CLI), guest.elf
+# (tests/install/guest.c), guest_linux.elf and guest_musl.elf (guest_linux.c,
+# glibc and musl). install.sh runs it where /dev/kvm is usable, or in
 # a QEMU VM with nested KVM (scripts/qemu-kvm/run.sh; busybox sh there).
 d=$1
 failures=0
@@ -25,4 +26,7 @@ check 7 'out-of-tree guest, ABI 2' "$d/kvmlet" run "$d/guest.elf"
 check 0 '42' "$d/kvmlet" call "$d/guest.elf" add 40 2
 check 126 'no host function named shout' \
 	"$d/kvmlet" call "$d/guest.elf" greet x
+check 0 'joining a and b' "$d/kvmlet" call "$d/guest_linux.elf" join a b
+check 0 'a+b' "$d/kvmlet" call "$d/guest_musl.elf" join a b
+check 0 'run, not called' "$d/kvmlet" run "$d/guest_linux.elf"
 [ "$failures" = 0 ] || { echo "$failures failed"; exit 1; }

@@ -262,6 +262,19 @@ START_TEST(register_rules)
 }
 END_TEST
 
+/* READY with a call stack top the guest may not write (the ring-0 stack). */
+START_TEST(call_stack_must_be_user_writable)
+{
+	struct kvmlet_result res;
+	struct kvmtest_output out;
+	struct kvmlet_error err;
+
+	ck_assert_int_eq(kvmtest_run("bad_call_stack", NULL, &res, &out, &err), -EPROTO);
+	ck_assert_int_eq(res.outcome, KVMLET_FAULTED);
+	ck_assert_msg(strstr(err.msg, "call stack top 0x8000 is not"), "%s", err.msg);
+}
+END_TEST
+
 int main(void)
 {
 	kvmtest_require_kvm();
@@ -278,6 +291,7 @@ int main(void)
 	tcase_add_loop_test(tc, hostile_results_are_clean_errors, 0,
 			    sizeof(hostile) / sizeof(hostile[0]));
 	tcase_add_test(tc, register_rules);
+	tcase_add_test(tc, call_stack_must_be_user_writable);
 	suite_add_tcase(s, tc);
 	return kvmtest_main(s);
 }

@@ -13,7 +13,8 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	exit 77
 fi
 set --
-for f in "$build"/guest/*.elf "$build"/tests/guests/*.elf "$build"/tests/hostile/*.elf; do
+for f in "$build"/guest/*.elf "$build"/guest/*/*.elf "$build"/tests/guests/*.elf \
+	"$build"/tests/hostile/*.elf "$build"/tests/linux/*.elf; do
 	set -- "$@" -a "$f"
 done
 # Missing inputs are a build problem, not a reason to skip.
@@ -22,6 +23,20 @@ for f in "$build/vmm/kvmlet-static" "$build"/tests/kvm/test_* "$build/tests/host
 	[ -x "$f" ] || { echo "FAIL: $f is missing"; exit 1; }
 done
 cp "$build/vmm/kvmlet-static" "$build/tests/qemu/kvmlet"
+# Guest functions in libc programs; the JavaScript and Lua guests when their
+# Debian packages were there (else suite kvm shows test_js/test_lua skipped).
+lang=
+[ -x "$build/tests/kvm/test_libc" ] || { echo "FAIL: $build/tests/kvm/test_libc is missing"; exit 1; }
+[ -e "$build/tests/linux/lxcall_musl.elf" ] || set -- "$@" -e LXCALL_NO_MUSL=1
+set -- "$@" -e LXCALL=/t/lxcall_glibc.elf
+for l in js lua; do
+	if [ -x "$build/tests/kvm/test_$l" ]; then
+		lang="$lang $build/tests/kvm/test_$l"
+		set -- "$@" -e "$(echo "$l" | tr a-z A-Z)_ELF=/t/$l.elf"
+	else
+		echo "note: no $l guest (its Debian package is missing): test_$l does not run"
+	fi
+done
 # The Linux-program tests: lxtest (musl, when musl-gcc was found) and busybox.
 linux=
 if [ -x "$build/tests/linux/lxtest" ] && [ -x /bin/busybox ]; then
@@ -36,7 +51,8 @@ fi
 	"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" \
 	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$build/tests/kvm/test_isolation" "$build/tests/kvm/test_syscalls" "$build/tests/kvm/test_printf" "$src/tests/cli/cli_run.sh" \
 	"$src/tests/cli/cli_call.sh" "$build/tests/kvm/test_hardening" "$src/tests/cli/cli_seccomp.sh" \
-	"$build/tests/hostile/test_hostile" $linux
+	"$build/tests/hostile/test_hostile" $linux "$build/tests/kvm/test_libc" $lang \
+	"$src/tests/cli/cli_lang.sh"
 rc=$?
 # run.sh: 0 passed, 1 a test failed or the VM died, 2 the harness could not be set up.
 [ "$rc" = 2 ] && { echo "SKIP: the QEMU harness could not be set up"; exit 77; }

@@ -82,4 +82,7 @@ int die_run(const char *guest, int r, const struct kvmlet_error *err);
 /* kvmlet call. */
 int cmd_call(int argc, char **argv);
 
+/* --file: let the guest open the files. -1 on success, else an exit status. */
+int cli_files(const struct opts *o, struct kvmlet_sandbox *sb);
+
 #endif

@@ -317,6 +317,17 @@ int cmd_call(int argc, char **argv)
 	FILE *out = o.json ? stderr : stdout; /* --json: stdout is the one JSON document */
 	kvmlet_set_output(sb, write_out, out);
 	cli_setup(&o, sb);
+	/* A Linux program gets argv[0], the guest's path (no other ARG: those are
+	 * the function's). */
+	const char *argv0[] = {o.guest};
+	if (kvmlet_set_args(sb, 1, argv0, NULL, &err) < 0) {
+		kvmlet_sandbox_free(sb);
+		return die(EXIT_USAGE, "call: %s", err.msg);
+	}
+	if ((st = cli_files(&o, sb)) >= 0) {
+		kvmlet_sandbox_free(sb);
+		return st;
+	}
 	/* The seccomp filter goes in before the guest's first instruction, unless
 	 * an ARG names a file: its type is known only after start-up, so it is
 	 * read then and call_and_print installs the filter after it. */

@@ -240,8 +240,10 @@ static bool option_allowed(unsigned cmd, int c)
 {
 	if (strchr("trSTX", c))
 		return cmd & (CMD_RUN | CMD_CALL);
-	if (strchr("eFDRK", c))
+	if (strchr("eDRK", c))
 		return cmd & CMD_RUN;
+	if (c == 'F')
+		return cmd & (CMD_RUN | CMD_CALL);
 	if (c == 'j')
 		return cmd & (CMD_CALL | CMD_INSPECT);
 	return true;
@@ -386,4 +388,23 @@ int die_run(const char *guest, int r, const struct kvmlet_error *err)
 	default:
 		return die(EXIT_CALL, "%s: %s", guest, err->msg);
 	}
+}
+
+int cli_files(const struct opts *o, struct kvmlet_sandbox *sb)
+{
+	struct kvmlet_error err;
+
+	for (int i = 0; i < o->nfiles; i++) {
+		char host[4096];
+		const char *colon = strchr(o->files[i], ':');
+		size_t n = colon ? (size_t)(colon - o->files[i]) : strlen(o->files[i]);
+
+		if (n == 0 || n >= sizeof(host))
+			return die(EXIT_USAGE, "--file %s: expected HOSTPATH[:GUESTPATH]", o->files[i]);
+		memcpy(host, o->files[i], n);
+		host[n] = '\0';
+		if (kvmlet_allow_file(sb, host, colon ? colon + 1 : NULL, &err) < 0)
+			return die(EXIT_USAGE, "--file: %s", err.msg);
+	}
+	return -1;
 }

@@ -78,6 +78,8 @@ static const char usage_call[] =
 	"  -m, --memory SIZE       guest memory (default 16M)\n"
 	"  -s, --stack SIZE        guest stack (default 64K)\n"
 	"  -t, --timeout DURATION  stop the call after DURATION (e.g. 500ms, 2s)\n"
+	"      --file HOST[:GUEST] a Linux guest may open HOST read-only as GUEST (e.g.\n"
+	"                          the script js.elf or lua.elf loads: --file f.js:/init.js)\n"
 	"      --json              print the result as JSON: {\"type\":...,\"value\":...},\n"
 	"                          a failure as {\"error\":{...}}\n"
 	"      --repeat N          call N times, resetting the guest in between\n"

@@ -46,18 +46,9 @@ static int linux_setup(const struct opts *o, struct kvmlet_sandbox *sb)
 		argv[argc++] = o->operands[i];
 	if (kvmlet_set_args(sb, argc, argv, o->env, &err) < 0)
 		return die(EXIT_USAGE, "run: %s", err.msg);
-	for (int i = 0; i < o->nfiles; i++) {
-		char host[4096];
-		const char *colon = strchr(o->files[i], ':');
-		size_t n = colon ? (size_t)(colon - o->files[i]) : strlen(o->files[i]);
-
-		if (n == 0 || n >= sizeof(host))
-			return die(EXIT_USAGE, "--file %s: expected HOSTPATH[:GUESTPATH]", o->files[i]);
-		memcpy(host, o->files[i], n);
-		host[n] = '\0';
-		if (kvmlet_allow_file(sb, host, colon ? colon + 1 : NULL, &err) < 0)
-			return die(EXIT_USAGE, "--file: %s", err.msg);
-	}
+	int st = cli_files(o, sb);
+	if (st >= 0)
+		return st;
 	kvmlet_set_stdio(sb, 0, 1, 2);
 	if (o->seed)
 		kvmlet_set_determinism(sb, o->seed);
