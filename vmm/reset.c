@@ -2,15 +2,17 @@
 /*
  * reset.c: snapshot and reset. The snapshot is taken once, when a sandbox has
  * started (before its first instruction for kvmlet_run, after start-up for
- * calls): the pages of guest memory that are not all zero, and the vCPU's
- * complete state (vcpu.c).
+ * calls): the pages of guest memory that are not all zero (which pages were
+ * ever touched, /proc/self/pagemap says), and the vCPU's complete state (vcpu.c).
  * A reset restores only what changed since: the pages KVM's dirty log says
  * the guest wrote, plus the pages the host wrote through guest_mem's accessor
  * since the snapshot (call arguments, host-call results), copied back in place so that the next
  * call takes no page fault.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -56,10 +58,44 @@ static int bitmaps_alloc(struct snapshot *s, uint64_t words, struct kvmlet_error
 }
 
 /*
- * Every page with content goes into the snapshot: found by reading memory, not
- * by asking the kernel which pages are resident (a page swapped out to zram or
- * zswap is not, and would be zeroed by every reset).
+ * Which pages could hold content: /proc/self/pagemap says, per page, whether
+ * it is present or swapped out (bits 63 and 62); a page that is neither was
+ * never touched and reads as zeros. Unlike mincore, a page swapped out to
+ * zram or zswap is not missed. The descriptor is opened once, when the first
+ * sandbox is made (before any seccomp filter); -1 where /proc is missing, and
+ * then every page is read.
  */
+static int pagemap_fd = -1;
+
+void snapshot_init(void)
+{
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+}
+
+#define PM_CHUNK 512 /* pagemap entries read at a time */
+
+/* Copy the pages of [p0, p0 + n) that have content into the snapshot. */
+static void copy_chunk(struct kvmlet_sandbox *sb, uint64_t p0, uint64_t n)
+{
+	struct snapshot *s = &sb->snap;
+	uint64_t pm[PM_CHUNK];
+	const uint8_t *base = GUEST_PTR(&sb->gm, p0 * PAGE, n * PAGE);
+	bool known = base && pagemap_fd >= 0 &&
+		     pread(pagemap_fd, pm, n * 8, (off_t)((uintptr_t)base / PAGE * 8)) ==
+			     (ssize_t)(n * 8);
+
+	for (uint64_t i = 0; base && i < n; i++) {
+		const uint8_t *src = base + i * PAGE;
+		uint64_t p = p0 + i;
+
+		if ((known && !(pm[i] & (3ull << 62))) || page_is_zero(src))
+			continue;
+		memcpy((uint8_t *)s->pages + p * PAGE, src, PAGE);
+		s->has[p / 64] |= 1ull << (p % 64);
+	}
+}
+
+/* Every page with content goes into the snapshot (pages never touched are zeros). */
 int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmlet_error *err)
 {
 	struct snapshot *s = &sb->snap;
@@ -75,13 +111,8 @@ int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmle
 	if ((r = bitmaps_alloc(s, words, err)) < 0 ||
 	    (r = guest_mem_track_writes(&sb->gm, err)) < 0)
 		goto err_drop;
-	for (uint64_t p = 0; p < n; p++) {
-		const uint8_t *src = GUEST_PTR(&sb->gm, p * PAGE, PAGE);
-		if (!src || page_is_zero(src))
-			continue;
-		memcpy(pages + p * PAGE, src, PAGE);
-		s->has[p / 64] |= 1ull << (p % 64);
-	}
+	for (uint64_t p = 0; p < n; p += PM_CHUNK)
+		copy_chunk(sb, p, n - p < PM_CHUNK ? n - p : PM_CHUNK);
 	/* Start a fresh dirty log: what the guest wrote so far is in the snapshot. */
 	if ((r = vm_dirty_log(&sb->vm, s->guest_dirty, err)) < 0 ||
 	    (r = vcpu_state_save(&sb->vcpu, &s->vcpu, err)) < 0 ||

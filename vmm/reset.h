@@ -23,6 +23,8 @@ struct snapshot {
 };
 
 /* Take the snapshot that resets return to (phase back_to). */
+/* Open what snapshots read (/proc/self/pagemap); once per process, before seccomp. */
+void snapshot_init(void);
 int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmlet_error *err);
 /* Use a template's pages (every page held) and vCPU state as sb's snapshot. */
 int snapshot_borrow(struct kvmlet_sandbox *sb, const uint8_t *pages, const struct vcpu_state *st,

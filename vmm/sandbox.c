@@ -25,6 +25,7 @@ static void lib_init(void)
 	if ((lib_err = console_register_exits()) < 0 || (lib_err = fault_register_exits()) < 0 ||
 	    (lib_err = call_register_exits()) < 0 || (lib_err = linux_register_exits()) < 0)
 		return;
+	snapshot_init();
 }
 
 int sandbox_alloc(struct kvmlet_sandbox **out, struct kvmlet_error *err)

@@ -39,7 +39,8 @@ static const int plain_syscalls[] = {
 	SCMP_SYS(rt_sigprocmask),  /* pthread_kill blocks signals around its tgkill */
 	SCMP_SYS(restart_syscall), /* the kernel restarts a syscall a signal interrupted */
 	SCMP_SYS(sched_yield),	   /* a kicked run waits for its kick to arrive */
-	SCMP_SYS(pread64),	   /* a Linux program reads a file it was given (opened before) */
+	SCMP_SYS(pread64),	   /* snapshots read /proc/self/pagemap; a Linux program reads a
+				    * file it was given (both opened before the filter) */
 	SCMP_SYS(getrandom),	   /* ...its getrandom */
 	SCMP_SYS(nanosleep),	   /* ...its nanosleep */
 	SCMP_SYS(clock_nanosleep), /* (glibc's nanosleep) */
