@@ -1,9 +1,11 @@
 #!/bin/sh
-# run_kvm_tests.sh SRC BUILD: run the KVM tests (suite kvm) and the CLI tests
-# that need KVM inside a QEMU VM with nested KVM. Exit 77 (skip) when /dev/kvm
-# exists here (suite kvm runs them directly) or the QEMU harness cannot be set up.
+# run_kvm_tests.sh SRC BUILD [--c-only]: run the KVM tests (suite kvm) and the
+# CLI tests that need KVM inside a QEMU VM with nested KVM. Exit 77 (skip) when
+# /dev/kvm exists here (suite kvm runs them directly) or the QEMU harness
+# cannot be set up. --c-only (sanitizer builds, which have no static kvmlet):
+# the C test programs only, no CLI scripts, no second run under shadow paging.
 set -u
-src=$1 build=$2
+src=$1 build=$2 c_only=${3:-}
 if "$src/scripts/kvm-check.sh" >/dev/null; then
 	echo "SKIP: /dev/kvm is here and trusted: suites kvm and cli run these tests directly"
 	exit 77
@@ -18,10 +20,33 @@ for f in "$build"/guest/*.elf "$build"/guest/*/*.elf "$build"/tests/guests/*.elf
 	set -- "$@" -a "$f"
 done
 # Missing inputs are a build problem, not a reason to skip.
-for f in "$build/vmm/kvmlet-static" "$build"/tests/kvm/test_* "$build/tests/hostile/test_hostile"; do
+static="$build/vmm/kvmlet-static"
+[ -n "$c_only" ] && static=
+for f in $static "$build"/tests/kvm/test_* "$build/tests/hostile/test_hostile"; do
 	case $f in *.p) continue ;; esac
 	[ -x "$f" ] || { echo "FAIL: $f is missing"; exit 1; }
 done
+if [ -n "$c_only" ]; then
+	linux=
+	[ -x "$build/tests/linux/lxtest" ] && set -- "$@" -e LXTEST=/t/lxtest -a "$build/tests/linux/lxtest" &&
+		linux="$build/tests/kvm/test_linux"
+	set -- "$@" -e LXCALL=/t/lxcall_glibc.elf
+	[ -e "$build/tests/linux/lxcall_musl.elf" ] || set -- "$@" -e LXCALL_NO_MUSL=1
+	lang=
+	for l in js lua; do
+		[ -x "$build/tests/kvm/test_$l" ] && lang="$lang $build/tests/kvm/test_$l" &&
+			set -- "$@" -e "$(echo "$l" | tr a-z A-Z)_ELF=/t/$l.elf"
+	done
+	"$src/scripts/qemu-kvm/run.sh" -T 1500 "$@" -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
+		"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" "$build/tests/kvm/test_call" \
+		"$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" \
+		"$build/tests/kvm/test_isolation" "$build/tests/kvm/test_syscalls" \
+		"$build/tests/kvm/test_printf" "$build/tests/kvm/test_hardening" \
+		"$build/tests/hostile/test_hostile" $linux "$build/tests/kvm/test_libc" $lang
+	rc=$?
+	[ "$rc" = 2 ] && { echo "SKIP: the QEMU harness could not be set up"; exit 77; }
+	exit "$rc"
+fi
 cp "$build/vmm/kvmlet-static" "$build/tests/qemu/kvmlet"
 # Guest functions in libc programs; the JavaScript and Lua guests when their
 # Debian packages were there (else suite kvm shows test_js/test_lua skipped).
