@@ -48,6 +48,14 @@ same "setjmp/longjmp" "" -- "$LXTEST" jmp
 same "malloc, mmap, mprotect, munmap" "" -- "$LXTEST" mem
 same "exit status" "" -- "$LXTEST" exit 42
 same "a file given with --file" "" --file "$tmp/fruit" -- "$LXTEST" cat "$tmp/fruit"
+if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then
+	same "static PIE (glibc): printf" "" -- "$LXTEST_PIE" printf
+	same "static PIE (glibc): argv, environment, auxv" "" -- "$LXTEST_PIE" args x
+	same "static PIE (glibc): __thread variables" "" -- "$LXTEST_PIE" tls
+	same "static PIE (glibc): malloc, mmap, mprotect, munmap" "" -- "$LXTEST_PIE" mem
+else
+	echo "note: no LXTEST_PIE: the static-PIE checks do not run"
+fi
 same "busybox echo" "" -- "$BUSYBOX" echo hello world
 same "busybox cat of stdin" "$tmp/fruit" -- "$BUSYBOX" cat
 same "busybox wc of stdin" "$tmp/fruit" -- "$BUSYBOX" wc

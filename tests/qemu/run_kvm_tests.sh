@@ -66,6 +66,8 @@ done
 linux=
 if [ -x "$build/tests/linux/lxtest" ] && [ -x /bin/busybox ]; then
 	set -- "$@" -a "$build/tests/linux/lxtest" -a /bin/busybox -e LXTEST=/t/lxtest -e BUSYBOX=/t/busybox
+	[ -x "$build/tests/linux/lxtest_pie" ] &&
+		set -- "$@" -a "$build/tests/linux/lxtest_pie" -e LXTEST_PIE=/t/lxtest_pie
 	linux="$src/tests/cli/cli_linux.sh $build/tests/kvm/test_linux"
 else
 	echo "note: no lxtest (musl-tools) or /bin/busybox (busybox-static): the Linux-program tests do not run"
