@@ -197,12 +197,39 @@ static void trace_exit(struct kvmlet_sandbox *sb, uint64_t start)
 	const struct kvm_run *run = sb->vcpu.run;
 	struct kvmlet_exit_info e = {.reason = run->exit_reason, .ns = watch_now_ns() - start};
 	struct kvm_regs regs;
+	int i;
 
+	if (run->exit_reason == KVM_EXIT_IO && (i = port_find(run->io.port)) >= 0 &&
+	    (ports[i].flags & EXIT_SELF_TRACED))
+		return; /* its handler reports it, with the result */
 	if (vcpu_get_regs(&sb->vcpu, &regs, NULL) == 0)
 		e.rip = regs.rip;
 	if (run->exit_reason == KVM_EXIT_IO)
 		e.port = run->io.port;
 	e.what = exit_name(run);
+	sb->trace.fn(sb->trace.arg, &e);
+}
+
+void exits_trace_syscall(struct kvmlet_sandbox *sb, uint64_t nr, const char *name,
+			 int64_t result, bool in_guest)
+{
+	const struct kvm_run *run = sb->vcpu.run;
+	struct kvmlet_exit_info e = {
+		.reason = run->exit_reason,
+		.port = run->io.port,
+		.ns = watch_now_ns() - sb->trace.start,
+		.what = "syscall",
+		.sys_nr = nr,
+		.sys_name = name,
+		.sys_result = result,
+		.in_guest = in_guest,
+	};
+	struct kvm_regs regs;
+
+	if (!sb->trace.fn)
+		return;
+	if (vcpu_get_regs(&sb->vcpu, &regs, NULL) == 0)
+		e.rip = regs.rip;
 	sb->trace.fn(sb->trace.arg, &e);
 }
 
@@ -235,6 +262,7 @@ int exits_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmle
 	uint64_t start = watch_now_ns();
 	uint64_t deadline = sb->cfg.timeout_ns ? start + sb->cfg.timeout_ns : 0;
 
+	sb->trace.start = start;
 	watch_begin(&sb->watch, sb->vcpu.run, deadline); /* from here on kvmlet_cancel aims here */
 	int r = run_loop(sb, res, err, start);
 	watch_end(&sb->watch);

@@ -36,6 +36,9 @@ typedef int (*exit_reason_fn)(struct kvmlet_sandbox *sb, struct kvmlet_result *r
 /* The port ends a phase without a reset: only a plain `out` may ring it (a
  * string `outs` would be finished by KVM on the next entry). */
 #define EXIT_PLAIN_OUT 1u
+/* The handler reports the exit to the trace itself (exits_trace_syscall), once
+ * it knows the result; the run loop does not. */
+#define EXIT_SELF_TRACED 2u
 
 /* Register fn for port (name for traces): 0, -EEXIST or -ENOSPC. */
 int exits_register_port(uint16_t port, const char *name, unsigned flags, exit_port_fn fn);
@@ -51,6 +54,11 @@ int exits_handle(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kv
 struct exits_trace {
 	kvmlet_trace_fn fn;
 	void *arg;
+	uint64_t start; /* when the run or call began (watch_now_ns) */
 };
+
+/* Report a served Linux system call to sb's trace, if it has one. */
+void exits_trace_syscall(struct kvmlet_sandbox *sb, uint64_t nr, const char *name,
+			 int64_t result, bool in_guest);
 
 #endif /* KVMLET_EXITS_H */

@@ -54,6 +54,9 @@ uint64_t linux_entry_rsp(const struct linux_host *lx);
 void linux_snapshot(struct linux_host *lx);
 void linux_reset(struct linux_host *lx);
 
+/* linux_names.c: the name of x86-64 system call nr, or NULL. */
+const char *linux_syscall_name(uint64_t nr);
+
 /* linux_sys.c: register the handler of KVMLET_PORT_SYSCALL, which serves the
  * system call in rax and answers in rax (library initialisation). The port is
  * the kernel's: the TSS I/O bitmap does not open it to CPL3. */

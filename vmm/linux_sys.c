@@ -508,19 +508,37 @@ static int handle_syscall(struct kvmlet_sandbox *sb, const struct exit_io *io,
 		return error_outcome(res, err, KVMLET_CANCELLED, -ECANCELED, "guest cancelled");
 	if (s.stop)
 		return s.stop;
+	const char *name = linux_syscall_name(regs.rax);
+	exits_trace_syscall(sb, regs.rax, name, rv, false);
 	if (rv == -ENOSYS && sb->cfg.strict_syscalls)
-		return error_outcome(res, err, KVMLET_FAULTED, -ENOSYS,
-				     "the program made system call %" PRIu64 ", which kvmlet does "
-				     "not provide (strict)",
-				     (uint64_t)regs.rax);
+		return error_outcome(res, err, KVMLET_FAULTED, -EFAULT,
+				     "the program made system call %" PRIu64 " (%s), which kvmlet "
+				     "does not provide (strict)",
+				     (uint64_t)regs.rax, name ? name : "no name known");
 	regs.rax = (uint64_t)rv;
 	int r = vcpu_set_regs(&sb->vcpu, &regs, err);
 	return r < 0 ? r : LOOP_CONTINUE;
 }
 
+/* While tracing: a system call the guest's kernel served itself, and its result. */
+static int handle_systrace(struct kvmlet_sandbox *sb, const struct exit_io *io,
+			   struct kvmlet_result *res, struct kvmlet_error *err)
+{
+	(void)res, (void)err;
+	exits_trace_syscall(sb, io->regs.rax, linux_syscall_name(io->regs.rax),
+			    (int64_t)io->regs.rdi, true);
+	return LOOP_CONTINUE;
+}
+
 int linux_register_exits(void)
 {
-	/* The guest's kernel rings it from ring 0 with `out %al, %dx`: no EXIT_PLAIN_OUT
-	 * check (it ends no phase), and CPL3 cannot reach it (the TSS bitmap, x86.c). */
-	return exits_register_port(KVMLET_PORT_SYSCALL, "syscall", 0, handle_syscall);
+	/* The guest's kernel rings them from ring 0 with `out %al, imm8`: no
+	 * EXIT_PLAIN_OUT check (they end no phase), and CPL3 cannot reach them (the
+	 * TSS bitmap, x86.c). */
+	int r = exits_register_port(KVMLET_PORT_SYSCALL, "syscall", EXIT_SELF_TRACED,
+				    handle_syscall);
+
+	return r < 0 ? r
+		     : exits_register_port(KVMLET_PORT_SYSTRACE, "syscall", EXIT_SELF_TRACED,
+					   handle_systrace);
 }

@@ -18,6 +18,12 @@ int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 
 	if (sb->vcpu.fd >= 0)
 		return 0; /* kvmlet_prepare did it: a VM exists only fully set up */
+	/* Tracing from the start: the guest's kernel reports the calls it serves. */
+	if (sb->trace.fn) {
+		sb->lay.bi.flags |= KVMLET_BOOT_TRACE;
+		if ((r = GUEST_WRITE(&sb->gm, KVMLET_BOOTINFO_GPA, &sb->lay.bi, sizeof(sb->lay.bi))) < 0)
+			return kvmlet_fail(err, r, "cannot write the boot info");
+	}
 	if ((r = vm_create(&sb->vm, sb->gm.mem, sb->gm.size, err)) < 0)
 		return r;
 	/* argc, argv, envp and auxv, as Linux starts a program (kvmlet's runtime ignores them). */

@@ -81,6 +81,8 @@ extern "C" {
 /* In READY's rdx: rcx holds the top of the stack calls run on (16-byte aligned,
  * user-writable below it); without it calls run from the stack's top, stack_hi. */
 #define KVMLET_READY_STACK    (1ull << 32)
+#define KVMLET_PORT_SYSTRACE  0x0edu /* kernel only, while tracing: rax = a system call it
+					* served itself, rdi = its result */
 #define KVMLET_PORT_SYSCALL   0x0eeu /* kernel only: a Linux system call for the host; rax = number,
 					* rdi rsi rdx r10 r8 r9 as the program passed them; the host
 					* sets rax to the result */
@@ -144,6 +146,7 @@ struct kvmlet_bootinfo {
 };
 
 #define KVMLET_BOOT_LINUX 1u /* a Linux program: `syscall` numbers are Linux's */
+#define KVMLET_BOOT_TRACE 2u /* the host traces: report system calls served in the guest */
 
 /*
  * Calls. A message is a header, then nvals values, then the bytes of string

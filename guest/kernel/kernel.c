@@ -20,6 +20,7 @@ void kernel_syscall(struct frame *f);
 
 static struct {
 	bool ready;
+	bool forwarded; /* the system call in progress went to the host */
 	struct pt_backend b;
 	uint64_t used[POOL_MAX_TABLES / 64];
 } k;
@@ -141,6 +142,7 @@ int64_t kernel_to_host(const struct frame *f)
 	register uint64_t r9 __asm__("r9") = f->r9;
 	uint64_t rax = f->rax;
 
+	k.forwarded = true;
 	__asm__ volatile("outb %%al, %[port]"
 			 : "+a"(rax)
 			 : [port] "i"(KVMLET_PORT_SYSCALL), "D"(f->rdi), "S"(f->rsi), "d"(f->rdx),
@@ -177,10 +179,20 @@ void kernel_syscall(struct frame *f)
 {
 	bool ours = f->rax >= KVMLET_SYS_MAP && f->rax <= KVMLET_SYS_PROTECT;
 
-	if (!ours && (bi()->flags & KVMLET_BOOT_LINUX))
-		f->rax = (uint64_t)linux_syscall(f);
-	else
+	uint64_t nr = f->rax;
+
+	if (ours || !(bi()->flags & KVMLET_BOOT_LINUX)) {
 		f->rax = (uint64_t)door(f);
+		return;
+	}
+	k.forwarded = false;
+	f->rax = (uint64_t)linux_syscall(f);
+	/* Tracing: the host sees what it served itself; tell it what was served here. */
+	if ((bi()->flags & KVMLET_BOOT_TRACE) && !k.forwarded)
+		__asm__ volatile("outb %%al, %[port]"
+				 :
+				 : [port] "i"(KVMLET_PORT_SYSTRACE), "a"(nr), "D"(f->rax)
+				 : "memory");
 }
 
 void *memset(void *dst, int c, size_t n)

@@ -82,6 +82,20 @@ else
 	echo "FAIL: --seed: runs differ or seeds agree"; cat "$tmp/s1" "$tmp/s2" "$tmp/s3"
 	failures=$((failures + 1))
 fi
+# --trace: every system call by name with its result, those served in the
+# guest's kernel included; --strict names the call it refuses.
+"$KVMLET" run --trace "$LXTEST" mem >"$tmp/t.out" 2>"$tmp/t.err" || true
+if grep -q 'syscall   set_tid_address = 1  \[in the guest\]' "$tmp/t.err" &&
+	grep -q 'syscall   mmap = [0-9]*  \[in the guest\]' "$tmp/t.err" &&
+	grep -q 'syscall   munmap = 0  \[in the guest\]' "$tmp/t.err" &&
+	grep -Eq 'syscall   (write|writev) = [0-9]+$' "$tmp/t.err" &&
+	grep -q 'syscall   ioctl = -25 (error)$' "$tmp/t.err"; then
+	echo "ok: --trace shows each system call with its result"
+else
+	echo "FAIL: --trace"; head -40 "$tmp/t.err"; failures=$((failures + 1))
+fi
+check 123 '' 'system call 157 (prctl), which kvmlet does not provide (strict)' -- \
+	run --strict "$BUSYBOX" nc -l -p 1234
 # A dynamically linked program is refused, naming its interpreter.
 if [ -x /bin/true ] && ! [ -L /bin/true ]; then
 	check 121 '' 'needs the interpreter /lib64/ld-linux-x86-64.so.2' -- run /bin/true

@@ -351,6 +351,16 @@ int parse_count(const char *s, unsigned *out)
 static void trace_line(void *arg, const struct kvmlet_exit_info *e)
 {
 	(void)arg;
+	if (!strcmp(e->what, "syscall")) {
+		char nr[32];
+		snprintf(nr, sizeof(nr), "syscall_%llu", (unsigned long long)e->sys_nr);
+		fprintf(stderr, "kvmlet: trace: %10.1f us  syscall   %s = %lld%s%s\n",
+			(double)e->ns / 1e3, e->sys_name ? e->sys_name : nr,
+			(long long)e->sys_result,
+			e->sys_result < 0 && e->sys_result >= -4095 ? " (error)" : "",
+			e->in_guest ? "  [in the guest]" : "");
+		return;
+	}
 	if (e->reason == 2) /* KVM_EXIT_IO */
 		fprintf(stderr, "kvmlet: trace: %10.1f us  %-9s port 0x%02x  rip 0x%llx\n",
 			(double)e->ns / 1e3, e->what, e->port, (unsigned long long)e->rip);

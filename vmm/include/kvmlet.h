@@ -383,12 +383,22 @@ struct kvmlet_exit_info {
 	uint64_t rip;	  /* guest RIP at the exit */
 	uint64_t ns;	  /* since the run or call began */
 	const char *what; /* "exit", "print", "abort", "ready", "return", "host call",
-			     "exception", "io", "mmio", "halt", "shutdown", "signal", ... */
+			     "exception", "io", "mmio", "halt", "shutdown", "signal",
+			     "syscall", ... */
+	/* "syscall": a Linux system call, reported once served, with its result.
+	 * Calls the guest's kernel serves itself are reported only while tracing
+	 * (each then costs an exit) and have in_guest set. */
+	uint64_t sys_nr;
+	const char *sys_name; /* "mmap", ...; NULL for a number kvmlet has no name for */
+	int64_t sys_result;   /* a value, or -errno */
+	bool in_guest;
 };
 
 /*
  * kvmlet_set_trace: call fn for every VM exit of sb's runs and calls, before
- * the exit is handled (NULL stops tracing). fn must not call into sb.
+ * the exit is handled (NULL stops tracing); Linux system calls after they are
+ * served, with their results. Set it before the guest starts to see the
+ * system calls served inside the guest too. fn must not call into sb.
  */
 typedef void (*kvmlet_trace_fn)(void *arg, const struct kvmlet_exit_info *e);
 void kvmlet_set_trace(struct kvmlet_sandbox *sb, kvmlet_trace_fn fn, void *arg);
