@@ -156,7 +156,7 @@ static int handle_return(struct kvmlet_sandbox *sb, const struct exit_io *io,
 			     (uint64_t)io->regs.rip);
 }
 
-static int find_export(const struct kvmlet_sandbox *sb, const char *name)
+int call_find_export(const struct kvmlet_sandbox *sb, const char *name)
 {
 	for (unsigned i = 0; i < sb->calls.nexports; i++)
 		if (!strcmp(sb->calls.exports[i].name, name))
@@ -164,9 +164,8 @@ static int find_export(const struct kvmlet_sandbox *sb, const char *name)
 	return -1;
 }
 
-/* Check values against the argument part of sig. Returns 0 or -EINVAL (why set). */
-static int check_args(const char *sig, const struct kvmlet_value *args, unsigned nargs, char *why,
-		      size_t whylen)
+int call_check_args(const char *sig, const struct kvmlet_value *args, unsigned nargs, char *why,
+		    size_t whylen)
 {
 	unsigned want;
 
@@ -202,43 +201,67 @@ static int read_message(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, 
 	return msg_decode(copy, h.len, kind, max, m, why, whylen);
 }
 
+int call_decode_result(const struct kvmlet_sandbox *sb, int fi, const void *buf, uint64_t len,
+		       struct kvmlet_value *result, char *why, size_t whylen)
+{
+	const struct kvmlet_export *e = &sb->calls.exports[fi];
+	const char *colon = strchr(e->sig, ':');
+	uint32_t want = msg_letter_type(colon[1]);
+	struct msg_decoded m;
+
+	*result = (struct kvmlet_value){.type = KVMLET_TYPE_VOID};
+	if (msg_decode(buf, len, KVMLET_MSG_RESULT, 1, &m, why, whylen) < 0)
+		return -EPROTO;
+	if (m.status != KVMLET_STATUS_OK) {
+		if (m.nvals != 1 || m.vals[0].type != KVMLET_TYPE_STR) {
+			snprintf(why, whylen, "failed, with a malformed message");
+			return -EPROTO;
+		}
+		*result = m.vals[0];
+		return -EREMOTEIO;
+	}
+	if (want == KVMLET_T_VOID ? m.nvals != 0 : (m.nvals != 1 || m.vals[0].type != want)) {
+		snprintf(why, whylen, "result does not match signature '%s'", e->sig);
+		return -EPROTO;
+	}
+	if (want != KVMLET_T_VOID)
+		*result = m.vals[0];
+	return 0;
+}
+
 static int call_result(struct kvmlet_sandbox *sb, int fi, struct kvmlet_value *result,
 		       struct kvmlet_error *err)
 {
 	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
-	const struct kvmlet_export *e = &sb->calls.exports[fi];
-	struct msg_decoded m;
+	const char *name = sb->calls.exports[fi].name;
+	struct kvmlet_msg_hdr h = {0};
 	char why[160];
-	const char *colon = strchr(e->sig, ':');
-	uint32_t want = msg_letter_type(colon[1]);
+	int r;
 
-	if (read_message(sb, bi->result_buf, bi->result_size, sb->calls.result_copy,
-			 KVMLET_MSG_RESULT, 1, &m, why, sizeof(why)) < 0)
-		return kvmlet_fail(err, -EPROTO, "%s: malformed result: %s", e->name, why);
-	if (m.status != KVMLET_STATUS_OK) {
-		if (m.nvals != 1 || m.vals[0].type != KVMLET_TYPE_STR)
-			return kvmlet_fail(err, -EPROTO, "%s: failed, with a malformed message",
-					   e->name);
-		phase_move(&sb->phase, PT_RETURN);
-		return kvmlet_fail(err, -EREMOTEIO, "%s: %.*s", e->name,
-				   (int)(m.vals[0].buf.len > 200 ? 200 : m.vals[0].buf.len),
-				   (const char *)m.vals[0].buf.ptr);
+	if (GUEST_READ(&sb->gm, bi->result_buf, &h, sizeof(h)) < 0 || h.len > bi->result_size ||
+	    h.len < sizeof(h))
+		return kvmlet_fail(err, -EPROTO,
+				   "%s: malformed result: message length %u outside [%zu, %" PRIu64
+				   "]",
+				   name, h.len, sizeof(h), bi->result_size);
+	if (GUEST_READ(&sb->gm, bi->result_buf, sb->calls.result_copy, h.len) < 0)
+		return kvmlet_fail(err, -EPROTO, "%s: result not readable", name);
+	r = call_decode_result(sb, fi, sb->calls.result_copy, h.len, result, why, sizeof(why));
+	if (r == -EPROTO)
+		return kvmlet_fail(err, r, "%s: malformed result: %s", name, why);
+	phase_move(&sb->phase, PT_RETURN);
+	if (r == -EREMOTEIO) {
+		size_t n = result->buf.len > 200 ? 200 : result->buf.len;
+		const char *msg = result->buf.ptr;
+
+		*result = (struct kvmlet_value){.type = KVMLET_TYPE_VOID};
+		return kvmlet_fail(err, r, "%s: %.*s", name, (int)n, msg);
 	}
-	if (want == KVMLET_T_VOID ? m.nvals != 0 : (m.nvals != 1 || m.vals[0].type != want))
-		return kvmlet_fail(err, -EPROTO, "%s: result does not match signature '%s'",
-				   e->name, e->sig);
-	*result =
-		want == KVMLET_T_VOID ? (struct kvmlet_value){.type = KVMLET_TYPE_VOID} : m.vals[0];
-	return phase_move(&sb->phase, PT_RETURN);
+	return 0;
 }
 
-/*
- * Encode a message into the guest buffer at gpa and note what the host wrote,
- * so that the next reset restores it: the bytes written on success, the whole
- * buffer when encoding failed part way (it may have written anywhere in it).
- */
-static int64_t host_encode(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, uint32_t kind,
-			   uint32_t func, uint32_t status, const struct kvmlet_value *v, unsigned n)
+int64_t call_host_encode(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, uint32_t kind,
+			 uint32_t func, uint32_t status, const struct kvmlet_value *v, unsigned n)
 {
 	void *buf = GUEST_PTR(&sb->gm, gpa, size);
 	int64_t len = buf ? msg_encode(buf, size, kind, func, status, v, n) : -EFAULT;
@@ -247,15 +270,10 @@ static int64_t host_encode(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t siz
 	return len;
 }
 
-int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet_value *args,
-		unsigned nargs, struct kvmlet_value *result, struct kvmlet_error *err)
+int call_begin(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 {
-	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
-	struct kvmlet_result res = {.vector = -1};
-	char why[160];
-	int r, fi;
+	int r;
 
-	*result = (struct kvmlet_value){.type = KVMLET_TYPE_VOID};
 	if (sb->calls.in_host_fn)
 		return kvmlet_fail(err, -EDEADLK, "a host function called into its own sandbox");
 	if ((phase_is(&sb->phase, PH_NEW) || phase_is(&sb->phase, PH_PREPARED)) &&
@@ -266,27 +284,53 @@ int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet
 	if (!phase_is(&sb->phase, PH_READY))
 		return kvmlet_fail(err, -ENOTRECOVERABLE,
 				   "sandbox unusable after a failed call or a run: reset it");
-	if ((fi = find_export(sb, name)) < 0)
-		return kvmlet_fail(err, -ENOSYS, "the guest has no function named %s", name);
-	if (check_args(sb->calls.exports[fi].sig, args, nargs, why, sizeof(why)) < 0)
-		return kvmlet_fail(err, -EINVAL, "%s: %s", name, why);
-	int64_t n = host_encode(sb, bi->args_buf, bi->args_size, KVMLET_MSG_CALL, (uint32_t)fi, 0,
-				args, nargs);
-	if (n < 0)
-		return kvmlet_fail(err, (int)n,
-				   "%s: arguments do not fit the %" PRIu64 "-byte argument buffer",
-				   name, bi->args_size);
+	return 0;
+}
+
+int call_enter(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	struct kvmlet_result res = {.vector = -1};
+	int r;
+
 	if ((r = vcpu_set_entry(&sb->vcpu, sb->calls.dispatch, sb->calls.call_sp, err)) < 0 ||
 	    (r = phase_move(&sb->phase, PT_CALL)) < 0)
 		return r;
 	sb->snap.calls++;
-	r = exits_run(sb, &res, err);
+	return exits_run(sb, &res, err);
+}
+
+void call_end(struct kvmlet_sandbox *sb)
+{
+	if (phase_is(&sb->phase, PH_IN_CALL))
+		phase_move(&sb->phase, PT_POISON); /* a reset (or a new sandbox) brings it back */
+}
+
+int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet_value *args,
+		unsigned nargs, struct kvmlet_value *result, struct kvmlet_error *err)
+{
+	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
+	char why[160];
+	int r, fi;
+
+	*result = (struct kvmlet_value){.type = KVMLET_TYPE_VOID};
+	if ((r = call_begin(sb, err)) < 0)
+		return r;
+	if ((fi = call_find_export(sb, name)) < 0)
+		return kvmlet_fail(err, -ENOSYS, "the guest has no function named %s", name);
+	if (call_check_args(sb->calls.exports[fi].sig, args, nargs, why, sizeof(why)) < 0)
+		return kvmlet_fail(err, -EINVAL, "%s: %s", name, why);
+	int64_t n = call_host_encode(sb, bi->args_buf, bi->args_size, KVMLET_MSG_CALL, (uint32_t)fi,
+				     0, args, nargs);
+	if (n < 0)
+		return kvmlet_fail(err, (int)n,
+				   "%s: arguments do not fit the %" PRIu64 "-byte argument buffer",
+				   name, bi->args_size);
+	r = call_enter(sb, err);
 	if (r == LOOP_DONE)
 		r = call_result(sb, fi, result, err);
 	else if (r >= 0)
 		r = kvmlet_fail(err, -EPROTO, "%s: the call ended without a result", name);
-	if (phase_is(&sb->phase, PH_IN_CALL))
-		phase_move(&sb->phase, PT_POISON); /* a reset (or a new sandbox) brings it back */
+	call_end(sb);
 	return r;
 }
 
@@ -294,7 +338,7 @@ static int reply(struct kvmlet_sandbox *sb, uint32_t status, const struct kvmlet
 		 unsigned n)
 {
 	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
-	int64_t len = host_encode(sb, bi->hostcall_buf, bi->hostcall_size, KVMLET_MSG_RESULT, 0,
+	int64_t len = call_host_encode(sb, bi->hostcall_buf, bi->hostcall_size, KVMLET_MSG_RESULT, 0,
 				  status, v, n);
 
 	return len < 0 ? -E2BIG : LOOP_CONTINUE;
@@ -343,7 +387,7 @@ static int handle_hostcall(struct kvmlet_sandbox *sb, const struct exit_io *io,
 	if (!h)
 		return reply_error(sb, "no host function named %.*s", (int)(nlen > 64 ? 64 : nlen),
 				   name);
-	if (check_args(h->sig, m.vals + 1, m.nvals - 1, why, sizeof(why)) < 0)
+	if (call_check_args(h->sig, m.vals + 1, m.nvals - 1, why, sizeof(why)) < 0)
 		return reply_error(sb, "%s: %s", h->name, why);
 
 	struct kvmlet_value result = {.type = KVMLET_TYPE_VOID};
@@ -418,5 +462,6 @@ void calls_free(struct calls *c)
 	free(c->exports);
 	free(c->result_copy);
 	free(c->hostcall_copy);
+	free(c->batch);
 	*c = (struct calls){0};
 }

@@ -4,6 +4,7 @@
 #define KVMLET_CALL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kvmlet.h"
@@ -11,6 +12,8 @@
 
 /* At most this many host functions per sandbox (kept in a growable array). */
 #define HOST_FNS_MAX 64
+
+struct batch_slot;
 
 struct host_fn {
 	char name[KVMLET_NAME_MAX + 1];
@@ -30,6 +33,8 @@ struct calls {
 	uint8_t *result_copy; /* host copies of guest messages (result_size, hostcall_size) */
 	uint8_t *hostcall_copy;
 	bool in_host_fn; /* a host function of this sandbox is running */
+	struct batch_slot *batch; /* batch.c's per-call scratch, batch_cap slots */
+	unsigned batch_cap;
 };
 
 /* Register the READY, RETURN and HOSTCALL ports (library initialisation). */
@@ -40,5 +45,35 @@ int calls_alloc_buffers(struct calls *c, const struct kvmlet_bootinfo *bi,
 /* dst gets a copy of src's host functions, exports and dispatcher (not its buffers). */
 int calls_copy(struct calls *dst, const struct calls *src, struct kvmlet_error *err);
 void calls_free(struct calls *c);
+
+/* --- the steps of a call, shared by kvmlet_call and kvmlet_call_batch --- */
+
+/* Index of the export named name, or -1. */
+int call_find_export(const struct kvmlet_sandbox *sb, const char *name);
+/* Check values against the argument part of sig: 0, or -EINVAL with why set. */
+int call_check_args(const char *sig, const struct kvmlet_value *args, unsigned nargs, char *why,
+		    size_t whylen);
+/*
+ * Encode a message into the guest buffer at gpa and note what the host wrote,
+ * so that the next reset restores it: the bytes written on success, the whole
+ * buffer when encoding failed part way. Returns the length or -E2BIG, -EINVAL.
+ */
+int64_t call_host_encode(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, uint32_t kind,
+			 uint32_t func, uint32_t status, const struct kvmlet_value *v, unsigned n);
+/* Before a call: not from a host function, initialised, reset if configured,
+ * ready. 0 or a negative errno (err set). */
+int call_begin(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
+/* Enter the guest's dispatcher and run to its RETURN: LOOP_DONE, or how the
+ * run ended (exits_run). */
+int call_enter(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
+/* After a call: a sandbox still in the call is poisoned. */
+void call_end(struct kvmlet_sandbox *sb);
+/*
+ * Decode export fi's RESULT message in buf (len bytes, a host copy): 0 with
+ * *result set, -EREMOTEIO with *result the guest's error message (a string),
+ * or -EPROTO with why saying what is malformed. Values point into buf.
+ */
+int call_decode_result(const struct kvmlet_sandbox *sb, int fi, const void *buf, uint64_t len,
+		       struct kvmlet_value *result, char *why, size_t whylen);
 
 #endif /* KVMLET_CALL_H */

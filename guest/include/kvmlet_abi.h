@@ -202,6 +202,35 @@ struct kvmlet_msg_val {
 	uint64_t v;    /* scalars: the value (F64 as its bits, BOOL 0 or 1); else offset */
 };
 
+/*
+ * Batches: n calls in one VM entry and one RETURN. args_buf holds a batch
+ * header (kind KVMLET_MSG_BATCH), then count entries, then the count CALL
+ * messages, each 8-byte aligned at its entry's offset (from the start of the
+ * buffer). The guest runs them in order and writes result_buf the same way:
+ * a batch header, count entries, then one RESULT message per call (a value or
+ * an error, each separate). Call i's result gets at most the space left minus
+ * KVMLET_BATCH_SLOT_MIN for each later call, so every call has room for at
+ * least an error (the host refuses a batch whose result buffer is smaller
+ * than the header, the entries and count slots). A fault or abort ends the
+ * whole batch.
+ */
+#define KVMLET_MSG_BATCH      4u
+#define KVMLET_BATCH_MAX      1024u /* calls in one batch */
+#define KVMLET_BATCH_SLOT_MIN 304u  /* a RESULT with a 256-byte error, 8-aligned */
+#define KVMLET_ERROR_MAX      256u  /* a guest function's error message is cut to this */
+
+struct kvmlet_batch_hdr {
+	uint32_t magic; /* KVMLET_MSG_MAGIC (first two fields as in kvmlet_msg_hdr) */
+	uint32_t kind;	/* KVMLET_MSG_BATCH */
+	uint32_t count; /* messages, <= KVMLET_BATCH_MAX */
+	uint32_t len;	/* bytes of the whole batch, header included */
+};
+
+struct kvmlet_batch_entry {
+	uint32_t off; /* from the start of the buffer, 8-byte aligned */
+	uint32_t len; /* of the message */
+};
+
 /* One guest function, as the guest reports it at KVMLET_PORT_READY. */
 struct kvmlet_export {
 	char name[KVMLET_NAME_MAX + 1];	 /* NUL-terminated */

@@ -45,6 +45,8 @@ struct kvmlet_call {
 	const struct kvmlet_export_desc *desc;
 	const struct kvmlet_msg_hdr *args;
 	const struct kvmlet_msg_val *vals;
+	void *out; /* where the result goes: the result buffer, or a batch's slot */
+	uint64_t out_size;
 	bool has_result;
 };
 
@@ -172,14 +174,12 @@ static int encode_one(void *buf, uint64_t size, uint32_t kind, uint32_t status, 
 static int ret_value(struct kvmlet_call *c, char letter, uint32_t type, uint64_t scalar,
 		     const void *data, uint64_t len)
 {
-	const struct kvmlet_bootinfo *bi = kvmlet_bootinfo();
-
 	if (c->has_result)
 		return kvmlet_ret_error(c, "result set twice");
 	if (result_letter(c) != letter)
 		return kvmlet_ret_error(c, "result type does not match the signature");
-	if (encode_one((void *)bi->result_buf, bi->result_size, KVMLET_MSG_RESULT,
-		       KVMLET_STATUS_OK, type, scalar, data, len) < 0)
+	if (encode_one(c->out, c->out_size, KVMLET_MSG_RESULT, KVMLET_STATUS_OK, type, scalar,
+		       data, len) < 0)
 		return kvmlet_ret_error(c, "result too large for the result buffer");
 	c->has_result = true;
 	return 0;
@@ -220,23 +220,27 @@ int kvmlet_ret_bytes(struct kvmlet_call *c, const void *p, size_t len)
 
 int kvmlet_ret_error(struct kvmlet_call *c, const char *msg)
 {
-	const struct kvmlet_bootinfo *bi = kvmlet_bootinfo();
 	size_t len = strlen(msg);
 
-	if (len > 256) /* cut at a character boundary: the host checks UTF-8 */
-		for (len = 256; len > 0 && ((uint8_t)msg[len] & 0xc0) == 0x80; len--)
+	if (len > KVMLET_ERROR_MAX) /* cut at a character boundary: the host checks UTF-8 */
+		for (len = KVMLET_ERROR_MAX; len > 0 && ((uint8_t)msg[len] & 0xc0) == 0x80; len--)
 			;
-	encode_one((void *)bi->result_buf, bi->result_size, KVMLET_MSG_RESULT, KVMLET_STATUS_ERROR,
-		   KVMLET_T_STR, 0, msg, len);
+	encode_one(c->out, c->out_size, KVMLET_MSG_RESULT, KVMLET_STATUS_ERROR, KVMLET_T_STR, 0,
+		   msg, len);
 	c->has_result = true;
 	return -1;
 }
 
-void kvmlet_dispatch(void)
+_Static_assert(sizeof(struct kvmlet_msg_hdr) + sizeof(struct kvmlet_msg_val) + KVMLET_ERROR_MAX +
+			       1 <= KVMLET_BATCH_SLOT_MIN,
+	       "a batch slot holds an error result");
+
+/* Run the call message h; its result goes to out (size bytes, at least
+ * KVMLET_BATCH_SLOT_MIN). */
+static void run_one(const struct kvmlet_msg_hdr *h, void *out, uint64_t size)
 {
-	const struct kvmlet_bootinfo *bi = kvmlet_bootinfo();
-	const struct kvmlet_msg_hdr *h = (const struct kvmlet_msg_hdr *)bi->args_buf;
-	struct kvmlet_call c = {.args = h, .vals = (const struct kvmlet_msg_val *)(h + 1)};
+	struct kvmlet_call c = {.args = h, .vals = (const struct kvmlet_msg_val *)(h + 1),
+				.out = out, .out_size = size};
 
 	if (h->magic != KVMLET_MSG_MAGIC || h->kind != KVMLET_MSG_CALL || h->func >= export_count())
 		kvmlet_abort("malformed call message");
@@ -244,11 +248,52 @@ void kvmlet_dispatch(void)
 	int r = c.desc->fn(&c);
 	if (!c.has_result) {
 		if (r == 0 && result_letter(&c) == 'v')
-			encode_one((void *)bi->result_buf, bi->result_size, KVMLET_MSG_RESULT,
-				   KVMLET_STATUS_OK, KVMLET_T_VOID, 0, NULL, 0);
+			encode_one(out, size, KVMLET_MSG_RESULT, KVMLET_STATUS_OK, KVMLET_T_VOID, 0,
+				   NULL, 0);
 		else
 			kvmlet_ret_error(&c, r ? "guest function failed" : "no result was set");
 	}
+}
+
+/* A batch (kvmlet_abi.h): each call in turn, each result in its own slot,
+ * leaving KVMLET_BATCH_SLOT_MIN bytes for every call still to come. */
+static void run_batch(const struct kvmlet_bootinfo *bi)
+{
+	const uint8_t *in = (const uint8_t *)bi->args_buf;
+	uint8_t *out = (uint8_t *)bi->result_buf;
+	const struct kvmlet_batch_hdr *bh = (const struct kvmlet_batch_hdr *)in;
+	const struct kvmlet_batch_entry *e = (const struct kvmlet_batch_entry *)(bh + 1);
+	struct kvmlet_batch_entry *re = (struct kvmlet_batch_entry *)(out + sizeof(*bh));
+	uint32_t n = bh->count;
+	uint64_t off = sizeof(*bh) + (uint64_t)n * sizeof(*e), end = off;
+
+	if (n > KVMLET_BATCH_MAX || bh->len > bi->args_size || off > bh->len ||
+	    off + (uint64_t)n * KVMLET_BATCH_SLOT_MIN > bi->result_size)
+		kvmlet_abort("malformed call batch");
+	for (uint32_t i = 0; i < n; i++) {
+		if (e[i].off % 8 || e[i].off < sizeof(*bh) + (uint64_t)n * sizeof(*e) ||
+		    e[i].len < sizeof(struct kvmlet_msg_hdr) || (uint64_t)e[i].off + e[i].len > bh->len)
+			kvmlet_abort("malformed call batch");
+		uint64_t cap = bi->result_size - off - (uint64_t)(n - i - 1) * KVMLET_BATCH_SLOT_MIN;
+		run_one((const struct kvmlet_msg_hdr *)(in + e[i].off), out + off, cap);
+		uint32_t len = ((const struct kvmlet_msg_hdr *)(out + off))->len;
+		re[i] = (struct kvmlet_batch_entry){.off = (uint32_t)off, .len = len};
+		end = off + len;
+		off = (end + 7) & ~7ull;
+	}
+	*(struct kvmlet_batch_hdr *)out = (struct kvmlet_batch_hdr){
+		.magic = KVMLET_MSG_MAGIC, .kind = KVMLET_MSG_BATCH, .count = n, .len = (uint32_t)end};
+}
+
+void kvmlet_dispatch(void)
+{
+	const struct kvmlet_bootinfo *bi = kvmlet_bootinfo();
+	const struct kvmlet_msg_hdr *h = (const struct kvmlet_msg_hdr *)bi->args_buf;
+
+	if (h->magic == KVMLET_MSG_MAGIC && h->kind == KVMLET_MSG_BATCH)
+		run_batch(bi);
+	else
+		run_one(h, (void *)bi->result_buf, bi->result_size);
 	CALL_DONE();
 	for (;;)
 		port_out4(KVMLET_PORT_RETURN, 0, 0, 0, 0);

@@ -2,14 +2,23 @@
  * bench_kvm.c: benchmarks under /dev/kvm, each against a raw-KVM baseline
  * measured in the same run (ratios, since absolute times drift):
  *
- *   cold start     kvmlet_sandbox_new(hello) + kvmlet_run, against: open
- *                  /dev/kvm, create VM, memslot, vCPU, long mode, one exit
+ *   cold start     kvmlet_sandbox_new(hello) + kvmlet_run + free, against a
+ *                  tiny VM of bare ioctls: create VM, memslot, vCPU (CPUID),
+ *                  long mode at CPL0 on one 2 MiB page, one `out` exit, and
+ *                  its teardown (/dev/kvm and the supported CPUID fetched once
+ *                  per process, as kvmlet does)
  *   empty call     kvmlet_call of a function doing nothing, against one raw
  *                  CPL3 `out` round trip (KVM_RUN of `out; jmp`)
  *   one host call  a call making one host call, against two raw round trips
+ *   batch of 64    kvmlet_call_batch of 64 empty calls, against 64 single
+ *                  empty calls and against one raw round trip
  *   1 KiB, 64 KiB  echo of a string argument: MB/s (argument + result bytes)
  *   call + reset   with 1, 16, 256 dirty pages, against: KVM_RUN of code that
- *                  dirties as many pages, KVM_GET_DIRTY_LOG, memcpy of them
+ *                  dirties as many pages (mapped with the leaf size of our
+ *                  heap), KVM_GET_DIRTY_LOG, memcpy of them, and the same
+ *                  vCPU restore as ours (vcpu_state_load: XSAVE, debug
+ *                  registers, MSRs, sregs, regs, events), so that the ratio
+ *                  measures the memory work
  *   template       a sandbox from a template against a cold start (new +
  *                  init), and resident memory per sandbox with 1000 of them
  *
@@ -25,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "x86.h"
@@ -83,7 +93,7 @@ static void raw_create(struct raw_vm *r)
 	static const uint8_t code[] = {0xe6, KVMLET_PORT_EXIT, 0xeb, 0xfc};
 	struct kvmlet_error err;
 
-	r->size = 4 << 20;
+	r->size = 8 << 20; /* code at 2 MiB, data from 4 MiB (raw_dirty_reset) */
 	r->mem = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r->mem == MAP_FAILED)
 		die("mmap", NULL);
@@ -159,25 +169,106 @@ static double call_ns(struct kvmlet_sandbox *sb, const char *fn, const struct kv
 	return (now_ns() - t0) / iters;
 }
 
+/* ns per kvmlet_call_batch of n empty calls. */
+static double batch_ns(struct kvmlet_sandbox *sb, unsigned n, int iters)
+{
+	struct kvmlet_batch_call calls[64];
+	struct kvmlet_batch_result res[64];
+	struct kvmlet_error err;
+
+	for (unsigned i = 0; i < n; i++)
+		calls[i] = (struct kvmlet_batch_call){"nothing", NULL, 0};
+	double t0 = now_ns();
+	for (int i = 0; i < iters; i++)
+		if (kvmlet_call_batch(sb, calls, n, res, &err) != 0)
+			die("batch", &err);
+	return (now_ns() - t0) / iters;
+}
+
+static void bench_batch(struct kvmlet_sandbox *sb, struct raw_vm *r, int n)
+{
+	double batch[REPEATS], single[REPEATS], raw1[REPEATS];
+
+	for (int i = 0; i < REPEATS; i++) {
+		raw1[i] = raw_roundtrip(r, n);
+		single[i] = 64 * call_ns(sb, "nothing", NULL, 0, n);
+		batch[i] = batch_ns(sb, 64, n / 4);
+	}
+	double t = median(batch, REPEATS), s = median(single, REPEATS), b = median(raw1, REPEATS);
+	printf("%-30s %10.2f us   64 calls %7.2f us   ratio %5.3f (target <= 0.1)\n",
+	       "batch of 64 empty calls", t / 1e3, s / 1e3, t / s);
+	printf("%-30s %10.2f us   raw %10.2f us   ratio %5.2f (one entry, one exit)\n",
+	       "batch of 64 empty calls", t / 1e3, b / 1e3, t / b);
+}
+
+/*
+ * The cold-start floor: a tiny VM made with bare ioctls and torn down. Code
+ * at 0x8000 (`out %al, $0xe0; hlt`) at CPL0 in long mode, identity-mapped by
+ * one 2 MiB page (PML4 0x1000, PDPT 0x2000, PD 0x3000).
+ */
+static void raw_bare_vm(int kvm, const struct kvm_cpuid2 *cpuid, int run_size)
+{
+	const uint64_t size = 2 << 20;
+	uint8_t *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("bare mmap", NULL);
+	uint64_t *pml4 = (uint64_t *)(void *)(mem + 0x1000), *pdpt = pml4 + 512, *pd = pdpt + 512;
+	pml4[0] = 0x2000 | 3;
+	pdpt[0] = 0x3000 | 3;
+	pd[0] = 0x80 | 3; /* 2 MiB, present, writable */
+	memcpy(mem + 0x8000, (const uint8_t[]){0xe6, KVMLET_PORT_EXIT, 0xf4}, 3);
+
+	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	struct kvm_userspace_memory_region slot = {
+		.memory_size = size, .userspace_addr = (uint64_t)(uintptr_t)mem};
+	if (vm < 0 || ioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+		die("bare VM", NULL);
+	int cpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	struct kvm_run *run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu, 0);
+	struct kvm_sregs s;
+	if (cpu < 0 || run == MAP_FAILED || ioctl(cpu, KVM_SET_CPUID2, cpuid) < 0 ||
+	    ioctl(cpu, KVM_GET_SREGS, &s) < 0)
+		die("bare vCPU", NULL);
+	struct kvm_segment cs = {.selector = 8, .limit = 0xfffff, .type = 11, .present = 1, .s = 1,
+				 .l = 1, .g = 1};
+	struct kvm_segment ds = {.selector = 16, .limit = 0xfffff, .type = 3, .present = 1, .s = 1,
+				 .db = 1, .g = 1};
+	s.cs = cs;
+	s.ds = s.es = s.fs = s.gs = s.ss = ds;
+	s.cr3 = 0x1000;
+	s.cr4 = 1u << 5;			  /* PAE */
+	s.cr0 = 0x80000011u;			  /* PG, ET, PE */
+	s.efer = (1u << 8) | (1u << 10);	  /* LME, LMA */
+	struct kvm_regs regs = {.rip = 0x8000, .rsp = 0x10000, .rflags = 2};
+	if (ioctl(cpu, KVM_SET_SREGS, &s) < 0 || ioctl(cpu, KVM_SET_REGS, &regs) < 0 ||
+	    ioctl(cpu, KVM_RUN, 0) < 0 || run->exit_reason != KVM_EXIT_IO)
+		die("bare run", NULL);
+	munmap(run, (size_t)run_size);
+	close(cpu);
+	close(vm);
+	munmap(mem, size);
+}
+
 static void bench_cold_start(void)
 {
 	double ours[REPEATS], base[REPEATS];
 	size_t size;
 	void *elf = read_guest("hello", &size);
+	struct kvmlet_error err;
+	int kvm = vm_kvm_fd(&err), run_size = kvm < 0 ? -1 : ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + 256 * sizeof(cpuid->entries[0]));
 
+	cpuid->nent = 256;
+	if (run_size < 0 || ioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid) < 0)
+		die("/dev/kvm", &err);
 	for (int i = 0; i < REPEATS; i++) {
 		struct kvmlet_config cfg;
 		struct kvmlet_sandbox *sb;
 		struct kvmlet_result res;
-		struct kvmlet_error err;
-		struct raw_vm *r = calloc(1, sizeof(*r));
 
 		double t0 = now_ns();
-		raw_create(r);
-		raw_roundtrip(r, 1);
-		raw_destroy(r);
+		raw_bare_vm(kvm, cpuid, run_size);
 		base[i] = now_ns() - t0;
-		free(r);
 
 		kvmlet_config_default(&cfg);
 		t0 = now_ns();
@@ -188,6 +279,7 @@ static void bench_cold_start(void)
 		ours[i] = now_ns() - t0;
 	}
 	free(elf);
+	free(cpuid);
 	double o = median(ours, REPEATS), b = median(base, REPEATS);
 	printf("%-30s %10.1f us   raw %10.1f us   ratio %5.2f (target <= 1.3)\n",
 	       "cold start (hello to exit)", o / 1e3, b / 1e3, o / b);
@@ -218,6 +310,7 @@ static void bench_calls(void)
 	       e / 1e3, b1 / 1e3, e / b1);
 	printf("%-30s %10.2f us   raw %10.2f us   ratio %5.2f (target <= 1.10)\n",
 	       "call with one host call", h / 1e3, b2 / 1e3, h / b2);
+	bench_batch(sb, r, n / 4);
 
 	static char big[64 << 10];
 	memset(big, 'k', sizeof(big));
@@ -238,14 +331,19 @@ static void bench_calls(void)
 
 /*
  * The raw reset baseline: CPL3 code at 0x200000 that writes one byte into each
- * of n pages from 0x300000 and exits; the host then takes the dirty log and
- * copies those pages back from a snapshot.
+ * of n pages from 0x400000 (mapped with leaf-sized pages, as our heap is) and
+ * exits; the host then takes the dirty log, copies those pages back from a
+ * snapshot and loads the vCPU state saved after the first exit, as ours does.
  */
-static double raw_dirty_reset(unsigned n, int iters)
+static uint64_t raw_restored; /* pages the last raw reset copied back */
+
+static double raw_dirty_reset(unsigned n, int iters, uint64_t leaf)
 {
+	static struct vcpu_state st;
+	struct kvmlet_error err;
 	struct raw_vm *r = calloc(1, sizeof(*r));
 	uint8_t code[] = {
-		0x48, 0xc7, 0xc7, 0x00, 0x00, 0x30, 0x00, /* mov $0x300000, %rdi */
+		0x48, 0xc7, 0xc7, 0x00, 0x00, 0x40, 0x00, /* mov $0x400000, %rdi */
 		0xb9, 0, 0, 0, 0,			  /* mov $n, %ecx */
 		0xc6, 0x07, 0x01,			  /* 1: movb $1, (%rdi) */
 		0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00, /* add $4096, %rdi */
@@ -257,7 +355,8 @@ static double raw_dirty_reset(unsigned n, int iters)
 	memcpy(code + 8, &n, 4);
 	raw_create(r);
 	memcpy(r->mem + 0x200000, code, sizeof(code));
-	if (pt_map(&r->pt, 0x300000, 0x300000, 1 << 20, PT_PROT_WRITE | PT_PROT_USER, 0) < 0)
+	if (pt_map(&r->pt, 0x400000, 0x400000, 2 << 20, PT_PROT_WRITE | PT_PROT_USER,
+		   PT_MAP_NO_1G | (leaf < (2 << 20) ? PT_MAP_NO_2M : 0)) < 0)
 		die("raw map", NULL);
 	uint8_t *snap = malloc(r->size);
 	uint64_t *bitmap = calloc(r->size / 4096 / 64, 8);
@@ -270,16 +369,23 @@ static double raw_dirty_reset(unsigned n, int iters)
 	memcpy(snap, r->mem, r->size);
 	raw_roundtrip(r, 1);
 	ioctl(r->vm.fd, KVM_GET_DIRTY_LOG, &log);
+	if (vcpu_state_save(&r->vcpu, &st, &err) < 0)
+		die("raw vCPU state", &err);
 	double t0 = now_ns();
 	for (int i = 0; i < iters; i++) {
 		raw_roundtrip(r, 1);
 		if (ioctl(r->vm.fd, KVM_GET_DIRTY_LOG, &log) < 0)
 			die("raw KVM_GET_DIRTY_LOG", NULL);
+		raw_restored = 0;
 		for (uint64_t w = 0; w < r->size / 4096 / 64; w++)
-			for (uint64_t b = bitmap[w]; b; b &= b - 1) {
+			for (uint64_t b = bitmap[w]; b; b &= b - 1, raw_restored++) {
 				uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(b);
 				memcpy(r->mem + p * 4096, snap + p * 4096, 4096);
 			}
+		/* As a reset and the next call do: the whole state, then the entry. */
+		if (vcpu_state_load(&r->vcpu, &st, &err) < 0 ||
+		    vcpu_set_entry(&r->vcpu, 0x200000, 0x300000, &err) < 0)
+			die("raw vCPU restore", &err);
 	}
 	double ns = (now_ns() - t0) / iters;
 	free(bitmap);
@@ -289,6 +395,21 @@ static double raw_dirty_reset(unsigned n, int iters)
 	return ns;
 }
 
+/* The leaf size of the mapping at q->va (kvmlet_memory_map). */
+struct leaf_query {
+	uint64_t va, leaf;
+};
+
+static int find_leaf(void *arg, const struct kvmlet_mapping *m)
+{
+	struct leaf_query *q = arg;
+
+	if (q->va < m->va || q->va - m->va >= m->len)
+		return 0;
+	q->leaf = m->leaf;
+	return 1;
+}
+
 static void bench_reset(void)
 {
 	struct kvmlet_sandbox *sb = sandbox("stateful");
@@ -296,13 +417,17 @@ static void bench_reset(void)
 
 	if (kvmlet_init(sb, &err) < 0)
 		die("stateful", &err);
+	struct leaf_query q = {.va = sb->lay.bi.heap_lo, .leaf = 4096};
+	kvmlet_memory_map(sb, find_leaf, &q, &err);
+	printf("(reset floor: data pages mapped with %llu KiB leaves, as our heap)\n",
+	       (unsigned long long)(q.leaf >> 10));
 	for (unsigned n = 1; n <= 256; n *= 16) {
 		struct kvmlet_value a = kvmlet_u64(n), r;
 		double ours[REPEATS], base[REPEATS];
 		const int iters = 200;
 
 		for (int k = 0; k < REPEATS; k++) {
-			base[k] = raw_dirty_reset(n, iters);
+			base[k] = raw_dirty_reset(n, iters, q.leaf);
 			double t0 = now_ns();
 			for (int i = 0; i < iters; i++)
 				if (kvmlet_call(sb, "dirty", &a, 1, &r, &err) < 0 ||
@@ -312,9 +437,10 @@ static void bench_reset(void)
 		}
 		double o = median(ours, REPEATS), b = median(base, REPEATS);
 		printf("call + reset, %3u dirty pages %8.2f us   raw %10.2f us   ratio %5.2f "
-		       "(target <= 1.2; %llu pages restored)\n",
+		       "(target <= 1.2; %llu pages restored, raw %llu)\n",
 		       n, o / 1e3, b / 1e3, o / b,
-		       (unsigned long long)kvmlet_last_reset_pages(sb));
+		       (unsigned long long)kvmlet_last_reset_pages(sb),
+		       (unsigned long long)raw_restored);
 	}
 	kvmlet_sandbox_free(sb);
 }

@@ -96,4 +96,41 @@ if command -v script >/dev/null; then
 else
 	echo "note: script(1) not installed: the terminal case is not checked"
 fi
+# --batch FILE: every line a call, all in one VM entry, one output line each.
+bf=$(mktemp)
+cat >"$bf" <<'BATCH'
+# calc.elf, one call per line
+add 40 2
+
+fib 10
+nothing
+is_even 3
+nosuch 1
+fib 94
+hypot 3 4
+BATCH
+check 126 '' '2 of 7 calls failed' -- call --batch "$bf" "$G/calc.elf"
+printf '42\n55\n\nfalse\nerror: the guest has no function named nosuch\nerror: fib: fib(n) overflows 64 bits for n > 93\n5\n' >"$bf.want"
+cmp -s "$out" "$bf.want" || { echo "FAIL: --batch output"; diff "$bf.want" "$out"; failures=$((failures + 1)); }
+printf 'add 1 2\nadd -7 2\n' >"$bf"
+check 0 '{"type":"i64","value":-5}' '' -- call --json --batch "$bf" "$G/calc.elf"
+[ "$(wc -l <"$out")" = 2 ] || { echo "FAIL: --json --batch is not one line per call"; failures=$((failures + 1)); }
+printf 'reverse "two words"\nlength kvmlet\n' >"$bf"
+check 0 'sdrow owt' '' -- call --batch "$bf" "$G/strings.elf"
+printf '6\n' >"$bf.want"; tail -n 1 "$out" | cmp -s - "$bf.want" || { echo "FAIL: --batch quoted string"; failures=$((failures + 1)); }
+# --repeat with --batch: a reset before every batch but the first.
+printf 'count\ncount\n' >"$bf"
+check 0 '' '' -- call --repeat 2 --batch "$bf" "$TEST_GUEST_DIR/stateful.elf"
+[ "$(sed -n 3p "$out")" = "$(sed -n 1p "$out")" ] || { echo "FAIL: --repeat --batch did not reset"; cat "$out"; failures=$((failures + 1)); }
+printf 'add 1 x\n' >"$bf"
+check 120 '' ":1: add: argument 2 is 'x'; \`ii:i\` wants an i64" -- call --batch "$bf" "$G/calc.elf"
+printf 'add 1\n' >"$bf"
+check 120 '' ':1: add: takes 2 arguments' -- call --batch "$bf" "$G/calc.elf"
+check 120 '' 'expected only GUEST' -- call --batch "$bf" "$G/calc.elf" add
+check 120 '' 'cannot read /nonexistent' -- call --batch /nonexistent "$G/calc.elf"
+printf '# nothing\n\n' >"$bf"
+check 120 '' 'has no calls' -- call --batch "$bf" "$G/calc.elf"
+i=0; : >"$bf"; while [ $i -lt 1025 ]; do echo nothing >>"$bf"; i=$((i + 1)); done
+check 120 '' ':1025: more than 1024 calls' -- call --batch "$bf" "$G/calc.elf"
+rm -f "$bf" "$bf.want"
 finish

@@ -23,6 +23,7 @@ struct opts {
 	char **operands; /* after GUEST */
 	int noperands;
 	unsigned repeat; /* --repeat N: runs or calls, with a reset between them */
+	const char *batch; /* call --batch FILE: one call per line, all in one VM entry */
 	bool timing;	 /* --time: per-run timing on stderr */
 	int seccomp;	 /* --seccomp: enum kvmlet_seccomp_mode, -1 for the default (on) */
 	bool trace;	 /* --trace: every VM exit on stderr */
@@ -81,6 +82,20 @@ int die_run(const char *guest, int r, const struct kvmlet_error *err);
 
 /* kvmlet call. */
 int cmd_call(int argc, char **argv);
+
+/* Convert text to the type of signature letter t (kvmlet call's ARG rules);
+ * *owned gets memory to free. 0, -1 not a value of that type, -2 an @FILE
+ * that cannot be read (errno set). */
+int call_parse_arg(const char *text, char t, struct kvmlet_value *v, void **owned);
+/* An example of letter c's text for messages (" (e.g. 42)"), or "". */
+const char *call_letter_example(char c);
+/* A call's result on stdout, as text or (json) {"type":...,"value":...}. */
+void call_print_result(const struct kvmlet_value *r, bool json);
+/* The signature of sb's export fn, or NULL. */
+const char *call_export_sig(struct kvmlet_sandbox *sb, const char *fn);
+/* kvmlet call --batch FILE: parse, call, print one line per call (cmd_batch.c).
+ * Returns an exit status. */
+int call_batch(struct kvmlet_sandbox *sb, const struct opts *o);
 
 /* --file: let the guest open the files. -1 on success, else an exit status. */
 int cli_files(const struct opts *o, struct kvmlet_sandbox *sb);

@@ -84,7 +84,7 @@ static void *slurp(const char *path, size_t *len)
 }
 
 /* Convert text to the type letter t; *owned gets memory to free. */
-static int parse_arg(const char *text, char t, struct kvmlet_value *v, void **owned)
+int call_parse_arg(const char *text, char t, struct kvmlet_value *v, void **owned)
 {
 	char *end;
 
@@ -135,7 +135,7 @@ static int parse_arg(const char *text, char t, struct kvmlet_value *v, void **ow
 }
 
 /* An example of each letter's text, for messages. */
-static const char *letter_example(char c)
+const char *call_letter_example(char c)
 {
 	switch (c) {
 	case 'i':
@@ -161,7 +161,7 @@ static void print_text(const void *p, size_t n)
 		fwrite(p, 1, n, stdout);
 }
 
-static void print_result(const struct kvmlet_value *r, bool json)
+void call_print_result(const struct kvmlet_value *r, bool json)
 {
 	if (json)
 		printf("{\"type\":\"%s\",\"value\":", kvmlet_type_name(r->type));
@@ -246,20 +246,25 @@ static void write_out(void *arg, const char *buf, size_t len)
 	fwrite(buf, 1, len, arg);
 }
 
+const char *call_export_sig(struct kvmlet_sandbox *sb, const char *fn)
+{
+	const char *sig;
+
+	for (unsigned i = 0; i < kvmlet_export_count(sb); i++)
+		if (!strcmp(kvmlet_export_name(sb, i, &sig), fn))
+			return sig;
+	return NULL;
+}
+
 /* Parse the ARGs by the function's signature, call, print. */
 static int call_and_print(struct kvmlet_sandbox *sb, const struct opts *o, const char *fn)
 {
 	struct kvmlet_value args[KVMLET_MAX_ARGS], result;
 	void *owned[KVMLET_MAX_ARGS] = {0};
 	struct kvmlet_error err;
-	const char *sig = NULL;
+	const char *sig = call_export_sig(sb, fn);
 	int st = -1, r;
 
-	for (unsigned i = 0; i < kvmlet_export_count(sb); i++)
-		if (!strcmp(kvmlet_export_name(sb, i, &sig), fn))
-			break;
-		else
-			sig = NULL;
 	if (!sig)
 		return no_such_function(sb, o->guest, fn);
 	int want = (int)(strchr(sig, ':') - sig);
@@ -267,14 +272,14 @@ static int call_and_print(struct kvmlet_sandbox *sb, const struct opts *o, const
 		return die(EXIT_USAGE, "%s: takes %d argument%s (`%s`), got %d", fn, want,
 			   want == 1 ? "" : "s", sig, o->noperands);
 	for (int i = 0; i < want && st < 0; i++) {
-		r = parse_arg(o->operands[i], sig[i], &args[i], &owned[i]);
+		r = call_parse_arg(o->operands[i], sig[i], &args[i], &owned[i]);
 		if (r == -2)
 			st = die(EXIT_USAGE, "%s: argument %d: cannot read %s: %s", fn, i + 1,
 				 o->operands[i] + 1, strerror(errno));
 		else if (r < 0)
 			st = die(EXIT_USAGE, "%s: argument %d is '%s'; `%s` wants %s%s", fn, i + 1,
 				 o->operands[i], sig, msg_letter_wants(sig[i]),
-				 letter_example(sig[i]));
+				 call_letter_example(sig[i]));
 	}
 	if (st < 0) /* if not yet: after start-up and @FILE arguments, before the call */
 		st = cli_seccomp(o);
@@ -296,7 +301,7 @@ static int call_and_print(struct kvmlet_sandbox *sb, const struct opts *o, const
 		if (r < 0)
 			st = die_run(o->guest, r, &err);
 		else
-			print_result(&result, o->json);
+			call_print_result(&result, o->json);
 	}
 	if (st < 0)
 		st = 0;
@@ -331,13 +336,18 @@ int cmd_call(int argc, char **argv)
 	/* The seccomp filter goes in before the guest's first instruction, unless
 	 * an ARG names a file: its type is known only after start-up, so it is
 	 * read then and call_and_print installs the filter after it. */
-	bool file_args = false;
+	bool file_args = o.batch != NULL; /* the file is read after start-up, too */
 	for (int i = 1; i < o.noperands; i++)
 		file_args |= o.operands[i][0] == '@';
 	if ((r = register_builtins(sb, out, &err)) < 0 || (r = kvmlet_prepare(sb, &err)) < 0 ||
 	    (!file_args && (st = cli_seccomp(&o)) >= 0) || (r = kvmlet_init(sb, &err)) < 0) {
 		kvmlet_sandbox_free(sb);
 		return st >= 0 ? st : die_run(o.guest, r, &err);
+	}
+	if (o.batch) {
+		st = call_batch(sb, &o);
+		kvmlet_sandbox_free(sb);
+		return st;
 	}
 	const char *fn = o.operands[0];
 	o.operands++;

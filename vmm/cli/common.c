@@ -83,7 +83,7 @@ int cli_seccomp(const struct opts *o)
 /* Options that take a value, when not given as --opt=value or -mVALUE. */
 static bool takes_value(const char *a)
 {
-	static const char *const with[] = {"--memory",	"--stack", "--timeout", "--repeat",
+	static const char *const with[] = {"--memory",	"--stack", "--timeout", "--repeat", "--batch",
 					   "--seccomp", "-m",	   "-s",	"-t",
 					   "--env",	"--file",  "--seed",	"-e"};
 
@@ -226,6 +226,9 @@ static int parse_one(int c, struct opts *o, char units[2][4])
 	case 'K':
 		o->cfg.strict_syscalls = true;
 		return -1;
+	case 'B':
+		o->batch = optarg;
+		return -1;
 	case 'v':
 		o->verbose = true;
 		o->quiet = false;
@@ -246,6 +249,8 @@ static bool option_allowed(unsigned cmd, int c)
 		return cmd & (CMD_RUN | CMD_CALL);
 	if (c == 'j')
 		return cmd & (CMD_CALL | CMD_INSPECT);
+	if (c == 'B')
+		return cmd & CMD_CALL;
 	return true;
 }
 
@@ -268,6 +273,7 @@ int parse_opts(int argc, char **argv, struct opts *o)
 		{"deterministic", no_argument, NULL, 'D'},
 		{"seed", required_argument, NULL, 'R'},
 		{"strict", no_argument, NULL, 'K'},
+		{"batch", required_argument, NULL, 'B'},
 		{NULL, 0, NULL, 0},
 	};
 	static char **args; /* the permuted argv: o->guest and o->operands point into it */
@@ -309,7 +315,10 @@ int parse_opts(int argc, char **argv, struct opts *o)
 			 argc - optind);
 	if (st < 0 && cmd == CMD_RUN && optind >= argc)
 		st = die(EXIT_USAGE, "%s: expected PROGRAM [ARG...] (see --help)", args[0]);
-	if (st < 0 && cmd == CMD_CALL && argc - optind < 2)
+	if (st < 0 && cmd == CMD_CALL && o->batch && argc - optind != 1)
+		st = die(EXIT_USAGE, "%s: --batch FILE takes the calls from FILE: expected only GUEST, "
+			 "got %d operands (see --help)", args[0], argc - optind);
+	if (st < 0 && cmd == CMD_CALL && !o->batch && argc - optind < 2)
 		st = die(EXIT_USAGE, "%s: expected GUEST FUNCTION [ARG...] (see --help)", args[0]);
 	if (st < 0)
 		st = check_sizes(o, units[0], units[1]);

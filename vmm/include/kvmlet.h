@@ -284,6 +284,45 @@ int kvmlet_init(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
 int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet_value *args,
 		unsigned nargs, struct kvmlet_value *result, struct kvmlet_error *err);
 
+/* One call of a batch: the function's name and its arguments (the caller's,
+ * read only during kvmlet_call_batch). */
+struct kvmlet_batch_call {
+	const char *name;
+	const struct kvmlet_value *args;
+	unsigned nargs;
+};
+
+/* One call's outcome in a batch. */
+struct kvmlet_batch_result {
+	int status; /* 0, or -ENOSYS no such function, -EINVAL wrong argument count
+		       or type (neither sent to the guest), -EREMOTEIO the guest
+		       function failed; -ECANCELED: the batch failed as a whole */
+	struct kvmlet_value value; /* status 0: the result; otherwise a
+				      KVMLET_TYPE_STR message saying why */
+};
+
+#define KVMLET_BATCH_MAX_CALLS 1024 /* calls in one batch */
+
+/*
+ * kvmlet_call_batch: call n guest functions, in order, in one VM entry and
+ * one exit (more only for host calls they make). calls[i] and the values it
+ * points to stay the caller's. Each call's outcome is in results[i] (n
+ * slots, the caller's): a result or an error, separate from the others, so
+ * a failing call does not stop the rest. Strings and bytes in results point
+ * into memory the sandbox owns, valid until the next call on it or
+ * kvmlet_sandbox_free. The batch is one call for reset_each_call, the time
+ * limit and kvmlet_cancel. Returns how many calls failed (0: all succeeded),
+ * or, for the batch as a whole (every status then -ECANCELED): -E2BIG more
+ * than KVMLET_BATCH_MAX_CALLS calls, their arguments too large for the
+ * argument buffer, or a result buffer smaller than the batch needs (16 +
+ * 312 bytes per call); -EDEADLK, -ENOTRECOVERABLE as kvmlet_call; and,
+ * leaving the sandbox poisoned as kvmlet_call does: -EFAULT, -ETIMEDOUT,
+ * -ECANCELED, -ECONNABORTED, -EPROTO (a malformed result of any call).
+ * n = 0 does nothing and returns 0.
+ */
+int kvmlet_call_batch(struct kvmlet_sandbox *sb, const struct kvmlet_batch_call *calls,
+		      unsigned n, struct kvmlet_batch_result *results, struct kvmlet_error *err);
+
 /*
  * kvmlet_reset: bring the sandbox back to its snapshot, taken when it started
  * (after start-up for calls; before the first instruction for kvmlet_run):
