@@ -41,7 +41,7 @@ if [ -n "$c_only" ]; then
 		"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" "$build/tests/kvm/test_call" \
 		"$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" \
 		"$build/tests/kvm/test_isolation" "$build/tests/kvm/test_syscalls" \
-		"$build/tests/kvm/test_printf" "$build/tests/kvm/test_hardening" \
+		"$build/tests/kvm/test_printf" "$build/tests/kvm/test_batch" "$build/tests/kvm/test_hardening" \
 		"$build/tests/hostile/test_hostile" $linux "$build/tests/kvm/test_libc" $lang
 	rc=$?
 	[ "$rc" = 2 ] && { echo "SKIP: the QEMU harness could not be set up"; exit 77; }
