@@ -1,6 +1,7 @@
 /* test_run.c: run guests under KVM and check how each run ends (suite kvm). */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,26 @@ START_TEST(timeout_stops_a_spinning_guest)
 }
 END_TEST
 
+static void app_handler(int sig)
+{
+	(void)sig;
+}
+
+/* kvmlet owns the kick signal: an application's own handler for it is refused
+ * loudly when the first VM is made, not silently kept (a kick could be lost). */
+START_TEST(kick_signal_is_kvmlets)
+{
+	struct sigaction sa = {.sa_handler = app_handler};
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(KVMLET_KICK_SIGNAL, &sa, NULL), 0);
+	ck_assert_int_eq(kvmtest_run("hello", NULL, &res, &out, &err), -EBUSY);
+	ck_assert_msg(strstr(err.msg, "kick signal"), "%s", err.msg);
+}
+END_TEST
+
 START_TEST(heap_grows_through_guest_backend)
 {
 	struct kvmlet_result res;
@@ -208,6 +229,7 @@ int main(void)
 	tcase_add_loop_test(tc, faults_are_reported, 0, sizeof(faults) / sizeof(faults[0]));
 	tcase_add_test(tc, timeout_stops_a_spinning_guest);
 	tcase_add_test(tc, heap_grows_through_guest_backend);
+	tcase_add_test(tc, kick_signal_is_kvmlets);
 	tcase_add_test(tc, ptwalk_agrees_with_host);
 	suite_add_tcase(s, tc);
 	return kvmtest_main(s);
