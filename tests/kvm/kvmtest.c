@@ -65,7 +65,7 @@ void *kvmtest_read_guest(const char *name, size_t *size)
 	return buf;
 }
 
-static void capture(void *arg, const char *buf, size_t len)
+void kvmtest_capture(void *arg, const char *buf, size_t len)
 {
 	struct kvmtest_output *o = arg;
 	size_t room = sizeof(o->buf) - 1 - o->len;
@@ -94,7 +94,7 @@ int kvmtest_run(const char *name, const struct kvmlet_config *cfg, struct kvmlet
 	ck_assert_msg(r == 0, "%s: sandbox_new: %s", name, err->msg);
 	out->len = 0;
 	out->buf[0] = '\0';
-	kvmlet_set_output(sb, capture, out);
+	kvmlet_set_output(sb, kvmtest_capture, out);
 	r = kvmlet_run(sb, res, err);
 	kvmlet_sandbox_free(sb);
 	return r;
@@ -135,4 +135,20 @@ int64_t kvmtest_call_i(struct kvmlet_sandbox *sb, const char *fn, const struct k
 
 	ck_assert_msg(kvmlet_call(sb, fn, a, n, &r, &err) == 0, "%s: %s", fn, err.msg);
 	return r.i64;
+}
+
+struct kvmlet_sandbox *kvmtest_ready(const char *name, const struct kvmlet_config *cfg)
+{
+	struct kvmlet_sandbox *sb = kvmtest_sandbox(name, cfg);
+	struct kvmlet_error err;
+
+	ck_assert_msg(kvmlet_init(sb, &err) == 0, "%s: %s", name, err.msg);
+	return sb;
+}
+
+void kvmtest_reset(struct kvmlet_sandbox *sb)
+{
+	struct kvmlet_error err;
+
+	ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
 }

@@ -29,6 +29,14 @@ struct kvmtest_output {
 int kvmtest_run(const char *name, const struct kvmlet_config *cfg, struct kvmlet_result *res,
 		struct kvmtest_output *out, struct kvmlet_error *err);
 
+/* An output callback (kvmlet_set_output) appending to the struct kvmtest_output arg. */
+void kvmtest_capture(void *arg, const char *buf, size_t len);
+
+/* A new sandbox for guest name, started (kvmlet_init); failures fail the test. */
+struct kvmlet_sandbox *kvmtest_ready(const char *name, const struct kvmlet_config *cfg);
+/* kvmlet_reset, which must succeed. */
+void kvmtest_reset(struct kvmlet_sandbox *sb);
+
 /* A new sandbox for guest name with cfg (NULL: defaults); failures fail the test. */
 struct kvmlet_sandbox *kvmtest_sandbox(const char *name, const struct kvmlet_config *cfg);
 

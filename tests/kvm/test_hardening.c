@@ -335,17 +335,6 @@ END_TEST
 
 /* --- with KVM: sandboxes under the filter --- */
 
-static void out_cb(void *arg, const char *buf, size_t len)
-{
-	struct kvmtest_output *o = arg;
-
-	if (len > sizeof(o->buf) - 1 - o->len)
-		len = sizeof(o->buf) - 1 - o->len;
-	memcpy(o->buf + o->len, buf, len);
-	o->len += len;
-	o->buf[o->len] = '\0';
-}
-
 static struct kvmlet_sandbox *sandbox(const char *name, const struct kvmlet_config *cfg)
 {
 	struct kvmlet_config def;
@@ -373,7 +362,7 @@ static void run_under_filter(enum kvmlet_seccomp_mode mode)
 	struct kvmlet_result res;
 	struct kvmlet_error err;
 
-	kvmlet_set_output(sb, out_cb, &out);
+	kvmlet_set_output(sb, kvmtest_capture, &out);
 	EXPECT(kvmlet_prepare(sb, &err) == 0);
 	EXPECT(kvmlet_prepare(sb, &err) == 0); /* again: nothing to do */
 	install(mode);

@@ -13,18 +13,7 @@
 
 static struct kvmlet_sandbox *sandbox(void)
 {
-	struct kvmlet_sandbox *sb = kvmtest_sandbox("isolation", NULL);
-	struct kvmlet_error err;
-
-	ck_assert_msg(kvmlet_init(sb, &err) == 0, "%s", err.msg);
-	return sb;
-}
-
-static void reset_ok(struct kvmlet_sandbox *sb)
-{
-	struct kvmlet_error err;
-
-	ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
+	return kvmtest_ready("isolation", NULL);
 }
 
 /* Call fn, which must fail with code and a message containing needle. */
@@ -44,9 +33,9 @@ START_TEST(cpu_state_is_restored)
 
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(kvmtest_call_i(sb, "set_state", NULL, 0), 1);
-		reset_ok(sb);
+		kvmtest_reset(sb);
 		ck_assert_int_eq(kvmtest_call_i(sb, "get_state", NULL, 0), 7);
-		reset_ok(sb);
+		kvmtest_reset(sb);
 	}
 	kvmlet_sandbox_free(sb);
 }
@@ -59,9 +48,9 @@ START_TEST(no_stale_translation)
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(kvmtest_call_i(sb, "map_touch", NULL, 0), 0x5ec2e7);
 		ck_assert_int_eq(kvmtest_call_i(sb, "probe", NULL, 0), 0x5ec2e7);
-		reset_ok(sb);
+		kvmtest_reset(sb);
 		call_fails(sb, "probe", -EFAULT, "page fault at RIP");
-		reset_ok(sb);
+		kvmtest_reset(sb);
 	}
 	kvmlet_sandbox_free(sb);
 }
@@ -74,10 +63,10 @@ START_TEST(no_half_done_instruction)
 
 	for (int i = 0; i < 3; i++) {
 		call_fails(sb, "return_by_outs", -EFAULT, "rung by an instruction other than `out`");
-		reset_ok(sb);
+		kvmtest_reset(sb);
 		ck_assert_int_eq(kvmtest_call_i(sb, "ping", NULL, 0), 42);
 		call_fails(sb, "ins_pending", -EFAULT, "unexpected I/O (in, port 0xe1");
-		reset_ok(sb);
+		kvmtest_reset(sb);
 		ck_assert_int_eq(kvmtest_call_i(sb, "ping", NULL, 0), 42);
 	}
 	kvmlet_sandbox_free(sb);
@@ -99,7 +88,7 @@ START_TEST(failed_arguments_do_not_stay)
 	memset(buf, 0xa5, n);
 	big = kvmlet_bytes(buf, n);
 	ck_assert_int_eq(kvmlet_call(sb, "take_bytes", &big, 1, &res, &err), -E2BIG);
-	reset_ok(sb);
+	kvmtest_reset(sb);
 	for (uint64_t off = 4096; off < cfg.args_size; off += 8192) {
 		struct kvmlet_value a = kvmlet_i64((int64_t)off);
 		ck_assert_int_eq(kvmtest_call_i(sb, "args_byte", &a, 1), 0);
@@ -115,13 +104,13 @@ START_TEST(ring0_is_out_of_reach)
 	struct kvmlet_sandbox *sb = sandbox();
 
 	call_fails(sb, "write_table", -EFAULT, "protection violation");
-	reset_ok(sb);
+	kvmtest_reset(sb);
 	call_fails(sb, "lret_ring0", -EFAULT, "general protection fault");
-	reset_ok(sb);
+	kvmtest_reset(sb);
 	call_fails(sb, "iret_ring0", -EFAULT, "general protection fault");
-	reset_ok(sb);
+	kvmtest_reset(sb);
 	ck_assert_int_lt(kvmtest_call_i(sb, "hypercall", NULL, 0), 0);
-	reset_ok(sb);
+	kvmtest_reset(sb);
 	ck_assert_int_eq(kvmtest_call_i(sb, "ping", NULL, 0), 42);
 	kvmlet_sandbox_free(sb);
 }

@@ -84,17 +84,6 @@ static int host_square(void *arg, const struct kvmlet_value *args, unsigned narg
 
 static struct kvmtest_output output;
 
-static void capture(void *arg, const char *buf, size_t len)
-{
-	struct kvmtest_output *o = arg;
-
-	if (len > sizeof(o->buf) - 1 - o->len)
-		len = sizeof(o->buf) - 1 - o->len;
-	memcpy(o->buf + o->len, buf, len);
-	o->len += len;
-	o->buf[o->len] = '\0';
-}
-
 /* The guest with the script loaded at start-up (-e), square registered. */
 static struct kvmlet_sandbox *start(bool reset_each_call, uint64_t timeout_ns)
 {
@@ -112,7 +101,7 @@ static struct kvmlet_sandbox *start(bool reset_each_call, uint64_t timeout_ns)
 		      err.msg);
 	output.len = 0;
 	output.buf[0] = '\0';
-	kvmlet_set_output(sb, capture, &output);
+	kvmlet_set_output(sb, kvmtest_capture, &output);
 	ck_assert_msg(kvmlet_init(sb, &err) == 0, "init: %s", err.msg);
 	return sb;
 }

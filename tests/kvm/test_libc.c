@@ -23,17 +23,6 @@ static int host_square(void *arg, const struct kvmlet_value *args, unsigned narg
 	return 0;
 }
 
-static void capture(void *arg, const char *buf, size_t len)
-{
-	struct kvmtest_output *o = arg;
-
-	if (len > sizeof(o->buf) - 1 - o->len)
-		len = sizeof(o->buf) - 1 - o->len;
-	memcpy(o->buf + o->len, buf, len);
-	o->len += len;
-	o->buf[o->len] = '\0';
-}
-
 static struct kvmtest_output out;
 
 static struct kvmlet_sandbox *start(const char *guest, bool reset_each_call)
@@ -51,7 +40,7 @@ static struct kvmlet_sandbox *start(const char *guest, bool reset_each_call)
 		      err.msg);
 	out.len = 0;
 	out.buf[0] = '\0';
-	kvmlet_set_output(sb, capture, &out);
+	kvmlet_set_output(sb, kvmtest_capture, &out);
 	ck_assert_msg(kvmlet_init(sb, &err) == 0, "%s: init: %s", guest, err.msg);
 	return sb;
 }
@@ -114,7 +103,7 @@ START_TEST(run_goes_on_past_serve)
 
 	out.len = 0;
 	out.buf[0] = '\0';
-	kvmlet_set_output(sb, capture, &out);
+	kvmlet_set_output(sb, kvmtest_capture, &out);
 	ck_assert_msg(kvmlet_set_args(sb, 1, argv, NULL, &err) == 0, "%s", err.msg);
 	ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(res.outcome, KVMLET_EXITED);

@@ -9,30 +9,14 @@
 
 #include "kvmtest.h"
 
-static struct kvmlet_sandbox *sandbox(const char *guest, const struct kvmlet_config *cfg)
-{
-	struct kvmlet_sandbox *sb = kvmtest_sandbox(guest, cfg);
-	struct kvmlet_error err;
-
-	ck_assert_msg(kvmlet_init(sb, &err) == 0, "%s", err.msg);
-	return sb;
-}
-
-static void reset_ok(struct kvmlet_sandbox *sb)
-{
-	struct kvmlet_error err;
-
-	ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
-}
-
 START_TEST(counter_does_not_leak)
 {
-	struct kvmlet_sandbox *sb = sandbox("stateful", NULL);
+	struct kvmlet_sandbox *sb = kvmtest_ready("stateful", NULL);
 
 	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 102); /* no reset: state stays */
 	for (int i = 0; i < 20; i++) {
-		reset_ok(sb);
+		kvmtest_reset(sb);
 		ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 		ck_assert_uint_ge(kvmlet_last_reset_pages(sb), 1);
 	}
@@ -49,11 +33,11 @@ END_TEST
  */
 START_TEST(reset_restores_only_what_the_call_wrote)
 {
-	struct kvmlet_sandbox *sb = sandbox("stateful", NULL);
+	struct kvmlet_sandbox *sb = kvmtest_ready("stateful", NULL);
 
 	for (int i = 0; i < 5; i++) {
 		ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
-		reset_ok(sb);
+		kvmtest_reset(sb);
 		ck_assert_uint_eq(kvmlet_last_reset_pages(sb), 4);
 	}
 	kvmlet_sandbox_free(sb);
@@ -66,7 +50,7 @@ START_TEST(reset_each_call_option)
 
 	kvmlet_config_default(&cfg);
 	cfg.reset_each_call = true;
-	struct kvmlet_sandbox *sb = sandbox("stateful", &cfg);
+	struct kvmlet_sandbox *sb = kvmtest_ready("stateful", &cfg);
 	for (int i = 0; i < 10; i++)
 		ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 	kvmlet_sandbox_free(sb);
@@ -76,7 +60,7 @@ END_TEST
 /* Heap, stack and the guest's own page tables all come back. */
 START_TEST(scribbles_are_undone)
 {
-	struct kvmlet_sandbox *sb = sandbox("stateful", NULL);
+	struct kvmlet_sandbox *sb = kvmtest_ready("stateful", NULL);
 	struct kvmlet_value a = kvmlet_i64(7);
 	uint64_t pa;
 	uint32_t prot;
@@ -85,7 +69,7 @@ START_TEST(scribbles_are_undone)
 	ck_assert_int_eq(kvmtest_call_i(sb, "scribble", &a, 1), 7 * 8192);
 	ck_assert_int_eq(kvmtest_call_i(sb, "look", NULL, 0), 1007);
 	ck_assert_int_eq(kvmlet_translate(sb, 0x0000200000000000ull, &pa, &prot), 0);
-	reset_ok(sb);
+	kvmtest_reset(sb);
 	ck_assert_uint_ge(kvmlet_last_reset_pages(sb), 128); /* 512 KiB of heap at least */
 	ck_assert_int_eq(kvmlet_translate(sb, 0x0000200000000000ull, &pa, &prot), -ENXIO);
 	ck_assert_int_eq(kvmtest_call_i(sb, "look", NULL, 0), 0);
@@ -103,17 +87,17 @@ START_TEST(reset_after_fault_timeout_and_wreck)
 
 	kvmlet_config_default(&cfg);
 	cfg.timeout_ns = 200 * 1000 * 1000;
-	struct kvmlet_sandbox *sb = sandbox("stateful", &cfg);
+	struct kvmlet_sandbox *sb = kvmtest_ready("stateful", &cfg);
 	ck_assert_int_eq(kvmlet_call(sb, "fault", NULL, 0, &r, &err), -EFAULT);
 	ck_assert_int_eq(kvmlet_call(sb, "count", NULL, 0, &r, &err), -ENOTRECOVERABLE);
-	reset_ok(sb);
+	kvmtest_reset(sb);
 	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 	ck_assert_int_eq(kvmlet_call(sb, "spin", NULL, 0, &r, &err), -ETIMEDOUT);
-	reset_ok(sb);
+	kvmtest_reset(sb);
 	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 	/* Whatever wrecking its tables does to the call, a reset repairs it. */
 	kvmlet_call(sb, "wreck_tables", NULL, 0, &r, &err);
-	reset_ok(sb);
+	kvmtest_reset(sb);
 	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 	kvmlet_sandbox_free(sb);
 }
@@ -129,7 +113,7 @@ START_TEST(run_again_after_reset)
 		ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
 		ck_assert_int_eq(res.status, 42);
 		ck_assert_int_eq(kvmlet_run(sb, &res, &err), -EALREADY);
-		reset_ok(sb);
+		kvmtest_reset(sb);
 	}
 	kvmlet_sandbox_free(sb);
 }
@@ -159,7 +143,7 @@ static void *cancel_thread(void *arg)
 
 START_TEST(cancel_races_completion)
 {
-	struct racer r = {.sb = sandbox("stateful", NULL), .seed = 12345};
+	struct racer r = {.sb = kvmtest_ready("stateful", NULL), .seed = 12345};
 	struct kvmlet_value a, res;
 	struct kvmlet_error err;
 	pthread_t t;
@@ -181,7 +165,7 @@ START_TEST(cancel_races_completion)
 			ck_assert_msg(rc == -ECANCELED, "call %d: %d %s", i, rc, err.msg);
 			cancelled++;
 		}
-		reset_ok(r.sb);
+		kvmtest_reset(r.sb);
 	}
 	r.stop = 1;
 	pthread_join(t, NULL);
@@ -205,7 +189,7 @@ static void *cancel_later(void *arg)
 
 START_TEST(cancel_stops_a_spinning_call)
 {
-	struct kvmlet_sandbox *sb = sandbox("stateful", NULL);
+	struct kvmlet_sandbox *sb = kvmtest_ready("stateful", NULL);
 	struct kvmlet_value r;
 	struct kvmlet_error err;
 	pthread_t t;
@@ -215,7 +199,7 @@ START_TEST(cancel_stops_a_spinning_call)
 	pthread_join(t, NULL);
 	ck_assert_msg(strstr(err.msg, "cancelled"), "%s", err.msg);
 	ck_assert_int_eq(kvmlet_call(sb, "count", NULL, 0, &r, &err), -ENOTRECOVERABLE);
-	reset_ok(sb);
+	kvmtest_reset(sb);
 	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
 	kvmlet_sandbox_free(sb);
 }
