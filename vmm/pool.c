@@ -36,6 +36,24 @@ static int from_template(struct kvmlet_sandbox *sb, struct kvmlet_template *t,
 	return 0;
 }
 
+/*
+ * A warm shell when one is kept (vcpu.c): its slot now maps sb's memory, and
+ * the complete vCPU state loaded next overwrites all the previous guest left.
+ * Else a new VM and vCPU.
+ */
+static int vm_for_template(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	int r;
+
+	if (vcpu_shell_take(&sb->vcpu, &sb->vm, sb->gm.mem, sb->gm.size))
+		return 0;
+	if ((r = vm_create(&sb->vm, sb->gm.mem, sb->gm.size, err)) < 0 ||
+	    (r = vcpu_create(&sb->vcpu, &sb->vm, err)) < 0)
+		return r;
+	return x86_setup_vcpu(&sb->vcpu, sb->lay.bi.cr3, sb->calls.dispatch, sb->lay.bi.stack_hi,
+			      err);
+}
+
 int kvmlet_sandbox_from_template(struct kvmlet_sandbox **out, struct kvmlet_template *t,
 				 struct kvmlet_error *err)
 {
@@ -44,12 +62,8 @@ int kvmlet_sandbox_from_template(struct kvmlet_sandbox **out, struct kvmlet_temp
 
 	if ((r = sandbox_alloc(&sb, err)) < 0)
 		return r;
-	if ((r = from_template(sb, t, err)) < 0 ||
-	    (r = vm_create(&sb->vm, sb->gm.mem, sb->gm.size, err)) < 0 ||
-	    (r = vcpu_create(&sb->vcpu, &sb->vm, err)) < 0 ||
+	if ((r = from_template(sb, t, err)) < 0 || (r = vm_for_template(sb, err)) < 0 ||
 	    (r = sandbox_check_paging(sb, err)) < 0 ||
-	    (r = x86_setup_vcpu(&sb->vcpu, sb->lay.bi.cr3, sb->calls.dispatch, sb->lay.bi.stack_hi,
-				err)) < 0 ||
 	    (r = vcpu_state_load(&sb->vcpu, &sb->snap.vcpu, err)) < 0 ||
 	    (r = phase_move(&sb->phase, PT_ADOPT)) < 0) {
 		kvmlet_sandbox_free(sb);

@@ -234,8 +234,9 @@ void kvmlet_sandbox_free(struct kvmlet_sandbox *sb)
 {
 	if (!sb)
 		return;
-	vcpu_destroy(&sb->vcpu);
-	vm_destroy(&sb->vm);
+	/* Its VM and vCPU become a warm shell (or are destroyed when the pool is
+	 * full): the memory slot goes before the memory does. */
+	vcpu_shell_give(&sb->vcpu, &sb->vm);
 	guest_mem_free(&sb->gm);
 	calls_free(&sb->calls);
 	snapshot_free(&sb->snap, sb->cfg.mem_size);

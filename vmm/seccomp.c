@@ -72,11 +72,13 @@ static const unsigned long ioctl_requests[] = {
 	KVM_SET_XSAVE,	   /* kvmlet_reset restores it */
 	KVM_GET_DEBUGREGS, /* snapshot */
 	KVM_SET_DEBUGREGS, /* kvmlet_reset restores debug registers */
-	KVM_SET_VCPU_EVENTS, /* kvmlet_reset drops an exception left pending by a stop */
+	KVM_SET_VCPU_EVENTS, /* kvmlet_reset drops an exception left pending by a stop;
+			      * kvmlet_sandbox_free too, parking a warm shell */
 	KVM_GET_MSRS,	   /* snapshot: the MSRs ring 0 uses */
 	KVM_SET_MSRS,	   /* kvmlet_reset restores them */
 	KVM_GET_DIRTY_LOG, /* snapshot and kvmlet_reset: pages the guest wrote */
-	KVM_SET_USER_MEMORY_REGION, /* kvmlet_reset: drop KVM's mappings after table changes */
+	KVM_SET_USER_MEMORY_REGION, /* kvmlet_reset: drop KVM's mappings after table changes;
+				     * warm shells: slot deleted on free, re-pointed on reuse */
 	TCGETS,		   /* stdio asks whether stdout is a terminal (isatty) */
 	TIOCGWINSZ,	   /* a Linux program asks its terminal's size */
 };

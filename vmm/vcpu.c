@@ -6,9 +6,12 @@
  * half-emulated. A reset must
  * leave nothing of the previous call in the vCPU: general, segment, control
  * and debug registers, the x87/SSE state with MXCSR (XSAVE), pending events,
- * CR8 and every MSR the guest's ring 0 uses; and an empty TLB.
+ * CR8 and every MSR the guest's ring 0 uses; and an empty TLB. The same
+ * complete load makes a warm shell (a parked VM and vCPU, kept for the next
+ * sandbox) safe to hand to another guest.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -305,4 +308,92 @@ int vcpu_set_sregs(struct vcpu *v, const struct kvm_sregs *sregs, struct kvmlet_
 int vcpu_set_fpu(struct vcpu *v, const struct kvm_fpu *fpu, struct kvmlet_error *err)
 {
 	return ioctl(v->fd, KVM_SET_FPU, fpu) < 0 ? fail_ioctl(err, "KVM_SET_FPU") : 0;
+}
+
+/* Nothing of the previous guest may act on the next: finish a half-done
+ * instruction, then drop pending exceptions, NMIs and the interrupt shadow. */
+static int vcpu_park(struct vcpu *v, struct kvmlet_error *err)
+{
+	struct kvm_vcpu_events none = {.flags = KVM_VCPUEVENT_VALID_NMI_PENDING |
+						KVM_VCPUEVENT_VALID_SHADOW};
+	int r;
+
+	if ((r = vcpu_drain(v, err)) < 0)
+		return r;
+	v->run->kvm_dirty_regs = 0;
+	v->run->immediate_exit = 0;
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &none) < 0)
+		return fail_ioctl(err, "KVM_SET_VCPU_EVENTS");
+	return 0;
+}
+
+struct shell {
+	struct vm vm;
+	struct vcpu vcpu;
+};
+
+static pthread_mutex_t shells_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shell shells[VCPU_SHELLS_MAX];
+static unsigned nshells;
+
+int vcpu_shell_take(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size)
+{
+	struct shell s;
+
+	pthread_mutex_lock(&shells_lock);
+	if (!nshells) {
+		pthread_mutex_unlock(&shells_lock);
+		return 0;
+	}
+	s = shells[--nshells];
+	pthread_mutex_unlock(&shells_lock);
+	if (vm_adopt(&s.vm, mem, mem_size, NULL) < 0) {
+		vcpu_destroy(&s.vcpu);
+		vm_destroy(&s.vm);
+		return 0;
+	}
+	*v = s.vcpu;
+	*vm = s.vm;
+	return 1;
+}
+
+void vcpu_shell_give(struct vcpu *v, struct vm *vm)
+{
+	bool kept = false;
+
+	if (v->fd >= 0 && vm->fd >= 0 && vcpu_shell_count() < VCPU_SHELLS_MAX &&
+	    vcpu_park(v, NULL) == 0 && vm_park(vm, NULL) == 0) {
+		pthread_mutex_lock(&shells_lock);
+		if (nshells < VCPU_SHELLS_MAX) {
+			shells[nshells++] = (struct shell){.vm = *vm, .vcpu = *v};
+			kept = true;
+		}
+		pthread_mutex_unlock(&shells_lock);
+	}
+	if (kept) {
+		*v = VCPU_NONE;
+		*vm = VM_NONE;
+		return;
+	}
+	vcpu_destroy(v);
+	vm_destroy(vm);
+}
+
+void vcpu_shell_flush(void)
+{
+	pthread_mutex_lock(&shells_lock);
+	while (nshells) {
+		struct shell *s = &shells[--nshells];
+		vcpu_destroy(&s->vcpu);
+		vm_destroy(&s->vm);
+	}
+	pthread_mutex_unlock(&shells_lock);
+}
+
+unsigned vcpu_shell_count(void)
+{
+	pthread_mutex_lock(&shells_lock);
+	unsigned n = nshells;
+	pthread_mutex_unlock(&shells_lock);
+	return n;
 }

@@ -70,4 +70,22 @@ int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *
 /* Let KVM finish an instruction it left half-emulated, running no guest code. */
 int vcpu_drain(struct vcpu *v, struct kvmlet_error *err);
 
+/*
+ * Warm shells: up to VCPU_SHELLS_MAX VMs with their vCPU (CPUID and MSR filter
+ * set) kept per process for reuse, parked empty: no memory slot, no instruction
+ * in flight, no event pending. A taker must load a complete vcpu_state.
+ */
+#define VCPU_SHELLS_MAX 8
+/* Take a warm shell with mem as its fresh slot 0: 1 if one was there, 0 if
+ * none (*vm and *v untouched: create them), never an error (a shell that
+ * cannot take the memory, e.g. after fork, is destroyed and 0 returned). */
+int vcpu_shell_take(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size);
+/* Park v and vm and keep them as a shell; destroy them when the pool is full
+ * or parking fails. Both are left VCPU_NONE / VM_NONE. */
+void vcpu_shell_give(struct vcpu *v, struct vm *vm);
+/* Destroy every warm shell (tests, benchmarks; frees their descriptors). */
+void vcpu_shell_flush(void);
+/* How many warm shells are kept now. */
+unsigned vcpu_shell_count(void);
+
 #endif /* KVMLET_VCPU_H */

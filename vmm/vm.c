@@ -156,6 +156,22 @@ int vm_forget_mappings(struct vm *vm, struct kvmlet_error *err)
 	return r < 0 ? r : vm_set_slot(vm, vm->mem_size, "re-create", err);
 }
 
+int vm_park(struct vm *vm, struct kvmlet_error *err)
+{
+	int r = vm_set_slot(vm, 0, "park", err);
+
+	vm->mem = NULL;
+	vm->mem_size = 0;
+	return r;
+}
+
+int vm_adopt(struct vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *err)
+{
+	vm->mem = mem;
+	vm->mem_size = mem_size;
+	return vm_set_slot(vm, mem_size, "adopt", err);
+}
+
 int vm_dirty_log(struct vm *vm, uint64_t *bitmap, struct kvmlet_error *err)
 {
 	struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = bitmap};

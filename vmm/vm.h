@@ -27,6 +27,11 @@ void vm_destroy(struct vm *vm);
 /* Forget every translation KVM derived from guest memory (shadow and nested page
  * tables, TLBs): needed after the host rewrote guest page-table pages. */
 int vm_forget_mappings(struct vm *vm, struct kvmlet_error *err);
+/* Empty the VM for reuse (a warm shell, vcpu.c): delete its memory slot, so KVM
+ * drops every mapping of the previous guest's memory and its dirty log. */
+int vm_park(struct vm *vm, struct kvmlet_error *err);
+/* Give a parked VM mem as slot 0 (a new slot: dirty-logged from a clean log). */
+int vm_adopt(struct vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *err);
 /* Fetch and clear KVM's dirty log of slot 0 into bitmap (one bit per page). */
 int vm_dirty_log(struct vm *vm, uint64_t *bitmap, struct kvmlet_error *err);
 

@@ -442,6 +442,32 @@ static void cancel_under_filter(enum kvmlet_seccomp_mode mode)
 	kvmlet_sandbox_free(sb);
 }
 
+/* Warm shells under the filter: a free parks its VM (slot deleted, vCPU
+ * drained, events cleared) and a sandbox from a template reuses it (slot
+ * re-pointed, complete vCPU state loaded) with no call the filter refuses. */
+static void warm_shell_under_filter(enum kvmlet_seccomp_mode mode)
+{
+	struct kvmlet_sandbox *base = sandbox("isolation", NULL), *sb;
+	struct kvmlet_template *t;
+	struct kvmlet_value r;
+	struct kvmlet_error err;
+
+	EXPECT(kvmlet_init(base, &err) == 0 && kvmlet_template_new(&t, base, &err) == 0);
+	EXPECT(kvmlet_sandbox_from_template(&sb, t, &err) == 0);
+	kvmlet_sandbox_free(sb); /* two warm shells now, at least */
+	install(mode);
+	kvmlet_sandbox_free(base);
+	for (int i = 0; i < 3; i++) {
+		EXPECT(kvmlet_sandbox_from_template(&sb, t, &err) == 0);
+		EXPECT(kvmlet_call(sb, "set_state", NULL, 0, &r, &err) == 0 && r.i64 == 1);
+		kvmlet_sandbox_free(sb);
+		EXPECT(kvmlet_sandbox_from_template(&sb, t, &err) == 0);
+		EXPECT(kvmlet_call(sb, "get_state", NULL, 0, &r, &err) == 0 && r.i64 == 7);
+		kvmlet_sandbox_free(sb);
+	}
+	kvmlet_template_free(t);
+}
+
 /* Creating a VM after the filter is in place is refused: the process dies. */
 static void vm_after_filter(enum kvmlet_seccomp_mode mode)
 {
@@ -459,6 +485,7 @@ START_TEST(kvm_sandboxes_under_seccomp)
 	expect_exit0(in_child(call_under_filter, KVMLET_SECCOMP_ON));
 	expect_exit0(in_child(timeout_under_filter, KVMLET_SECCOMP_ON));
 	expect_exit0(in_child(cancel_under_filter, KVMLET_SECCOMP_ON));
+	expect_exit0(in_child(warm_shell_under_filter, KVMLET_SECCOMP_ON));
 	expect_sigsys(in_child(vm_after_filter, KVMLET_SECCOMP_ON));
 }
 END_TEST

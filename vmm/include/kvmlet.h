@@ -92,7 +92,19 @@ int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_
 int kvmlet_sandbox_new_from_file(struct kvmlet_sandbox **out, const char *path,
 				 const struct kvmlet_config *cfg, struct kvmlet_error *err);
 
-/* Release a sandbox and everything it holds; NULL is fine. */
+/*
+ * kvmlet_sandbox_free: release a sandbox and everything it holds; NULL is
+ * fine. Its VM and vCPU are not torn down but kept as a warm shell for the
+ * next kvmlet_sandbox_from_template in this process (a per-process pool of at
+ * most 8, each holding two descriptors and KVM's memory for one VM and
+ * vCPU); when the pool is full they are destroyed. A kept shell is emptied
+ * first: its memory slot deleted (KVM drops every mapping of the guest's
+ * memory and its dirty log), an instruction KVM left half-done finished
+ * without running guest code, pending events cleared. The next user gets a
+ * new memory slot and loads the complete vCPU state (registers, special and
+ * debug registers, XSAVE, MSRs, events, CR8): nothing of this guest reaches
+ * it. Works under kvmlet_seccomp_install.
+ */
 void kvmlet_sandbox_free(struct kvmlet_sandbox *sb);
 
 /*
@@ -367,7 +379,9 @@ void kvmlet_template_free(struct kvmlet_template *t);
 /*
  * kvmlet_sandbox_from_template: a new sandbox in the template's initialised
  * state, with its own VM and vCPU and guest memory that shares the template's
- * pages until it writes them; ready for kvmlet_call. Free it with
+ * pages until it writes them; ready for kvmlet_call. The VM and vCPU are a
+ * warm shell a kvmlet_sandbox_free left when there is one (no VM is created:
+ * this also works under kvmlet_seccomp_install), else new. Free it with
  * kvmlet_sandbox_free. Errors as kvmlet_init (KVM unavailable: -ENOENT, ...).
  */
 int kvmlet_sandbox_from_template(struct kvmlet_sandbox **out, struct kvmlet_template *t,
