@@ -161,12 +161,12 @@ static int walk_table(struct walker *w, uint64_t table, int lvl, uint64_t base, 
 		      uint64_t hi, uint32_t prot)
 {
 	uint64_t size = level_size(lvl);
-	uint32_t first = (uint32_t)((lo >> level_shift[lvl]) & 511);
-	uint32_t last = (uint32_t)((hi >> level_shift[lvl]) & 511);
+	uint32_t first = entry_index(lo, lvl);
+	uint32_t last = entry_index(hi, lvl);
 	int err;
 
 	for (uint32_t i = first; i <= last; i++) {
-		uint64_t va = lvl == NLEVELS - 1 ? canon((uint64_t)i << 39) : base + i * size;
+		uint64_t va = entry_va(base, lvl, i);
 		uint64_t vlast = va + (size - 1), e, child;
 		uint64_t clo = lo > va ? lo : va, chi = hi < vlast ? hi : vlast;
 

@@ -37,6 +37,18 @@ static inline uint64_t canon(uint64_t va)
 	return (va & (1ull << 47)) ? (va | 0xffff000000000000ull) : (va & 0x0000ffffffffffffull);
 }
 
+/* The index of va's entry in its table at lvl. */
+static inline uint32_t entry_index(uint64_t va, int lvl)
+{
+	return (uint32_t)((va >> level_shift[lvl]) & (ENTRIES - 1));
+}
+
+/* The first address entry i maps, in a table at lvl that maps from base. */
+static inline uint64_t entry_va(uint64_t base, int lvl, uint32_t i)
+{
+	return lvl == NLEVELS - 1 ? canon((uint64_t)i << 39) : base + i * level_size(lvl);
+}
+
 /*
  * --- backend access: the only places that reach tables ---
  * With a window (see struct pt_backend) a table is read and written in place,

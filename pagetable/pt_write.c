@@ -112,12 +112,12 @@ static int loops_table(const struct pt_backend *b, uint64_t table, int lvl, uint
 		       uint64_t lo, uint64_t hi, uint64_t *anc, int nanc, uint32_t *visited)
 {
 	uint64_t size = level_size(lvl);
-	uint32_t first = (uint32_t)((lo >> level_shift[lvl]) & 511);
-	uint32_t last = (uint32_t)((hi >> level_shift[lvl]) & 511);
+	uint32_t first = entry_index(lo, lvl);
+	uint32_t last = entry_index(hi, lvl);
 	int err;
 
 	for (uint32_t i = first; i <= last; i++) {
-		uint64_t va = lvl == NLEVELS - 1 ? canon((uint64_t)i << 39) : base + i * size;
+		uint64_t va = entry_va(base, lvl, i);
 		uint64_t clo = lo > va ? lo : va, chi = hi < va + (size - 1) ? hi : va + (size - 1);
 		uint64_t e, child;
 
@@ -161,12 +161,12 @@ static int range_table(const struct pt_backend *b, enum range_op op, uint64_t ne
 		       int nanc)
 {
 	uint64_t size = level_size(lvl);
-	uint32_t first = (uint32_t)((lo >> level_shift[lvl]) & 511);
-	uint32_t last = (uint32_t)((hi >> level_shift[lvl]) & 511);
+	uint32_t first = entry_index(lo, lvl);
+	uint32_t last = entry_index(hi, lvl);
 	int err;
 
 	for (uint32_t i = first; i <= last; i++) {
-		uint64_t va = lvl == NLEVELS - 1 ? canon((uint64_t)i << 39) : base + i * size;
+		uint64_t va = entry_va(base, lvl, i);
 		uint64_t e, child;
 
 		if ((err = be_read(b, table, i * 8u, &e)) < 0)
@@ -327,12 +327,12 @@ static int map_table(struct mapper *m, uint64_t table, int lvl, uint64_t base, u
 {
 	const struct pt_backend *b = m->b;
 	uint64_t size = level_size(lvl);
-	uint32_t first = (uint32_t)((lo >> level_shift[lvl]) & 511);
-	uint32_t last = (uint32_t)((hi >> level_shift[lvl]) & 511);
+	uint32_t first = entry_index(lo, lvl);
+	uint32_t last = entry_index(hi, lvl);
 	int err;
 
 	for (uint32_t i = first; i <= last; i++) {
-		uint64_t va = lvl == NLEVELS - 1 ? canon((uint64_t)i << 39) : base + i * size;
+		uint64_t va = entry_va(base, lvl, i);
 		uint64_t vlast = va + (size - 1), e, child, phys;
 		uint64_t clo = lo > va ? lo : va, chi = hi < vlast ? hi : vlast;
 		uint64_t pa = m->pa + (clo - m->va);

@@ -172,7 +172,7 @@ int vcpu_drain(struct vcpu *v, struct kvmlet_error *err)
 			   DRAIN_MAX);
 }
 
-/* KVM's supported CPUID, trimmed to the policy (cpuid.c); the paging rules it implies. */
+/* KVM's supported CPUID, trimmed to the policy (guest_cpuid.c); the paging rules it implies. */
 static int vcpu_set_cpuid(struct vcpu *v, int kvm_fd, struct kvmlet_error *err)
 {
 	struct kvm_cpuid2 *c;

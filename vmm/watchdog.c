@@ -103,13 +103,10 @@ int watch_init(struct kvmlet_error *err)
 		r = kvmlet_fail(err, -errno, "sigaction: %s", strerror(errno));
 		goto out;
 	}
-	if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler != SIG_DFL &&
-	    old.sa_handler != kick_handler) {
-		r = kvmlet_fail(err, -EBUSY, "the kick signal (SIGRTMIN, KVMLET_KICK_SIGNAL) has a "
-					     "handler of the application's: kvmlet needs it");
-		goto out;
-	}
-	if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction) {
+	bool theirs = (old.sa_flags & SA_SIGINFO)
+			      ? old.sa_sigaction != NULL
+			      : old.sa_handler != SIG_DFL && old.sa_handler != kick_handler;
+	if (theirs) {
 		r = kvmlet_fail(err, -EBUSY, "the kick signal (SIGRTMIN, KVMLET_KICK_SIGNAL) has a "
 					     "handler of the application's: kvmlet needs it");
 		goto out;
