@@ -6,6 +6,7 @@
  * RETURN exit: one entry, one exit. Host calls arrive as HOSTCALL exits.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -139,7 +140,8 @@ static int handle_ready(struct kvmlet_sandbox *sb, const struct exit_io *io,
 	/* Guests built before KVMLET_READY_STACK leave rcx undefined: ignore it. */
 	uint64_t top = regs->rdx & KVMLET_READY_STACK ? regs->rcx : 0;
 	sb->calls.dispatch = regs->rdi;
-	if ((r = read_exports(sb, regs->rsi, regs->rdx & ~KVMLET_READY_STACK, res, err)) < 0 ||
+	sb->calls.ring = (regs->rdx & KVMLET_READY_RING) && sb->lay.bi.ring_host;
+	if ((r = read_exports(sb, regs->rsi, regs->rdx & 0xffffffffu, res, err)) < 0 ||
 	    (r = check_call_stack(sb, top, res, err)) < 0)
 		return r;
 	sb->calls.call_sp = top ? top : sb->lay.bi.stack_hi;
@@ -287,16 +289,38 @@ int call_begin(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	return 0;
 }
 
+int call_ring_write(struct kvmlet_sandbox *sb, size_t field, uint64_t v)
+{
+	return GUEST_WRITE(&sb->gm, sb->lay.bi.ring_host + field, &v, sizeof(v));
+}
+
+/*
+ * A guest that loops on the ring and waits at RETURN with nothing set since
+ * is resumed there; any other is entered at its dispatcher. Either way the
+ * call is posted in the ring (the looping guest checks call_seq).
+ */
 int call_enter(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 {
+	struct calls *c = &sb->calls;
 	struct kvmlet_result res = {.vector = -1};
 	int r;
 
-	if ((r = vcpu_set_entry(&sb->vcpu, sb->calls.dispatch, sb->calls.call_sp, err)) < 0 ||
-	    (r = phase_move(&sb->phase, PT_CALL)) < 0)
+	if (!(c->resume && c->resume_gen == sb->vcpu.gen) &&
+	    (r = vcpu_set_entry(&sb->vcpu, c->dispatch, c->call_sp, err)) < 0)
 		return r;
+	if ((r = phase_move(&sb->phase, PT_CALL)) < 0)
+		return r;
+	c->resume = false;
+	if (c->ring && (r = call_ring_write(sb, offsetof(struct kvmlet_ring_host, call_seq),
+					    ++c->call_seq)) < 0)
+		return kvmlet_fail(err, r, "the call ring is not in guest memory");
 	sb->snap.calls++;
-	return exits_run(sb, &res, err);
+	r = c->transport ? c->transport(sb, &res, err) : exits_run(sb, &res, err);
+	if (r == LOOP_DONE && c->ring) {
+		c->resume = true;
+		c->resume_gen = sb->vcpu.gen;
+	}
+	return r;
 }
 
 void call_end(struct kvmlet_sandbox *sb)
@@ -360,8 +384,36 @@ static int reply_error(struct kvmlet_sandbox *sb, const char *fmt, ...)
 	return reply(sb, KVMLET_STATUS_ERROR, &v, 1);
 }
 
+static int host_call(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		     struct kvmlet_error *err);
+
+/*
+ * Serve the host call the guest posted, then tell it the reply is there
+ * (host_done = its host_seq; a guest on the ring waits for that).
+ */
+int call_serve_host(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
+{
+	uint64_t seq = 0;
+	int r = host_call(sb, res, err);
+
+	if (r == LOOP_CONTINUE && sb->calls.ring &&
+	    (GUEST_READ(&sb->gm, sb->lay.bi.ring_guest + offsetof(struct kvmlet_ring_guest, host_seq),
+			&seq, sizeof(seq)) < 0 ||
+	     call_ring_write(sb, offsetof(struct kvmlet_ring_host, host_done), seq) < 0))
+		return error_outcome(res, err, KVMLET_FAULTED, -EFAULT,
+				     "the call ring is not in guest memory");
+	return r;
+}
+
 static int handle_hostcall(struct kvmlet_sandbox *sb, const struct exit_io *io,
 			   struct kvmlet_result *res, struct kvmlet_error *err)
+{
+	(void)io;
+	return call_serve_host(sb, res, err);
+}
+
+static int host_call(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		     struct kvmlet_error *err)
 {
 	struct calls *c = &sb->calls;
 	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
@@ -370,7 +422,6 @@ static int handle_hostcall(struct kvmlet_sandbox *sb, const struct exit_io *io,
 	char why[256] = "";
 	int r;
 
-	(void)io;
 	r = read_message(sb, bi->hostcall_buf, bi->hostcall_size, c->hostcall_copy,
 			 KVMLET_MSG_HOSTCALL, KVMLET_MSG_VALUES_MAX, &m, why, sizeof(why));
 	if (r < 0)
@@ -453,6 +504,7 @@ int calls_copy(struct calls *dst, const struct calls *src, struct kvmlet_error *
 	dst->nexports = src->nexports;
 	dst->dispatch = src->dispatch;
 	dst->call_sp = src->call_sp;
+	dst->ring = src->ring;
 	return 0;
 }
 

@@ -33,6 +33,14 @@ struct calls {
 	uint8_t *result_copy; /* host copies of guest messages (result_size, hostcall_size) */
 	uint8_t *hostcall_copy;
 	bool in_host_fn; /* a host function of this sandbox is running */
+	bool ring;	      /* the guest loops on the call ring (READY had KVMLET_READY_RING) */
+	bool resume;	      /* the vCPU waits at RETURN in that loop, as of vCPU gen resume_gen: */
+	uint64_t resume_gen;  /* the next call resumes it without setting registers */
+	uint64_t call_seq;    /* the last call posted in the ring */
+	/* How a call reaches the guest and comes back: NULL for one run until
+	 * the RETURN exit; exitless.c puts its own (exits_run's results). */
+	int (*transport)(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+			 struct kvmlet_error *err);
 	struct batch_slot *batch; /* batch.c's per-call scratch, batch_cap slots */
 	unsigned batch_cap;
 };
@@ -68,6 +76,12 @@ int call_begin(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
 int call_enter(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
 /* After a call: a sandbox still in the call is poisoned. */
 void call_end(struct kvmlet_sandbox *sb);
+/* Write word field (an offset in struct kvmlet_ring_host) of the call ring. */
+int call_ring_write(struct kvmlet_sandbox *sb, size_t field, uint64_t v);
+/* Serve the host call in the host-call buffer and mark it answered in the
+ * ring: LOOP_CONTINUE, or an outcome as an exit handler's. */
+int call_serve_host(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		    struct kvmlet_error *err);
 /*
  * Decode export fi's RESULT message in buf (len bytes, a host copy): 0 with
  * *result set, -EREMOTEIO with *result the guest's error message (a string),

@@ -8,6 +8,11 @@
 #define MMAP_VA	 0x7f0000000000ull /* where Linux programs' mmap places mappings */
 #define POOL_GPA 0x100000ull /* the kernel's table pool: [POOL_GPA, KVMLET_TABLES_END) */
 
+static uint64_t page_up(uint64_t a)
+{
+	return (a + KVMLET_PAGE_SIZE - 1) & ~(KVMLET_PAGE_SIZE - 1);
+}
+
 int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struct elf_image *img,
 		const struct vcpu_paging *p, struct kvmlet_error *err)
 {
@@ -34,13 +39,17 @@ int layout_plan(struct layout *lay, const struct kvmlet_config *cfg, const struc
 	/* Image, call buffers, heap, then free pages up to the guard: the heap grows
 	 * by mapping the free pages right after it. */
 	uint64_t bufs = cfg->args_size + cfg->result_size + cfg->hostcall_size;
-	bi->args_buf = img->hi;
+	/* Each half of the call ring opens its buffer's region, in the page a
+	 * small message uses anyway: a call dirties no page more. */
+	bi->ring_host = img->hi;
+	bi->args_buf = bi->ring_host + KVMLET_RING_SIZE;
 	bi->args_size = cfg->args_size;
-	bi->result_buf = bi->args_buf + bi->args_size;
+	bi->ring_guest = page_up(bi->args_buf + bi->args_size);
+	bi->result_buf = bi->ring_guest + KVMLET_RING_SIZE;
 	bi->result_size = cfg->result_size;
 	bi->hostcall_buf = bi->result_buf + bi->result_size;
 	bi->hostcall_size = cfg->hostcall_size;
-	bi->heap_lo = bi->hostcall_buf + bi->hostcall_size;
+	bi->heap_lo = page_up(bi->hostcall_buf + bi->hostcall_size);
 	if (__builtin_add_overflow(bi->heap_lo, cfg->heap_size, &need) || need > lay->guard)
 		return kvmlet_fail(err, -E2BIG,
 				   "image (up to 0x%llx), call buffers (%llu KiB), heap (%llu KiB) "

@@ -175,9 +175,9 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		return r;
 	if ((r = map_region(sb, bi->stack_lo, bi->stack_hi - bi->stack_lo, urw, "the stack", err)) <
 		    0 ||
-	    (r = map_region(sb, bi->args_buf, bi->args_size, PT_PROT_USER, "the argument buffer",
-			    err)) < 0 ||
-	    (r = map_region(sb, bi->result_buf, bi->result_size + bi->hostcall_size, urw,
+	    (r = map_region(sb, bi->ring_host, bi->ring_guest - bi->ring_host, PT_PROT_USER,
+			    "the argument buffer", err)) < 0 ||
+	    (r = map_region(sb, bi->ring_guest, bi->heap_lo - bi->ring_guest, urw,
 			    "the result and host-call buffers", err)) < 0)
 		return r;
 	if ((r = calls_alloc_buffers(&sb->calls, bi, err)) < 0)

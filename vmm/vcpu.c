@@ -83,6 +83,7 @@ int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *
 	int fd = v->fd;
 	struct kvm_sregs sregs = st->sregs;
 
+	v->gen++;
 	/*
 	 * A CR3 that differs from the current one makes KVM reset its MMU context
 	 * and flush the guest's TLB; alternating PWT (a caching hint for the PML4
@@ -122,6 +123,7 @@ int vcpu_set_msrs(struct vcpu *v, const uint32_t *index, const uint64_t *value, 
 {
 	struct msr_buf m = {.nmsrs = n};
 
+	v->gen++;
 	if (n > VCPU_MSRS_MAX)
 		return kvmlet_fail(err, -EINVAL, "too many MSRs");
 	for (unsigned i = 0; i < n; i++)
@@ -147,6 +149,7 @@ int vcpu_drain(struct vcpu *v, struct kvmlet_error *err)
 {
 	struct kvm_run *run = v->run;
 
+	v->gen++;
 	for (int i = 0; i < DRAIN_MAX; i++) {
 		run->immediate_exit = 1;
 		int r = ioctl(v->fd, KVM_RUN, 0);
@@ -280,6 +283,7 @@ int vcpu_get_regs(struct vcpu *v, struct kvm_regs *regs, struct kvmlet_error *er
 
 int vcpu_set_regs(struct vcpu *v, const struct kvm_regs *regs, struct kvmlet_error *err)
 {
+	v->gen++;
 	return ioctl(v->fd, KVM_SET_REGS, regs) < 0 ? fail_ioctl(err, "KVM_SET_REGS") : 0;
 }
 
@@ -287,6 +291,7 @@ int vcpu_set_entry(struct vcpu *v, uint64_t rip, uint64_t rsp, struct kvmlet_err
 {
 	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = 0x2};
 
+	v->gen++;
 	if (v->sync_regs) {
 		v->run->s.regs.regs = regs;
 		v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
@@ -302,11 +307,13 @@ int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *sregs, struct kvmlet_error 
 
 int vcpu_set_sregs(struct vcpu *v, const struct kvm_sregs *sregs, struct kvmlet_error *err)
 {
+	v->gen++;
 	return ioctl(v->fd, KVM_SET_SREGS, sregs) < 0 ? fail_ioctl(err, "KVM_SET_SREGS") : 0;
 }
 
 int vcpu_set_fpu(struct vcpu *v, const struct kvm_fpu *fpu, struct kvmlet_error *err)
 {
+	v->gen++;
 	return ioctl(v->fd, KVM_SET_FPU, fpu) < 0 ? fail_ioctl(err, "KVM_SET_FPU") : 0;
 }
 
@@ -340,6 +347,7 @@ int vcpu_shell_take(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size)
 {
 	struct shell s;
 
+	v->gen++;
 	pthread_mutex_lock(&shells_lock);
 	if (!nshells) {
 		pthread_mutex_unlock(&shells_lock);

@@ -24,6 +24,7 @@ struct vcpu {
 	size_t run_size;
 	bool sync_regs;		   /* KVM_CAP_SYNC_REGS: registers come with each exit */
 	struct vcpu_paging paging; /* from its CPUID: vendor rules, MAXPHYADDR */
+	uint64_t gen;		   /* bumped by everything that sets vCPU state from outside */
 };
 
 #define VCPU_NONE ((struct vcpu){.fd = -1})

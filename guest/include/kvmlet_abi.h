@@ -81,6 +81,10 @@ extern "C" {
 /* In READY's rdx: rcx holds the top of the stack calls run on (16-byte aligned,
  * user-writable below it); without it calls run from the stack's top, stack_hi. */
 #define KVMLET_READY_STACK    (1ull << 32)
+/* In READY's rdx: the guest's dispatcher loops (struct kvmlet_ring): after
+ * RETURN it waits for the next call where it stopped, so the host resumes it
+ * without setting registers, and it can take calls without exits. */
+#define KVMLET_READY_RING     (1ull << 33)
 #define KVMLET_PORT_SYSTRACE  0x0edu /* kernel only, while tracing: rax = a system call it
 					* served itself, rdi = its result */
 #define KVMLET_PORT_SYSCALL   0x0eeu /* kernel only: a Linux system call for the host; rax = number,
@@ -143,6 +147,8 @@ struct kvmlet_bootinfo {
 				   free_hi) (set: in use), supervisor-only */
 	uint64_t brk_lo;	/* Linux programs: the initial program break */
 	uint64_t mmap_lo;	/* Linux programs: where mmap puts what it places itself */
+	uint64_t ring_host;	/* struct kvmlet_ring_host: read-only to the guest (0: none) */
+	uint64_t ring_guest;	/* struct kvmlet_ring_guest: written by the guest */
 };
 
 #define KVMLET_BOOT_LINUX 1u /* a Linux program: `syscall` numbers are Linux's */
@@ -230,6 +236,34 @@ struct kvmlet_batch_entry {
 	uint32_t off; /* from the start of the buffer, 8-byte aligned */
 	uint32_t len; /* of the message */
 };
+
+/*
+ * The call ring: sequence numbers beside the message buffers (ring_host in
+ * the argument buffer's first page, ring_guest in the result buffer's), so a
+ * call can be handed over without an exit. A guest that reports
+ * KVMLET_READY_RING runs calls in a loop: after a call it sets done_seq to
+ * call_seq and waits until call_seq changes; after posting a host call
+ * (host_seq + 1) it waits until host_done equals host_seq. It waits by
+ * polling for spin_ticks TSC ticks (0: not at all) unless host_waiting is
+ * set, then by `out` to RETURN or HOSTCALL, after which it checks again. The
+ * host bumps call_seq for every call, and sets host_done after every host
+ * call reply, whether it answers exits or polls (kvmlet_set_exitless).
+ */
+struct kvmlet_ring_host {
+	uint64_t call_seq;     /* bumped when a call's message is in args_buf */
+	uint64_t host_done;    /* = host_seq when the host call's reply is in hostcall_buf */
+	uint64_t spin_ticks;   /* how long the guest polls before it exits */
+	uint64_t host_waiting; /* 1: the host sleeps: exit at once instead of polling */
+	uint64_t reserved[4];
+};
+
+struct kvmlet_ring_guest {
+	uint64_t done_seq; /* = call_seq when that call's result is in result_buf */
+	uint64_t host_seq; /* bumped when a host call request is in hostcall_buf */
+	uint64_t reserved[6];
+};
+
+#define KVMLET_RING_SIZE 64u /* each half, at the start of its buffer's region */
 
 /* One guest function, as the guest reports it at KVMLET_PORT_READY. */
 struct kvmlet_export {

@@ -85,7 +85,64 @@ void kvmlet_ready(uint64_t call_sp)
 		copy_str(exports[i].sig, EXPORTS_START[i].sig, sizeof(exports[i].sig));
 	}
 	port_out4(KVMLET_PORT_READY, (uint64_t)kvmlet_dispatch_entry, (uint64_t)exports,
-		  n | (call_sp ? KVMLET_READY_STACK : 0), call_sp);
+		  n | KVMLET_READY_RING | (call_sp ? KVMLET_READY_STACK : 0), call_sp);
+}
+
+/* --- the call ring (kvmlet_abi.h) --- */
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void ring_exit(bool hostcall)
+{
+	if (hostcall)
+		port_out4(KVMLET_PORT_HOSTCALL, 0, 0, 0, 0);
+	else
+		port_out4(KVMLET_PORT_RETURN, 0, 0, 0, 0);
+}
+
+/*
+ * Wait until *word is no longer old: poll for the ring's spin_ticks unless
+ * the host sleeps, then exit (RETURN, or HOSTCALL) and check again when resumed.
+ * Without a ring (a host before it) one exit is the wait.
+ */
+static void ring_wait(const volatile struct kvmlet_ring_host *r, const volatile uint64_t *word,
+		      uint64_t old, bool hostcall)
+{
+	if (!r) {
+		ring_exit(hostcall);
+		return;
+	}
+	/* Acquire: what the host wrote before the word is read after it. */
+	for (;;) {
+		uint64_t t0 = rdtsc();
+
+		while (r->spin_ticks && !r->host_waiting && rdtsc() - t0 < r->spin_ticks) {
+			if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != old)
+				return;
+			__asm__ volatile("pause" ::: "memory");
+		}
+		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != old)
+			return;
+		ring_exit(hostcall);
+		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != old)
+			return;
+	}
+}
+
+static const volatile struct kvmlet_ring_host *ring_host(const struct kvmlet_bootinfo *bi)
+{
+	return (const volatile struct kvmlet_ring_host *)bi->ring_host;
+}
+
+static volatile struct kvmlet_ring_guest *ring_guest(const struct kvmlet_bootinfo *bi)
+{
+	return (volatile struct kvmlet_ring_guest *)bi->ring_guest;
 }
 
 static char result_letter(const struct kvmlet_call *c)
@@ -285,18 +342,30 @@ static void run_batch(const struct kvmlet_bootinfo *bi)
 		.magic = KVMLET_MSG_MAGIC, .kind = KVMLET_MSG_BATCH, .count = n, .len = (uint32_t)end};
 }
 
+/* Run calls for good: each one, then its result handed over, then the wait for
+ * the next (the host enters at kvmlet_dispatch_entry only for the first call
+ * after READY or a reset). */
 void kvmlet_dispatch(void)
 {
 	const struct kvmlet_bootinfo *bi = kvmlet_bootinfo();
-	const struct kvmlet_msg_hdr *h = (const struct kvmlet_msg_hdr *)bi->args_buf;
+	const volatile struct kvmlet_ring_host *rh = ring_host(bi);
+	volatile struct kvmlet_ring_guest *rg = ring_guest(bi);
 
-	if (h->magic == KVMLET_MSG_MAGIC && h->kind == KVMLET_MSG_BATCH)
-		run_batch(bi);
-	else
-		run_one(h, (void *)bi->result_buf, bi->result_size);
-	CALL_DONE();
-	for (;;)
-		port_out4(KVMLET_PORT_RETURN, 0, 0, 0, 0);
+	for (;;) {
+		const struct kvmlet_msg_hdr *h = (const struct kvmlet_msg_hdr *)bi->args_buf;
+		uint64_t seq = rh ? rh->call_seq : 0;
+
+		if (h->magic == KVMLET_MSG_MAGIC && h->kind == KVMLET_MSG_BATCH)
+			run_batch(bi);
+		else
+			run_one(h, (void *)bi->result_buf, bi->result_size);
+		CALL_DONE();
+		/* The result before done_seq; done_seq before the look at host_waiting
+		 * (a sleeping host is woken by the exit). */
+		if (rg)
+			__atomic_store_n(&rg->done_seq, seq, __ATOMIC_SEQ_CST);
+		ring_wait(rh, rh ? &rh->call_seq : NULL, seq, false);
+	}
 }
 
 bool kvmlet_utf8_valid(const void *p, size_t len)
@@ -360,7 +429,12 @@ int kvmlet_host_call(const char *name, const struct kvmlet_value *args, unsigned
 	}
 	*h = (struct kvmlet_msg_hdr){.magic = KVMLET_MSG_MAGIC, .kind = KVMLET_MSG_HOSTCALL,
 				     .nvals = nargs + 1, .len = (uint32_t)off};
-	port_out4(KVMLET_PORT_HOSTCALL, 0, 0, 0, 0);
+	const volatile struct kvmlet_ring_host *rh = ring_host(bi);
+	volatile struct kvmlet_ring_guest *rg = ring_guest(bi);
+	uint64_t done = rh ? rh->host_done : 0;
+	if (rg)
+		__atomic_store_n(&rg->host_seq, done + 1, __ATOMIC_SEQ_CST);
+	ring_wait(rh, rh ? &rh->host_done : NULL, done, true);
 
 	/* The host wrote a KVMLET_MSG_RESULT with at most one value. */
 	if (h->magic != KVMLET_MSG_MAGIC || h->kind != KVMLET_MSG_RESULT)
