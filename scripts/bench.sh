@@ -30,7 +30,7 @@ elif command -v qemu-system-x86_64 >/dev/null; then
 	# times there are emulated; the ratios against the raw baselines still compare.
 	echo "$(scripts/kvm-check.sh): KVM benchmarks run under nested KVM in a QEMU TCG VM"
 	set -- $g
-	scripts/qemu-kvm/run.sh -a "$1" -a "$2" -a "$3" \
+	scripts/qemu-kvm/run.sh -s 2 -a "$1" -a "$2" -a "$3" \
 		"$dir/tests/bench/bench_kvm /t/$(basename "$1") /t/$(basename "$2") /t/$(basename "$3")"
 else
 	echo "KVM benchmarks skipped: no /dev/kvm and no qemu-system-x86_64"

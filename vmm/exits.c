@@ -233,12 +233,21 @@ void exits_trace_syscall(struct kvmlet_sandbox *sb, uint64_t nr, const char *nam
 	sb->trace.fn(sb->trace.arg, &e);
 }
 
+/* A wait on the call ring: an `out` to RETURN or HOSTCALL. */
+static bool ring_exit(const struct kvm_run *run)
+{
+	return run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_OUT &&
+	       (run->io.port == KVMLET_PORT_RETURN || run->io.port == KVMLET_PORT_HOSTCALL);
+}
+
 static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err,
-		    uint64_t start)
+		    uint64_t start, bool idle)
 {
 	for (;;) {
 		int r = vcpu_run(&sb->vcpu, &sb->watch, err);
 
+		if (idle && r == -EINTR)
+			return LOOP_IDLE;
 		if (r == -ECANCELED)
 			return error_outcome(res, err, KVMLET_CANCELLED, -ECANCELED,
 					     "guest cancelled after %" PRIu64 " ms",
@@ -252,6 +261,8 @@ static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct
 					     err ? err->msg : "KVM_RUN failed");
 		if (sb->trace.fn)
 			trace_exit(sb, start);
+		if (idle && ring_exit(sb->vcpu.run))
+			return LOOP_IDLE;
 		if ((r = exits_handle(sb, res, err)) != LOOP_CONTINUE)
 			return r;
 	}
@@ -264,7 +275,19 @@ int exits_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmle
 
 	sb->trace.start = start;
 	watch_begin(&sb->watch, sb->vcpu.run, deadline); /* from here on kvmlet_cancel aims here */
-	int r = run_loop(sb, res, err, start);
+	int r = run_loop(sb, res, err, start, false);
+	watch_end(&sb->watch);
+	return r;
+}
+
+int exits_run_idle(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		   struct kvmlet_error *err)
+{
+	uint64_t start = watch_now_ns();
+
+	sb->trace.start = start;
+	watch_begin(&sb->watch, sb->vcpu.run, 0);
+	int r = run_loop(sb, res, err, start, true);
 	watch_end(&sb->watch);
 	return r;
 }

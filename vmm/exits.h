@@ -18,6 +18,7 @@ struct kvmlet_sandbox;
 /* Handler results besides 0 (the guest exited) and negative errors. */
 #define LOOP_CONTINUE 1 /* resume the guest */
 #define LOOP_DONE     2 /* the phase ended as it should (READY, RETURN) */
+#define LOOP_IDLE     3 /* exits_run_idle: the guest waits on the call ring, or the run was stopped */
 
 /* One `out` of one byte to a registered port. */
 struct exit_io {
@@ -47,6 +48,11 @@ int exits_register_reason(uint32_t reason, const char *name, exit_reason_fn fn);
 
 /* The run loop: dispatch exits until a handler ends it, under the time limit. */
 int exits_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err);
+/* Run for exitless.c: no time limit; the RETURN and HOSTCALL exits of a guest
+ * waiting on the call ring, and a watch_stop, end it with LOOP_IDLE (the
+ * caller looks at the ring); other exits as exits_run. */
+int exits_run_idle(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		   struct kvmlet_error *err);
 /* Handle the exit in the vCPU's kvm_run (one step of the loop; fuzzed on its own). */
 int exits_handle(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err);
 

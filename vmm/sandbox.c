@@ -10,6 +10,7 @@
 #include "fault.h"
 #include "linux.h"
 #include "sandbox.h"
+#include "exitless.h"
 #include "template.h"
 #include "x86.h"
 
@@ -234,6 +235,7 @@ void kvmlet_sandbox_free(struct kvmlet_sandbox *sb)
 {
 	if (!sb)
 		return;
+	exitless_free(sb); /* its thread first: nobody else in the vCPU */
 	/* Its VM and vCPU become a warm shell (or are destroyed when the pool is
 	 * full): the memory slot goes before the memory does. */
 	vcpu_shell_give(&sb->vcpu, &sb->vm);

@@ -36,6 +36,7 @@ struct kvmlet_sandbox {
 	struct exits_trace trace;	  /* exits.c: kvmlet_set_trace */
 	struct linux_host *lx;		  /* linux.c, linux_sys.c: a Linux program's host side */
 	struct kvmlet_template *template; /* template.c: made from it (memory maps it) */
+	struct exitless *xl;		  /* exitless.c: calls without exits, when on */
 };
 
 /* A zeroed sandbox with no VM, the library initialised (exit handlers registered). */

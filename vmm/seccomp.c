@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "seccomp_filter.h"
 
 #ifdef KVMLET_HAVE_SECCOMP
 
@@ -199,10 +200,17 @@ out:
 	return r < 0 ? r : 0;
 }
 
+/* Once: the filter does not allow seccomp(2) itself. */
+static atomic_flag installed = ATOMIC_FLAG_INIT;
+static atomic_bool in_place;
+
+bool seccomp_installed(void)
+{
+	return atomic_load(&in_place);
+}
+
 int kvmlet_seccomp_install(enum kvmlet_seccomp_mode mode, struct kvmlet_error *err)
 {
-	/* Once: the filter does not allow seccomp(2) itself. */
-	static atomic_flag installed = ATOMIC_FLAG_INIT;
 	int r;
 
 	if (mode == KVMLET_SECCOMP_OFF)
@@ -213,10 +221,17 @@ int kvmlet_seccomp_install(enum kvmlet_seccomp_mode mode, struct kvmlet_error *e
 		return kvmlet_fail(err, -EALREADY, "seccomp: the filter is already installed");
 	if ((r = load_filter(mode, err)) < 0)
 		atomic_flag_clear(&installed); /* nothing was installed: a retry may be made */
+	else
+		atomic_store(&in_place, true);
 	return r;
 }
 
 #else /* !KVMLET_HAVE_SECCOMP */
+
+bool seccomp_installed(void)
+{
+	return false;
+}
 
 int kvmlet_seccomp_install(enum kvmlet_seccomp_mode mode, struct kvmlet_error *err)
 {

@@ -52,10 +52,26 @@ _Static_assert(offsetof(struct msr_buf, e) == offsetof(struct kvm_msrs, entries)
 
 #define fail_ioctl error_errno
 
+/* Before anything reaches the vCPU from outside its run: a thread that keeps
+ * it running (exitless.c) steps out of KVM_RUN first. */
+static void claim(struct vcpu *v)
+{
+	if (v->hold)
+		v->hold(v->hold_arg);
+}
+
+/* ... and before anything sets its state, which a resumed call must not miss. */
+static void touch(struct vcpu *v)
+{
+	claim(v);
+	v->gen++;
+}
+
 int vcpu_state_save(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *err)
 {
 	int fd = v->fd;
 
+	claim(v);
 	memset(st, 0, sizeof(*st));
 	if (ioctl(fd, KVM_GET_REGS, &st->regs) < 0)
 		return fail_ioctl(err, "KVM_GET_REGS");
@@ -83,7 +99,7 @@ int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *
 	int fd = v->fd;
 	struct kvm_sregs sregs = st->sregs;
 
-	v->gen++;
+	touch(v);
 	/*
 	 * A CR3 that differs from the current one makes KVM reset its MMU context
 	 * and flush the guest's TLB; alternating PWT (a caching hint for the PML4
@@ -123,7 +139,7 @@ int vcpu_set_msrs(struct vcpu *v, const uint32_t *index, const uint64_t *value, 
 {
 	struct msr_buf m = {.nmsrs = n};
 
-	v->gen++;
+	touch(v);
 	if (n > VCPU_MSRS_MAX)
 		return kvmlet_fail(err, -EINVAL, "too many MSRs");
 	for (unsigned i = 0; i < n; i++)
@@ -149,7 +165,7 @@ int vcpu_drain(struct vcpu *v, struct kvmlet_error *err)
 {
 	struct kvm_run *run = v->run;
 
-	v->gen++;
+	touch(v);
 	for (int i = 0; i < DRAIN_MAX; i++) {
 		run->immediate_exit = 1;
 		int r = ioctl(v->fd, KVM_RUN, 0);
@@ -246,6 +262,7 @@ err_close:
 
 void vcpu_destroy(struct vcpu *v)
 {
+	claim(v);
 	if (v->run)
 		munmap(v->run, v->run_size);
 	if (v->fd >= 0)
@@ -255,6 +272,7 @@ void vcpu_destroy(struct vcpu *v)
 
 int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *err)
 {
+	claim(v);
 	for (;;) {
 		/*
 		 * A cancel sets the flag before it kicks; a kick that lands before
@@ -262,6 +280,8 @@ int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *err)
 		 */
 		if (atomic_load(&w->cancelled))
 			return -ECANCELED;
+		if (atomic_load(&w->stop))
+			return -EINTR;
 		if (w->deadline && watch_now_ns() >= w->deadline)
 			return -ETIMEDOUT;
 		if (ioctl(v->fd, KVM_RUN, 0) == 0)
@@ -274,6 +294,7 @@ int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *err)
 
 int vcpu_get_regs(struct vcpu *v, struct kvm_regs *regs, struct kvmlet_error *err)
 {
+	claim(v);
 	if (v->sync_regs) {
 		*regs = v->run->s.regs.regs;
 		return 0;
@@ -283,7 +304,7 @@ int vcpu_get_regs(struct vcpu *v, struct kvm_regs *regs, struct kvmlet_error *er
 
 int vcpu_set_regs(struct vcpu *v, const struct kvm_regs *regs, struct kvmlet_error *err)
 {
-	v->gen++;
+	touch(v);
 	return ioctl(v->fd, KVM_SET_REGS, regs) < 0 ? fail_ioctl(err, "KVM_SET_REGS") : 0;
 }
 
@@ -291,7 +312,7 @@ int vcpu_set_entry(struct vcpu *v, uint64_t rip, uint64_t rsp, struct kvmlet_err
 {
 	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = 0x2};
 
-	v->gen++;
+	touch(v);
 	if (v->sync_regs) {
 		v->run->s.regs.regs = regs;
 		v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
@@ -302,18 +323,19 @@ int vcpu_set_entry(struct vcpu *v, uint64_t rip, uint64_t rsp, struct kvmlet_err
 
 int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *sregs, struct kvmlet_error *err)
 {
+	claim(v);
 	return ioctl(v->fd, KVM_GET_SREGS, sregs) < 0 ? fail_ioctl(err, "KVM_GET_SREGS") : 0;
 }
 
 int vcpu_set_sregs(struct vcpu *v, const struct kvm_sregs *sregs, struct kvmlet_error *err)
 {
-	v->gen++;
+	touch(v);
 	return ioctl(v->fd, KVM_SET_SREGS, sregs) < 0 ? fail_ioctl(err, "KVM_SET_SREGS") : 0;
 }
 
 int vcpu_set_fpu(struct vcpu *v, const struct kvm_fpu *fpu, struct kvmlet_error *err)
 {
-	v->gen++;
+	touch(v);
 	return ioctl(v->fd, KVM_SET_FPU, fpu) < 0 ? fail_ioctl(err, "KVM_SET_FPU") : 0;
 }
 
@@ -347,7 +369,7 @@ int vcpu_shell_take(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size)
 {
 	struct shell s;
 
-	v->gen++;
+	touch(v);
 	pthread_mutex_lock(&shells_lock);
 	if (!nshells) {
 		pthread_mutex_unlock(&shells_lock);
@@ -369,6 +391,8 @@ void vcpu_shell_give(struct vcpu *v, struct vm *vm)
 {
 	bool kept = false;
 
+	claim(v);
+	v->hold = NULL;
 	if (v->fd >= 0 && vm->fd >= 0 && vcpu_shell_count() < VCPU_SHELLS_MAX &&
 	    vcpu_park(v, NULL) == 0 && vm_park(vm, NULL) == 0) {
 		pthread_mutex_lock(&shells_lock);
@@ -404,4 +428,11 @@ unsigned vcpu_shell_count(void)
 	unsigned n = nshells;
 	pthread_mutex_unlock(&shells_lock);
 	return n;
+}
+
+uint32_t vcpu_tsc_khz(struct vcpu *v)
+{
+	int khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+
+	return khz > 0 ? (uint32_t)khz : 0;
 }

@@ -25,6 +25,11 @@ struct vcpu {
 	bool sync_regs;		   /* KVM_CAP_SYNC_REGS: registers come with each exit */
 	struct vcpu_paging paging; /* from its CPUID: vendor rules, MAXPHYADDR */
 	uint64_t gen;		   /* bumped by everything that sets vCPU state from outside */
+	/* exitless.c, while a thread of its own runs the vCPU: called before
+	 * anything else reaches it, returns with that thread out of KVM_RUN
+	 * (a no-op on that thread) */
+	void (*hold)(void *arg);
+	void *hold_arg;
 };
 
 #define VCPU_NONE ((struct vcpu){.fd = -1})
@@ -64,6 +69,8 @@ int vcpu_set_fpu(struct vcpu *v, const struct kvm_fpu *fpu, struct kvmlet_error 
 /* Set n MSRs (host-side writes, not filtered). */
 int vcpu_set_msrs(struct vcpu *v, const uint32_t *index, const uint64_t *value, unsigned n,
 		  struct kvmlet_error *err);
+/* The TSC frequency the guest sees, in kHz (0 where KVM cannot say). */
+uint32_t vcpu_tsc_khz(struct vcpu *v);
 /* Read the vCPU's complete state (nothing pending) into st. */
 int vcpu_state_save(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *err);
 /* Load st into the vCPU (some of it with the next KVM_RUN) and flush its TLB. */

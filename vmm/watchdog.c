@@ -193,3 +193,12 @@ bool watch_cancel(struct watch *w)
 	pthread_mutex_unlock(&lock);
 	return hit;
 }
+
+void watch_stop(struct watch *w, bool on)
+{
+	pthread_mutex_lock(&lock);
+	atomic_store(&w->stop, on);
+	if (on && w->active)
+		kick(w);
+	pthread_mutex_unlock(&lock);
+}

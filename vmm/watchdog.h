@@ -17,6 +17,7 @@ struct watch {
 	unsigned sent;	   /* kicks sent to this run */
 	bool active;	   /* registered: in a run */
 	_Atomic bool cancelled;
+	_Atomic bool stop; /* watch_stop: the run returns -EINTR until cleared */
 	struct watch *prev, *next;
 };
 
@@ -27,6 +28,9 @@ void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline);
 void watch_end(struct watch *w);
 /* Cancel w's run if it is in progress; false if none is. */
 bool watch_cancel(struct watch *w);
+/* on: make w's runs return -EINTR (kicking one in progress) until called
+ * with !on; the owner of the run's thread (exitless.c) decides when. */
+void watch_stop(struct watch *w, bool on);
 /* CLOCK_MONOTONIC in ns. */
 uint64_t watch_now_ns(void);
 

@@ -13,6 +13,11 @@
  *   batch of 64    kvmlet_call_batch of 64 empty calls, against 64 single
  *                  empty calls and against one raw round trip
  *   1 KiB, 64 KiB  echo of a string argument: MB/s (argument + result bytes)
+ *   exit-less      kvmlet_set_exitless: an empty call and a call making one
+ *                  host call through the call ring, against one raw round
+ *                  trip and against its own floor, two host threads passing
+ *                  a number back and forth in shared memory (needs two CPUs:
+ *                  scripts/bench.sh runs QEMU with -smp 2)
  *   call + reset   with 1, 16, 256 dirty pages, against: KVM_RUN of code that
  *                  dirties as many pages (mapped with the leaf size of our
  *                  heap), KVM_GET_DIRTY_LOG, memcpy of them, and the same
@@ -28,6 +33,8 @@
  * Usage: bench_kvm HELLO_ELF CALL_TYPES_ELF STATEFUL_ELF.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +211,70 @@ static void bench_batch(struct kvmlet_sandbox *sb, struct raw_vm *r, int n)
 	       "batch of 64 empty calls", t / 1e3, b / 1e3, t / b);
 }
 
+/* The exit-less floor: a round trip of a number between two threads. */
+static _Atomic uint64_t pp_word;
+
+static void *pp_echo(void *arg)
+{
+	uint64_t n = (uint64_t)(uintptr_t)arg;
+
+	for (uint64_t i = 1; i <= n; i++) {
+		while (atomic_load_explicit(&pp_word, memory_order_acquire) != 2 * i - 1)
+			__builtin_ia32_pause();
+		atomic_store_explicit(&pp_word, 2 * i, memory_order_release);
+	}
+	return NULL;
+}
+
+static double pingpong_ns(int n)
+{
+	pthread_t t;
+
+	atomic_store(&pp_word, 0);
+	if (pthread_create(&t, NULL, pp_echo, (void *)(uintptr_t)n))
+		die("ping-pong thread", NULL);
+	double t0 = now_ns();
+	for (uint64_t i = 1; i <= (uint64_t)n; i++) {
+		atomic_store_explicit(&pp_word, 2 * i - 1, memory_order_release);
+		while (atomic_load_explicit(&pp_word, memory_order_acquire) != 2 * i)
+			__builtin_ia32_pause();
+	}
+	double ns = (now_ns() - t0) / n;
+	pthread_join(t, NULL);
+	return ns;
+}
+
+static void bench_exitless(struct kvmlet_sandbox *sb, struct raw_vm *r, int n)
+{
+	double empty[REPEATS], host[REPEATS], raw1[REPEATS], pp[REPEATS];
+	struct kvmlet_value two[2] = {kvmlet_i64(1), kvmlet_i64(2)};
+	struct kvmlet_error err;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		printf("exit-less calls: skipped, one CPU (both sides poll: they need two)\n");
+		return;
+	}
+	if (kvmlet_set_exitless(sb, 100000, &err) < 0)
+		die("exit-less", &err);
+	call_ns(sb, "nothing", NULL, 0, 10); /* the guest starts polling */
+	for (int i = 0; i < REPEATS; i++) {
+		raw1[i] = raw_roundtrip(r, n / 4);
+		pp[i] = pingpong_ns(n);
+		empty[i] = call_ns(sb, "nothing", NULL, 0, n);
+		host[i] = call_ns(sb, "host_add", two, 2, n);
+	}
+	if (kvmlet_set_exitless(sb, 0, &err) < 0)
+		die("exit-less off", &err);
+	double e = median(empty, REPEATS), h = median(host, REPEATS);
+	double b = median(raw1, REPEATS), p = median(pp, REPEATS);
+	printf("%-30s %10.2f us   raw %10.2f us   ratio %5.3f (target <= 0.1)\n",
+	       "exit-less empty call", e / 1e3, b / 1e3, e / b);
+	printf("%-30s %10.2f us   ping-pong %4.2f us   ratio %5.2f (two threads, shared memory)\n",
+	       "exit-less empty call", e / 1e3, p / 1e3, e / p);
+	printf("%-30s %10.2f us   raw %10.2f us   ratio %5.3f (two raw round trips: %.3f)\n",
+	       "exit-less call + host call", h / 1e3, b / 1e3, h / b, h / (2 * b));
+}
+
 /*
  * The cold-start floor: a tiny VM made with bare ioctls and torn down. Code
  * at 0x8000 (`out %al, $0xe0; hlt`) at CPL0 in long mode, identity-mapped by
@@ -315,6 +386,7 @@ static void bench_calls(void)
 	printf("%-30s %10.2f us   raw %10.2f us   ratio %5.2f (target <= 1.10)\n",
 	       "call with one host call", h / 1e3, b2 / 1e3, h / b2);
 	bench_batch(sb, r, n / 4);
+	bench_exitless(sb, r, n);
 
 	static char big[64 << 10];
 	memset(big, 'k', sizeof(big));

@@ -41,7 +41,7 @@ if [ -n "$c_only" ]; then
 		"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" "$build/tests/kvm/test_call" \
 		"$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" \
 		"$build/tests/kvm/test_isolation" "$build/tests/kvm/test_syscalls" \
-		"$build/tests/kvm/test_printf" "$build/tests/kvm/test_batch" "$build/tests/kvm/test_warm" \
+		"$build/tests/kvm/test_printf" "$build/tests/kvm/test_batch" "$build/tests/kvm/test_warm" "$build/tests/kvm/test_exitless" \
 		"$build/tests/kvm/test_hardening" \
 		"$build/tests/hostile/test_hostile" $linux "$build/tests/kvm/test_libc" $lang
 	rc=$?
@@ -77,7 +77,7 @@ fi
 	-a "$src/tests/cli/lib.sh" -a "$src/scripts/kvm-check.sh" -e KVM_CHECK=/t/kvm-check.sh -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
 	-e KVMLET=/t/kvmlet -e GUEST_DIR=/t -e TEST_GUEST_DIR=/t \
 	"$build/tests/kvm/test_run" "$build/tests/kvm/test_translate" \
-	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$build/tests/kvm/test_isolation" "$build/tests/kvm/test_syscalls" "$build/tests/kvm/test_printf" "$build/tests/kvm/test_batch" "$build/tests/kvm/test_warm" "$src/tests/cli/cli_run.sh" \
+	"$build/tests/kvm/test_call" "$build/tests/kvm/test_reset" "$build/tests/kvm/test_template" "$build/tests/kvm/test_isolation" "$build/tests/kvm/test_syscalls" "$build/tests/kvm/test_printf" "$build/tests/kvm/test_batch" "$build/tests/kvm/test_warm" "$build/tests/kvm/test_exitless" "$src/tests/cli/cli_run.sh" \
 	"$src/tests/cli/cli_call.sh" "$build/tests/kvm/test_hardening" "$src/tests/cli/cli_seccomp.sh" \
 	"$build/tests/hostile/test_hostile" $linux "$build/tests/kvm/test_libc" $lang \
 	"$src/tests/cli/cli_lang.sh"

@@ -358,6 +358,26 @@ uint64_t kvmlet_last_reset_pages(const struct kvmlet_sandbox *sb);
  */
 int kvmlet_cancel(struct kvmlet_sandbox *sb);
 
+/*
+ * kvmlet_set_exitless: calls without exits (opt-in; spin_us 0 turns it off).
+ * The sandbox gets a thread of its own that keeps its vCPU running: after a
+ * call the guest polls shared memory for the next one for spin_us
+ * microseconds before it exits, and kvmlet_call posts calls there and polls
+ * for the result (the same time, then sleeps), so a call that finds the guest
+ * polling costs no VM exit and no system call. Host functions still run on
+ * the calling thread; console output and other exits are handled on the
+ * sandbox's thread. An idle sandbox burns no CPU once spin_us has passed. The
+ * time limit and kvmlet_cancel apply as before; kvmlet_reset, templates and
+ * kvmlet_sandbox_free stop the thread's run first (KVM then moves the vCPU
+ * between threads, which costs it an RCU grace period: exit-less calls suit
+ * many calls between resets). Starts the sandbox if it was not. Errors:
+ * -EINVAL spin_us above 100000 or reset_each_call set; -ENOTSUP a guest
+ * runtime without the call ring, or no TSC frequency from KVM; -EPERM after
+ * kvmlet_seccomp_install (a new thread is refused there); -ENOTRECOVERABLE a
+ * poisoned sandbox; -EDEADLK from a host function; as kvmlet_init.
+ */
+int kvmlet_set_exitless(struct kvmlet_sandbox *sb, unsigned spin_us, struct kvmlet_error *err);
+
 /* --- templates and pools: many sandboxes from one initialised guest --- */
 
 struct kvmlet_template;
