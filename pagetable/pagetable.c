@@ -58,6 +58,26 @@ int pt_check_range(uint64_t va, uint64_t len)
 
 /* --- translate --- */
 
+int pt_window_init(struct pt_backend *b, uint8_t *window, uint64_t base, uint64_t size,
+		   const uint64_t *root)
+{
+	uint64_t end;
+
+	if (!window || !root)
+		return PT_ERR_INVAL;
+	if (size < PT_SIZE_4K || __builtin_add_overflow(base, size - 1, &end))
+		return PT_ERR_RANGE;
+	const uint64_t sound = PT_E_P | pt_rsvd_common(b);
+	for (int lvl = 0; lvl < NLEVELS; lvl++)
+		b->win_sound[lvl] = sound | pt_rsvd_level(b->caps, lvl, lvl ? PT_E_PS : 0);
+	b->win_key = ~pt_win_key(b);
+	b->window = window;
+	b->win_base = base;
+	b->win_size = size;
+	b->win_root = root;
+	return PT_OK;
+}
+
 /* What a walk has seen so far; one step per level, unrolled with constant lvl. */
 struct walk_state {
 	uint64_t table, all, any, rsvd;
@@ -87,9 +107,7 @@ translate_step(const struct pt_backend *b, struct walk_state *w, uint64_t va, co
 		uint64_t mask = level_size(lvl) - 1;
 		out->pa = (e & PT_E_ADDR & ~mask) | (va & mask);
 		out->leaf = level_size(lvl);
-		out->prot = ((w->all & PT_E_RW) ? PT_PROT_WRITE : 0) |
-			    ((w->all & PT_E_US) ? PT_PROT_USER : 0) |
-			    ((w->any & PT_E_NX) ? 0 : PT_PROT_EXEC) | leaf_attr_prot(e);
+		out->prot = pt_prot_of(w->all, w->any, e);
 		return 0;
 	}
 	if ((err = next_table(b, e, &w->table)) < 0)

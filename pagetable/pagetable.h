@@ -121,16 +121,27 @@ struct pt_backend {
 	uint32_t phys_bits; /* the vCPU's MAXPHYADDR (CPUID 0x80000008 EAX[7:0]),
 	                       32..52; 0 means 52 */
 	/*
-	 * Optional window, the fast path: when window is set, table addresses
-	 * are physical addresses and every table lives in one linear view, the
-	 * table at physical t (4 KiB aligned, inside [win_base, win_base +
-	 * win_size)) at window + (t - win_base). The algorithms then read and
-	 * write entries there directly, bounds-checked, instead of through
-	 * entry_addr/read_entry/write_entry/to_phys/from_phys (still required:
-	 * other code may use them). win_size is at least 4 KiB.
+	 * Optional window, the fast path, set by pt_window_init: when window is
+	 * set, table addresses are physical addresses and every table lives in
+	 * one linear view, the table at physical t (4 KiB aligned, inside
+	 * [win_base, win_base + win_size)) at window + (t - win_base). The
+	 * algorithms then read and write entries there directly, bounds-checked,
+	 * instead of through entry_addr/read_entry/write_entry/to_phys/from_phys
+	 * (still required: other code may use them). win_size is at least 4 KiB.
 	 */
 	uint8_t *window;
 	uint64_t win_base, win_size;
+	/* Where the root lives, as in CR3: the root is *win_root & PT_E_ADDR. */
+	const uint64_t *win_root;
+	/*
+	 * What pt_window_init computed from caps and phys_bits for pt_translate:
+	 * P and the reserved bits of a PTE or a table entry below the PML4 [0],
+	 * of a 2 MiB leaf [1], of a 1 GiB leaf [2] (PS itself without
+	 * PT_CAP_1G), of a PML4E [3]; and the key of the caps and phys_bits they
+	 * hold for (pt_win_key).
+	 */
+	uint64_t win_sound[4];
+	uint64_t win_key;
 };
 
 /* What one address translates to. */
@@ -227,58 +238,100 @@ static inline uint64_t pt_rsvd_level(uint32_t caps, int lvl, uint64_t e)
 }
 
 /*
+ * pt_window_init: give b, whose caps and phys_bits are set, a window (see
+ * struct pt_backend): tables at physical [base, base + size) are at
+ * window + (t - base), and the root is *root & PT_E_ADDR, read on every walk
+ * (root points at where the backend keeps it, e.g. a copy of CR3; root_table
+ * must return the same). It also computes the reserved-bit masks
+ * pt_translate checks: if caps or phys_bits change later, pt_translate
+ * notices and walks through the hooks until pt_window_init runs again.
+ * Returns PT_ERR_INVAL for a NULL window or root, PT_ERR_RANGE if size is
+ * below 4 KiB or base + size overflows; b is unchanged then.
+ */
+int pt_window_init(struct pt_backend *b, uint8_t *window, uint64_t base, uint64_t size,
+		   const uint64_t *root);
+
+/* caps and phys_bits as one word; pt_window_init stores its complement in win_key. */
+static inline uint64_t pt_win_key(const struct pt_backend *b)
+{
+	return (uint64_t)b->phys_bits << 32 | b->caps;
+}
+
+/*
+ * The effective PT_PROT_* of a translation: all = the AND of its entries, any
+ * = their OR, leaf = the leaf entry. W and U only if every level allows them,
+ * X only if no level sets NX; GLOBAL, PWT and PCD as the leaf says. Shifts
+ * instead of tests: each bit moves to its place (RW 1 -> 0, US 2 -> 2,
+ * NX 63 -> 1 inverted, G 8 -> 3, PWT 3 -> 4, PCD 4 -> 5).
+ */
+static inline uint32_t pt_prot_of(uint64_t all, uint64_t any, uint64_t leaf)
+{
+	_Static_assert(PT_PROT_WRITE == PT_E_RW >> 1 && PT_PROT_USER == PT_E_US &&
+			       PT_PROT_EXEC == (PT_E_NX >> 62) && PT_PROT_GLOBAL == PT_E_G >> 5 &&
+			       PT_PROT_PWT == PT_E_PWT << 1 && PT_PROT_PCD == PT_E_PCD << 1,
+		       "PT_PROT_* and PT_E_* bits as pt_prot_of moves them");
+	return (uint32_t)(((all >> 1) & PT_PROT_WRITE) | (all & PT_PROT_USER) |
+			  ((~any >> 62) & PT_PROT_EXEC) | ((leaf >> 5) & PT_PROT_GLOBAL) |
+			  ((leaf << 1) & (PT_PROT_PWT | PT_PROT_PCD)));
+}
+
+/*
  * pt_translate: walk va the way the CPU would. PT_ERR_NOT_MAPPED when some
  * level is not present, PT_ERR_CORRUPT on reserved bits (by level, for b's
  * vendor and phys_bits) or a table address the backend refuses,
  * PT_ERR_NONCANON for a non-canonical va, PT_ERR_BACKEND for a root outside
  * the window. An entry may point at any table, even its own or one above it
  * (a recursive mapping, PML4[i] = PML4): the next level reads that table, as
- * the CPU does, and four levels bound the walk. Inline: with a window (the
- * host's and the guest's backends) the whole walk happens at the call site,
- * in registers.
+ * the CPU does, and four levels bound the walk. On failure *out is all zero.
+ * Inline: with a window (the host's and the guest's backends, see
+ * pt_window_init) the whole walk happens at the call site, in registers,
+ * reading the root through win_root and the reserved bits from win_sound.
  */
 static inline int pt_translate(const struct pt_backend *b, uint64_t va, struct pt_translation *out)
 {
+	/* Every path writes all of *out, from a local: out never escapes, and
+	   a caller's result can live in registers. */
+	const struct pt_translation none = {0, 0, 0};
+
 	if (!pt_canonical(va))
-		return PT_ERR_NONCANON;
-	if (!b->window)
-		return pt_translate_hooks(b, va, out);
+		return *out = none, PT_ERR_NONCANON;
+	if (!b->window || ~pt_win_key(b) != b->win_key) {
+		struct pt_translation t = none;
+		int r = pt_translate_hooks(b, va, &t);
+		return *out = t, r;
+	}
 
 	const uint8_t *win = b->window;
 	const uint64_t base = b->win_base, lim = b->win_size - PT_SIZE_4K;
-	const uint64_t rsvd = pt_rsvd_common(b);
-	uint64_t t = b->root_table(b->ctx), all = ~0ull, any = 0;
+	uint64_t rel = (*b->win_root & PT_E_ADDR) - base, all = ~0ull, any = 0;
 
-	if (t - base > lim || (t & (PT_SIZE_4K - 1)))
-		return PT_ERR_BACKEND;
+	if (rel > lim)
+		return *out = none, PT_ERR_BACKEND;
 #pragma GCC unroll 4
 	for (int lvl = 3; lvl >= 0; lvl--) {
 		const unsigned shift = 12 + 9 * (unsigned)lvl;
 		uint64_t e;
 
-		__builtin_memcpy(&e, win + (t - base) + ((va >> shift) & 511) * 8, 8);
-		if (!(e & PT_E_P))
-			return PT_ERR_NOT_MAPPED;
-		if (e & (rsvd | pt_rsvd_level(b->caps, lvl, e)))
-			return PT_ERR_CORRUPT;
+		__builtin_memcpy(&e, win + rel + ((va >> shift) & 511) * 8, 8);
+		/* PS in a PML4E is reserved: win_sound[3] refuses it, so no leaf there. */
+		const bool leaf = lvl == 0 || (lvl < 3 && (e & PT_E_PS));
+		/* P set and no reserved bit: e - 1 clears P and only P, else it sets P. */
+		if ((e - 1) & b->win_sound[leaf || lvl == 3 ? lvl : 0])
+			return *out = none, (e & PT_E_P) ? PT_ERR_CORRUPT : PT_ERR_NOT_MAPPED;
 		all &= e;
 		any |= e;
-		if (lvl == 0 || (e & PT_E_PS)) {
+		if (leaf) {
 			const uint64_t mask = (1ull << shift) - 1;
 			out->pa = (e & PT_E_ADDR & ~mask) | (va & mask);
 			out->leaf = 1ull << shift;
-			out->prot = ((all & PT_E_RW) ? PT_PROT_WRITE : 0) |
-				    ((all & PT_E_US) ? PT_PROT_USER : 0) |
-				    ((any & PT_E_NX) ? 0 : PT_PROT_EXEC) |
-				    ((e & PT_E_G) ? PT_PROT_GLOBAL : 0) |
-				    ((e & PT_E_PWT) ? PT_PROT_PWT : 0) | ((e & PT_E_PCD) ? PT_PROT_PCD : 0);
+			out->prot = pt_prot_of(all, any, e);
 			return PT_OK;
 		}
-		t = e & PT_E_ADDR;
-		if (t - base > lim)
-			return PT_ERR_CORRUPT;
+		rel = (e & PT_E_ADDR) - base;
+		if (rel > lim)
+			return *out = none, PT_ERR_CORRUPT;
 	}
-	return PT_ERR_CORRUPT; /* not reached: level 0 is always a leaf */
+	return *out = none, PT_ERR_CORRUPT; /* not reached: level 0 is always a leaf */
 }
 
 /* pt_walk callback: return 0 to go on, anything else to stop the walk. */
@@ -313,8 +366,8 @@ int pt_walk(const struct pt_backend *b, uint64_t va_start, uint64_t va_end, uint
 /* True if va is canonical for 48-bit virtual addresses. */
 static inline bool pt_canonical(uint64_t va)
 {
-	uint64_t top = va >> 47;
-	return top == 0 || top == 0x1ffff;
+	/* Bits 63..47 all equal: adding 2^47 carries them all out, or none is set. */
+	return ((va + (1ull << 47)) >> 48) == 0;
 }
 
 #endif /* KVMLET_PAGETABLE_H */

@@ -124,11 +124,8 @@ static int host_common(struct pt_host *h, struct pt_backend *b, void *mem, uint6
 		.from_phys = host_from_phys,
 		.caps = caps,
 		.phys_bits = phys_bits,
-		.window = mem,
-		.win_base = base,
-		.win_size = size,
 	};
-	return PT_OK;
+	return pt_window_init(b, mem, base, size, &h->root);
 }
 
 int pt_host_init(struct pt_host *h, struct pt_backend *b, void *mem, uint64_t size, uint64_t base,
@@ -179,5 +176,6 @@ void pt_host_rebase(struct pt_host *h, struct pt_backend *b, const struct pt_hos
 		for (uint64_t i = 0; i < PT_HOST_BITMAP_WORDS(from->tbl_hi - from->tbl_lo); i++)
 			h->used[i] = from->used[i];
 	b->ctx = h;
-	b->window = mem;
+	/* Same layout, caps and phys_bits as from_b, so this cannot fail. */
+	(void)pt_window_init(b, mem, from_b->win_base, from_b->win_size, &h->root);
 }

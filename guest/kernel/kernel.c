@@ -119,10 +119,10 @@ const struct pt_backend *kernel_pt(void)
 			.free_table = k_free,
 			.caps = bi()->pt_caps,
 			.phys_bits = bi()->pt_phys_bits,
-			.window = kphys(bi()->tables_lo),
-			.win_base = bi()->tables_lo,
-			.win_size = bi()->tables_hi - bi()->tables_lo,
 		};
+		/* An empty tables area leaves no window: every walk takes the hooks. */
+		(void)pt_window_init(&k.b, kphys(bi()->tables_lo), bi()->tables_lo,
+				     bi()->tables_hi - bi()->tables_lo, &bi()->cr3);
 		k.ready = true;
 	}
 	return &k.b;

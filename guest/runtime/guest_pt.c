@@ -73,11 +73,11 @@ const struct pt_backend *kvmlet_pt(void)
 			.from_phys = g_from_phys,
 			.caps = bi()->pt_caps,
 			.phys_bits = bi()->pt_phys_bits, /* the host's rules: the vCPU's */
-			/* The tables area is identity-mapped: the fast path applies. */
-			.window = (uint8_t *)bi()->tables_lo,
-			.win_base = bi()->tables_lo,
-			.win_size = bi()->tables_hi - bi()->tables_lo,
 		};
+		/* The tables area is identity-mapped: the fast path applies (if it
+		   is empty, no window, and every walk takes the hooks). */
+		(void)pt_window_init(&g.b, (uint8_t *)bi()->tables_lo, bi()->tables_lo,
+				     bi()->tables_hi - bi()->tables_lo, &bi()->cr3);
 		g.heap_next = (uint8_t *)bi()->heap_lo;
 		g.heap_end = (uint8_t *)bi()->heap_hi;
 		g.ready = true;

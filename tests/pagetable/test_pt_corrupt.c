@@ -216,6 +216,48 @@ START_TEST(test_reserved)
 }
 END_TEST
 
+static int reinit(struct hostmem *hm)
+{
+	return pt_window_init(&hm->b, hm->mem, BASE, SIZE, &hm->h.root);
+}
+
+/*
+ * caps or phys_bits changed under a window: pt_translate sees that the masks
+ * pt_window_init computed are stale (win_key) and walks through the hooks,
+ * then through the window again once pt_window_init has taken the change.
+ */
+START_TEST(test_caps_change)
+{
+	struct hostmem hm;
+	struct pt_translation t;
+	const uint64_t va2 = (VA & ~(PT_SIZE_2M - 1)) + PT_SIZE_2M; /* a 2M leaf at 0x40000000 */
+
+	setup(&hm);
+	*raw_entry(&hm, va2, 2) |= PT_E_NX;
+	ck_assert_int_eq(pt_translate(&hm.b, va2, &t), PT_OK);
+	ck_assert_uint_eq(t.prot & PT_PROT_EXEC, 0);
+	for (int init = 0; init < 2; init++) {
+		for (int change = 0; change < 2; change++) {
+			if (change)
+				hm.b.phys_bits = 30; /* bit 30 (of BASE) becomes reserved */
+			else
+				hm.b.caps = CAPS & ~PT_CAP_NX; /* NX becomes reserved */
+			if (init)
+				ck_assert_int_eq(reinit(&hm), PT_OK);
+			ck_assert_int_eq(hm.b.win_key == ~pt_win_key(&hm.b), init);
+			expect_all(&hm, va2 + PG, PT_ERR_CORRUPT, true, "stale caps, phys_bits");
+			hm.b.caps = CAPS;
+			hm.b.phys_bits = PHYS;
+			if (init)
+				ck_assert_int_eq(reinit(&hm), PT_OK);
+			ck_assert_int_eq(pt_translate(&hm.b, va2 + PG, &t), PT_OK);
+			ck_assert_uint_eq(t.pa, 0x40000000 + PG);
+		}
+	}
+	hm_fini(&hm);
+}
+END_TEST
+
 /*
  * The CPU's walk, spelled out for tables without reserved bits: four reads,
  * each entry's address the next table, whatever table that is. *prot gets
@@ -510,6 +552,7 @@ static Suite *corrupt_suite(void)
 	tcase_add_test(tc, test_walk_partial);
 	tcase_add_test(tc, test_last_page);
 	tcase_add_test(tc, test_reserved);
+	tcase_add_test(tc, test_caps_change);
 	tcase_add_test(tc, test_loops);
 	tcase_add_test(tc, test_recursive_slot);
 	tcase_add_test(tc, test_bad_root);
