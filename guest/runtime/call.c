@@ -347,18 +347,21 @@ static void run_batch(const struct kvmlet_bootinfo *bi)
  * after READY or a reset). */
 void kvmlet_dispatch(void)
 {
+	/* What the loop needs, read once: a call then touches no boot info page. */
 	const struct kvmlet_bootinfo *bi = kvmlet_bootinfo();
 	const volatile struct kvmlet_ring_host *rh = ring_host(bi);
 	volatile struct kvmlet_ring_guest *rg = ring_guest(bi);
+	const struct kvmlet_msg_hdr *h = (const struct kvmlet_msg_hdr *)bi->args_buf;
+	void *result = (void *)bi->result_buf;
+	const uint64_t result_size = bi->result_size;
 
 	for (;;) {
-		const struct kvmlet_msg_hdr *h = (const struct kvmlet_msg_hdr *)bi->args_buf;
 		uint64_t seq = rh ? rh->call_seq : 0;
 
 		if (h->magic == KVMLET_MSG_MAGIC && h->kind == KVMLET_MSG_BATCH)
 			run_batch(bi);
 		else
-			run_one(h, (void *)bi->result_buf, bi->result_size);
+			run_one(h, result, result_size);
 		CALL_DONE();
 		/* The result before done_seq; done_seq before the look at host_waiting
 		 * (a sleeping host is woken by the exit). */
