@@ -79,14 +79,6 @@ static int vm_deny_msrs(struct vm *vm, struct kvmlet_error *err)
 
 static pthread_mutex_t kvm_lock = PTHREAD_MUTEX_INITIALIZER;
 static int kvm_process_fd = -1;
-/*
- * An empty VM (no memory, no vCPU) kept for the life of the process: KVM
- * turns virtualization on in every CPU when the first VM of the machine is
- * created and off when the last one goes, at a cost that dominates creating
- * a VM (about 17 of 20 ms under nested KVM); with this one alive, sandboxes
- * come and go without that. Best effort: without it, VMs cost more.
- */
-static int keeper_fd = -1;
 
 int vm_kvm_fd(struct kvmlet_error *err)
 {
@@ -99,7 +91,6 @@ int vm_kvm_fd(struct kvmlet_error *err)
 			fd = r;
 		} else {
 			kvm_process_fd = fd;
-			keeper_fd = ioctl(fd, KVM_CREATE_VM, 0);
 		}
 	}
 	pthread_mutex_unlock(&kvm_lock);
