@@ -354,7 +354,9 @@ uint64_t kvmlet_last_reset_pages(const struct kvmlet_sandbox *sb);
  * ends with -ECANCELED (KVMLET_CANCELLED) and leaves the sandbox poisoned
  * until kvmlet_reset. A cancel that finds nothing running is discarded
  * (-ESRCH); one that races with the end of a call either cancels it or is
- * discarded, never the next call. Async-signal-safe it is not.
+ * discarded, never the next call. With exit-less calls (kvmlet_set_exitless)
+ * a cancel between calls finds the guest polling and stops that instead
+ * (0; the next call is unaffected). Async-signal-safe it is not.
  */
 int kvmlet_cancel(struct kvmlet_sandbox *sb);
 
