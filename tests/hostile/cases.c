@@ -35,6 +35,8 @@ const char hostile_ec_at_run_time[] = "(error code decided at run time)";
 #define RO_TABLES .needle = "page fault at RIP 0x", .needle2 = ": protection violation"
 /* An outcome that depends on the vCPU's vendor: decided by test_hostile.c. */
 #define AT_RUN_TIME .needle = NULL
+/* With exit-less calls on: the call ring is polled by both sides. */
+#define XL .exitless = true
 /* An outcome that depends on how the host's KVM translates guest addresses. */
 #define OR(c, n) .alt_code = c, .alt = n
 
@@ -183,6 +185,17 @@ const struct hcase hostile_cases[] = {
 	CALL("h_hostcalls", "recurse_hostcalls", -EFAULT,
 	     MSG("(stack overflow into the guard page)")),
 	CALL("h_hostcalls", "hostcalls_forever", -ETIMEDOUT, TIMED_OUT),
+	CALL("h_hostcalls", "hostcalls_forever", -ETIMEDOUT, TIMED_OUT, XL),
+	/* The call ring: what the guest claims there is checked like its messages. */
+	CALL("h_ring", "ring_done_without_result", -EPROTO,
+	     MSG("ring_done_without_result: malformed result: message length 0"), XL),
+	CALL("h_ring", "ring_done_ahead", -ETIMEDOUT, TIMED_OUT, XL),
+	CALL("h_ring", "ring_hostcall_garbage", -EPROTO, MSG("malformed host call"), XL),
+	CALL("h_ring", "ring_hostcall_garbage", -ETIMEDOUT, TIMED_OUT), /* no exit: unseen */
+	CALL("h_ring", "ring_host_half_write", -EFAULT, RO_TABLES, XL),
+	CALL("h_ring", "ring_host_half_write", -EFAULT, RO_TABLES),
+	CALL("h_ring", "ring_hostcalls", 0, .value = 20000, XL),
+	CALL("h_ring", "ring_hostcalls", 0, .value = 20000),
 };
 
 const size_t hostile_ncases = sizeof(hostile_cases) / sizeof(hostile_cases[0]);

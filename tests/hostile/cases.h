@@ -21,6 +21,7 @@ struct hcase {
 	bool check_scratch;  /* the guest's scratch word afterwards is scratch */
 	uint64_t scratch;
 	uint64_t timeout_ms; /* 0: 60 s */
+	bool exitless;	     /* with exit-less calls on (kvmlet_set_exitless) */
 	int64_t value;	     /* a call that succeeds: its i64 result */
 	/* Where KVM decides (see the case): this outcome instead is right too. */
 	int alt_code;

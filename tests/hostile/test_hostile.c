@@ -248,7 +248,10 @@ START_TEST(attack)
 	vcpu_shell_flush();
 	unsigned fds = open_fds();
 	struct kvmlet_sandbox *sb = hostile_sandbox(k->guest, k->timeout_ms);
+	struct kvmlet_error err;
 
+	if (k->exitless)
+		ck_assert_msg(kvmlet_set_exitless(sb, 2000, &err) == 0, "%s", err.msg);
 	if (k->fn)
 		attack_call(k, sb);
 	else
