@@ -152,3 +152,11 @@ void kvmtest_reset(struct kvmlet_sandbox *sb)
 
 	ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
 }
+
+int kvmtest_host_add(void *arg, const struct kvmlet_value *args, unsigned nargs,
+		     struct kvmlet_value *result, char *errmsg, size_t errlen)
+{
+	(void)arg, (void)nargs, (void)errmsg, (void)errlen;
+	*result = kvmlet_i64(args[0].i64 + args[1].i64);
+	return 0;
+}

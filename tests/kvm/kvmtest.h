@@ -44,6 +44,10 @@ struct kvmlet_sandbox *kvmtest_sandbox(const char *name, const struct kvmlet_con
 int64_t kvmtest_call_i(struct kvmlet_sandbox *sb, const char *fn, const struct kvmlet_value *a,
 		       unsigned n);
 
+/* A host function "ii:i" (kvmlet_host_fn): the sum of its two arguments. */
+int kvmtest_host_add(void *arg, const struct kvmlet_value *args, unsigned nargs,
+		     struct kvmlet_value *result, char *errmsg, size_t errlen);
+
 /* Run suite s (after kvmtest_require_kvm) and return the process's exit status. */
 struct Suite;
 int kvmtest_main(struct Suite *s);

@@ -11,14 +11,6 @@
 
 #define SPIN_MAX 100000u /* us: the longest the guest may poll */
 
-static int host_add(void *arg, const struct kvmlet_value *args, unsigned nargs,
-		    struct kvmlet_value *result, char *errmsg, size_t errlen)
-{
-	(void)arg, (void)nargs, (void)errmsg, (void)errlen;
-	*result = kvmlet_i64(args[0].i64 + args[1].i64);
-	return 0;
-}
-
 /* Traces arrive on the sandbox's thread in exit-less mode. */
 static void count_exits(void *arg, const struct kvmlet_exit_info *e)
 {
@@ -31,7 +23,7 @@ static struct kvmlet_sandbox *exitless_sandbox(const struct kvmlet_config *cfg, 
 	struct kvmlet_sandbox *sb = kvmtest_sandbox("call_types", cfg);
 	struct kvmlet_error err;
 
-	ck_assert_int_eq(kvmlet_register(sb, "add", "ii:i", host_add, NULL, &err), 0);
+	ck_assert_int_eq(kvmlet_register(sb, "add", "ii:i", kvmtest_host_add, NULL, &err), 0);
 	ck_assert_msg(kvmlet_set_exitless(sb, spin_us, &err) == 0, "%s", err.msg);
 	return sb;
 }
