@@ -9,6 +9,12 @@
  */
 #include "pt_internal.h"
 
+/* pt_prot_of (pagetable.h) moves each entry bit to its PT_PROT_* place by a shift. */
+_Static_assert(PT_PROT_WRITE == PT_E_RW >> 1 && PT_PROT_USER == PT_E_US &&
+		       PT_PROT_EXEC == (PT_E_NX >> 62) && PT_PROT_GLOBAL == PT_E_G >> 5 &&
+		       PT_PROT_PWT == PT_E_PWT << 1 && PT_PROT_PCD == PT_E_PCD << 1,
+	       "PT_PROT_* and PT_E_* bits as pt_prot_of moves them");
+
 const char *pt_strerror(int err)
 {
 	switch (err) {
