@@ -49,7 +49,8 @@ static int template_fill(struct kvmlet_template *t, const struct kvmlet_sandbox 
 				   (unsigned long long)(sb->cfg.mem_size >> 10), strerror(errno));
 	/* By words of the bitmap: a large guest's memory is mostly words of zeros. */
 	for (uint64_t w = 0; w < (n + 63) / 64; w++)
-		for (uint64_t bits = sb->snap.has[w]; bits; bits &= bits - 1) {
+		for (uint64_t bits = sb->snap.has ? sb->snap.has[w] : ~0ull; bits;
+		     bits &= bits - 1) {
 			uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
 			off_t off = (off_t)(p * KVMLET_PAGE_SIZE);
 			if (p >= n)
