@@ -22,6 +22,12 @@ meson compile -C "$dir" tests/bench/bench_pt >/dev/null
 meson compile -C "$dir" tests/bench/bench_kvm guest/hello.elf tests/guests/call_types.elf \
 	tests/guests/stateful.elf >/dev/null
 g="$dir/guest/hello.elf $dir/tests/guests/call_types.elf $dir/tests/guests/stateful.elf"
+# The Linux-program rows need lxbench (musl-gcc); without it bench_kvm says they skip.
+if meson compile -C "$dir" tests/linux/lxbench >/dev/null 2>&1; then
+	g="$g $dir/tests/linux/lxbench"
+else
+	echo "note: tests/linux/lxbench not built (musl-gcc missing?): the Linux-program rows skip"
+fi
 if scripts/kvm-check.sh >/dev/null; then
 	# shellcheck disable=SC2086
 	"$dir/tests/bench/bench_kvm" $g && "$dir/tests/bench/bench_kvm" $g --exitless
@@ -29,14 +35,18 @@ elif command -v qemu-system-x86_64 >/dev/null; then
 	# No KVM here: run the KVM benchmarks under nested KVM in QEMU. Absolute
 	# times there are emulated; the ratios against the raw baselines still compare.
 	echo "$(scripts/kvm-check.sh): KVM benchmarks run under nested KVM in a QEMU TCG VM"
+	adds= args=
+	for f in $g; do
+		adds="$adds -a $f"
+		args="$args /t/$(basename "$f")"
+	done
 	# Exit-less calls need two CPUs; everything else gets one (a second CPU
 	# makes every RCU grace period in the nested kernel slower).
-	set -- $g
-	args="/t/$(basename "$1") /t/$(basename "$2") /t/$(basename "$3")"
-	flock /tmp/kvmlet-qemu.lock scripts/qemu-kvm/run.sh -a "$1" -a "$2" -a "$3" \
-		"$dir/tests/bench/bench_kvm $args"
-	flock /tmp/kvmlet-qemu.lock scripts/qemu-kvm/run.sh -s 2 -a "$1" -a "$2" -a "$3" \
-		"$dir/tests/bench/bench_kvm $args --exitless"
+	# shellcheck disable=SC2086
+	flock /tmp/kvmlet-qemu.lock scripts/qemu-kvm/run.sh $adds "$dir/tests/bench/bench_kvm$args"
+	# shellcheck disable=SC2086
+	flock /tmp/kvmlet-qemu.lock scripts/qemu-kvm/run.sh -s 2 $adds \
+		"$dir/tests/bench/bench_kvm$args --exitless"
 else
 	echo "KVM benchmarks skipped: no /dev/kvm and no qemu-system-x86_64"
 fi

@@ -48,11 +48,11 @@ void snapshot_free(struct snapshot *s, uint64_t mem_size)
 	*s = (struct snapshot){0};
 }
 
-static int bitmaps_alloc(struct snapshot *s, uint64_t words, struct kvmlet_error *err)
+static int bitmaps_alloc(struct snapshot *s, uint64_t words, bool has, struct kvmlet_error *err)
 {
-	s->has = calloc(words, 8);
+	s->has = has ? calloc(words, 8) : NULL;
 	s->guest_dirty = calloc(words, 8);
-	if (!s->has || !s->guest_dirty)
+	if ((has && !s->has) || !s->guest_dirty)
 		return kvmlet_fail(err, -ENOMEM, "out of memory for the snapshot");
 	return 0;
 }
@@ -108,7 +108,7 @@ int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmle
 	if (pages == MAP_FAILED)
 		return kvmlet_fail(err, -ENOMEM, "cannot map the snapshot: %s", strerror(errno));
 	s->pages = pages;
-	if ((r = bitmaps_alloc(s, words, err)) < 0 ||
+	if ((r = bitmaps_alloc(s, words, true, err)) < 0 ||
 	    (r = guest_mem_track_writes(&sb->gm, err)) < 0)
 		goto err_drop;
 	for (uint64_t p = 0; p < n; p += PM_CHUNK)
@@ -135,22 +135,29 @@ int snapshot_borrow(struct kvmlet_sandbox *sb, const uint8_t *pages, const struc
 	uint64_t words = (npages(sb) + 63) / 64;
 	int r;
 
-	if ((r = bitmaps_alloc(s, words, err)) < 0 ||
+	/* No has bitmap: the template holds every page (one fewer bitmap the size
+	 * of guest memory / 32768 to fill for each sandbox). */
+	if ((r = bitmaps_alloc(s, words, false, err)) < 0 ||
 	    (r = guest_mem_track_writes(&sb->gm, err)) < 0) {
 		snapshot_free(s, sb->cfg.mem_size);
 		return r;
 	}
-	memset(s->has, 0xff, words * 8); /* the template holds every page */
 	s->pages = pages;
 	s->borrowed = true;
 	s->vcpu = *st;
 	return 0;
 }
 
+/* Does the snapshot hold page p (else it is zero)? */
+static bool snap_has(const struct snapshot *s, uint64_t p)
+{
+	return !s->has || (s->has[p / 64] & (1ull << (p % 64)));
+}
+
 /* Restore one page from the snapshot, or zero it if the snapshot has none. */
 static void restore_page(struct kvmlet_sandbox *sb, uint8_t *page, uint64_t p)
 {
-	if (sb->snap.has[p / 64] & (1ull << (p % 64)))
+	if (snap_has(&sb->snap, p))
 		memcpy(page, sb->snap.pages + p * PAGE, PAGE);
 	else
 		memset(page, 0, PAGE);
@@ -159,7 +166,7 @@ static void restore_page(struct kvmlet_sandbox *sb, uint8_t *page, uint64_t p)
 /* Does page p differ from the snapshot? */
 static bool page_changed(const struct kvmlet_sandbox *sb, const uint8_t *page, uint64_t p)
 {
-	if (sb->snap.has[p / 64] & (1ull << (p % 64)))
+	if (snap_has(&sb->snap, p))
 		return memcmp(page, sb->snap.pages + p * PAGE, PAGE) != 0;
 	return !page_is_zero(page);
 }

@@ -15,7 +15,8 @@ struct kvmlet_sandbox;
 struct snapshot {
 	const uint8_t *pages;  /* at their guest-physical offsets; NULL: no snapshot */
 	bool borrowed;	       /* pages are a template's, not ours to unmap */
-	uint64_t *has;	       /* bitmap: pages the snapshot holds (others are zero) */
+	uint64_t *has;	       /* bitmap: pages the snapshot holds (others are zero);
+				  NULL: every page (a template's) */
 	uint64_t *guest_dirty; /* KVM's dirty log */
 	struct vcpu_state vcpu;
 	uint64_t last_reset_pages;

@@ -18,20 +18,28 @@
  *                  trip and against its own floor, two host threads passing
  *                  a number back and forth in shared memory (needs two CPUs:
  *                  scripts/bench.sh runs QEMU with -smp 2)
- *   call + reset   with 1, 16, 256 dirty pages, against: KVM_RUN of code that
- *                  dirties as many pages (mapped with the leaf size of our
- *                  heap), KVM_GET_DIRTY_LOG, memcpy of them, and the same
- *                  vCPU restore as ours (vcpu_state_load: XSAVE, debug
- *                  registers, MSRs, sregs, regs, events), so that the ratio
- *                  measures the memory work
+ *   call + reset   with 1, 16, 256, 4096 dirty pages, against: KVM_RUN of
+ *                  code that dirties as many pages (mapped with the leaf size
+ *                  of our heap, in as much memory), KVM_GET_DIRTY_LOG, memcpy
+ *                  of them, and the same vCPU restore as ours
+ *                  (vcpu_state_load: XSAVE, debug registers, MSRs, sregs,
+ *                  regs, events), so that the ratio measures the memory work;
+ *                  the cost per page between rows (bench_kvm_reset.c)
  *   template       a sandbox from a template against a cold start (new +
  *                  init), with a warm VM shell (a freed sandbox's VM, kept) and
  *                  with a new VM; kvmlet_sandbox_free keeping its VM warm
- *                  against destroying it; resident memory per sandbox with
- *                  1000 of them
+ *                  against destroying it; memory per live sandbox with 1000
+ *                  of them, ours and the kernel's; init, template, sandbox
+ *                  from it and free with guest memory from 16 MiB to 4 GiB
+ *                  (bench_kvm_mem.c)
+ *   Linux programs tests/linux/lxbench (musl): a write(2) served by the host
+ *                  against one raw round trip, mmap + touch + munmap served
+ *                  by the guest's kernel, a musl hello's cold start against
+ *                  guest/hello.elf's (bench_kvm_linux.c)
  *
- * Usage: bench_kvm HELLO_ELF CALL_TYPES_ELF STATEFUL_ELF [--exitless]: everything
- * but exit-less calls, or those only.
+ * Usage: bench_kvm HELLO_ELF CALL_TYPES_ELF STATEFUL_ELF [LXBENCH] [--exitless]:
+ * everything but exit-less calls (without LXBENCH the Linux rows say why they
+ * skip), or exit-less calls only.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -41,24 +49,20 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "sandbox.h"
-#include "vcpu.h"
-#include "vm.h"
 #include "x86.h"
+#include "bench_kvm.h"
 #include "bench_util.h"
 
-#define REPEATS 5
+const char *hello_path, *call_types_path, *stateful_path, *lxbench_path;
 
-static const char *hello_path, *call_types_path, *stateful_path;
-
-static void *read_guest(const char *name, size_t *size)
+void *read_guest(const char *name, size_t *size)
 {
-	const char *path = !strcmp(name, "hello")	 ? hello_path
+	const char *path = !strcmp(name, "hello")      ? hello_path
 			   : !strcmp(name, "stateful") ? stateful_path
+			   : !strcmp(name, "lxbench")  ? lxbench_path
 						       : call_types_path;
 	FILE *f;
 
@@ -77,34 +81,18 @@ static void *read_guest(const char *name, size_t *size)
 	return buf;
 }
 
-static void die(const char *what, const struct kvmlet_error *err)
+void die(const char *what, const struct kvmlet_error *err)
 {
 	fprintf(stderr, "bench_kvm: %s: %s\n", what, err ? err->msg : "failed");
 	exit(1);
 }
 
-/*
- * A raw VM: kvmlet's system tables and page tables (so the guest runs at
- * CPL3 like ours), but its own tiny code at 0x200000 and a bare KVM_RUN loop.
- * code: `1: out %al, $0xe0; jmp 1b`.
- */
-struct raw_vm {
-	uint8_t *mem;
-	uint64_t size;
-	struct vm vm;
-	struct vcpu vcpu;
-	struct guest_mem gm;
-	struct pt_host h;
-	struct pt_backend pt;
-	uint64_t bitmap[PT_HOST_BITMAP_WORDS(KVMLET_TABLES_END)];
-};
-
-static void raw_create(struct raw_vm *r)
+void raw_create(struct raw_vm *r, uint64_t size)
 {
 	static const uint8_t code[] = {0xe6, KVMLET_PORT_EXIT, 0xeb, 0xfc};
 	struct kvmlet_error err;
 
-	r->size = 8 << 20; /* code at 2 MiB, data from 4 MiB (raw_dirty_reset) */
+	r->size = size;
 	r->mem = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r->mem == MAP_FAILED)
 		die("mmap", NULL);
@@ -125,15 +113,14 @@ static void raw_create(struct raw_vm *r)
 		die("raw vCPU", &err);
 }
 
-static void raw_destroy(struct raw_vm *r)
+void raw_destroy(struct raw_vm *r)
 {
 	vcpu_destroy(&r->vcpu);
 	vm_destroy(&r->vm);
 	munmap(r->mem, r->size);
 }
 
-/* ns per raw `out` round trip (KVM_RUN returning KVM_EXIT_IO). */
-static double raw_roundtrip(struct raw_vm *r, int n)
+double raw_roundtrip(struct raw_vm *r, int n)
 {
 	double t0 = now_ns();
 
@@ -143,49 +130,40 @@ static double raw_roundtrip(struct raw_vm *r, int n)
 	return (now_ns() - t0) / n;
 }
 
-/*
- * Not a floor, a diagnosis: under QEMU every VM entry and exit empties the
- * TLB, so each page a call's guest side touches (dispatcher and function
- * code, export table, arguments, result, stack: 6 against the raw loop's
- * one) costs a page walk of its own. This raw loop reads TOUCH_PAGES more.
- */
-#define TOUCH_PAGES 5u
-
-static double raw_touching_roundtrip(int n)
+/* A vCPU's KVM statistic by name (KVM_GET_STATS_FD), or -1 where there is none. */
+long long vcpu_stat(int vcpu_fd, const char *name)
 {
-	static const uint8_t code[] = {
-		0x48, 0xc7, 0xc7, 0x00, 0x00, 0x40, 0x00, /* mov $0x400000, %rdi */
-		0xb9, TOUCH_PAGES, 0, 0, 0,		  /* mov $TOUCH_PAGES, %ecx */
-		0x8a, 0x07,				  /* 1: mov (%rdi), %al */
-		0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00, /* add $4096, %rdi */
-		0xff, 0xc9,				  /* dec %ecx */
-		0x75, 0xf3,				  /* jnz 1b */
-		0xe6, KVMLET_PORT_EXIT,			  /* out %al, $0xe0 */
-		0xeb, 0xe3,				  /* jmp start */
-	};
-	struct raw_vm *r = calloc(1, sizeof(*r));
-	double t[REPEATS];
+	struct kvm_stats_header h;
+	long long v = -1;
+	int fd = ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
 
-	if (!r)
-		die("calloc", NULL);
-	raw_create(r);
-	memcpy(r->mem + 0x200000, code, sizeof(code));
-	if (pt_map(&r->pt, 0x400000, 0x400000, TOUCH_PAGES * 4096ull, PT_PROT_USER,
-		   PT_MAP_NO_2M) < 0)
-		die("raw map", NULL);
-	raw_roundtrip(r, 1);
-	for (int i = 0; i < REPEATS; i++)
-		t[i] = raw_roundtrip(r, n);
-	raw_destroy(r);
-	free(r);
-	return median(t, REPEATS);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h)) {
+		size_t dsize = sizeof(struct kvm_stats_desc) + h.name_size;
+		struct kvm_stats_desc *d = malloc(dsize);
+		for (uint32_t i = 0; d && i < h.num_desc; i++) {
+			uint64_t val;
+			if (pread(fd, d, dsize, h.desc_offset + (off_t)(i * dsize)) !=
+			    (ssize_t)dsize)
+				break;
+			if (strncmp(d->name, name, h.name_size))
+				continue;
+			if (pread(fd, &val, 8, h.data_offset + d->offset) == 8)
+				v = (long long)val;
+			break;
+		}
+		free(d);
+	}
+	close(fd);
+	return v;
 }
 
 static struct kvmlet_sandbox *sandbox(const char *name)
 {
 	struct kvmlet_config cfg;
 	kvmlet_config_default(&cfg);
-	cfg.heap_size = 2 << 20; /* room for 256 dirty pages */
+	cfg.heap_size = 2 << 20; /* as before the reset rows had their own sandbox */
 	struct kvmlet_sandbox *sb;
 	struct kvmlet_error err;
 	size_t size;
@@ -205,8 +183,8 @@ static int host_add(void *arg, const struct kvmlet_value *args, unsigned nargs,
 	return 0;
 }
 
-static double call_ns(struct kvmlet_sandbox *sb, const char *fn, const struct kvmlet_value *args,
-		      unsigned n, int iters)
+double call_ns(struct kvmlet_sandbox *sb, const char *fn, const struct kvmlet_value *args,
+	       unsigned n, int iters)
 {
 	struct kvmlet_value r;
 	struct kvmlet_error err;
@@ -312,7 +290,7 @@ static void bench_exitless(void)
 		die("call_types", &err);
 	if (!(r = calloc(1, sizeof(*r))))
 		die("calloc", NULL);
-	raw_create(r);
+	raw_create(r, 8 << 20);
 	/* The floors first: no guest may poll meanwhile, taking a CPU. */
 	for (int i = 0; i < REPEATS; i++) {
 		raw1[i] = raw_roundtrip(r, n / 4);
@@ -360,26 +338,27 @@ static void raw_bare_vm(int kvm, const struct kvm_cpuid2 *cpuid, int run_size)
 	memcpy(mem + 0x8000, (const uint8_t[]){0xe6, KVMLET_PORT_EXIT, 0xf4}, 3);
 
 	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	struct kvm_userspace_memory_region slot = {
-		.memory_size = size, .userspace_addr = (uint64_t)(uintptr_t)mem};
+	struct kvm_userspace_memory_region slot = {.memory_size = size,
+						   .userspace_addr = (uint64_t)(uintptr_t)mem};
 	if (vm < 0 || ioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
 		die("bare VM", NULL);
 	int cpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	struct kvm_run *run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu, 0);
+	struct kvm_run *run =
+		mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu, 0);
 	struct kvm_sregs s;
 	if (cpu < 0 || run == MAP_FAILED || ioctl(cpu, KVM_SET_CPUID2, cpuid) < 0 ||
 	    ioctl(cpu, KVM_GET_SREGS, &s) < 0)
 		die("bare vCPU", NULL);
-	struct kvm_segment cs = {.selector = 8, .limit = 0xfffff, .type = 11, .present = 1, .s = 1,
-				 .l = 1, .g = 1};
-	struct kvm_segment ds = {.selector = 16, .limit = 0xfffff, .type = 3, .present = 1, .s = 1,
-				 .db = 1, .g = 1};
+	struct kvm_segment cs = {
+		.selector = 8, .limit = 0xfffff, .type = 11, .present = 1, .s = 1, .l = 1, .g = 1};
+	struct kvm_segment ds = {
+		.selector = 16, .limit = 0xfffff, .type = 3, .present = 1, .s = 1, .db = 1, .g = 1};
 	s.cs = cs;
 	s.ds = s.es = s.fs = s.gs = s.ss = ds;
 	s.cr3 = 0x1000;
-	s.cr4 = 1u << 5;			  /* PAE */
-	s.cr0 = 0x80000011u;			  /* PG, ET, PE */
-	s.efer = (1u << 8) | (1u << 10);	  /* LME, LMA */
+	s.cr4 = 1u << 5;		 /* PAE */
+	s.cr0 = 0x80000011u;		 /* PG, ET, PE */
+	s.efer = (1u << 8) | (1u << 10); /* LME, LMA */
 	struct kvm_regs regs = {.rip = 0x8000, .rsp = 0x10000, .rflags = 2};
 	if (ioctl(cpu, KVM_SET_SREGS, &s) < 0 || ioctl(cpu, KVM_SET_REGS, &regs) < 0 ||
 	    ioctl(cpu, KVM_RUN, 0) < 0 || run->exit_reason != KVM_EXIT_IO)
@@ -438,7 +417,7 @@ static void bench_calls(void)
 	if (kvmlet_register(sb, "add", "ii:i", host_add, NULL, &err) < 0 ||
 	    kvmlet_init(sb, &err) < 0)
 		die("call_types", &err);
-	raw_create(r);
+	raw_create(r, 8 << 20);
 	struct kvmlet_value two[2] = {kvmlet_i64(1), kvmlet_i64(2)};
 	for (int i = 0; i < REPEATS; i++) {
 		raw1[i] = raw_roundtrip(r, n);
@@ -450,10 +429,6 @@ static void bench_calls(void)
 	double h = median(host, REPEATS), b2 = median(raw2, REPEATS);
 	printf("%-30s %10.2f us   raw %10.2f us   ratio %5.2f (target <= 1.10)\n", "empty call",
 	       e / 1e3, b1 / 1e3, e / b1);
-	double touch = raw_touching_roundtrip(n);
-	printf("%-30s %10.2f us   raw %10.2f us   ratio %5.2f (a raw exit reading %u more pages, "
-	       "as many as an empty call's guest side touches)\n",
-	       "  where it goes", e / 1e3, touch / 1e3, e / touch, TOUCH_PAGES);
 	printf("%-30s %10.2f us   raw %10.2f us   ratio %5.2f (target <= 1.10)\n",
 	       "call with one host call", h / 1e3, b2 / 1e3, h / b2);
 	bench_batch(sb, r, n / 4);
@@ -475,224 +450,25 @@ static void bench_calls(void)
 	kvmlet_sandbox_free(sb);
 }
 
-/*
- * The raw reset baseline: CPL3 code at 0x200000 that writes one byte into each
- * of n pages from 0x400000 (mapped with leaf-sized pages, as our heap is) and
- * exits; the host then takes the dirty log, copies those pages back from a
- * snapshot and loads the vCPU state saved after the first exit, as ours does.
- */
-static uint64_t raw_restored; /* pages the last raw reset copied back */
-
-static double raw_dirty_reset(unsigned n, int iters, uint64_t leaf)
+/* BENCH_KVM_ONLY=reset,linux (say) runs only those parts: cold, calls, reset,
+ * template, growth, linux. */
+static bool want(const char *part)
 {
-	static struct vcpu_state st;
-	struct kvmlet_error err;
-	struct raw_vm *r = calloc(1, sizeof(*r));
-	uint8_t code[] = {
-		0x48, 0xc7, 0xc7, 0x00, 0x00, 0x40, 0x00, /* mov $0x400000, %rdi */
-		0xb9, 0, 0, 0, 0,			  /* mov $n, %ecx */
-		0xc6, 0x07, 0x01,			  /* 1: movb $1, (%rdi) */
-		0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00, /* add $4096, %rdi */
-		0xff, 0xc9,				  /* dec %ecx */
-		0x75, 0xf2,				  /* jnz 1b */
-		0xe6, KVMLET_PORT_EXIT,			  /* out %al, $0xe0 */
-		0xeb, 0xe2,				  /* jmp start */
-	};
-	memcpy(code + 8, &n, 4);
-	raw_create(r);
-	memcpy(r->mem + 0x200000, code, sizeof(code));
-	if (pt_map(&r->pt, 0x400000, 0x400000, 2 << 20, PT_PROT_WRITE | PT_PROT_USER,
-		   PT_MAP_NO_1G | (leaf < (2 << 20) ? PT_MAP_NO_2M : 0)) < 0)
-		die("raw map", NULL);
-	uint8_t *snap = malloc(r->size);
-	uint64_t *bitmap = calloc(r->size / 4096 / 64, 8);
-	struct kvm_userspace_memory_region slot = {.slot = 0, .flags = KVM_MEM_LOG_DIRTY_PAGES,
-						   .memory_size = r->size,
-						   .userspace_addr = (uint64_t)(uintptr_t)r->mem};
-	struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = bitmap};
-	if (ioctl(r->vm.fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-		die("raw dirty logging", NULL);
-	memcpy(snap, r->mem, r->size);
-	raw_roundtrip(r, 1);
-	ioctl(r->vm.fd, KVM_GET_DIRTY_LOG, &log);
-	if (vcpu_state_save(&r->vcpu, &st, &err) < 0)
-		die("raw vCPU state", &err);
-	double t0 = now_ns();
-	for (int i = 0; i < iters; i++) {
-		raw_roundtrip(r, 1);
-		if (ioctl(r->vm.fd, KVM_GET_DIRTY_LOG, &log) < 0)
-			die("raw KVM_GET_DIRTY_LOG", NULL);
-		raw_restored = 0;
-		for (uint64_t w = 0; w < r->size / 4096 / 64; w++)
-			for (uint64_t b = bitmap[w]; b; b &= b - 1, raw_restored++) {
-				uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(b);
-				memcpy(r->mem + p * 4096, snap + p * 4096, 4096);
-			}
-		/* As a reset and the next call do: the whole state, then the entry. */
-		if (vcpu_state_load(&r->vcpu, &st, &err) < 0 ||
-		    vcpu_set_entry(&r->vcpu, 0x200000, 0x300000, &err) < 0)
-			die("raw vCPU restore", &err);
-	}
-	double ns = (now_ns() - t0) / iters;
-	free(bitmap);
-	free(snap);
-	raw_destroy(r);
-	free(r);
-	return ns;
-}
+	const char *only = getenv("BENCH_KVM_ONLY");
 
-/* The leaf size of the mapping at q->va (kvmlet_memory_map). */
-struct leaf_query {
-	uint64_t va, leaf;
-};
-
-static int find_leaf(void *arg, const struct kvmlet_mapping *m)
-{
-	struct leaf_query *q = arg;
-
-	if (q->va < m->va || q->va - m->va >= m->len)
-		return 0;
-	q->leaf = m->leaf;
-	return 1;
-}
-
-static void bench_reset(void)
-{
-	struct kvmlet_sandbox *sb = sandbox("stateful");
-	struct kvmlet_error err;
-
-	if (kvmlet_init(sb, &err) < 0)
-		die("stateful", &err);
-	struct leaf_query q = {.va = sb->lay.bi.heap_lo, .leaf = 4096};
-	kvmlet_memory_map(sb, find_leaf, &q, &err);
-	printf("(reset floor: data pages mapped with %llu KiB leaves, as our heap)\n",
-	       (unsigned long long)(q.leaf >> 10));
-	for (unsigned n = 1; n <= 256; n *= 16) {
-		struct kvmlet_value a = kvmlet_u64(n), r;
-		double ours[REPEATS], base[REPEATS];
-		const int iters = 200;
-
-		for (int k = 0; k < REPEATS; k++) {
-			base[k] = raw_dirty_reset(n, iters, q.leaf);
-			double t0 = now_ns();
-			for (int i = 0; i < iters; i++)
-				if (kvmlet_call(sb, "dirty", &a, 1, &r, &err) < 0 ||
-				    kvmlet_reset(sb, &err) < 0)
-					die("dirty", &err);
-			ours[k] = (now_ns() - t0) / iters;
-		}
-		double o = median(ours, REPEATS), b = median(base, REPEATS);
-		printf("call + reset, %3u dirty pages %8.2f us   raw %10.2f us   ratio %5.2f "
-		       "(target <= 1.2; %llu pages restored, raw %llu)\n",
-		       n, o / 1e3, b / 1e3, o / b,
-		       (unsigned long long)kvmlet_last_reset_pages(sb),
-		       (unsigned long long)raw_restored);
-	}
-	kvmlet_sandbox_free(sb);
-}
-
-/* A field of /proc/self/smaps_rollup in KiB: Rss counts the template pages every
- * sandbox maps (shared), Private_* what each sandbox really costs. */
-static long smaps_kib(const char *field)
-{
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[256];
-	long v = 0, kib;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)) &&
-		    sscanf(line + strlen(field), " %ld", &kib) == 1)
-			v += kib;
-	if (f)
-		fclose(f);
-	return v;
-}
-
-static long private_kib(void)
-{
-	return smaps_kib("Private_Clean:") + smaps_kib("Private_Dirty:");
-}
-
-static void bench_template(void)
-{
-	double warm[REPEATS], cold_vm[REPEATS], base[REPEATS], park[REPEATS], destroy[REPEATS];
-	size_t size;
-	void *elf = read_guest("stateful", &size);
-	struct kvmlet_sandbox *sb, *tsb;
-	struct kvmlet_template *t;
-	struct kvmlet_config cfg;
-	struct kvmlet_error err;
-
-	kvmlet_config_default(&cfg);
-	for (int i = 0; i < REPEATS; i++) {
-		double t0 = now_ns();
-		if (kvmlet_sandbox_new(&sb, elf, size, &cfg, &err) < 0 || kvmlet_init(sb, &err) < 0)
-			die("cold start", &err);
-		base[i] = now_ns() - t0;
-		if (i == 0 && kvmlet_template_new(&t, sb, &err) < 0)
-			die("template", &err);
-		kvmlet_sandbox_free(sb); /* its VM becomes a warm shell */
-		t0 = now_ns();
-		if (kvmlet_sandbox_from_template(&tsb, t, &err) < 0)
-			die("from template", &err);
-		warm[i] = now_ns() - t0;
-		t0 = now_ns();
-		kvmlet_sandbox_free(tsb);
-		park[i] = now_ns() - t0;
-		t0 = now_ns();
-		vcpu_shell_flush(); /* what a free costs without the pool: the VM destroyed */
-		destroy[i] = now_ns() - t0;
-		t0 = now_ns();
-		if (kvmlet_sandbox_from_template(&tsb, t, &err) < 0)
-			die("from template", &err);
-		cold_vm[i] = now_ns() - t0;
-		kvmlet_sandbox_free(tsb);
-		vcpu_shell_flush();
-	}
-	double w = median(warm, REPEATS), c = median(cold_vm, REPEATS), b = median(base, REPEATS);
-	printf("%-30s %10.1f us   cold %9.1f us   ratio %5.3f (target <= 0.05)\n",
-	       "from a template, warm shell", w / 1e3, b / 1e3, w / b);
-	printf("%-30s %10.1f us   cold %9.1f us   ratio %5.3f (target <= 0.3)\n",
-	       "from a template, new VM", c / 1e3, b / 1e3, c / b);
-	printf("%-30s %10.1f us   destroying the VM %9.1f us (target <= 1000 us)\n",
-	       "free (VM kept warm)", median(park, REPEATS) / 1e3, median(destroy, REPEATS) / 1e3);
-
-	/* 1000 live sandboxes, each having served one call: resident memory each. */
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	enum { N = 1000 };
-	static struct kvmlet_sandbox *many[N];
-	long before = smaps_kib("Rss:"), before_priv = private_kib();
-	unsigned made = 0;
-	for (; made < N; made++) {
-		struct kvmlet_value r;
-		if (kvmlet_sandbox_from_template(&many[made], t, &err) < 0 ||
-		    kvmlet_call(many[made], "count", NULL, 0, &r, &err) < 0)
-			break;
-	}
-	long after = smaps_kib("Rss:"), after_priv = private_kib();
-	if (made < N)
-		printf("(stopped at %u sandboxes: %s)\n", made, err.msg);
-	if (made)
-		printf("%-30s %10ld KiB private (%ld KiB resident, template pages included) per "
-		       "sandbox over %u live sandboxes (target <= 256 + dirtied)\n",
-		       "memory per sandbox", (after_priv - before_priv) / (long)made,
-		       (after - before) / (long)made, made);
-	for (unsigned i = 0; i < made; i++)
-		kvmlet_sandbox_free(many[i]);
-	kvmlet_template_free(t);
-	free(elf);
+	return !only || strstr(only, part);
 }
 
 int main(int argc, char **argv)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
-	if (argc < 4 || argc > 5) {
-		fprintf(stderr, "usage: bench_kvm HELLO_ELF CALL_TYPES_ELF STATEFUL_ELF\n");
+	bool exitless = argc > 4 && !strcmp(argv[argc - 1], "--exitless");
+
+	argc -= exitless;
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: bench_kvm HELLO_ELF CALL_TYPES_ELF STATEFUL_ELF [LXBENCH] "
+				"[--exitless]\n");
 		return 2;
 	}
 	if (fd < 0) {
@@ -703,14 +479,23 @@ int main(int argc, char **argv)
 	hello_path = argv[1];
 	call_types_path = argv[2];
 	stateful_path = argv[3];
+	lxbench_path = argc > 4 ? argv[4] : NULL;
 	printf("KVM (medians of %d runs; raw baselines measured in the same run)\n", REPEATS);
-	if (argc == 5 && !strcmp(argv[4], "--exitless")) {
+	if (exitless) {
 		bench_exitless();
 		return 0;
 	}
-	bench_cold_start();
-	bench_calls();
-	bench_reset();
-	bench_template();
+	if (want("cold"))
+		bench_cold_start();
+	if (want("calls"))
+		bench_calls();
+	if (want("reset"))
+		bench_reset();
+	if (want("template"))
+		bench_template();
+	if (want("growth"))
+		bench_template_growth();
+	if (want("linux"))
+		bench_linux();
 	return 0;
 }

@@ -92,4 +92,10 @@ echo "== the same isolation tests under shadow paging (npt=0)"
 	"$build/tests/kvm/test_template" "$build/tests/hostile/test_hostile"
 rc2=$?
 [ "$rc2" = 2 ] && { echo "FAIL: the shadow-paging run could not be set up"; exit 1; }
-[ "$rc" = 0 ] && [ "$rc2" = 0 ]
+# Exit-less calls with two CPUs, where guest and host really poll at once.
+echo "== exit-less calls with two CPUs (-smp 2)"
+"$src/scripts/qemu-kvm/run.sh" -T 600 -s 2 "$@" -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
+	"$build/tests/kvm/test_exitless"
+rc3=$?
+[ "$rc3" = 2 ] && { echo "FAIL: the two-CPU run could not be set up"; exit 1; }
+[ "$rc" = 0 ] && [ "$rc2" = 0 ] && [ "$rc3" = 0 ]
