@@ -55,10 +55,19 @@ START_TEST(calls_without_exits)
 	ck_assert_msg(kvmlet_call(sb, "echo_s", &s, 1, &out, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(out.type, KVMLET_TYPE_STR);
 	ck_assert_mem_eq(out.buf.ptr, "exit-less", 9);
+	/* A batch travels the same way. */
+	const struct kvmlet_batch_call calls[] = {{"count", NULL, 0}, {"fails", NULL, 0},
+						  {"count", NULL, 0}};
+	struct kvmlet_batch_result br[3];
+	ck_assert_int_eq(kvmlet_call_batch(sb, calls, 3, br, &err), 1);
+	ck_assert_int_eq(br[0].status, 0);
+	ck_assert_int_eq(br[0].value.i64, 201);
+	ck_assert_int_eq(br[1].status, -EREMOTEIO);
+	ck_assert_int_eq(br[2].value.i64, 202);
 	/* Each call and host call would be an exit: 300 of them. The guest exits
 	 * only where a poll runs out (the host preempted for 100 ms). */
 	unsigned n = atomic_load(&exits);
-	ck_assert_msg(n <= 10, "%u exits for 250 calls and 50 host calls", n);
+	ck_assert_msg(n <= 10, "%u exits for 252 calls and 50 host calls", n);
 	kvmlet_sandbox_free(sb);
 }
 END_TEST
