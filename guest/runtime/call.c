@@ -27,8 +27,9 @@ void kvmlet_dispatch_entry(void);
 __attribute__((noreturn)) void kvmlet_dispatch(void);
 void kvmlet_ready(uint64_t call_sp);
 
-/* The host enters here for every call, at CPL3 with RSP at the call stack's
- * top (16-byte aligned) and the other general registers zero. */
+/* The host enters here for the first call after READY or a reset (later ones
+ * resume kvmlet_dispatch's loop), at CPL3 with RSP at the call stack's top
+ * (16-byte aligned) and the other general registers zero. */
 __asm__(".pushsection .text, \"ax\"\n"
 	".globl kvmlet_dispatch_entry\n"
 	".type kvmlet_dispatch_entry, @function\n"
