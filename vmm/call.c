@@ -148,7 +148,7 @@ static int handle_ready(struct kvmlet_sandbox *sb, const struct exit_io *io,
 	return phase_is(&sb->phase, PH_STARTING) ? LOOP_DONE : LOOP_CONTINUE;
 }
 
-static int handle_return(struct kvmlet_sandbox *sb, const struct exit_io *io,
+KVMLET_HOT static int handle_return(struct kvmlet_sandbox *sb, const struct exit_io *io,
 			 struct kvmlet_result *res, struct kvmlet_error *err)
 {
 	if (phase_is(&sb->phase, PH_IN_CALL))
@@ -158,7 +158,7 @@ static int handle_return(struct kvmlet_sandbox *sb, const struct exit_io *io,
 			     (uint64_t)io->regs.rip);
 }
 
-int call_find_export(const struct kvmlet_sandbox *sb, const char *name)
+KVMLET_HOT int call_find_export(const struct kvmlet_sandbox *sb, const char *name)
 {
 	for (unsigned i = 0; i < sb->calls.nexports; i++)
 		if (!strcmp(sb->calls.exports[i].name, name))
@@ -166,7 +166,7 @@ int call_find_export(const struct kvmlet_sandbox *sb, const char *name)
 	return -1;
 }
 
-int call_check_args(const char *sig, const struct kvmlet_value *args, unsigned nargs, char *why,
+KVMLET_HOT int call_check_args(const char *sig, const struct kvmlet_value *args, unsigned nargs, char *why,
 		    size_t whylen)
 {
 	unsigned want;
@@ -187,7 +187,7 @@ int call_check_args(const char *sig, const struct kvmlet_value *args, unsigned n
 }
 
 /* Copy the guest's message out of buf_gpa once, then decode the copy. */
-static int read_message(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, uint8_t *copy,
+KVMLET_HOT static int read_message(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, uint8_t *copy,
 			uint32_t kind, unsigned max, struct msg_decoded *m, char *why,
 			size_t whylen)
 {
@@ -203,7 +203,7 @@ static int read_message(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, 
 	return msg_decode(copy, h.len, kind, max, m, why, whylen);
 }
 
-int call_decode_result(const struct kvmlet_sandbox *sb, int fi, const void *buf, uint64_t len,
+KVMLET_HOT int call_decode_result(const struct kvmlet_sandbox *sb, int fi, const void *buf, uint64_t len,
 		       struct kvmlet_value *result, char *why, size_t whylen)
 {
 	const struct kvmlet_export *e = &sb->calls.exports[fi];
@@ -231,7 +231,7 @@ int call_decode_result(const struct kvmlet_sandbox *sb, int fi, const void *buf,
 	return 0;
 }
 
-static int call_result(struct kvmlet_sandbox *sb, int fi, struct kvmlet_value *result,
+KVMLET_HOT static int call_result(struct kvmlet_sandbox *sb, int fi, struct kvmlet_value *result,
 		       struct kvmlet_error *err)
 {
 	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
@@ -262,7 +262,7 @@ static int call_result(struct kvmlet_sandbox *sb, int fi, struct kvmlet_value *r
 	return 0;
 }
 
-int64_t call_host_encode(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, uint32_t kind,
+KVMLET_HOT int64_t call_host_encode(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size, uint32_t kind,
 			 uint32_t func, uint32_t status, const struct kvmlet_value *v, unsigned n)
 {
 	void *buf = GUEST_PTR(&sb->gm, gpa, size);
@@ -272,7 +272,7 @@ int64_t call_host_encode(struct kvmlet_sandbox *sb, uint64_t gpa, uint64_t size,
 	return len;
 }
 
-int call_begin(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+KVMLET_HOT int call_begin(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 {
 	int r;
 
@@ -289,7 +289,7 @@ int call_begin(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	return 0;
 }
 
-int call_ring_write(struct kvmlet_sandbox *sb, size_t field, uint64_t v)
+KVMLET_HOT int call_ring_write(struct kvmlet_sandbox *sb, size_t field, uint64_t v)
 {
 	uint64_t gpa = sb->lay.bi.ring_host + field;
 	uint64_t *p = GUEST_PTR(&sb->gm, gpa, sizeof(v));
@@ -308,7 +308,7 @@ int call_ring_write(struct kvmlet_sandbox *sb, size_t field, uint64_t v)
  * is resumed there; any other is entered at its dispatcher. Either way the
  * call is posted in the ring (the looping guest checks call_seq).
  */
-int call_enter(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+KVMLET_HOT int call_enter(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 {
 	struct calls *c = &sb->calls;
 	struct kvmlet_result res = {.vector = -1};
@@ -332,13 +332,13 @@ int call_enter(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	return r;
 }
 
-void call_end(struct kvmlet_sandbox *sb)
+KVMLET_HOT void call_end(struct kvmlet_sandbox *sb)
 {
 	if (phase_is(&sb->phase, PH_IN_CALL))
 		phase_move(&sb->phase, PT_POISON); /* a reset (or a new sandbox) brings it back */
 }
 
-int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet_value *args,
+KVMLET_HOT int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet_value *args,
 		unsigned nargs, struct kvmlet_value *result, struct kvmlet_error *err)
 {
 	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
@@ -367,7 +367,7 @@ int kvmlet_call(struct kvmlet_sandbox *sb, const char *name, const struct kvmlet
 	return r;
 }
 
-static int reply(struct kvmlet_sandbox *sb, uint32_t status, const struct kvmlet_value *v,
+KVMLET_HOT static int reply(struct kvmlet_sandbox *sb, uint32_t status, const struct kvmlet_value *v,
 		 unsigned n)
 {
 	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
@@ -393,14 +393,14 @@ static int reply_error(struct kvmlet_sandbox *sb, const char *fmt, ...)
 	return reply(sb, KVMLET_STATUS_ERROR, &v, 1);
 }
 
-static int host_call(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+KVMLET_HOT static int host_call(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		     struct kvmlet_error *err);
 
 /*
  * Serve the host call the guest posted, then tell it the reply is there
  * (host_done = its host_seq; a guest on the ring waits for that).
  */
-int call_serve_host(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
+KVMLET_HOT int call_serve_host(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
 {
 	uint64_t seq = 0;
 	int r = host_call(sb, res, err);
@@ -414,14 +414,14 @@ int call_serve_host(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct
 	return r;
 }
 
-static int handle_hostcall(struct kvmlet_sandbox *sb, const struct exit_io *io,
+KVMLET_HOT static int handle_hostcall(struct kvmlet_sandbox *sb, const struct exit_io *io,
 			   struct kvmlet_result *res, struct kvmlet_error *err)
 {
 	(void)io;
 	return call_serve_host(sb, res, err);
 }
 
-static int host_call(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+KVMLET_HOT static int host_call(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		     struct kvmlet_error *err)
 {
 	struct calls *c = &sb->calls;

@@ -65,7 +65,7 @@ int exits_register_reason(uint32_t reason, const char *name, exit_reason_fn fn)
 	return 0;
 }
 
-static int port_find(uint16_t port)
+KVMLET_HOT static int port_find(uint16_t port)
 {
 	for (unsigned i = 0; i < nports; i++)
 		if (ports[i].port == port)
@@ -86,7 +86,7 @@ static int reason_find(uint32_t reason)
  * `outs` exits the same way, but KVM keeps it half-emulated and would finish
  * it on the next entry, resuming this call's code.
  */
-static bool plain_out(struct kvmlet_sandbox *sb, uint64_t rip)
+KVMLET_HOT static bool plain_out(struct kvmlet_sandbox *sb, uint64_t rip)
 {
 	uint8_t op;
 	uint64_t bad;
@@ -95,7 +95,7 @@ static bool plain_out(struct kvmlet_sandbox *sb, uint64_t rip)
 	       (op == 0xe6 || op == 0xee);
 }
 
-static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
+KVMLET_HOT static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
 {
 	struct kvm_run *run = sb->vcpu.run;
 	struct exit_io io = {.port = run->io.port};
@@ -158,7 +158,7 @@ static int default_reason(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 	}
 }
 
-int exits_handle(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
+KVMLET_HOT int exits_handle(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
 {
 	uint32_t reason = sb->vcpu.run->exit_reason;
 	int i;
@@ -240,7 +240,7 @@ static bool ring_exit(const struct kvm_run *run)
 	       (run->io.port == KVMLET_PORT_RETURN || run->io.port == KVMLET_PORT_HOSTCALL);
 }
 
-static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err,
+KVMLET_HOT static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err,
 		    uint64_t start, bool idle)
 {
 	for (;;) {
@@ -268,7 +268,7 @@ static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct
 	}
 }
 
-int exits_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
+KVMLET_HOT int exits_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
 {
 	uint64_t start = watch_now_ns();
 	uint64_t deadline = sb->cfg.timeout_ns ? start + sb->cfg.timeout_ns : 0;

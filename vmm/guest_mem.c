@@ -21,7 +21,7 @@ static void refuse(uint64_t addr, uint64_t len, bool virt, const char *file, int
 		.file = file, .line = line, .addr = addr, .len = len, .virt = virt};
 }
 
-void *guest_mem_ptr_at(const struct guest_mem *gm, uint64_t gpa, uint64_t len, const char *file,
+KVMLET_HOT void *guest_mem_ptr_at(const struct guest_mem *gm, uint64_t gpa, uint64_t len, const char *file,
 		       int line)
 {
 	/* Overflow-safe: [gpa, gpa + len) inside [0, size); ending at size is fine. */
@@ -32,7 +32,7 @@ void *guest_mem_ptr_at(const struct guest_mem *gm, uint64_t gpa, uint64_t len, c
 	return gm->mem + gpa;
 }
 
-int guest_mem_read_at(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len,
+KVMLET_HOT int guest_mem_read_at(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len,
 		      const char *file, int line)
 {
 	const void *p = guest_mem_ptr_at(gm, gpa, len, file, line);
@@ -43,7 +43,7 @@ int guest_mem_read_at(const struct guest_mem *gm, uint64_t gpa, void *buf, uint6
 	return 0;
 }
 
-int guest_mem_write_at(struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len,
+KVMLET_HOT int guest_mem_write_at(struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len,
 		       const char *file, int line)
 {
 	void *p = guest_mem_ptr_at(gm, gpa, len, file, line);
@@ -68,7 +68,7 @@ int guest_mem_track_writes(struct guest_mem *gm, struct kvmlet_error *err)
 	return 0;
 }
 
-void guest_mem_mark_written(struct guest_mem *gm, uint64_t gpa, uint64_t len)
+KVMLET_HOT void guest_mem_mark_written(struct guest_mem *gm, uint64_t gpa, uint64_t len)
 {
 	uint64_t n = gm->size / KVMLET_PAGE_SIZE;
 
@@ -107,7 +107,7 @@ static uint8_t *va_ptr(const struct guest_mem *gm, uint64_t va, uint64_t len, un
 	return gm->mem + t.pa;
 }
 
-int guest_mem_read_va_at(const struct guest_mem *gm, uint64_t va, void *buf, uint64_t len,
+KVMLET_HOT int guest_mem_read_va_at(const struct guest_mem *gm, uint64_t va, void *buf, uint64_t len,
 			 unsigned access, uint64_t *bad, const char *file, int line)
 {
 	uint8_t *dst = buf;

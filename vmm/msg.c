@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "error.h"
 #include "msg.h"
 
 _Static_assert(KVMLET_MAX_ARGS == KVMLET_MAX_VALUES, "public and ABI argument limits differ");
 _Static_assert(KVMLET_TYPE_BYTES == KVMLET_T_BYTES && KVMLET_TYPE_STR == KVMLET_T_STR,
 	       "public and ABI type numbers differ");
 
-int64_t msg_encode(void *buf, uint64_t cap, uint32_t kind, uint32_t func, uint32_t status,
+KVMLET_HOT int64_t msg_encode(void *buf, uint64_t cap, uint32_t kind, uint32_t func, uint32_t status,
 		   const struct kvmlet_value *vals, unsigned n)
 {
 	struct kvmlet_msg_hdr h = {.magic = KVMLET_MSG_MAGIC, .kind = kind, .func = func,
@@ -141,7 +142,7 @@ static int decode_val(const uint8_t *p, uint64_t len, uint64_t data_lo, unsigned
 	}
 }
 
-int msg_decode(const void *buf, uint64_t len, uint32_t kind, unsigned max,
+KVMLET_HOT int msg_decode(const void *buf, uint64_t len, uint32_t kind, unsigned max,
 	       struct msg_decoded *out, char *why, size_t whylen)
 {
 	const uint8_t *p = buf;
@@ -200,7 +201,7 @@ const char *msg_letter_wants(char c)
 	}
 }
 
-uint32_t msg_letter_type(char c)
+KVMLET_HOT uint32_t msg_letter_type(char c)
 {
 	switch (c) {
 	case 'i':
@@ -220,7 +221,7 @@ uint32_t msg_letter_type(char c)
 	}
 }
 
-bool msg_sig_check(const char *sig, unsigned *nargs)
+KVMLET_HOT bool msg_sig_check(const char *sig, unsigned *nargs)
 {
 	unsigned n = 0;
 

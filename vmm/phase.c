@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "phase.h"
 
 #define F(ph) (1u << (ph))
@@ -26,7 +27,7 @@ static const struct {
 	[PT_UNSTART] = {ANY, PH_NEW},
 };
 
-int phase_move(struct phase *p, enum phase_transition t)
+KVMLET_HOT int phase_move(struct phase *p, enum phase_transition t)
 {
 	if ((unsigned)t >= PT_COUNT || !(moves[t].from & F(p->now)))
 		return -EBADFD;
@@ -50,7 +51,7 @@ int phase_set_reset_target(struct phase *p, enum sb_phase back_to)
 	return 0;
 }
 
-bool phase_is(const struct phase *p, enum sb_phase ph)
+KVMLET_HOT bool phase_is(const struct phase *p, enum sb_phase ph)
 {
 	return p->now == ph;
 }

@@ -54,14 +54,14 @@ _Static_assert(offsetof(struct msr_buf, e) == offsetof(struct kvm_msrs, entries)
 
 /* Before anything reaches the vCPU from outside its run: a thread that keeps
  * it running (exitless.c) steps out of KVM_RUN first. */
-static void claim(struct vcpu *v)
+KVMLET_HOT static void claim(struct vcpu *v)
 {
 	if (v->hold)
 		v->hold(v->hold_arg);
 }
 
 /* ... and before anything sets its state, which a resumed call must not miss. */
-static void touch(struct vcpu *v)
+KVMLET_HOT static void touch(struct vcpu *v)
 {
 	claim(v);
 	v->gen++;
@@ -270,7 +270,7 @@ void vcpu_destroy(struct vcpu *v)
 	*v = VCPU_NONE;
 }
 
-int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *err)
+KVMLET_HOT int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *err)
 {
 	claim(v);
 	for (;;) {
@@ -292,7 +292,7 @@ int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *err)
 	}
 }
 
-int vcpu_get_regs(struct vcpu *v, struct kvm_regs *regs, struct kvmlet_error *err)
+KVMLET_HOT int vcpu_get_regs(struct vcpu *v, struct kvm_regs *regs, struct kvmlet_error *err)
 {
 	claim(v);
 	if (v->sync_regs) {

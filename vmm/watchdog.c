@@ -47,7 +47,7 @@ static void kick_handler(int sig)
 	tls_kicks = tls_kicks + 1;
 }
 
-uint64_t watch_now_ns(void)
+KVMLET_HOT uint64_t watch_now_ns(void)
 {
 	struct timespec ts;
 
@@ -139,7 +139,7 @@ out:
 	return r;
 }
 
-void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline)
+KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline)
 {
 	tls_kicks = 0;
 	tls_run = run;
@@ -161,7 +161,7 @@ void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline)
 	pthread_mutex_unlock(&lock);
 }
 
-void watch_end(struct watch *w)
+KVMLET_HOT void watch_end(struct watch *w)
 {
 	pthread_mutex_lock(&lock);
 	if (w->prev)
