@@ -75,7 +75,7 @@ int console_register_exits(void)
 	return exits_register_port(KVMLET_PORT_ABORT, "abort", 0, handle_abort);
 }
 
-int64_t console_emit(struct console *c, uint64_t max, int host_fd, const char *buf, uint64_t len,
+KVMLET_HOT int64_t console_emit(struct console *c, uint64_t max, int host_fd, const char *buf, uint64_t len,
 		     bool *truncated)
 {
 	uint64_t room = max - c->total, n = len < room ? len : room;

@@ -64,7 +64,7 @@ static int64_t put(struct sys *s, uint64_t va, const void *buf, uint64_t len)
 	return GUEST_WRITE_VA(&s->sb->gm, va, buf, len, GM_USER, &bad) < 0 ? -EFAULT : 0;
 }
 
-static int64_t get(struct sys *s, uint64_t va, void *buf, uint64_t len)
+KVMLET_HOT static int64_t get(struct sys *s, uint64_t va, void *buf, uint64_t len)
 {
 	uint64_t bad;
 
@@ -96,7 +96,7 @@ static int host_fd_of(struct sys *s, struct lx_fd *f)
 	return s->lx->files[f->file].host_fd;
 }
 
-static int64_t sys_write(struct sys *s, int64_t fd, uint64_t buf, uint64_t len)
+KVMLET_HOT static int64_t sys_write(struct sys *s, int64_t fd, uint64_t buf, uint64_t len)
 {
 	char *tmp = s->lx->io;
 	struct kvmlet_sandbox *sb = s->sb;
@@ -440,7 +440,7 @@ static int64_t sys_kill_self(struct sys *s, uint64_t sig)
 	return 0;
 }
 
-static int64_t dispatch(struct sys *s, uint64_t nr)
+KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 {
 	const struct kvm_regs *r = s->r;
 	uint64_t a0 = r->rdi, a1 = r->rsi, a2 = r->rdx, a3 = r->r10;
@@ -494,7 +494,7 @@ static int64_t dispatch(struct sys *s, uint64_t nr)
 	}
 }
 
-static int handle_syscall(struct kvmlet_sandbox *sb, const struct exit_io *io,
+KVMLET_HOT static int handle_syscall(struct kvmlet_sandbox *sb, const struct exit_io *io,
 			  struct kvmlet_result *res, struct kvmlet_error *err)
 {
 	struct kvm_regs regs = io->regs;
@@ -508,7 +508,7 @@ static int handle_syscall(struct kvmlet_sandbox *sb, const struct exit_io *io,
 		return error_outcome(res, err, KVMLET_CANCELLED, -ECANCELED, "guest cancelled");
 	if (s.stop)
 		return s.stop;
-	const char *name = linux_syscall_name(regs.rax);
+	const char *name = sb->trace.fn || rv == -ENOSYS ? linux_syscall_name(regs.rax) : NULL;
 	exits_trace_syscall(sb, regs.rax, name, rv, false);
 	if (rv == -ENOSYS && sb->cfg.strict_syscalls)
 		return error_outcome(res, err, KVMLET_FAULTED, -EFAULT,

@@ -302,9 +302,16 @@ KVMLET_HOT int vcpu_get_regs(struct vcpu *v, struct kvm_regs *regs, struct kvmle
 	return ioctl(v->fd, KVM_GET_REGS, regs) < 0 ? fail_ioctl(err, "KVM_GET_REGS") : 0;
 }
 
-int vcpu_set_regs(struct vcpu *v, const struct kvm_regs *regs, struct kvmlet_error *err)
+/* Through the synced registers where KVM has them: no ioctl, KVM takes them
+ * with the next KVM_RUN (which every path to a register read goes through). */
+KVMLET_HOT int vcpu_set_regs(struct vcpu *v, const struct kvm_regs *regs, struct kvmlet_error *err)
 {
 	touch(v);
+	if (v->sync_regs) {
+		v->run->s.regs.regs = *regs;
+		v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return 0;
+	}
 	return ioctl(v->fd, KVM_SET_REGS, regs) < 0 ? fail_ioctl(err, "KVM_SET_REGS") : 0;
 }
 
@@ -312,12 +319,6 @@ int vcpu_set_entry(struct vcpu *v, uint64_t rip, uint64_t rsp, struct kvmlet_err
 {
 	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = 0x2};
 
-	touch(v);
-	if (v->sync_regs) {
-		v->run->s.regs.regs = regs;
-		v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-		return 0;
-	}
 	return vcpu_set_regs(v, &regs, err);
 }
 
