@@ -95,6 +95,23 @@ static void copy_chunk(struct kvmlet_sandbox *sb, uint64_t p0, uint64_t n)
 	}
 }
 
+/* The pages every call writes: the result buffer's first page (with the
+ * guest's half of the call ring), the host-call buffer's, the call stack's
+ * top page. */
+static void keep_hot_pages(struct kvmlet_sandbox *sb)
+{
+	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
+	struct snapshot *s = &sb->snap;
+
+	s->nkeep = 0;
+	if (bi->ring_guest)
+		s->keep[s->nkeep++] = bi->ring_guest / PAGE;
+	if (bi->hostcall_buf)
+		s->keep[s->nkeep++] = bi->hostcall_buf / PAGE;
+	if (sb->calls.call_sp > PAGE)
+		s->keep[s->nkeep++] = (sb->calls.call_sp - 1) / PAGE;
+}
+
 /* Every page with content goes into the snapshot (pages never touched are zeros). */
 int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmlet_error *err)
 {
@@ -114,7 +131,8 @@ int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmle
 	for (uint64_t p = 0; p < n; p += PM_CHUNK)
 		copy_chunk(sb, p, n - p < PM_CHUNK ? n - p : PM_CHUNK);
 	/* Start a fresh dirty log: what the guest wrote so far is in the snapshot. */
-	if ((r = vm_dirty_log(&sb->vm, s->guest_dirty, err)) < 0 ||
+	keep_hot_pages(sb);
+	if ((r = vm_dirty_log(&sb->vm, s->guest_dirty, NULL, 0, err)) < 0 ||
 	    (r = vcpu_state_save(&sb->vcpu, &s->vcpu, err)) < 0 ||
 	    (r = phase_set_reset_target(&sb->phase, back_to)) < 0)
 		goto err_drop;
@@ -145,6 +163,7 @@ int snapshot_borrow(struct kvmlet_sandbox *sb, const uint8_t *pages, const struc
 	s->pages = pages;
 	s->borrowed = true;
 	s->vcpu = *st;
+	keep_hot_pages(sb);
 	return 0;
 }
 
@@ -226,8 +245,13 @@ int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 				   "this sandbox has no snapshot to reset to");
 	}
 	if ((r = vcpu_drain(&sb->vcpu, err)) < 0 ||
-	    (r = vm_dirty_log(&sb->vm, sb->snap.guest_dirty, err)) < 0)
+	    (r = vm_dirty_log(&sb->vm, sb->snap.guest_dirty, sb->snap.keep, sb->snap.nkeep,
+			      err)) < 0)
 		return r;
+	/* The pages left writable may have been written without a trace: compare them. */
+	for (unsigned i = 0; i < sb->snap.nkeep; i++)
+		if (sb->snap.keep[i] < npages(sb))
+			sb->snap.guest_dirty[sb->snap.keep[i] / 64] |= 1ull << (sb->snap.keep[i] % 64);
 	sb->snap.last_reset_pages = restore_pages(sb, &tables);
 	if (tables && (r = vm_forget_mappings(&sb->vm, err)) < 0)
 		return r;

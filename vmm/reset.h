@@ -18,6 +18,8 @@ struct snapshot {
 	uint64_t *has;	       /* bitmap: pages the snapshot holds (others are zero);
 				  NULL: every page (a template's) */
 	uint64_t *guest_dirty; /* KVM's dirty log */
+	uint64_t keep[3];      /* pages every call writes (result, host call, stack top): */
+	unsigned nkeep;	       /* left writable, compared at every reset (vm_dirty_log) */
 	struct vcpu_state vcpu;
 	uint64_t last_reset_pages;
 	uint64_t calls; /* calls since the snapshot, for reset_each_call */

@@ -78,6 +78,7 @@ static const unsigned long ioctl_requests[] = {
 	KVM_GET_MSRS,	   /* snapshot: the MSRs ring 0 uses */
 	KVM_SET_MSRS,	   /* kvmlet_reset restores them */
 	KVM_GET_DIRTY_LOG, /* snapshot and kvmlet_reset: pages the guest wrote */
+	KVM_CLEAR_DIRTY_LOG, /* ...and those pages write-protected again */
 	KVM_SET_USER_MEMORY_REGION, /* kvmlet_reset: drop KVM's mappings after table changes;
 				     * warm shells: slot deleted on free, re-pointed on reuse */
 	TCGETS,		   /* stdio asks whether stdout is a terminal (isatty) */

@@ -131,6 +131,12 @@ int vm_create(struct vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *
 		return kfd;
 	if ((vm->fd = ioctl(kfd, KVM_CREATE_VM, 0)) < 0)
 		return error_errno(err, "KVM_CREATE_VM");
+	/* Dirty pages protected again by KVM_CLEAR_DIRTY_LOG, page by page, not
+	 * all by KVM_GET_DIRTY_LOG: vm_dirty_log may then leave some writable. */
+	struct kvm_enable_cap cap = {.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+				     .args = {KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE}};
+	vm->manual_protect = vm_kvm_has(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) &&
+			     ioctl(vm->fd, KVM_ENABLE_CAP, &cap) == 0;
 	vm->mem = mem;
 	vm->mem_size = mem_size;
 	if ((r = vm_deny_msrs(vm, err)) < 0 || (r = vm_set_slot(vm, mem_size, "create", err)) < 0) {
@@ -172,11 +178,24 @@ int vm_adopt(struct vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *e
 	return vm_set_slot(vm, mem_size, "adopt", err);
 }
 
-int vm_dirty_log(struct vm *vm, uint64_t *bitmap, struct kvmlet_error *err)
+int vm_dirty_log(struct vm *vm, uint64_t *bitmap, const uint64_t *keep, unsigned nkeep,
+		 struct kvmlet_error *err)
 {
 	struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = bitmap};
+	uint64_t pages = vm->mem_size / 4096, any = 0;
 
 	if (ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log) < 0)
 		return error_errno(err, "KVM_GET_DIRTY_LOG");
+	if (!vm->manual_protect)
+		return 0; /* KVM_GET_DIRTY_LOG protected them all again */
+	for (unsigned i = 0; i < nkeep; i++)
+		if (keep[i] < pages)
+			bitmap[keep[i] / 64] &= ~(1ull << (keep[i] % 64));
+	for (uint64_t w = 0; w < (pages + 63) / 64; w++)
+		any |= bitmap[w];
+	struct kvm_clear_dirty_log clear = {
+		.slot = 0, .num_pages = (uint32_t)pages, .first_page = 0, .dirty_bitmap = bitmap};
+	if (any && ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, &clear) < 0)
+		return error_errno(err, "KVM_CLEAR_DIRTY_LOG");
 	return 0;
 }

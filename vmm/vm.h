@@ -12,6 +12,7 @@ struct vm {
 	int fd;	   /* the VM's descriptor, -1 for none */
 	void *mem; /* slot 0: guest-physical 0 */
 	uint64_t mem_size;
+	bool manual_protect; /* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 on: vm_dirty_log re-protects */
 };
 
 #define VM_NONE ((struct vm){.fd = -1})
@@ -32,7 +33,14 @@ int vm_forget_mappings(struct vm *vm, struct kvmlet_error *err);
 int vm_park(struct vm *vm, struct kvmlet_error *err);
 /* Give a parked VM mem as slot 0 (a new slot: dirty-logged from a clean log). */
 int vm_adopt(struct vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *err);
-/* Fetch and clear KVM's dirty log of slot 0 into bitmap (one bit per page). */
-int vm_dirty_log(struct vm *vm, uint64_t *bitmap, struct kvmlet_error *err);
+/*
+ * Fetch KVM's dirty log of slot 0 into bitmap (one bit per page) and make
+ * those pages write-protected again, so that the next log shows the next
+ * writes: except the nkeep pages of keep (pages written every time), which,
+ * where KVM lets us choose (vm->manual_protect), stay writable and then in
+ * every log, sparing the guest a write fault on each of them per reset.
+ */
+int vm_dirty_log(struct vm *vm, uint64_t *bitmap, const uint64_t *keep, unsigned nkeep,
+		 struct kvmlet_error *err);
 
 #endif /* KVMLET_VM_H */

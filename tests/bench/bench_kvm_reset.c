@@ -77,6 +77,13 @@ static double raw_dirty_reset(unsigned n, int iters, uint64_t heap_lo, uint64_t 
 		raw_roundtrip(r, 1);
 		if (ioctl(r->vm.fd, KVM_GET_DIRTY_LOG, &log) < 0)
 			die("raw KVM_GET_DIRTY_LOG", NULL);
+		/* With manual protection on (vm_create asks for it), the pages are
+		 * write-protected again only on request: all of them, here. */
+		struct kvm_clear_dirty_log clear = {.slot = 0,
+						    .num_pages = (uint32_t)(r->size / 4096),
+						    .dirty_bitmap = bitmap};
+		if (r->vm.manual_protect && ioctl(r->vm.fd, KVM_CLEAR_DIRTY_LOG, &clear) < 0)
+			die("raw KVM_CLEAR_DIRTY_LOG", NULL);
 		raw_restored = 0;
 		for (uint64_t w = 0; w < words; w++)
 			for (uint64_t b = bitmap[w]; b; b &= b - 1, raw_restored++) {

@@ -108,7 +108,7 @@ START_TEST(reused_shell_leaks_nothing)
 	/* A fresh slot: KVM's dirty log starts clean. */
 	uint64_t words = sb->vm.mem_size / 4096 / 64;
 	uint64_t *bitmap = calloc(words, sizeof(uint64_t));
-	ck_assert_msg(vm_dirty_log(&sb->vm, bitmap, &err) == 0, "%s", err.msg);
+	ck_assert_msg(vm_dirty_log(&sb->vm, bitmap, NULL, 0, &err) == 0, "%s", err.msg);
 	for (uint64_t i = 0; i < words; i++)
 		ck_assert_msg(bitmap[i] == 0, "page %llu dirty in a fresh slot",
 			      (unsigned long long)(i * 64 + (unsigned)__builtin_ctzll(bitmap[i])));
