@@ -20,7 +20,8 @@
  *                  scripts/bench.sh runs QEMU with -smp 2)
  *   call + reset   with 1, 16, 256, 4096 dirty pages, against: KVM_RUN of
  *                  code that dirties as many pages (mapped with the leaf size
- *                  of our heap, in as much memory), KVM_GET_DIRTY_LOG, memcpy
+ *                  of our heap, in as much memory), KVM_GET_DIRTY_LOG and
+ *                  KVM_CLEAR_DIRTY_LOG (manual protection, as ours), memcpy
  *                  of them, and the same vCPU restore as ours
  *                  (vcpu_state_load: XSAVE, debug registers, MSRs, sregs,
  *                  regs, events), so that the ratio measures the memory work;
