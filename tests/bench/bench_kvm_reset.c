@@ -26,6 +26,20 @@ static const unsigned reset_pages[RESET_ROWS] = {1, 16, 256, 4096};
  */
 static uint64_t raw_restored; /* pages the last raw reset copied back */
 
+/* KVM's dirty log, and those pages write-protected again: with manual
+ * protection on (vm_create asks for it) only on request, all of them here. */
+static void raw_dirty_log(struct raw_vm *r, uint64_t *bitmap)
+{
+	struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = bitmap};
+	struct kvm_clear_dirty_log clear = {
+		.slot = 0, .num_pages = (uint32_t)(r->size / 4096), .dirty_bitmap = bitmap};
+
+	if (ioctl(r->vm.fd, KVM_GET_DIRTY_LOG, &log) < 0)
+		die("raw KVM_GET_DIRTY_LOG", NULL);
+	if (r->vm.manual_protect && ioctl(r->vm.fd, KVM_CLEAR_DIRTY_LOG, &clear) < 0)
+		die("raw KVM_CLEAR_DIRTY_LOG", NULL);
+}
+
 static double raw_dirty_reset(unsigned n, int iters, uint64_t heap_lo, uint64_t heap_len)
 {
 	static struct vcpu_state st;
@@ -64,26 +78,17 @@ static double raw_dirty_reset(unsigned n, int iters, uint64_t heap_lo, uint64_t 
 						   .flags = KVM_MEM_LOG_DIRTY_PAGES,
 						   .memory_size = r->size,
 						   .userspace_addr = (uint64_t)(uintptr_t)r->mem};
-	struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = bitmap};
 	if (ioctl(r->vm.fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
 		die("raw dirty logging", NULL);
 	memcpy(snap, r->mem, r->size);
 	raw_roundtrip(r, 1);
-	ioctl(r->vm.fd, KVM_GET_DIRTY_LOG, &log);
+	raw_dirty_log(r, bitmap); /* the first timed round faults like every other */
 	if (vcpu_state_save(&r->vcpu, &st, &err) < 0)
 		die("raw vCPU state", &err);
 	double t0 = now_ns();
 	for (int i = 0; i < iters; i++) {
 		raw_roundtrip(r, 1);
-		if (ioctl(r->vm.fd, KVM_GET_DIRTY_LOG, &log) < 0)
-			die("raw KVM_GET_DIRTY_LOG", NULL);
-		/* With manual protection on (vm_create asks for it), the pages are
-		 * write-protected again only on request: all of them, here. */
-		struct kvm_clear_dirty_log clear = {.slot = 0,
-						    .num_pages = (uint32_t)(r->size / 4096),
-						    .dirty_bitmap = bitmap};
-		if (r->vm.manual_protect && ioctl(r->vm.fd, KVM_CLEAR_DIRTY_LOG, &clear) < 0)
-			die("raw KVM_CLEAR_DIRTY_LOG", NULL);
+		raw_dirty_log(r, bitmap);
 		raw_restored = 0;
 		for (uint64_t w = 0; w < words; w++)
 			for (uint64_t b = bitmap[w]; b; b &= b - 1, raw_restored++) {
