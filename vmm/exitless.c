@@ -105,15 +105,9 @@ static void hold(void *arg)
 	pthread_mutex_lock(&x->mu);
 	atomic_store(&x->held, true);
 	while (x->running) {
-		struct timespec ts;
+		struct timespec ts = watch_timespec(watch_now_ns() + 1000000);
 
 		watch_stop(&x->sb->watch, true); /* kicked again each ms: none is lost */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
 		pthread_cond_timedwait(&x->cv, &x->mu, &ts);
 	}
 	watch_stop(&x->sb->watch, false); /* this thread's own runs go on */
@@ -158,12 +152,10 @@ static bool host_call_posted(struct exitless *x)
 static void sleep_once(struct exitless *x, uint64_t seq, uint64_t deadline)
 {
 	uint64_t until = watch_now_ns() + 10000000ull;
-	struct timespec ts;
 
 	if (deadline && deadline < until)
 		until = deadline;
-	ts.tv_sec = (time_t)(until / 1000000000ull);
-	ts.tv_nsec = (long)(until % 1000000000ull);
+	struct timespec ts = watch_timespec(until);
 	pthread_mutex_lock(&x->mu);
 	__atomic_store_n(&x->rh->host_waiting, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&x->rg->done_seq, __ATOMIC_SEQ_CST) != seq && !host_call_posted(x) &&

@@ -271,30 +271,32 @@ KVMLET_HOT static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *
 	}
 }
 
-KVMLET_HOT int exits_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
+/* One run under the watchdog (from watch_begin on, kvmlet_cancel aims here):
+ * with the sandbox's time limit, or for exitless.c idle and without one. */
+KVMLET_HOT static int run_watched(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		       struct kvmlet_error *err, bool idle)
 {
+	uint64_t limit = idle ? 0 : sb->cfg.timeout_ns;
 	/* The clock only where a deadline or a trace needs it (a call without
 	 * either reads none: one code page and one data page fewer). */
-	uint64_t start = sb->cfg.timeout_ns || sb->trace.fn ? watch_now_ns() : 0;
-	uint64_t deadline = sb->cfg.timeout_ns ? start + sb->cfg.timeout_ns : 0;
+	uint64_t start = limit || sb->trace.fn ? watch_now_ns() : 0;
 
 	sb->trace.start = start;
-	watch_begin(&sb->watch, sb->vcpu.run, deadline); /* from here on kvmlet_cancel aims here */
-	int r = run_loop(sb, res, err, start, false);
+	watch_begin(&sb->watch, sb->vcpu.run, limit ? start + limit : 0);
+	int r = run_loop(sb, res, err, start, idle);
 	watch_end(&sb->watch);
 	return r;
+}
+
+KVMLET_HOT int exits_run(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
+{
+	return run_watched(sb, res, err, false);
 }
 
 int exits_run_idle(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		   struct kvmlet_error *err)
 {
-	uint64_t start = watch_now_ns();
-
-	sb->trace.start = start;
-	watch_begin(&sb->watch, sb->vcpu.run, 0);
-	int r = run_loop(sb, res, err, start, true);
-	watch_end(&sb->watch);
-	return r;
+	return run_watched(sb, res, err, true);
 }
 
 void kvmlet_set_trace(struct kvmlet_sandbox *sb, kvmlet_trace_fn fn, void *arg)

@@ -248,10 +248,6 @@ int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	    (r = vm_dirty_log(&sb->vm, sb->snap.guest_dirty, sb->snap.keep, sb->snap.nkeep,
 			      err)) < 0)
 		return r;
-	/* The pages left writable may have been written without a trace: compare them. */
-	for (unsigned i = 0; i < sb->snap.nkeep; i++)
-		if (sb->snap.keep[i] < npages(sb))
-			sb->snap.guest_dirty[sb->snap.keep[i] / 64] |= 1ull << (sb->snap.keep[i] % 64);
 	sb->snap.last_reset_pages = restore_pages(sb, &tables);
 	if (tables && (r = vm_forget_mappings(&sb->vm, err)) < 0)
 		return r;

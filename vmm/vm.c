@@ -188,14 +188,22 @@ int vm_dirty_log(struct vm *vm, uint64_t *bitmap, const uint64_t *keep, unsigned
 		return error_errno(err, "KVM_GET_DIRTY_LOG");
 	if (!vm->manual_protect)
 		return 0; /* KVM_GET_DIRTY_LOG protected them all again */
-	for (unsigned i = 0; i < nkeep; i++)
-		if (keep[i] < pages)
+	/* Out of the pages to protect for the ioctl, back in the log after it. */
+	uint64_t kept = 0;
+	for (unsigned i = 0; i < nkeep && i < 64; i++)
+		if (keep[i] < pages && (bitmap[keep[i] / 64] & (1ull << (keep[i] % 64)))) {
 			bitmap[keep[i] / 64] &= ~(1ull << (keep[i] % 64));
+			kept |= 1ull << i;
+		}
 	for (uint64_t w = 0; w < (pages + 63) / 64; w++)
 		any |= bitmap[w];
 	struct kvm_clear_dirty_log clear = {
 		.slot = 0, .num_pages = (uint32_t)pages, .first_page = 0, .dirty_bitmap = bitmap};
-	if (any && ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, &clear) < 0)
-		return error_errno(err, "KVM_CLEAR_DIRTY_LOG");
-	return 0;
+	int r = any && ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, &clear) < 0
+			? error_errno(err, "KVM_CLEAR_DIRTY_LOG")
+			: 0;
+	for (unsigned i = 0; i < nkeep && i < 64; i++)
+		if (kept & (1ull << i))
+			bitmap[keep[i] / 64] |= 1ull << (keep[i] % 64);
+	return r;
 }

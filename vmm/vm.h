@@ -36,9 +36,10 @@ int vm_adopt(struct vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *e
 /*
  * Fetch KVM's dirty log of slot 0 into bitmap (one bit per page) and make
  * those pages write-protected again, so that the next log shows the next
- * writes: except the nkeep pages of keep (pages written every time), which,
- * where KVM lets us choose (vm->manual_protect), stay writable and then in
- * every log, sparing the guest a write fault on each of them per reset.
+ * writes: except the pages of keep (nkeep <= 64, pages written every time),
+ * which, where KVM lets us choose (vm->manual_protect), stay writable once
+ * written and so in every later log, sparing the guest a write fault on each
+ * of them per reset.
  */
 int vm_dirty_log(struct vm *vm, uint64_t *bitmap, const uint64_t *keep, unsigned nkeep,
 		 struct kvmlet_error *err);

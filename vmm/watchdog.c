@@ -55,6 +55,12 @@ KVMLET_HOT uint64_t watch_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+struct timespec watch_timespec(uint64_t ns)
+{
+	return (struct timespec){.tv_sec = (time_t)(ns / 1000000000ull),
+				 .tv_nsec = (long)(ns % 1000000000ull)};
+}
+
 static void kick(struct watch *w)
 {
 	w->sent++;
@@ -80,8 +86,7 @@ static void *watchdog(void *arg)
 			}
 		}
 		wake_at = next;
-		struct timespec ts = {.tv_sec = (time_t)(next / 1000000000ull),
-				      .tv_nsec = (long)(next % 1000000000ull)};
+		struct timespec ts = watch_timespec(next);
 		pthread_cond_timedwait(&wake, &lock, &ts);
 	}
 	return NULL;

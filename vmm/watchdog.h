@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "kvmlet.h"
 
@@ -31,7 +32,8 @@ bool watch_cancel(struct watch *w);
 /* on: make w's runs return -EINTR (kicking one in progress) until called
  * with !on; the owner of the run's thread (exitless.c) decides when. */
 void watch_stop(struct watch *w, bool on);
-/* CLOCK_MONOTONIC in ns. */
+/* CLOCK_MONOTONIC in ns, and such a time as a timespec (for timed waits). */
 uint64_t watch_now_ns(void);
+struct timespec watch_timespec(uint64_t ns);
 
 #endif /* KVMLET_WATCHDOG_H */
