@@ -365,6 +365,28 @@ struct shell {
 static pthread_mutex_t shells_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shell shells[VCPU_SHELLS_MAX];
 static unsigned nshells;
+/*
+ * The keeper: the first parked shell the process would destroy keeps its VM
+ * (and the vCPU in it) for the life of the process instead, only its VM
+ * descriptor open; never run again, never handed out. While one vCPU without
+ * an in-kernel local APIC exists, KVM does not flip a static key (patching
+ * kernel code) each time such a vCPU is created or its VM destroyed, nor the
+ * preempt notifiers' key per VM: 7 of the 7.5 ms a vCPU costs to create under
+ * nested KVM. A shell from the pool would do it too, but those are handed out.
+ */
+static int keeper_fd = -1;
+
+/* Destroy a shell, or keep it as the keeper if it is parked and none is kept.
+ * Under shells_lock. */
+static void shell_retire(struct vcpu *v, struct vm *vm, bool parked)
+{
+	if (parked && keeper_fd < 0 && v->fd >= 0 && vm->fd >= 0) {
+		keeper_fd = vm->fd;
+		*vm = VM_NONE;
+	}
+	vcpu_destroy(v);
+	vm_destroy(vm);
+}
 
 int vcpu_shell_take(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size)
 {
@@ -390,26 +412,24 @@ int vcpu_shell_take(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size)
 
 void vcpu_shell_give(struct vcpu *v, struct vm *vm)
 {
-	bool kept = false;
+	bool parked = false;
 
 	claim(v);
 	v->hold = NULL;
-	if (v->fd >= 0 && vm->fd >= 0 && vcpu_shell_count() < VCPU_SHELLS_MAX &&
-	    vcpu_park(v, NULL) == 0 && vm_park(vm, NULL) == 0) {
-		pthread_mutex_lock(&shells_lock);
-		if (nshells < VCPU_SHELLS_MAX) {
-			shells[nshells++] = (struct shell){.vm = *vm, .vcpu = *v};
-			kept = true;
-		}
-		pthread_mutex_unlock(&shells_lock);
-	}
-	if (kept) {
+	pthread_mutex_lock(&shells_lock);
+	bool wanted = nshells < VCPU_SHELLS_MAX || keeper_fd < 0;
+	pthread_mutex_unlock(&shells_lock);
+	if (wanted && v->fd >= 0 && vm->fd >= 0)
+		parked = vcpu_park(v, NULL) == 0 && vm_park(vm, NULL) == 0;
+	pthread_mutex_lock(&shells_lock);
+	if (parked && nshells < VCPU_SHELLS_MAX) {
+		shells[nshells++] = (struct shell){.vm = *vm, .vcpu = *v};
 		*v = VCPU_NONE;
 		*vm = VM_NONE;
-		return;
+	} else {
+		shell_retire(v, vm, parked);
 	}
-	vcpu_destroy(v);
-	vm_destroy(vm);
+	pthread_mutex_unlock(&shells_lock);
 }
 
 void vcpu_shell_flush(void)
@@ -417,10 +437,17 @@ void vcpu_shell_flush(void)
 	pthread_mutex_lock(&shells_lock);
 	while (nshells) {
 		struct shell *s = &shells[--nshells];
-		vcpu_destroy(&s->vcpu);
-		vm_destroy(&s->vm);
+		shell_retire(&s->vcpu, &s->vm, true);
 	}
 	pthread_mutex_unlock(&shells_lock);
+}
+
+bool vcpu_keeper_held(void)
+{
+	pthread_mutex_lock(&shells_lock);
+	bool held = keeper_fd >= 0;
+	pthread_mutex_unlock(&shells_lock);
+	return held;
 }
 
 unsigned vcpu_shell_count(void)

@@ -91,8 +91,12 @@ int vcpu_shell_take(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size)
 /* Park v and vm and keep them as a shell; destroy them when the pool is full
  * or parking fails. Both are left VCPU_NONE / VM_NONE. */
 void vcpu_shell_give(struct vcpu *v, struct vm *vm);
-/* Destroy every warm shell (tests, benchmarks; frees their descriptors). */
+/* Destroy every warm shell (tests, benchmarks; frees their descriptors), but
+ * for the keeper: the first parked shell ever to be destroyed in the process
+ * keeps its VM descriptor open for good (see vcpu.c), never handed out. */
 void vcpu_shell_flush(void);
+/* Is the keeper there (one descriptor, held for the life of the process)? */
+bool vcpu_keeper_held(void);
 /* How many warm shells are kept now. */
 unsigned vcpu_shell_count(void);
 

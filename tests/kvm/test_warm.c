@@ -9,6 +9,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -166,15 +167,51 @@ START_TEST(pool_is_bounded)
 	struct kvmlet_sandbox *sbs[VCPU_SHELLS_MAX + 4];
 
 	vcpu_shell_flush();
+	ck_assert(!vcpu_keeper_held()); /* a new process (check forks): nothing freed yet */
 	int fds = count_fds();
 	for (unsigned i = 0; i < VCPU_SHELLS_MAX + 4; i++)
 		sbs[i] = from(t);
 	for (unsigned i = 0; i < VCPU_SHELLS_MAX + 4; i++)
 		kvmlet_sandbox_free(sbs[i]);
+	/* Eight shells of two descriptors; the ninth VM became the keeper (one). */
 	ck_assert_uint_eq(vcpu_shell_count(), VCPU_SHELLS_MAX);
-	ck_assert_int_eq(count_fds(), fds + 2 * VCPU_SHELLS_MAX);
+	ck_assert(vcpu_keeper_held());
+	ck_assert_int_eq(count_fds(), fds + 2 * VCPU_SHELLS_MAX + 1);
 	vcpu_shell_flush();
-	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(count_fds(), fds + 1);
+	kvmlet_template_free(t);
+}
+END_TEST
+
+/* The keeper is one VM descriptor for the life of the process: made once,
+ * never handed out (its number stays taken while sandboxes come and go). */
+START_TEST(keeper_never_handed_out)
+{
+	struct kvmlet_template *t = template_of("isolation", 0);
+
+	ck_assert(!vcpu_keeper_held());
+	struct kvmlet_sandbox *sb = from(t);
+	int kept = sb->vm.fd;
+	kvmlet_sandbox_free(sb);
+	ck_assert_uint_eq(vcpu_shell_count(), 1);
+	ck_assert(!vcpu_keeper_held());
+	int fds = count_fds();
+	vcpu_shell_flush(); /* the shell's vCPU descriptor closed, its VM kept */
+	ck_assert(vcpu_keeper_held());
+	ck_assert_uint_eq(vcpu_shell_count(), 0);
+	ck_assert_int_eq(count_fds(), fds - 1);
+	for (int i = 0; i < 20; i++) {
+		sb = from(t);
+		ck_assert_int_ne(sb->vm.fd, kept);
+		ck_assert_int_eq(kvmtest_call_i(sb, "ping", NULL, 0), 42);
+		kvmlet_sandbox_free(sb);
+		if (i % 2)
+			vcpu_shell_flush();
+		ck_assert_int_ge(fcntl(kept, F_GETFD), 0);
+		ck_assert_int_le(count_fds(), fds + 1);
+	}
+	vcpu_shell_flush();
+	ck_assert_int_eq(count_fds(), fds - 1);
 	kvmlet_template_free(t);
 }
 END_TEST
@@ -210,6 +247,7 @@ int main(void)
 	tcase_add_test(tc, reused_shell_leaks_nothing);
 	tcase_add_test(tc, shell_drained_on_free);
 	tcase_add_test(tc, pool_is_bounded);
+	tcase_add_test(tc, keeper_never_handed_out);
 	tcase_add_test(tc, free_and_make_100_times);
 	suite_add_tcase(s, tc);
 	return kvmtest_main(s);

@@ -97,7 +97,11 @@ int kvmlet_sandbox_new_from_file(struct kvmlet_sandbox **out, const char *path,
  * fine. Its VM and vCPU are not torn down but kept as a warm shell for the
  * next kvmlet_sandbox_from_template in this process (a per-process pool of at
  * most 8, each holding two descriptors and KVM's memory for one VM and
- * vCPU); when the pool is full they are destroyed. A kept shell is emptied
+ * vCPU); when the pool is full they are destroyed, except the first VM the
+ * process would destroy: it stays, empty and idle, for the life of the process
+ * (one descriptor, never run or handed out again), because while one vCPU
+ * of this kind exists KVM does not patch kernel code at every vCPU creation
+ * and VM teardown (most of a vCPU's creation cost). A kept shell is emptied
  * first: its memory slot deleted (KVM drops every mapping of the guest's
  * memory and its dirty log), an instruction KVM left half-done finished
  * without running guest code, pending events cleared. The next user gets a
