@@ -144,10 +144,27 @@ int guest_mem_write_va_at(struct guest_mem *gm, uint64_t va, const void *buf, ui
 	return 0;
 }
 
-int guest_mem_map(struct guest_mem *gm, uint64_t size, struct kvmlet_error *err)
+/*
+ * Small pages only: KVM maps guest memory 4 KiB at a time whatever backs it
+ * (the slot is dirty-logged), so a transparent huge page buys the guest
+ * nothing and costs zeroing (and holding) 2 MiB wherever one page is touched:
+ * a hello guest touches a few pages in each of several 2 MiB ranges. Under
+ * nested KVM each such first touch costs 2-10 ms. madvise may fail where the
+ * kernel has no huge pages: nothing to refuse then.
+ */
+void *guest_mem_anon(uint64_t size)
 {
 	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (m != MAP_FAILED)
+		(void)madvise(m, size, MADV_NOHUGEPAGE);
+	return m;
+}
+
+int guest_mem_map(struct guest_mem *gm, uint64_t size, struct kvmlet_error *err)
+{
+	void *m = guest_mem_anon(size);
 
 	if (m == MAP_FAILED)
 		return kvmlet_fail(err, -ENOMEM, "cannot map %llu KiB of guest memory: %s",

@@ -40,7 +40,11 @@ struct guest_mem_refusal {
 #define GM_USER	 1u
 #define GM_WRITE 2u
 
-/* Map size bytes of zeroed guest memory (MAP_NORESERVE). */
+/* Map size bytes of zeroed anonymous memory in small pages (MAP_NORESERVE,
+ * no transparent huge pages): guest memory and its snapshot. MAP_FAILED on
+ * failure (errno). */
+void *guest_mem_anon(uint64_t size);
+/* Map size bytes of zeroed guest memory (guest_mem_anon). */
 int guest_mem_map(struct guest_mem *gm, uint64_t size, struct kvmlet_error *err);
 /* Map size bytes of the file fd private (copy-on-write) as guest memory. */
 int guest_mem_map_file(struct guest_mem *gm, int fd, uint64_t size, struct kvmlet_error *err);

@@ -120,8 +120,7 @@ int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmle
 	uint8_t *pages;
 	int r;
 
-	pages = mmap(NULL, sb->cfg.mem_size, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	pages = guest_mem_anon(sb->cfg.mem_size);
 	if (pages == MAP_FAILED)
 		return kvmlet_fail(err, -ENOMEM, "cannot map the snapshot: %s", strerror(errno));
 	s->pages = pages;
