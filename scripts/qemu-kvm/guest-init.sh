@@ -14,6 +14,7 @@ setup_err=""
 for m in $(cat /mods/order); do
 	params=
 	[ "$m" = kvm-amd.ko ] && params=$(cat /t/.kvm-amd-params 2>/dev/null)
+	[ "$m" = kvm.ko ] && params=$(cat /t/.kvm-params 2>/dev/null)
 	insmod /mods/$m $params 2>/tmp/insmod.err || setup_err="$setup_err insmod $m: $(cat /tmp/insmod.err);"
 done
 [ -c /dev/kvm ] || mknod /dev/kvm c 10 232 2>/dev/null

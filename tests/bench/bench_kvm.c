@@ -482,6 +482,18 @@ int main(int argc, char **argv)
 	stateful_path = argv[3];
 	lxbench_path = argc > 4 ? argv[4] : NULL;
 	printf("KVM (medians of %d runs; raw baselines measured in the same run)\n", REPEATS);
+	/* It decides whether KVM starts a kernel thread with every VM (the NX huge
+	 * page recovery thread, most of a VM's creation under nested KVM). */
+	char nx[32] = "?";
+	FILE *f = fopen("/sys/module/kvm/parameters/nx_huge_pages", "r");
+	if (f) {
+		if (fscanf(f, "%31s", nx) != 1)
+			strcpy(nx, "?");
+		fclose(f);
+	}
+	printf("KVM module parameter nx_huge_pages=%s%s\n", nx,
+	       strcmp(nx, "never") ? " (a recovery thread is started with every VM)"
+				   : " (no recovery thread per VM)");
 	if (exitless) {
 		bench_exitless();
 		return 0;
