@@ -6,6 +6,10 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+if [ -f /t/.cgroup-favordynmods ]; then
+	mkdir -p /sys/fs/cgroup
+	mount -t cgroup2 -o favordynmods none /sys/fs/cgroup || echo "qemu-kvm: cgroup2 favordynmods mount failed"
+fi
 echo "@@kvmlet-qemu: init"
 R=/dev/ttyS1
 stty -F $R raw -echo 2>/dev/null

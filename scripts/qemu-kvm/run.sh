@@ -18,6 +18,8 @@
 #   -c CPU        QEMU -cpu model (default "max"; e.g. "EPYC,+svm,+npt")
 #   -p PARAMS     kvm-amd module parameters, e.g. "npt=0" (shadow paging)
 #   -q PARAMS     kvm module parameters, e.g. "nx_huge_pages=never"
+#   -g            mount cgroup2 with favordynmods (no RCU grace period when a
+#                 kernel thread joins its parent's cgroups, as KVM's do per VM)
 #   -k            keep the work directory (printed at the end)
 #   -v            show the full serial console (firmware + kernel boot)
 #   --self-test   build and run scripts/qemu-kvm/kvm-smoke.c (plus any CMDs)
@@ -33,7 +35,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${KVMLET_QEMU_CACHE:-/tmp/kvmlet-qemu-cache}
 MEM=2G SMP=1 TEST_TIMEOUT=300 TOTAL_TIMEOUT= CPU=max KEEP=0 VERBOSE=0 SELFTEST=0 REFRESH=0
-MODPARAMS= KVMPARAMS= ADDS=() ENVS=() CMDS=()
+MODPARAMS= KVMPARAMS= CGFAVOR=0 ADDS=() ENVS=() CMDS=()
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
 die() { echo "qemu-kvm: $*" >&2; exit 2; }
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
 	-c) CPU=$2; shift 2 ;;
 	-p) MODPARAMS=$2; shift 2 ;;
 	-q) KVMPARAMS=$2; shift 2 ;;
+	-g) CGFAVOR=1; shift ;;
 	-k) KEEP=1; shift ;;
 	-v) VERBOSE=1; shift ;;
 	--self-test) SELFTEST=1; shift ;;
@@ -174,6 +177,7 @@ for e in "${ENVS[@]+"${ENVS[@]}"}"; do printf 'export %q\n' "$e" >>"$P/t/.env"; 
 echo "$TEST_TIMEOUT" >"$P/t/.timeout"
 echo "$MODPARAMS" >"$P/t/.kvm-amd-params"
 echo "$KVMPARAMS" >"$P/t/.kvm-params"
+[ "$CGFAVOR" = 1 ] && : >"$P/t/.cgroup-favordynmods"
 
 (cd "$P" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --owner=0:0) >"$WORK/payload.cpio"
 # concatenated initramfs: cached compressed base + uncompressed payload

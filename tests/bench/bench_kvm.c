@@ -451,6 +451,34 @@ static void bench_calls(void)
 	kvmlet_sandbox_free(sb);
 }
 
+/*
+ * The host settings that decide most of what creating a VM costs: KVM starts
+ * a kernel thread with every VM (NX huge page recovery) unless nx_huge_pages
+ * is "never", and the thread joins its parent's cgroups, which waits for an
+ * RCU grace period unless cgroup2 is mounted with favordynmods.
+ */
+static void host_settings(void)
+{
+	char nx[32] = "?", line[512];
+	bool favor = false;
+	FILE *f = fopen("/sys/module/kvm/parameters/nx_huge_pages", "r");
+
+	if (f) {
+		if (fscanf(f, "%31s", nx) != 1)
+			strcpy(nx, "?");
+		fclose(f);
+	}
+	if ((f = fopen("/proc/mounts", "r"))) {
+		while (fgets(line, sizeof(line), f))
+			favor |= strstr(line, " cgroup2 ") &&
+				 strstr(line, "favordynmods");
+		fclose(f);
+	}
+	printf("host: kvm nx_huge_pages=%s (%s), cgroup2 favordynmods %s\n", nx,
+	       strcmp(nx, "never") ? "a kernel thread per VM" : "no thread per VM",
+	       favor ? "on (no grace period per VM)" : "off (a grace period per VM)");
+}
+
 /* BENCH_KVM_ONLY=reset,linux (say) runs only those parts: cold, calls, reset,
  * template, growth, linux. */
 static bool want(const char *part)
@@ -482,18 +510,7 @@ int main(int argc, char **argv)
 	stateful_path = argv[3];
 	lxbench_path = argc > 4 ? argv[4] : NULL;
 	printf("KVM (medians of %d runs; raw baselines measured in the same run)\n", REPEATS);
-	/* It decides whether KVM starts a kernel thread with every VM (the NX huge
-	 * page recovery thread, most of a VM's creation under nested KVM). */
-	char nx[32] = "?";
-	FILE *f = fopen("/sys/module/kvm/parameters/nx_huge_pages", "r");
-	if (f) {
-		if (fscanf(f, "%31s", nx) != 1)
-			strcpy(nx, "?");
-		fclose(f);
-	}
-	printf("KVM module parameter nx_huge_pages=%s%s\n", nx,
-	       strcmp(nx, "never") ? " (a recovery thread is started with every VM)"
-				   : " (no recovery thread per VM)");
+	host_settings();
 	if (exitless) {
 		bench_exitless();
 		return 0;
