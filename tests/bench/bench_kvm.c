@@ -59,6 +59,11 @@
 
 const char *hello_path, *call_types_path, *stateful_path, *lxbench_path;
 
+void vm_settle(void)
+{
+	nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
+}
+
 void *read_guest(const char *name, size_t *size)
 {
 	const char *path = !strcmp(name, "hello")      ? hello_path
@@ -387,11 +392,13 @@ static void bench_cold_start(void)
 		struct kvmlet_sandbox *sb;
 		struct kvmlet_result res;
 
+		vm_settle();
 		double t0 = now_ns();
 		raw_bare_vm(kvm, cpuid, run_size);
 		base[i] = now_ns() - t0;
 
 		kvmlet_config_default(&cfg);
+		vm_settle();
 		t0 = now_ns();
 		if (kvmlet_sandbox_new(&sb, elf, size, &cfg, &err) < 0 ||
 		    kvmlet_run(sb, &res, &err) < 0)

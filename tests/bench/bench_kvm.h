@@ -26,6 +26,14 @@ void *read_guest(const char *name, size_t *size);
 
 /* Print what failed and exit. */
 void die(const char *what, const struct kvmlet_error *err);
+/*
+ * Wait before a timed VM creation until the kernel is idle again: the kernel
+ * thread KVM starts with a VM joins its parent's cgroups, which waits for an
+ * RCU grace period unless another thread did so within about the last two
+ * (then it is nearly free). Without this, whether a VM costs 1 or 12 ms under
+ * nested KVM depends on how soon after the previous one it comes.
+ */
+void vm_settle(void);
 
 /*
  * A raw VM: kvmlet's system tables and page tables (so the guest runs at

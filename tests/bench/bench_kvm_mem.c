@@ -136,6 +136,7 @@ void bench_template(void)
 
 	kvmlet_config_default(&cfg);
 	for (int i = 0; i < REPEATS; i++) {
+		vm_settle();
 		double t0 = now_ns();
 		if (kvmlet_sandbox_new(&sb, elf, size, &cfg, &err) < 0 || kvmlet_init(sb, &err) < 0)
 			die("cold start", &err);
@@ -153,6 +154,7 @@ void bench_template(void)
 		t0 = now_ns();
 		vcpu_shell_flush(); /* what a free costs without the pool: the VM destroyed */
 		destroy[i] = now_ns() - t0;
+		vm_settle();
 		t0 = now_ns();
 		if (kvmlet_sandbox_from_template(&tsb, t, &err) < 0)
 			die("from template", &err);
