@@ -30,7 +30,8 @@
  *                  init), with a warm VM shell (a freed sandbox's VM, kept) and
  *                  with a new VM; kvmlet_sandbox_free keeping its VM warm
  *                  against destroying it; memory per live sandbox with 1000
- *                  of them, ours and the kernel's; init, template, sandbox
+ *                  of them, ours and the kernel's, and ours per sandbox made
+ *                  without a template; init, template, sandbox
  *                  from it and free with guest memory from 16 MiB to 4 GiB
  *                  (bench_kvm_mem.c)
  *   Linux programs tests/linux/lxbench (musl): a write(2) served by the host
