@@ -376,16 +376,14 @@ static unsigned nshells;
  */
 static int keeper_fd = -1;
 
-/* Destroy a shell, or keep it as the keeper if it is parked and none is kept.
- * Under shells_lock. */
-static void shell_retire(struct vcpu *v, struct vm *vm, bool parked)
+/* Make a parked shell's VM the keeper if none is kept (*vm left VM_NONE: the
+ * caller destroys what is left). Under shells_lock. */
+static void keeper_adopt(struct vcpu *v, struct vm *vm, bool parked)
 {
 	if (parked && keeper_fd < 0 && v->fd >= 0 && vm->fd >= 0) {
 		keeper_fd = vm->fd;
 		*vm = VM_NONE;
 	}
-	vcpu_destroy(v);
-	vm_destroy(vm);
 }
 
 int vcpu_shell_take(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size)
@@ -427,19 +425,29 @@ void vcpu_shell_give(struct vcpu *v, struct vm *vm)
 		*v = VCPU_NONE;
 		*vm = VM_NONE;
 	} else {
-		shell_retire(v, vm, parked);
+		keeper_adopt(v, vm, parked);
 	}
 	pthread_mutex_unlock(&shells_lock);
+	vcpu_destroy(v); /* outside the lock: destroying a VM takes milliseconds */
+	vm_destroy(vm);
 }
 
 void vcpu_shell_flush(void)
 {
+	struct shell gone[VCPU_SHELLS_MAX];
+	unsigned n;
+
 	pthread_mutex_lock(&shells_lock);
-	while (nshells) {
-		struct shell *s = &shells[--nshells];
-		shell_retire(&s->vcpu, &s->vm, true);
-	}
+	n = nshells;
+	memcpy(gone, shells, n * sizeof(gone[0]));
+	nshells = 0;
+	for (unsigned i = 0; i < n; i++)
+		keeper_adopt(&gone[i].vcpu, &gone[i].vm, true);
 	pthread_mutex_unlock(&shells_lock);
+	for (unsigned i = 0; i < n; i++) {
+		vcpu_destroy(&gone[i].vcpu);
+		vm_destroy(&gone[i].vm);
+	}
 }
 
 bool vcpu_keeper_held(void)
