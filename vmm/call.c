@@ -172,9 +172,8 @@ KVMLET_HOT int call_find_export(const struct kvmlet_sandbox *sb, const char *nam
 KVMLET_HOT int call_check_args(const char *sig, const struct kvmlet_value *args, unsigned nargs, char *why,
 		    size_t whylen)
 {
-	unsigned want;
+	unsigned want = msg_sig_nargs(sig);
 
-	msg_sig_check(sig, &want);
 	if (nargs != want) {
 		snprintf(why, whylen, "takes %u argument%s (`%s`), got %u", want,
 			 want == 1 ? "" : "s", sig, nargs);
@@ -210,8 +209,7 @@ KVMLET_HOT int call_decode_result(const struct kvmlet_sandbox *sb, int fi, const
 		       struct kvmlet_value *result, char *why, size_t whylen)
 {
 	const struct kvmlet_export *e = &sb->calls.exports[fi];
-	const char *colon = strchr(e->sig, ':');
-	uint32_t want = msg_letter_type(colon[1]);
+	uint32_t want = msg_sig_result(e->sig);
 	struct msg_decoded m;
 
 	*result = (struct kvmlet_value){.type = KVMLET_TYPE_VOID};
@@ -459,7 +457,7 @@ KVMLET_HOT static int host_call(struct kvmlet_sandbox *sb, struct kvmlet_result 
 	c->in_host_fn = false;
 	if (r < 0)
 		return reply_error(sb, "%s: %s", h->name, why[0] ? why : "failed");
-	uint32_t want = msg_letter_type(strchr(h->sig, ':')[1]);
+	uint32_t want = msg_sig_result(h->sig);
 	if (want == KVMLET_T_VOID)
 		return reply(sb, KVMLET_STATUS_OK, NULL, 0);
 	if (result.type != want)

@@ -201,26 +201,6 @@ const char *msg_letter_wants(char c)
 	}
 }
 
-KVMLET_HOT uint32_t msg_letter_type(char c)
-{
-	switch (c) {
-	case 'i':
-		return KVMLET_T_I64;
-	case 'u':
-		return KVMLET_T_U64;
-	case 'd':
-		return KVMLET_T_F64;
-	case 'b':
-		return KVMLET_T_BOOL;
-	case 's':
-		return KVMLET_T_STR;
-	case 'y':
-		return KVMLET_T_BYTES;
-	default:
-		return KVMLET_T_VOID;
-	}
-}
-
 KVMLET_HOT bool msg_sig_check(const char *sig, unsigned *nargs)
 {
 	unsigned n = 0;

@@ -43,8 +43,43 @@ bool msg_utf8_valid(const uint8_t *s, uint64_t len);
 const char *msg_type_name(uint32_t type);
 const char *msg_letter_wants(char c);
 
-/* Does c (a signature letter) name type t? Letters: v i u d b s y. */
-uint32_t msg_letter_type(char c);
+/* The type a signature letter names (v i u d b s y; KVMLET_T_VOID for any
+ * other). Inline: every call checks its arguments and result with it. */
+static inline uint32_t msg_letter_type(char c)
+{
+	switch (c) {
+	case 'i':
+		return KVMLET_T_I64;
+	case 'u':
+		return KVMLET_T_U64;
+	case 'd':
+		return KVMLET_T_F64;
+	case 'b':
+		return KVMLET_T_BOOL;
+	case 's':
+		return KVMLET_T_STR;
+	case 'y':
+		return KVMLET_T_BYTES;
+	default:
+		return KVMLET_T_VOID;
+	}
+}
+
+/* Of a signature msg_sig_check accepted: how many arguments (the letters
+ * before ':'), and the type of the result (the letter after it). */
+static inline unsigned msg_sig_nargs(const char *sig)
+{
+	unsigned n = 0;
+
+	while (sig[n] != ':')
+		n++;
+	return n;
+}
+
+static inline uint32_t msg_sig_result(const char *sig)
+{
+	return msg_letter_type(sig[msg_sig_nargs(sig) + 1]);
+}
 
 /*
  * msg_sig_check: is sig a valid signature ("args:r", at most
