@@ -51,11 +51,6 @@ int phase_set_reset_target(struct phase *p, enum sb_phase back_to)
 	return 0;
 }
 
-KVMLET_HOT bool phase_is(const struct phase *p, enum sb_phase ph)
-{
-	return p->now == ph;
-}
-
 void phase_force(struct phase *p, enum sb_phase ph)
 {
 	p->now = ph;
