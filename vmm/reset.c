@@ -14,12 +14,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "error.h"
 #include "linux.h"
 #include "reset.h"
 #include "sandbox.h"
+#include "seccomp_filter.h"
 #include "x86.h"
 
 #define PAGE KVMLET_PAGE_SIZE
@@ -74,25 +76,89 @@ void snapshot_init(void)
 
 #define PM_CHUNK 512 /* pagemap entries read at a time */
 
-/* Copy the pages of [p0, p0 + n) that have content into the snapshot. */
-static void copy_chunk(struct kvmlet_sandbox *sb, uint64_t p0, uint64_t n)
+/*
+ * PAGEMAP_SCAN (Linux 6.7), an ioctl on the same descriptor: the ranges of
+ * present or swapped pages at once, the kernel skipping holes in its page
+ * tables instead of reporting them entry by entry (reading pagemap over
+ * 4 GiB of guest memory is 8 MiB of entries, 35 ms under nested KVM).
+ * Spelled out here: older headers lack it (the request number is the same,
+ * it depends only on the structure's size).
+ */
+struct pm_region {
+	uint64_t start, end, categories;
+};
+struct pm_scan {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+#define PM_SCAN	      _IOWR('f', 16, struct pm_scan)
+#define PM_IS_PRESENT (1ull << 3)
+#define PM_IS_SWAPPED (1ull << 4)
+
+static void mark(uint64_t *bitmap, uint64_t p0, uint64_t p1)
 {
-	struct snapshot *s = &sb->snap;
-	uint64_t pm[PM_CHUNK];
-	const uint8_t *base = GUEST_PTR(&sb->gm, p0 * PAGE, n * PAGE);
-	bool known = base && pagemap_fd >= 0 &&
-		     pread(pagemap_fd, pm, n * 8, (off_t)((uintptr_t)base / PAGE * 8)) ==
-			     (ssize_t)(n * 8);
+	for (uint64_t p = p0; p < p1; p++)
+		bitmap[p / 64] |= 1ull << (p % 64);
+}
 
-	for (uint64_t i = 0; base && i < n; i++) {
-		const uint8_t *src = base + i * PAGE;
-		uint64_t p = p0 + i;
+/* PAGEMAP_SCAN from page p on; returns where it stopped (n: done). */
+static uint64_t candidates_scan(const uint8_t *base, uint64_t p, uint64_t n, uint64_t *bitmap)
+{
+	struct pm_region regions[64];
 
-		if ((known && !(pm[i] & (3ull << 62))) || page_is_zero(src))
-			continue;
-		memcpy((uint8_t *)s->pages + p * PAGE, src, PAGE);
-		s->has[p / 64] |= 1ull << (p % 64);
+	while (p < n) {
+		struct pm_scan a = {
+			.size = sizeof(a),
+			.start = (uintptr_t)(base + p * PAGE),
+			.end = (uintptr_t)(base + n * PAGE),
+			.vec = (uintptr_t)regions,
+			.vec_len = sizeof(regions) / sizeof(regions[0]),
+			.category_anyof_mask = PM_IS_PRESENT | PM_IS_SWAPPED,
+			.return_mask = PM_IS_PRESENT | PM_IS_SWAPPED,
+		};
+		int got = ioctl(pagemap_fd, PM_SCAN, &a);
+
+		if (got < 0 || a.walk_end <= a.start || a.walk_end > a.end)
+			return p; /* no PAGEMAP_SCAN here: the caller reads the rest */
+		for (int i = 0; i < got && i < (int)a.vec_len; i++) {
+			uint64_t lo = regions[i].start, hi = regions[i].end;
+			if (lo < a.start || hi > a.walk_end || lo > hi)
+				return p; /* not an answer we understand: read instead */
+			mark(bitmap, (lo - (uintptr_t)base) / PAGE, (hi - (uintptr_t)base) / PAGE);
+		}
+		p = (a.walk_end - (uintptr_t)base) / PAGE;
 	}
+	return n;
+}
+
+/* pagemap read 512 entries at a time from page p on (every page where it
+ * cannot be read: a page not known to be empty must be looked at). */
+static void candidates_read(const uint8_t *base, uint64_t p, uint64_t n, uint64_t *bitmap)
+{
+	uint64_t pm[PM_CHUNK];
+
+	for (; p < n; p += PM_CHUNK) {
+		uint64_t k = n - p < PM_CHUNK ? n - p : PM_CHUNK;
+		bool known = pagemap_fd >= 0 &&
+			     pread(pagemap_fd, pm, k * 8, (off_t)((uintptr_t)(base + p * PAGE) / PAGE * 8)) ==
+				     (ssize_t)(k * 8);
+
+		for (uint64_t i = 0; i < k; i++)
+			if (!known || (pm[i] & (3ull << 62)))
+				mark(bitmap, p + i, p + i + 1);
+	}
+}
+
+uint64_t snapshot_candidates(const void *base, uint64_t n, uint64_t *bitmap, bool scan)
+{
+	/* Not under kvmlet_seccomp_install's filter: its ioctl list has no room
+	 * for it, and reading is as exact. */
+	uint64_t done = scan && pagemap_fd >= 0 && !seccomp_installed()
+				? candidates_scan(base, 0, n, bitmap)
+				: 0;
+
+	candidates_read(base, done, n, bitmap);
+	return done;
 }
 
 /* The pages every call writes: the result buffer's first page (with the
@@ -127,8 +193,18 @@ int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmle
 	if ((r = bitmaps_alloc(s, words, true, err)) < 0 ||
 	    (r = guest_mem_track_writes(&sb->gm, err)) < 0)
 		goto err_drop;
-	for (uint64_t p = 0; p < n; p += PM_CHUNK)
-		copy_chunk(sb, p, n - p < PM_CHUNK ? n - p : PM_CHUNK);
+	/* The pages that could hold content, then those that do. */
+	const uint8_t *base = GUEST_PTR(&sb->gm, 0, n * PAGE);
+	if (base)
+		snapshot_candidates(base, n, s->has, true);
+	for (uint64_t w = 0; base && w < words; w++)
+		for (uint64_t bits = s->has[w]; bits; bits &= bits - 1) {
+			uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
+			if (page_is_zero(base + p * PAGE))
+				s->has[w] &= ~(1ull << (p % 64));
+			else
+				memcpy(pages + p * PAGE, base + p * PAGE, PAGE);
+		}
 	/* Start a fresh dirty log: what the guest wrote so far is in the snapshot. */
 	keep_hot_pages(sb);
 	if ((r = vm_dirty_log(&sb->vm, s->guest_dirty, NULL, 0, err)) < 0 ||

@@ -29,6 +29,14 @@ struct snapshot {
 /* Open what snapshots read (/proc/self/pagemap); once per process, before seccomp. */
 void snapshot_init(void);
 int snapshot_take(struct kvmlet_sandbox *sb, enum sb_phase back_to, struct kvmlet_error *err);
+/*
+ * Mark in bitmap (zeroed, a bit per page) the pages of [base, base + n pages)
+ * that are present or swapped out: those that could hold content (every page
+ * where /proc/self/pagemap cannot be read). With scan, by PAGEMAP_SCAN where
+ * the kernel has it (Linux 6.7), else by reading pagemap; returns how many
+ * pages from base PAGEMAP_SCAN answered for (the rest were read).
+ */
+uint64_t snapshot_candidates(const void *base, uint64_t n, uint64_t *bitmap, bool scan);
 /* Use a template's pages (every page held) and vCPU state as sb's snapshot. */
 int snapshot_borrow(struct kvmlet_sandbox *sb, const uint8_t *pages, const struct vcpu_state *st,
 		    struct kvmlet_error *err);
