@@ -106,6 +106,8 @@ static uint64_t candidates_scan(const uint8_t *base, uint64_t p, uint64_t n, uin
 {
 	struct pm_region regions[64];
 
+	/* Zeroed for valgrind, which cannot know the kernel fills them in. */
+	memset(regions, 0, sizeof(regions));
 	while (p < n) {
 		struct pm_scan a = {
 			.size = sizeof(a),
