@@ -378,9 +378,9 @@ static int keeper_fd = -1;
 
 /* Make a parked shell's VM the keeper if none is kept (*vm left VM_NONE: the
  * caller destroys what is left). Under shells_lock. */
-static void keeper_adopt(struct vcpu *v, struct vm *vm, bool parked)
+static void keeper_adopt(struct vm *vm)
 {
-	if (parked && keeper_fd < 0 && v->fd >= 0 && vm->fd >= 0) {
+	if (keeper_fd < 0) {
 		keeper_fd = vm->fd;
 		*vm = VM_NONE;
 	}
@@ -424,8 +424,8 @@ void vcpu_shell_give(struct vcpu *v, struct vm *vm)
 		shells[nshells++] = (struct shell){.vm = *vm, .vcpu = *v};
 		*v = VCPU_NONE;
 		*vm = VM_NONE;
-	} else {
-		keeper_adopt(v, vm, parked);
+	} else if (parked) {
+		keeper_adopt(vm);
 	}
 	pthread_mutex_unlock(&shells_lock);
 	vcpu_destroy(v); /* outside the lock: destroying a VM takes milliseconds */
@@ -442,7 +442,7 @@ void vcpu_shell_flush(void)
 	memcpy(gone, shells, n * sizeof(gone[0]));
 	nshells = 0;
 	for (unsigned i = 0; i < n; i++)
-		keeper_adopt(&gone[i].vcpu, &gone[i].vm, true);
+		keeper_adopt(&gone[i].vm);
 	pthread_mutex_unlock(&shells_lock);
 	for (unsigned i = 0; i < n; i++) {
 		vcpu_destroy(&gone[i].vcpu);

@@ -115,7 +115,7 @@ static int parse_call(struct kvmlet_sandbox *sb, const struct opts *o, struct ba
 	}
 	if (sig && sig[na] != ':')
 		return die(EXIT_USAGE, "%s:%u: %s: takes %d arguments (`%s`), got %u", o->batch,
-			   line, fn, (int)(strchr(sig, ':') - sig), sig, na);
+			   line, fn, (int)msg_sig_nargs(sig), sig, na);
 	b->calls[k].nargs = na;
 	b->n++;
 	return -1;

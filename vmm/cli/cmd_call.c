@@ -267,7 +267,7 @@ static int call_and_print(struct kvmlet_sandbox *sb, const struct opts *o, const
 
 	if (!sig)
 		return no_such_function(sb, o->guest, fn);
-	int want = (int)(strchr(sig, ':') - sig);
+	int want = (int)msg_sig_nargs(sig);
 	if (o->noperands != want)
 		return die(EXIT_USAGE, "%s: takes %d argument%s (`%s`), got %d", fn, want,
 			   want == 1 ? "" : "s", sig, o->noperands);
