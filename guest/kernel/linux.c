@@ -29,6 +29,7 @@ enum {
 #define MAP_SHARED	    0x01
 #define MAP_FIXED	    0x10
 #define MAP_ANONYMOUS	    0x20
+#define MAP_32BIT	    0x40
 #define MAP_FIXED_NOREPLACE 0x100000
 #define MADV_DONTNEED	    4
 #define ARCH_SET_GS	    0x1001
@@ -91,28 +92,38 @@ static int64_t sys_brk(uint64_t want)
 	return (int64_t)lx.brk;
 }
 
-static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd)
+/*
+ * As Linux: an anonymous mapping ignores fd (klibc passes 0), the offset must
+ * be page-aligned all the same, and an address that is only a hint need not
+ * be. MAP_32BIT cannot be met where mmap places (above 4 GiB): ENOMEM, never
+ * an address the program did not ask for.
+ */
+static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t off)
 {
+	const bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	uint64_t va;
 	int64_t r;
 
-	if (len == 0 || (prot & ~(uint64_t)7) || (addr & (PAGE - 1)))
+	if (len == 0 || (prot & ~(uint64_t)7) || (off & (PAGE - 1)) ||
+	    (fixed && (addr & (PAGE - 1))))
 		return -EINVAL;
 	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
 		return -EACCES; /* nothing is both writable and executable */
-	if (!(flags & MAP_ANONYMOUS) || (int)fd != -1)
+	if (!(flags & MAP_ANONYMOUS))
 		return -ENODEV; /* no file mappings */
 	if (!(flags & (MAP_PRIVATE | MAP_SHARED)))
 		return -EINVAL;
+	if (len > KVMLET_USER_END)
+		return -ENOMEM;
 	len = page_up(len);
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+	if (fixed) {
 		if ((r = mm_check_user(addr, len)) < 0)
 			return r;
 		va = addr;
 		if (!(flags & MAP_FIXED_NOREPLACE) && (r = mm_unmap(va, len)) < 0)
 			return r;
 	} else {
-		if (len > KVMLET_USER_END - lx.mmap_next)
+		if ((flags & MAP_32BIT) || len > KVMLET_USER_END - lx.mmap_next)
 			return -ENOMEM;
 		va = lx.mmap_next;
 	}
@@ -160,9 +171,10 @@ static int64_t sys_mprotect(uint64_t va, uint64_t len, uint64_t prot)
 		return -EINVAL;
 	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
 		return -EACCES;
-	len = page_up(len);
 	if (len == 0)
 		return 0;
+	if ((len = page_up(len)) == 0)
+		return -ENOMEM; /* wrapped: past every address */
 	if ((r = mm_check_user(va, len)) < 0)
 		return -ENOMEM;
 	h.end = va + len;
@@ -315,14 +327,14 @@ static void sys_exit(uint64_t status)
 
 int64_t linux_syscall(struct frame *f)
 {
-	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a4 = f->r8;
+	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a5 = f->r9;
 
 	init();
 	switch (f->rax) {
 	case NR_brk:
 		return sys_brk(a0);
 	case NR_mmap:
-		return sys_mmap(a0, a1, a2, a3, a4);
+		return sys_mmap(a0, a1, a2, a3, a5);
 	case NR_munmap:
 		return sys_munmap(a0, a1);
 	case NR_mprotect:

@@ -12,6 +12,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,6 +132,57 @@ static int do_mmaploop(void)
 	return 0;
 }
 
+/* What syscall() returned (-1 with errno for an error). */
+static void say(const char *what, long r)
+{
+	int e = r == -1 ? errno : 0;
+
+	printf("%s: %s\n", what,
+	       !e ? "ok" : e == EINVAL ? "EINVAL" : e == ENOMEM ? "ENOMEM" : strerror(e));
+}
+
+/*
+ * mmap's argument rules as Linux has them, through raw system calls (libc
+ * would check some itself): an anonymous mapping ignores fd (klibc passes 0),
+ * a hint need not be aligned, an offset must be, and no length wraps.
+ */
+static int do_mmapabi(void)
+{
+	const long rw = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	long p = syscall(SYS_mmap, 0, 8192, rw, anon, 0, 0);
+
+	say("anonymous, fd 0", p);
+	if (p == -1)
+		return 1;
+	((char *)p)[8191] = 1;
+	say("anonymous, fd 7", syscall(SYS_mmap, 0, 4096, rw, anon, 7, 0));
+	say("unaligned hint", syscall(SYS_mmap, 0x10000123, 4096, rw, anon, -1, 0));
+	say("unaligned fixed", syscall(SYS_mmap, p + 1, 4096, rw, anon | MAP_FIXED, -1, 0));
+	say("unaligned offset", syscall(SYS_mmap, 0, 4096, rw, anon, -1, 100));
+	say("length 0", syscall(SYS_mmap, 0, 0, rw, anon, -1, 0));
+	say("length -1", syscall(SYS_mmap, 0, -1L, rw, anon, -1, 0));
+	say("length 2^62", syscall(SYS_mmap, 0, 1L << 62, rw, anon, -1, 0));
+	say("neither private nor shared", syscall(SYS_mmap, 0, 4096, rw, MAP_ANONYMOUS, -1, 0));
+	say("mprotect length -1", syscall(SYS_mprotect, p, -1L, PROT_READ));
+	say("mprotect length 0", syscall(SYS_mprotect, p, 0, PROT_READ));
+	say("mprotect unaligned", syscall(SYS_mprotect, p + 1, 4096, PROT_READ));
+	say("munmap length -1", syscall(SYS_munmap, p, -1L));
+	say("munmap length 0", syscall(SYS_munmap, p, 0));
+	say("munmap", syscall(SYS_munmap, p, 8192));
+	return 0;
+}
+
+/* MAP_32BIT: Linux places the mapping below 2 GiB, kvmlet refuses it. */
+static int do_map32(void)
+{
+	long p = syscall(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+
+	printf("map32 %s\n", p == -1 ? (errno == ENOMEM ? "ENOMEM" : strerror(errno))
+				     : p < (1L << 31) ? "low" : "high");
+	return 0;
+}
+
 /* A writable and executable mapping: Linux grants it, kvmlet refuses it. */
 static int do_wx(void)
 {
@@ -204,6 +256,10 @@ int main(int argc, char **argv, char **envp)
 		return do_wx();
 	if (!strcmp(what, "mmaploop"))
 		return do_mmaploop();
+	if (!strcmp(what, "mmapabi"))
+		return do_mmapabi();
+	if (!strcmp(what, "map32"))
+		return do_map32();
 	if (!strcmp(what, "cat") && argc > 2)
 		return do_cat(argv[2]);
 	if (!strcmp(what, "clock"))
@@ -212,7 +268,7 @@ int main(int argc, char **argv, char **envp)
 		return do_div0(argc);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, wx, cat FILE, clock, div0, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, wx, cat FILE, clock, div0, "
 			"exit N\n");
 	return 64;
 }

@@ -70,6 +70,17 @@ if [ -x "$build/tests/linux/lxtest" ] && [ -x /bin/busybox ]; then
 	[ -x "$build/tests/linux/lxtest_pie" ] &&
 		set -- "$@" -a "$build/tests/linux/lxtest_pie" -e LXTEST_PIE=/t/lxtest_pie
 	linux="$src/tests/cli/cli_linux.sh $build/tests/kvm/test_linux"
+	# Static programs from Debian packages (.ci/run installs them).
+	foreign=
+	for f in /bin/bash-static /bin/zsh-static /usr/lib/klibc/bin/mksh /sbin/ldconfig; do
+		if [ -x "$f" ]; then
+			set -- "$@" -a "$f"
+			foreign="$foreign /t/${f##*/}"
+		else
+			echo "note: no $f: cli_linux.sh does not run it"
+		fi
+	done
+	set -- "$@" -e "FOREIGN=${foreign# }"
 else
 	echo "note: no lxtest (musl-tools) or /bin/busybox (busybox-static): the Linux-program tests do not run"
 fi
