@@ -11,14 +11,17 @@
  * (under QEMU, a translation-cache refill as well).
  */
 #define KVMLET_HOT __attribute__((hot))
+/* Failures are the unlikely path: their callers' error branches move out of
+ * the hot pages (.text.unlikely). */
+#define KVMLET_COLD __attribute__((cold))
 
 /* Set err (if any) to code and a formatted message; returns code. */
-__attribute__((format(printf, 3, 4))) int kvmlet_fail(struct kvmlet_error *err, int code,
+KVMLET_COLD __attribute__((format(printf, 3, 4))) int kvmlet_fail(struct kvmlet_error *err, int code,
 						      const char *fmt, ...);
 /* After a failed system call named what: -errno, and "what: strerror(errno)" in err. */
-int error_errno(struct kvmlet_error *err, const char *what);
+KVMLET_COLD int error_errno(struct kvmlet_error *err, const char *what);
 /* End a guest run with outcome o and a message (also in err when code != 0); returns code. */
-__attribute__((format(printf, 5, 6))) int error_outcome(struct kvmlet_result *res,
+KVMLET_COLD __attribute__((format(printf, 5, 6))) int error_outcome(struct kvmlet_result *res,
 							struct kvmlet_error *err,
 							enum kvmlet_outcome o, int code,
 							const char *fmt, ...);

@@ -46,6 +46,7 @@ int sandbox_alloc(struct kvmlet_sandbox **out, struct kvmlet_error *err)
 		free(sb);
 		return kvmlet_fail(err, -ENOMEM, "out of memory for a sandbox");
 	}
+	watch_register(&sb->watch);
 	*out = sb;
 	return 0;
 }
@@ -236,6 +237,7 @@ void kvmlet_sandbox_free(struct kvmlet_sandbox *sb)
 	if (!sb)
 		return;
 	exitless_free(sb); /* its thread first: nobody else in the vCPU */
+	watch_unregister(&sb->watch);
 	/* Its VM and vCPU become a warm shell (or are destroyed when the pool is
 	 * full): the memory slot goes before the memory does. */
 	vcpu_shell_give(&sb->vcpu, &sb->vm);

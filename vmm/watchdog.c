@@ -2,17 +2,18 @@
 /*
  * watchdog.c: time limits and cancellation without a system call per run.
  *
- * A run registers itself (its thread, its deadline) in a list that one
- * process-wide watchdog thread looks at; registering takes an uncontended
- * mutex, so no system call, and the watchdog is woken only when a deadline
- * is earlier than the time it already sleeps until. An overdue run is kicked
- * with KVMLET_KICK_SIGNAL, whose handler sets immediate_exit of the vCPU the
- * thread runs, and kicked again every millisecond while it stays overdue, so
- * a kick can never be lost. Kicks (the watchdog's and kvmlet_cancel's) are
- * sent only under the list's lock to a run still registered, so never to a
- * thread that has left; and a run waits, when it unregisters, until every
- * kick sent to it has arrived, so no stray signal interrupts the
- * application's own system calls later.
+ * Every sandbox's watch is in one list that one process-wide watchdog thread
+ * looks at, from the sandbox's creation to its end. A run only marks its
+ * watch running (atomic stores: no lock, no system call) and wakes the
+ * watchdog only when its deadline is earlier than the time the watchdog
+ * already sleeps until. An overdue run is kicked with KVMLET_KICK_SIGNAL,
+ * whose handler sets immediate_exit of the vCPU the thread runs, and kicked
+ * again every millisecond while it stays overdue, so a kick can never be
+ * lost. A kicker (the watchdog, kvmlet_cancel, watch_stop; one at a time,
+ * under the list's lock) first moves the run from RUN to KICK, which the run
+ * cannot leave until the signal is sent: so never to a thread that has left;
+ * and a run waits, when it ends, until every kick sent to it has arrived, so
+ * no stray signal interrupts the application's own system calls later.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -32,7 +33,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;
 static struct watch *head;
-static uint64_t wake_at; /* when the watchdog wakes next (CLOCK_MONOTONIC ns) */
+static _Atomic uint64_t wake_at; /* when the watchdog wakes next (CLOCK_MONOTONIC ns) */
 static bool started;
 
 /* The vCPU this thread runs, and the kicks it received, for the handler. */
@@ -61,10 +62,39 @@ struct timespec watch_timespec(uint64_t ns)
 				 .tv_nsec = (long)(ns % 1000000000ull)};
 }
 
-static void kick(struct watch *w)
+/* Kick w's run if it is in one (the list's lock held: one kicker at a time). */
+static bool kick(struct watch *w)
 {
-	w->sent++;
+	unsigned s = WATCH_RUN;
+
+	if (!atomic_compare_exchange_strong(&w->state, &s, WATCH_KICK))
+		return false;
+	atomic_fetch_add(&w->sent, 1);
 	pthread_kill(w->thread, KVMLET_KICK_SIGNAL);
+	atomic_store(&w->state, WATCH_RUN);
+	return true;
+}
+
+/* The earliest deadline of the runs in progress after now (kicking the
+ * overdue ones when asked), or now + IDLE_NS. */
+static uint64_t scan(uint64_t now, bool kicks)
+{
+	uint64_t next = now + IDLE_NS;
+
+	for (struct watch *w = head; w; w = w->next) {
+		uint64_t d = atomic_load(&w->deadline);
+
+		if (!d || atomic_load(&w->state) == WATCH_IDLE)
+			continue;
+		if (now >= d) {
+			if (kicks)
+				kick(w);
+			d = now + REKICK_NS;
+		}
+		if (d < next)
+			next = d;
+	}
+	return next;
 }
 
 static void *watchdog(void *arg)
@@ -72,20 +102,16 @@ static void *watchdog(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&lock);
 	for (;;) {
-		uint64_t now = watch_now_ns(), next = now + IDLE_NS;
+		uint64_t now = watch_now_ns(), next = scan(now, true), again;
 
-		for (struct watch *w = head; w; w = w->next) {
-			if (!w->deadline)
-				continue;
-			if (now >= w->deadline) {
-				kick(w);
-				if (now + REKICK_NS < next)
-					next = now + REKICK_NS;
-			} else if (w->deadline < next) {
-				next = w->deadline;
-			}
+		/* A run that began during the scan either sees this wake_at (and
+		 * wakes the watchdog if it is earlier) or is seen by the next scan. */
+		for (;;) {
+			atomic_store(&wake_at, next);
+			if ((again = scan(now, false)) >= next)
+				break;
+			next = again;
 		}
-		wake_at = next;
 		struct timespec ts = watch_timespec(next);
 		pthread_cond_timedwait(&wake, &lock, &ts);
 	}
@@ -137,47 +163,68 @@ int watch_init(struct kvmlet_error *err)
 		goto out;
 	}
 	pthread_detach(t);
-	wake_at = UINT64_MAX;
+	atomic_store(&wake_at, UINT64_MAX);
 	started = true;
 out:
 	pthread_mutex_unlock(&lock);
 	return r;
 }
 
-KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline)
+void watch_register(struct watch *w)
 {
-	tls_kicks = 0;
-	tls_run = run;
 	pthread_mutex_lock(&lock);
-	w->thread = pthread_self();
-	w->deadline = deadline;
-	w->sent = 0;
-	atomic_store(&w->cancelled, false);
-	w->active = true;
 	w->prev = NULL;
 	w->next = head;
 	if (head)
 		head->prev = w;
 	head = w;
-	if (deadline && deadline < wake_at) {
-		wake_at = deadline;
-		pthread_cond_signal(&wake);
-	}
 	pthread_mutex_unlock(&lock);
 }
 
-KVMLET_HOT void watch_end(struct watch *w)
+void watch_unregister(struct watch *w)
 {
 	pthread_mutex_lock(&lock);
 	if (w->prev)
 		w->prev->next = w->next;
-	else
+	else if (head == w)
 		head = w->next;
 	if (w->next)
 		w->next->prev = w->prev;
-	w->active = false;
-	unsigned sent = w->sent;
+	w->prev = w->next = NULL;
 	pthread_mutex_unlock(&lock);
+}
+
+KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline)
+{
+	static __thread pthread_t self;
+
+	if (!self)
+		self = pthread_self();
+	tls_kicks = 0;
+	tls_run = run;
+	w->thread = self;
+	atomic_store_explicit(&w->sent, 0, memory_order_relaxed);
+	atomic_store_explicit(&w->cancelled, false, memory_order_relaxed);
+	atomic_store_explicit(&w->deadline, deadline, memory_order_relaxed);
+	atomic_store(&w->state, WATCH_RUN); /* publishes the fields above */
+	if (deadline && deadline < atomic_load(&wake_at)) {
+		pthread_mutex_lock(&lock);
+		if (deadline < atomic_load(&wake_at)) {
+			atomic_store(&wake_at, deadline);
+			pthread_cond_signal(&wake);
+		}
+		pthread_mutex_unlock(&lock);
+	}
+}
+
+KVMLET_HOT void watch_end(struct watch *w)
+{
+	unsigned s = WATCH_RUN;
+
+	/* A kicker holds KICK only while it signals: wait that out. */
+	while (!atomic_compare_exchange_weak(&w->state, &s, WATCH_IDLE))
+		s = WATCH_RUN;
+	unsigned sent = atomic_load(&w->sent);
 	/* A kick in flight arrives at this thread's next system call: make it this
 	 * one (bounded, in case the application blocked the signal after all). */
 	for (int i = 0; i < 10000 && (unsigned)tls_kicks < sent; i++)
@@ -187,14 +234,12 @@ KVMLET_HOT void watch_end(struct watch *w)
 
 bool watch_cancel(struct watch *w)
 {
-	bool hit = false;
-
 	pthread_mutex_lock(&lock);
-	if (w->active) {
+	/* Set before the kick, so the run sees it whenever the kick lands. */
+	bool running = atomic_load(&w->state) != WATCH_IDLE;
+	if (running)
 		atomic_store(&w->cancelled, true);
-		kick(w);
-		hit = true;
-	}
+	bool hit = running && kick(w);
 	pthread_mutex_unlock(&lock);
 	return hit;
 }
@@ -203,7 +248,7 @@ void watch_stop(struct watch *w, bool on)
 {
 	pthread_mutex_lock(&lock);
 	atomic_store(&w->stop, on);
-	if (on && w->active)
+	if (on)
 		kick(w);
 	pthread_mutex_unlock(&lock);
 }

@@ -11,20 +11,28 @@
 
 #include "kvmlet.h"
 
-/* A run the watchdog looks after; lives in its sandbox. */
+/* The run a watch is in: none, running, or running while a kicker signals it. */
+enum { WATCH_IDLE, WATCH_RUN, WATCH_KICK };
+
+/* A sandbox's runs, as the watchdog sees them; lives in its sandbox, in the
+ * watchdog's list from watch_register to watch_unregister. */
 struct watch {
-	pthread_t thread;  /* the thread in the run */
-	uint64_t deadline; /* CLOCK_MONOTONIC ns, 0 for none */
-	unsigned sent;	   /* kicks sent to this run */
-	bool active;	   /* registered: in a run */
+	_Atomic unsigned state;	   /* WATCH_*: only a kicker moves RUN to KICK */
+	pthread_t thread;	   /* the thread in the run */
+	_Atomic uint64_t deadline; /* CLOCK_MONOTONIC ns, 0 for none */
+	_Atomic unsigned sent;	   /* kicks sent to this run */
 	_Atomic bool cancelled;
 	_Atomic bool stop; /* watch_stop: the run returns -EINTR until cleared */
 	struct watch *prev, *next;
 };
 
+/* Put w in the watchdog's list / take it out (no run may be in progress). */
+void watch_register(struct watch *w);
+void watch_unregister(struct watch *w);
 /* Own the kick signal and start the watchdog (idempotent). */
 int watch_init(struct kvmlet_error *err);
-/* This thread starts running run under w (deadline 0: none) / has stopped. */
+/* This thread starts running run under w (deadline 0: none) / has stopped:
+ * no lock, no system call, unless the deadline is the watchdog's earliest. */
 void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline);
 void watch_end(struct watch *w);
 /* Cancel w's run if it is in progress; false if none is. */

@@ -1,9 +1,11 @@
 /* test_call.c: guest functions and host functions across the VM boundary (suite kvm). */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kvmtest.h"
 
@@ -208,6 +210,80 @@ START_TEST(poisoned_after_fault_timeout_exit)
 }
 END_TEST
 
+/*
+ * Deadlines hold while other runs come and go: runs mark themselves in the
+ * watchdog's list without a lock, so a run must never go unseen. Each thread
+ * makes many short calls, then one that spins: it must end at its deadline,
+ * not when the watchdog happens to wake (it sleeps a second when idle).
+ */
+#define BUSY_THREADS 3
+#define BUSY_ROUNDS  5
+#define BUSY_LIMIT   (60 * 1000000ull)
+
+struct busy {
+	int bad_short, bad_spin; /* a short call's code, a spinning call's */
+	uint64_t worst_ns;	 /* the longest spinning call */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static void *busy_thread(void *arg)
+{
+	struct busy *b = arg;
+	struct kvmlet_config cfg;
+	struct kvmlet_value r;
+	struct kvmlet_error err;
+
+	kvmlet_config_default(&cfg);
+	cfg.timeout_ns = BUSY_LIMIT;
+	struct kvmlet_sandbox *sb = kvmtest_sandbox("call_types", &cfg);
+	for (int round = 0; round < BUSY_ROUNDS; round++) {
+		for (int i = 0; i < 100; i++) {
+			int rc = kvmlet_call(sb, "nothing", NULL, 0, &r, &err);
+			if (rc != 0)
+				b->bad_short = rc;
+		}
+		uint64_t t0 = mono_ns();
+		int rc = kvmlet_call(sb, "spins", NULL, 0, &r, &err);
+		uint64_t took = mono_ns() - t0;
+		if (rc != -ETIMEDOUT)
+			b->bad_spin = rc;
+		if (took > b->worst_ns)
+			b->worst_ns = took;
+		if (kvmlet_reset(sb, &err) != 0)
+			b->bad_spin = -1000;
+	}
+	kvmlet_sandbox_free(sb);
+	return NULL;
+}
+
+START_TEST(deadlines_hold_among_busy_threads)
+{
+	struct busy b[BUSY_THREADS] = {0};
+	pthread_t th[BUSY_THREADS];
+
+	for (int i = 0; i < BUSY_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, busy_thread, &b[i]), 0);
+	for (int i = 0; i < BUSY_THREADS; i++) {
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+		ck_assert_msg(b[i].bad_short == 0, "a short call returned %d", b[i].bad_short);
+		ck_assert_msg(b[i].bad_spin == 0, "a spinning call returned %d", b[i].bad_spin);
+		/* Its limit plus scheduling among the threads (under QEMU too), well
+		 * short of the watchdog's idle second. */
+		ck_assert_msg(b[i].worst_ns < BUSY_LIMIT + 600 * 1000000ull,
+			      "a spinning call ran %llu ms past a %llu ms limit",
+			      (unsigned long long)(b[i].worst_ns - BUSY_LIMIT) / 1000000,
+			      (unsigned long long)BUSY_LIMIT / 1000000);
+	}
+}
+END_TEST
+
 static const struct {
 	const char *fn;
 	int code;
@@ -288,6 +364,7 @@ int main(void)
 	tcase_add_test(tc, guest_errors_and_limits);
 	tcase_add_test(tc, host_functions);
 	tcase_add_test(tc, poisoned_after_fault_timeout_exit);
+	tcase_add_test(tc, deadlines_hold_among_busy_threads);
 	tcase_add_loop_test(tc, hostile_results_are_clean_errors, 0,
 			    sizeof(hostile) / sizeof(hostile[0]));
 	tcase_add_test(tc, register_rules);
