@@ -166,11 +166,13 @@ int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const ch
 void linux_snapshot(struct linux_host *lx)
 {
 	memcpy(lx->snap_fds, lx->fds, sizeof(lx->fds));
+	lx->snap_std_cloexec = lx->std_cloexec;
 }
 
 void linux_reset(struct linux_host *lx)
 {
 	memcpy(lx->fds, lx->snap_fds, sizeof(lx->fds));
+	lx->std_cloexec = lx->snap_std_cloexec;
 	lx->rng = lx->seed;
 }
 

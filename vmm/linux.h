@@ -22,6 +22,7 @@ struct lx_file {
 /* What a guest descriptor 3 + i refers to; saved with the snapshot. */
 struct lx_fd {
 	int file; /* index in files, -1: free */
+	bool cloexec; /* FD_CLOEXEC: only recorded (no exec) */
 	uint64_t off;
 };
 
@@ -31,6 +32,7 @@ struct linux_host {
 	struct lx_file files[LX_FILES_MAX];
 	unsigned nfiles;
 	struct lx_fd fds[LX_FDS_MAX], snap_fds[LX_FDS_MAX];
+	uint8_t std_cloexec, snap_std_cloexec; /* FD_CLOEXEC of 0, 1, 2 (bits) */
 	uint64_t entry_rsp; /* the initial stack pointer (argc) */
 	uint64_t seed;	    /* kvmlet_set_determinism: 0 for the host's clock and randomness */
 	uint64_t rng;
@@ -57,7 +59,7 @@ void linux_reset(struct linux_host *lx);
 /* linux_names.c: the name of x86-64 system call nr, or NULL. */
 const char *linux_syscall_name(uint64_t nr);
 
-/* linux_sys.c: register the handler of KVMLET_PORT_SYSCALL, which serves the
+/* linux_sys.c (with linux_fs.c): register the handler of KVMLET_PORT_SYSCALL, which serves the
  * system call in rax and answers in rax (library initialisation). The port is
  * the kernel's: the TSS I/O bitmap does not open it to CPL3. */
 int linux_register_exits(void);

@@ -1,336 +1,175 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * linux_sys.c: the Linux system calls that the guest's kernel hands to the
- * host (KVMLET_PORT_SYSCALL): standard streams, allowed files, clocks,
- * randomness, sleeping; everything else is refused with the errno Linux
- * would give. Every argument is untrusted: guest buffers are reached only
- * through the live page tables with the access the program itself has
- * (guest_mem's GUEST_READ_VA / GUEST_WRITE_VA, which note the pages written
- * for the next reset), every length is bounded (one call moves
- * at most LX_IO_MAX bytes; libc loops), and a descriptor the host never
- * handed out is -EBADF.
+ * host (KVMLET_PORT_SYSCALL): standard streams, clocks, randomness,
+ * sleeping, signals to itself (linux_fs.c: descriptors and allowed files);
+ * everything else is refused with the errno Linux would give. Every
+ * argument is untrusted and checked in Linux's order: guest buffers are
+ * reached only through the live page tables with the access the program
+ * itself has (guest_mem's GUEST_READ_VA / GUEST_WRITE_VA, which note the
+ * pages written for the next reset), a buffer outside user space is -EFAULT
+ * before any I/O (Linux's access_ok), every length is bounded (one call
+ * moves at most LX_IO_MAX bytes; libc loops), a descriptor the host never
+ * handed out is -EBADF, and arguments Linux takes as int are 32 bits.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "console.h"
 #include "error.h"
 #include "exits.h"
-#include "linux.h"
-#include "sandbox.h"
+#include "linux_sys.h"
 
 enum {
-	NR_read = 0, NR_write = 1, NR_open = 2, NR_close = 3, NR_stat = 4, NR_fstat = 5,
-	NR_lstat = 6, NR_poll = 7, NR_lseek = 8, NR_ioctl = 16, NR_pread64 = 17, NR_readv = 19,
-	NR_writev = 20, NR_access = 21, NR_nanosleep = 35, NR_socket = 41, NR_clone = 56,
-	NR_fork = 57, NR_vfork = 58, NR_execve = 59, NR_kill = 62, NR_fcntl = 72,
-	NR_readlink = 89, NR_gettimeofday = 96, NR_tkill = 200, NR_time = 201,
-	NR_clock_gettime = 228, NR_clock_getres = 229, NR_clock_nanosleep = 230,
-	NR_tgkill = 234, NR_openat = 257, NR_newfstatat = 262, NR_readlinkat = 267,
-	NR_faccessat = 269, NR_ppoll = 271, NR_getrandom = 318, NR_clone3 = 435,
-	NR_faccessat2 = 439,
+	NR_read = 0, NR_write = 1, NR_poll = 7, NR_pread64 = 17, NR_pwrite64 = 18,
+	NR_readv = 19, NR_writev = 20, NR_nanosleep = 35, NR_socket = 41, NR_clone = 56,
+	NR_fork = 57, NR_vfork = 58, NR_execve = 59, NR_kill = 62, NR_gettimeofday = 96,
+	NR_tkill = 200, NR_time = 201, NR_clock_gettime = 228, NR_clock_getres = 229,
+	NR_clock_nanosleep = 230, NR_tgkill = 234, NR_ppoll = 271, NR_getrandom = 318,
+	NR_clone3 = 435,
 };
 
-#define AT_FDCWD	-100
-#define AT_EMPTY_PATH	0x1000
-#define O_ACCMODE	3
-#define GUEST_TCGETS	0x5401
-#define GUEST_TIOCGWINSZ 0x5413
-#define PATH_MAX_GUEST	4096
+#define IOV_MAX_GUEST 1024 /* UIO_MAXIOV */
+#define NOFILE_GUEST  64   /* the RLIMIT_NOFILE the guest's kernel reports */
+#define SELF	      1	   /* the pid and tid the program has */
 
-struct sys {
-	struct kvmlet_sandbox *sb;
-	struct linux_host *lx;
-	const struct kvm_regs *r;
-	struct kvmlet_result *res;
-	struct kvmlet_error *err;
-	int stop; /* set: end the run with this code (res filled) */
-};
-
-/* Copy to / from the program's memory, as the program itself may access it. */
-static int64_t put(struct sys *s, uint64_t va, const void *buf, uint64_t len)
-{
-	uint64_t bad;
-
-	return GUEST_WRITE_VA(&s->sb->gm, va, buf, len, GM_USER, &bad) < 0 ? -EFAULT : 0;
-}
-
-KVMLET_HOT static int64_t get(struct sys *s, uint64_t va, void *buf, uint64_t len)
-{
-	uint64_t bad;
-
-	return GUEST_READ_VA(&s->sb->gm, va, buf, len, GM_USER, &bad) < 0 ? -EFAULT : 0;
-}
-
-/* A NUL-terminated path from the guest, at most PATH_MAX_GUEST bytes. */
-static int64_t get_path(struct sys *s, uint64_t va, char *out)
-{
-	for (uint64_t i = 0; i < PATH_MAX_GUEST; i++) {
-		if (get(s, va + i, &out[i], 1) < 0)
-			return -EFAULT;
-		if (!out[i])
-			return 0;
-	}
-	return -ENAMETOOLONG;
-}
-
-/* The open file behind guest descriptor fd (>= 3), or NULL. */
-static struct lx_fd *file_fd(struct sys *s, int64_t fd)
-{
-	if (fd < 3 || fd >= 3 + LX_FDS_MAX || s->lx->fds[fd - 3].file < 0)
-		return NULL;
-	return &s->lx->fds[fd - 3];
-}
-
-static int host_fd_of(struct sys *s, struct lx_fd *f)
-{
-	return s->lx->files[f->file].host_fd;
-}
-
-KVMLET_HOT static int64_t sys_write(struct sys *s, int64_t fd, uint64_t buf, uint64_t len)
+KVMLET_HOT static int64_t sys_write(struct sys *s, int fd, uint64_t buf, uint64_t len)
 {
 	char *tmp = s->lx->io;
 	struct kvmlet_sandbox *sb = s->sb;
 
 	if (fd != 1 && fd != 2)
-		return -EBADF; /* allowed files are read-only */
+		return -EBADF; /* 0 is read-only, allowed files too */
+	if (!lxs_range_ok(buf, len))
+		return -EFAULT;
 	if (len > LX_IO_MAX)
 		len = LX_IO_MAX;
-	if (get(s, buf, tmp, len) < 0)
+	if (lxs_get(s, buf, tmp, len) < 0)
 		return -EFAULT;
 	return console_emit(&sb->con, sb->cfg.max_output, s->lx->std[fd], tmp, len,
 			    &s->res->output_truncated);
 }
 
-static int64_t sys_read(struct sys *s, int64_t fd, uint64_t buf, uint64_t len, int64_t off)
+static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64_t off)
 {
 	char *tmp = s->lx->io;
-	struct lx_fd *f = file_fd(s, fd);
+	struct lx_fd *f = lxs_file_fd(s, fd);
 	ssize_t n;
 
+	if (!f && fd != 0)
+		return -EBADF;
+	if (!lxs_range_ok(buf, len))
+		return -EFAULT;
 	if (len > LX_IO_MAX)
 		len = LX_IO_MAX;
 	if (f) {
-		n = pread(host_fd_of(s, f), tmp, len, off >= 0 ? off : (off_t)f->off);
+		n = pread(lxs_host_fd(s, f), tmp, len, off >= 0 ? off : (off_t)f->off);
 		if (n > 0 && off < 0)
 			f->off += (uint64_t)n;
-	} else if (fd == 0) {
+	} else {
 		if (s->lx->std[0] < 0)
 			return 0; /* no input: end of file */
 		do
 			n = read(s->lx->std[0], tmp, len);
 		while (n < 0 && errno == EINTR);
-	} else {
-		return -EBADF;
 	}
 	if (n < 0)
 		return -errno;
-	return put(s, buf, tmp, (uint64_t)n) < 0 ? -EFAULT : n;
+	return lxs_put(s, buf, tmp, (uint64_t)n) < 0 ? -EFAULT : n;
+}
+
+/* pread64, pwrite64: 0-2 are streams (ESPIPE), allowed files read-only. */
+static int64_t sys_pread(struct sys *s, int fd, uint64_t buf, uint64_t len, int64_t off, bool wr)
+{
+	if (off < 0)
+		return -EINVAL;
+	if (fd >= 0 && fd <= 2)
+		return -ESPIPE;
+	if (!lxs_file_fd(s, fd) || wr)
+		return -EBADF;
+	return sys_read(s, fd, buf, len, off);
+}
+
+/* The iovec array, whole and checked as Linux does before any I/O: a negative
+ * length is EINVAL, a buffer outside user space EFAULT. */
+static int64_t get_iov(struct sys *s, uint64_t iov, uint64_t cnt, uint64_t *v)
+{
+	if (lxs_get(s, iov, v, cnt * 16) < 0)
+		return -EFAULT;
+	for (uint64_t i = 0; i < cnt; i++)
+		if ((int64_t)v[2 * i + 1] < 0)
+			return -EINVAL;
+	for (uint64_t i = 0; i < cnt; i++)
+		if (!lxs_range_ok(v[2 * i], v[2 * i + 1]))
+			return -EFAULT;
+	return 0;
 }
 
 /* readv and writev: each element in turn, as far as the first short one. */
-static int64_t sys_iov(struct sys *s, int64_t fd, uint64_t iov, uint64_t cnt, bool wr)
+static int64_t sys_iov(struct sys *s, int fd, uint64_t iov, uint64_t cnt, bool wr)
 {
-	int64_t total = 0;
+	uint64_t small[2 * 8], *v = small;
+	int64_t total = 0, r;
 
-	if (cnt > 1024)
+	if (wr ? fd != 1 && fd != 2 : fd != 0 && !lxs_file_fd(s, fd))
+		return -EBADF;
+	if (cnt > IOV_MAX_GUEST)
 		return -EINVAL;
+	if (cnt > 8 && !(v = malloc(cnt * 16)))
+		return -ENOMEM;
+	if ((r = get_iov(s, iov, cnt, v)) < 0)
+		goto out;
 	for (uint64_t i = 0; i < cnt && total < LX_IO_MAX; i++) {
-		uint64_t v[2];
-		if (get(s, iov + 16 * i, v, sizeof(v)) < 0)
-			return total ? total : -EFAULT;
-		if (v[1] == 0)
+		if (v[2 * i + 1] == 0)
 			continue;
-		uint64_t room = (uint64_t)(LX_IO_MAX - total), want = v[1] < room ? v[1] : room;
-		int64_t n = wr ? sys_write(s, fd, v[0], want) : sys_read(s, fd, v[0], want, -1);
-		if (n < 0)
-			return total ? total : n;
+		uint64_t room = (uint64_t)(LX_IO_MAX - total);
+		uint64_t want = v[2 * i + 1] < room ? v[2 * i + 1] : room;
+		int64_t n = wr ? sys_write(s, fd, v[2 * i], want)
+			       : sys_read(s, fd, v[2 * i], want, -1);
+		if (n < 0) {
+			r = total ? total : n;
+			goto out;
+		}
 		total += n;
-		if ((uint64_t)n < v[1])
+		if ((uint64_t)n < v[2 * i + 1])
 			break;
 	}
-	return total;
+	r = total;
+out:
+	if (v != small)
+		free(v);
+	return r;
 }
 
-static int find_file(struct sys *s, const char *path)
+/* The host clock for a guest clock id (Linux's, with the CPU-time clocks of
+ * its own process and thread, given as negative ids); -EINVAL for others. */
+static int64_t clock_of(int32_t clk, clockid_t *out)
 {
-	for (unsigned i = 0; i < s->lx->nfiles; i++)
-		if (!strcmp(s->lx->files[i].guest_path, path))
-			return (int)i;
-	return -1;
-}
+	static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC,
+					CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW,
+					CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE,
+					CLOCK_BOOTTIME, CLOCK_REALTIME, CLOCK_BOOTTIME, -1,
+					CLOCK_TAI};
 
-static int64_t sys_openat(struct sys *s, int64_t dirfd, uint64_t pathp, uint64_t flags)
-{
-	char path[PATH_MAX_GUEST];
-	int64_t r = get_path(s, pathp, path);
-	int file;
-
-	if (r < 0)
-		return r;
-	if (path[0] != '/' && (int)dirfd != AT_FDCWD)
-		return -ENOENT;
-	if ((file = find_file(s, path)) < 0)
-		return -ENOENT;
-	if ((flags & O_ACCMODE) != 0)
-		return -EROFS;
-	for (int i = 0; i < LX_FDS_MAX; i++) {
-		if (s->lx->fds[i].file >= 0)
-			continue;
-		s->lx->fds[i] = (struct lx_fd){.file = file, .off = 0};
-		return 3 + i;
-	}
-	return -EMFILE;
-}
-
-/* struct stat as Linux x86-64 lays it out; only what a program needs, no host ids. */
-static int64_t put_stat(struct sys *s, uint64_t va, const struct stat *st)
-{
-	uint64_t k[18] = {0};
-
-	k[1] = 1;		       /* st_ino */
-	k[2] = 1;		       /* st_nlink */
-	k[3] = (uint32_t)st->st_mode;  /* st_mode, uid 0 */
-	k[5] = 0;		       /* st_rdev */
-	k[6] = (uint64_t)st->st_size;
-	k[7] = 4096;		       /* st_blksize */
-	k[8] = ((uint64_t)st->st_size + 511) / 512;
-	return put(s, va, k, 144);
-}
-
-static int64_t sys_fstat(struct sys *s, int64_t fd, uint64_t st)
-{
-	struct stat hs = {0};
-	struct lx_fd *f = file_fd(s, fd);
-
-	if (f) {
-		if (fstat(host_fd_of(s, f), &hs) < 0)
-			return -EIO;
-		hs.st_mode = S_IFREG | 0444;
-	} else if (fd >= 0 && fd <= 2) {
-		if (s->lx->std[fd] < 0 || fstat(s->lx->std[fd], &hs) < 0)
-			hs = (struct stat){.st_mode = S_IFCHR | 0620};
-		else
-			hs.st_mode = (hs.st_mode & S_IFMT) | (fd ? 0200 : 0400);
-		if (!S_ISREG(hs.st_mode))
-			hs.st_size = 0;
-	} else {
-		return -EBADF;
-	}
-	return put_stat(s, st, &hs);
-}
-
-static int64_t sys_fstatat(struct sys *s, int64_t dirfd, uint64_t pathp, uint64_t st,
-			   uint64_t flags)
-{
-	char path[PATH_MAX_GUEST];
-	int64_t r = get_path(s, pathp, path);
-	struct stat hs;
-	int file;
-
-	if (r < 0)
-		return r;
-	if (!path[0])
-		return (flags & AT_EMPTY_PATH) ? sys_fstat(s, dirfd, st) : -ENOENT;
-	if (path[0] != '/' && (int)dirfd != AT_FDCWD)
-		return -ENOENT;
-	if ((file = find_file(s, path)) < 0)
-		return -ENOENT;
-	if (fstat(s->lx->files[file].host_fd, &hs) < 0)
-		return -EIO;
-	hs.st_mode = S_IFREG | 0444;
-	return put_stat(s, st, &hs);
-}
-
-static int64_t sys_access(struct sys *s, int64_t dirfd, uint64_t pathp, uint64_t mode)
-{
-	char path[PATH_MAX_GUEST];
-	int64_t r = get_path(s, pathp, path);
-
-	if (r < 0)
-		return r;
-	if (path[0] != '/' && (int)dirfd != AT_FDCWD)
-		return -ENOENT;
-	if (find_file(s, path) < 0)
-		return -ENOENT;
-	return (mode & 3) ? -EACCES : 0; /* W_OK, X_OK: read-only, not executable */
-}
-
-static int64_t sys_lseek(struct sys *s, int64_t fd, int64_t off, uint64_t whence)
-{
-	struct lx_fd *f = file_fd(s, fd);
-	struct stat st;
-	int64_t base;
-
-	if (!f)
-		return fd >= 0 && fd <= 2 ? -ESPIPE : -EBADF;
-	if (whence == SEEK_SET)
-		base = 0;
-	else if (whence == SEEK_CUR)
-		base = (int64_t)f->off;
-	else if (whence == SEEK_END && fstat(host_fd_of(s, f), &st) == 0)
-		base = st.st_size;
-	else
-		return -EINVAL;
-	if (__builtin_add_overflow(base, off, &base) || base < 0)
-		return -EINVAL;
-	f->off = (uint64_t)base;
-	return base;
-}
-
-static int64_t sys_close(struct sys *s, int64_t fd)
-{
-	struct lx_fd *f = file_fd(s, fd);
-
-	if (f) {
-		f->file = -1;
+	if (clk < 0) { /* CPU clock: ~pid << 3 | per-thread << 2 | type */
+		int32_t pid = ~(clk >> 3);
+		if ((clk & 7) == 7 || (clk & 3) == 3 || (pid != 0 && pid != SELF))
+			return -EINVAL;
+		*out = CLOCK_MONOTONIC;
 		return 0;
 	}
-	return fd >= 0 && fd <= 2 ? 0 : -EBADF;
-}
-
-static int64_t sys_ioctl(struct sys *s, int64_t fd, uint64_t req, uint64_t arg)
-{
-	unsigned char buf[64];
-	int host = fd >= 0 && fd <= 2 ? s->lx->std[fd] : -1;
-
-	if (!(fd >= 0 && fd <= 2) && !file_fd(s, fd))
-		return -EBADF;
-	if (host < 0 || !isatty(host))
-		return -ENOTTY;
-	if (req == GUEST_TCGETS && ioctl(host, TCGETS, buf) == 0)
-		return put(s, arg, buf, 36); /* the kernel's struct termios */
-	if (req == GUEST_TIOCGWINSZ && ioctl(host, TIOCGWINSZ, buf) == 0)
-		return put(s, arg, buf, 8);
-	return -ENOTTY;
-}
-
-static int64_t sys_fcntl(struct sys *s, int64_t fd, uint64_t cmd)
-{
-	if (!(fd >= 0 && fd <= 2) && !file_fd(s, fd))
-		return -EBADF;
-	switch (cmd) {
-	case 1: /* F_GETFD */
-	case 2: /* F_SETFD */
-	case 4: /* F_SETFL */
-		return 0;
-	case 3: /* F_GETFL */
-		return fd == 1 || fd == 2 ? 1 /* O_WRONLY */ : 0;
-	default:
+	if (clk >= (int32_t)(sizeof(ids) / sizeof(ids[0])) || ids[clk] == (clockid_t)-1)
 		return -EINVAL;
-	}
+	*out = ids[clk];
+	return 0;
 }
 
-static uint64_t now(struct sys *s, int clk)
+static uint64_t now(struct sys *s, clockid_t clk)
 {
 	struct timespec ts;
 
@@ -340,17 +179,24 @@ static uint64_t now(struct sys *s, int clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int64_t sys_clock_gettime(struct sys *s, uint64_t clk, uint64_t tsp)
+static int64_t sys_clock_gettime(struct sys *s, int32_t clk, uint64_t tsp)
 {
-	static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC,
-					CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW,
-					CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE,
-					CLOCK_BOOTTIME};
+	clockid_t id;
+	int64_t r = clock_of(clk, &id);
 
-	if (clk >= sizeof(ids) / sizeof(ids[0]))
-		return -EINVAL;
-	uint64_t ns = now(s, ids[clk]), ts[2] = {ns / 1000000000ull, ns % 1000000000ull};
-	return put(s, tsp, ts, sizeof(ts)); /* NULL too is -EFAULT, as on Linux */
+	if (r < 0)
+		return r;
+	uint64_t ns = now(s, id), ts[2] = {ns / 1000000000ull, ns % 1000000000ull};
+	return lxs_put(s, tsp, ts, sizeof(ts)); /* NULL too is -EFAULT, as on Linux */
+}
+
+static int64_t sys_clock_getres(struct sys *s, int32_t clk, uint64_t tsp)
+{
+	uint64_t ts[2] = {0, 1};
+	clockid_t id;
+	int64_t r = clock_of(clk, &id);
+
+	return r < 0 ? r : tsp ? lxs_put(s, tsp, ts, sizeof(ts)) : 0;
 }
 
 static int64_t sys_gettimeofday(struct sys *s, uint64_t tvp, uint64_t tzp)
@@ -358,15 +204,18 @@ static int64_t sys_gettimeofday(struct sys *s, uint64_t tvp, uint64_t tzp)
 	uint64_t ns = now(s, CLOCK_REALTIME), tv[2] = {ns / 1000000000ull, ns % 1000000000ull / 1000};
 	uint32_t tz[2] = {0, 0};
 
-	if (tvp && put(s, tvp, tv, sizeof(tv)) < 0)
+	if (tvp && lxs_put(s, tvp, tv, sizeof(tv)) < 0)
 		return -EFAULT;
-	return tzp ? put(s, tzp, tz, sizeof(tz)) : 0;
+	return tzp ? lxs_put(s, tzp, tz, sizeof(tz)) : 0;
 }
 
-static int64_t sys_getrandom(struct sys *s, uint64_t buf, uint64_t len)
+static int64_t sys_getrandom(struct sys *s, uint64_t buf, uint64_t len, uint32_t flags)
 {
 	uint8_t tmp[256];
 
+	/* GRND_NONBLOCK 1, GRND_RANDOM 2, GRND_INSECURE 4; RANDOM with INSECURE is EINVAL */
+	if ((flags & ~7u) || (flags & 6) == 6)
+		return -EINVAL;
 	if (len > sizeof(tmp))
 		len = sizeof(tmp); /* a short read, as Linux may give */
 	if (s->lx->seed) {
@@ -377,22 +226,29 @@ static int64_t sys_getrandom(struct sys *s, uint64_t buf, uint64_t len)
 	} else if (getrandom(tmp, len, 0) != (ssize_t)len) {
 		return -EAGAIN;
 	}
-	return put(s, buf, tmp, len) < 0 ? -EFAULT : (int64_t)len;
+	return lxs_put(s, buf, tmp, len) < 0 ? -EFAULT : (int64_t)len;
 }
 
-/* Sleep, bounded by the run's time limit (the run then times out). */
-static int64_t sys_nanosleep(struct sys *s, uint64_t reqp)
+/* A timespec from the guest: -EFAULT, -EINVAL (Linux's timespec64_valid), or 0. */
+static int64_t get_timespec(struct sys *s, uint64_t va, uint64_t *ns)
 {
-	int64_t req[2];
+	int64_t t[2];
 
-	if (get(s, reqp, req, sizeof(req)) < 0)
+	if (lxs_get(s, va, t, sizeof(t)) < 0)
 		return -EFAULT;
-	if (req[0] < 0 || req[1] < 0 || req[1] >= 1000000000)
+	if (t[0] < 0 || t[1] < 0 || t[1] >= 1000000000)
 		return -EINVAL;
-	uint64_t ns = (uint64_t)req[0] * 1000000000ull + (uint64_t)req[1];
+	*ns = (uint64_t)t[0] > UINT64_MAX / 1000000000ull - 1 ? UINT64_MAX
+		: (uint64_t)t[0] * 1000000000ull + (uint64_t)t[1];
+	return 0;
+}
+
+/* Sleep ns, bounded by the run's time limit (the run then times out). */
+static void sleep_ns(struct sys *s, uint64_t ns)
+{
 	if (s->lx->seed) {
 		s->lx->fake_ns += ns;
-		return 0;
+		return;
 	}
 	uint64_t deadline = s->sb->watch.deadline, t = watch_now_ns();
 	if (deadline && (deadline <= t || ns > deadline - t)) {
@@ -405,92 +261,136 @@ static int64_t sys_nanosleep(struct sys *s, uint64_t reqp)
 		;
 	if (atomic_load(&s->sb->watch.cancelled))
 		s->stop = -ECANCELED;
+}
+
+/* clock_nanosleep: the clocks Linux can sleep on; TIMER_ABSTIME (flags bit 0)
+ * sleeps until the clock reads the time given. nanosleep is CLOCK_REALTIME. */
+static int64_t sys_clock_nanosleep(struct sys *s, int32_t clk, int32_t flags, uint64_t reqp)
+{
+	clockid_t id;
+	uint64_t ns, t;
+	int64_t r = clock_of(clk, &id);
+
+	if (r < 0 || (clk < 0 && (clk & 4)))
+		return -EINVAL; /* unknown, or a thread's CPU clock */
+	if (clk == 3 || clk == 4 || clk == 5 || clk == 6)
+		return -EOPNOTSUPP;
+	if ((r = get_timespec(s, reqp, &ns)) < 0)
+		return r;
+	if (flags & 1) {
+		t = now(s, id);
+		ns = ns > t ? ns - t : 0;
+	}
+	sleep_ns(s, ns);
 	return 0;
 }
 
-static int64_t sys_poll(struct sys *s, uint64_t fdsp, uint64_t n)
+/* poll, ppoll: nothing here ever blocks (a read returns at once), so every
+ * open descriptor is ready for what was asked; one not open is POLLNVAL. */
+static int64_t sys_poll(struct sys *s, uint64_t fdsp, uint32_t n)
 {
-	struct pollfd p[16];
+	const short ready_mask = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 	int64_t ready = 0;
 
-	if (n > 16)
+	if (n > NOFILE_GUEST)
 		return -EINVAL;
-	for (uint64_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		int32_t g[2];
-		if (get(s, fdsp + 8 * i, g, sizeof(g)) < 0)
+		if (lxs_get(s, fdsp + 8 * i, g, sizeof(g)) < 0)
 			return -EFAULT;
-		p[i] = (struct pollfd){.fd = g[0], .events = (short)g[1]};
-		p[i].revents = g[0] < 0 ? 0 : (g[0] <= 2 || file_fd(s, g[0])) ? p[i].events & 5 : 32;
-		ready += p[i].revents != 0;
-		if (put(s, fdsp + 8 * i + 6, &p[i].revents, 2) < 0)
+		short ev = (short)g[1], rev = 0;
+		if (g[0] >= 0)
+			rev = (g[0] <= 2 || lxs_file_fd(s, g[0])) ? ev & ready_mask : POLLNVAL;
+		ready += rev != 0;
+		if (lxs_put(s, fdsp + 8 * i + 6, &rev, 2) < 0)
 			return -EFAULT;
 	}
-	return ready; /* nothing here ever blocks: a read returns at once */
+	return ready;
 }
 
-/* abort() and raise(): the program ends as if by the signal. */
-static int64_t sys_kill_self(struct sys *s, uint64_t sig)
+static int64_t sys_ppoll(struct sys *s, uint64_t fdsp, uint32_t n, uint64_t tsp, uint64_t setp,
+			 uint64_t setsize)
 {
+	uint64_t ns, set;
+	int64_t r;
+
+	if (tsp && (r = get_timespec(s, tsp, &ns)) < 0)
+		return r;
+	if (setp && setsize != 8)
+		return -EINVAL;
+	if (setp && lxs_get(s, setp, &set, 8) < 0)
+		return -EFAULT;
+	return sys_poll(s, fdsp, n);
+}
+
+/* kill, tkill, tgkill to itself (pid and tid 1; kill's 0 is its own group;
+ * kill(-1) reaches every process but the caller: none). Signals it would
+ * ignore the guest's kernel answered; any other ends the run as if by it. */
+static int64_t sys_kill_self(struct sys *s, bool self, bool bad_id, int32_t sig)
+{
+	if (bad_id)
+		return -EINVAL;
+	if (!self)
+		return -ESRCH;
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
 	if (sig == 0)
 		return 0;
-	s->res->status = 128 + (int)(sig & 127);
+	s->res->status = 128 + sig;
 	s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
-				"the program killed itself with signal %" PRIu64 "%s", sig,
+				"the program killed itself with signal %" PRId32 "%s", sig,
 				sig == 6 ? " (SIGABRT)" : "");
 	return 0;
+}
+
+static int64_t dispatch_kill(struct sys *s, uint64_t nr, int32_t a0, int32_t a1, int32_t a2)
+{
+	switch (nr) {
+	case NR_kill: return sys_kill_self(s, a0 == 0 || a0 == SELF, false, a1);
+	case NR_tkill: return sys_kill_self(s, a0 == SELF, a0 <= 0, a1);
+	default: return sys_kill_self(s, a0 == SELF && a1 == SELF, a0 <= 0 || a1 <= 0, a2);
+	}
 }
 
 KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 {
 	const struct kvm_regs *r = s->r;
-	uint64_t a0 = r->rdi, a1 = r->rsi, a2 = r->rdx, a3 = r->r10;
+	uint64_t a0 = r->rdi, a1 = r->rsi, a2 = r->rdx, a3 = r->r10, a4 = r->r8;
+	const int fd = (int32_t)a0;
+	bool served;
+	int64_t rv;
 
 	switch (nr) {
-	case NR_read: return sys_read(s, (int64_t)a0, a1, a2, -1);
-	case NR_pread64: return file_fd(s, (int64_t)a0) ? sys_read(s, (int64_t)a0, a1, a2, (int64_t)a3 < 0 ? 0 : (int64_t)a3) : -ESPIPE;
-	case NR_write: return sys_write(s, (int64_t)a0, a1, a2);
-	case NR_readv: return sys_iov(s, (int64_t)a0, a1, a2, false);
-	case NR_writev: return sys_iov(s, (int64_t)a0, a1, a2, true);
-	case NR_open: return sys_openat(s, AT_FDCWD, a0, a1);
-	case NR_openat: return sys_openat(s, (int64_t)a0, a1, a2);
-	case NR_close: return sys_close(s, (int64_t)a0);
-	case NR_fstat: return sys_fstat(s, (int64_t)a0, a1);
-	case NR_stat:
-	case NR_lstat: return sys_fstatat(s, AT_FDCWD, a0, a1, 0);
-	case NR_newfstatat: return sys_fstatat(s, (int64_t)a0, a1, a2, a3);
-	case NR_access: return sys_access(s, AT_FDCWD, a0, a1);
-	case NR_faccessat:
-	case NR_faccessat2: return sys_access(s, (int64_t)a0, a1, a2);
-	case NR_lseek: return sys_lseek(s, (int64_t)a0, (int64_t)a1, a2);
-	case NR_ioctl: return sys_ioctl(s, (int64_t)a0, a1, a2);
-	case NR_fcntl: return sys_fcntl(s, (int64_t)a0, a1);
-	case NR_poll: return sys_poll(s, a0, a1);
-	case NR_ppoll: return sys_poll(s, a0, a1);
-	case NR_clock_gettime: return sys_clock_gettime(s, a0, a1);
-	case NR_clock_getres: {
-		uint64_t ts[2] = {0, 1};
-		return a0 > 7 ? -EINVAL : a1 ? put(s, a1, ts, sizeof(ts)) : 0;
-	}
+	case NR_read: return sys_read(s, fd, a1, a2, -1);
+	case NR_write: return sys_write(s, fd, a1, a2);
+	case NR_pread64: return sys_pread(s, fd, a1, a2, (int64_t)a3, false);
+	case NR_pwrite64: return sys_pread(s, fd, a1, a2, (int64_t)a3, true);
+	case NR_readv: return sys_iov(s, fd, a1, a2, false);
+	case NR_writev: return sys_iov(s, fd, a1, a2, true);
+	case NR_poll: return sys_poll(s, a0, (uint32_t)a1);
+	case NR_ppoll: return sys_ppoll(s, a0, (uint32_t)a1, a2, a3, a4);
+	case NR_clock_gettime: return sys_clock_gettime(s, (int32_t)a0, a1);
+	case NR_clock_getres: return sys_clock_getres(s, (int32_t)a0, a1);
 	case NR_gettimeofday: return sys_gettimeofday(s, a0, a1);
 	case NR_time: {
 		uint64_t t = now(s, CLOCK_REALTIME) / 1000000000ull;
-		return a0 && put(s, a0, &t, 8) < 0 ? -EFAULT : (int64_t)t;
+		return a0 && lxs_put(s, a0, &t, 8) < 0 ? -EFAULT : (int64_t)t;
 	}
-	case NR_getrandom: return sys_getrandom(s, a0, a1);
-	case NR_nanosleep: return sys_nanosleep(s, a0);
-	case NR_clock_nanosleep: return a1 & 1 ? -EINVAL /* TIMER_ABSTIME */ : sys_nanosleep(s, a2);
-	case NR_readlink:
-	case NR_readlinkat: return -ENOENT;
-	case NR_kill: return a0 <= 1 ? sys_kill_self(s, a1) : -EPERM;
-	case NR_tkill: return a0 == 1 ? sys_kill_self(s, a1) : -ESRCH;
-	case NR_tgkill: return a1 == 1 ? sys_kill_self(s, a2) : -ESRCH;
+	case NR_getrandom: return sys_getrandom(s, a0, a1, (uint32_t)a2);
+	case NR_nanosleep: return sys_clock_nanosleep(s, CLOCK_REALTIME, 0, a0);
+	case NR_clock_nanosleep: return sys_clock_nanosleep(s, (int32_t)a0, (int32_t)a1, a2);
+	case NR_kill:
+	case NR_tkill:
+	case NR_tgkill: return dispatch_kill(s, nr, (int32_t)a0, (int32_t)a1, (int32_t)a2);
 	case NR_clone:
 	case NR_clone3:
 	case NR_fork:
 	case NR_vfork:
 	case NR_execve: return -ENOSYS; /* one program, one thread */
 	case NR_socket: return -EACCES;
-	default: return -ENOSYS;
+	default:
+		rv = lxs_fs_syscall(s, nr, &served);
+		return served ? rv : -ENOSYS;
 	}
 }
 

@@ -62,7 +62,14 @@ int64_t mm_zero(uint64_t va, uint64_t len);
 /* mm.c: is [va, va + len) mapped for user access (writable if write)? */
 bool mm_user_ok(uint64_t va, uint64_t len, bool write);
 
+/* mm.c: copy n bytes to / from user va, as the program may access it; -EFAULT if it may not. */
+int64_t mm_put_user(uint64_t va, const void *src, uint64_t n);
+int64_t mm_get_user(void *dst, uint64_t va, uint64_t n);
+
 /* linux.c: a Linux system call, served here or handed to the host. */
 int64_t linux_syscall(struct frame *f);
+/* linux_task.c: a call about the task's own state (signals, limits, futex...);
+ * *served is false for one it leaves to the host. */
+int64_t linux_task_syscall(const struct frame *f, bool *served);
 
 #endif

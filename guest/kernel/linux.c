@@ -2,9 +2,9 @@
 /*
  * linux.c: Linux system calls for static Linux programs (bootinfo flag
  * KVMLET_BOOT_LINUX). What touches only the guest's own state is served
- * here, with no exit: memory (brk, mmap, munmap, mprotect, madvise), the
- * thread pointer, identities, limits, signal masks that are only recorded.
- * Everything else goes to the host in one exit (kernel_to_host), which
+ * here, with no exit: memory (brk, mmap, munmap, mprotect, madvise, msync,
+ * mremap), identities, and (linux_task.c) the task's own state. Arguments
+ * are checked in Linux's order with its errno. Everything else goes to the host in one exit (kernel_to_host), which
  * serves I/O, clocks and randomness and refuses the rest. Every pointer the
  * program passes is checked against the live tables before the kernel
  * touches it (mm_user_ok); a bad one is -EFAULT, never a fault in ring 0.
@@ -12,19 +12,19 @@
 #include "kernel.h"
 
 enum {
-	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_rt_sigaction = 13,
-	NR_rt_sigprocmask = 14, NR_sched_yield = 24, NR_mremap = 25, NR_msync = 26,
-	NR_madvise = 28, NR_getpid = 39, NR_exit = 60, NR_uname = 63, NR_getcwd = 79,
-	NR_getrlimit = 97, NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107,
-	NR_getegid = 108, NR_getppid = 110, NR_getpgrp = 111, NR_sigaltstack = 131,
-	NR_arch_prctl = 158, NR_gettid = 186, NR_futex = 202, NR_sched_getaffinity = 204,
-	NR_set_tid_address = 218, NR_exit_group = 231, NR_set_robust_list = 273,
-	NR_prlimit64 = 302, NR_rseq = 334,
+	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_sched_yield = 24,
+	NR_mremap = 25, NR_msync = 26, NR_madvise = 28, NR_getpid = 39, NR_exit = 60,
+	NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107, NR_getegid = 108,
+	NR_getppid = 110, NR_getpgrp = 111, NR_gettid = 186, NR_set_tid_address = 218,
+	NR_exit_group = 231, NR_set_robust_list = 273, NR_rseq = 334,
 };
 
 #define PROT_READ	    1
 #define PROT_WRITE	    2
 #define PROT_EXEC	    4
+#define PROT_SEM	    8
+#define PROT_GROWSDOWN	    0x01000000
+#define PROT_GROWSUP	    0x02000000
 #define MAP_PRIVATE	    0x02
 #define MAP_SHARED	    0x01
 #define MAP_FIXED	    0x10
@@ -32,20 +32,18 @@ enum {
 #define MAP_32BIT	    0x40
 #define MAP_FIXED_NOREPLACE 0x100000
 #define MADV_DONTNEED	    4
-#define ARCH_SET_GS	    0x1001
-#define ARCH_SET_FS	    0x1002
-#define ARCH_GET_FS	    0x1003
-#define ARCH_GET_GS	    0x1004
-#define MSR_FS_BASE	    0xc0000100u
-#define MSR_GS_BASE	    0xc0000101u
-#define EAGAIN		    11
-#define ETIMEDOUT	    110
+#define MADV_DONTNEED_LOCKED 24
+#define MS_ASYNC	    1
+#define MS_INVALIDATE	    2
+#define MS_SYNC		    4
+#define MREMAP_MAYMOVE	    1
+#define MREMAP_FIXED	    2
+#define MREMAP_DONTUNMAP    4
 
 static struct {
 	bool ready;
 	uint64_t brk, brk_max;	/* the program break and how far it may grow */
 	uint64_t mmap_next;	/* where the next placed mapping goes */
-	uint64_t sigmask;	/* recorded, never used: no signal is delivered */
 } lx;
 
 static void init(void)
@@ -61,15 +59,6 @@ static void init(void)
 static uint64_t page_up(uint64_t v)
 {
 	return (v + PAGE - 1) & ~(PAGE - 1);
-}
-
-/* Copy n bytes to user va, which must be mapped user-writable. */
-static int64_t put_user(uint64_t va, const void *src, uint64_t n)
-{
-	if (!mm_user_ok(va, n, true))
-		return -EFAULT;
-	memcpy((void *)va, src, n);
-	return 0;
 }
 
 static uint32_t linux_prot(uint64_t prot)
@@ -95,8 +84,9 @@ static int64_t sys_brk(uint64_t want)
 /*
  * As Linux: an anonymous mapping ignores fd (klibc passes 0), the offset must
  * be page-aligned all the same, and an address that is only a hint need not
- * be. MAP_32BIT cannot be met where mmap places (above 4 GiB): ENOMEM, never
- * an address the program did not ask for.
+ * be; prot bits it does not know are ignored. MAP_32BIT cannot be met where
+ * mmap places (above 4 GiB): ENOMEM, never an address the program did not
+ * ask for; so is a fixed address outside the program's part of memory.
  */
 static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t off)
 {
@@ -104,8 +94,8 @@ static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t fla
 	uint64_t va;
 	int64_t r;
 
-	if (len == 0 || (prot & ~(uint64_t)7) || (off & (PAGE - 1)) ||
-	    (fixed && (addr & (PAGE - 1))))
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+	if (len == 0 || (off & (PAGE - 1)) || (fixed && (addr & (PAGE - 1))))
 		return -EINVAL;
 	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
 		return -EACCES; /* nothing is both writable and executable */
@@ -117,8 +107,8 @@ static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t fla
 		return -ENOMEM;
 	len = page_up(len);
 	if (fixed) {
-		if ((r = mm_check_user(addr, len)) < 0)
-			return r;
+		if (mm_check_user(addr, len) < 0)
+			return -ENOMEM;
 		va = addr;
 		if (!(flags & MAP_FIXED_NOREPLACE) && (r = mm_unmap(va, len)) < 0)
 			return r;
@@ -167,14 +157,18 @@ static int64_t sys_mprotect(uint64_t va, uint64_t len, uint64_t prot)
 	struct holes h = {.next = va, .prot = prot};
 	int64_t r;
 
-	if ((prot & ~(uint64_t)7) || (va & (PAGE - 1)))
+	if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) == (PROT_GROWSDOWN | PROT_GROWSUP) ||
+	    (va & (PAGE - 1)))
 		return -EINVAL;
-	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
-		return -EACCES;
 	if (len == 0)
 		return 0;
 	if ((len = page_up(len)) == 0)
 		return -ENOMEM; /* wrapped: past every address */
+	/* No mapping grows, so PROT_GROWSDOWN/UP are EINVAL too; PROT_SEM means nothing. */
+	if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
+		return -EINVAL;
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+		return -EACCES;
 	if ((r = mm_check_user(va, len)) < 0)
 		return -ENOMEM;
 	h.end = va + len;
@@ -187,136 +181,76 @@ static int64_t sys_mprotect(uint64_t va, uint64_t len, uint64_t prot)
 	return mm_protect(va, len, linux_prot(prot)) == 0 ? 0 : -ENOMEM;
 }
 
+/* Below the program's first address are only the kernel's pages: for the
+ * program, nothing is mapped there, and unmapping it is a no-op, as on Linux. */
 static int64_t sys_munmap(uint64_t va, uint64_t len)
 {
-	int64_t r = mm_check_user(va, page_up(len));
+	uint64_t end;
 
-	return r < 0 ? r : mm_unmap(va, page_up(len));
-}
-
-static int64_t sys_madvise(uint64_t va, uint64_t len, uint64_t advice)
-{
-	if (va & (PAGE - 1))
+	if ((va & (PAGE - 1)) || va > KVMLET_USER_END || len > KVMLET_USER_END - va)
 		return -EINVAL;
-	if (advice != MADV_DONTNEED || len == 0)
-		return 0; /* hints: nothing to do */
-	if (mm_check_user(va, page_up(len)) < 0)
+	if ((len = page_up(len)) == 0)
 		return -EINVAL;
-	return mm_zero(va, page_up(len));
+	end = va + len;
+	if (va < KVMLET_IMAGE_GPA)
+		va = end < KVMLET_IMAGE_GPA ? end : KVMLET_IMAGE_GPA;
+	return va < end ? mm_unmap(va, end - va) : 0;
 }
 
-static uint64_t rdmsr(uint32_t msr)
+/* The advice Linux knows (its madvise_behavior_valid); the others are EINVAL. */
+static bool advice_known(int32_t a)
 {
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
+	return (a >= 0 && a <= 4) || (a >= 8 && a <= 25) || a == 100 || a == 101;
 }
 
-static void wrmsr(uint32_t msr, uint64_t v)
+/* Only MADV_DONTNEED (and its _LOCKED form) does something: the pages read zero. */
+static int64_t sys_madvise(uint64_t va, uint64_t len, int32_t advice)
 {
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
+	uint64_t n = page_up(len);
 
-static int64_t sys_arch_prctl(uint64_t code, uint64_t addr)
-{
-	uint64_t v;
-
-	switch (code) {
-	case ARCH_SET_FS:
-	case ARCH_SET_GS:
-		if (addr >= KVMLET_USER_END)
-			return -EPERM;
-		wrmsr(code == ARCH_SET_FS ? MSR_FS_BASE : MSR_GS_BASE, addr);
+	if (!advice_known(advice) || (va & (PAGE - 1)) || (len && !n) || va + n < va)
+		return -EINVAL;
+	if (n == 0 || (advice != MADV_DONTNEED && advice != MADV_DONTNEED_LOCKED))
 		return 0;
-	case ARCH_GET_FS:
-	case ARCH_GET_GS:
-		v = rdmsr(code == ARCH_GET_FS ? MSR_FS_BASE : MSR_GS_BASE);
-		return put_user(addr, &v, 8);
-	default:
+	if (mm_check_user(va, n) < 0)
+		return -ENOMEM; /* nothing of the program's is mapped there */
+	return mm_zero(va, n);
+}
+
+/* Nothing to write back: only the arguments are checked. */
+static int64_t sys_msync(uint64_t va, uint64_t len, int32_t flags)
+{
+	if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || (va & (PAGE - 1)) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
 		return -EINVAL;
-	}
+	len = page_up(len); /* a wrapped length is 0, as Linux computes it */
+	if (va + len < va)
+		return -ENOMEM;
+	return len && mm_check_user(va, len) < 0 ? -ENOMEM : 0;
 }
 
-static int64_t sys_uname(uint64_t buf)
+/*
+ * Shrinking in place (and keeping the size) is done as Linux does, even where
+ * nothing is mapped; growing or moving is ENOMEM, and libc then allocates,
+ * copies and frees.
+ */
+static int64_t sys_mremap(uint64_t va, uint64_t old_len, uint64_t new_len, uint64_t flags)
 {
-	static const char f[6][65] = {"Linux", "kvmlet", "6.1.0-kvmlet", "#1 SMP kvmlet",
-				      "x86_64", "(none)"};
+	int64_t r;
 
-	return put_user(buf, f, sizeof(f));
-}
-
-static int64_t rlimit(uint64_t resource, uint64_t old)
-{
-	uint64_t lim[2] = {~0ull, ~0ull};
-
-	if (resource == 3) /* RLIMIT_STACK */
-		lim[0] = lim[1] = bi()->stack_hi - bi()->stack_lo;
-	else if (resource == 7) /* RLIMIT_NOFILE */
-		lim[0] = lim[1] = 64;
-	else if (resource == 9) /* RLIMIT_AS */
-		lim[0] = lim[1] = bi()->mem_size;
-	else if (resource >= 16)
+	if ((flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) ||
+	    ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len)) ||
+	    (va & (PAGE - 1)))
 		return -EINVAL;
-	return old ? put_user(old, lim, sizeof(lim)) : 0;
-}
-
-static int64_t sys_rt_sigaction(uint64_t sig, uint64_t act, uint64_t old, uint64_t size)
-{
-	uint64_t zero[4] = {0};
-
-	if (sig == 0 || sig > 64 || size != 8 || (act && (sig == 9 || sig == 19)))
+	old_len = page_up(old_len);
+	if ((new_len = page_up(new_len)) == 0)
 		return -EINVAL;
-	return old ? put_user(old, zero, sizeof(zero)) : 0;
-}
-
-static int64_t sys_rt_sigprocmask(uint64_t how, uint64_t set, uint64_t old, uint64_t size)
-{
-	uint64_t prev = lx.sigmask, s;
-
-	if (size != 8)
-		return -EINVAL;
-	if (set) {
-		if (!mm_user_ok(set, 8, false))
-			return -EFAULT;
-		s = *(const volatile uint64_t *)set;
-		if (how == 0)
-			lx.sigmask |= s;
-		else if (how == 1)
-			lx.sigmask &= ~s;
-		else if (how == 2)
-			lx.sigmask = s;
-		else
-			return -EINVAL;
-	}
-	return old ? put_user(old, &prev, 8) : 0;
-}
-
-static int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val)
-{
-	uint32_t cur;
-
-	switch (op & 127) {
-	case 0: /* FUTEX_WAIT */
-	case 9: /* FUTEX_WAIT_BITSET */
-		if (!mm_user_ok(uaddr, 4, false))
-			return -EFAULT;
-		cur = *(const volatile uint32_t *)uaddr;
-		/* One thread: nobody could ever wake it. */
-		return cur != (uint32_t)val ? -EAGAIN : -ETIMEDOUT;
-	case 1:	 /* FUTEX_WAKE */
-	case 10: /* FUTEX_WAKE_BITSET */
-		return 0;
-	default:
-		return -ENOSYS;
-	}
-}
-
-static int64_t sys_getcwd(uint64_t buf, uint64_t size)
-{
-	if (size < 2)
-		return -34; /* ERANGE */
-	return put_user(buf, "/", 2) < 0 ? -EFAULT : 2;
+	if ((flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) || new_len > old_len)
+		return -ENOMEM;
+	if (new_len < old_len && (r = sys_munmap(va + new_len, old_len - new_len)) < 0)
+		return r;
+	return (int64_t)va;
 }
 
 static void sys_exit(uint64_t status)
@@ -328,6 +262,8 @@ static void sys_exit(uint64_t status)
 int64_t linux_syscall(struct frame *f)
 {
 	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a5 = f->r9;
+	bool served;
+	int64_t r;
 
 	init();
 	switch (f->rax) {
@@ -340,13 +276,11 @@ int64_t linux_syscall(struct frame *f)
 	case NR_mprotect:
 		return sys_mprotect(a0, a1, a2);
 	case NR_madvise:
-		return sys_madvise(a0, a1, a2);
+		return sys_madvise(a0, a1, (int32_t)a2);
 	case NR_mremap:
-		return -ENOMEM; /* libc then allocates, copies and frees */
+		return sys_mremap(a0, a1, a2, a3);
 	case NR_msync:
-		return 0;
-	case NR_arch_prctl:
-		return sys_arch_prctl(a0, a1);
+		return sys_msync(a0, a1, (int32_t)a2);
 	case NR_set_tid_address:
 	case NR_getpid:
 	case NR_gettid:
@@ -362,35 +296,12 @@ int64_t linux_syscall(struct frame *f)
 		return 0;
 	case NR_rseq:
 		return -ENOSYS;
-	case NR_uname:
-		return sys_uname(a0);
-	case NR_getrlimit:
-		return rlimit(a0, a1);
-	case NR_prlimit64:
-		return a0 > 1 ? -3 /* ESRCH */ : rlimit(a1, a3);
-	case NR_rt_sigaction:
-		return sys_rt_sigaction(a0, a1, a2, a3);
-	case NR_rt_sigprocmask:
-		return sys_rt_sigprocmask(a0, a1, a2, a3);
-	case NR_sigaltstack: {
-		uint64_t old[3] = {0, 2 /* SS_DISABLE */, 0};
-		return a1 ? put_user(a1, old, sizeof(old)) : 0;
-	}
-	case NR_sched_getaffinity: {
-		uint64_t mask = 1;
-		if (a1 < 8)
-			return -EINVAL;
-		return put_user(a2, &mask, 8) < 0 ? -EFAULT : 8;
-	}
-	case NR_futex:
-		return sys_futex(a0, a1, a2);
-	case NR_getcwd:
-		return sys_getcwd(a0, a1);
 	case NR_exit:
 	case NR_exit_group:
 		sys_exit(a0);
 		return 0;
 	default:
-		return kernel_to_host(f);
+		r = linux_task_syscall(f, &served);
+		return served ? r : kernel_to_host(f);
 	}
 }

@@ -234,3 +234,19 @@ bool mm_user_ok(uint64_t va, uint64_t len, bool write)
 		return false;
 	return c.ok && c.next == hi;
 }
+
+int64_t mm_put_user(uint64_t va, const void *src, uint64_t n)
+{
+	if (!mm_user_ok(va, n, true))
+		return -EFAULT;
+	memcpy((void *)va, src, n);
+	return 0;
+}
+
+int64_t mm_get_user(void *dst, uint64_t va, uint64_t n)
+{
+	if (!mm_user_ok(va, n, false))
+		return -EFAULT;
+	memcpy(dst, (const void *)va, n);
+	return 0;
+}

@@ -48,6 +48,8 @@ same "setjmp/longjmp" "" -- "$LXTEST" jmp
 same "malloc, mmap, mprotect, munmap" "" -- "$LXTEST" mem
 same "exit status" "" -- "$LXTEST" exit 42
 same "mmap's argument rules (raw system calls)" "" -- "$LXTEST" mmapabi
+same "the other system calls' argument rules (raw system calls)" "" --file "$tmp/fruit" -- \
+	"$LXTEST" sysabi "$tmp/fruit"
 same "a file given with --file" "" --file "$tmp/fruit" -- "$LXTEST" cat "$tmp/fruit"
 if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then
 	same "static PIE (glibc): printf" "" -- "$LXTEST_PIE" printf

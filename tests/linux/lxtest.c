@@ -236,6 +236,8 @@ static int do_div0(int argc)
 	return num / zero; /* both unknown to the compiler: a real idiv, #DE */
 }
 
+int do_sysabi(const char *file); /* lxabi.c */
+
 int main(int argc, char **argv, char **envp)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -260,6 +262,8 @@ int main(int argc, char **argv, char **envp)
 		return do_mmapabi();
 	if (!strcmp(what, "map32"))
 		return do_map32();
+	if (!strcmp(what, "sysabi") && argc > 2)
+		return do_sysabi(argv[2]);
 	if (!strcmp(what, "cat") && argc > 2)
 		return do_cat(argv[2]);
 	if (!strcmp(what, "clock"))
@@ -268,7 +272,7 @@ int main(int argc, char **argv, char **envp)
 		return do_div0(argc);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, wx, cat FILE, clock, div0, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, wx, cat FILE, clock, div0, "
 			"exit N\n");
 	return 64;
 }

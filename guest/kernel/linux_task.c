@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux_task.c: the Linux system calls about the program's own task that
+ * the kernel serves with no exit: the FS/GS base, uname, resource limits,
+ * signal dispositions, mask and alternate stack (recorded and reported back
+ * as Linux would; no signal is ever delivered), futexes of the one thread,
+ * the working directory, affinity, and signals sent to itself that Linux
+ * would ignore. Arguments are checked in Linux's order, with its errno;
+ * those Linux declares int are taken as 32 bits, as it does.
+ */
+#include "kernel.h"
+
+enum {
+	NR_rt_sigaction = 13,
+	NR_rt_sigprocmask = 14,
+	NR_kill = 62,
+	NR_uname = 63,
+	NR_getcwd = 79,
+	NR_getrlimit = 97,
+	NR_sigaltstack = 131,
+	NR_arch_prctl = 158,
+	NR_setrlimit = 160,
+	NR_tkill = 200,
+	NR_futex = 202,
+	NR_sched_getaffinity = 204,
+	NR_tgkill = 234,
+	NR_prlimit64 = 302,
+};
+
+#define ARCH_SET_GS   0x1001
+#define ARCH_SET_FS   0x1002
+#define ARCH_GET_FS   0x1003
+#define ARCH_GET_GS   0x1004
+#define MSR_FS_BASE   0xc0000100u
+#define MSR_GS_BASE   0xc0000101u
+#define ESRCH	      3
+#define EAGAIN	      11
+#define ERANGE	      34
+#define ETIMEDOUT     110
+#define SIGKILL	      9
+#define SIGSTOP	      19
+#define SIG_IGN	      1
+#define SS_ONSTACK    1
+#define SS_DISABLE    2
+#define SS_AUTODISARM (1u << 31)
+#define MINSIGSTKSZ   2048
+#define RLIM_NLIMITS  16
+#define SELF	      1 /* the pid and tid getpid and gettid give */
+
+/* struct kernel_sigaction, as x86-64 lays it out. */
+struct ksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+static struct {
+	struct ksigaction act[64]; /* recorded, never run */
+	uint64_t sigmask;
+	uint64_t ss_sp, ss_size; /* the alternate signal stack */
+	uint32_t ss_flags;
+} task;
+
+static uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static int64_t sys_arch_prctl(uint32_t code, uint64_t addr)
+{
+	uint64_t v;
+
+	switch (code) {
+	case ARCH_SET_FS:
+	case ARCH_SET_GS:
+		if (addr >= KVMLET_USER_END)
+			return -EPERM;
+		wrmsr(code == ARCH_SET_FS ? MSR_FS_BASE : MSR_GS_BASE, addr);
+		return 0;
+	case ARCH_GET_FS:
+	case ARCH_GET_GS:
+		v = rdmsr(code == ARCH_GET_FS ? MSR_FS_BASE : MSR_GS_BASE);
+		return mm_put_user(addr, &v, 8);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int64_t sys_uname(uint64_t buf)
+{
+	static const char f[6][65] = {"Linux",	       "kvmlet", "6.1.0-kvmlet",
+				      "#1 SMP kvmlet", "x86_64", "(none)"};
+
+	return mm_put_user(buf, f, sizeof(f));
+}
+
+/* getrlimit, setrlimit, prlimit64: new limits are checked, then ignored. */
+static int64_t rlimit(uint32_t resource, uint64_t new, uint64_t old)
+{
+	uint64_t lim[2] = {~0ull, ~0ull}, want[2];
+
+	if (resource >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (new &&mm_get_user(want, new, sizeof(want)) < 0)
+		return -EFAULT;
+	if (new &&want[0] > want[1])
+		return -EINVAL;
+	if (resource == 3) /* RLIMIT_STACK */
+		lim[0] = lim[1] = bi()->stack_hi - bi()->stack_lo;
+	else if (resource == 7) /* RLIMIT_NOFILE */
+		lim[0] = lim[1] = 64;
+	else if (resource == 9) /* RLIMIT_AS */
+		lim[0] = lim[1] = bi()->mem_size;
+	return old ? mm_put_user(old, lim, sizeof(lim)) : 0;
+}
+
+static int64_t sys_rt_sigaction(int32_t sig, uint64_t act, uint64_t old, uint64_t size)
+{
+	struct ksigaction a;
+
+	struct ksigaction prev;
+
+	if (size != 8)
+		return -EINVAL;
+	if (act && mm_get_user(&a, act, sizeof(a)) < 0)
+		return -EFAULT;
+	if (sig < 1 || sig > 64 || (act && (sig == SIGKILL || sig == SIGSTOP)))
+		return -EINVAL;
+	prev = task.act[sig - 1];
+	if (act) {
+		a.mask &= ~(1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1));
+		task.act[sig - 1] = a;
+	}
+	return old ? mm_put_user(old, &prev, sizeof(prev)) : 0;
+}
+
+static int64_t sys_rt_sigprocmask(int32_t how, uint64_t set, uint64_t old, uint64_t size)
+{
+	uint64_t prev = task.sigmask, s;
+
+	if (size != 8)
+		return -EINVAL;
+	if (set) {
+		if (mm_get_user(&s, set, 8) < 0)
+			return -EFAULT;
+		s &= ~(1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1)); /* never blocked */
+		if (how == 0)
+			task.sigmask |= s;
+		else if (how == 1)
+			task.sigmask &= ~s;
+		else if (how == 2)
+			task.sigmask = s;
+		else
+			return -EINVAL;
+	}
+	return old ? mm_put_user(old, &prev, 8) : 0;
+}
+
+/* stack_t: ss_sp, ss_flags (int), ss_size. */
+static int64_t sys_sigaltstack(uint64_t new, uint64_t old)
+{
+	uint64_t ss[3], o[3] = {task.ss_sp, task.ss_size ? 0 : SS_DISABLE, task.ss_size};
+	uint32_t flags, mode;
+
+	o[1] |= task.ss_flags & SS_AUTODISARM;
+	if (new) {
+		if (mm_get_user(ss, new, sizeof(ss)) < 0)
+			return -EFAULT;
+		flags = (uint32_t)ss[1];
+		mode = flags & ~SS_AUTODISARM;
+		if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
+			return -EINVAL;
+		if (mode == SS_DISABLE)
+			ss[0] = ss[2] = 0;
+		else if (ss[2] < MINSIGSTKSZ)
+			return -ENOMEM;
+		task.ss_sp = ss[0], task.ss_size = ss[2], task.ss_flags = flags;
+	}
+	return old ? mm_put_user(old, o, sizeof(o)) : 0;
+}
+
+/* A signal the program sent to itself that Linux would ignore: SIG_IGN, or
+ * one whose default is to do nothing. Others go to the host (the run ends). */
+static bool sig_ignored(int64_t sig)
+{
+	if (sig < 1 || sig > 64)
+		return false;
+	if (task.act[sig - 1].handler == SIG_IGN)
+		return true;
+	return task.act[sig - 1].handler == 0 && (sig == 17 || sig == 18 || sig == 23 || sig == 28);
+}
+
+static int64_t timeout_ok(uint64_t ts)
+{
+	int64_t t[2];
+
+	if (mm_get_user(t, ts, sizeof(t)) < 0)
+		return -EFAULT;
+	return t[0] < 0 || t[1] < 0 || t[1] >= 1000000000 ? -EINVAL : 0;
+}
+
+static int64_t sys_futex(uint64_t uaddr, int32_t op, uint32_t val, uint64_t ts, uint32_t val3)
+{
+	const int32_t cmd = op & ~(128 | 256); /* FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
+	uint32_t cur;
+	int64_t r;
+
+	if ((cmd == 0 || cmd == 9) && ts && (r = timeout_ok(ts)) < 0)
+		return r;
+	if ((op & 256) && cmd != 9)
+		return -ENOSYS;
+	switch (cmd) {
+	case 0: /* FUTEX_WAIT */
+	case 9: /* FUTEX_WAIT_BITSET */
+		if ((cmd == 9 && !val3) || (uaddr & 3))
+			return -EINVAL;
+		if (mm_get_user(&cur, uaddr, 4) < 0)
+			return -EFAULT;
+		/* One thread: nobody could ever wake it. */
+		return cur != val ? -EAGAIN : -ETIMEDOUT;
+	case 1:	 /* FUTEX_WAKE */
+	case 10: /* FUTEX_WAKE_BITSET */
+		if ((cmd == 10 && !val3) || (uaddr & 3))
+			return -EINVAL;
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+static int64_t sys_getcwd(uint64_t buf, uint64_t size)
+{
+	if (size < 2)
+		return -ERANGE;
+	return mm_put_user(buf, "/", 2) < 0 ? -EFAULT : 2;
+}
+
+static int64_t sys_sched_getaffinity(int32_t pid, uint64_t len, uint64_t mask)
+{
+	uint64_t one = 1;
+
+	if (len < 8 || (len & 7))
+		return -EINVAL;
+	if (pid != 0 && pid != SELF)
+		return -ESRCH;
+	return mm_put_user(mask, &one, 8) < 0 ? -EFAULT : 8;
+}
+
+int64_t linux_task_syscall(const struct frame *f, bool *served)
+{
+	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10;
+
+	*served = true;
+	switch (f->rax) {
+	case NR_arch_prctl:
+		return sys_arch_prctl((uint32_t)a0, a1);
+	case NR_uname:
+		return sys_uname(a0);
+	case NR_getrlimit:
+		return a1			      ? rlimit((uint32_t)a0, 0, a1)
+		       : (uint32_t)a0 >= RLIM_NLIMITS ? -EINVAL
+						      : -EFAULT;
+	case NR_setrlimit:
+		return a1			      ? rlimit((uint32_t)a0, a1, 0)
+		       : (uint32_t)a0 >= RLIM_NLIMITS ? -EINVAL
+						      : -EFAULT;
+	case NR_prlimit64:
+		if ((int32_t)a0 != 0 && (int32_t)a0 != SELF)
+			return -ESRCH;
+		return rlimit((uint32_t)a1, a2, a3);
+	case NR_rt_sigaction:
+		return sys_rt_sigaction((int32_t)a0, a1, a2, a3);
+	case NR_rt_sigprocmask:
+		return sys_rt_sigprocmask((int32_t)a0, a1, a2, a3);
+	case NR_sigaltstack:
+		return sys_sigaltstack(a0, a1);
+	case NR_kill: /* kill(self or its group, sig): the host checks the rest */
+		if (((int32_t)a0 == 0 || (int32_t)a0 == SELF) && sig_ignored((int32_t)a1))
+			return 0;
+		break;
+	case NR_tkill:
+		if ((int32_t)a0 == SELF && sig_ignored((int32_t)a1))
+			return 0;
+		break;
+	case NR_tgkill:
+		if ((int32_t)a0 == SELF && (int32_t)a1 == SELF && sig_ignored((int32_t)a2))
+			return 0;
+		break;
+	case NR_futex:
+		return sys_futex(a0, (int32_t)a1, (uint32_t)a2, a3, (uint32_t)f->r9);
+	case NR_getcwd:
+		return sys_getcwd(a0, a1);
+	case NR_sched_getaffinity:
+		return sys_sched_getaffinity((int32_t)a0, a1, a2);
+	}
+	*served = false;
+	return 0;
+}
