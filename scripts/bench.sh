@@ -1,9 +1,10 @@
 #!/bin/sh
 # scripts/bench.sh: benchmarks, each printed with its ratio against a baseline
 # measured in the same run. Usage: scripts/bench.sh [BUILD_DIR] (default build-bench,
-# configured as a release build). scripts/bench.sh --build-only [BUILD_DIR]: build
-# everything (release, -Werror) and the benchmarks, run nothing (suite install
-# checks this from a fresh source tree).
+# configured as a release build with link-time optimisation, as docs/embedding.md
+# recommends for production). scripts/bench.sh --build-only [BUILD_DIR]: build
+# everything (release, LTO, -Werror) and the benchmarks, run nothing (suite
+# install checks this from a fresh source tree).
 set -eu
 cd "$(dirname "$0")/.."
 build_only=false
@@ -12,7 +13,11 @@ if [ "${1:-}" = --build-only ]; then
 	shift
 fi
 dir=${1:-build-bench}
-[ -d "$dir" ] || meson setup "$dir" --buildtype=release >/dev/null
+if [ -d "$dir" ]; then
+	meson configure "$dir" -Dbuildtype=release -Db_lto=true >/dev/null
+else
+	meson setup "$dir" --buildtype=release -Db_lto=true >/dev/null
+fi
 if $build_only; then
 	meson compile -C "$dir"
 	exit 0

@@ -15,32 +15,10 @@ const struct guest_mem_refusal *guest_mem_refused(void)
 	return &refused;
 }
 
-static void refuse(uint64_t addr, uint64_t len, bool virt, const char *file, int line)
+void guest_mem_refuse(uint64_t addr, uint64_t len, bool virt, const char *file, int line)
 {
 	refused = (struct guest_mem_refusal){
 		.file = file, .line = line, .addr = addr, .len = len, .virt = virt};
-}
-
-KVMLET_HOT void *guest_mem_ptr_at(const struct guest_mem *gm, uint64_t gpa, uint64_t len, const char *file,
-		       int line)
-{
-	/* Overflow-safe: [gpa, gpa + len) inside [0, size); ending at size is fine. */
-	if (!gm->mem || gpa > gm->size || len > gm->size - gpa) {
-		refuse(gpa, len, false, file, line);
-		return NULL;
-	}
-	return gm->mem + gpa;
-}
-
-KVMLET_HOT int guest_mem_read_at(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len,
-		      const char *file, int line)
-{
-	const void *p = guest_mem_ptr_at(gm, gpa, len, file, line);
-
-	if (!p)
-		return -EFAULT;
-	memcpy(buf, p, len);
-	return 0;
 }
 
 KVMLET_HOT int guest_mem_write_at(struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len,
@@ -66,17 +44,6 @@ int guest_mem_track_writes(struct guest_mem *gm, struct kvmlet_error *err)
 	if (!(gm->written = calloc(words ? words : 1, 8)))
 		return kvmlet_fail(err, -ENOMEM, "out of memory for the written-pages bitmap");
 	return 0;
-}
-
-KVMLET_HOT void guest_mem_mark_written(struct guest_mem *gm, uint64_t gpa, uint64_t len)
-{
-	uint64_t n = gm->size / KVMLET_PAGE_SIZE;
-
-	if (!gm->written || len == 0 || gpa >= gm->size)
-		return;
-	uint64_t last = len - 1 > gm->size - 1 - gpa ? gm->size - 1 : gpa + len - 1;
-	for (uint64_t p = gpa / KVMLET_PAGE_SIZE; p <= last / KVMLET_PAGE_SIZE && p < n; p++)
-		gm->written[p / 64] |= 1ull << (p % 64);
 }
 
 uint64_t guest_mem_take_written(struct guest_mem *gm, uint64_t w)
@@ -116,7 +83,7 @@ KVMLET_HOT int guest_mem_read_va_at(const struct guest_mem *gm, uint64_t va, voi
 	for (; len; dst += chunk, va += chunk, len -= chunk) {
 		const uint8_t *src = va_ptr(gm, va, len, access, &chunk);
 		if (!src) {
-			refuse(va, len, true, file, line);
+			guest_mem_refuse(va, len, true, file, line);
 			*bad = va;
 			return -EFAULT;
 		}
@@ -134,7 +101,7 @@ int guest_mem_write_va_at(struct guest_mem *gm, uint64_t va, const void *buf, ui
 	for (; len; src += chunk, va += chunk, len -= chunk) {
 		uint8_t *dst = va_ptr(gm, va, len, access | GM_WRITE, &chunk);
 		if (!dst) {
-			refuse(va, len, true, file, line);
+			guest_mem_refuse(va, len, true, file, line);
 			*bad = va;
 			return -EFAULT; /* the pages written before this one are noted */
 		}

@@ -11,8 +11,10 @@
 #ifndef KVMLET_GUEST_MEM_H
 #define KVMLET_GUEST_MEM_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kvmlet.h"
 #include "kvmlet_abi.h"
@@ -62,19 +64,50 @@ void guest_mem_free(struct guest_mem *gm);
  * already tracking. 0 or -ENOMEM.
  */
 int guest_mem_track_writes(struct guest_mem *gm, struct kvmlet_error *err);
-/* Note that the host wrote guest-physical [gpa, gpa + len) through a GUEST_PTR. */
-void guest_mem_mark_written(struct guest_mem *gm, uint64_t gpa, uint64_t len);
+/* Note that the host wrote guest-physical [gpa, gpa + len) through a GUEST_PTR
+ * (inline, as the accessors below: every call runs them, after a VM exit). */
+static inline void guest_mem_mark_written(struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	uint64_t n = gm->size / KVMLET_PAGE_SIZE;
+
+	if (!gm->written || len == 0 || gpa >= gm->size)
+		return;
+	uint64_t last = len - 1 > gm->size - 1 - gpa ? gm->size - 1 : gpa + len - 1;
+	for (uint64_t p = gpa / KVMLET_PAGE_SIZE; p <= last / KVMLET_PAGE_SIZE && p < n; p++)
+		gm->written[p / 64] |= 1ull << (p % 64);
+}
 /* Word w of the written-pages bitmap (pages 64w..64w+63), cleared as it is taken. */
 uint64_t guest_mem_take_written(struct guest_mem *gm, uint64_t w);
 
+/* Record a refused access for guest_mem_refused (guest_mem.c). */
+__attribute__((cold)) void guest_mem_refuse(uint64_t addr, uint64_t len, bool virt,
+					    const char *file, int line);
+
 /* Host pointer for guest-physical [gpa, gpa + len), NULL outside memory. A
  * writer through it calls guest_mem_mark_written. */
-void *guest_mem_ptr_at(const struct guest_mem *gm, uint64_t gpa, uint64_t len, const char *file,
-		       int line);
+static inline void *guest_mem_ptr_at(const struct guest_mem *gm, uint64_t gpa, uint64_t len,
+				     const char *file, int line)
+{
+	/* Overflow-safe: [gpa, gpa + len) inside [0, size); ending at size is fine. */
+	if (!gm->mem || gpa > gm->size || len > gm->size - gpa) {
+		guest_mem_refuse(gpa, len, false, file, line);
+		return NULL;
+	}
+	return gm->mem + gpa;
+}
+
 /* Copy out of / into guest-physical [gpa, gpa + len): 0 or -EFAULT. A write
  * notes its pages (guest_mem_track_writes). */
-int guest_mem_read_at(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len,
-		      const char *file, int line);
+static inline int guest_mem_read_at(const struct guest_mem *gm, uint64_t gpa, void *buf,
+				    uint64_t len, const char *file, int line)
+{
+	const void *p = guest_mem_ptr_at(gm, gpa, len, file, line);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
 int guest_mem_write_at(struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len,
 		       const char *file, int line);
 /* Copy out of / into guest-virtual [va, va + len) through the live tables, each

@@ -10,7 +10,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "${LD:-ld}" -r -o "$tmp/libkvmlet.o" --whole-archive "$in"
-set -- -w --keep-global-symbol='kvmlet_*' --localize-hidden
+# A link-time optimised build leaves its intermediate code in the object
+# beside the machine code: drop it (it would still know the localised names).
+set -- -w --keep-global-symbol='kvmlet_*' --localize-hidden --remove-section='.gnu.lto_*' \
+	--remove-section='.gnu.debuglto_*'
 for name in $(sed -n '/local:/,/}/p' "$map" | grep -oE '\<kvmlet_[a-z0-9_]+\>' || true); do
 	set -- "$@" --localize-symbol="$name"
 done

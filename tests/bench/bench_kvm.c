@@ -517,7 +517,8 @@ int main(int argc, char **argv)
 	call_types_path = argv[2];
 	stateful_path = argv[3];
 	lxbench_path = argc > 4 ? argv[4] : NULL;
-	printf("KVM (medians of %d runs; raw baselines measured in the same run)\n", REPEATS);
+	printf("KVM (medians of %d runs; raw baselines measured in the same run; libkvmlet: %s)\n",
+	       REPEATS, BENCH_BUILD);
 	host_settings();
 	if (exitless) {
 		bench_exitless();
