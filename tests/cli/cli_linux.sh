@@ -67,6 +67,11 @@ same "busybox sha256sum of stdin" "$tmp/blob" -- "$BUSYBOX" sha256sum
 same "busybox sed" "$tmp/fruit" -- "$BUSYBOX" sed -e s/a/A/g -e 2d
 same "busybox awk" "" -- "$BUSYBOX" awk 'BEGIN{print 6*7}'
 same "busybox sort of a file" "" --file "$tmp/fruit" -- "$BUSYBOX" sort "$tmp/fruit"
+if [ -n "${LXCPP:-}" ] && [ -x "$LXCPP" ]; then
+	same "C++ (libstdc++, static): exceptions, RTTI, containers, iostreams" "" -- "$LXCPP" one
+else
+	echo "note: no LXCPP (g++ missing?): the C++ check does not run"
+fi
 
 # Programs nobody built for kvmlet, from Debian packages (FOREIGN: their paths;
 # run_kvm_tests.sh passes those the host has): other libcs and start-up code,

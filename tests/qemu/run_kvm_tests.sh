@@ -69,6 +69,8 @@ if [ -x "$build/tests/linux/lxtest" ] && [ -x /bin/busybox ]; then
 	set -- "$@" -a "$build/tests/linux/lxtest" -a /bin/busybox -e LXTEST=/t/lxtest -e BUSYBOX=/t/busybox
 	[ -x "$build/tests/linux/lxtest_pie" ] &&
 		set -- "$@" -a "$build/tests/linux/lxtest_pie" -e LXTEST_PIE=/t/lxtest_pie
+	[ -x "$build/tests/linux/lxcpp" ] &&
+		set -- "$@" -a "$build/tests/linux/lxcpp" -e LXCPP=/t/lxcpp
 	linux="$src/tests/cli/cli_linux.sh $build/tests/kvm/test_linux"
 	# Static programs from Debian packages (.ci/run installs them).
 	foreign=
