@@ -37,8 +37,8 @@ struct linux_host *linux_new(void)
 		return NULL;
 	}
 	lx->std[0] = lx->std[1] = lx->std[2] = -1;
-	for (unsigned i = 0; i < LX_FDS_MAX; i++)
-		lx->fds[i].file = lx->snap_fds[i].file = -1;
+	linux_fds_init(&lx->fds);
+	lx->snap_fds = lx->fds;
 	return lx;
 }
 
@@ -124,6 +124,11 @@ void kvmlet_set_stdio(struct kvmlet_sandbox *sb, int in_fd, int out_fd, int err_
 	lx->std[0] = in_fd;
 	lx->std[1] = out_fd;
 	lx->std[2] = err_fd;
+	/* F_GETFL's answer, asked now: the seccomp filter has no fcntl. */
+	for (int i = 0; i < 3; i++) {
+		int fl = lx->std[i] >= 0 ? fcntl(lx->std[i], F_GETFL) : 0;
+		lx->std_fl[i] = fl < 0 ? 0 : fl;
+	}
 }
 
 void kvmlet_set_determinism(struct kvmlet_sandbox *sb, uint64_t seed)
@@ -165,14 +170,12 @@ int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const ch
 
 void linux_snapshot(struct linux_host *lx)
 {
-	memcpy(lx->snap_fds, lx->fds, sizeof(lx->fds));
-	lx->snap_std_cloexec = lx->std_cloexec;
+	lx->snap_fds = lx->fds;
 }
 
 void linux_reset(struct linux_host *lx)
 {
-	memcpy(lx->fds, lx->snap_fds, sizeof(lx->fds));
-	lx->std_cloexec = lx->snap_std_cloexec;
+	lx->fds = lx->snap_fds;
 	lx->rng = lx->seed;
 }
 

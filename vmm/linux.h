@@ -2,7 +2,8 @@
 /*
  * linux.h: the host side of Linux programs as guests (linux.c: arguments,
  * standard streams, allowed files, the initial stack; linux_sys.c: the system
- * calls the guest's kernel hands to the host). Not installed.
+ * calls the guest's kernel hands to the host; linux_fs.c: descriptors and
+ * paths; linux_fd.c: the descriptor table and the devices). Not installed.
  */
 #ifndef KVMLET_LINUX_H
 #define KVMLET_LINUX_H
@@ -11,7 +12,7 @@
 #include <stdint.h>
 
 #define LX_FILES_MAX 64	   /* --file entries */
-#define LX_FDS_MAX   32	   /* guest descriptors 3.. that name open files */
+#define LX_FDS_MAX   64	   /* guest descriptors 0..63: the RLIMIT_NOFILE reported */
 #define LX_IO_MAX    65536 /* bytes one read or write moves (libc loops for more) */
 
 struct lx_file {
@@ -19,22 +20,51 @@ struct lx_file {
 	int host_fd;	  /* opened read-only when allowed */
 };
 
-/* What a guest descriptor 3 + i refers to; saved with the snapshot. */
-struct lx_fd {
-	int file; /* index in files, -1: free */
-	bool cloexec; /* FD_CLOEXEC: only recorded (no exec) */
+/* What an open file description is (linux_fd.c). */
+enum lx_kind {
+	LX_FREE,
+	LX_STDIN, /* kvmlet's standard streams: std[kind - LX_STDIN] */
+	LX_STDOUT,
+	LX_STDERR,
+	LX_FILE, /* files[file] */
+	LX_NULL, /* devices: /dev/null, /dev/zero, /dev/random, /dev/urandom */
+	LX_ZERO,
+	LX_RANDOM,
+	LX_URANDOM,
+};
+
+/* An open file description, shared by a descriptor and its duplicates, as
+ * Linux's struct file; plain data, saved with the snapshot. */
+struct lx_ofd {
+	uint8_t kind;	/* enum lx_kind */
+	uint8_t refs;	/* descriptors referring to it; 0: free */
+	uint32_t flags; /* O_ACCMODE and the status flags kept (O_APPEND, O_NONBLOCK) */
+	int file;	/* LX_FILE: index in files */
 	uint64_t off;
+};
+
+/* A guest descriptor: its description (-1: closed) and FD_CLOEXEC, which is
+ * the descriptor's own (only recorded: no exec). */
+struct lx_fd {
+	int8_t ofd;
+	bool cloexec;
+};
+
+/* The descriptor table, as the snapshot saves it (no pointers, no host fds). */
+struct lx_table {
+	struct lx_fd fd[LX_FDS_MAX];
+	struct lx_ofd ofd[LX_FDS_MAX]; /* never more descriptions than descriptors */
 };
 
 struct linux_host {
 	char **argv, **envp; /* NULL-terminated copies */
 	int std[3];	     /* host descriptors for 0, 1, 2; -1: EOF / the output callback */
+	int std_fl[3];	     /* their F_GETFL when given */
 	struct lx_file files[LX_FILES_MAX];
 	unsigned nfiles;
-	struct lx_fd fds[LX_FDS_MAX], snap_fds[LX_FDS_MAX];
-	uint8_t std_cloexec, snap_std_cloexec; /* FD_CLOEXEC of 0, 1, 2 (bits) */
-	uint64_t entry_rsp; /* the initial stack pointer (argc) */
-	uint64_t seed;	    /* kvmlet_set_determinism: 0 for the host's clock and randomness */
+	struct lx_table fds, snap_fds; /* the live table, and the snapshot's */
+	uint64_t entry_rsp;	       /* the initial stack pointer (argc) */
+	uint64_t seed; /* kvmlet_set_determinism: 0 for the host's clock and randomness */
 	uint64_t rng;
 	uint64_t fake_ns; /* the deterministic clock */
 	char *io;	  /* LX_IO_MAX bytes: one read's or write's data on its way (this
@@ -55,6 +85,9 @@ uint64_t linux_entry_rsp(const struct linux_host *lx);
 /* linux.c: the descriptor table goes with snapshots and resets. */
 void linux_snapshot(struct linux_host *lx);
 void linux_reset(struct linux_host *lx);
+
+/* linux_fd.c: a fresh table: 0, 1 and 2 open on the standard streams. */
+void linux_fds_init(struct lx_table *t);
 
 /* linux_names.c: the name of x86-64 system call nr, or NULL. */
 const char *linux_syscall_name(uint64_t nr);

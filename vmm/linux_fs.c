@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * linux_fs.c: the Linux system calls about descriptors and paths that the
- * host serves (see linux_sys.c): only the files given with --file, read-only,
- * under their guest paths; descriptors 0-2 are kvmlet's standard streams.
+ * host serves (see linux_sys.c): the files given with --file, read-only,
+ * under their guest paths, and the devices (linux_fd.c: the descriptor
+ * table, where 0-2 start as kvmlet's standard streams).
  * Arguments are checked in Linux's order with its errno: flags it does not
  * know are EINVAL where it says so, a relative path needs a directory
  * descriptor (none of ours is one: ENOTDIR, or EBADF if not open), and
@@ -25,9 +26,12 @@ enum {
 	NR_lseek = 8,
 	NR_ioctl = 16,
 	NR_access = 21,
+	NR_dup = 32,
+	NR_dup2 = 33,
 	NR_fcntl = 72,
 	NR_readlink = 89,
 	NR_openat = 257,
+	NR_dup3 = 292,
 	NR_newfstatat = 262,
 	NR_readlinkat = 267,
 	NR_faccessat = 269,
@@ -49,6 +53,8 @@ enum {
 #define G_O_LARGEFILE	      0100000
 #define G_O_APPEND	      02000
 #define G_O_NONBLOCK	      04000
+#define G_O_KEPT	      (G_O_ACCMODE | G_O_APPEND | G_O_NONBLOCK) /* in lx_ofd.flags */
+#define G_F_DUPFD_CLOEXEC     1030
 #define G_TCGETS	      0x5401
 #define G_TIOCGWINSZ	      0x5413
 #define G_FIONREAD	      0x541b
@@ -58,26 +64,9 @@ enum {
 #define G_FIOASYNC	      0x5452
 #define PATH_MAX_GUEST	      4096
 
-struct lx_fd *lxs_file_fd(struct sys *s, int fd)
-{
-	if (fd < 3 || fd >= 3 + LX_FDS_MAX || s->lx->fds[fd - 3].file < 0)
-		return NULL;
-	return &s->lx->fds[fd - 3];
-}
-
-int lxs_host_fd(struct sys *s, const struct lx_fd *f)
-{
-	return s->lx->files[f->file].host_fd;
-}
-
-static bool is_std(int fd)
-{
-	return fd >= 0 && fd <= 2;
-}
-
 static bool fd_open(struct sys *s, int fd)
 {
-	return is_std(fd) || lxs_file_fd(s, fd);
+	return lxs_ofd(s, fd) != NULL;
 }
 
 /* A NUL-terminated path from the guest, at most PATH_MAX_GUEST bytes. */
@@ -114,25 +103,23 @@ static int64_t sys_openat(struct sys *s, int dirfd, uint64_t pathp, uint64_t fla
 {
 	char path[PATH_MAX_GUEST];
 	int64_t r = get_path_at(s, dirfd, pathp, path);
-	int file;
+	int file = -1, dev;
 
 	if (r < 0)
 		return r;
-	if ((file = find_file(s, path)) < 0)
+	dev = lxs_dev_find(path);
+	if (!dev && (file = find_file(s, path)) < 0)
 		return -ENOENT;
 	if ((flags & (G_O_CREAT | G_O_EXCL)) == (G_O_CREAT | G_O_EXCL))
 		return -EEXIST;
 	if (flags & G_O_DIRECTORY)
-		return -ENOTDIR; /* every allowed file is a regular file */
-	if ((flags & G_O_ACCMODE) != 0)
+		return -ENOTDIR; /* every allowed file is a regular file, every device one */
+	if (!dev && (flags & G_O_ACCMODE) != 0)
 		return -EROFS;
-	for (int i = 0; i < LX_FDS_MAX; i++) {
-		if (s->lx->fds[i].file >= 0)
-			continue;
-		s->lx->fds[i] = (struct lx_fd){.file = file, .cloexec = !!(flags & G_O_CLOEXEC)};
-		return 3 + i;
-	}
-	return -EMFILE;
+	struct lx_ofd o = {.kind = (uint8_t)(dev ? dev : LX_FILE),
+			   .file = file,
+			   .flags = (uint32_t)(flags & G_O_KEPT)};
+	return lxs_fd_open(s, &o, flags & G_O_CLOEXEC);
 }
 
 /* struct stat as Linux x86-64 lays it out; only what a program needs, no host ids. */
@@ -143,32 +130,45 @@ static int64_t put_stat(struct sys *s, uint64_t va, const struct stat *st)
 	k[1] = 1;		      /* st_ino */
 	k[2] = 1;		      /* st_nlink */
 	k[3] = (uint32_t)st->st_mode; /* st_mode, uid 0 */
-	k[5] = 0;		      /* st_rdev */
+	k[5] = (uint64_t)st->st_rdev; /* the devices' own; 0 for the rest */
 	k[6] = (uint64_t)st->st_size;
 	k[7] = 4096; /* st_blksize */
 	k[8] = ((uint64_t)st->st_size + 511) / 512;
 	return lxs_put(s, va, k, 144);
 }
 
+/* A device, as Linux's devtmpfs shows it: a character device anyone may read and write. */
+static int64_t put_dev_stat(struct sys *s, uint64_t va, int kind)
+{
+	struct stat st = {.st_mode = S_IFCHR | 0666, .st_rdev = lxs_dev_rdev(kind)};
+
+	return put_stat(s, va, &st);
+}
+
 static int64_t sys_fstat(struct sys *s, int fd, uint64_t st)
 {
 	struct stat hs = {0};
-	struct lx_fd *f = lxs_file_fd(s, fd);
+	struct lx_ofd *o = lxs_ofd(s, fd);
+	int host;
 
-	if (f) {
-		if (fstat(lxs_host_fd(s, f), &hs) < 0)
+	if (!o)
+		return -EBADF;
+	if (lxs_is_dev(o))
+		return put_dev_stat(s, st, o->kind);
+	host = lxs_host_fd(s, o);
+	if (o->kind == LX_FILE) {
+		if (fstat(host, &hs) < 0)
 			return -EIO;
 		hs.st_mode = S_IFREG | 0444;
-	} else if (is_std(fd)) {
-		if (s->lx->std[fd] < 0 || fstat(s->lx->std[fd], &hs) < 0)
+	} else {
+		if (host < 0 || fstat(host, &hs) < 0)
 			hs = (struct stat){.st_mode = S_IFCHR | 0620};
 		else
-			hs.st_mode = (hs.st_mode & S_IFMT) | (fd ? 0200 : 0400);
+			hs.st_mode = (hs.st_mode & S_IFMT) | (o->kind != LX_STDIN ? 0200 : 0400);
 		if (!S_ISREG(hs.st_mode))
 			hs.st_size = 0;
-	} else {
-		return -EBADF;
 	}
+	hs.st_rdev = 0;
 	return put_stat(s, st, &hs);
 }
 
@@ -186,6 +186,8 @@ static int64_t sys_fstatat(struct sys *s, int dirfd, uint64_t pathp, uint64_t st
 		return r;
 	if (!path[0])
 		return (flags & G_AT_EMPTY_PATH) ? sys_fstat(s, dirfd, st) : -ENOENT;
+	if (lxs_dev_find(path))
+		return put_dev_stat(s, st, lxs_dev_find(path));
 	if ((file = find_file(s, path)) < 0)
 		return -ENOENT;
 	if (fstat(s->lx->files[file].host_fd, &hs) < 0)
@@ -206,6 +208,8 @@ static int64_t sys_access(struct sys *s, int dirfd, uint64_t pathp, uint64_t mod
 		return r;
 	if (!path[0] && (flags & G_AT_EMPTY_PATH) && dirfd != G_AT_FDCWD)
 		r = fd_open(s, dirfd) ? 0 : -EBADF;
+	else if (lxs_dev_find(path))
+		return (mode & 1) ? -EACCES : 0; /* readable and writable, not executable */
 	else if (find_file(s, path) < 0)
 		return -ENOENT;
 	return r < 0 ? r : (mode & 3) ? -EACCES : 0; /* W_OK, X_OK: read-only, not executable */
@@ -220,20 +224,26 @@ static int64_t sys_readlink(struct sys *s, int dirfd, uint64_t pathp, int32_t si
 		return -EINVAL;
 	if ((r = get_path_at(s, dirfd, pathp, path)) < 0)
 		return r;
-	return find_file(s, path) < 0 ? -ENOENT : -EINVAL; /* a file, not a link */
+	if (!lxs_dev_find(path) && find_file(s, path) < 0)
+		return -ENOENT;
+	return -EINVAL; /* a file, not a link */
 }
 
 static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 {
-	struct lx_fd *f = lxs_file_fd(s, fd);
+	struct lx_ofd *o = lxs_ofd(s, fd);
 	struct stat st;
 	int64_t base, size;
 
-	if (!f)
-		return is_std(fd) ? (whence > SEEK_HOLE ? -EINVAL : -ESPIPE) : -EBADF;
+	if (!o)
+		return -EBADF;
 	if (whence > SEEK_HOLE)
 		return -EINVAL;
-	if (fstat(lxs_host_fd(s, f), &st) < 0)
+	if (lxs_is_dev(o))
+		return 0; /* Linux's null_lseek, and the random devices stay at 0 */
+	if (lxs_is_stream(o))
+		return -ESPIPE;
+	if (fstat(lxs_host_fd(s, o), &st) < 0)
 		return -EIO;
 	size = st.st_size;
 	if (whence == SEEK_DATA || whence == SEEK_HOLE) {
@@ -241,70 +251,58 @@ static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 			return -ENXIO;
 		base = whence == SEEK_DATA ? off : size; /* no holes */
 	} else {
-		base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)f->off : size;
+		base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)o->off : size;
 		if (__builtin_add_overflow(base, off, &base) || base < 0)
 			return -EINVAL;
 	}
-	f->off = (uint64_t)base;
+	o->off = (uint64_t)base;
 	return base;
 }
 
-static int64_t sys_close(struct sys *s, int fd)
+/* FIONBIO: O_NONBLOCK of the description (the host's streams keep theirs). */
+static int64_t set_nonblock(struct sys *s, struct lx_ofd *o, uint64_t arg)
 {
-	struct lx_fd *f = lxs_file_fd(s, fd);
+	int n;
 
-	if (f) {
-		*f = (struct lx_fd){.file = -1};
-		return 0;
-	}
-	return is_std(fd) ? 0 : -EBADF;
+	if (lxs_get(s, arg, &n, sizeof(n)) < 0)
+		return -EFAULT;
+	if (!lxs_is_stream(o))
+		o->flags = n ? o->flags | G_O_NONBLOCK : o->flags & ~(uint32_t)G_O_NONBLOCK;
+	return 0;
 }
 
-static void set_cloexec(struct sys *s, int fd, bool on)
-{
-	struct lx_fd *f = lxs_file_fd(s, fd);
-
-	if (f)
-		f->cloexec = on;
-	else if (on)
-		s->lx->std_cloexec |= (uint8_t)(1u << fd);
-	else
-		s->lx->std_cloexec &= (uint8_t) ~(1u << fd);
-}
-
-static bool get_cloexec(struct sys *s, int fd)
-{
-	struct lx_fd *f = lxs_file_fd(s, fd);
-
-	return f ? f->cloexec : (s->lx->std_cloexec >> fd) & 1;
-}
-
-/* The requests Linux answers for every descriptor, then the terminal's. */
+/* The requests Linux answers for every descriptor, then the random
+ * devices' (EINVAL) and the terminal's. */
 static int64_t sys_ioctl(struct sys *s, int fd, uint32_t req, uint64_t arg)
 {
 	unsigned char buf[64];
-	int host = is_std(fd) ? s->lx->std[fd] : -1, n;
-	struct lx_fd *f = lxs_file_fd(s, fd);
+	struct lx_ofd *o = lxs_ofd(s, fd);
 	struct stat st;
+	int host, n;
 
-	if (!fd_open(s, fd))
+	if (!o)
 		return -EBADF;
+	host = lxs_is_stream(o) ? lxs_host_fd(s, o) : -1;
 	if (req == G_FIOCLEX || req == G_FIONCLEX) {
-		set_cloexec(s, fd, req == G_FIOCLEX);
+		s->lx->fds.fd[fd].cloexec = req == G_FIOCLEX;
 		return 0;
 	}
-	if (req == G_FIONBIO || req == G_FIOASYNC)
-		return lxs_get(s, arg, &n, sizeof(n)); /* nothing here ever blocks */
-	if (req == G_FIONREAD && f) {
-		if (fstat(lxs_host_fd(s, f), &st) < 0)
+	if (req == G_FIONBIO)
+		return set_nonblock(s, o, arg); /* nothing here ever blocks */
+	if (req == G_FIOASYNC)
+		return lxs_get(s, arg, &n, sizeof(n));
+	if (o->kind == LX_RANDOM || o->kind == LX_URANDOM)
+		return -EINVAL; /* Linux's random_ioctl: any other request */
+	if (req == G_FIONREAD && o->kind == LX_FILE) {
+		if (fstat(lxs_host_fd(s, o), &st) < 0)
 			return -EIO;
-		n = (int)(st.st_size - (int64_t)f->off);
+		n = (int)(st.st_size - (int64_t)o->off);
 		return lxs_put(s, arg, &n, sizeof(n));
 	}
 	if (req == G_FIONREAD && host >= 0 && ioctl(host, FIONREAD, &n) == 0)
 		return lxs_put(s, arg, &n, sizeof(n));
 	if (host < 0 || !isatty(host))
-		return -ENOTTY;
+		return -ENOTTY; /* devices and files too */
 	if (req == G_TCGETS && ioctl(host, TCGETS, buf) == 0)
 		return lxs_put(s, arg, buf, 36); /* the kernel's struct termios */
 	if (req == G_TIOCGWINSZ && ioctl(host, TIOCGWINSZ, buf) == 0)
@@ -312,33 +310,39 @@ static int64_t sys_ioctl(struct sys *s, int fd, uint32_t req, uint64_t arg)
 	return -ENOTTY;
 }
 
-/* F_GETFL: files are read-only (O_LARGEFILE, as Linux sets on 64-bit);
- * 0 is read, 1 and 2 written, with the host descriptor's status flags. */
-static int64_t getfl(struct sys *s, int fd)
+/* F_GETFL: files are read-only, devices as opened (O_LARGEFILE, as Linux sets
+ * on 64-bit); 0 is read, 1 and 2 written, with the host descriptor's status
+ * flags as kvmlet_set_stdio found them. */
+static int64_t getfl(struct sys *s, const struct lx_ofd *o)
 {
-	int host = is_std(fd) ? s->lx->std[fd] : -1, fl;
-
-	if (!is_std(fd))
-		return G_O_LARGEFILE;
-	fl = host >= 0 ? fcntl(host, F_GETFL) : 0;
-	return (fl < 0 ? 0 : fl & (G_O_APPEND | G_O_NONBLOCK | G_O_LARGEFILE)) |
-	       (fd ? G_O_WRONLY : 0);
+	if (!lxs_is_stream(o))
+		return (o->flags & G_O_KEPT) | G_O_LARGEFILE;
+	return (s->lx->std_fl[o->kind - LX_STDIN] & (G_O_APPEND | G_O_NONBLOCK | G_O_LARGEFILE)) |
+	       (o->kind != LX_STDIN ? G_O_WRONLY : 0);
 }
 
 static int64_t sys_fcntl(struct sys *s, int fd, uint32_t cmd, uint64_t arg)
 {
-	if (!fd_open(s, fd))
+	struct lx_ofd *o = lxs_ofd(s, fd);
+
+	if (!o)
 		return -EBADF;
 	switch (cmd) {
+	case F_DUPFD:
+	case G_F_DUPFD_CLOEXEC:
+		return lxs_dupfd(s, fd, (uint32_t)arg, cmd == G_F_DUPFD_CLOEXEC);
 	case F_GETFD:
-		return get_cloexec(s, fd) ? FD_CLOEXEC : 0;
+		return s->lx->fds.fd[fd].cloexec ? FD_CLOEXEC : 0;
 	case F_SETFD:
-		set_cloexec(s, fd, arg & FD_CLOEXEC);
+		s->lx->fds.fd[fd].cloexec = arg & FD_CLOEXEC;
 		return 0;
 	case F_GETFL:
-		return getfl(s, fd);
-	case F_SETFL:
-		return 0; /* O_APPEND, O_NONBLOCK...: nothing here ever blocks or appends */
+		return getfl(s, o);
+	case F_SETFL: /* shared with the duplicates; the host's streams keep theirs */
+		if (!lxs_is_stream(o))
+			o->flags = (o->flags & G_O_ACCMODE) |
+				   ((uint32_t)arg & (G_O_APPEND | G_O_NONBLOCK));
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -357,7 +361,13 @@ int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served)
 	case NR_openat:
 		return sys_openat(s, fd, a1, a2);
 	case NR_close:
-		return sys_close(s, fd);
+		return lxs_close(s, fd);
+	case NR_dup:
+		return lxs_dupfd(s, fd, 0, false);
+	case NR_dup2:
+		return lxs_dup3(s, (uint32_t)a0, (uint32_t)a1, 0, true);
+	case NR_dup3:
+		return lxs_dup3(s, (uint32_t)a0, (uint32_t)a1, (uint32_t)a2, false);
 	case NR_fstat:
 		return sys_fstat(s, fd, a1);
 	case NR_stat:

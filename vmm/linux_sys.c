@@ -2,7 +2,8 @@
 /*
  * linux_sys.c: the Linux system calls that the guest's kernel hands to the
  * host (KVMLET_PORT_SYSCALL): standard streams, clocks, randomness,
- * sleeping, signals to itself (linux_fs.c: descriptors and allowed files);
+ * sleeping, signals to itself (linux_fs.c: descriptors and allowed files;
+ * linux_fd.c: the descriptor table and devices);
  * everything else is refused with the errno Linux would give. Every
  * argument is untrusted and checked in Linux's order: guest buffers are
  * reached only through the live page tables with the access the program
@@ -16,7 +17,6 @@
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,44 +38,55 @@ enum {
 #define NOFILE_GUEST  64   /* the RLIMIT_NOFILE the guest's kernel reports */
 #define SELF	      1	   /* the pid and tid the program has */
 
+#define MAX_RW_COUNT 0x7ffff000 /* Linux's bound on one read or write */
+
 KVMLET_HOT static int64_t sys_write(struct sys *s, int fd, uint64_t buf, uint64_t len)
 {
 	char *tmp = s->lx->io;
 	struct kvmlet_sandbox *sb = s->sb;
+	struct lx_ofd *o = lxs_ofd(s, fd);
 
-	if (fd != 1 && fd != 2)
-		return -EBADF; /* 0 is read-only, allowed files too */
+	if (!lxs_can_write(o))
+		return -EBADF; /* stdin and allowed files are read-only */
 	if (!lxs_range_ok(buf, len))
 		return -EFAULT;
+	if (lxs_is_dev(o))
+		return len > MAX_RW_COUNT ? MAX_RW_COUNT : (int64_t)len; /* discarded, unread */
 	if (len > LX_IO_MAX)
 		len = LX_IO_MAX;
 	if (lxs_get(s, buf, tmp, len) < 0)
 		return -EFAULT;
-	return console_emit(&sb->con, sb->cfg.max_output, s->lx->std[fd], tmp, len,
+	return console_emit(&sb->con, sb->cfg.max_output, lxs_host_fd(s, o), tmp, len,
 			    &s->res->output_truncated);
 }
 
+/* read (off -1: at the description's offset, which advances) and pread64. */
 static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64_t off)
 {
 	char *tmp = s->lx->io;
-	struct lx_fd *f = lxs_file_fd(s, fd);
+	struct lx_ofd *o = lxs_ofd(s, fd);
+	int host;
 	ssize_t n;
 
-	if (!f && fd != 0)
+	if (!lxs_can_read(o))
 		return -EBADF;
 	if (!lxs_range_ok(buf, len))
 		return -EFAULT;
 	if (len > LX_IO_MAX)
 		len = LX_IO_MAX;
-	if (f) {
-		n = pread(lxs_host_fd(s, f), tmp, len, off >= 0 ? off : (off_t)f->off);
+	host = lxs_host_fd(s, o);
+	if (lxs_is_dev(o)) {
+		if ((n = lxs_dev_read(s, o, tmp, len)) < 0)
+			return n;
+	} else if (o->kind == LX_FILE) {
+		n = pread(host, tmp, len, off >= 0 ? off : (off_t)o->off);
 		if (n > 0 && off < 0)
-			f->off += (uint64_t)n;
+			o->off += (uint64_t)n;
 	} else {
-		if (s->lx->std[0] < 0)
+		if (host < 0)
 			return 0; /* no input: end of file */
 		do
-			n = read(s->lx->std[0], tmp, len);
+			n = read(host, tmp, len);
 		while (n < 0 && errno == EINTR);
 	}
 	if (n < 0)
@@ -83,16 +94,19 @@ static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64
 	return lxs_put(s, buf, tmp, (uint64_t)n) < 0 ? -EFAULT : n;
 }
 
-/* pread64, pwrite64: 0-2 are streams (ESPIPE), allowed files read-only. */
+/* pread64, pwrite64: the standard streams are streams (ESPIPE), allowed
+ * files read-only, devices ignore the offset. */
 static int64_t sys_pread(struct sys *s, int fd, uint64_t buf, uint64_t len, int64_t off, bool wr)
 {
+	struct lx_ofd *o;
+
 	if (off < 0)
 		return -EINVAL;
-	if (fd >= 0 && fd <= 2)
-		return -ESPIPE;
-	if (!lxs_file_fd(s, fd) || wr)
+	if (!(o = lxs_ofd(s, fd)))
 		return -EBADF;
-	return sys_read(s, fd, buf, len, off);
+	if (lxs_is_stream(o))
+		return -ESPIPE;
+	return wr ? sys_write(s, fd, buf, len) : sys_read(s, fd, buf, len, off);
 }
 
 /* The iovec array, whole and checked as Linux does before any I/O: a negative
@@ -116,7 +130,7 @@ static int64_t sys_iov(struct sys *s, int fd, uint64_t iov, uint64_t cnt, bool w
 	uint64_t small[2 * 8], *v = small;
 	int64_t total = 0, r;
 
-	if (wr ? fd != 1 && fd != 2 : fd != 0 && !lxs_file_fd(s, fd))
+	if (!(wr ? lxs_can_write(lxs_ofd(s, fd)) : lxs_can_read(lxs_ofd(s, fd))))
 		return -EBADF;
 	if (cnt > IOV_MAX_GUEST)
 		return -EINVAL;
@@ -212,20 +226,15 @@ static int64_t sys_gettimeofday(struct sys *s, uint64_t tvp, uint64_t tzp)
 static int64_t sys_getrandom(struct sys *s, uint64_t buf, uint64_t len, uint32_t flags)
 {
 	uint8_t tmp[256];
+	int64_t r;
 
 	/* GRND_NONBLOCK 1, GRND_RANDOM 2, GRND_INSECURE 4; RANDOM with INSECURE is EINVAL */
 	if ((flags & ~7u) || (flags & 6) == 6)
 		return -EINVAL;
 	if (len > sizeof(tmp))
 		len = sizeof(tmp); /* a short read, as Linux may give */
-	if (s->lx->seed) {
-		for (uint64_t i = 0; i < len; i++) {
-			s->lx->rng = s->lx->rng * 6364136223846793005ull + 1442695040888963407ull;
-			tmp[i] = (uint8_t)(s->lx->rng >> 56);
-		}
-	} else if (getrandom(tmp, len, 0) != (ssize_t)len) {
-		return -EAGAIN;
-	}
+	if ((r = lxs_random(s, tmp, len)) < 0)
+		return r;
 	return lxs_put(s, buf, tmp, len) < 0 ? -EFAULT : (int64_t)len;
 }
 
@@ -300,7 +309,7 @@ static int64_t sys_poll(struct sys *s, uint64_t fdsp, uint32_t n)
 			return -EFAULT;
 		short ev = (short)g[1], rev = 0;
 		if (g[0] >= 0)
-			rev = (g[0] <= 2 || lxs_file_fd(s, g[0])) ? ev & ready_mask : POLLNVAL;
+			rev = lxs_ofd(s, g[0]) ? ev & ready_mask : POLLNVAL;
 		ready += rev != 0;
 		if (lxs_put(s, fdsp + 8 * i + 6, &rev, 2) < 0)
 			return -EFAULT;

@@ -2,7 +2,8 @@
 /*
  * linux_sys.h: what the host's Linux system calls share (linux_sys.c:
  * streams, clocks, randomness, sleeping, signals to itself; linux_fs.c:
- * descriptors and the allowed files). Not installed.
+ * descriptors and the allowed files; linux_fd.c: the descriptor table and
+ * the devices). Not installed.
  */
 #ifndef KVMLET_LINUX_SYS_H
 #define KVMLET_LINUX_SYS_H
@@ -47,10 +48,34 @@ static inline bool lxs_range_ok(uint64_t va, uint64_t len)
 	return va <= KVMLET_USER_END && len <= KVMLET_USER_END - va;
 }
 
-/* linux_fs.c: the open file behind guest descriptor fd (>= 3), or NULL. */
-struct lx_fd *lxs_file_fd(struct sys *s, int fd);
-/* linux_fs.c: the host descriptor an open guest file reads from. */
-int lxs_host_fd(struct sys *s, const struct lx_fd *f);
+/* linux_fd.c: the open file description behind guest descriptor fd, or NULL. */
+struct lx_ofd *lxs_ofd(struct sys *s, int fd);
+/* linux_fd.c: whether o (NULL: no) was opened for reading / for writing. */
+bool lxs_can_read(const struct lx_ofd *o);
+bool lxs_can_write(const struct lx_ofd *o);
+/* linux_fd.c: o is one of the devices / one of kvmlet's standard streams. */
+bool lxs_is_dev(const struct lx_ofd *o);
+bool lxs_is_stream(const struct lx_ofd *o);
+/* linux_fd.c: the host descriptor behind o (a file's, a stream's), -1: none
+ * (a device, or a stream without one: EOF in, the output callback out). */
+int lxs_host_fd(struct sys *s, const struct lx_ofd *o);
+/* linux_fd.c: a new description like o at the lowest free descriptor; -EMFILE. */
+int lxs_fd_open(struct sys *s, const struct lx_ofd *o, bool cloexec);
+/* linux_fd.c: close(fd): 0 or -EBADF; the description goes with its last descriptor. */
+int64_t lxs_close(struct sys *s, int fd);
+/* linux_fd.c: dup and F_DUPFD(_CLOEXEC): the lowest free descriptor >= from. */
+int64_t lxs_dupfd(struct sys *s, int fd, uint32_t from, bool cloexec);
+/* linux_fd.c: dup3, or dup2 (dup2 set: old == new is new if open). */
+int64_t lxs_dup3(struct sys *s, uint32_t oldfd, uint32_t newfd, uint64_t flags, bool dup2);
+/* linux_fd.c: the device at path (enum lx_kind), LX_FREE if none. */
+int lxs_dev_find(const char *path);
+/* linux_fd.c: a device's st_rdev, as Linux encodes it. */
+uint32_t lxs_dev_rdev(int kind);
+/* linux_fd.c: read len bytes (<= LX_IO_MAX) from device o into buf; the count or -errno. */
+int64_t lxs_dev_read(struct sys *s, const struct lx_ofd *o, char *buf, uint64_t len);
+/* linux_fd.c: len random bytes (getrandom's and the random devices' source:
+ * the host's, or seeded); len, or -EAGAIN. */
+int64_t lxs_random(struct sys *s, void *buf, uint64_t len);
 /* linux_fs.c: serve nr if it is about descriptors or paths (*served set). */
 int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
 

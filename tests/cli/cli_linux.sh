@@ -51,6 +51,8 @@ same "mmap's argument rules (raw system calls)" "" -- "$LXTEST" mmapabi
 same "the other system calls' argument rules (raw system calls)" "" --file "$tmp/fruit" -- \
 	"$LXTEST" sysabi "$tmp/fruit"
 same "a file given with --file" "" --file "$tmp/fruit" -- "$LXTEST" cat "$tmp/fruit"
+same "descriptors: dup, dup2, dup3, F_DUPFD, closing 0-2, shared offsets, /dev/*" "" \
+	--file "$tmp/fruit" -- "$LXTEST" fds "$tmp/fruit"
 if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then
 	same "static PIE (glibc): printf" "" -- "$LXTEST_PIE" printf
 	same "static PIE (glibc): argv, environment, auxv" "" -- "$LXTEST_PIE" args x
@@ -67,6 +69,18 @@ same "busybox sha256sum of stdin" "$tmp/blob" -- "$BUSYBOX" sha256sum
 same "busybox sed" "$tmp/fruit" -- "$BUSYBOX" sed -e s/a/A/g -e 2d
 same "busybox awk" "" -- "$BUSYBOX" awk 'BEGIN{print 6*7}'
 same "busybox sort of a file" "" --file "$tmp/fruit" -- "$BUSYBOX" sort "$tmp/fruit"
+# Shell redirections: dup2, F_DUPFD(_CLOEXEC), close and /dev/null (each
+# prints to stdout only after a redirection worked; `same` compares stdout).
+same "busybox sh: >&2" "" -- "$BUSYBOX" sh -c 'echo to-stderr >&2; echo after'
+same "busybox sh: exec 2>&1, >&2" "" -- "$BUSYBOX" sh -c 'exec 2>&1; echo to-stderr >&2; echo after'
+same "busybox sh: 2>/dev/null" "" -- "$BUSYBOX" sh -c 'echo quiet 2>/dev/null; echo after'
+same "busybox sh: exec 3>&1, >&3, 3>&-" "" -- "$BUSYBOX" sh -c \
+	'exec 3>&1; echo via3 >&3; exec 3>&-; echo done; echo gone >&3; echo status $?'
+# (cat and head would fork here: read is a builtin.)
+same "busybox sh: </dev/null, then stdin again" "$tmp/fruit" -- "$BUSYBOX" sh -c \
+	'read x </dev/null; echo empty $?; read x; echo "$x"'
+same "busybox sh: >/dev/null, </dev/zero, </dev/urandom" "" -- "$BUSYBOX" sh -c \
+	'echo gone >/dev/null; read -n 4 z </dev/zero; echo "zero $? ${#z}"; read -n 3 r </dev/urandom; echo "urandom $?"'
 if [ -n "${LXCPP:-}" ] && [ -x "$LXCPP" ]; then
 	same "C++ (libstdc++, static): exceptions, RTTI, containers, iostreams" "" -- "$LXCPP" one
 else
@@ -81,7 +95,9 @@ for prog in ${FOREIGN:-}; do
 	bash-static)
 		same "bash-static (glibc): builtins, arrays, functions" "" -- "$prog" -c \
 			'a=(p q r); f() { echo "f $1 ${#a[@]} ${a[1]} $((6 * 7)) ${X:-no}"; }; f x; printf "%05d|%s\n" 42 "$BASH_VERSION"'
-		same "bash-static: --version" "" -- "$prog" --version ;;
+		same "bash-static: --version" "" -- "$prog" --version
+		same "bash-static: redirections" "" -- "$prog" -c \
+			'echo x >&2; echo y 2>/dev/null; { echo grouped; } >&2; exec 2>&1; echo z >&2' ;;
 	zsh-static)
 		same "zsh-static: builtins, arrays, expansions" "" -- "$prog" -f -c \
 			'a=(1 2 3); print -l $#a ${(U)a:-x} $(( 2 ** 10 )); echo ${ZSH_VERSION%%.*}' ;;

@@ -2,12 +2,13 @@
  * test_linux.c: a static Linux program through the library (suite kvm, and
  * suite qemu): what it maps itself is gone from the memory map once it
  * unmapped it, memory system calls take no exit, a reset brings it back to
- * its start. Needs LXTEST (tests/linux/lxtest, built with musl-gcc).
+ * its start (its descriptor table too). Needs LXTEST (tests/linux/lxtest, built with musl-gcc).
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kvmtest.h"
 
@@ -84,6 +85,45 @@ START_TEST(memory_calls_take_no_exit)
 }
 END_TEST
 
+/* What the program wrote to out since the last call (out is rewound). */
+static void take_output(int out, char *buf, size_t size)
+{
+	ssize_t n = pread(out, buf, size - 1, 0);
+
+	ck_assert_int_ge(n, 0);
+	buf[n] = 0;
+	ck_assert_int_eq(ftruncate(out, 0), 0);
+	ck_assert_int_eq(lseek(out, 0, SEEK_SET), 0);
+}
+
+START_TEST(descriptors_come_back_after_reset)
+{
+	struct kvmlet_sandbox *sb = load("fdstate");
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char first[256], again[256];
+	FILE *f = tmpfile();
+	int out = fileno(f);
+
+	/* lxtest fdstate leaves 0 and 2 closed, 1 close-on-exec and duplicated,
+	 * /dev/zero open: each run after a reset must start from 0-2 as given. */
+	kvmlet_set_stdio(sb, -1, out, -1);
+	ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(res.status, 0);
+	take_output(out, first, sizeof(first));
+	ck_assert_str_eq(first, "open at start: ooo-------------\nF_GETFD 1: 0\n");
+	for (int i = 0; i < 3; i++) {
+		ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
+		ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(res.status, 0);
+		take_output(out, again, sizeof(again));
+		ck_assert_str_eq(again, first);
+	}
+	kvmlet_sandbox_free(sb);
+	fclose(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("linux");
@@ -92,6 +132,7 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, mappings_are_gone_after_munmap);
 	tcase_add_test(tc, memory_calls_take_no_exit);
+	tcase_add_test(tc, descriptors_come_back_after_reset);
 	suite_add_tcase(s, tc);
 	kvmtest_require_kvm();
 	if (!getenv("LXTEST") || !*getenv("LXTEST")) {

@@ -36,7 +36,7 @@ static void say(const char *what, long r)
 		[ENOTDIR] = "ENOTDIR",	     [EINVAL] = "EINVAL", [ENOTTY] = "ENOTTY",
 		[ESPIPE] = "ESPIPE",	     [EROFS] = "EROFS",	  [ERANGE] = "ERANGE",
 		[ENOSYS] = "ENOSYS",	     [ENXIO] = "ENXIO",	  [ETIMEDOUT] = "ETIMEDOUT",
-		[EOPNOTSUPP] = "EOPNOTSUPP",
+		[EOPNOTSUPP] = "EOPNOTSUPP", [EMFILE] = "EMFILE",
 	};
 	int e = r == -1 ? errno : 0;
 
@@ -55,6 +55,20 @@ static void sayv(const char *what, long r)
 		say(what, r);
 	else
 		printf("%s: %ld\n", what, r);
+}
+
+/* For lxfds.c. */
+void lx_say(const char *what, long r);
+void lx_sayv(const char *what, long r);
+
+void lx_say(const char *what, long r)
+{
+	say(what, r);
+}
+
+void lx_sayv(const char *what, long r)
+{
+	sayv(what, r);
 }
 
 static void yes(const char *what, int cond)

@@ -237,6 +237,8 @@ static int do_div0(int argc)
 }
 
 int do_sysabi(const char *file); /* lxabi.c */
+int do_fds(const char *file);	 /* lxfds.c */
+int do_fdstate(void);		 /* lxfds.c */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -264,6 +266,10 @@ int main(int argc, char **argv, char **envp)
 		return do_map32();
 	if (!strcmp(what, "sysabi") && argc > 2)
 		return do_sysabi(argv[2]);
+	if (!strcmp(what, "fdstate"))
+		return do_fdstate();
+	if (!strcmp(what, "fds") && argc > 2)
+		return do_fds(argv[2]);
 	if (!strcmp(what, "cat") && argc > 2)
 		return do_cat(argv[2]);
 	if (!strcmp(what, "clock"))
@@ -272,7 +278,7 @@ int main(int argc, char **argv, char **envp)
 		return do_div0(argc);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, wx, cat FILE, clock, div0, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, wx, cat FILE, clock, div0, "
 			"exit N\n");
 	return 64;
 }
