@@ -83,6 +83,7 @@ static const unsigned long ioctl_requests[] = {
 				     * warm shells: slot deleted on free, re-pointed on reuse */
 	TCGETS,		   /* stdio asks whether stdout is a terminal (isatty) */
 	TIOCGWINSZ,	   /* a Linux program asks its terminal's size */
+	FIONREAD,	   /* ...or how much its standard input holds */
 };
 
 #ifdef KVMLET_SECCOMP_ASAN

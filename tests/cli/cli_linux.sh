@@ -50,6 +50,9 @@ same "exit status" "" -- "$LXTEST" exit 42
 same "mmap's argument rules (raw system calls)" "" -- "$LXTEST" mmapabi
 same "the other system calls' argument rules (raw system calls)" "" --file "$tmp/fruit" -- \
 	"$LXTEST" sysabi "$tmp/fruit"
+# Again with a file as stdin: FIONREAD on it is kvmlet's own ioctl (seccomp allows it).
+same "the same, stdin from a file" "$tmp/fruit" --file "$tmp/fruit" -- \
+	"$LXTEST" sysabi "$tmp/fruit"
 same "a file given with --file" "" --file "$tmp/fruit" -- "$LXTEST" cat "$tmp/fruit"
 same "descriptors: dup, dup2, dup3, F_DUPFD, closing 0-2, shared offsets, /dev/*" "" \
 	--file "$tmp/fruit" -- "$LXTEST" fds "$tmp/fruit"

@@ -243,7 +243,7 @@ static void call_ioctl(enum kvmlet_seccomp_mode mode)
 	int n;
 
 	install(mode);
-	ioctl(0, FIONREAD, &n); /* not one of the run loop's requests */
+	ioctl(0, FIONCLEX, &n); /* not one of the run loop's requests */
 }
 
 static void call_ioctl_create_vm(enum kvmlet_seccomp_mode mode)

@@ -319,6 +319,8 @@ static void abi_files(const char *file)
 	say("pwrite64 offset -1", syscall(SYS_pwrite64, fd, buf, 1, -1L));
 	say("ioctl fd 99", syscall(SYS_ioctl, 99, TCGETS, buf));
 	say("ioctl TCGETS on stdin", syscall(SYS_ioctl, 0, TCGETS, buf));
+	/* Served from kvmlet's own stdin: the seccomp filter must allow it. */
+	say("ioctl FIONREAD on stdin", syscall(SYS_ioctl, 0, FIONREAD, buf));
 	say("ioctl FIOCLEX", syscall(SYS_ioctl, fd, FIOCLEX));
 	say("ioctl FIONCLEX", syscall(SYS_ioctl, fd, HI | FIONCLEX));
 	say("ioctl FIONBIO NULL", syscall(SYS_ioctl, fd, FIONBIO, 0));
