@@ -13,9 +13,6 @@
 
 #include "linux_sys.h"
 
-#define G_O_ACCMODE 3
-#define G_O_CLOEXEC 02000000
-
 static const struct {
 	const char *path;
 	enum lx_kind kind;
@@ -37,40 +34,6 @@ void linux_fds_init(struct lx_table *t)
 			.kind = (uint8_t)(LX_STDIN + i), .refs = 1, .flags = i ? 1 : 0, .file = -1};
 		t->fd[i].ofd = (int8_t)i;
 	}
-}
-
-struct lx_ofd *lxs_ofd(struct sys *s, int fd)
-{
-	if (fd < 0 || fd >= LX_FDS_MAX || s->lx->fds.fd[fd].ofd < 0)
-		return NULL;
-	return &s->lx->fds.ofd[s->lx->fds.fd[fd].ofd];
-}
-
-bool lxs_can_read(const struct lx_ofd *o)
-{
-	return o && (o->flags & G_O_ACCMODE) != 1 && (o->flags & G_O_ACCMODE) != 3;
-}
-
-bool lxs_can_write(const struct lx_ofd *o)
-{
-	return o && ((o->flags & G_O_ACCMODE) == 1 || (o->flags & G_O_ACCMODE) == 2);
-}
-
-bool lxs_is_dev(const struct lx_ofd *o)
-{
-	return o->kind >= LX_NULL;
-}
-
-bool lxs_is_stream(const struct lx_ofd *o)
-{
-	return o->kind >= LX_STDIN && o->kind <= LX_STDERR;
-}
-
-int lxs_host_fd(struct sys *s, const struct lx_ofd *o)
-{
-	if (o->kind == LX_FILE)
-		return s->lx->files[o->file].host_fd;
-	return lxs_is_stream(o) ? s->lx->std[o->kind - LX_STDIN] : -1;
 }
 
 /* The lowest closed descriptor >= from, or -EMFILE. */

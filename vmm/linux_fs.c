@@ -44,12 +44,10 @@ enum {
 #define G_AT_NO_AUTOMOUNT     0x800
 #define G_AT_EMPTY_PATH	      0x1000
 #define G_AT_STATX_SYNC	      0x6000
-#define G_O_ACCMODE	      3
 #define G_O_WRONLY	      1
 #define G_O_CREAT	      0100
 #define G_O_EXCL	      0200
 #define G_O_DIRECTORY	      0200000
-#define G_O_CLOEXEC	      02000000
 #define G_O_LARGEFILE	      0100000
 #define G_O_APPEND	      02000
 #define G_O_NONBLOCK	      04000

@@ -16,6 +16,10 @@
 #include "linux.h"
 #include "sandbox.h"
 
+/* open(2) flags as the guest's Linux ABI has them (linux_fd.c, linux_fs.c). */
+#define G_O_ACCMODE 3
+#define G_O_CLOEXEC 02000000
+
 /* One system call being served. */
 struct sys {
 	struct kvmlet_sandbox *sb;
@@ -48,17 +52,46 @@ static inline bool lxs_range_ok(uint64_t va, uint64_t len)
 	return va <= KVMLET_USER_END && len <= KVMLET_USER_END - va;
 }
 
-/* linux_fd.c: the open file description behind guest descriptor fd, or NULL. */
-struct lx_ofd *lxs_ofd(struct sys *s, int fd);
-/* linux_fd.c: whether o (NULL: no) was opened for reading / for writing. */
-bool lxs_can_read(const struct lx_ofd *o);
-bool lxs_can_write(const struct lx_ofd *o);
-/* linux_fd.c: o is one of the devices / one of kvmlet's standard streams. */
-bool lxs_is_dev(const struct lx_ofd *o);
-bool lxs_is_stream(const struct lx_ofd *o);
-/* linux_fd.c: the host descriptor behind o (a file's, a stream's), -1: none
- * (a device, or a stream without one: EOF in, the output callback out). */
-int lxs_host_fd(struct sys *s, const struct lx_ofd *o);
+/* The open file description behind guest descriptor fd, or NULL (the table
+ * is linux_fd.c's; these few lines run on every system call the host serves). */
+static inline struct lx_ofd *lxs_ofd(struct sys *s, int fd)
+{
+	if (fd < 0 || fd >= LX_FDS_MAX || s->lx->fds.fd[fd].ofd < 0)
+		return NULL;
+	return &s->lx->fds.ofd[s->lx->fds.fd[fd].ofd];
+}
+
+/* Whether o (NULL: no) was opened for reading / for writing. */
+static inline bool lxs_can_read(const struct lx_ofd *o)
+{
+	return o && (o->flags & G_O_ACCMODE) != 1 && (o->flags & G_O_ACCMODE) != 3;
+}
+
+static inline bool lxs_can_write(const struct lx_ofd *o)
+{
+	return o && ((o->flags & G_O_ACCMODE) == 1 || (o->flags & G_O_ACCMODE) == 2);
+}
+
+/* o is one of the devices / one of kvmlet's standard streams. */
+static inline bool lxs_is_dev(const struct lx_ofd *o)
+{
+	return o->kind >= LX_NULL;
+}
+
+static inline bool lxs_is_stream(const struct lx_ofd *o)
+{
+	return o->kind >= LX_STDIN && o->kind <= LX_STDERR;
+}
+
+/* The host descriptor behind o (a file's, a stream's), -1: none (a device,
+ * or a stream without one: EOF in, the output callback out). */
+static inline int lxs_host_fd(struct sys *s, const struct lx_ofd *o)
+{
+	if (o->kind == LX_FILE)
+		return s->lx->files[o->file].host_fd;
+	return lxs_is_stream(o) ? s->lx->std[o->kind - LX_STDIN] : -1;
+}
+
 /* linux_fd.c: a new description like o at the lowest free descriptor; -EMFILE. */
 int lxs_fd_open(struct sys *s, const struct lx_ofd *o, bool cloexec);
 /* linux_fd.c: close(fd): 0 or -EBADF; the description goes with its last descriptor. */
