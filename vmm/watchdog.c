@@ -62,13 +62,33 @@ struct timespec watch_timespec(uint64_t ns)
 				 .tv_nsec = (long)(ns % 1000000000ull)};
 }
 
-/* Kick w's run if it is in one (the list's lock held: one kicker at a time). */
-static bool kick(struct watch *w)
+/* Why a run is kicked: it is overdue at the given time, it is cancelled, or
+ * watch_stop asked for it. */
+enum kick_why { KICK_OVERDUE, KICK_CANCEL, KICK_STOP };
+
+/*
+ * Kick w's run if it is in one (the list's lock held: one kicker at a time).
+ * Once RUN is moved to KICK the run cannot end, so what is read after that
+ * is the run that will be signalled: a scan's overdue deadline may belong to
+ * a run that has ended since, and a new run of the same watch is kicked only
+ * if it is overdue itself; a cancel marks only the run it reaches.
+ */
+static bool kick(struct watch *w, enum kick_why why, uint64_t now)
 {
 	unsigned s = WATCH_RUN;
 
 	if (!atomic_compare_exchange_strong(&w->state, &s, WATCH_KICK))
 		return false;
+	if (why == KICK_OVERDUE) {
+		uint64_t d = atomic_load(&w->deadline);
+		if (!d || now < d) {
+			atomic_store(&w->state, WATCH_RUN);
+			return false;
+		}
+	}
+	/* Set before the signal, so the run sees it whenever the kick lands. */
+	if (why == KICK_CANCEL)
+		atomic_store(&w->cancelled, true);
 	atomic_fetch_add(&w->sent, 1);
 	pthread_kill(w->thread, KVMLET_KICK_SIGNAL);
 	atomic_store(&w->state, WATCH_RUN);
@@ -88,7 +108,7 @@ static uint64_t scan(uint64_t now, bool kicks)
 			continue;
 		if (now >= d) {
 			if (kicks)
-				kick(w);
+				kick(w, KICK_OVERDUE, now);
 			d = now + REKICK_NS;
 		}
 		if (d < next)
@@ -235,11 +255,7 @@ KVMLET_HOT void watch_end(struct watch *w)
 bool watch_cancel(struct watch *w)
 {
 	pthread_mutex_lock(&lock);
-	/* Set before the kick, so the run sees it whenever the kick lands. */
-	bool running = atomic_load(&w->state) != WATCH_IDLE;
-	if (running)
-		atomic_store(&w->cancelled, true);
-	bool hit = running && kick(w);
+	bool hit = kick(w, KICK_CANCEL, 0);
 	pthread_mutex_unlock(&lock);
 	return hit;
 }
@@ -249,6 +265,6 @@ void watch_stop(struct watch *w, bool on)
 	pthread_mutex_lock(&lock);
 	atomic_store(&w->stop, on);
 	if (on)
-		kick(w);
+		kick(w, KICK_STOP, 0);
 	pthread_mutex_unlock(&lock);
 }

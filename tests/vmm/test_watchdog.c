@@ -19,12 +19,11 @@
 #define THREADS 4
 #define ROUNDS	30
 
-/* Spin as a vCPU would until a kick sets immediate_exit, for at most limit ns;
- * the time it took, or 0 if no kick came. */
-static uint64_t spin_until_kicked(struct kvm_run *run, uint64_t limit)
+/* Spin as a vCPU would until a kick sets immediate_exit, for at most limit ns
+ * after t0 (when the run began: this thread may be preempted before it
+ * spins); the time since t0, or 0 if no kick came. */
+static uint64_t spin_until_kicked(struct kvm_run *run, uint64_t t0, uint64_t limit)
 {
-	uint64_t t0 = watch_now_ns();
-
 	while (!__atomic_load_n(&run->immediate_exit, __ATOMIC_SEQ_CST))
 		if (watch_now_ns() - t0 > limit)
 			return 0;
@@ -54,7 +53,7 @@ static void *runner(void *arg)
 		r->run.immediate_exit = 0;
 		uint64_t begin = watch_now_ns();
 		watch_begin(&r->w, &r->run, begin + limit);
-		uint64_t took = spin_until_kicked(&r->run, 900 * MS);
+		uint64_t took = spin_until_kicked(&r->run, begin, 900 * MS);
 		watch_end(&r->w);
 		if (!took)
 			r->missed++;
@@ -110,7 +109,8 @@ static void *cancel_victim(void *arg)
 		watch_begin(&t->w, &t->run, 0);
 		atomic_store(&t->round, i + 1);
 		atomic_store(&t->running, true);
-		if (spin_until_kicked(&t->run, 2000 * MS) && atomic_load(&t->w.cancelled))
+		if (spin_until_kicked(&t->run, watch_now_ns(), 2000 * MS) &&
+		    atomic_load(&t->w.cancelled))
 			t->cancelled_seen++;
 		atomic_store(&t->running, false);
 		watch_end(&t->w);
@@ -165,7 +165,8 @@ START_TEST(watches_leave_the_list)
 	for (int i = 0; i < 64; i += 2)
 		watch_unregister(&w[i]);
 	watch_begin(&w[63], &run, watch_now_ns() + 2 * MS);
-	ck_assert_msg(spin_until_kicked(&run, 900 * MS) != 0, "a remaining watch was not kicked");
+	ck_assert_msg(spin_until_kicked(&run, watch_now_ns(), 900 * MS) != 0,
+		      "a remaining watch was not kicked");
 	watch_end(&w[63]);
 	for (int i = 1; i < 64; i += 2)
 		watch_unregister(&w[i]);
@@ -174,7 +175,8 @@ START_TEST(watches_leave_the_list)
 	watch_register(&alone);
 	run.immediate_exit = 0;
 	watch_begin(&alone, &run, watch_now_ns() + 2 * MS);
-	ck_assert_msg(spin_until_kicked(&run, 900 * MS) != 0, "the only watch was not kicked");
+	ck_assert_msg(spin_until_kicked(&run, watch_now_ns(), 900 * MS) != 0,
+		      "the only watch was not kicked");
 	watch_end(&alone);
 	watch_unregister(&alone);
 	free(w);
