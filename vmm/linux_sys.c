@@ -395,7 +395,12 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	case NR_clone3:
 	case NR_fork:
 	case NR_vfork:
-	case NR_execve: return -ENOSYS; /* one program, one thread */
+	case NR_execve: return -ENOSYS; /* one program (threads are the guest kernel's) */
+	case KVMLET_LX_DEADLOCK:
+		s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -EDEADLK,
+					"deadlock: every thread of the program waits on a futex with "
+					"no time limit, so none can run again");
+		return 0;
 	case NR_socket: return -EACCES;
 	default:
 		rv = lxs_fs_syscall(s, nr, &served);

@@ -90,6 +90,10 @@ extern "C" {
 #define KVMLET_PORT_SYSCALL   0x0eeu /* kernel only: a Linux system call for the host; rax = number,
 					* rdi rsi rdx r10 r8 r9 as the program passed them; the host
 					* sets rax to the result */
+/* At KVMLET_PORT_SYSCALL, from the kernel itself (it refuses the number from
+ * programs): every thread of the program waits on a futex with no time limit,
+ * so none ever runs again; the host ends the run. */
+#define KVMLET_LX_DEADLOCK    0x4b560100u
 #define KVMLET_PORT_EXCEPTION 0x0efu /* AL = vector; frame on the ring-0 stack */
 
 /*

@@ -20,10 +20,29 @@
 #define EINVAL	22
 #define ENOSYS	38
 
-/* The registers entry.S saved, lowest address first. */
+/* The user registers entry.S saved (all but RSP, which is in
+ * kernel_user_rsp), lowest address first; it restores them from here, so a
+ * system call may return into another thread (linux_thread.c). */
 struct frame {
-	uint64_t pad, r9, r8, r10, rdx, rsi, rdi, rax, r11, rcx;
+	uint64_t pad, r15, r14, r13, r12, rbp, rbx, r9, r8, r10, rdx, rsi, rdi, rax, r11, rcx;
 };
+
+#define MSR_FS_BASE 0xc0000100u
+#define MSR_GS_BASE 0xc0000101u
+#define LINUX_SELF  1 /* the program's pid, and its first thread's tid */
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
 
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
@@ -68,6 +87,15 @@ int64_t mm_get_user(void *dst, uint64_t va, uint64_t n);
 
 /* linux.c: a Linux system call, served here or handed to the host. */
 int64_t linux_syscall(struct frame *f);
+/* linux.c: the program ends with status (its last thread has exited). */
+__attribute__((noreturn)) void linux_exit(uint64_t status);
+/* linux_thread.c: clone, clone3, exit, futex, gettid, set_tid_address,
+ * sched_yield and sleeps, which may return into another thread (*f is then
+ * that thread's registers, the result its own); *served is false for a call
+ * it leaves to the host. */
+int64_t linux_thread_syscall(struct frame *f, bool *served);
+/* linux_thread.c: is tid one of the program's threads? */
+bool linux_thread_alive(int32_t tid);
 /* linux_task.c: a call about the task's own state (signals, limits, futex...);
  * *served is false for one it leaves to the host. */
 int64_t linux_task_syscall(const struct frame *f, bool *served);

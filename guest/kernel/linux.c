@@ -12,10 +12,10 @@
 #include "kernel.h"
 
 enum {
-	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_sched_yield = 24,
-	NR_mremap = 25, NR_msync = 26, NR_madvise = 28, NR_getpid = 39, NR_exit = 60,
+	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12,
+	NR_mremap = 25, NR_msync = 26, NR_madvise = 28, NR_getpid = 39,
 	NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107, NR_getegid = 108,
-	NR_getppid = 110, NR_getpgrp = 111, NR_gettid = 186, NR_set_tid_address = 218,
+	NR_getppid = 110, NR_getpgrp = 111,
 	NR_exit_group = 231, NR_set_robust_list = 273, NR_rseq = 334,
 };
 
@@ -253,7 +253,7 @@ static int64_t sys_mremap(uint64_t va, uint64_t old_len, uint64_t new_len, uint6
 	return (int64_t)va;
 }
 
-static void sys_exit(uint64_t status)
+void linux_exit(uint64_t status)
 {
 	for (;;)
 		__asm__ volatile("outb %%al, %0" : : "i"(KVMLET_PORT_EXIT), "a"(0), "D"(status));
@@ -281,27 +281,26 @@ int64_t linux_syscall(struct frame *f)
 		return sys_mremap(a0, a1, a2, a3);
 	case NR_msync:
 		return sys_msync(a0, a1, (int32_t)a2);
-	case NR_set_tid_address:
 	case NR_getpid:
-	case NR_gettid:
 	case NR_getpgrp:
-		return 1;
+		return LINUX_SELF;
 	case NR_getppid:
 	case NR_getuid:
 	case NR_geteuid:
 	case NR_getgid:
 	case NR_getegid:
 	case NR_set_robust_list:
-	case NR_sched_yield:
 		return 0;
 	case NR_rseq:
 		return -ENOSYS;
-	case NR_exit:
 	case NR_exit_group:
-		sys_exit(a0);
-		return 0;
+		linux_exit(a0);
+	case KVMLET_LX_DEADLOCK: /* the kernel's own word to the host */
+		return -ENOSYS;
 	default:
-		r = linux_task_syscall(f, &served);
+		r = linux_thread_syscall(f, &served);
+		if (!served)
+			r = linux_task_syscall(f, &served);
 		return served ? r : kernel_to_host(f);
 	}
 }

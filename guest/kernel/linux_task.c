@@ -3,7 +3,7 @@
  * linux_task.c: the Linux system calls about the program's own task that
  * the kernel serves with no exit: the FS/GS base, uname, resource limits,
  * signal dispositions, mask and alternate stack (recorded and reported back
- * as Linux would; no signal is ever delivered), futexes of the one thread,
+ * as Linux would; no signal is ever delivered),
  * the working directory, affinity, and signals sent to itself that Linux
  * would ignore. Arguments are checked in Linux's order, with its errno;
  * those Linux declares int are taken as 32 bits, as it does.
@@ -21,7 +21,6 @@ enum {
 	NR_arch_prctl = 158,
 	NR_setrlimit = 160,
 	NR_tkill = 200,
-	NR_futex = 202,
 	NR_sched_getaffinity = 204,
 	NR_tgkill = 234,
 	NR_prlimit64 = 302,
@@ -31,12 +30,8 @@ enum {
 #define ARCH_SET_FS   0x1002
 #define ARCH_GET_FS   0x1003
 #define ARCH_GET_GS   0x1004
-#define MSR_FS_BASE   0xc0000100u
-#define MSR_GS_BASE   0xc0000101u
 #define ESRCH	      3
-#define EAGAIN	      11
 #define ERANGE	      34
-#define ETIMEDOUT     110
 #define SIGKILL	      9
 #define SIGSTOP	      19
 #define SIG_IGN	      1
@@ -45,7 +40,7 @@ enum {
 #define SS_AUTODISARM (1u << 31)
 #define MINSIGSTKSZ   2048
 #define RLIM_NLIMITS  16
-#define SELF	      1 /* the pid and tid getpid and gettid give */
+#define SELF	      LINUX_SELF
 
 /* struct kernel_sigaction, as x86-64 lays it out. */
 struct ksigaction {
@@ -58,19 +53,6 @@ static struct {
 	uint64_t ss_sp, ss_size; /* the alternate signal stack */
 	uint32_t ss_flags;
 } task;
-
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
 
 static int64_t sys_arch_prctl(uint32_t code, uint64_t addr)
 {
@@ -196,44 +178,6 @@ static bool sig_ignored(int64_t sig)
 	return task.act[sig - 1].handler == 0 && (sig == 17 || sig == 18 || sig == 23 || sig == 28);
 }
 
-static int64_t timeout_ok(uint64_t ts)
-{
-	int64_t t[2];
-
-	if (mm_get_user(t, ts, sizeof(t)) < 0)
-		return -EFAULT;
-	return t[0] < 0 || t[1] < 0 || t[1] >= 1000000000 ? -EINVAL : 0;
-}
-
-static int64_t sys_futex(uint64_t uaddr, int32_t op, uint32_t val, uint64_t ts, uint32_t val3)
-{
-	const int32_t cmd = op & ~(128 | 256); /* FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
-	uint32_t cur;
-	int64_t r;
-
-	if ((cmd == 0 || cmd == 9) && ts && (r = timeout_ok(ts)) < 0)
-		return r;
-	if ((op & 256) && cmd != 9)
-		return -ENOSYS;
-	switch (cmd) {
-	case 0: /* FUTEX_WAIT */
-	case 9: /* FUTEX_WAIT_BITSET */
-		if ((cmd == 9 && !val3) || (uaddr & 3))
-			return -EINVAL;
-		if (mm_get_user(&cur, uaddr, 4) < 0)
-			return -EFAULT;
-		/* One thread: nobody could ever wake it. */
-		return cur != val ? -EAGAIN : -ETIMEDOUT;
-	case 1:	 /* FUTEX_WAKE */
-	case 10: /* FUTEX_WAKE_BITSET */
-		if ((cmd == 10 && !val3) || (uaddr & 3))
-			return -EINVAL;
-		return 0;
-	default:
-		return -ENOSYS;
-	}
-}
-
 static int64_t sys_getcwd(uint64_t buf, uint64_t size)
 {
 	if (size < 2)
@@ -250,6 +194,21 @@ static int64_t sys_sched_getaffinity(int32_t pid, uint64_t len, uint64_t mask)
 	if (pid != 0 && pid != SELF)
 		return -ESRCH;
 	return mm_put_user(mask, &one, 8) < 0 ? -EFAULT : 8;
+}
+
+/* tkill or tgkill to one of the program's threads: nothing if it ignores the
+ * signal, else the host ends the run (it knows of tid SELF only). */
+static int64_t signal_thread(const struct frame *f, int32_t sig)
+{
+	struct frame g = *f;
+
+	if (sig_ignored(sig))
+		return 0;
+	if (g.rax == NR_tkill)
+		g.rdi = SELF;
+	else
+		g.rsi = SELF;
+	return kernel_to_host(&g);
 }
 
 int64_t linux_task_syscall(const struct frame *f, bool *served)
@@ -284,16 +243,14 @@ int64_t linux_task_syscall(const struct frame *f, bool *served)
 		if (((int32_t)a0 == 0 || (int32_t)a0 == SELF) && sig_ignored((int32_t)a1))
 			return 0;
 		break;
-	case NR_tkill:
-		if ((int32_t)a0 == SELF && sig_ignored((int32_t)a1))
-			return 0;
+	case NR_tkill: /* to one of its threads: as to itself */
+		if ((int32_t)a0 > 0 && linux_thread_alive((int32_t)a0))
+			return signal_thread(f, (int32_t)a1);
 		break;
 	case NR_tgkill:
-		if ((int32_t)a0 == SELF && (int32_t)a1 == SELF && sig_ignored((int32_t)a2))
-			return 0;
+		if ((int32_t)a0 == SELF && (int32_t)a1 > 0 && linux_thread_alive((int32_t)a1))
+			return signal_thread(f, (int32_t)a2);
 		break;
-	case NR_futex:
-		return sys_futex(a0, (int32_t)a1, (uint32_t)a2, a3, (uint32_t)f->r9);
 	case NR_getcwd:
 		return sys_getcwd(a0, a1);
 	case NR_sched_getaffinity:

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux_thread.c: a Linux program's threads, on the sandbox's one vCPU.
+ *
+ * clone and clone3 with CLONE_THREAD make a thread: a copy of the caller's
+ * registers that returns 0 on its own stack, with its own FS base. Threads
+ * take turns (cooperative, never preempted): the one running keeps the vCPU
+ * until it waits on a futex, yields, sleeps or exits, and then the next
+ * runnable one in round-robin order continues. A switch happens as a system
+ * call returns: entry.S saved every user register in the frame, so the
+ * kernel swaps the frame, the user stack pointer and the FS/GS bases.
+ *
+ * Futex waits with a time limit are timed only when no thread can run: the
+ * kernel then sleeps (through the host) for the oldest such wait's own
+ * timespec and wakes it with ETIMEDOUT. A wait therefore never ends before
+ * its time, scheduling depends only on the program's system calls (runs with
+ * a seed stay reproducible), and a program whose every thread waits with no
+ * limit is a deadlock: the host ends the run saying so.
+ *
+ * Everything here is kernel data in guest memory, so snapshots and resets
+ * take and restore it with the rest.
+ */
+#include "kernel.h"
+
+enum {
+	NR_sched_yield = 24,
+	NR_nanosleep = 35,
+	NR_clone = 56,
+	NR_exit = 60,
+	NR_gettid = 186,
+	NR_futex = 202,
+	NR_set_tid_address = 218,
+	NR_clock_nanosleep = 230,
+	NR_clone3 = 435,
+};
+
+#define EAGAIN	  11
+#define E2BIG	  7
+#define ETIMEDOUT 110
+
+#define CLONE_VM	     0x100u
+#define CLONE_FS	     0x200u
+#define CLONE_FILES	     0x400u
+#define CLONE_SIGHAND	     0x800u
+#define CLONE_PTRACE	     0x2000u
+#define CLONE_THREAD	     0x10000u
+#define CLONE_SYSVSEM	     0x40000u
+#define CLONE_SETTLS	     0x80000u
+#define CLONE_PARENT_SETTID  0x100000u
+#define CLONE_CHILD_CLEARTID 0x200000u
+#define CLONE_DETACHED	     0x400000u
+#define CLONE_UNTRACED	     0x800000u
+#define CLONE_CHILD_SETTID   0x1000000u
+#define CLONE_IO	     0x80000000u
+/* What a thread may ask for beside CLONE_THREAD (which needs SIGHAND, which needs VM). */
+#define CLONE_THREAD_OK                                                                    \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PTRACE | CLONE_THREAD | \
+	 CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |       \
+	 CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
+
+#define FUTEX_PRIVATE	  128
+#define FUTEX_CLOCK_REAL  256
+#define FUTEX_WAIT	  0
+#define FUTEX_WAKE	  1
+#define FUTEX_REQUEUE	  3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define THREADS_MAX	  64
+
+enum { T_FREE, T_RUN, T_WAIT };
+/* How a waiting thread's time limit reads: none, relative, or absolute on a clock. */
+enum { TO_NONE, TO_REL, TO_ABS_MONO, TO_ABS_REAL };
+
+struct thread {
+	uint32_t state; /* T_* */
+	int32_t tid;
+	struct frame regs; /* its user registers while another thread runs */
+	uint64_t rsp, fs, gs;
+	uint64_t clear_tid; /* set_tid_address, CLONE_CHILD_CLEARTID: zeroed and woken at exit */
+	/* While T_WAIT: the futex, the bits it waits for, its time limit, and
+	 * when it began waiting (a count: wakes go oldest first). */
+	uint64_t futex, timeout, since;
+	uint32_t bitset, timeout_kind;
+};
+
+static struct {
+	bool ready;
+	uint32_t cur, live;
+	int32_t next_tid;
+	uint64_t waits;
+	struct thread t[THREADS_MAX];
+} th;
+
+extern uint64_t kernel_user_rsp; /* entry.S: the running thread's stack pointer */
+
+static void init(void)
+{
+	if (th.ready)
+		return;
+	th.t[0].state = T_RUN;
+	th.t[0].tid = LINUX_SELF;
+	th.live = 1;
+	th.next_tid = LINUX_SELF + 1;
+	th.ready = true;
+}
+
+static void save(const struct frame *f, int64_t result)
+{
+	struct thread *t = &th.t[th.cur];
+
+	t->regs = *f;
+	t->regs.rax = (uint64_t)result;
+	t->rsp = kernel_user_rsp;
+	t->fs = rdmsr(MSR_FS_BASE);
+	t->gs = rdmsr(MSR_GS_BASE);
+}
+
+static void load(uint32_t i, struct frame *f)
+{
+	const struct thread *t = &th.t[i];
+
+	*f = t->regs;
+	kernel_user_rsp = t->rsp;
+	wrmsr(MSR_FS_BASE, t->fs);
+	wrmsr(MSR_GS_BASE, t->gs);
+	th.cur = i;
+}
+
+/* The next runnable thread after the current one, the current one last; -1 if none. */
+static int32_t next_runnable(void)
+{
+	for (uint32_t k = 1; k <= THREADS_MAX; k++) {
+		uint32_t i = (th.cur + k) % THREADS_MAX;
+		if (th.t[i].state == T_RUN)
+			return (int32_t)i;
+	}
+	return -1;
+}
+
+static void wake(struct thread *t, int64_t result)
+{
+	t->state = T_RUN;
+	t->regs.rax = (uint64_t)result;
+}
+
+/* No thread can run: sleep out the oldest wait with a time limit, through
+ * the host and on the waiter's own timespec, and end it with ETIMEDOUT.
+ * False if no wait has a limit. */
+static bool idle(void)
+{
+	struct thread *w = NULL;
+
+	for (uint32_t i = 0; i < THREADS_MAX; i++) {
+		struct thread *t = &th.t[i];
+		if (t->state == T_WAIT && t->timeout_kind != TO_NONE && (!w || t->since < w->since))
+			w = t;
+	}
+	if (!w)
+		return false;
+	struct frame sleep = {.rax = NR_nanosleep, .rdi = w->timeout};
+	if (w->timeout_kind != TO_REL)
+		sleep = (struct frame){.rax = NR_clock_nanosleep,
+				       .rdi = w->timeout_kind == TO_ABS_REAL ? 0 : 1,
+				       .rsi = 1 /* TIMER_ABSTIME */,
+				       .rdx = w->timeout};
+	/* The timespec was readable when the wait began; if another thread has
+	 * unmapped it since, the wait ends all the same. */
+	(void)kernel_to_host(&sleep);
+	wake(w, -ETIMEDOUT);
+	return true;
+}
+
+/* Every thread waits, none with a time limit: the host ends the run. */
+__attribute__((noreturn)) static void deadlock(void)
+{
+	const struct frame f = {.rax = KVMLET_LX_DEADLOCK};
+
+	for (;;)
+		(void)kernel_to_host(&f);
+}
+
+/*
+ * The current thread stops running for now (its state already set; result
+ * is what its system call returns when it runs again, unless a wake sets
+ * another): the next runnable thread continues, after idling if none can.
+ * Returns the system call result of the thread now current.
+ */
+static int64_t reschedule(struct frame *f, int64_t result)
+{
+	int32_t next;
+
+	if (th.t[th.cur].state != T_FREE)
+		save(f, result);
+	while ((next = next_runnable()) < 0)
+		if (!idle())
+			deadlock();
+	load((uint32_t)next, f);
+	return (int64_t)f->rax;
+}
+
+static bool others_runnable(void)
+{
+	for (uint32_t i = 0; i < THREADS_MAX; i++)
+		if (i != th.cur && th.t[i].state == T_RUN)
+			return true;
+	return false;
+}
+
+/* Wake up to n threads waiting on uaddr for any of bits, oldest first; with
+ * to, move up to n2 further ones to wait on to instead. The number woken
+ * (and moved). */
+static int64_t futex_wake(uint64_t uaddr, uint32_t bits, uint32_t n, uint64_t to, uint32_t n2)
+{
+	int64_t done = 0;
+
+	for (;;) {
+		struct thread *w = NULL;
+		for (uint32_t i = 0; i < THREADS_MAX; i++) {
+			struct thread *t = &th.t[i];
+			if (t->state == T_WAIT && t->futex == uaddr && (t->bitset & bits) &&
+			    (!w || t->since < w->since))
+				w = t;
+		}
+		if (!w)
+			return done;
+		if (n) {
+			n--;
+			wake(w, 0);
+		} else if (to && n2) {
+			n2--;
+			w->futex = to;
+			w->since = ++th.waits; /* behind those already waiting there */
+		} else {
+			return done;
+		}
+		done++;
+	}
+}
+
+static int64_t timeout_ok(uint64_t ts, bool *zero)
+{
+	int64_t t[2];
+
+	if (mm_get_user(t, ts, sizeof(t)) < 0)
+		return -EFAULT;
+	*zero = t[0] == 0 && t[1] == 0;
+	return t[0] < 0 || t[1] < 0 || t[1] >= 1000000000 ? -EINVAL : 0;
+}
+
+/* futex: the operations threads need; each checked in Linux's order. */
+static int64_t sys_futex(struct frame *f)
+{
+	const uint64_t uaddr = f->rdi, ts = f->r10, uaddr2 = f->r8;
+	const int32_t op = (int32_t)f->rsi, cmd = op & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REAL);
+	const uint32_t val = (uint32_t)f->rdx, val3 = (uint32_t)f->r9;
+	bool wait = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET, zero = false;
+	uint32_t cur;
+	int64_t r;
+
+	if (wait && ts && (r = timeout_ok(ts, &zero)) < 0)
+		return r;
+	if ((op & FUTEX_CLOCK_REAL) && cmd != FUTEX_WAIT_BITSET)
+		return -ENOSYS;
+	switch (cmd) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET:
+		if ((cmd == FUTEX_WAIT_BITSET && !val3) || (uaddr & 3))
+			return -EINVAL;
+		if (mm_get_user(&cur, uaddr, 4) < 0)
+			return -EFAULT;
+		if (cur != val)
+			return -EAGAIN;
+		if (ts && zero && cmd == FUTEX_WAIT)
+			return -ETIMEDOUT; /* a relative limit of nothing */
+		struct thread *t = &th.t[th.cur];
+		t->state = T_WAIT;
+		t->futex = uaddr;
+		t->bitset = cmd == FUTEX_WAIT ? ~0u : val3;
+		t->since = ++th.waits;
+		t->timeout = ts;
+		t->timeout_kind = !ts			  ? TO_NONE
+				  : cmd == FUTEX_WAIT	  ? TO_REL
+				  : op & FUTEX_CLOCK_REAL ? TO_ABS_REAL
+							  : TO_ABS_MONO;
+		return reschedule(f, 0);
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET:
+		if ((cmd == FUTEX_WAKE_BITSET && !val3) || (uaddr & 3))
+			return -EINVAL;
+		return futex_wake(uaddr, cmd == FUTEX_WAKE ? ~0u : val3, val, 0, 0);
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		/* val and the count in the timeout's place are ints. */
+		if ((int32_t)val < 0 || (int32_t)ts < 0 || (uaddr & 3) || (uaddr2 & 3))
+			return -EINVAL;
+		if (cmd == FUTEX_CMP_REQUEUE) {
+			if (mm_get_user(&cur, uaddr, 4) < 0)
+				return -EFAULT;
+			if (cur != val3)
+				return -EAGAIN;
+		}
+		return futex_wake(uaddr, ~0u, val, uaddr2, (uint32_t)ts);
+	default:
+		return -ENOSYS;
+	}
+}
+
+/* A new thread: the caller's registers, returning 0 on stack sp with tls. */
+static int64_t new_thread(struct frame *f, uint64_t flags, uint64_t sp, uint64_t ptid,
+			  uint64_t ctid, uint64_t tls)
+{
+	struct thread *t = NULL;
+
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if (!(flags & CLONE_SIGHAND) || (flags & ~(uint64_t)CLONE_THREAD_OK))
+		return -EINVAL;
+	if ((flags & CLONE_SETTLS) && tls >= KVMLET_USER_END)
+		return -EPERM;
+	for (uint32_t i = 0; i < THREADS_MAX && !t; i++)
+		if (th.t[i].state == T_FREE)
+			t = &th.t[i];
+	if (!t)
+		return -EAGAIN;
+	*t = (struct thread){.state = T_RUN, .tid = th.next_tid++, .regs = *f};
+	t->regs.rax = 0;
+	t->rsp = sp ? sp : kernel_user_rsp;
+	t->fs = flags & CLONE_SETTLS ? tls : rdmsr(MSR_FS_BASE);
+	t->gs = rdmsr(MSR_GS_BASE);
+	t->clear_tid = flags & CLONE_CHILD_CLEARTID ? ctid : 0;
+	th.live++;
+	/* As Linux, a tid that cannot be stored is not an error. */
+	if (flags & CLONE_PARENT_SETTID)
+		(void)mm_put_user(ptid, &t->tid, 4);
+	if (flags & CLONE_CHILD_SETTID)
+		(void)mm_put_user(ctid, &t->tid, 4);
+	return t->tid;
+}
+
+/* clone3's struct clone_args, as far as threads use it. */
+struct clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+		set_tid_size, cgroup;
+};
+
+static int64_t sys_clone3(struct frame *f, bool *served)
+{
+	struct clone_args a = {0};
+	uint64_t size = f->rsi;
+
+	if (size < 64 || size > PAGE)
+		return -EINVAL;
+	if (mm_get_user(&a, f->rdi, size < sizeof(a) ? size : sizeof(a)) < 0)
+		return -EFAULT;
+	for (uint64_t off = sizeof(a); off < size; off += 8) {
+		uint64_t extra = 0;
+		if (mm_get_user(&extra, f->rdi + off, size - off < 8 ? size - off : 8) < 0)
+			return -EFAULT;
+		if (extra)
+			return -E2BIG;
+	}
+	if (!(a.flags & CLONE_THREAD)) {
+		*served = false; /* a process: the host says no */
+		return 0;
+	}
+	if ((a.exit_signal & ~0xffull) || a.set_tid || a.set_tid_size)
+		return -EINVAL;
+	if (a.stack ? !a.stack_size : a.stack_size != 0)
+		return -EINVAL;
+	return new_thread(f, a.flags, a.stack ? a.stack + a.stack_size : 0, a.parent_tid,
+			  a.child_tid, a.tls);
+}
+
+/* exit: the thread ends; the program ends with its last thread. */
+static int64_t sys_exit_thread(struct frame *f, uint64_t status)
+{
+	struct thread *t = &th.t[th.cur];
+	const uint32_t zero = 0;
+
+	if (--th.live == 0)
+		linux_exit(status);
+	if (t->clear_tid && mm_put_user(t->clear_tid, &zero, 4) == 0)
+		futex_wake(t->clear_tid, ~0u, 1, 0, 0);
+	t->state = T_FREE;
+	return reschedule(f, 0);
+}
+
+bool linux_thread_alive(int32_t tid)
+{
+	init();
+	for (uint32_t i = 0; i < THREADS_MAX; i++)
+		if (th.t[i].state != T_FREE && th.t[i].tid == tid)
+			return tid > 0;
+	return false;
+}
+
+int64_t linux_thread_syscall(struct frame *f, bool *served)
+{
+	int64_t r;
+
+	init();
+	*served = true;
+	switch (f->rax) {
+	case NR_gettid:
+		return th.t[th.cur].tid;
+	case NR_set_tid_address:
+		th.t[th.cur].clear_tid = f->rdi;
+		return th.t[th.cur].tid;
+	case NR_clone:
+		if (!(f->rdi & CLONE_THREAD))
+			break; /* a process: the host says no */
+		/* clone(flags, stack, parent_tid, child_tid, tls); Linux reads 32 bits of flags. */
+		return new_thread(f, (uint32_t)f->rdi & ~0xffu, f->rsi, f->rdx, f->r10, f->r8);
+	case NR_clone3:
+		return sys_clone3(f, served);
+	case NR_futex:
+		return sys_futex(f);
+	case NR_exit:
+		return sys_exit_thread(f, f->rdi);
+	case NR_sched_yield:
+		if (th.live == 1)
+			return 0;
+		if (!others_runnable())
+			(void)idle(); /* a yield lets time pass for whoever waits for it */
+		return reschedule(f, 0);
+	case NR_nanosleep:
+	case NR_clock_nanosleep:
+		r = kernel_to_host(f);
+		return th.live > 1 ? reschedule(f, r) : r;
+	}
+	*served = false;
+	return 0;
+}
