@@ -1,8 +1,9 @@
 #!/bin/sh
 # cli_linux.sh: static Linux programs under `kvmlet run`: tests/linux/lxtest.c
-# (musl) and Debian's busybox (glibc), each run natively too and compared
-# byte for byte: stdout and exit status. Needs a trusted KVM (suite qemu
-# runs it in a QEMU VM elsewhere), LXTEST and BUSYBOX.
+# (musl), tests/linux/lxthreads.c (musl and glibc, when LXTHREADS and
+# LXTHREADS_GLIBC name them) and Debian's busybox (glibc), each run natively
+# too and compared byte for byte: stdout and exit status. Needs a trusted KVM
+# (suite qemu runs it in a QEMU VM elsewhere), LXTEST and BUSYBOX.
 . "$(dirname "$0")/lib.sh"
 if ! why=$("$KVM_CHECK"); then
 	echo "SKIP: $why: kvmlet run needs KVM (suite qemu runs it)"
@@ -89,6 +90,37 @@ if [ -n "${LXCPP:-}" ] && [ -x "$LXCPP" ]; then
 else
 	echo "note: no LXCPP (g++ missing?): the C++ check does not run"
 fi
+
+# POSIX threads (tests/linux/lxthreads.c; musl, and glibc with gcc -static
+# -pthread): whatever the scheduling, the output is the same. --timeout: a
+# scheduler that never comes back fails here instead of hanging the suite.
+threads_ran=
+for lxt in "${LXTHREADS:-}" "${LXTHREADS_GLIBC:-}"; do
+	if [ -z "$lxt" ] || ! [ -x "$lxt" ]; then continue; fi
+	threads_ran=1
+	libc=musl
+	case $lxt in *_glibc) libc=glibc ;; esac
+	same "threads ($libc): join, mutex, cond, barrier, once, TLS, tids, sem, timedwait, sleep, rwlock, exit" \
+		"" --timeout 120s -- "$lxt"
+	same "threads ($libc): main calls pthread_exit, the last worker prints last" "" \
+		--timeout 60s -- "$lxt" mainexit
+	same "threads ($libc): exit(7) in a worker ends the blocked threads" "" \
+		--timeout 60s -- "$lxt" exitgroup
+	# Two threads each holding the mutex the other wants (on Linux this hangs,
+	# so it runs only here): the run must end with an error, not hang.
+	st=0 start=$(date +%s)
+	"$KVMLET" run --timeout 5s "$lxt" deadlock >"$tmp/dl.out" 2>"$tmp/dl.err" || st=$?
+	secs=$(($(date +%s) - start))
+	if [ "$st" != 0 ] && [ "$secs" -le 60 ] && grep -q '^kvmlet: ' "$tmp/dl.err" &&
+		grep -q '^deadlock: two threads' "$tmp/dl.out"; then
+		echo "ok: threads ($libc): a deadlock ends the run (status $st, ${secs} s: $(head -1 "$tmp/dl.err"))"
+	else
+		echo "FAIL: threads ($libc): deadlock: status $st after ${secs} s (want an error, within 60 s)"
+		cat "$tmp/dl.out" "$tmp/dl.err"
+		failures=$((failures + 1))
+	fi
+done
+[ -n "$threads_ran" ] || echo "note: no LXTHREADS nor LXTHREADS_GLIBC: the threads checks do not run"
 
 # Programs nobody built for kvmlet, from Debian packages (FOREIGN: their paths;
 # run_kvm_tests.sh passes those the host has): other libcs and start-up code,

@@ -71,6 +71,10 @@ if [ -x "$build/tests/linux/lxtest" ] && [ -x /bin/busybox ]; then
 		set -- "$@" -a "$build/tests/linux/lxtest_pie" -e LXTEST_PIE=/t/lxtest_pie
 	[ -x "$build/tests/linux/lxcpp" ] &&
 		set -- "$@" -a "$build/tests/linux/lxcpp" -e LXCPP=/t/lxcpp
+	[ -x "$build/tests/linux/lxthreads" ] &&
+		set -- "$@" -a "$build/tests/linux/lxthreads" -e LXTHREADS=/t/lxthreads
+	[ -x "$build/tests/linux/lxthreads_glibc" ] &&
+		set -- "$@" -a "$build/tests/linux/lxthreads_glibc" -e LXTHREADS_GLIBC=/t/lxthreads_glibc
 	linux="$src/tests/cli/cli_linux.sh $build/tests/kvm/test_linux"
 	# Static programs from Debian packages (.ci/run installs them).
 	foreign=
