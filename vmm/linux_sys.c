@@ -397,10 +397,17 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	case NR_vfork:
 	case NR_execve: return -ENOSYS; /* one program (threads are the guest kernel's) */
 	case KVMLET_LX_DEADLOCK:
-		s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -EDEADLK,
+		s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
 					"deadlock: every thread of the program waits on a futex with "
 					"no time limit, so none can run again");
 		return 0;
+	case KVMLET_LX_NOW: return (int64_t)now(s, a0 ? CLOCK_MONOTONIC : CLOCK_REALTIME);
+	case KVMLET_LX_SLEEP_UNTIL: {
+		uint64_t t = now(s, CLOCK_MONOTONIC);
+		if (a0 > t)
+			sleep_ns(s, a0 - t);
+		return 0;
+	}
 	case NR_socket: return -EACCES;
 	default:
 		rv = lxs_fs_syscall(s, nr, &served);

@@ -90,10 +90,17 @@ extern "C" {
 #define KVMLET_PORT_SYSCALL   0x0eeu /* kernel only: a Linux system call for the host; rax = number,
 					* rdi rsi rdx r10 r8 r9 as the program passed them; the host
 					* sets rax to the result */
-/* At KVMLET_PORT_SYSCALL, from the kernel itself (it refuses the number from
- * programs): every thread of the program waits on a futex with no time limit,
- * so none ever runs again; the host ends the run. */
+/* At KVMLET_PORT_SYSCALL, from the kernel itself for its threads (it refuses
+ * these numbers from programs, KVMLET_LX_FIRST..KVMLET_LX_LAST): DEADLOCK,
+ * every thread waits on a futex with no time limit, so none ever runs again:
+ * the host ends the run; NOW, rax = the clock rdi (0 realtime, 1 monotonic)
+ * in ns; SLEEP_UNTIL, sleep until the monotonic clock reads rdi ns (within
+ * the run's time limit). */
+#define KVMLET_LX_FIRST	      0x4b560100u
 #define KVMLET_LX_DEADLOCK    0x4b560100u
+#define KVMLET_LX_NOW	      0x4b560101u
+#define KVMLET_LX_SLEEP_UNTIL 0x4b560102u
+#define KVMLET_LX_LAST	      0x4b5601ffu
 #define KVMLET_PORT_EXCEPTION 0x0efu /* AL = vector; frame on the ring-0 stack */
 
 /*

@@ -295,9 +295,9 @@ int64_t linux_syscall(struct frame *f)
 		return -ENOSYS;
 	case NR_exit_group:
 		linux_exit(a0);
-	case KVMLET_LX_DEADLOCK: /* the kernel's own word to the host */
-		return -ENOSYS;
 	default:
+		if (f->rax >= KVMLET_LX_FIRST && f->rax <= KVMLET_LX_LAST)
+			return -ENOSYS; /* the kernel's own words to the host */
 		r = linux_thread_syscall(f, &served);
 		if (!served)
 			r = linux_task_syscall(f, &served);

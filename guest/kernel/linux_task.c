@@ -167,15 +167,16 @@ static int64_t sys_sigaltstack(uint64_t new, uint64_t old)
 	return old ? mm_put_user(old, o, sizeof(o)) : 0;
 }
 
-/* A signal the program sent to itself that Linux would ignore: SIG_IGN, or
- * one whose default is to do nothing. Others go to the host (the run ends). */
+/* A signal the program sent to itself that changes nothing here: SIG_IGN,
+ * or one whose default is to do nothing (SIGCHLD, SIGCONT, SIGURG, SIGWINCH),
+ * even with a handler, which never runs (Go's runtime sends SIGURG to its
+ * threads to preempt them: best effort). Others go to the host (the run ends). */
 static bool sig_ignored(int64_t sig)
 {
 	if (sig < 1 || sig > 64)
 		return false;
-	if (task.act[sig - 1].handler == SIG_IGN)
-		return true;
-	return task.act[sig - 1].handler == 0 && (sig == 17 || sig == 18 || sig == 23 || sig == 28);
+	return task.act[sig - 1].handler == SIG_IGN || sig == 17 || sig == 18 || sig == 23 ||
+	       sig == 28;
 }
 
 static int64_t sys_getcwd(uint64_t buf, uint64_t size)

@@ -10,12 +10,14 @@
  * call returns: entry.S saved every user register in the frame, so the
  * kernel swaps the frame, the user stack pointer and the FS/GS bases.
  *
- * Futex waits with a time limit are timed only when no thread can run: the
- * kernel then sleeps (through the host) for the oldest such wait's own
- * timespec and wakes it with ETIMEDOUT. A wait therefore never ends before
- * its time, scheduling depends only on the program's system calls (runs with
- * a seed stay reproducible), and a program whose every thread waits with no
- * limit is a deadlock: the host ends the run saying so.
+ * A futex wait with a time limit, or a sleep while other threads can run,
+ * gets a deadline on the host's monotonic clock (KVMLET_LX_NOW, an exit);
+ * waits past their deadline end with ETIMEDOUT (a sleep with 0) whenever
+ * threads switch, and when no thread can run the kernel sleeps until the
+ * earliest deadline (KVMLET_LX_SLEEP_UNTIL). Runs with a seed read the
+ * host's fake clock, so their scheduling is reproducible too. A program
+ * whose every thread waits with no limit is a deadlock: the host ends the
+ * run saying so.
  *
  * Everything here is kernel data in guest memory, so snapshots and resets
  * take and restore it with the rest.
@@ -69,8 +71,7 @@ enum {
 #define THREADS_MAX	  64
 
 enum { T_FREE, T_RUN, T_WAIT };
-/* How a waiting thread's time limit reads: none, relative, or absolute on a clock. */
-enum { TO_NONE, TO_REL, TO_ABS_MONO, TO_ABS_REAL };
+#define NS 1000000000ull
 
 struct thread {
 	uint32_t state; /* T_* */
@@ -78,10 +79,12 @@ struct thread {
 	struct frame regs; /* its user registers while another thread runs */
 	uint64_t rsp, fs, gs;
 	uint64_t clear_tid; /* set_tid_address, CLONE_CHILD_CLEARTID: zeroed and woken at exit */
-	/* While T_WAIT: the futex, the bits it waits for, its time limit, and
-	 * when it began waiting (a count: wakes go oldest first). */
-	uint64_t futex, timeout, since;
-	uint32_t bitset, timeout_kind;
+	/* While T_WAIT: the futex (0 for a sleep), the bits it waits for, when
+	 * it began waiting (a count: wakes go oldest first), its deadline on the
+	 * monotonic clock (0: none) and what it returns then. */
+	uint64_t futex, since, deadline;
+	int64_t late;
+	uint32_t bitset;
 };
 
 static struct {
@@ -89,6 +92,7 @@ static struct {
 	uint32_t cur, live;
 	int32_t next_tid;
 	uint64_t waits;
+	uint32_t timed; /* threads waiting with a deadline */
 	struct thread t[THREADS_MAX];
 } th;
 
@@ -140,34 +144,50 @@ static int32_t next_runnable(void)
 
 static void wake(struct thread *t, int64_t result)
 {
+	if (t->deadline)
+		th.timed--;
 	t->state = T_RUN;
+	t->deadline = 0;
 	t->regs.rax = (uint64_t)result;
 }
 
-/* No thread can run: sleep out the oldest wait with a time limit, through
- * the host and on the waiter's own timespec, and end it with ETIMEDOUT.
- * False if no wait has a limit. */
+/* The host's clock (0 realtime, 1 monotonic) in ns. */
+static uint64_t now(int clock)
+{
+	const struct frame f = {.rax = KVMLET_LX_NOW, .rdi = (uint64_t)clock};
+
+	return (uint64_t)kernel_to_host(&f);
+}
+
+/* End the waits whose deadline has passed (an exit, when there are some). */
+static void expire(void)
+{
+	if (!th.timed)
+		return;
+	uint64_t t = now(1);
+	for (uint32_t i = 0; i < THREADS_MAX; i++)
+		if (th.t[i].state == T_WAIT && th.t[i].deadline && th.t[i].deadline <= t)
+			wake(&th.t[i], th.t[i].late);
+}
+
+/* No thread can run: sleep until the earliest deadline and end the waits
+ * then due. False if no wait has a deadline. */
 static bool idle(void)
 {
-	struct thread *w = NULL;
+	uint64_t first = 0;
 
 	for (uint32_t i = 0; i < THREADS_MAX; i++) {
-		struct thread *t = &th.t[i];
-		if (t->state == T_WAIT && t->timeout_kind != TO_NONE && (!w || t->since < w->since))
-			w = t;
+		const struct thread *t = &th.t[i];
+		if (t->state == T_WAIT && t->deadline && (!first || t->deadline < first))
+			first = t->deadline;
 	}
-	if (!w)
+	if (!first)
 		return false;
-	struct frame sleep = {.rax = NR_nanosleep, .rdi = w->timeout};
-	if (w->timeout_kind != TO_REL)
-		sleep = (struct frame){.rax = NR_clock_nanosleep,
-				       .rdi = w->timeout_kind == TO_ABS_REAL ? 0 : 1,
-				       .rsi = 1 /* TIMER_ABSTIME */,
-				       .rdx = w->timeout};
-	/* The timespec was readable when the wait began; if another thread has
-	 * unmapped it since, the wait ends all the same. */
+	const struct frame sleep = {.rax = KVMLET_LX_SLEEP_UNTIL, .rdi = first};
 	(void)kernel_to_host(&sleep);
-	wake(w, -ETIMEDOUT);
+	for (uint32_t i = 0; i < THREADS_MAX; i++)
+		if (th.t[i].state == T_WAIT && th.t[i].deadline && th.t[i].deadline <= first)
+			wake(&th.t[i], th.t[i].late);
 	return true;
 }
 
@@ -192,19 +212,12 @@ static int64_t reschedule(struct frame *f, int64_t result)
 
 	if (th.t[th.cur].state != T_FREE)
 		save(f, result);
+	expire();
 	while ((next = next_runnable()) < 0)
 		if (!idle())
 			deadlock();
 	load((uint32_t)next, f);
 	return (int64_t)f->rax;
-}
-
-static bool others_runnable(void)
-{
-	for (uint32_t i = 0; i < THREADS_MAX; i++)
-		if (i != th.cur && th.t[i].state == T_RUN)
-			return true;
-	return false;
 }
 
 /* Wake up to n threads waiting on uaddr for any of bits, oldest first; with
@@ -238,14 +251,55 @@ static int64_t futex_wake(uint64_t uaddr, uint32_t bits, uint32_t n, uint64_t to
 	}
 }
 
-static int64_t timeout_ok(uint64_t ts, bool *zero)
+/* A timespec the program gave: -EFAULT, -EINVAL, or its value in ns. */
+static int64_t timespec_ns(uint64_t ts, uint64_t *ns)
 {
 	int64_t t[2];
 
 	if (mm_get_user(t, ts, sizeof(t)) < 0)
 		return -EFAULT;
-	*zero = t[0] == 0 && t[1] == 0;
-	return t[0] < 0 || t[1] < 0 || t[1] >= 1000000000 ? -EINVAL : 0;
+	if (t[0] < 0 || t[1] < 0 || t[1] >= (int64_t)NS)
+		return -EINVAL;
+	*ns = (uint64_t)t[0] > (UINT64_MAX - (uint64_t)t[1]) / NS
+		      ? UINT64_MAX
+		      : (uint64_t)t[0] * NS + (uint64_t)t[1];
+	return 0;
+}
+
+/* A deadline on the monotonic clock for ns on clock (0 realtime, 1
+ * monotonic), absolute or from now; never 0 (that is "none"). */
+static uint64_t deadline_of(uint64_t ns, int clock, bool absolute)
+{
+	uint64_t mono = now(1), d;
+
+	if (!absolute)
+		d = ns > UINT64_MAX - mono ? UINT64_MAX : mono + ns;
+	else if (clock == 1)
+		d = ns;
+	else {
+		uint64_t real = now(0); /* realtime's lead on monotonic */
+		d = ns >= real ? (ns - real > UINT64_MAX - mono ? UINT64_MAX : mono + (ns - real))
+			       : mono - (real - ns < mono ? real - ns : mono);
+	}
+	return d ? d : 1;
+}
+
+/* The current thread waits on futex (0: a sleep) for bits, until deadline
+ * (0: none), returning late then; another thread runs meanwhile. */
+static int64_t block(struct frame *f, uint64_t futex, uint32_t bits, uint64_t deadline,
+		     int64_t late)
+{
+	struct thread *t = &th.t[th.cur];
+
+	t->state = T_WAIT;
+	t->futex = futex;
+	t->bitset = bits;
+	t->since = ++th.waits;
+	t->deadline = deadline;
+	t->late = late;
+	if (deadline)
+		th.timed++;
+	return reschedule(f, 0);
 }
 
 /* futex: the operations threads need; each checked in Linux's order. */
@@ -254,11 +308,12 @@ static int64_t sys_futex(struct frame *f)
 	const uint64_t uaddr = f->rdi, ts = f->r10, uaddr2 = f->r8;
 	const int32_t op = (int32_t)f->rsi, cmd = op & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REAL);
 	const uint32_t val = (uint32_t)f->rdx, val3 = (uint32_t)f->r9;
-	bool wait = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET, zero = false;
+	const bool wait = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET;
+	uint64_t ns = 0, deadline = 0;
 	uint32_t cur;
 	int64_t r;
 
-	if (wait && ts && (r = timeout_ok(ts, &zero)) < 0)
+	if (wait && ts && (r = timespec_ns(ts, &ns)) < 0)
 		return r;
 	if ((op & FUTEX_CLOCK_REAL) && cmd != FUTEX_WAIT_BITSET)
 		return -ENOSYS;
@@ -271,19 +326,13 @@ static int64_t sys_futex(struct frame *f)
 			return -EFAULT;
 		if (cur != val)
 			return -EAGAIN;
-		if (ts && zero && cmd == FUTEX_WAIT)
+		if (ts && cmd == FUTEX_WAIT && ns == 0)
 			return -ETIMEDOUT; /* a relative limit of nothing */
-		struct thread *t = &th.t[th.cur];
-		t->state = T_WAIT;
-		t->futex = uaddr;
-		t->bitset = cmd == FUTEX_WAIT ? ~0u : val3;
-		t->since = ++th.waits;
-		t->timeout = ts;
-		t->timeout_kind = !ts			  ? TO_NONE
-				  : cmd == FUTEX_WAIT	  ? TO_REL
-				  : op & FUTEX_CLOCK_REAL ? TO_ABS_REAL
-							  : TO_ABS_MONO;
-		return reschedule(f, 0);
+		/* FUTEX_WAIT's limit is relative, WAIT_BITSET's absolute. */
+		if (ts)
+			deadline = deadline_of(ns, (op & FUTEX_CLOCK_REAL) ? 0 : 1,
+					       cmd == FUTEX_WAIT_BITSET);
+		return block(f, uaddr, cmd == FUTEX_WAIT ? ~0u : val3, deadline, -ETIMEDOUT);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		if ((cmd == FUTEX_WAKE_BITSET && !val3) || (uaddr & 3))
@@ -344,12 +393,15 @@ struct clone_args {
 		set_tid_size, cgroup;
 };
 
+/* clone3: Linux's checks of the arguments, in its order, before any other. */
 static int64_t sys_clone3(struct frame *f, bool *served)
 {
 	struct clone_args a = {0};
 	uint64_t size = f->rsi;
 
-	if (size < 64 || size > PAGE)
+	if (size > PAGE)
+		return -E2BIG;
+	if (size < 64)
 		return -EINVAL;
 	if (mm_get_user(&a, f->rdi, size < sizeof(a) ? size : sizeof(a)) < 0)
 		return -EFAULT;
@@ -360,13 +412,14 @@ static int64_t sys_clone3(struct frame *f, bool *served)
 		if (extra)
 			return -E2BIG;
 	}
+	if ((!a.set_tid && a.set_tid_size) || (a.set_tid && !a.set_tid_size) ||
+	    (a.exit_signal & ~0xffull) || a.exit_signal > 64)
+		return -EINVAL;
 	if (!(a.flags & CLONE_THREAD)) {
 		*served = false; /* a process: the host says no */
 		return 0;
 	}
-	if ((a.exit_signal & ~0xffull) || a.set_tid || a.set_tid_size)
-		return -EINVAL;
-	if (a.stack ? !a.stack_size : a.stack_size != 0)
+	if (a.exit_signal || a.set_tid || (a.stack ? !a.stack_size : a.stack_size != 0))
 		return -EINVAL;
 	return new_thread(f, a.flags, a.stack ? a.stack + a.stack_size : 0, a.parent_tid,
 			  a.child_tid, a.tls);
@@ -386,6 +439,22 @@ static int64_t sys_exit_thread(struct frame *f, uint64_t status)
 	return reschedule(f, 0);
 }
 
+/* nanosleep, clock_nanosleep on CLOCK_REALTIME or CLOCK_MONOTONIC (flags 0
+ * or TIMER_ABSTIME) while other threads live: a wait that only its deadline
+ * ends, so that they run meanwhile. Anything else the host serves (and
+ * checks), sleeping with every thread. */
+static int64_t sleep(struct frame *f, int32_t clock, int32_t flags, uint64_t ts)
+{
+	uint64_t ns;
+	int64_t r;
+
+	if ((clock != 0 && clock != 1) || (flags & ~1) || (r = timespec_ns(ts, &ns)) < 0)
+		return kernel_to_host(f);
+	if (!(flags & 1) && ns == 0)
+		return reschedule(f, 0);
+	return block(f, 0, 0, deadline_of(ns, clock, flags & 1), 0);
+}
+
 bool linux_thread_alive(int32_t tid)
 {
 	init();
@@ -397,8 +466,6 @@ bool linux_thread_alive(int32_t tid)
 
 int64_t linux_thread_syscall(struct frame *f, bool *served)
 {
-	int64_t r;
-
 	init();
 	*served = true;
 	switch (f->rax) {
@@ -419,15 +486,12 @@ int64_t linux_thread_syscall(struct frame *f, bool *served)
 	case NR_exit:
 		return sys_exit_thread(f, f->rdi);
 	case NR_sched_yield:
-		if (th.live == 1)
-			return 0;
-		if (!others_runnable())
-			(void)idle(); /* a yield lets time pass for whoever waits for it */
-		return reschedule(f, 0);
+		return th.live == 1 ? 0 : reschedule(f, 0);
 	case NR_nanosleep:
+		return th.live == 1 ? kernel_to_host(f) : sleep(f, 1, 0, f->rdi);
 	case NR_clock_nanosleep:
-		r = kernel_to_host(f);
-		return th.live > 1 ? reschedule(f, r) : r;
+		return th.live == 1 ? kernel_to_host(f)
+				    : sleep(f, (int32_t)f->rdi, (int32_t)f->rsi, f->rdx);
 	}
 	*served = false;
 	return 0;

@@ -2,9 +2,12 @@
  * test_linux.c: a static Linux program through the library (suite kvm, and
  * suite qemu): what it maps itself is gone from the memory map once it
  * unmapped it, memory system calls take no exit, a reset brings it back to
- * its start (its descriptor table too). Needs LXTEST (tests/linux/lxtest, built with musl-gcc).
+ * its start (its descriptor table and threads too); threads made with raw
+ * clone calls (tests/linux/lxclone.c): at most 64, a bad stack faults, a
+ * deadlock ends the run, a new thread has its creator's registers. Needs LXTEST (tests/linux/lxtest, built with musl-gcc).
  */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +17,10 @@
 
 #define MMAP_LO 0x7f0000000000ull /* where the guest kernel's mmap places mappings */
 
-static struct kvmlet_sandbox *load(const char *what)
+static struct kvmlet_sandbox *load2(const char *what, const char *arg)
 {
 	const char *path = getenv("LXTEST");
-	const char *argv[] = {"lxtest", what};
+	const char *argv[] = {"lxtest", what, arg};
 	struct kvmlet_sandbox *sb;
 	struct kvmlet_config cfg;
 	struct kvmlet_error err;
@@ -25,8 +28,13 @@ static struct kvmlet_sandbox *load(const char *what)
 	kvmlet_config_default(&cfg);
 	ck_assert_msg(kvmlet_sandbox_new_from_file(&sb, path, &cfg, &err) == 0, "%s: %s", path,
 		      err.msg);
-	ck_assert_msg(kvmlet_set_args(sb, 2, argv, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_msg(kvmlet_set_args(sb, arg ? 3 : 2, argv, NULL, &err) == 0, "%s", err.msg);
 	return sb;
+}
+
+static struct kvmlet_sandbox *load(const char *what)
+{
+	return load2(what, NULL);
 }
 
 static int count_high(void *arg, const struct kvmlet_mapping *m)
@@ -124,6 +132,95 @@ START_TEST(descriptors_come_back_after_reset)
 }
 END_TEST
 
+/* Run lxtest clone WHAT; its output in buf, kvmlet_run's return value. */
+static int run_clone(struct kvmlet_sandbox *sb, struct kvmlet_result *res, char *buf, size_t size,
+		     struct kvmlet_error *err)
+{
+	FILE *f = tmpfile();
+	int r;
+
+	ck_assert_ptr_nonnull(f);
+	kvmlet_set_stdio(sb, -1, fileno(f), -1);
+	r = kvmlet_run(sb, res, err);
+	take_output(fileno(f), buf, size);
+	fclose(f);
+	return r;
+}
+
+/* Threads are kernel data in guest memory: a reset brings back the one
+ * thread of the start, so the next run can make as many as the first. */
+START_TEST(threads_come_back_after_reset)
+{
+	struct kvmlet_sandbox *sb = load2("clone", "bomb");
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char out[256];
+
+	for (int i = 0; i < 3; i++) {
+		if (i)
+			ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
+		ck_assert_msg(run_clone(sb, &res, out, sizeof(out), &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(res.status, 0);
+		ck_assert_str_eq(out, "threads made: 63, then EAGAIN\n");
+	}
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(a_thread_on_a_bad_stack_faults)
+{
+	struct kvmlet_sandbox *sb = load2("clone", "badstack");
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char out[256];
+
+	ck_assert_int_eq(run_clone(sb, &res, out, sizeof(out), &err), -EFAULT);
+	ck_assert_int_eq(res.outcome, KVMLET_FAULTED);
+	ck_assert_int_eq(res.vector, 14);
+	ck_assert_str_eq(out, "clone: a thread\n");
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(a_deadlock_ends_the_run)
+{
+	struct kvmlet_sandbox *sb = load2("clone", "deadlock");
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char out[256];
+
+	ck_assert_int_eq(run_clone(sb, &res, out, sizeof(out), &err), -ECONNABORTED);
+	ck_assert_int_eq(res.outcome, KVMLET_ABORTED);
+	ck_assert_msg(strstr(err.msg, "deadlock"), "%s", err.msg);
+	ck_assert_str_eq(out, "clone: a thread\n");
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(threads_start_with_their_creators_registers)
+{
+	static const struct {
+		const char *what, *out;
+	} cases[] = {
+		{"regs", "clone: a thread; thread saw 1111 2222 3333 4444 5555 6666, stack as given\n"},
+		/* clear_child_tid at address 8: not written, and no harm done */
+		{"cleartid", "clone: a thread, the thread ran: yes\n"},
+	};
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char out[256];
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kvmlet_sandbox *sb = load2("clone", cases[i].what);
+		ck_assert_msg(run_clone(sb, &res, out, sizeof(out), &err) == 0, "%s: %s",
+			      cases[i].what, err.msg);
+		ck_assert_int_eq(res.status, 0);
+		ck_assert_str_eq(out, cases[i].out);
+		kvmlet_sandbox_free(sb);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("linux");
@@ -133,6 +230,10 @@ int main(void)
 	tcase_add_test(tc, mappings_are_gone_after_munmap);
 	tcase_add_test(tc, memory_calls_take_no_exit);
 	tcase_add_test(tc, descriptors_come_back_after_reset);
+	tcase_add_test(tc, threads_come_back_after_reset);
+	tcase_add_test(tc, a_thread_on_a_bad_stack_faults);
+	tcase_add_test(tc, a_deadlock_ends_the_run);
+	tcase_add_test(tc, threads_start_with_their_creators_registers);
 	suite_add_tcase(s, tc);
 	kvmtest_require_kvm();
 	if (!getenv("LXTEST") || !*getenv("LXTEST")) {

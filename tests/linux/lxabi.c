@@ -36,7 +36,7 @@ static void say(const char *what, long r)
 		[ENOTDIR] = "ENOTDIR",	     [EINVAL] = "EINVAL", [ENOTTY] = "ENOTTY",
 		[ESPIPE] = "ESPIPE",	     [EROFS] = "EROFS",	  [ERANGE] = "ERANGE",
 		[ENOSYS] = "ENOSYS",	     [ENXIO] = "ENXIO",	  [ETIMEDOUT] = "ETIMEDOUT",
-		[EOPNOTSUPP] = "EOPNOTSUPP", [EMFILE] = "EMFILE",
+		[EOPNOTSUPP] = "EOPNOTSUPP", [EMFILE] = "EMFILE",  [E2BIG] = "E2BIG",
 	};
 	int e = r == -1 ? errno : 0;
 
@@ -390,6 +390,58 @@ static void abi_time(void)
 	say("getrandom NULL", syscall(SYS_getrandom, 0, 16, 0));
 }
 
+/* clone3's struct clone_args (88 bytes, Linux 5.7's), and a little more. */
+struct cargs {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+		set_tid, set_tid_size, cgroup, extra[3];
+};
+
+/* Threads' calls that must fail as on Linux (none may make a thread here). */
+static void abi_threads(void)
+{
+	const long thread = 0x10000, sighand = 0x800, vm = 0x100, tid = syscall(SYS_gettid);
+	static uint32_t f[2] = {5, 6};
+	struct timespec zero = {0, 0};
+	struct cargs a;
+
+	yes("gettid is getpid in the first thread", tid == syscall(SYS_getpid));
+	say("clone THREAD without SIGHAND", syscall(SYS_clone, thread | vm, 0, 0, 0, 0));
+	say("clone THREAD|SIGHAND without VM", syscall(SYS_clone, thread | sighand, 0, 0, 0, 0));
+	memset(&a, 0, sizeof(a));
+	say("clone3 size 8", syscall(435, &a, 8));
+	say("clone3 size 8192", syscall(435, &a, 8192));
+	say("clone3 NULL+8", syscall(435, 8, 64));
+	a.extra[0] = 1;
+	say("clone3 nonzero past its struct", syscall(435, &a, sizeof(a)));
+	memset(&a, 0, sizeof(a));
+	a.flags = thread | sighand | vm;
+	a.exit_signal = SIGCHLD;
+	say("clone3 THREAD with an exit signal", syscall(435, &a, 88));
+	a.exit_signal = 0x1ff;
+	say("clone3 exit signal 0x1ff", syscall(435, &a, 88));
+	a.exit_signal = 0;
+	a.stack_size = 4096;
+	say("clone3 stack size without stack", syscall(435, &a, 88));
+	a.stack_size = 0;
+	a.set_tid_size = 1;
+	say("clone3 set_tid_size without set_tid", syscall(435, &a, 88));
+	a.set_tid_size = 0;
+	a.flags = thread | vm;
+	say("clone3 THREAD without SIGHAND", syscall(435, &a, 88));
+	say("tkill no such thread", syscall(SYS_tkill, 99999, 0));
+	say("tgkill no such thread", syscall(SYS_tgkill, syscall(SYS_getpid), 99999, 0));
+	say("tkill itself signal 0", syscall(SYS_tkill, tid, 0));
+	say("futex wait, zero timeout", syscall(SYS_futex, f, 0, 5, &zero, 0, 0));
+	sayv("futex requeue, none waiting", syscall(SYS_futex, f, 3, 1, 1, f + 1, 0));
+	say("futex requeue, negative count", syscall(SYS_futex, f, 3, -1, 1, f + 1, 0));
+	say("futex requeue, negative requeue count", syscall(SYS_futex, f, 3, 1, -1, f + 1, 0));
+	say("futex requeue, unaligned target", syscall(SYS_futex, f, 3, 1, 1, (char *)f + 5, 0));
+	say("futex cmp_requeue, value differs", syscall(SYS_futex, f, 4, 1, 1, f + 1, 7));
+	sayv("futex cmp_requeue, value equal", syscall(SYS_futex, f, 4, 1, 1, f + 1, 5));
+	say("futex cmp_requeue, bad address", syscall(SYS_futex, 8, 4, 1, 1, f + 1, 5));
+	sayv("futex wake_bitset", syscall(SYS_futex, f, 10, 1, 0, 0, 1));
+}
+
 int do_sysabi(const char *file)
 {
 	abi_brk();
@@ -397,6 +449,7 @@ int do_sysabi(const char *file)
 	abi_ids();
 	abi_signals();
 	abi_futex_kill();
+	abi_threads();
 	abi_io();
 	abi_files(file);
 	abi_poll();

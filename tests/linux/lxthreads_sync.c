@@ -338,7 +338,8 @@ static void *timed_waiter(void *arg)
 	return NULL;
 }
 
-/* A thread that only yields: the waiter's timeout must still come. */
+/* Threads that only yield (two of them, so that one can always run): the
+ * waiter's timeout must still come. */
 static void *yielder(void *arg)
 {
 	(void)arg;
@@ -349,11 +350,12 @@ static void *yielder(void *arg)
 
 void sync_timedwait(void)
 {
-	pthread_t t[2];
+	pthread_t t[3];
 
 	ok(pthread_create(&t[0], NULL, timed_waiter, NULL), "pthread_create");
 	ok(pthread_create(&t[1], NULL, yielder, NULL), "pthread_create");
-	join_all(t, 2, NULL);
+	ok(pthread_create(&t[2], NULL, yielder, NULL), "pthread_create");
+	join_all(t, 3, NULL);
 }
 
 /* --- nanosleep in threads: each sleeps 5 x 2 ms --- */
