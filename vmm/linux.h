@@ -3,7 +3,8 @@
  * linux.h: the host side of Linux programs as guests (linux.c: arguments,
  * standard streams, allowed files, the initial stack; linux_sys.c: the system
  * calls the guest's kernel hands to the host; linux_fs.c: descriptors and
- * paths; linux_fd.c: the descriptor table and the devices). Not installed.
+ * paths; linux_fd.c: the descriptor table and the devices; linux_pipe.c:
+ * pipes and epoll). Not installed.
  */
 #ifndef KVMLET_LINUX_H
 #define KVMLET_LINUX_H
@@ -26,8 +27,12 @@ enum lx_kind {
 	LX_STDIN, /* kvmlet's standard streams: std[kind - LX_STDIN] */
 	LX_STDOUT,
 	LX_STDERR,
-	LX_FILE, /* files[file] */
-	LX_NULL, /* devices: /dev/null, /dev/zero, /dev/random, /dev/urandom */
+	LX_FILE,   /* files[file] */
+	LX_PIPE_R, /* pipes[file]'s ends (linux_pipe.c) */
+	LX_PIPE_W,
+	LX_EPOLL,   /* epolls[file] (linux_pipe.c) */
+	LX_EVENTFD, /* pipes[file].count (linux_pipe.c) */
+	LX_NULL,  /* devices: /dev/null, /dev/zero, /dev/random, /dev/urandom */
 	LX_ZERO,
 	LX_RANDOM,
 	LX_URANDOM,
@@ -39,7 +44,7 @@ struct lx_ofd {
 	uint8_t kind;	/* enum lx_kind */
 	uint8_t refs;	/* descriptors referring to it; 0: free */
 	uint32_t flags; /* O_ACCMODE and the status flags kept (O_APPEND, O_NONBLOCK) */
-	int file;	/* LX_FILE: index in files */
+	int file;	/* LX_FILE: index in files; LX_PIPE_*: in pipes; LX_EPOLL: in epolls */
 	uint64_t off;
 };
 
@@ -50,10 +55,37 @@ struct lx_fd {
 	bool cloexec;
 };
 
+#define LX_PIPES_MAX  4    /* pipes at once (ENFILE beyond) */
+#define LX_PIPE_BUF   4096 /* a pipe's capacity (Linux's PIPE_BUF: writes that fit are whole) */
+#define LX_EPOLLS_MAX 4	   /* epoll instances at once */
+#define LX_EPOLL_FDS  16   /* descriptors one epoll watches (ENOSPC beyond) */
+
+/* A pipe inside the program: its buffered bytes, and how many descriptions
+ * have each end open (0 and 0: free). */
+struct lx_pipe {
+	uint16_t head, len;
+	uint8_t readers, writers;
+	uint64_t count; /* an eventfd's counter */
+	char buf[LX_PIPE_BUF];
+};
+
+/* An epoll instance: the descriptors it watches, for which events, with the
+ * program's data; what an edge-triggered one last reported. */
+struct lx_epoll {
+	uint8_t used, n;
+	struct {
+		int32_t fd;
+		uint32_t events, reported;
+		uint64_t data;
+	} w[LX_EPOLL_FDS];
+};
+
 /* The descriptor table, as the snapshot saves it (no pointers, no host fds). */
 struct lx_table {
 	struct lx_fd fd[LX_FDS_MAX];
 	struct lx_ofd ofd[LX_FDS_MAX]; /* never more descriptions than descriptors */
+	struct lx_pipe pipes[LX_PIPES_MAX];
+	struct lx_epoll epolls[LX_EPOLLS_MAX];
 };
 
 struct linux_host {

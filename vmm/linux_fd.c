@@ -4,8 +4,8 @@
  * (the RLIMIT_NOFILE reported) refer to open file descriptions, which dup,
  * dup2, dup3 and F_DUPFD share (offset, status flags) while FD_CLOEXEC stays
  * each descriptor's own. A description is a standard stream, an allowed
- * file or a device (/dev/null, /dev/zero, /dev/random, /dev/urandom, always
- * there). The table is plain data: the snapshot saves it whole and a reset
+ * file, a device (/dev/null, /dev/zero, /dev/random, /dev/urandom, always
+ * there), or a pipe's end, an eventfd or an epoll (linux_pipe.c). The table is plain data: the snapshot saves it whole and a reset
  * puts it back; it holds no host descriptor of its own.
  */
 #include <string.h>
@@ -69,8 +69,10 @@ int64_t lxs_close(struct sys *s, int fd)
 
 	if (!o)
 		return -EBADF;
-	if (--o->refs == 0)
+	if (--o->refs == 0) {
+		lxs_release(s, o);
 		*o = (struct lx_ofd){.file = -1};
+	}
 	s->lx->fds.fd[fd] = (struct lx_fd){.ofd = -1};
 	return 0;
 }

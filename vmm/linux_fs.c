@@ -50,7 +50,6 @@ enum {
 #define G_O_DIRECTORY	      0200000
 #define G_O_LARGEFILE	      0100000
 #define G_O_APPEND	      02000
-#define G_O_NONBLOCK	      04000
 #define G_O_KEPT	      (G_O_ACCMODE | G_O_APPEND | G_O_NONBLOCK) /* in lx_ofd.flags */
 #define G_F_DUPFD_CLOEXEC     1030
 #define G_TCGETS	      0x5401
@@ -153,6 +152,12 @@ static int64_t sys_fstat(struct sys *s, int fd, uint64_t st)
 		return -EBADF;
 	if (lxs_is_dev(o))
 		return put_dev_stat(s, st, o->kind);
+	if (lxs_is_pipe(o) || o->kind == LX_EPOLL || o->kind == LX_EVENTFD) {
+		/* a FIFO, or an anonymous inode (no type bits), owned by the program */
+		hs.st_mode = lxs_is_pipe(o) ? S_IFIFO | 0600 : 0600;
+		hs.st_blksize = 4096;
+		return put_stat(s, st, &hs);
+	}
 	host = lxs_host_fd(s, o);
 	if (o->kind == LX_FILE) {
 		if (fstat(host, &hs) < 0)
@@ -239,7 +244,9 @@ static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 		return -EINVAL;
 	if (lxs_is_dev(o))
 		return 0; /* Linux's null_lseek, and the random devices stay at 0 */
-	if (lxs_is_stream(o))
+	if (o->kind == LX_EPOLL || o->kind == LX_EVENTFD)
+		return 0; /* Linux's noop_llseek */
+	if (lxs_is_stream(o) || lxs_is_pipe(o))
 		return -ESPIPE;
 	if (fstat(lxs_host_fd(s, o), &st) < 0)
 		return -EIO;
@@ -297,6 +304,10 @@ static int64_t sys_ioctl(struct sys *s, int fd, uint32_t req, uint64_t arg)
 		n = (int)(st.st_size - (int64_t)o->off);
 		return lxs_put(s, arg, &n, sizeof(n));
 	}
+	if (req == G_FIONREAD && lxs_is_pipe(o)) {
+		n = o->kind == LX_PIPE_R ? s->lx->fds.pipes[o->file].len : 0;
+		return lxs_put(s, arg, &n, sizeof(n));
+	}
 	if (req == G_FIONREAD && host >= 0 && ioctl(host, FIONREAD, &n) == 0)
 		return lxs_put(s, arg, &n, sizeof(n));
 	if (host < 0 || !isatty(host))
@@ -313,6 +324,8 @@ static int64_t sys_ioctl(struct sys *s, int fd, uint32_t req, uint64_t arg)
  * flags as kvmlet_set_stdio found them. */
 static int64_t getfl(struct sys *s, const struct lx_ofd *o)
 {
+	if (lxs_is_pipe(o) || o->kind == LX_EPOLL || o->kind == LX_EVENTFD)
+		return o->flags & G_O_KEPT; /* made, not opened: no O_LARGEFILE */
 	if (!lxs_is_stream(o))
 		return (o->flags & G_O_KEPT) | G_O_LARGEFILE;
 	return (s->lx->std_fl[o->kind - LX_STDIN] & (G_O_APPEND | G_O_NONBLOCK | G_O_LARGEFILE)) |

@@ -54,6 +54,8 @@ KVMLET_HOT static int64_t sys_write(struct sys *s, int fd, uint64_t buf, uint64_
 		return len > MAX_RW_COUNT ? MAX_RW_COUNT : (int64_t)len; /* discarded, unread */
 	if (len > LX_IO_MAX)
 		len = LX_IO_MAX;
+	if (lxs_is_pipe(o) || o->kind == LX_EVENTFD)
+		return lxs_pipe_write(s, o, buf, len, tmp);
 	if (lxs_get(s, buf, tmp, len) < 0)
 		return -EFAULT;
 	return console_emit(&sb->con, sb->cfg.max_output, lxs_host_fd(s, o), tmp, len,
@@ -74,6 +76,8 @@ static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64
 		return -EFAULT;
 	if (len > LX_IO_MAX)
 		len = LX_IO_MAX;
+	if (lxs_is_pipe(o) || o->kind == LX_EVENTFD)
+		return lxs_pipe_read(s, o, buf, len, tmp);
 	host = lxs_host_fd(s, o);
 	if (lxs_is_dev(o)) {
 		if ((n = lxs_dev_read(s, o, tmp, len)) < 0)
@@ -104,7 +108,7 @@ static int64_t sys_pread(struct sys *s, int fd, uint64_t buf, uint64_t len, int6
 		return -EINVAL;
 	if (!(o = lxs_ofd(s, fd)))
 		return -EBADF;
-	if (lxs_is_stream(o))
+	if (lxs_is_stream(o) || lxs_is_pipe(o) || o->kind == LX_EVENTFD)
 		return -ESPIPE;
 	return wr ? sys_write(s, fd, buf, len) : sys_read(s, fd, buf, len, off);
 }
@@ -294,11 +298,12 @@ static int64_t sys_clock_nanosleep(struct sys *s, int32_t clk, int32_t flags, ui
 	return 0;
 }
 
-/* poll, ppoll: nothing here ever blocks (a read returns at once), so every
- * open descriptor is ready for what was asked; one not open is POLLNVAL. */
-static int64_t sys_poll(struct sys *s, uint64_t fdsp, uint32_t n)
+/* poll, ppoll: a pipe's or eventfd's end is ready as it is, every other open
+ * descriptor always (nothing else makes its reader or writer wait); one not
+ * open is POLLNVAL. With nothing ready the caller waits, at most ms (-1: no
+ * limit). */
+static int64_t sys_poll(struct sys *s, uint64_t fdsp, uint32_t n, int64_t ms)
 {
-	const short ready_mask = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 	int64_t ready = 0;
 
 	if (n > NOFILE_GUEST)
@@ -308,13 +313,22 @@ static int64_t sys_poll(struct sys *s, uint64_t fdsp, uint32_t n)
 		if (lxs_get(s, fdsp + 8 * i, g, sizeof(g)) < 0)
 			return -EFAULT;
 		short ev = (short)g[1], rev = 0;
-		if (g[0] >= 0)
-			rev = lxs_ofd(s, g[0]) ? ev & ready_mask : POLLNVAL;
+		const struct lx_ofd *o = g[0] >= 0 ? lxs_ofd(s, g[0]) : NULL;
+		if (o) {
+			uint32_t r = lxs_ready(s, o);
+			if (r & POLLIN)
+				r |= POLLRDNORM;
+			if (r & POLLOUT)
+				r |= POLLWRNORM;
+			rev = (short)(ev & (short)r) | (short)(r & (POLLERR | POLLHUP));
+		} else if (g[0] >= 0) {
+			rev = POLLNVAL;
+		}
 		ready += rev != 0;
 		if (lxs_put(s, fdsp + 8 * i + 6, &rev, 2) < 0)
 			return -EFAULT;
 	}
-	return ready;
+	return ready || ms == 0 ? ready : lxs_wait(ms);
 }
 
 static int64_t sys_ppoll(struct sys *s, uint64_t fdsp, uint32_t n, uint64_t tsp, uint64_t setp,
@@ -329,7 +343,7 @@ static int64_t sys_ppoll(struct sys *s, uint64_t fdsp, uint32_t n, uint64_t tsp,
 		return -EINVAL;
 	if (setp && lxs_get(s, setp, &set, 8) < 0)
 		return -EFAULT;
-	return sys_poll(s, fdsp, n);
+	return sys_poll(s, fdsp, n, !tsp ? -1 : (int64_t)((ns + 999999) / 1000000));
 }
 
 /* kill, tkill, tgkill to itself (pid and tid 1; kill's 0 is its own group;
@@ -376,7 +390,7 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	case NR_pwrite64: return sys_pread(s, fd, a1, a2, (int64_t)a3, true);
 	case NR_readv: return sys_iov(s, fd, a1, a2, false);
 	case NR_writev: return sys_iov(s, fd, a1, a2, true);
-	case NR_poll: return sys_poll(s, a0, (uint32_t)a1);
+	case NR_poll: return sys_poll(s, a0, (uint32_t)a1, (int32_t)a2 < 0 ? -1 : (int32_t)a2);
 	case NR_ppoll: return sys_ppoll(s, a0, (uint32_t)a1, a2, a3, a4);
 	case NR_clock_gettime: return sys_clock_gettime(s, (int32_t)a0, a1);
 	case NR_clock_getres: return sys_clock_getres(s, (int32_t)a0, a1);
@@ -410,7 +424,9 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	}
 	case NR_socket: return -EACCES;
 	default:
-		rv = lxs_fs_syscall(s, nr, &served);
+		rv = lxs_pipe_syscall(s, nr, &served);
+		if (!served)
+			rv = lxs_fs_syscall(s, nr, &served);
 		return served ? rv : -ENOSYS;
 	}
 }

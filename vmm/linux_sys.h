@@ -17,8 +17,17 @@
 #include "sandbox.h"
 
 /* open(2) flags as the guest's Linux ABI has them (linux_fd.c, linux_fs.c). */
-#define G_O_ACCMODE 3
-#define G_O_CLOEXEC 02000000
+#define G_O_ACCMODE  3
+#define G_O_NONBLOCK 04000
+#define G_O_CLOEXEC  02000000
+
+/* A result that is no errno (KVMLET_LX_WAIT_BASE): the caller's thread must
+ * wait (the guest's kernel runs its other threads meanwhile and then repeats
+ * the call), for at most ms milliseconds; lxs_wait(-1): with no time limit. */
+static inline int64_t lxs_wait(int64_t ms)
+{
+	return KVMLET_LX_WAIT_BASE + (ms < 0 ? 0 : (ms > UINT32_MAX ? UINT32_MAX : ms) + 1);
+}
 
 /* One system call being served. */
 struct sys {
@@ -72,7 +81,7 @@ static inline bool lxs_can_write(const struct lx_ofd *o)
 	return o && ((o->flags & G_O_ACCMODE) == 1 || (o->flags & G_O_ACCMODE) == 2);
 }
 
-/* o is one of the devices / one of kvmlet's standard streams. */
+/* o is one of the devices / one of kvmlet's standard streams / a pipe's end. */
 static inline bool lxs_is_dev(const struct lx_ofd *o)
 {
 	return o->kind >= LX_NULL;
@@ -81,6 +90,11 @@ static inline bool lxs_is_dev(const struct lx_ofd *o)
 static inline bool lxs_is_stream(const struct lx_ofd *o)
 {
 	return o->kind >= LX_STDIN && o->kind <= LX_STDERR;
+}
+
+static inline bool lxs_is_pipe(const struct lx_ofd *o)
+{
+	return o->kind == LX_PIPE_R || o->kind == LX_PIPE_W;
 }
 
 /* The host descriptor behind o (a file's, a stream's), -1: none (a device,
@@ -109,6 +123,16 @@ int64_t lxs_dev_read(struct sys *s, const struct lx_ofd *o, char *buf, uint64_t 
 /* linux_fd.c: len random bytes (getrandom's and the random devices' source:
  * the host's, or seeded); len, or -EAGAIN. */
 int64_t lxs_random(struct sys *s, void *buf, uint64_t len);
+/* linux_pipe.c: read from / write to pipe description o (len <= LX_IO_MAX,
+ * through tmp); the count, -errno, or lxs_wait(-1). */
+int64_t lxs_pipe_read(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint64_t len, char *tmp);
+int64_t lxs_pipe_write(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint64_t len, char *tmp);
+/* linux_pipe.c: which of POLLIN/POLLOUT/POLLERR/POLLHUP (EPOLL* alike) o has now. */
+uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o);
+/* linux_pipe.c: a description's last descriptor is gone: its pipe end or epoll goes. */
+void lxs_release(struct sys *s, const struct lx_ofd *o);
+/* linux_pipe.c: serve nr if it is pipe, pipe2 or epoll's (*served set). */
+int64_t lxs_pipe_syscall(struct sys *s, uint64_t nr, bool *served);
 /* linux_fs.c: serve nr if it is about descriptors or paths (*served set). */
 int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
 

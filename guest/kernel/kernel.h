@@ -94,6 +94,10 @@ __attribute__((noreturn)) void linux_exit(uint64_t status);
  * that thread's registers, the result its own); *served is false for a call
  * it leaves to the host. */
 int64_t linux_thread_syscall(struct frame *f, bool *served);
+/* linux_thread.c: hand *f to the host; if the host says the call must wait
+ * (a pipe, epoll, poll), another thread runs and this one repeats the call
+ * later. The result for the thread now current. */
+int64_t linux_thread_host(struct frame *f);
 /* linux_thread.c: is tid one of the program's threads? */
 bool linux_thread_alive(int32_t tid);
 /* linux_task.c: a call about the task's own state (signals, limits, futex...);

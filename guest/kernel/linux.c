@@ -301,6 +301,6 @@ int64_t linux_syscall(struct frame *f)
 		r = linux_thread_syscall(f, &served);
 		if (!served)
 			r = linux_task_syscall(f, &served);
-		return served ? r : kernel_to_host(f);
+		return served ? r : linux_thread_host(f);
 	}
 }

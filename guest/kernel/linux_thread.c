@@ -85,6 +85,10 @@ struct thread {
 	uint64_t futex, since, deadline;
 	int64_t late;
 	uint32_t bitset;
+	/* Waiting for the host (a pipe, epoll, poll): the call, repeated when
+	 * the host has served another, and its deadline kept across repeats. */
+	bool io;
+	uint64_t nr, io_deadline;
 };
 
 static struct {
@@ -93,6 +97,7 @@ static struct {
 	int32_t next_tid;
 	uint64_t waits;
 	uint32_t timed; /* threads waiting with a deadline */
+	uint32_t io;	/* threads waiting for the host */
 	struct thread t[THREADS_MAX];
 } th;
 
@@ -146,8 +151,12 @@ static void wake(struct thread *t, int64_t result)
 {
 	if (t->deadline)
 		th.timed--;
+	if (t->io)
+		th.io--;
 	t->state = T_RUN;
 	t->deadline = 0;
+	t->io = false;
+	t->io_deadline = 0;
 	t->regs.rax = (uint64_t)result;
 }
 
@@ -453,6 +462,48 @@ static int64_t sleep(struct frame *f, int32_t clock, int32_t flags, uint64_t ts)
 	if (!(flags & 1) && ns == 0)
 		return reschedule(f, 0);
 	return block(f, 0, 0, deadline_of(ns, clock, flags & 1), 0);
+}
+
+/* Threads waiting for the host: the host has just served a call that may be
+ * what they wait for, so each repeats its own (its `syscall` again, with its
+ * deadline kept). */
+static void wake_io(void)
+{
+	for (uint32_t i = 0; i < THREADS_MAX && th.io; i++) {
+		struct thread *t = &th.t[i];
+		if (t->state != T_WAIT || !t->io)
+			continue;
+		uint64_t keep = t->deadline, nr = t->nr;
+		wake(t, 0);
+		t->io_deadline = keep;
+		t->regs.rax = nr;
+		t->regs.rcx -= 2; /* back to the `syscall` instruction */
+	}
+}
+
+int64_t linux_thread_host(struct frame *f)
+{
+	const uint64_t nr = f->rax;
+	struct thread *t;
+	int64_t r;
+
+	init();
+	r = kernel_to_host(f);
+	if (th.io)
+		wake_io();
+	t = &th.t[th.cur];
+	if (r < KVMLET_LX_WAIT_BASE || r > KVMLET_LX_WAIT_BASE + UINT32_MAX + 1) {
+		t->io_deadline = 0;
+		return r;
+	}
+	/* The host says wait: at most ms (r - base - 1), or for ever (r == base). */
+	uint64_t deadline = t->io_deadline;
+	if (!deadline && r != KVMLET_LX_WAIT_BASE)
+		deadline = deadline_of((uint64_t)(r - KVMLET_LX_WAIT_BASE - 1) * 1000000, 1, false);
+	t->io = true;
+	t->nr = nr;
+	th.io++;
+	return block(f, 1 /* no futex of the program's: unaligned */, 0, deadline, 0);
 }
 
 bool linux_thread_alive(int32_t tid)

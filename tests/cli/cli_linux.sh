@@ -1,7 +1,8 @@
 #!/bin/sh
 # cli_linux.sh: static Linux programs under `kvmlet run`: tests/linux/lxtest.c
 # (musl), tests/linux/lxthreads.c (musl and glibc, when LXTHREADS and
-# LXTHREADS_GLIBC name them) and Debian's busybox (glibc), each run natively
+# LXTHREADS_GLIBC name them), tests/linux/lxgo.go (when LXGO names it) and
+# Debian's busybox (glibc), each run natively
 # too and compared byte for byte: stdout and exit status. Needs a trusted KVM
 # (suite qemu runs it in a QEMU VM elsewhere), LXTEST and BUSYBOX.
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +58,8 @@ same "the same, stdin from a file" "$tmp/fruit" --file "$tmp/fruit" -- \
 same "a file given with --file" "" --file "$tmp/fruit" -- "$LXTEST" cat "$tmp/fruit"
 same "descriptors: dup, dup2, dup3, F_DUPFD, closing 0-2, shared offsets, /dev/*" "" \
 	--file "$tmp/fruit" -- "$LXTEST" fds "$tmp/fruit"
+same "pipes, eventfds, epoll and poll inside the program (raw system calls)" "" -- \
+	"$LXTEST" pipes
 if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then
 	same "static PIE (glibc): printf" "" -- "$LXTEST_PIE" printf
 	same "static PIE (glibc): argv, environment, auxv" "" -- "$LXTEST_PIE" args x
@@ -121,6 +124,17 @@ for lxt in "${LXTHREADS:-}" "${LXTHREADS_GLIBC:-}"; do
 	fi
 done
 [ -n "$threads_ran" ] || echo "note: no LXTHREADS nor LXTHREADS_GLIBC: the threads checks do not run"
+
+# Go (tests/linux/lxgo.go, golang-go): goroutines on the runtime's threads,
+# channels, timers (which sleep in epoll_pwait and wake through a pipe), the
+# garbage collector, panics recovered, os.Exit.
+if [ -n "${LXGO:-}" ] && [ -x "$LXGO" ]; then
+	same "Go: goroutines, channels, timers, select, GC, recover" "" -m 64M --timeout 120s -- "$LXGO"
+	same "Go: os.Exit(3)" "" -m 64M --timeout 120s -- "$LXGO" exit3
+	same "Go, with --seed (its fake clock)" "" -m 64M --seed 7 --timeout 120s -- "$LXGO"
+else
+	echo "note: no LXGO (golang-go missing: apt-get install golang-go): the Go checks do not run"
+fi
 
 # Programs nobody built for kvmlet, from Debian packages (FOREIGN: their paths;
 # run_kvm_tests.sh passes those the host has): other libcs and start-up code,

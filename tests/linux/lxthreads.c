@@ -419,6 +419,7 @@ int main(int argc, char **argv)
 	sync_timedwait();
 	sync_sleep();
 	sync_rwlock();
+	sync_pipe();
 	do_exit();
 	do_many();
 	printf("done\n");

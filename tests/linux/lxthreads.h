@@ -29,5 +29,6 @@ void sync_once(void);	   /* pthread_once from eight threads */
 void sync_timedwait(void); /* pthread_cond_timedwait's ETIMEDOUT, two clocks */
 void sync_sleep(void);	   /* nanosleep in three threads */
 void sync_rwlock(void);	   /* pthread_rwlock: two writers, four readers */
+void sync_pipe(void);	   /* a pipe and an eventfd between two threads */
 
 #endif

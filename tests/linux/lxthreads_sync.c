@@ -5,12 +5,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lxthreads.h"
 
@@ -435,4 +438,50 @@ void sync_rwlock(void)
 		   "pthread_create");
 	join_all(t, 6, NULL);
 	printf("rwlock: %ld writes, readers saw a torn write: %s\n", rw_a, yes(rw_torn));
+}
+
+/* --- a pipe and an eventfd between threads: blocking reads and poll --- */
+
+static int pipe_fds[2], efd;
+
+static void *pipe_reader(void *arg)
+{
+	long sum = 0;
+	unsigned char c;
+
+	(void)arg;
+	for (int i = 0; i < 100; i++) { /* the pipe is empty each time: the read waits */
+		expect(read(pipe_fds[0], &c, 1) == 1, "read from the pipe");
+		sum += c;
+	}
+	struct pollfd p = {.fd = efd, .events = POLLIN};
+	expect(poll(&p, 1, -1) == 1 && (p.revents & POLLIN), "poll of the eventfd");
+	uint64_t v;
+	expect(read(efd, &v, 8) == 8, "read of the eventfd");
+	return (void *)(intptr_t)(sum * 1000 + (long)v);
+}
+
+void sync_pipe(void)
+{
+	pthread_t t;
+	intptr_t r;
+
+	expect(pipe(pipe_fds) == 0, "pipe");
+	expect((efd = eventfd(0, 0)) >= 0, "eventfd");
+	ok(pthread_create(&t, NULL, pipe_reader, NULL), "pthread_create");
+	for (int i = 0; i < 100; i++) {
+		unsigned char c = (unsigned char)i;
+		sched_yield(); /* the reader waits on the empty pipe */
+		expect(write(pipe_fds[1], &c, 1) == 1, "write to the pipe");
+	}
+	for (int i = 0; i < 3; i++)
+		sched_yield(); /* the reader waits in poll */
+	uint64_t seven = 7;
+	expect(write(efd, &seven, 8) == 8, "write of the eventfd");
+	join_all(&t, 1, &r);
+	printf("pipe: 100 blocking reads summed %ld, eventfd after poll gave %ld\n",
+	       (long)(r / 1000), (long)(r % 1000));
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	close(efd);
 }
