@@ -129,7 +129,8 @@ done
 # channels, timers (which sleep in epoll_pwait and wake through a pipe), the
 # garbage collector, panics recovered, os.Exit.
 if [ -n "${LXGO:-}" ] && [ -x "$LXGO" ]; then
-	same "Go: goroutines, channels, timers, select, GC, recover" "" -m 64M --timeout 120s -- "$LXGO"
+	same "Go: goroutines, channels, timers, select, GC, recover (run's default memory)" "" \
+		--timeout 120s -- "$LXGO"
 	same "Go: os.Exit(3)" "" -m 64M --timeout 120s -- "$LXGO" exit3
 	same "Go, with --seed (its fake clock)" "" -m 64M --seed 7 --timeout 120s -- "$LXGO"
 else

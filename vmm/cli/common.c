@@ -283,6 +283,10 @@ int parse_opts(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){.cmd = cmd, .repeat = 1, .seccomp = -1};
 	kvmlet_config_default(&o->cfg);
+	/* run: room for what ordinary programs map (Go's runtime 32 MiB at
+	 * start, thread stacks); a page costs the host only once touched. */
+	if (cmd == CMD_RUN)
+		o->cfg.mem_size = RUN_MEMORY_DEFAULT;
 	free(args);
 	if (!(args = calloc((size_t)argc * 2 + 2, sizeof(*args))))
 		return die(EXIT_USAGE, "out of memory");
