@@ -334,7 +334,7 @@ static int64_t sys_poll(struct sys *s, uint64_t fdsp, uint32_t n, int64_t ms)
 static int64_t sys_ppoll(struct sys *s, uint64_t fdsp, uint32_t n, uint64_t tsp, uint64_t setp,
 			 uint64_t setsize)
 {
-	uint64_t ns, set;
+	uint64_t ns = 0, set;
 	int64_t r;
 
 	if (tsp && (r = get_timespec(s, tsp, &ns)) < 0)
