@@ -398,11 +398,13 @@ static void check_after(int r, enum sb_phase phase, const struct kvm_run *run,
 	if (r == LOOP_CONTINUE && run->exit_reason == KVM_EXIT_IO &&
 	    run->io.port == KVMLET_PORT_HOSTCALL)
 		check_reply();
-	/* A system call answers a Linux result: a value, or -1..-4095 (an errno). */
+	/* A system call answers a Linux result: a value, or -1..-4095 (an errno),
+	 * or that the caller must wait (a pipe, epoll, poll) for at most 2^32 ms. */
 	if (r == LOOP_CONTINUE && run->exit_reason == KVM_EXIT_IO &&
 	    run->io.port == KVMLET_PORT_SYSCALL && sb->vcpu.sync_regs) {
 		int64_t rax = (int64_t)run->s.regs.regs.rax;
-		CHECK(rax >= -4095);
+		CHECK(rax >= -4095 || (rax >= KVMLET_LX_WAIT_BASE &&
+				       rax <= KVMLET_LX_WAIT_BASE + (INT64_C(1) << 32)));
 	}
 	if (sb->calls.nexports) {
 		struct pt_translation t;
