@@ -65,6 +65,8 @@ void kernel_flush_tlb(void);
 /* kernel.c: hand a system call to the host (one exit); returns its result. */
 int64_t kernel_to_host(const struct frame *f);
 
+/* mm.c: the free range's free pages, and (in *total) all of them. */
+uint64_t mm_free_pages(uint64_t *total);
 /* mm.c: a page-aligned, non-empty range of user addresses, or -EINVAL. */
 int64_t mm_check_user(uint64_t va, uint64_t len);
 /* mm.c: KVMLET_MAP_* to PT_PROT_* (user); -EINVAL for unknown bits or W+X. */

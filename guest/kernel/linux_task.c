@@ -24,6 +24,14 @@ enum {
 	NR_sched_getaffinity = 204,
 	NR_tgkill = 234,
 	NR_prlimit64 = 302,
+	NR_umask = 95,
+	NR_sysinfo = 99,
+	NR_getgroups = 115,
+	NR_setpgid = 109,
+	NR_setsid = 112,
+	NR_getpgid = 121,
+	NR_getsid = 124,
+	NR_prctl = 157,
 };
 
 #define ARCH_SET_GS   0x1001
@@ -48,6 +56,9 @@ struct ksigaction {
 };
 
 static struct {
+	bool ready;
+	uint32_t umask;
+	char name[16]; /* prctl's PR_SET_NAME: the comm */
 	struct ksigaction act[64]; /* recorded, never run */
 	uint64_t sigmask;
 	uint64_t ss_sp, ss_size; /* the alternate signal stack */
@@ -179,6 +190,96 @@ static bool sig_ignored(int64_t sig)
 	       sig == 28;
 }
 
+/* The name Linux gives the program's task (PR_GET_NAME): the last part of
+ * the path it was started as, at most 15 bytes; the host put that path
+ * (AT_EXECFN) at the very top of the stack, its NUL in the last byte. */
+static void comm_init(void)
+{
+	uint64_t end = bi()->stack_hi - 1, p = end;
+	char c = 1;
+
+	if (mm_get_user(&c, end, 1) < 0 || c)
+		return;
+	while (p > bi()->stack_lo && end - p < 4096 && mm_get_user(&c, p - 1, 1) == 0 && c)
+		p--;
+	for (uint64_t q = p; q < end; q++)
+		if (mm_get_user(&c, q, 1) == 0 && c == '/')
+			p = q + 1;
+	for (uint32_t i = 0; i < 15 && p + i < end; i++)
+		(void)mm_get_user(&task.name[i], p + i, 1);
+}
+
+/* struct sysinfo as x86-64 lays it out. */
+struct ksysinfo {
+	int64_t uptime;
+	uint64_t loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char f[4];
+};
+
+/* sysinfo: the guest's memory (free: its kernel's free pages), one process,
+ * up since the host's monotonic clock began (an exit to read it). */
+static int64_t sys_sysinfo(uint64_t buf)
+{
+	const struct frame now = {.rax = KVMLET_LX_NOW, .rdi = 1};
+	struct ksysinfo si = {.procs = 1, .mem_unit = 1};
+	uint64_t total, free = mm_free_pages(&total);
+
+	if (!mm_user_ok(buf, sizeof(si), true))
+		return -EFAULT;
+	si.uptime = kernel_to_host(&now) / 1000000000;
+	si.totalram = bi()->mem_size;
+	si.freeram = free * PAGE;
+	return mm_put_user(buf, &si, sizeof(si));
+}
+
+/* prctl: the options a process asks about itself; others are EINVAL. */
+static int64_t sys_prctl(uint32_t option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	int32_t zero = 0;
+
+	switch (option) {
+	case 1: /* PR_SET_PDEATHSIG: no parent dies here */
+		return a2 > 64 ? -EINVAL : 0;
+	case 2: /* PR_GET_PDEATHSIG */
+		return mm_put_user(a2, &zero, 4);
+	case 3: /* PR_GET_DUMPABLE */
+		return 1;
+	case 4: /* PR_SET_DUMPABLE */
+		return a2 > 1 ? -EINVAL : 0;
+	case 15: { /* PR_SET_NAME: up to 15 bytes; a fault before their end is EFAULT */
+		char name[16] = {0};
+		for (uint32_t i = 0; i < 15; i++) {
+			if (mm_get_user(&name[i], a2 + i, 1) < 0)
+				return -EFAULT;
+			if (!name[i])
+				break;
+		}
+		for (uint32_t i = 0; i < 16; i++)
+			task.name[i] = name[i];
+		return 0;
+	}
+	case 16: /* PR_GET_NAME */
+		return mm_put_user(a2, task.name, 16);
+	case 23: /* PR_CAPBSET_READ: Linux 6.1's capabilities are all in the set */
+		return a2 <= 40 ? 1 : -EINVAL;
+	case 21: /* PR_GET_SECCOMP: the program is in no seccomp mode of its own */
+		return 0;
+	case 39: /* PR_GET_NO_NEW_PRIVS */
+		return a2 || a3 || a4 || a5 ? -EINVAL : 0;
+	case 36: /* PR_SET_CHILD_SUBREAPER */
+		return 0;
+	case 37: /* PR_GET_CHILD_SUBREAPER */
+		return mm_put_user(a2, &zero, 4);
+	case 38: /* PR_SET_NO_NEW_PRIVS: recorded as Linux would, nothing to gain here */
+		return a2 != 1 || a3 || a4 || a5 ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 static int64_t sys_getcwd(uint64_t buf, uint64_t size)
 {
 	if (size < 2)
@@ -192,7 +293,7 @@ static int64_t sys_sched_getaffinity(int32_t pid, uint64_t len, uint64_t mask)
 
 	if (len < 8 || (len & 7))
 		return -EINVAL;
-	if (pid != 0 && pid != SELF)
+	if (pid != 0 && !linux_thread_alive(pid))
 		return -ESRCH;
 	return mm_put_user(mask, &one, 8) < 0 ? -EFAULT : 8;
 }
@@ -216,8 +317,35 @@ int64_t linux_task_syscall(const struct frame *f, bool *served)
 {
 	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10;
 
+	if (!task.ready) {
+		task.ready = true;
+		task.umask = 022;
+		comm_init();
+	}
 	*served = true;
 	switch (f->rax) {
+	case NR_umask: {
+		uint32_t old = task.umask;
+		task.umask = (uint32_t)a0 & 0777;
+		return old;
+	}
+	case NR_sysinfo:
+		return sys_sysinfo(a0);
+	case NR_prctl:
+		return sys_prctl((uint32_t)a0, a1, a2, a3, f->r8);
+	case NR_getgroups: /* no supplementary groups */
+		return (int32_t)a0 < 0 ? -EINVAL : 0;
+	case NR_getpgid:
+	case NR_getsid:
+		return (int32_t)a0 == 0 || (int32_t)a0 == SELF ? SELF : -ESRCH;
+	case NR_setpgid: /* it leads its session: its group stays its own */
+		if ((int32_t)a1 < 0)
+			return -EINVAL;
+		if ((int32_t)a0 != 0 && (int32_t)a0 != SELF)
+			return -ESRCH;
+		return (int32_t)a1 == 0 || (int32_t)a1 == SELF ? 0 : -EPERM;
+	case NR_setsid:
+		return -EPERM; /* already a group leader */
 	case NR_arch_prctl:
 		return sys_arch_prctl((uint32_t)a0, a1);
 	case NR_uname:

@@ -68,6 +68,16 @@ static void free_pages(uint64_t pa, uint64_t len)
 	}
 }
 
+uint64_t mm_free_pages(uint64_t *total)
+{
+	uint64_t n = npages(), free = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		free += !used(i);
+	*total = n;
+	return free;
+}
+
 int64_t mm_check_user(uint64_t va, uint64_t len)
 {
 	if ((va | len) & (PAGE - 1) || len == 0 || va < KVMLET_IMAGE_GPA ||

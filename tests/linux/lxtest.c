@@ -241,6 +241,7 @@ int do_fds(const char *file);	 /* lxfds.c */
 int do_fdstate(void);		 /* lxfds.c */
 int do_clone(const char *what);	 /* lxclone.c */
 int do_pipes(void);		 /* lxpipe.c */
+int do_proc(void);		 /* lxproc.c */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -280,11 +281,13 @@ int main(int argc, char **argv, char **envp)
 		return do_div0(argc);
 	if (!strcmp(what, "pipes"))
 		return do_pipes();
+	if (!strcmp(what, "proc"))
+		return do_proc();
 	if (!strcmp(what, "clone") && argc > 2)
 		return do_clone(argv[2]);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, div0, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, div0, "
 			"exit N\n");
 	return 64;
 }
