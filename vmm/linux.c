@@ -138,6 +138,7 @@ void kvmlet_set_determinism(struct kvmlet_sandbox *sb, uint64_t seed)
 	lx->seed = seed;
 	lx->rng = seed;
 	lx->fake_ns = 1700000000ull * 1000000000ull; /* a fixed start: 2023-11-14 */
+	lx->snap_fake_ns = lx->fake_ns;
 }
 
 int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const char *guest_path,
@@ -171,11 +172,13 @@ int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const ch
 void linux_snapshot(struct linux_host *lx)
 {
 	lx->snap_fds = lx->fds;
+	lx->snap_fake_ns = lx->fake_ns;
 }
 
 void linux_reset(struct linux_host *lx)
 {
 	lx->fds = lx->snap_fds;
+	lx->fake_ns = lx->snap_fake_ns; /* a run after a reset reads the same times */
 	lx->rng = lx->seed;
 }
 

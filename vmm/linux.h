@@ -98,7 +98,7 @@ struct linux_host {
 	uint64_t entry_rsp;	       /* the initial stack pointer (argc) */
 	uint64_t seed; /* kvmlet_set_determinism: 0 for the host's clock and randomness */
 	uint64_t rng;
-	uint64_t fake_ns; /* the deterministic clock */
+	uint64_t fake_ns, snap_fake_ns; /* the deterministic clock, and the snapshot's */
 	char *io;	  /* LX_IO_MAX bytes: one read's or write's data on its way (this
 			   * sandbox's own: sandboxes run on several threads at once) */
 };

@@ -180,6 +180,15 @@ else
 	echo "FAIL: --seed: runs differ or seeds agree"; cat "$tmp/s1" "$tmp/s2" "$tmp/s3"
 	failures=$((failures + 1))
 fi
+# ... and after a reset too: the fake clock goes back with the rest.
+"$KVMLET" run --seed 7 --repeat 2 "$LXTEST" clock >"$tmp/s4" 2>&1
+if [ "$(wc -l <"$tmp/s4")" = 8 ] && head -4 "$tmp/s4" | cmp -s - "$tmp/s1" &&
+	tail -4 "$tmp/s4" | cmp -s - "$tmp/s1"; then
+	echo "ok: --seed: a run after a reset reads the same clock and randomness"
+else
+	echo "FAIL: --seed --repeat 2: the second run differs from the first"; cat "$tmp/s4"
+	failures=$((failures + 1))
+fi
 # --trace: every system call by name with its result, those served in the
 # guest's kernel included; --strict names the call it refuses.
 "$KVMLET" run --trace "$LXTEST" mem >"$tmp/t.out" 2>"$tmp/t.err" || true
