@@ -32,7 +32,7 @@ enum lx_kind {
 	LX_PIPE_W,
 	LX_EPOLL,   /* epolls[file] (linux_pipe.c) */
 	LX_EVENTFD, /* pipes[file].count (linux_pipe.c) */
-	LX_NULL,  /* devices: /dev/null, /dev/zero, /dev/random, /dev/urandom */
+	LX_NULL,    /* devices: /dev/null, /dev/zero, /dev/random, /dev/urandom */
 	LX_ZERO,
 	LX_RANDOM,
 	LX_URANDOM,
@@ -55,27 +55,37 @@ struct lx_fd {
 	bool cloexec;
 };
 
-#define LX_PIPES_MAX  4    /* pipes at once (ENFILE beyond) */
+#define LX_PIPES_MAX  4	   /* pipes at once (ENFILE beyond) */
 #define LX_PIPE_BUF   4096 /* a pipe's capacity (Linux's PIPE_BUF: writes that fit are whole) */
 #define LX_EPOLLS_MAX 4	   /* epoll instances at once */
 #define LX_EPOLL_FDS  16   /* descriptors one epoll watches (ENOSPC beyond) */
+
+/* What wakes an edge-triggered epoll's watch, as Linux's wake-ups do: data
+ * came in, room was made, an end closed (counts, in struct lx_pipe.gen). */
+enum { LX_GEN_IN, LX_GEN_OUT, LX_GEN_END, LX_GENS };
 
 /* A pipe inside the program: its buffered bytes, and how many descriptions
  * have each end open (0 and 0: free). */
 struct lx_pipe {
 	uint16_t head, len;
 	uint8_t readers, writers;
+	uint32_t gen[LX_GENS];
 	uint64_t count; /* an eventfd's counter */
 	char buf[LX_PIPE_BUF];
 };
 
-/* An epoll instance: the descriptors it watches, for which events, with the
- * program's data; what an edge-triggered one last reported. */
+/* An epoll instance: what it watches, as Linux's, a descriptor number and
+ * the description it had when added (ofd: an index in ofd[]; the watch goes
+ * with the description), for which events, with the program's data; for an
+ * edge-triggered one, the wake-ups (gen) it has seen, or pending: none yet. */
 struct lx_epoll {
 	uint8_t used, n;
 	struct {
 		int32_t fd;
-		uint32_t events, reported;
+		int8_t ofd;
+		bool pending;
+		uint32_t events;
+		uint32_t gen[LX_GENS];
 		uint64_t data;
 	} w[LX_EPOLL_FDS];
 };

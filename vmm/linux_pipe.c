@@ -24,16 +24,19 @@ enum {
 	NR_epoll_create1 = 291, NR_pipe2 = 293,
 };
 
-#define G_EPOLLIN      0x001u
-#define G_EPOLLOUT     0x004u
-#define G_EPOLLERR     0x008u
-#define G_EPOLLHUP     0x010u
-#define G_EPOLLRDHUP   0x2000u
-#define G_EPOLLONESHOT (1u << 30)
-#define G_EPOLLET      (1u << 31)
-#define G_O_DIRECT     040000
-#define G_EFD_SEMAPHORE 1
-#define EVENTFD_MAX    0xfffffffffffffffeull
+#define G_EPOLLIN	 0x001u
+#define G_EPOLLOUT	 0x004u
+#define G_EPOLLERR	 0x008u
+#define G_EPOLLHUP	 0x010u
+#define G_EPOLLRDHUP	 0x2000u
+#define G_EPOLLEXCLUSIVE (1u << 28)
+#define G_EPOLLWAKEUP	 (1u << 29)
+#define G_EPOLLONESHOT	 (1u << 30)
+#define G_EPOLLET	 (1u << 31)
+#define G_O_DIRECT	 040000
+#define G_EFD_SEMAPHORE	 1
+#define EVENTFD_MAX	 0xfffffffffffffffeull
+#define EPOLL_MAX_EVENTS (0x7fffffff / 12) /* Linux's EP_MAX_EVENTS */
 
 static struct lx_pipe *pipe_of(struct sys *s, const struct lx_ofd *o)
 {
@@ -59,10 +62,9 @@ int64_t lxs_pipe_read(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint6
 		if (*c == 0)
 			return (o->flags & G_O_NONBLOCK) ? -EAGAIN : lxs_wait(-1);
 		v = o->off ? 1 : *c;
-		if (lxs_put(s, buf, &v, 8) < 0)
-			return -EFAULT;
-		*c -= v;
-		return 8;
+		*c -= v; /* taken even if the copy fails, as Linux's eventfd_read */
+		p->gen[LX_GEN_OUT]++;
+		return lxs_put(s, buf, &v, 8) < 0 ? -EFAULT : 8;
 	}
 	if (len == 0)
 		return 0;
@@ -79,6 +81,7 @@ int64_t lxs_pipe_read(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint6
 		return -EFAULT; /* nothing taken */
 	p->head = (uint16_t)((p->head + n) % LX_PIPE_BUF);
 	p->len = (uint16_t)(p->len - n);
+	p->gen[LX_GEN_OUT]++;
 	return (int64_t)n;
 }
 
@@ -98,12 +101,13 @@ int64_t lxs_pipe_write(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint
 		if (v > EVENTFD_MAX - *c)
 			return (o->flags & G_O_NONBLOCK) ? -EAGAIN : lxs_wait(-1);
 		*c += v;
+		p->gen[LX_GEN_IN]++;
 		return 8;
 	}
+	if (len == 0)
+		return 0; /* even with no reader, as Linux's pipe_write */
 	if (p->readers == 0)
 		return -EPIPE; /* as if SIGPIPE were ignored: no signal is delivered */
-	if (len == 0)
-		return 0;
 	room = LX_PIPE_BUF - p->len;
 	/* Up to PIPE_BUF bytes go whole or not at all, as on Linux. */
 	if (room == 0 || (len <= LX_PIPE_BUF && len > room))
@@ -114,6 +118,7 @@ int64_t lxs_pipe_write(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint
 	for (uint64_t i = 0; i < n; i++)
 		p->buf[(p->head + p->len + i) % LX_PIPE_BUF] = tmp[i];
 	p->len = (uint16_t)(p->len + n);
+	p->gen[LX_GEN_IN]++;
 	return (int64_t)n;
 }
 
@@ -127,7 +132,7 @@ uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o)
 		return (p->len ? G_EPOLLIN : 0) | (p->writers ? 0 : G_EPOLLHUP);
 	case LX_PIPE_W:
 		p = pipe_of(s, o);
-		return p->readers ? (p->len < LX_PIPE_BUF ? G_EPOLLOUT : 0) : G_EPOLLERR;
+		return (p->len < LX_PIPE_BUF ? G_EPOLLOUT : 0) | (p->readers ? 0 : G_EPOLLERR);
 	case LX_EVENTFD: {
 		uint64_t c = *counter(pipe_of(s, o));
 		return (c ? G_EPOLLIN : 0) | (c < EVENTFD_MAX ? G_EPOLLOUT : 0);
@@ -139,23 +144,40 @@ uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o)
 	}
 }
 
+/* Watches of description ofd (an index in ofd[]) go with it, as Linux's
+ * go with the struct file they watch. */
+static void unwatch(struct lx_table *t, int ofd)
+{
+	for (int k = 0; k < LX_EPOLLS_MAX; k++) {
+		struct lx_epoll *e = &t->epolls[k];
+		for (int i = 0; e->used && i < e->n;)
+			if (e->w[i].ofd == ofd)
+				e->w[i] = e->w[--e->n];
+			else
+				i++;
+	}
+}
+
 void lxs_release(struct sys *s, const struct lx_ofd *o)
 {
 	struct lx_table *t = &s->lx->fds;
+	struct lx_pipe *p = NULL;
 
+	unwatch(t, (int)(o - t->ofd));
+	if (lxs_is_pipe(o) || o->kind == LX_EVENTFD)
+		p = &t->pipes[o->file];
 	if (o->kind == LX_PIPE_R)
-		t->pipes[o->file].readers--;
+		p->readers--;
 	else if (o->kind == LX_PIPE_W)
-		t->pipes[o->file].writers--;
+		p->writers--;
 	else if (o->kind == LX_EVENTFD)
-		t->pipes[o->file].readers = 0;
+		p->readers = 0;
 	else if (o->kind == LX_EPOLL)
-		t->epolls[o->file].used = 0;
-	if (lxs_is_pipe(o) || o->kind == LX_EVENTFD) {
-		struct lx_pipe *p = &t->pipes[o->file];
-		if (!p->readers && !p->writers)
-			p->head = p->len = 0;
-	}
+		t->epolls[o->file] = (struct lx_epoll){0};
+	if (p && (!p->readers || !p->writers))
+		p->gen[LX_GEN_END]++; /* an end is gone: a wake-up (EPOLLHUP, EPOLLERR) */
+	if (p && !p->readers && !p->writers)
+		p->head = p->len = 0;
 }
 
 static int free_pipe(struct sys *s)
@@ -235,93 +257,131 @@ static int64_t sys_epoll_create1(struct sys *s, uint64_t flags)
 	return -ENFILE;
 }
 
-static struct lx_epoll *epoll_of(struct sys *s, int epfd)
-{
-	struct lx_ofd *o = lxs_ofd(s, epfd);
-
-	return o && o->kind == LX_EPOLL ? &s->lx->fds.epolls[o->file] : NULL;
-}
-
 /* struct epoll_event, packed on x86-64. */
 struct __attribute__((packed)) g_epoll_event {
 	uint32_t events;
 	uint64_t data;
 };
 
+/* The events a watch of o now reports, and for an edge-triggered one (ET)
+ * only if a wake-up it listens for came since it last looked, as Linux's
+ * ready list has it: data in for EPOLLIN, room for EPOLLOUT, an end closed. */
+static uint32_t watch_ready(struct sys *s, struct lx_epoll *e, int i, const struct lx_ofd *o)
+{
+	const uint32_t want = e->w[i].events;
+	const uint32_t ready = lxs_ready(s, o) & want;
+	bool news = e->w[i].pending;
+
+	if (!(want & G_EPOLLET))
+		return ready;
+	if (lxs_is_pipe(o) || o->kind == LX_EVENTFD) {
+		const uint32_t *now = pipe_of(s, o)->gen, *seen = e->w[i].gen;
+		news |= ((want & G_EPOLLIN) && now[LX_GEN_IN] != seen[LX_GEN_IN]) ||
+			((want & G_EPOLLOUT) && now[LX_GEN_OUT] != seen[LX_GEN_OUT]) ||
+			now[LX_GEN_END] != seen[LX_GEN_END];
+		memcpy(e->w[i].gen, now, sizeof(e->w[i].gen));
+	}
+	e->w[i].pending = false;
+	return news ? ready : 0;
+}
+
+/* epoll_ctl, in Linux's order: the event (but for DEL), both descriptors,
+ * whether the target can be polled, the epoll, EPOLLEXCLUSIVE's rules, then
+ * the operation. A watch is a descriptor number and its description. */
 static int64_t sys_epoll_ctl(struct sys *s, int epfd, int op, int fd, uint64_t evp)
 {
 	struct g_epoll_event ev = {0};
+	struct lx_ofd *eo, *o;
 	struct lx_epoll *e;
-	struct lx_ofd *o;
-	int i;
+	int i, ofd;
 
-	if (op < 1 || op > 3)
-		return -EINVAL;
 	if (op != 2 && lxs_get(s, evp, &ev, sizeof(ev)) < 0)
 		return -EFAULT;
-	if (!lxs_ofd(s, epfd) || !(o = lxs_ofd(s, fd)))
+	if (!(eo = lxs_ofd(s, epfd)) || !(o = lxs_ofd(s, fd)))
 		return -EBADF;
 	if (o->kind == LX_FILE || o->kind == LX_NULL || o->kind == LX_ZERO)
 		return -EPERM; /* regular files, /dev/null and /dev/zero cannot be polled */
-	if (!(e = epoll_of(s, epfd)) || fd == epfd)
+	if (eo == o || eo->kind != LX_EPOLL)
 		return -EINVAL;
-	for (i = 0; i < e->n && e->w[i].fd != fd; i++)
+	ev.events &= ~G_EPOLLWAKEUP; /* needs CAP_BLOCK_SUSPEND: dropped, as Linux does */
+	if (op != 2 && (ev.events & G_EPOLLEXCLUSIVE) &&
+	    (op == 3 || o->kind == LX_EPOLL ||
+	     (ev.events &
+	      ~(G_EPOLLIN | G_EPOLLOUT | G_EPOLLERR | G_EPOLLHUP | G_EPOLLET | G_EPOLLEXCLUSIVE))))
+		return -EINVAL;
+	e = &s->lx->fds.epolls[eo->file];
+	ofd = (int)(o - s->lx->fds.ofd);
+	for (i = 0; i < e->n && (e->w[i].fd != fd || e->w[i].ofd != ofd); i++)
 		;
-	if (op == 1) { /* EPOLL_CTL_ADD */
+	switch (op) {
+	case 1: /* EPOLL_CTL_ADD */
 		if (i < e->n)
 			return -EEXIST;
 		if (e->n == LX_EPOLL_FDS)
 			return -ENOSPC;
 		e->n++;
-	} else if (i == e->n) {
-		return -ENOENT;
-	}
-	if (op == 2) { /* EPOLL_CTL_DEL */
+		break;
+	case 2: /* EPOLL_CTL_DEL */
+		if (i == e->n)
+			return -ENOENT;
 		e->w[i] = e->w[--e->n];
 		return 0;
+	case 3: /* EPOLL_CTL_MOD */
+		if (i == e->n)
+			return -ENOENT;
+		if (e->w[i].events & G_EPOLLEXCLUSIVE)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
 	}
 	e->w[i].fd = fd;
+	e->w[i].ofd = (int8_t)ofd;
 	e->w[i].events = ev.events | G_EPOLLERR | G_EPOLLHUP;
-	e->w[i].reported = 0;
+	e->w[i].pending = true; /* Linux looks at it once now: ready or not, it is news */
 	e->w[i].data = ev.data;
 	return 0;
 }
 
-/* epoll_wait, epoll_pwait (its signal mask only checked: none is delivered). */
-static int64_t sys_epoll_wait(struct sys *s, int epfd, uint64_t evp, int max, int ms,
-			      uint64_t sigsize, bool pwait)
+/* epoll_wait, epoll_pwait: Linux's order, the signal mask first (only
+ * checked: no signal is delivered), then the count, the buffer (access_ok:
+ * only what is reported is written), the epoll. */
+static int64_t sys_epoll_wait(struct sys *s, int epfd, uint64_t evp, int max, int ms, uint64_t sigp,
+			      uint64_t sigsize)
 {
+	struct lx_table *t = &s->lx->fds;
+	struct lx_ofd *eo;
 	struct lx_epoll *e;
+	uint64_t set;
 	int64_t n = 0;
 
-	if (max <= 0 || (uint64_t)max > LX_IO_MAX / sizeof(struct g_epoll_event))
+	if (sigp && sigsize != 8)
+		return -EINVAL;
+	if (sigp && lxs_get(s, sigp, &set, sizeof(set)) < 0)
+		return -EFAULT;
+	if (max <= 0 || max > EPOLL_MAX_EVENTS)
 		return -EINVAL;
 	if (!lxs_range_ok(evp, (uint64_t)max * sizeof(struct g_epoll_event)))
 		return -EFAULT;
-	if (!lxs_ofd(s, epfd))
+	if (!(eo = lxs_ofd(s, epfd)))
 		return -EBADF;
-	if (!(e = epoll_of(s, epfd)))
+	if (eo->kind != LX_EPOLL)
 		return -EINVAL;
-	if (pwait && sigsize != 8 && s->r->r8)
-		return -EINVAL;
+	e = &t->epolls[eo->file];
 	for (int i = 0; i < e->n && n < max; i++) {
-		const struct lx_ofd *o = lxs_ofd(s, e->w[i].fd);
-		uint32_t ready, want = e->w[i].events;
-		if (!o)
-			continue; /* closed: as Linux drops it with its last descriptor */
-		ready = lxs_ready(s, o) & want;
-		if (want & G_EPOLLET) {
-			uint32_t fresh = ready & ~e->w[i].reported;
-			e->w[i].reported = ready;
-			ready = fresh;
-		}
-		if (!ready)
+		const struct lx_ofd *o = &t->ofd[e->w[i].ofd];
+		uint32_t ready;
+		if (!o->refs)
+			continue; /* not reached: a description takes its watches with it */
+		if (!(ready = watch_ready(s, e, i, o)))
 			continue;
 		struct g_epoll_event ev = {.events = ready, .data = e->w[i].data};
-		if (lxs_put(s, evp + (uint64_t)n * sizeof(ev), &ev, sizeof(ev)) < 0)
-			return -EFAULT;
-		if (want & G_EPOLLONESHOT)
-			e->w[i].events = 0;
+		if (lxs_put(s, evp + (uint64_t)n * sizeof(ev), &ev, sizeof(ev)) < 0) {
+			e->w[i].pending = true; /* still ready: Linux puts it back */
+			return n ? n : -EFAULT;
+		}
+		if (e->w[i].events & G_EPOLLONESHOT)
+			e->w[i].events &= G_EPOLLONESHOT | G_EPOLLET | G_EPOLLEXCLUSIVE;
 		n++;
 	}
 	return n || ms == 0 ? n : lxs_wait(ms < 0 ? -1 : ms);
@@ -330,7 +390,7 @@ static int64_t sys_epoll_wait(struct sys *s, int epfd, uint64_t evp, int max, in
 int64_t lxs_pipe_syscall(struct sys *s, uint64_t nr, bool *served)
 {
 	const struct kvm_regs *r = s->r;
-	uint64_t a0 = r->rdi, a1 = r->rsi, a2 = r->rdx, a3 = r->r10, a5 = r->r9;
+	uint64_t a0 = r->rdi, a1 = r->rsi, a2 = r->rdx, a3 = r->r10, a4 = r->r8, a5 = r->r9;
 
 	*served = true;
 	switch (nr) {
@@ -349,9 +409,9 @@ int64_t lxs_pipe_syscall(struct sys *s, uint64_t nr, bool *served)
 	case NR_epoll_ctl:
 		return sys_epoll_ctl(s, (int32_t)a0, (int32_t)a1, (int32_t)a2, a3);
 	case NR_epoll_wait:
-		return sys_epoll_wait(s, (int32_t)a0, a1, (int32_t)a2, (int32_t)a3, 0, false);
+		return sys_epoll_wait(s, (int32_t)a0, a1, (int32_t)a2, (int32_t)a3, 0, 0);
 	case NR_epoll_pwait:
-		return sys_epoll_wait(s, (int32_t)a0, a1, (int32_t)a2, (int32_t)a3, a5, true);
+		return sys_epoll_wait(s, (int32_t)a0, a1, (int32_t)a2, (int32_t)a3, a4, a5);
 	}
 	*served = false;
 	return 0;

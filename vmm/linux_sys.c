@@ -48,6 +48,8 @@ KVMLET_HOT static int64_t sys_write(struct sys *s, int fd, uint64_t buf, uint64_
 
 	if (!lxs_can_write(o))
 		return -EBADF; /* stdin and allowed files are read-only */
+	if (o->kind == LX_EPOLL)
+		return -EINVAL; /* opened O_RDWR, but neither read nor written */
 	if (!lxs_range_ok(buf, len))
 		return -EFAULT;
 	if (lxs_is_dev(o))
@@ -72,6 +74,8 @@ static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64
 
 	if (!lxs_can_read(o))
 		return -EBADF;
+	if (o->kind == LX_EPOLL)
+		return -EINVAL;
 	if (!lxs_range_ok(buf, len))
 		return -EFAULT;
 	if (len > LX_IO_MAX)
@@ -108,7 +112,7 @@ static int64_t sys_pread(struct sys *s, int fd, uint64_t buf, uint64_t len, int6
 		return -EINVAL;
 	if (!(o = lxs_ofd(s, fd)))
 		return -EBADF;
-	if (lxs_is_stream(o) || lxs_is_pipe(o) || o->kind == LX_EVENTFD)
+	if (lxs_is_stream(o) || lxs_is_pipe(o) || o->kind == LX_EVENTFD || o->kind == LX_EPOLL)
 		return -ESPIPE;
 	return wr ? sys_write(s, fd, buf, len) : sys_read(s, fd, buf, len, off);
 }
@@ -131,11 +135,14 @@ static int64_t get_iov(struct sys *s, uint64_t iov, uint64_t cnt, uint64_t *v)
 /* readv and writev: each element in turn, as far as the first short one. */
 static int64_t sys_iov(struct sys *s, int fd, uint64_t iov, uint64_t cnt, bool wr)
 {
+	const struct lx_ofd *o = lxs_ofd(s, fd);
 	uint64_t small[2 * 8], *v = small;
 	int64_t total = 0, r;
 
-	if (!(wr ? lxs_can_write(lxs_ofd(s, fd)) : lxs_can_read(lxs_ofd(s, fd))))
+	if (!(wr ? lxs_can_write(o) : lxs_can_read(o)))
 		return -EBADF;
+	if (o->kind == LX_EPOLL)
+		return -EINVAL;
 	if (cnt > IOV_MAX_GUEST)
 		return -EINVAL;
 	if (cnt > 8 && !(v = malloc(cnt * 16)))
@@ -343,7 +350,9 @@ static int64_t sys_ppoll(struct sys *s, uint64_t fdsp, uint32_t n, uint64_t tsp,
 		return -EINVAL;
 	if (setp && lxs_get(s, setp, &set, 8) < 0)
 		return -EFAULT;
-	return sys_poll(s, fdsp, n, !tsp ? -1 : (int64_t)((ns + 999999) / 1000000));
+	/* A timeout too long to round up is as good as none. */
+	return sys_poll(s, fdsp, n,
+			!tsp || ns > UINT64_MAX - 999999 ? -1 : (int64_t)((ns + 999999) / 1000000));
 }
 
 /* kill, tkill, tgkill to itself (pid and tid 1; kill's 0 is its own group;
@@ -411,9 +420,10 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	case NR_vfork:
 	case NR_execve: return -ENOSYS; /* one program (threads are the guest kernel's) */
 	case KVMLET_LX_DEADLOCK:
-		s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
-					"deadlock: every thread of the program waits on a futex with "
-					"no time limit, so none can run again");
+		s->stop = error_outcome(
+			s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
+			"deadlock: every thread of the program waits with no time "
+			"limit (a futex, a pipe, epoll, poll), so none can run again");
 		return 0;
 	case KVMLET_LX_NOW: return (int64_t)now(s, a0 ? CLOCK_MONOTONIC : CLOCK_REALTIME);
 	case KVMLET_LX_SLEEP_UNTIL: {
