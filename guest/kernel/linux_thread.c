@@ -69,6 +69,9 @@ enum {
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
 #define THREADS_MAX	  64
+#define CSIGNAL		  0xffu
+#define SET_TID_MAX	  32	  /* Linux's MAX_PID_NS_LEVEL */
+#define TID_MAX		  4194304 /* Linux's PID_MAX_LIMIT: tids wrap below it */
 
 enum { T_FREE, T_RUN, T_WAIT };
 #define NS 1000000000ull
@@ -311,6 +314,19 @@ static int64_t block(struct frame *f, uint64_t futex, uint32_t bits, uint64_t de
 	return reschedule(f, 0);
 }
 
+/* Linux's get_futex_key: the word is aligned (EINVAL), in user space (EFAULT)
+ * and, for a futex shared between processes (no FUTEX_PRIVATE), mapped. */
+static int64_t futex_key(uint64_t uaddr, bool shared)
+{
+	uint32_t v;
+
+	if (uaddr & 3)
+		return -EINVAL;
+	if (uaddr > KVMLET_USER_END - 4 || (shared && mm_get_user(&v, uaddr, 4) < 0))
+		return -EFAULT;
+	return 0;
+}
+
 /* futex: the operations threads need; each checked in Linux's order. */
 static int64_t sys_futex(struct frame *f)
 {
@@ -318,6 +334,7 @@ static int64_t sys_futex(struct frame *f)
 	const int32_t op = (int32_t)f->rsi, cmd = op & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REAL);
 	const uint32_t val = (uint32_t)f->rdx, val3 = (uint32_t)f->r9;
 	const bool wait = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET;
+	const bool shared = !(op & FUTEX_PRIVATE);
 	uint64_t ns = 0, deadline = 0;
 	uint32_t cur;
 	int64_t r;
@@ -329,8 +346,10 @@ static int64_t sys_futex(struct frame *f)
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
-		if ((cmd == FUTEX_WAIT_BITSET && !val3) || (uaddr & 3))
+		if (cmd == FUTEX_WAIT_BITSET && !val3)
 			return -EINVAL;
+		if ((r = futex_key(uaddr, shared)) < 0)
+			return r;
 		if (mm_get_user(&cur, uaddr, 4) < 0)
 			return -EFAULT;
 		if (cur != val)
@@ -344,14 +363,18 @@ static int64_t sys_futex(struct frame *f)
 		return block(f, uaddr, cmd == FUTEX_WAIT ? ~0u : val3, deadline, -ETIMEDOUT);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
-		if ((cmd == FUTEX_WAKE_BITSET && !val3) || (uaddr & 3))
+		if (cmd == FUTEX_WAKE_BITSET && !val3)
 			return -EINVAL;
+		if ((r = futex_key(uaddr, shared)) < 0)
+			return r;
 		return futex_wake(uaddr, cmd == FUTEX_WAKE ? ~0u : val3, val, 0, 0);
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
 		/* val and the count in the timeout's place are ints. */
-		if ((int32_t)val < 0 || (int32_t)ts < 0 || (uaddr & 3) || (uaddr2 & 3))
+		if ((int32_t)val < 0 || (int32_t)ts < 0)
 			return -EINVAL;
+		if ((r = futex_key(uaddr, shared)) < 0 || (r = futex_key(uaddr2, shared)) < 0)
+			return r;
 		if (cmd == FUTEX_CMP_REQUEUE) {
 			if (mm_get_user(&cur, uaddr, 4) < 0)
 				return -EFAULT;
@@ -361,6 +384,17 @@ static int64_t sys_futex(struct frame *f)
 		return futex_wake(uaddr, ~0u, val, uaddr2, (uint32_t)ts);
 	default:
 		return -ENOSYS;
+	}
+}
+
+/* The next thread id, as Linux's: unused, wrapping below TID_MAX. */
+static int32_t new_tid(void)
+{
+	for (;;) {
+		int32_t tid = th.next_tid;
+		th.next_tid = tid >= TID_MAX - 1 ? LINUX_SELF + 1 : tid + 1;
+		if (!linux_thread_alive(tid))
+			return tid;
 	}
 }
 
@@ -381,7 +415,7 @@ static int64_t new_thread(struct frame *f, uint64_t flags, uint64_t sp, uint64_t
 			t = &th.t[i];
 	if (!t)
 		return -EAGAIN;
-	*t = (struct thread){.state = T_RUN, .tid = th.next_tid++, .regs = *f};
+	*t = (struct thread){.state = T_RUN, .tid = new_tid(), .regs = *f};
 	t->regs.rax = 0;
 	t->rsp = sp ? sp : kernel_user_rsp;
 	t->fs = flags & CLONE_SETTLS ? tls : rdmsr(MSR_FS_BASE);
@@ -421,14 +455,19 @@ static int64_t sys_clone3(struct frame *f, bool *served)
 		if (extra)
 			return -E2BIG;
 	}
-	if ((!a.set_tid && a.set_tid_size) || (a.set_tid && !a.set_tid_size) ||
-	    (a.exit_signal & ~0xffull) || a.exit_signal > 64)
+	if (a.set_tid_size > SET_TID_MAX || (!a.set_tid && a.set_tid_size) ||
+	    (a.set_tid && !a.set_tid_size) || (a.exit_signal & ~0xffull) || a.exit_signal > 64)
 		return -EINVAL;
 	if (!(a.flags & CLONE_THREAD)) {
 		*served = false; /* a process: the host says no */
 		return 0;
 	}
-	if (a.exit_signal || a.set_tid || (a.stack ? !a.stack_size : a.stack_size != 0))
+	/* clone3_args_valid: CLONE_DETACHED and the exit signal's bits are no
+	 * flags of clone3's; a stack must lie in user space. */
+	if ((a.flags & (CLONE_DETACHED | CSIGNAL)) || a.exit_signal || a.set_tid ||
+	    (a.stack ? !a.stack_size || a.stack > KVMLET_USER_END ||
+			       a.stack_size > KVMLET_USER_END - a.stack
+		     : a.stack_size != 0))
 		return -EINVAL;
 	return new_thread(f, a.flags, a.stack ? a.stack + a.stack_size : 0, a.parent_tid,
 			  a.child_tid, a.tls);
@@ -489,10 +528,14 @@ int64_t linux_thread_host(struct frame *f)
 
 	init();
 	r = kernel_to_host(f);
-	if (th.io)
-		wake_io();
 	t = &th.t[th.cur];
 	if (r < KVMLET_LX_WAIT_BASE || r > KVMLET_LX_WAIT_BASE + UINT32_MAX + 1) {
+		/* Served: it may be what the waiting threads wait for. A call told
+		 * to wait changed nothing, so they keep waiting (two threads each
+		 * waiting for the other must end in a deadlock, not take turns
+		 * repeating their calls for ever). */
+		if (th.io)
+			wake_io();
 		t->io_deadline = 0;
 		return r;
 	}

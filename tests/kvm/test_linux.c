@@ -17,7 +17,8 @@
 
 #define MMAP_LO 0x7f0000000000ull /* where the guest kernel's mmap places mappings */
 
-static struct kvmlet_sandbox *load2(const char *what, const char *arg)
+/* lxtest what arg, each run limited to timeout_ns (0: no limit). */
+static struct kvmlet_sandbox *load_limited(const char *what, const char *arg, uint64_t timeout_ns)
 {
 	const char *path = getenv("LXTEST");
 	const char *argv[] = {"lxtest", what, arg};
@@ -26,10 +27,16 @@ static struct kvmlet_sandbox *load2(const char *what, const char *arg)
 	struct kvmlet_error err;
 
 	kvmlet_config_default(&cfg);
+	cfg.timeout_ns = timeout_ns;
 	ck_assert_msg(kvmlet_sandbox_new_from_file(&sb, path, &cfg, &err) == 0, "%s: %s", path,
 		      err.msg);
 	ck_assert_msg(kvmlet_set_args(sb, arg ? 3 : 2, argv, NULL, &err) == 0, "%s", err.msg);
 	return sb;
+}
+
+static struct kvmlet_sandbox *load2(const char *what, const char *arg)
+{
+	return load_limited(what, arg, 0);
 }
 
 static struct kvmlet_sandbox *load(const char *what)
@@ -197,6 +204,42 @@ START_TEST(a_deadlock_ends_the_run)
 }
 END_TEST
 
+/* Two threads each reading a pipe only the other one could write: a deadlock
+ * as with futexes, not the two repeating their reads in turn for ever (the
+ * time limit would end that run instead). */
+START_TEST(threads_waiting_on_pipes_deadlock)
+{
+	struct kvmlet_sandbox *sb = load_limited("clone", "pipedeadlock", 20ull * 1000000000);
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char out[256];
+
+	ck_assert_int_eq(run_clone(sb, &res, out, sizeof(out), &err), -ECONNABORTED);
+	ck_assert_int_eq(res.outcome, KVMLET_ABORTED);
+	ck_assert_msg(strstr(err.msg, "deadlock"), "%s", err.msg);
+	ck_assert_str_eq(out, "clone: a thread\n");
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
+/* A thread waiting for a pipe repeats its `syscall` when woken; if the
+ * program unmapped that code meanwhile, the thread faults there, at CPL3: the
+ * run ends with the program's page fault, the kernel unharmed. */
+START_TEST(a_wait_repeated_at_unmapped_code_faults)
+{
+	struct kvmlet_sandbox *sb = load2("clone", "unmapcode");
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char out[256];
+
+	ck_assert_int_eq(run_clone(sb, &res, out, sizeof(out), &err), -EFAULT);
+	ck_assert_int_eq(res.outcome, KVMLET_FAULTED);
+	ck_assert_int_eq(res.vector, 14);
+	ck_assert_str_eq(out, "unmapped: yes\n");
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
 START_TEST(threads_start_with_their_creators_registers)
 {
 	static const struct {
@@ -234,6 +277,8 @@ int main(void)
 	tcase_add_test(tc, a_thread_on_a_bad_stack_faults);
 	tcase_add_test(tc, a_deadlock_ends_the_run);
 	tcase_add_test(tc, threads_start_with_their_creators_registers);
+	tcase_add_test(tc, threads_waiting_on_pipes_deadlock);
+	tcase_add_test(tc, a_wait_repeated_at_unmapped_code_faults);
 	suite_add_tcase(s, tc);
 	kvmtest_require_kvm();
 	if (!getenv("LXTEST") || !*getenv("LXTEST")) {

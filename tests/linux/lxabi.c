@@ -36,7 +36,7 @@ static void say(const char *what, long r)
 		[ENOTDIR] = "ENOTDIR",	     [EINVAL] = "EINVAL", [ENOTTY] = "ENOTTY",
 		[ESPIPE] = "ESPIPE",	     [EROFS] = "EROFS",	  [ERANGE] = "ERANGE",
 		[ENOSYS] = "ENOSYS",	     [ENXIO] = "ENXIO",	  [ETIMEDOUT] = "ETIMEDOUT",
-		[EOPNOTSUPP] = "EOPNOTSUPP", [EMFILE] = "EMFILE",  [E2BIG] = "E2BIG",
+		[EOPNOTSUPP] = "EOPNOTSUPP", [EMFILE] = "EMFILE", [E2BIG] = "E2BIG",
 	};
 	int e = r == -1 ? errno : 0;
 
@@ -392,9 +392,74 @@ static void abi_time(void)
 
 /* clone3's struct clone_args (88 bytes, Linux 5.7's), and a little more. */
 struct cargs {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-		set_tid, set_tid_size, cgroup, extra[3];
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+		set_tid_size, cgroup, extra[3];
 };
+
+/* More of them: bad addresses, timeouts already past, signals' numbers. */
+static void abi_threads_more(long tid)
+{
+	const long thread = 0x10000, sighand = 0x800, vm = 0x100, pid = syscall(SYS_getpid);
+	static uint32_t f[2] = {5, 6};
+	struct timespec past = {0, 1}, bad = {0, 1000000000}, now;
+	struct cargs a;
+
+	say("futex wait, unaligned", syscall(SYS_futex, (char *)f + 1, 0, 5, 0, 0, 0));
+	say("futex wait, NULL", syscall(SYS_futex, NULL, 0 | 128, 5, 0, 0, 0));
+	say("futex wait, bad timeout", syscall(SYS_futex, f, 0 | 128, 5, 8, 0, 0));
+	say("futex wait, invalid timeout", syscall(SYS_futex, f, 0 | 128, 5, &bad, 0, 0));
+	say("futex wait, 1 ns", syscall(SYS_futex, f, 0 | 128, 5, &past, 0, 0));
+	say("futex wait_bitset 0", syscall(SYS_futex, f, 9 | 128, 5, 0, 0, 0));
+	say("futex wait_bitset, past deadline", syscall(SYS_futex, f, 9 | 128, 5, &past, 0, ~0u));
+	clock_gettime(CLOCK_REALTIME, &now);
+	now.tv_sec -= 1;
+	say("futex wait_bitset realtime, past deadline",
+	    syscall(SYS_futex, f, 9 | 128 | 256, 5, &now, 0, ~0u));
+	say("futex wake realtime", syscall(SYS_futex, f, 1 | 256, 1, 0, 0, 0));
+	say("futex op 99", syscall(SYS_futex, f, 99, 1, 0, 0, 0));
+	sayv("futex wake private, NULL", syscall(SYS_futex, NULL, 1 | 128, 1, 0, 0, 0));
+	say("futex wake private, kernel address", syscall(SYS_futex, KERN, 1 | 128, 1, 0, 0, 0));
+	say("futex wake shared, NULL", syscall(SYS_futex, NULL, 1, 1, 0, 0, 0));
+	say("futex wake_bitset shared, NULL", syscall(SYS_futex, NULL, 10, 1, 0, 0, 1));
+	sayv("futex wake shared", syscall(SYS_futex, f, 1, 1, 0, 0, 0));
+	say("futex requeue, kernel target", syscall(SYS_futex, f, 3 | 128, 1, 1, KERN, 0));
+	say("futex requeue, kernel source, unaligned target",
+	    syscall(SYS_futex, KERN, 3 | 128, 1, 1, (char *)f + 1, 0));
+	say("futex requeue shared, NULL target", syscall(SYS_futex, f, 3, 1, 1, NULL, 0));
+	say("futex cmp_requeue, unaligned", syscall(SYS_futex, (char *)f + 2, 4 | 128, 1, 1, f, 5));
+	say("futex cmp_requeue private, NULL", syscall(SYS_futex, NULL, 4 | 128, 1, 1, f, 5));
+	memset(&a, 0, sizeof(a));
+	a.flags = thread | sighand | vm | 0x400000; /* CLONE_DETACHED */
+	say("clone3 THREAD|DETACHED", syscall(435, &a, 88));
+	a.flags = thread | sighand | vm;
+	a.stack = KERN;
+	a.stack_size = 4096;
+	say("clone3 kernel stack", syscall(435, &a, 88));
+	a.stack = 0;
+	a.stack_size = 0;
+	a.set_tid = (uint64_t)(uintptr_t)f;
+	a.set_tid_size = 33;
+	say("clone3 set_tid_size 33", syscall(435, &a, 88));
+	a.set_tid = 0;
+	a.set_tid_size = 0;
+	a.flags = thread | vm;
+	say("clone3 size 64, THREAD without SIGHAND", syscall(435, &a, 64));
+	say("clone3 NULL, 88", syscall(435, NULL, 88));
+	say("clone SETTLS kernel address",
+	    syscall(SYS_clone, thread | sighand | vm | 0x80000, 0, 0, 0, KERN));
+	say("tkill itself, signal 65", syscall(SYS_tkill, tid, 65));
+	say("tkill itself, signal -1", syscall(SYS_tkill, tid, -1));
+	say("tkill 0", syscall(SYS_tkill, 0, 0));
+	say("tkill -1", syscall(SYS_tkill, -1, 0));
+	say("tkill no such thread, signal 65", syscall(SYS_tkill, NOPID, 65));
+	say("tgkill itself, signal 65", syscall(SYS_tgkill, pid, tid, 65));
+	say("tgkill other group", syscall(SYS_tgkill, NOPID, tid, 0));
+	say("tgkill group 0", syscall(SYS_tgkill, 0, tid, 0));
+	say("tgkill thread -1", syscall(SYS_tgkill, pid, -1, 0));
+	say("tgkill itself, 64-bit ids", syscall(SYS_tgkill, pid | HI, tid | HI, 0));
+	say("sched_yield", syscall(SYS_sched_yield));
+	yes("set_tid_address NULL is the tid", syscall(SYS_set_tid_address, NULL) == tid);
+}
 
 /* Threads' calls that must fail as on Linux (none may make a thread here). */
 static void abi_threads(void)
@@ -440,6 +505,7 @@ static void abi_threads(void)
 	sayv("futex cmp_requeue, value equal", syscall(SYS_futex, f, 4, 1, 1, f + 1, 5));
 	say("futex cmp_requeue, bad address", syscall(SYS_futex, 8, 4, 1, 1, f + 1, 5));
 	sayv("futex wake_bitset", syscall(SYS_futex, f, 10, 1, 0, 0, 1));
+	abi_threads_more(tid);
 }
 
 int do_sysabi(const char *file)

@@ -5,12 +5,15 @@
  * thread a stack in unmapped memory, "deadlock" leaves every thread waiting
  * with no time limit, "cleartid" has a thread exit with a clear_child_tid
  * that is not writable, "regs" checks that a new thread starts with
- * its creator's registers but RAX and RSP.
+ * its creator's registers but RAX and RSP, "pipedeadlock" has two threads
+ * each read a pipe only the other one could write, "unmapcode" unmaps the
+ * code of a `syscall` a thread waits in (the kernel repeats it there).
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -156,6 +159,62 @@ static int do_threadregs(void)
 	return 0;
 }
 
+/* Each of two threads reads a pipe that only the other could write. */
+static int pipes[2][2];
+
+static void read_second(void)
+{
+	char c;
+
+	syscall(SYS_read, pipes[1][0], &c, 1);
+}
+
+static int do_pipedeadlock(void)
+{
+	char c;
+	long r;
+
+	syscall(SYS_pipe, pipes[0]);
+	syscall(SYS_pipe, pipes[1]);
+	r = spawn(CLONE_THREAD_FLAGS, stack[0] + sizeof(stack[0]), 0, read_second);
+	printf("clone: %s\n", r > 0 ? "a thread" : "refused");
+	fflush(stdout);
+	syscall(SYS_read, pipes[0][0], &c, 1);
+	printf("read\n");
+	return 0;
+}
+
+/* A thread waits in a `syscall` (reading an empty pipe) whose code is then
+ * unmapped: when the pipe has data, it runs again at that instruction. */
+static unsigned char *code;
+
+static void read_through_code(void)
+{
+	static char c;
+
+	((long (*)(long, void *, long))(void *)code)(pipes[0][0], &c, 1);
+	printf("the thread read\n");
+}
+
+static int do_unmapcode(void)
+{
+	static const unsigned char read_ret[] = {0x31, 0xc0, 0x0f, 0x05, 0xc3}; /* read; ret */
+
+	code = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memcpy(code, read_ret, sizeof(read_ret));
+	mprotect(code, 4096, PROT_READ | PROT_EXEC);
+	syscall(SYS_pipe, pipes[0]);
+	spawn(CLONE_THREAD_FLAGS, stack[0] + sizeof(stack[0]), 0, read_through_code);
+	syscall(SYS_sched_yield); /* the thread reads: it waits */
+	printf("unmapped: %s\n", munmap(code, 4096) == 0 ? "yes" : "no");
+	fflush(stdout);
+	syscall(SYS_write, pipes[0][1], "x", 1);
+	for (int i = 0; i < 3; i++)
+		syscall(SYS_sched_yield); /* the thread runs again, at unmapped code */
+	printf("still here\n");
+	return 0;
+}
+
 int do_clone(const char *what);
 
 int do_clone(const char *what)
@@ -170,5 +229,9 @@ int do_clone(const char *what)
 		return do_threadregs();
 	if (!strcmp(what, "bomb"))
 		return do_threadbomb();
+	if (!strcmp(what, "pipedeadlock"))
+		return do_pipedeadlock();
+	if (!strcmp(what, "unmapcode"))
+		return do_unmapcode();
 	return 64;
 }
