@@ -60,6 +60,7 @@ void linux_free(struct linux_host *lx)
 		close(lx->files[i].host_fd);
 	}
 	free(lx->io);
+	free(lx->pipes); /* and snap_pipes, allocated with it */
 	free(lx);
 }
 
@@ -172,12 +173,16 @@ int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const ch
 void linux_snapshot(struct linux_host *lx)
 {
 	lx->snap_fds = lx->fds;
+	if (lx->pipes)
+		*lx->snap_pipes = *lx->pipes;
 	lx->snap_fake_ns = lx->fake_ns;
 }
 
 void linux_reset(struct linux_host *lx)
 {
 	lx->fds = lx->snap_fds;
+	if (lx->pipes)
+		*lx->pipes = *lx->snap_pipes;
 	lx->fake_ns = lx->snap_fake_ns; /* a run after a reset reads the same times */
 	lx->rng = lx->seed;
 }

@@ -28,10 +28,10 @@ enum lx_kind {
 	LX_STDOUT,
 	LX_STDERR,
 	LX_FILE,   /* files[file] */
-	LX_PIPE_R, /* pipes[file]'s ends (linux_pipe.c) */
+	LX_PIPE_R, /* pipes->pipe[file]'s ends (linux_pipe.c) */
 	LX_PIPE_W,
-	LX_EPOLL,   /* epolls[file] (linux_pipe.c) */
-	LX_EVENTFD, /* pipes[file].count (linux_pipe.c) */
+	LX_EPOLL,   /* pipes->epoll[file] (linux_pipe.c) */
+	LX_EVENTFD, /* pipes->pipe[file].count (linux_pipe.c) */
 	LX_NULL,    /* devices: /dev/null, /dev/zero, /dev/random, /dev/urandom */
 	LX_ZERO,
 	LX_RANDOM,
@@ -44,7 +44,8 @@ struct lx_ofd {
 	uint8_t kind;	/* enum lx_kind */
 	uint8_t refs;	/* descriptors referring to it; 0: free */
 	uint32_t flags; /* O_ACCMODE and the status flags kept (O_APPEND, O_NONBLOCK) */
-	int file;	/* LX_FILE: index in files; LX_PIPE_*: in pipes; LX_EPOLL: in epolls */
+	int file;	/* LX_FILE: index in files; LX_PIPE_*, LX_EVENTFD: in pipes->pipe;
+			 * LX_EPOLL: in pipes->epoll */
 	uint64_t off;
 };
 
@@ -94,8 +95,14 @@ struct lx_epoll {
 struct lx_table {
 	struct lx_fd fd[LX_FDS_MAX];
 	struct lx_ofd ofd[LX_FDS_MAX]; /* never more descriptions than descriptors */
-	struct lx_pipe pipes[LX_PIPES_MAX];
-	struct lx_epoll epolls[LX_EPOLLS_MAX];
+};
+
+/* What pipes, eventfds and epolls hold (18 KiB), plain data too: allocated,
+ * with its snapshot's copy, when the program makes its first one, so that
+ * other sandboxes neither hold nor copy it at every reset. */
+struct lx_pipes {
+	struct lx_pipe pipe[LX_PIPES_MAX];
+	struct lx_epoll epoll[LX_EPOLLS_MAX];
 };
 
 struct linux_host {
@@ -105,6 +112,8 @@ struct linux_host {
 	struct lx_file files[LX_FILES_MAX];
 	unsigned nfiles;
 	struct lx_table fds, snap_fds; /* the live table, and the snapshot's */
+	struct lx_pipes *pipes;	       /* NULL until the first pipe, eventfd or epoll; */
+	struct lx_pipes *snap_pipes;   /* then the snapshot's (zeroed: none) */
 	uint64_t entry_rsp;	       /* the initial stack pointer (argc) */
 	uint64_t seed; /* kvmlet_set_determinism: 0 for the host's clock and randomness */
 	uint64_t rng;

@@ -5,8 +5,8 @@
  * dup2, dup3 and F_DUPFD share (offset, status flags) while FD_CLOEXEC stays
  * each descriptor's own. A description is a standard stream, an allowed
  * file, a device (/dev/null, /dev/zero, /dev/random, /dev/urandom, always
- * there), or a pipe's end, an eventfd or an epoll (linux_pipe.c). The table is plain data: the snapshot saves it whole and a reset
- * puts it back; it holds no host descriptor of its own.
+ * there), or a pipe's end, an eventfd or an epoll (linux_pipe.c). The table is plain data: the
+ * snapshot saves it whole and a reset puts it back; it holds no host descriptor of its own.
  */
 #include <string.h>
 #include <sys/random.h>
@@ -63,6 +63,47 @@ int lxs_fd_open(struct sys *s, const struct lx_ofd *o, bool cloexec)
 	return -EMFILE; /* not reached: a free descriptor means a free description */
 }
 
+/* Watches of description ofd (an index in ofd[]) go with it, as Linux's
+ * go with the struct file they watch. */
+static void unwatch(struct lx_pipes *t, int ofd)
+{
+	for (int k = 0; k < LX_EPOLLS_MAX; k++) {
+		struct lx_epoll *e = &t->epoll[k];
+		for (int i = 0; e->used && i < e->n;)
+			if (e->w[i].ofd == ofd)
+				e->w[i] = e->w[--e->n];
+			else
+				i++;
+	}
+}
+
+/* A description's last descriptor is gone: its watches, its pipe's end or
+ * eventfd, or its epoll go with it (nothing to do before the first pipe,
+ * eventfd or epoll: no watch exists). */
+static void release(struct sys *s, const struct lx_ofd *o)
+{
+	struct lx_pipes *t = s->lx->pipes;
+	struct lx_pipe *p = NULL;
+
+	if (!t)
+		return;
+	unwatch(t, (int)(o - s->lx->fds.ofd));
+	if (lxs_is_pipe(o) || o->kind == LX_EVENTFD)
+		p = &t->pipe[o->file];
+	if (o->kind == LX_PIPE_R)
+		p->readers--;
+	else if (o->kind == LX_PIPE_W)
+		p->writers--;
+	else if (o->kind == LX_EVENTFD)
+		p->readers = 0;
+	else if (o->kind == LX_EPOLL)
+		t->epoll[o->file] = (struct lx_epoll){0};
+	if (p && (!p->readers || !p->writers))
+		p->gen[LX_GEN_END]++; /* an end is gone: a wake-up (EPOLLHUP, EPOLLERR) */
+	if (p && !p->readers && !p->writers)
+		p->head = p->len = 0;
+}
+
 int64_t lxs_close(struct sys *s, int fd)
 {
 	struct lx_ofd *o = lxs_ofd(s, fd);
@@ -70,7 +111,7 @@ int64_t lxs_close(struct sys *s, int fd)
 	if (!o)
 		return -EBADF;
 	if (--o->refs == 0) {
-		lxs_release(s, o);
+		release(s, o);
 		*o = (struct lx_ofd){.file = -1};
 	}
 	s->lx->fds.fd[fd] = (struct lx_fd){.ofd = -1};

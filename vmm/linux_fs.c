@@ -305,7 +305,7 @@ static int64_t sys_ioctl(struct sys *s, int fd, uint32_t req, uint64_t arg)
 		return lxs_put(s, arg, &n, sizeof(n));
 	}
 	if (req == G_FIONREAD && lxs_is_pipe(o)) {
-		n = s->lx->fds.pipes[o->file].len; /* either end, as Linux's pipe_ioctl */
+		n = s->lx->pipes->pipe[o->file].len; /* either end, as Linux's pipe_ioctl */
 		return lxs_put(s, arg, &n, sizeof(n));
 	}
 	if (req == G_FIONREAD && host >= 0 && ioctl(host, FIONREAD, &n) == 0)

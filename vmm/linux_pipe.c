@@ -3,8 +3,8 @@
  * linux_pipe.c: pipes, eventfds and epoll inside a Linux program, as Linux
  * has them for one process: what its threads (the guest kernel's) use to
  * wake each other, Go's runtime among them (its timers sleep in epoll_pwait
- * and are woken through a pipe). They live in the descriptor table as plain
- * data (struct lx_table): snapshots save them, resets bring them back.
+ * and are woken through a pipe). Their state is plain data (struct lx_pipes,
+ * allocated at the first one): snapshots save it, resets bring it back.
  *
  * Nothing here blocks the host: where Linux would put the caller to sleep
  * (a read of an empty pipe, a write to a full one, epoll_wait or poll with
@@ -14,14 +14,21 @@
  * program has deadlocked: the kernel ends the run.
  */
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "linux_sys.h"
 
 enum {
-	NR_pipe = 22, NR_epoll_create = 213, NR_epoll_wait = 232,
-	NR_epoll_ctl = 233, NR_epoll_pwait = 281, NR_eventfd = 284, NR_eventfd2 = 290,
-	NR_epoll_create1 = 291, NR_pipe2 = 293,
+	NR_pipe = 22,
+	NR_epoll_create = 213,
+	NR_epoll_wait = 232,
+	NR_epoll_ctl = 233,
+	NR_epoll_pwait = 281,
+	NR_eventfd = 284,
+	NR_eventfd2 = 290,
+	NR_epoll_create1 = 291,
+	NR_pipe2 = 293,
 };
 
 #define G_EPOLLIN	 0x001u
@@ -38,9 +45,27 @@ enum {
 #define EVENTFD_MAX	 0xfffffffffffffffeull
 #define EPOLL_MAX_EVENTS (0x7fffffff / 12) /* Linux's EP_MAX_EVENTS */
 
+/* A description of a pipe or eventfd exists, so the state does. */
 static struct lx_pipe *pipe_of(struct sys *s, const struct lx_ofd *o)
 {
-	return &s->lx->fds.pipes[o->file];
+	return &s->lx->pipes->pipe[o->file];
+}
+
+/* The state, allocated with its snapshot's copy (zeroed: the snapshot had
+ * none) when the program makes its first pipe, eventfd or epoll; NULL: no
+ * memory. */
+static struct lx_pipes *pipes_get(struct sys *s)
+{
+	struct linux_host *lx = s->lx;
+
+	if (!lx->pipes) {
+		struct lx_pipes *two = calloc(2, sizeof(*two));
+		if (!two)
+			return NULL;
+		lx->pipes = &two[0];
+		lx->snap_pipes = &two[1];
+	}
+	return lx->pipes;
 }
 
 /* An eventfd is a pipe slot with its counter in count (readers 1, writers 0);
@@ -144,49 +169,16 @@ uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o)
 	}
 }
 
-/* Watches of description ofd (an index in ofd[]) go with it, as Linux's
- * go with the struct file they watch. */
-static void unwatch(struct lx_table *t, int ofd)
-{
-	for (int k = 0; k < LX_EPOLLS_MAX; k++) {
-		struct lx_epoll *e = &t->epolls[k];
-		for (int i = 0; e->used && i < e->n;)
-			if (e->w[i].ofd == ofd)
-				e->w[i] = e->w[--e->n];
-			else
-				i++;
-	}
-}
-
-void lxs_release(struct sys *s, const struct lx_ofd *o)
-{
-	struct lx_table *t = &s->lx->fds;
-	struct lx_pipe *p = NULL;
-
-	unwatch(t, (int)(o - t->ofd));
-	if (lxs_is_pipe(o) || o->kind == LX_EVENTFD)
-		p = &t->pipes[o->file];
-	if (o->kind == LX_PIPE_R)
-		p->readers--;
-	else if (o->kind == LX_PIPE_W)
-		p->writers--;
-	else if (o->kind == LX_EVENTFD)
-		p->readers = 0;
-	else if (o->kind == LX_EPOLL)
-		t->epolls[o->file] = (struct lx_epoll){0};
-	if (p && (!p->readers || !p->writers))
-		p->gen[LX_GEN_END]++; /* an end is gone: a wake-up (EPOLLHUP, EPOLLERR) */
-	if (p && !p->readers && !p->writers)
-		p->head = p->len = 0;
-}
-
+/* A free pipe slot (pipes and eventfds), -ENFILE, or -ENOMEM. */
 static int free_pipe(struct sys *s)
 {
-	for (int i = 0; i < LX_PIPES_MAX; i++) {
-		const struct lx_pipe *p = &s->lx->fds.pipes[i];
-		if (!p->readers && !p->writers)
+	struct lx_pipes *t = pipes_get(s);
+
+	if (!t)
+		return -ENOMEM;
+	for (int i = 0; i < LX_PIPES_MAX; i++)
+		if (!t->pipe[i].readers && !t->pipe[i].writers)
 			return i;
-	}
 	return -ENFILE;
 }
 
@@ -201,18 +193,20 @@ static int64_t sys_pipe2(struct sys *s, uint64_t fdsp, uint64_t flags)
 		return -EINVAL;
 	if ((i = free_pipe(s)) < 0)
 		return i;
-	s->lx->fds.pipes[i] = (struct lx_pipe){.readers = 1, .writers = 1};
+	s->lx->pipes->pipe[i] = (struct lx_pipe){.readers = 1, .writers = 1};
 	fds[0] = lxs_fd_open(s, &(struct lx_ofd){.kind = LX_PIPE_R, .flags = fl, .file = i},
 			     cloexec);
 	fds[1] = fds[0] < 0 ? fds[0]
-			    : lxs_fd_open(s, &(struct lx_ofd){.kind = LX_PIPE_W, .flags = fl | 1, .file = i},
+			    : lxs_fd_open(s,
+					  &(struct lx_ofd){
+						  .kind = LX_PIPE_W, .flags = fl | 1, .file = i},
 					  cloexec);
 	if (fds[1] < 0 || lxs_put(s, fdsp, fds, sizeof(fds)) < 0) {
 		if (fds[0] >= 0)
 			lxs_close(s, fds[0]);
 		if (fds[1] >= 0)
 			lxs_close(s, fds[1]);
-		s->lx->fds.pipes[i] = (struct lx_pipe){0};
+		s->lx->pipes->pipe[i] = (struct lx_pipe){0};
 		return fds[1] < 0 ? fds[1] : -EFAULT;
 	}
 	return 0;
@@ -227,14 +221,15 @@ static int64_t sys_eventfd2(struct sys *s, uint64_t initval, uint64_t flags)
 		return -EINVAL;
 	if ((i = free_pipe(s)) < 0)
 		return i;
-	s->lx->fds.pipes[i] = (struct lx_pipe){.readers = 1};
-	*counter(&s->lx->fds.pipes[i]) = (uint32_t)initval;
-	fd = lxs_fd_open(s,
-			 &(struct lx_ofd){.kind = LX_EVENTFD, .flags = fl, .file = i,
-					  .off = flags & G_EFD_SEMAPHORE},
-			 flags & G_O_CLOEXEC);
+	s->lx->pipes->pipe[i] = (struct lx_pipe){.readers = 1};
+	*counter(&s->lx->pipes->pipe[i]) = (uint32_t)initval;
+	fd = lxs_fd_open(
+		s,
+		&(struct lx_ofd){
+			.kind = LX_EVENTFD, .flags = fl, .file = i, .off = flags & G_EFD_SEMAPHORE},
+		flags & G_O_CLOEXEC);
 	if (fd < 0)
-		s->lx->fds.pipes[i] = (struct lx_pipe){0};
+		s->lx->pipes->pipe[i] = (struct lx_pipe){0};
 	return fd;
 }
 
@@ -244,8 +239,10 @@ static int64_t sys_epoll_create1(struct sys *s, uint64_t flags)
 
 	if (flags & ~(uint64_t)G_O_CLOEXEC)
 		return -EINVAL;
+	if (!pipes_get(s))
+		return -ENOMEM;
 	for (int i = 0; i < LX_EPOLLS_MAX; i++) {
-		struct lx_epoll *e = &s->lx->fds.epolls[i];
+		struct lx_epoll *e = &s->lx->pipes->epoll[i];
 		if (e->used)
 			continue;
 		fd = lxs_fd_open(s, &(struct lx_ofd){.kind = LX_EPOLL, .flags = 2, .file = i},
@@ -309,7 +306,7 @@ static int64_t sys_epoll_ctl(struct sys *s, int epfd, int op, int fd, uint64_t e
 	     (ev.events &
 	      ~(G_EPOLLIN | G_EPOLLOUT | G_EPOLLERR | G_EPOLLHUP | G_EPOLLET | G_EPOLLEXCLUSIVE))))
 		return -EINVAL;
-	e = &s->lx->fds.epolls[eo->file];
+	e = &s->lx->pipes->epoll[eo->file];
 	ofd = (int)(o - s->lx->fds.ofd);
 	for (i = 0; i < e->n && (e->w[i].fd != fd || e->w[i].ofd != ofd); i++)
 		;
@@ -367,7 +364,7 @@ static int64_t sys_epoll_wait(struct sys *s, int epfd, uint64_t evp, int max, in
 		return -EBADF;
 	if (eo->kind != LX_EPOLL)
 		return -EINVAL;
-	e = &t->epolls[eo->file];
+	e = &s->lx->pipes->epoll[eo->file];
 	for (int i = 0; i < e->n && n < max; i++) {
 		const struct lx_ofd *o = &t->ofd[e->w[i].ofd];
 		uint32_t ready;

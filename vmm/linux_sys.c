@@ -436,6 +436,8 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	default:
 		rv = lxs_pipe_syscall(s, nr, &served);
 		if (!served)
+			rv = lxs_proc_syscall(s, nr, &served);
+		if (!served)
 			rv = lxs_fs_syscall(s, nr, &served);
 		return served ? rv : -ENOSYS;
 	}

@@ -129,10 +129,10 @@ int64_t lxs_pipe_read(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint6
 int64_t lxs_pipe_write(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint64_t len, char *tmp);
 /* linux_pipe.c: which of POLLIN/POLLOUT/POLLERR/POLLHUP (EPOLL* alike) o has now. */
 uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o);
-/* linux_pipe.c: a description's last descriptor is gone: its pipe end or epoll goes. */
-void lxs_release(struct sys *s, const struct lx_ofd *o);
 /* linux_pipe.c: serve nr if it is pipe, pipe2 or epoll's (*served set). */
 int64_t lxs_pipe_syscall(struct sys *s, uint64_t nr, bool *served);
+/* linux_proc.c: serve nr if it is times, getrusage or a socket call (*served set). */
+int64_t lxs_proc_syscall(struct sys *s, uint64_t nr, bool *served);
 /* linux_fs.c: serve nr if it is about descriptors or paths (*served set). */
 int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
 

@@ -367,7 +367,9 @@ static int64_t sys_futex(struct frame *f)
 			return -EINVAL;
 		if ((r = futex_key(uaddr, shared)) < 0)
 			return r;
-		return futex_wake(uaddr, cmd == FUTEX_WAKE ? ~0u : val3, val, 0, 0);
+		/* Linux wakes one waiter even when asked for none (or fewer). */
+		return futex_wake(uaddr, cmd == FUTEX_WAKE ? ~0u : val3,
+				  (int32_t)val <= 0 ? 1 : val, 0, 0);
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
 		/* val and the count in the timeout's place are ints. */

@@ -28,8 +28,8 @@ else
 fi
 
 # The memory map the guest walks itself equals the one inspect prints.
-"$KVMLET" run "$GUEST_DIR/ptwalk.elf" | sed -n '/^memory map:$/,/^mapped /p' | sed '$d' >"$out.guest"
-"$KVMLET" inspect "$GUEST_DIR/ptwalk.elf" | sed -n '/^memory map:$/,$p' >"$out.host"
+"$KVMLET" run -m 32M "$GUEST_DIR/ptwalk.elf" | sed -n '/^memory map:$/,/^mapped /p' | sed '$d' >"$out.guest"
+"$KVMLET" inspect -m 32M "$GUEST_DIR/ptwalk.elf" | sed -n '/^memory map:$/,$p' >"$out.host"
 if [ -s "$out.host" ] && cmp -s "$out.guest" "$out.host"; then
 	echo "ok: ptwalk's map equals kvmlet inspect's ($(wc -l <"$out.host") lines)"
 else

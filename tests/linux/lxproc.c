@@ -36,7 +36,8 @@ int do_proc(void)
 	lx_say("getpgid of no such pid", syscall(SYS_getpgid, 0x3fffffff));
 	lx_say("setpgid -1", syscall(SYS_setpgid, 0, -1));
 	lx_say("setpgid of no such pid", syscall(SYS_setpgid, 0x3fffffff, 0));
-	lx_say("prctl PR_SET_NAME", syscall(SYS_prctl, PR_SET_NAME, "renamed-to-a-long-name", 0, 0, 0));
+	lx_say("prctl PR_SET_NAME",
+	       syscall(SYS_prctl, PR_SET_NAME, "renamed-to-a-long-name", 0, 0, 0));
 	lx_say("prctl PR_GET_NAME", syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0));
 	printf("name now: %s\n", name);
 	lx_say("prctl PR_SET_NAME bad pointer", syscall(SYS_prctl, PR_SET_NAME, 8, 0, 0, 0));
@@ -51,7 +52,8 @@ int do_proc(void)
 	lx_say("prctl 0x7fffffff", syscall(SYS_prctl, 0x7fffffff, 0, 0, 0, 0));
 	lx_say("sysinfo", syscall(SYS_sysinfo, &si));
 	printf("sysinfo: unit %u, total > free > 0: %s, procs >= 1: %s\n", si.mem_unit,
-	       si.totalram > si.freeram && si.freeram > 0 ? "yes" : "no", si.procs >= 1 ? "yes" : "no");
+	       si.totalram > si.freeram && si.freeram > 0 ? "yes" : "no",
+	       si.procs >= 1 ? "yes" : "no");
 	lx_say("sysinfo bad pointer", syscall(SYS_sysinfo, 8));
 	printf("times counts: %s\n", syscall(SYS_times, &t) > 0 ? "yes" : "no");
 	printf("times(NULL) counts: %s\n", syscall(SYS_times, NULL) > 0 ? "yes" : "no");
