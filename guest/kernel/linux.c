@@ -4,7 +4,8 @@
  * KVMLET_BOOT_LINUX). What touches only the guest's own state is served
  * here, with no exit: memory (brk, mmap, munmap, mprotect, madvise, msync,
  * mremap), identities, and (linux_task.c) the task's own state. Arguments
- * are checked in Linux's order with its errno. Everything else goes to the host in one exit (kernel_to_host), which
+ * are checked in Linux's order with its errno; linux_thread.c serves threads.
+ * Everything else goes to the host in one exit (linux_thread_host), which
  * serves I/O, clocks and randomness and refuses the rest. Every pointer the
  * program passes is checked against the live tables before the kernel
  * touches it (mm_user_ok); a bad one is -EFAULT, never a fault in ring 0.
@@ -12,6 +13,7 @@
 #include "kernel.h"
 
 enum {
+	NR_read = 0, NR_write = 1, NR_readv = 19, NR_writev = 20,
 	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12,
 	NR_mremap = 25, NR_msync = 26, NR_madvise = 28, NR_getpid = 39,
 	NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107, NR_getegid = 108,
@@ -267,6 +269,11 @@ int64_t linux_syscall(struct frame *f)
 
 	init();
 	switch (f->rax) {
+	case NR_read: /* the host's, and the most frequent: straight there */
+	case NR_write:
+	case NR_readv:
+	case NR_writev:
+		return linux_thread_host(f);
 	case NR_brk:
 		return sys_brk(a0);
 	case NR_mmap:
