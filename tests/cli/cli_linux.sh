@@ -138,6 +138,14 @@ if [ -n "${LXGO:-}" ] && [ -x "$LXGO" ]; then
 else
 	echo "note: no LXGO (golang-go missing: apt-get install golang-go): the Go checks do not run"
 fi
+# Rust (tests/linux/lxrust.rs, where rustc was found): std's threads, channels,
+# a panic caught and one ending a thread, collections, formatting, exit.
+if [ -n "${LXRUST:-}" ] && [ -x "$LXRUST" ]; then
+	same "Rust: threads, channels, panics caught, collections" "" --timeout 120s -- "$LXRUST"
+	same "Rust: process::exit(4)" "" --timeout 120s -- "$LXRUST" exit4
+else
+	echo "note: no LXRUST (rustc not found): the Rust checks do not run"
+fi
 
 # Programs nobody built for kvmlet, from Debian packages (FOREIGN: their paths;
 # run_kvm_tests.sh passes those the host has): other libcs and start-up code,

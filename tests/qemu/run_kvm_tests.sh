@@ -77,6 +77,8 @@ if [ -x "$build/tests/linux/lxtest" ] && [ -x /bin/busybox ]; then
 		set -- "$@" -a "$build/tests/linux/lxthreads_glibc" -e LXTHREADS_GLIBC=/t/lxthreads_glibc
 	[ -x "$build/tests/linux/lxgo" ] &&
 		set -- "$@" -a "$build/tests/linux/lxgo" -e LXGO=/t/lxgo
+	[ -x "$build/tests/linux/lxrust" ] &&
+		set -- "$@" -a "$build/tests/linux/lxrust" -e LXRUST=/t/lxrust
 	linux="$src/tests/cli/cli_linux.sh $build/tests/kvm/test_linux"
 	# Static programs from Debian packages (.ci/run installs them).
 	foreign=
