@@ -20,7 +20,9 @@
 #include "linux_sys.h"
 
 enum {
+	NR_select = 23,
 	NR_pipe = 22,
+	NR_pselect6 = 270,
 	NR_epoll_create = 213,
 	NR_epoll_wait = 232,
 	NR_epoll_ctl = 233,
@@ -384,6 +386,67 @@ static int64_t sys_epoll_wait(struct sys *s, int epfd, uint64_t evp, int max, in
 	return n || ms == 0 ? n : lxs_wait(ms < 0 ? -1 : ms);
 }
 
+/*
+ * select, pselect6 (timeout: a timeval or a timespec; the signal mask only
+ * checked), in Linux's order: the timeout, the mask, n, the sets (n bits, at
+ * most the table's 64: one long each), a set descriptor not open (EBADF). Ready as poll
+ * says; nothing is ever exceptional. With nothing ready the caller waits as
+ * for poll; the sets are written back only with a result (a timeout leaves
+ * them as given, where Linux clears them), and the timeout is not updated.
+ */
+static int64_t sys_select(struct sys *s, int n, const uint64_t sets[3], uint64_t tp, bool spec,
+			  uint64_t sigp)
+{
+	static const uint32_t want[3] = {G_EPOLLIN | G_EPOLLHUP | G_EPOLLERR,
+					 G_EPOLLOUT | G_EPOLLERR, 0};
+	uint64_t in[3] = {0, 0, 0}, out[3] = {0, 0, 0}, sig[2];
+	int64_t t[2], ms = -1, count = 0;
+
+	if (tp) {
+		if (lxs_get(s, tp, t, sizeof(t)) < 0)
+			return -EFAULT;
+		if (!spec && t[1] >= 1000000) { /* select carries whole seconds over */
+			t[0] += t[1] / 1000000;
+			t[1] %= 1000000;
+		}
+		if (t[0] < 0 || t[1] < 0 || t[1] >= (spec ? 1000000000 : 1000000))
+			return -EINVAL;
+		uint64_t sub = (uint64_t)(spec ? (t[1] + 999999) / 1000000 : (t[1] + 999) / 1000);
+		ms = (uint64_t)t[0] > (UINT32_MAX - sub) / 1000 ? -1 : t[0] * 1000 + (int64_t)sub;
+	}
+	if (sigp && (lxs_get(s, sigp, sig, sizeof(sig)) < 0))
+		return -EFAULT;
+	if (sigp && sig[0] && sig[1] != 8)
+		return -EINVAL;
+	if (n < 0)
+		return -EINVAL;
+	if (n > LX_FDS_MAX)
+		n = LX_FDS_MAX;
+	for (int k = 0; k < 3; k++)
+		if (sets[k] && n && lxs_get(s, sets[k], &in[k], 8) < 0) /* whole longs, as Linux */
+			return -EFAULT;
+	for (int fd = 0; fd < n; fd++) {
+		const uint64_t bit = 1ull << fd;
+		const struct lx_ofd *o;
+		if (!((in[0] | in[1] | in[2]) & bit))
+			continue;
+		if (!(o = lxs_ofd(s, fd)))
+			return -EBADF;
+		uint32_t r = lxs_ready(s, o);
+		for (int k = 0; k < 3; k++)
+			if ((in[k] & bit) && (r & want[k])) {
+				out[k] |= bit;
+				count++;
+			}
+	}
+	if (!count && ms != 0)
+		return lxs_wait(ms);
+	for (int k = 0; k < 3; k++)
+		if (sets[k] && n && lxs_put(s, sets[k], &out[k], 8) < 0)
+			return -EFAULT;
+	return count;
+}
+
 int64_t lxs_pipe_syscall(struct sys *s, uint64_t nr, bool *served)
 {
 	const struct kvm_regs *r = s->r;
@@ -409,6 +472,10 @@ int64_t lxs_pipe_syscall(struct sys *s, uint64_t nr, bool *served)
 		return sys_epoll_wait(s, (int32_t)a0, a1, (int32_t)a2, (int32_t)a3, 0, 0);
 	case NR_epoll_pwait:
 		return sys_epoll_wait(s, (int32_t)a0, a1, (int32_t)a2, (int32_t)a3, a4, a5);
+	case NR_select:
+		return sys_select(s, (int32_t)a0, (const uint64_t[3]){a1, a2, a3}, a4, false, 0);
+	case NR_pselect6:
+		return sys_select(s, (int32_t)a0, (const uint64_t[3]){a1, a2, a3}, a4, true, a5);
 	}
 	*served = false;
 	return 0;

@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -366,6 +367,48 @@ static void poll_edges(void)
 	close(p[0]);
 }
 
+/* select and pselect6: as a sleep, on a pipe before and after a write, and
+ * their argument rules (the timeout is not printed: Linux updates it). */
+static void selects(void)
+{
+	struct timeval tv = {0, 10000}, bad = {0, -1};
+	struct timespec ts = {0, 0};
+	uint64_t mask = 0, sig[2] = {0, 0};
+	int p[2];
+	fd_set r, w;
+
+	syscall(SYS_pipe2, p, 0);
+	lx_sayv("select as a 10 ms sleep", syscall(SYS_select, 0, NULL, NULL, NULL, &tv));
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	tv = (struct timeval){0, 0};
+	lx_sayv("select, empty pipe, no wait", syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &tv));
+	printf("read set still has it: %s\n", FD_ISSET(p[0], &r) ? "yes" : "no");
+	syscall(SYS_write, p[1], "x", 1);
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	FD_ZERO(&w);
+	FD_SET(p[1], &w);
+	FD_SET(0, &r);
+	lx_sayv("select, after a write", syscall(SYS_select, p[1] + 1, &r, &w, NULL, NULL));
+	printf("readable: pipe %s, stdin %s; writable: %s\n", FD_ISSET(p[0], &r) ? "yes" : "no",
+	       FD_ISSET(0, &r) ? "yes" : "no", FD_ISSET(p[1], &w) ? "yes" : "no");
+	FD_ZERO(&r);
+	FD_SET(60, &r);
+	lx_say("select, a descriptor not open", syscall(SYS_select, 61, &r, NULL, NULL, &tv));
+	lx_say("select, n -1", syscall(SYS_select, -1, NULL, NULL, NULL, &tv));
+	lx_say("select, usec -1", syscall(SYS_select, 0, NULL, NULL, NULL, &bad));
+	lx_say("select, bad timeout", syscall(SYS_select, 0, NULL, NULL, NULL, 8));
+	lx_say("select, bad set", syscall(SYS_select, 1, 8, NULL, NULL, &tv));
+	lx_sayv("pselect6, no mask", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &ts, sig));
+	sig[0] = (uint64_t)(uintptr_t)&mask;
+	sig[1] = 4;
+	lx_say("pselect6, mask size 4", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &ts, sig));
+	lx_say("pselect6, bad mask pointer", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &ts, 8));
+	close(p[0]);
+	close(p[1]);
+}
+
 int do_pipes(void);
 
 int do_pipes(void)
@@ -378,5 +421,6 @@ int do_pipes(void)
 	eventfd_edges();
 	epoll_edges();
 	poll_edges();
+	selects();
 	return 0;
 }
