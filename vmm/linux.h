@@ -28,7 +28,7 @@ enum lx_kind {
 	LX_STDOUT,
 	LX_STDERR,
 	LX_FILE,   /* files[file] */
-	LX_PIPE_R, /* pipes->pipe[file]'s ends (linux_pipe.c) */
+	LX_PIPE_R, /* pipes->pipe[file]'s ends (linux_pipe.c; PIPE_R..EVENTFD in a row) */
 	LX_PIPE_W,
 	LX_EPOLL,   /* pipes->epoll[file] (linux_pipe.c) */
 	LX_EVENTFD, /* pipes->pipe[file].count (linux_pipe.c) */

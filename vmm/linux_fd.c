@@ -88,7 +88,7 @@ static void release(struct sys *s, const struct lx_ofd *o)
 	if (!t)
 		return;
 	unwatch(t, (int)(o - s->lx->fds.ofd));
-	if (lxs_is_pipe(o) || o->kind == LX_EVENTFD)
+	if (lxs_has_slot(o))
 		p = &t->pipe[o->file];
 	if (o->kind == LX_PIPE_R)
 		p->readers--;

@@ -152,7 +152,7 @@ static int64_t sys_fstat(struct sys *s, int fd, uint64_t st)
 		return -EBADF;
 	if (lxs_is_dev(o))
 		return put_dev_stat(s, st, o->kind);
-	if (lxs_is_pipe(o) || o->kind == LX_EPOLL || o->kind == LX_EVENTFD) {
+	if (lxs_is_made(o)) {
 		/* a FIFO, or an anonymous inode (no type bits), owned by the program */
 		hs.st_mode = lxs_is_pipe(o) ? S_IFIFO | 0600 : 0600;
 		hs.st_blksize = 4096;
@@ -324,7 +324,7 @@ static int64_t sys_ioctl(struct sys *s, int fd, uint32_t req, uint64_t arg)
  * flags as kvmlet_set_stdio found them. */
 static int64_t getfl(struct sys *s, const struct lx_ofd *o)
 {
-	if (lxs_is_pipe(o) || o->kind == LX_EPOLL || o->kind == LX_EVENTFD)
+	if (lxs_is_made(o))
 		return o->flags & G_O_KEPT; /* made, not opened: no O_LARGEFILE */
 	if (!lxs_is_stream(o))
 		return (o->flags & G_O_KEPT) | G_O_LARGEFILE;

@@ -273,7 +273,7 @@ static uint32_t watch_ready(struct sys *s, struct lx_epoll *e, int i, const stru
 
 	if (!(want & G_EPOLLET))
 		return ready;
-	if (lxs_is_pipe(o) || o->kind == LX_EVENTFD) {
+	if (lxs_has_slot(o)) {
 		const uint32_t *now = pipe_of(s, o)->gen, *seen = e->w[i].gen;
 		news |= ((want & G_EPOLLIN) && now[LX_GEN_IN] != seen[LX_GEN_IN]) ||
 			((want & G_EPOLLOUT) && now[LX_GEN_OUT] != seen[LX_GEN_OUT]) ||

@@ -56,7 +56,7 @@ KVMLET_HOT static int64_t sys_write(struct sys *s, int fd, uint64_t buf, uint64_
 		return len > MAX_RW_COUNT ? MAX_RW_COUNT : (int64_t)len; /* discarded, unread */
 	if (len > LX_IO_MAX)
 		len = LX_IO_MAX;
-	if (lxs_is_pipe(o) || o->kind == LX_EVENTFD)
+	if (lxs_has_slot(o))
 		return lxs_pipe_write(s, o, buf, len, tmp);
 	if (lxs_get(s, buf, tmp, len) < 0)
 		return -EFAULT;
@@ -80,7 +80,7 @@ static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64
 		return -EFAULT;
 	if (len > LX_IO_MAX)
 		len = LX_IO_MAX;
-	if (lxs_is_pipe(o) || o->kind == LX_EVENTFD)
+	if (lxs_has_slot(o))
 		return lxs_pipe_read(s, o, buf, len, tmp);
 	host = lxs_host_fd(s, o);
 	if (lxs_is_dev(o)) {
@@ -112,7 +112,7 @@ static int64_t sys_pread(struct sys *s, int fd, uint64_t buf, uint64_t len, int6
 		return -EINVAL;
 	if (!(o = lxs_ofd(s, fd)))
 		return -EBADF;
-	if (lxs_is_stream(o) || lxs_is_pipe(o) || o->kind == LX_EVENTFD || o->kind == LX_EPOLL)
+	if (lxs_is_stream(o) || lxs_is_made(o))
 		return -ESPIPE;
 	return wr ? sys_write(s, fd, buf, len) : sys_read(s, fd, buf, len, off);
 }

@@ -97,6 +97,18 @@ static inline bool lxs_is_pipe(const struct lx_ofd *o)
 	return o->kind == LX_PIPE_R || o->kind == LX_PIPE_W;
 }
 
+/* o has a slot in pipes->pipe (a pipe's end, an eventfd) / was made by the
+ * program rather than opened (those, and epolls: linux_pipe.c's). */
+static inline bool lxs_has_slot(const struct lx_ofd *o)
+{
+	return lxs_is_pipe(o) || o->kind == LX_EVENTFD;
+}
+
+static inline bool lxs_is_made(const struct lx_ofd *o)
+{
+	return o->kind >= LX_PIPE_R && o->kind <= LX_EVENTFD;
+}
+
 /* The host descriptor behind o (a file's, a stream's), -1: none (a device,
  * or a stream without one: EOF in, the output callback out). */
 static inline int lxs_host_fd(struct sys *s, const struct lx_ofd *o)

@@ -171,15 +171,19 @@ static uint64_t now(int clock)
 	return (uint64_t)kernel_to_host(&f);
 }
 
-/* End the waits whose deadline has passed (an exit, when there are some). */
-static void expire(void)
+/* End the waits whose deadline is t or earlier. */
+static void wake_due(uint64_t t)
 {
-	if (!th.timed)
-		return;
-	uint64_t t = now(1);
 	for (uint32_t i = 0; i < THREADS_MAX; i++)
 		if (th.t[i].state == T_WAIT && th.t[i].deadline && th.t[i].deadline <= t)
 			wake(&th.t[i], th.t[i].late);
+}
+
+/* End the waits whose deadline has passed (an exit, when there are some). */
+static void expire(void)
+{
+	if (th.timed)
+		wake_due(now(1));
 }
 
 /* No thread can run: sleep until the earliest deadline and end the waits
@@ -197,9 +201,7 @@ static bool idle(void)
 		return false;
 	const struct frame sleep = {.rax = KVMLET_LX_SLEEP_UNTIL, .rdi = first};
 	(void)kernel_to_host(&sleep);
-	for (uint32_t i = 0; i < THREADS_MAX; i++)
-		if (th.t[i].state == T_WAIT && th.t[i].deadline && th.t[i].deadline <= first)
-			wake(&th.t[i], th.t[i].late);
+	wake_due(first);
 	return true;
 }
 

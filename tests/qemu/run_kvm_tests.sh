@@ -67,18 +67,11 @@ done
 linux=
 if [ -x "$build/tests/linux/lxtest" ] && [ -x /bin/busybox ]; then
 	set -- "$@" -a "$build/tests/linux/lxtest" -a /bin/busybox -e LXTEST=/t/lxtest -e BUSYBOX=/t/busybox
-	[ -x "$build/tests/linux/lxtest_pie" ] &&
-		set -- "$@" -a "$build/tests/linux/lxtest_pie" -e LXTEST_PIE=/t/lxtest_pie
-	[ -x "$build/tests/linux/lxcpp" ] &&
-		set -- "$@" -a "$build/tests/linux/lxcpp" -e LXCPP=/t/lxcpp
-	[ -x "$build/tests/linux/lxthreads" ] &&
-		set -- "$@" -a "$build/tests/linux/lxthreads" -e LXTHREADS=/t/lxthreads
-	[ -x "$build/tests/linux/lxthreads_glibc" ] &&
-		set -- "$@" -a "$build/tests/linux/lxthreads_glibc" -e LXTHREADS_GLIBC=/t/lxthreads_glibc
-	[ -x "$build/tests/linux/lxgo" ] &&
-		set -- "$@" -a "$build/tests/linux/lxgo" -e LXGO=/t/lxgo
-	[ -x "$build/tests/linux/lxrust" ] &&
-		set -- "$@" -a "$build/tests/linux/lxrust" -e LXRUST=/t/lxrust
+	# The other Linux programs where they were built: each as its name's env variable.
+	for p in lxtest_pie lxcpp lxthreads lxthreads_glibc lxgo lxrust; do
+		[ -x "$build/tests/linux/$p" ] &&
+			set -- "$@" -a "$build/tests/linux/$p" -e "$(echo "$p" | tr a-z A-Z)=/t/$p"
+	done
 	linux="$src/tests/cli/cli_linux.sh $build/tests/kvm/test_linux"
 	# Static programs from Debian packages (.ci/run installs them).
 	foreign=
