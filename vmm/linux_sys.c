@@ -375,6 +375,36 @@ static int64_t sys_kill_self(struct sys *s, bool self, bool bad_id, int32_t sig)
 	return 0;
 }
 
+/* The guest's kernel ends the run by signal sig (KVMLET_LX_KILLED). */
+static int64_t killed(struct sys *s, uint64_t sig, uint64_t why, uint64_t addr)
+{
+	static const char *const names[] = {
+		[1] = "SIGHUP",	  [2] = "SIGINT",   [3] = "SIGQUIT", [4] = "SIGILL",
+		[5] = "SIGTRAP",  [6] = "SIGABRT",  [7] = "SIGBUS",	 [8] = "SIGFPE",
+		[9] = "SIGKILL",  [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
+		[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM", [19] = "SIGSTOP",
+	};
+	const char *name = sig < sizeof(names) / sizeof(names[0]) && names[sig] ? names[sig] : "";
+
+	if (sig < 1 || sig > 64)
+		return -EINVAL;
+	s->res->status = 128 + (int)sig;
+	static const char *const whys[] = {
+		[KVMLET_KILLED_NO_FRAME] = "a signal handler's frame could not be written",
+		[KVMLET_KILLED_BAD_RETURN] = "rt_sigreturn found no signal frame it could return to",
+		[KVMLET_KILLED_BAD_HANDLER] = "a signal handler outside user space",
+	};
+	if (why > 0 && why < sizeof(whys) / sizeof(whys[0]))
+		s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
+					"the program was killed by signal %" PRIu64 " (%s): %s at 0x%" PRIx64,
+					sig, name, whys[why], addr);
+	else
+		s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
+					"the program killed itself with signal %" PRIu64 "%s%s%s",
+					sig, *name ? " (" : "", name, *name ? ")" : "");
+	return 0;
+}
+
 static int64_t dispatch_kill(struct sys *s, uint64_t nr, int32_t a0, int32_t a1, int32_t a2)
 {
 	switch (nr) {
@@ -425,6 +455,7 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 			"deadlock: every thread of the program waits with no time "
 			"limit (a futex, a pipe, epoll, poll), so none can run again");
 		return 0;
+	case KVMLET_LX_KILLED: return killed(s, a0, a1, a2);
 	case KVMLET_LX_NOW: return (int64_t)now(s, a0 ? CLOCK_MONOTONIC : CLOCK_REALTIME);
 	case KVMLET_LX_SLEEP_UNTIL: {
 		uint64_t t = now(s, CLOCK_MONOTONIC);

@@ -100,6 +100,13 @@ extern "C" {
 #define KVMLET_LX_DEADLOCK    0x4b560100u
 #define KVMLET_LX_NOW	      0x4b560101u
 #define KVMLET_LX_SLEEP_UNTIL 0x4b560102u
+/* KILLED: the program ends by signal rdi, for the reason rsi (one of
+ * KVMLET_KILLED_*) at address rdx. */
+#define KVMLET_LX_KILLED      0x4b560103u
+#define KVMLET_KILLED_SENT       0u /* sent to itself; its default action ends it */
+#define KVMLET_KILLED_NO_FRAME   1u /* no handler frame could be written at rdx (or no restorer) */
+#define KVMLET_KILLED_BAD_RETURN 2u /* rt_sigreturn found no valid frame at rdx */
+#define KVMLET_KILLED_BAD_HANDLER 3u /* a handler (at rdx) outside user space */
 #define KVMLET_LX_LAST	      0x4b5601ffu
 /* The host's answer to a system call that must wait (a pipe, epoll, poll):
  * KVMLET_LX_WAIT_BASE for no time limit, + 1 + ms for at most ms. The kernel

@@ -18,6 +18,8 @@
 
 void kernel_syscall(struct frame *f);
 
+struct kernel_iret kernel_iret;
+
 static struct {
 	bool ready;
 	bool forwarded; /* the system call in progress went to the host */
@@ -193,6 +195,7 @@ void kernel_syscall(struct frame *f)
 				 :
 				 : [port] "i"(KVMLET_PORT_SYSTRACE), "a"(nr), "D"(f->rax)
 				 : "memory");
+	linux_signal_deliver(f);
 }
 
 void *memset(void *dst, int c, size_t n)

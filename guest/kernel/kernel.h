@@ -10,6 +10,7 @@
 
 /* Linux errno values the kernel returns (negated). */
 #define EPERM	1
+#define EINTR	4
 #define ENOENT	2
 #define EBADF	9
 #define ENOMEM	12
@@ -25,6 +26,28 @@
  * system call may return into another thread (linux_thread.c). */
 struct frame {
 	uint64_t pad, r15, r14, r13, r12, rbp, rbx, r9, r8, r10, rdx, rsi, rdi, rax, r11, rcx;
+};
+
+/* Where entry.S returns to CPL3 by iretq instead of sysretq (on is set):
+ * into a signal handler, or back to what a signal interrupted, with rcx and
+ * r11 as the frame holds them (RSP from kernel_user_rsp). */
+struct kernel_iret {
+	uint64_t rip, cs, rflags, ss;
+	uint8_t on;
+};
+extern struct kernel_iret kernel_iret;
+extern uint64_t kernel_user_rsp; /* entry.S: the running thread's stack pointer */
+
+/* The signal state of one thread (linux_thread.c keeps it with the thread;
+ * linux_signal.c reads and changes it). */
+struct sigstate {
+	uint64_t mask;	  /* blocked */
+	uint64_t pending; /* sent to this thread, not yet delivered */
+	uint64_t ss_sp, ss_size; /* the alternate signal stack */
+	uint32_t ss_flags;
+	bool suspended;	    /* in rt_sigsuspend: saved_mask comes back after the handler */
+	uint64_t saved_mask;
+	uint64_t interrupted; /* the system call a signal ended with EINTR, + 1 (0: none) */
 };
 
 #define MSR_FS_BASE 0xc0000100u
@@ -102,6 +125,22 @@ int64_t linux_thread_syscall(struct frame *f, bool *served);
 int64_t linux_thread_host(struct frame *f);
 /* linux_thread.c: is tid one of the program's threads? */
 bool linux_thread_alive(int32_t tid);
+/* linux_thread.c: the signal state of thread tid (0: the current one); NULL if none. */
+struct sigstate *linux_thread_sigs(int32_t tid);
+/* linux_thread.c: the tid of the n-th live thread (from 0), or 0 past the last. */
+int32_t linux_thread_nth(uint32_t n);
+/* linux_thread.c: if thread tid waits (futex, sleep, the host), its call ends
+ * with -EINTR (sigstate.interrupted says which call). */
+void linux_thread_interrupt(int32_t tid);
+/* linux_thread.c: the current thread waits until a signal interrupts it. */
+int64_t linux_thread_suspend(struct frame *f);
+/* linux_signal.c: the signal calls (sigaction, masks, the alternate stack,
+ * kill/tkill/tgkill to itself, rt_sigreturn, sigsuspend, pause); *served is
+ * false for one it leaves to the host. */
+int64_t linux_signal_syscall(struct frame *f, bool *served);
+/* linux_signal.c: as a system call returns (f: the registers of the thread
+ * then current), run the handler of a signal pending for it, if any. */
+void linux_signal_deliver(struct frame *f);
 /* linux_task.c: a call about the task's own state (signals, limits, futex...);
  * *served is false for one it leaves to the host. */
 int64_t linux_task_syscall(const struct frame *f, bool *served);

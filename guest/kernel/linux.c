@@ -307,6 +307,8 @@ int64_t linux_syscall(struct frame *f)
 			return -ENOSYS; /* the kernel's own words to the host */
 		r = linux_thread_syscall(f, &served);
 		if (!served)
+			r = linux_signal_syscall(f, &served);
+		if (!served)
 			r = linux_task_syscall(f, &served);
 		return served ? r : linux_thread_host(f);
 	}

@@ -2,27 +2,20 @@
 /*
  * linux_task.c: the Linux system calls about the program's own task that
  * the kernel serves with no exit: the FS/GS base, uname, resource limits,
- * signal dispositions, mask and alternate stack (recorded and reported back
- * as Linux would; no signal is ever delivered),
- * the working directory, affinity, and signals sent to itself that Linux
- * would ignore. Arguments are checked in Linux's order, with its errno;
+ * the working directory, affinity, the file mode mask, prctl, sysinfo,
+ * groups and sessions (linux_signal.c serves signals). Arguments are checked
+ * in Linux's order, with its errno;
  * those Linux declares int are taken as 32 bits, as it does.
  */
 #include "kernel.h"
 
 enum {
-	NR_rt_sigaction = 13,
-	NR_rt_sigprocmask = 14,
-	NR_kill = 62,
 	NR_uname = 63,
 	NR_getcwd = 79,
 	NR_getrlimit = 97,
-	NR_sigaltstack = 131,
 	NR_arch_prctl = 158,
 	NR_setrlimit = 160,
-	NR_tkill = 200,
 	NR_sched_getaffinity = 204,
-	NR_tgkill = 234,
 	NR_prlimit64 = 302,
 	NR_umask = 95,
 	NR_sysinfo = 99,
@@ -40,29 +33,13 @@ enum {
 #define ARCH_GET_GS   0x1004
 #define ESRCH	      3
 #define ERANGE	      34
-#define SIGKILL	      9
-#define SIGSTOP	      19
-#define SIG_IGN	      1
-#define SS_ONSTACK    1
-#define SS_DISABLE    2
-#define SS_AUTODISARM (1u << 31)
-#define MINSIGSTKSZ   2048
 #define RLIM_NLIMITS  16
 #define SELF	      LINUX_SELF
-
-/* struct kernel_sigaction, as x86-64 lays it out. */
-struct ksigaction {
-	uint64_t handler, flags, restorer, mask;
-};
 
 static struct {
 	bool ready;
 	uint32_t umask;
 	char name[16]; /* prctl's PR_SET_NAME: the comm */
-	struct ksigaction act[64]; /* recorded, never run */
-	uint64_t sigmask;
-	uint64_t ss_sp, ss_size; /* the alternate signal stack */
-	uint32_t ss_flags;
 } task;
 
 static int64_t sys_arch_prctl(uint32_t code, uint64_t addr)
@@ -111,83 +88,6 @@ static int64_t rlimit(uint32_t resource, uint64_t new, uint64_t old)
 	else if (resource == 9) /* RLIMIT_AS */
 		lim[0] = lim[1] = bi()->mem_size;
 	return old ? mm_put_user(old, lim, sizeof(lim)) : 0;
-}
-
-static int64_t sys_rt_sigaction(int32_t sig, uint64_t act, uint64_t old, uint64_t size)
-{
-	struct ksigaction a;
-
-	struct ksigaction prev;
-
-	if (size != 8)
-		return -EINVAL;
-	if (act && mm_get_user(&a, act, sizeof(a)) < 0)
-		return -EFAULT;
-	if (sig < 1 || sig > 64 || (act && (sig == SIGKILL || sig == SIGSTOP)))
-		return -EINVAL;
-	prev = task.act[sig - 1];
-	if (act) {
-		a.mask &= ~(1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1));
-		task.act[sig - 1] = a;
-	}
-	return old ? mm_put_user(old, &prev, sizeof(prev)) : 0;
-}
-
-static int64_t sys_rt_sigprocmask(int32_t how, uint64_t set, uint64_t old, uint64_t size)
-{
-	uint64_t prev = task.sigmask, s;
-
-	if (size != 8)
-		return -EINVAL;
-	if (set) {
-		if (mm_get_user(&s, set, 8) < 0)
-			return -EFAULT;
-		s &= ~(1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1)); /* never blocked */
-		if (how == 0)
-			task.sigmask |= s;
-		else if (how == 1)
-			task.sigmask &= ~s;
-		else if (how == 2)
-			task.sigmask = s;
-		else
-			return -EINVAL;
-	}
-	return old ? mm_put_user(old, &prev, 8) : 0;
-}
-
-/* stack_t: ss_sp, ss_flags (int), ss_size. */
-static int64_t sys_sigaltstack(uint64_t new, uint64_t old)
-{
-	uint64_t ss[3], o[3] = {task.ss_sp, task.ss_size ? 0 : SS_DISABLE, task.ss_size};
-	uint32_t flags, mode;
-
-	o[1] |= task.ss_flags & SS_AUTODISARM;
-	if (new) {
-		if (mm_get_user(ss, new, sizeof(ss)) < 0)
-			return -EFAULT;
-		flags = (uint32_t)ss[1];
-		mode = flags & ~SS_AUTODISARM;
-		if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
-			return -EINVAL;
-		if (mode == SS_DISABLE)
-			ss[0] = ss[2] = 0;
-		else if (ss[2] < MINSIGSTKSZ)
-			return -ENOMEM;
-		task.ss_sp = ss[0], task.ss_size = ss[2], task.ss_flags = flags;
-	}
-	return old ? mm_put_user(old, o, sizeof(o)) : 0;
-}
-
-/* A signal the program sent to itself that changes nothing here: SIG_IGN,
- * or one whose default is to do nothing (SIGCHLD, SIGCONT, SIGURG, SIGWINCH),
- * even with a handler, which never runs (Go's runtime sends SIGURG to its
- * threads to preempt them: best effort). Others go to the host (the run ends). */
-static bool sig_ignored(int64_t sig)
-{
-	if (sig < 1 || sig > 64)
-		return false;
-	return task.act[sig - 1].handler == SIG_IGN || sig == 17 || sig == 18 || sig == 23 ||
-	       sig == 28;
 }
 
 /* The name Linux gives the program's task (PR_GET_NAME): the last part of
@@ -298,21 +198,6 @@ static int64_t sys_sched_getaffinity(int32_t pid, uint64_t len, uint64_t mask)
 	return mm_put_user(mask, &one, 8) < 0 ? -EFAULT : 8;
 }
 
-/* tkill or tgkill to one of the program's threads: nothing if it ignores the
- * signal, else the host ends the run (it knows of tid SELF only). */
-static int64_t signal_thread(const struct frame *f, int32_t sig)
-{
-	struct frame g = *f;
-
-	if (sig_ignored(sig))
-		return 0;
-	if (g.rax == NR_tkill)
-		g.rdi = SELF;
-	else
-		g.rsi = SELF;
-	return kernel_to_host(&g);
-}
-
 int64_t linux_task_syscall(const struct frame *f, bool *served)
 {
 	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10;
@@ -362,24 +247,6 @@ int64_t linux_task_syscall(const struct frame *f, bool *served)
 		if ((int32_t)a0 != 0 && (int32_t)a0 != SELF)
 			return -ESRCH;
 		return rlimit((uint32_t)a1, a2, a3);
-	case NR_rt_sigaction:
-		return sys_rt_sigaction((int32_t)a0, a1, a2, a3);
-	case NR_rt_sigprocmask:
-		return sys_rt_sigprocmask((int32_t)a0, a1, a2, a3);
-	case NR_sigaltstack:
-		return sys_sigaltstack(a0, a1);
-	case NR_kill: /* kill(self or its group, sig): the host checks the rest */
-		if (((int32_t)a0 == 0 || (int32_t)a0 == SELF) && sig_ignored((int32_t)a1))
-			return 0;
-		break;
-	case NR_tkill: /* to one of its threads: as to itself */
-		if ((int32_t)a0 > 0 && linux_thread_alive((int32_t)a0))
-			return signal_thread(f, (int32_t)a1);
-		break;
-	case NR_tgkill:
-		if ((int32_t)a0 == SELF && (int32_t)a1 > 0 && linux_thread_alive((int32_t)a1))
-			return signal_thread(f, (int32_t)a2);
-		break;
 	case NR_getcwd:
 		return sys_getcwd(a0, a1);
 	case NR_sched_getaffinity:

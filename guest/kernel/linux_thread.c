@@ -92,6 +92,7 @@ struct thread {
 	 * the host has served another, and its deadline kept across repeats. */
 	bool io;
 	uint64_t nr, io_deadline;
+	struct sigstate sig;
 };
 
 static struct {
@@ -103,8 +104,6 @@ static struct {
 	uint32_t io;	/* threads waiting for the host */
 	struct thread t[THREADS_MAX];
 } th;
-
-extern uint64_t kernel_user_rsp; /* entry.S: the running thread's stack pointer */
 
 static void init(void)
 {
@@ -419,7 +418,9 @@ static int64_t new_thread(struct frame *f, uint64_t flags, uint64_t sp, uint64_t
 			t = &th.t[i];
 	if (!t)
 		return -EAGAIN;
-	*t = (struct thread){.state = T_RUN, .tid = new_tid(), .regs = *f};
+	/* Its signal mask is its creator's; nothing pending, no alternate stack. */
+	*t = (struct thread){.state = T_RUN, .tid = new_tid(), .regs = *f,
+			     .sig = {.mask = th.t[th.cur].sig.mask}};
 	t->regs.rax = 0;
 	t->rsp = sp ? sp : kernel_user_rsp;
 	t->fs = flags & CLONE_SETTLS ? tls : rdmsr(MSR_FS_BASE);
@@ -553,13 +554,57 @@ int64_t linux_thread_host(struct frame *f)
 	return block(f, 1 /* no futex of the program's: unaligned */, 0, deadline, 0);
 }
 
-bool linux_thread_alive(int32_t tid)
+static struct thread *find(int32_t tid)
+{
+	for (uint32_t i = 0; i < THREADS_MAX; i++)
+		if (th.t[i].state != T_FREE && th.t[i].tid == tid && tid > 0)
+			return &th.t[i];
+	return NULL;
+}
+
+struct sigstate *linux_thread_sigs(int32_t tid)
+{
+	struct thread *t;
+
+	init();
+	t = tid ? find(tid) : &th.t[th.cur];
+	return t ? &t->sig : NULL;
+}
+
+int32_t linux_thread_nth(uint32_t n)
 {
 	init();
 	for (uint32_t i = 0; i < THREADS_MAX; i++)
-		if (th.t[i].state != T_FREE && th.t[i].tid == tid)
-			return tid > 0;
-	return false;
+		if (th.t[i].state != T_FREE && n-- == 0)
+			return th.t[i].tid;
+	return 0;
+}
+
+/* A signal for thread tid: a wait ends with EINTR. What it waited in is
+ * kept (+ 1) where SA_RESTART would repeat it: the host's calls and futex
+ * waits with no time limit (Linux's ERESTARTSYS); never sleeps, timed waits
+ * or rt_sigsuspend. */
+void linux_thread_interrupt(int32_t tid)
+{
+	struct thread *t;
+
+	init();
+	if (!(t = find(tid)) || t->state != T_WAIT)
+		return;
+	t->sig.interrupted = t->io ? t->nr + 1 : t->futex > 1 && !t->deadline ? NR_futex + 1 : 0;
+	wake(t, -EINTR);
+}
+
+int64_t linux_thread_suspend(struct frame *f)
+{
+	init();
+	return block(f, 1 /* no futex of the program's: unaligned */, 0, 0, 0);
+}
+
+bool linux_thread_alive(int32_t tid)
+{
+	init();
+	return find(tid) != NULL;
 }
 
 int64_t linux_thread_syscall(struct frame *f, bool *served)

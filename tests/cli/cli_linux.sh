@@ -62,8 +62,12 @@ same "pipes, eventfds, epoll and poll inside the program (raw system calls)" "" 
 	"$LXTEST" pipes
 same "the process asks about itself: umask, prctl, sysinfo, times, getrusage, sockets" "" -- \
 	"$LXTEST" proc
+same "signal handlers: raise, kill, masks, sigsuspend, an alternate stack, faults as signals" \
+	"" -- "$LXTEST" signals
+same "a signal its handler ignores, or whose default is to do nothing" "" -- "$LXTEST" signal 17
 if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then
 	same "static PIE (glibc): printf" "" -- "$LXTEST_PIE" printf
+	same "static PIE (glibc): signal handlers" "" -- "$LXTEST_PIE" signals
 	same "static PIE (glibc): argv, environment, auxv" "" -- "$LXTEST_PIE" args x
 	same "static PIE (glibc): __thread variables" "" -- "$LXTEST_PIE" tls
 	same "static PIE (glibc): malloc, mmap, mprotect, munmap" "" -- "$LXTEST_PIE" mem
@@ -179,6 +183,8 @@ check 1 "open /etc/passwd: ENOENT" '' -- run "$LXTEST" cat /etc/passwd
 check 1 "open $tmp/fruit: ENOENT" '' -- run "$LXTEST" cat "$tmp/fruit"
 check 0 'lseek end 22' '' -- run --file "$tmp/fruit:/data/f" "$LXTEST" cat /data/f
 check 123 '' 'divide error at RIP 0x' -- run "$LXTEST" div0
+check 125 '' 'the program killed itself with signal 6 (SIGABRT)' -- run "$LXTEST" signal 6
+check 125 '' 'the program killed itself with signal 10 (SIGUSR1)' -- run "$LXTEST" signal 10
 check 0 'random' '' -- run "$LXTEST" clock
 # --seed: the same clock and randomness every time; different seeds differ.
 "$KVMLET" run --seed 7 "$LXTEST" clock >"$tmp/s1" 2>&1

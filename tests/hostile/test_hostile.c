@@ -289,6 +289,30 @@ START_TEST(debug_registers_out_of_reach)
 }
 END_TEST
 
+/*
+ * A guest's signal handlers live in its kernel's data and route exceptions
+ * through IDT gates in its memory: a reset takes both back. The fault a
+ * handler stepped over before the reset ends the call after it.
+ */
+START_TEST(signal_handlers_do_not_survive_reset)
+{
+	struct kvmlet_sandbox *sb = hostile_sandbox("h_signals", 0);
+	struct kvmlet_value r;
+	struct kvmlet_error err = {0};
+
+	for (int i = 0; i < 3; i++) {
+		ck_assert_msg(kvmlet_call(sb, "segv_swallowed", NULL, 0, &r, &err) == 0, "%s",
+			      err.msg);
+		ck_assert_int_eq(r.i64, HOSTILE_SURVIVED);
+		ck_assert_int_eq(kvmlet_reset(sb, &err), 0);
+		ck_assert_int_eq(kvmlet_call(sb, "segv_plain", NULL, 0, &r, &err), -EFAULT);
+		ck_assert_msg(strstr(err.msg, "page fault at RIP"), "%s", err.msg);
+		ck_assert_int_eq(kvmlet_reset(sb, &err), 0);
+	}
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
 struct counted {
 	uint64_t bytes;
 	uint64_t calls;
@@ -393,6 +417,7 @@ int main(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_loop_test(tc, attack, 0, (int)hostile_ncases);
 	tcase_add_test(tc, debug_registers_out_of_reach);
+	tcase_add_test(tc, signal_handlers_do_not_survive_reset);
 	tcase_add_test(tc, flood_is_capped);
 	tcase_add_test(tc, flood_in_a_call_is_capped);
 	tcase_add_test(tc, host_call_storm);

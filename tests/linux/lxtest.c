@@ -242,6 +242,8 @@ int do_fdstate(void);		 /* lxfds.c */
 int do_clone(const char *what);	 /* lxclone.c */
 int do_pipes(void);		 /* lxpipe.c */
 int do_proc(void);		 /* lxproc.c */
+int do_signals(void);		 /* lxsignal.c */
+int do_signal(int sig);		 /* lxsignal.c */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -283,11 +285,15 @@ int main(int argc, char **argv, char **envp)
 		return do_pipes();
 	if (!strcmp(what, "proc"))
 		return do_proc();
+	if (!strcmp(what, "signals"))
+		return do_signals();
+	if (!strcmp(what, "signal") && argc > 2)
+		return do_signal(atoi(argv[2]));
 	if (!strcmp(what, "clone") && argc > 2)
 		return do_clone(argv[2]);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, div0, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, signals, signal N, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, div0, "
 			"exit N\n");
 	return 64;
 }

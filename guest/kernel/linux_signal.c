@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux_signal.c: signals of a Linux program to itself, served with no exit.
+ *
+ * Dispositions (rt_sigaction), each thread's mask, pending set and alternate
+ * stack, and signals sent to itself (kill, tkill, tgkill, and so raise and
+ * abort) are kept here. A signal is delivered as a system call returns, to
+ * the thread then running: its handler runs on a frame laid out as Linux's
+ * rt_sigframe (return address = sa_restorer, ucontext with every register,
+ * the FPU state, the mask to restore; siginfo), and rt_sigreturn resumes the
+ * interrupted code exactly (iretq: rcx and r11 too). A waiting thread that a
+ * signal reaches stops waiting with EINTR, or repeats its call after the
+ * handler with SA_RESTART where Linux does.
+ *
+ * Exceptions become signals too once the program installs a handler for one
+ * of SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGTRAP: their IDT gates are then
+ * routed to the kernel's stubs (entry.S), and kernel_fault runs the handler
+ * if it is installed and not blocked. Otherwise, as before, the host's stub
+ * reports the exception and the run ends with it.
+ *
+ * A signal whose default action is to end the process ends the run (the
+ * host says which); one whose default is to do nothing, or which the
+ * program ignores, is dropped. Stopping is not modelled: SIGSTOP and the
+ * terminal stops end the run too (no one could continue it).
+ */
+#include "kernel.h"
+
+enum {
+	NR_rt_sigaction = 13,
+	NR_rt_sigprocmask = 14,
+	NR_rt_sigreturn = 15,
+	NR_pause = 34,
+	NR_kill = 62,
+	NR_rt_sigpending = 127,
+	NR_rt_sigsuspend = 130,
+	NR_sigaltstack = 131,
+	NR_tkill = 200,
+	NR_tgkill = 234,
+};
+
+#define SIGILL	     4
+#define SIGTRAP	     5
+#define SIGBUS	     7
+#define SIGFPE	     8
+#define SIGKILL	     9
+#define SIGSEGV	     11
+#define SIGSTOP	     19
+#define SIG_DFL	     0
+#define SIG_IGN	     1
+#define SA_RESTORER  0x04000000ull
+#define SA_ONSTACK   0x08000000ull
+#define SA_RESTART   0x10000000ull
+#define SA_NODEFER   0x40000000ull
+#define SA_RESETHAND 0x80000000ull
+#define SS_ONSTACK   1u
+#define SS_DISABLE   2u
+#define SS_AUTODISARM (1u << 31)
+#define MINSIGSTKSZ  2048
+#define SI_USER	     0
+#define SI_KERNEL    0x80
+#define SI_TKILL     (-6)
+#define UC_SIGCONTEXT_SS     2
+#define UC_STRICT_RESTORE_SS 4
+#define BIT(sig)	     (1ull << ((sig) - 1))
+#define UNBLOCKABLE	     (BIT(SIGKILL) | BIT(SIGSTOP))
+#define FAULT_SIGNALS	     (BIT(SIGILL) | BIT(SIGTRAP) | BIT(SIGBUS) | BIT(SIGFPE) | BIT(SIGSEGV))
+/* The flags sigreturn may change (Linux's FIX_EFLAGS): CF PF AF ZF SF TF DF OF RF AC. */
+#define FIX_EFLAGS 0x50dd5ull
+#define FLAG_TF	   0x100ull
+#define FLAG_DF	   0x400ull
+#define FLAG_RF	   0x10000ull
+#define SELF	   LINUX_SELF
+
+/* struct kernel_sigaction, as x86-64 lays it out. */
+struct ksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+/* x86-64's struct sigcontext, ucontext and siginfo, and the frame a handler finds. */
+struct sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp,
+		rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2, fpstate, reserved[8];
+};
+
+struct ucontext {
+	uint64_t flags, link, ss_sp;
+	uint32_t ss_flags, pad;
+	uint64_t ss_size;
+	struct sigcontext mc;
+	uint64_t sigmask;
+};
+
+struct siginfo {
+	int32_t signo, errno_, code, pad;
+	uint64_t a; /* kill: si_pid | si_uid << 32; a fault: si_addr */
+	uint8_t rest[104];
+};
+
+struct sigframe {
+	uint64_t pretcode;
+	struct ucontext uc;
+	struct siginfo info;
+};
+
+_Static_assert(sizeof(struct sigcontext) == 256, "struct sigcontext is Linux's");
+_Static_assert(sizeof(struct ucontext) == 304, "struct ucontext is Linux's");
+_Static_assert(sizeof(struct siginfo) == 128, "siginfo_t is Linux's");
+
+/* The registers of the code a signal interrupts. */
+struct uctx {
+	struct frame *f; /* rcx and r11 as they are (after `syscall`: RIP and RFLAGS) */
+	uint64_t rip, rflags, rsp;
+	uint64_t trapno, err, cr2;
+};
+
+static struct {
+	struct ksigaction act[64];
+	uint64_t pending; /* sent to the process (kill), for whichever thread takes it */
+	bool routed;	  /* the IDT sends the program's exceptions to kernel_fault */
+	uint32_t mxcsr_mask;
+} sig;
+
+/* Kept out of the ring-0 stacks (the exception stack is one page). */
+static struct sigframe frame;
+static uint8_t fpu[512] __attribute__((aligned(64)));
+
+/* entry.S reads these when kernel_fault leaves an exception to the host. */
+uint64_t kernel_fault_skip, kernel_fault_host;
+extern const char kernel_fault_stubs[];
+int kernel_fault(struct frame *f, const uint64_t *cpu);
+
+/* The kernel's own words to the host: the run ends by signal sig. */
+__attribute__((noreturn)) static void die(int s, uint64_t why, uint64_t addr)
+{
+	const struct frame f = {.rax = KVMLET_LX_KILLED, .rdi = (uint64_t)s, .rsi = why,
+				.rdx = addr};
+
+	for (;;)
+		(void)kernel_to_host(&f);
+}
+
+/* What Linux does by default with sig: nothing (SIGCHLD, SIGCONT, SIGURG,
+ * SIGWINCH), or end the process (every other, stops included here). */
+static bool default_ignores(int s)
+{
+	return s == 17 || s == 18 || s == 23 || s == 28;
+}
+
+/* Linux discards a signal sent while the program ignores it, unless blocked. */
+static bool discarded(int s, uint64_t mask)
+{
+	uint64_t h = sig.act[s - 1].handler;
+
+	return !(mask & BIT(s)) && (h == SIG_IGN || (h == SIG_DFL && default_ignores(s)));
+}
+
+/* Thread tid (0: the process) is sent s. A waiting thread that takes it
+ * stops waiting; for the process, the current thread if it does not block
+ * s, else the first that does not. */
+static void post(int32_t tid, int s)
+{
+	struct sigstate *cur = linux_thread_sigs(0), *t;
+
+	if (tid) {
+		t = linux_thread_sigs(tid);
+		if (discarded(s, t->mask))
+			return;
+		t->pending |= BIT(s);
+		if (t != cur && !(t->mask & BIT(s)))
+			linux_thread_interrupt(tid);
+		return;
+	}
+	if (discarded(s, cur->mask))
+		return;
+	sig.pending |= BIT(s);
+	if (!(cur->mask & BIT(s)))
+		return;
+	for (uint32_t n = 0; (tid = linux_thread_nth(n)) != 0; n++)
+		if (!(linux_thread_sigs(tid)->mask & BIT(s))) {
+			linux_thread_interrupt(tid);
+			return;
+		}
+}
+
+static void fpu_save(void)
+{
+	__asm__ volatile("fxsave64 %0" : "=m"(fpu));
+	if (!sig.mxcsr_mask) {
+		uint32_t m = (uint32_t)fpu[28] | (uint32_t)fpu[29] << 8 | (uint32_t)fpu[30] << 16 |
+			     (uint32_t)fpu[31] << 24;
+		sig.mxcsr_mask = m ? m : 0xffbf;
+	}
+}
+
+/* The FPU as a new program has it (Linux gives a handler that state). */
+static void fpu_init(void)
+{
+	const uint32_t mxcsr = 0x1f80;
+
+	__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+}
+
+/* The FPU state at user address va, checked so that fxrstor cannot fault:
+ * MXCSR's reserved bits are dropped, as Linux does. */
+static bool fpu_restore(uint64_t va)
+{
+	uint32_t mxcsr;
+
+	if (!va) {
+		fpu_init();
+		return true;
+	}
+	if ((va & 15) || mm_get_user(fpu, va, sizeof(fpu)) < 0)
+		return false;
+	if (!sig.mxcsr_mask)
+		fpu_save(); /* learns the mask (and is overwritten below) */
+	memcpy(&mxcsr, &fpu[24], 4);
+	mxcsr &= sig.mxcsr_mask;
+	memcpy(&fpu[24], &mxcsr, 4);
+	__asm__ volatile("fxrstor64 %0" : : "m"(fpu));
+	return true;
+}
+
+/* Is rsp on thread s's alternate stack? */
+static bool on_altstack(const struct sigstate *s, uint64_t rsp)
+{
+	return s->ss_size && rsp > s->ss_sp && rsp - s->ss_sp <= s->ss_size;
+}
+
+/* The handler of signal n runs next, on a frame written below u->rsp (or on
+ * the alternate stack), entered by iretq. Ends the run, as Linux's forced
+ * SIGSEGV, if the frame cannot be written. */
+static void setup(struct uctx *u, int n, const struct siginfo *info)
+{
+	struct ksigaction *a = &sig.act[n - 1];
+	struct sigstate *s = linux_thread_sigs(0);
+	struct frame *f = u->f;
+	const bool alt = on_altstack(s, u->rsp);
+	uint64_t sp = u->rsp - 128, fpa, fa; /* below the red zone */
+
+	if ((a->flags & SA_ONSTACK) && s->ss_size && !alt)
+		sp = s->ss_sp + s->ss_size;
+	fpa = (sp - sizeof(fpu)) & ~63ull;
+	fa = ((fpa - sizeof(frame)) & ~15ull) - 8;
+	if (a->handler >= KVMLET_USER_END)
+		die(SIGSEGV, KVMLET_KILLED_BAD_HANDLER, a->handler);
+	if (!(a->flags & SA_RESTORER)) /* x86-64 Linux cannot return from it either */
+		die(SIGSEGV, KVMLET_KILLED_NO_FRAME, fa);
+	frame = (struct sigframe){
+		.pretcode = a->restorer,
+		.uc = {.flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
+		       .ss_sp = s->ss_sp,
+		       .ss_flags = !s->ss_size ? SS_DISABLE
+					       : (alt ? SS_ONSTACK : 0) | (s->ss_flags & SS_AUTODISARM),
+		       .ss_size = s->ss_size,
+		       .mc = {.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11,
+			      .r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
+			      .rdi = f->rdi, .rsi = f->rsi, .rbp = f->rbp, .rbx = f->rbx,
+			      .rdx = f->rdx, .rax = f->rax, .rcx = f->rcx, .rsp = u->rsp,
+			      .rip = u->rip, .eflags = u->rflags, .cs = KVMLET_SEL_UCODE,
+			      .ss = KVMLET_SEL_UDATA, .err = u->err, .trapno = u->trapno,
+			      .oldmask = s->mask, .cr2 = u->cr2, .fpstate = fpa},
+		       .sigmask = s->suspended ? s->saved_mask : s->mask},
+		.info = *info,
+	};
+	fpu_save();
+	if (mm_put_user(fpa, fpu, sizeof(fpu)) < 0 || mm_put_user(fa, &frame, sizeof(frame)) < 0)
+		die(SIGSEGV, KVMLET_KILLED_NO_FRAME, fa);
+	if ((a->flags & SA_ONSTACK) && !alt && (s->ss_flags & SS_AUTODISARM))
+		s->ss_sp = s->ss_size = 0, s->ss_flags = 0;
+	s->suspended = false;
+	s->mask = (s->mask | a->mask | (a->flags & SA_NODEFER ? 0 : BIT(n))) & ~UNBLOCKABLE;
+	f->rdi = (uint64_t)n;
+	f->rsi = fa + __builtin_offsetof(struct sigframe, info);
+	f->rdx = fa + __builtin_offsetof(struct sigframe, uc);
+	f->rax = 0;
+	kernel_iret = (struct kernel_iret){.rip = a->handler,
+					   .cs = KVMLET_SEL_UCODE,
+					   .rflags = u->rflags & ~(FLAG_DF | FLAG_RF | FLAG_TF),
+					   .ss = KVMLET_SEL_UDATA,
+					   .on = 1};
+	kernel_user_rsp = fa;
+	if (a->flags & SA_RESETHAND)
+		a->handler = SIG_DFL;
+	fpu_init();
+}
+
+void linux_signal_deliver(struct frame *f)
+{
+	struct sigstate *s = linux_thread_sigs(0);
+	uint64_t ready;
+
+	while ((ready = (s->pending | sig.pending) & ~s->mask) != 0) {
+		const int n = __builtin_ctzll(ready) + 1;
+		const bool own = s->pending & BIT(n);
+		const struct ksigaction *a = &sig.act[n - 1];
+
+		if (own)
+			s->pending &= ~BIT(n);
+		else
+			sig.pending &= ~BIT(n);
+		if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(n)))
+			continue;
+		if (a->handler == SIG_DFL)
+			die(n, KVMLET_KILLED_SENT, 0);
+		struct uctx u = {.f = f, .rsp = kernel_user_rsp};
+		if (kernel_iret.on)
+			u.rip = kernel_iret.rip, u.rflags = kernel_iret.rflags;
+		else
+			u.rip = f->rcx, u.rflags = f->r11;
+		/* A wait the signal ended: repeated after the handler where Linux would. */
+		if (s->interrupted && (int64_t)f->rax == -EINTR && (a->flags & SA_RESTART)) {
+			f->rax = s->interrupted - 1;
+			u.rip -= 2;
+		}
+		s->interrupted = 0;
+		const struct siginfo info = {.signo = n,
+					     .code = own ? SI_TKILL : SI_USER,
+					     .a = SELF};
+		setup(&u, n, &info);
+		return;
+	}
+	if (s->suspended) /* every signal that ended it was dropped */
+		s->mask = s->saved_mask, s->suspended = false;
+	s->interrupted = 0;
+}
+
+/* The signal an exception from CPL3 raises, with Linux's si_code and address. */
+static int fault_signal(uint64_t v, uint64_t err, uint64_t rip, uint64_t cr2,
+			struct siginfo *info)
+{
+	int s;
+
+	info->a = rip;
+	switch (v) {
+	case 0: /* divide error: FPE_INTDIV */
+		s = SIGFPE, info->code = 1;
+		break;
+	case 1: /* single step: TRAP_TRACE */
+		s = SIGTRAP, info->code = 2;
+		break;
+	case 3: /* int3 */
+		s = SIGTRAP, info->code = SI_KERNEL, info->a = 0;
+		break;
+	case 6: /* invalid opcode: ILL_ILLOPN */
+		s = SIGILL, info->code = 2;
+		break;
+	case 12: /* stack segment */
+		s = SIGBUS, info->code = SI_KERNEL, info->a = 0;
+		break;
+	case 14: /* page fault: SEGV_ACCERR if the page was there, else SEGV_MAPERR */
+		s = SIGSEGV, info->code = err & 1 ? 2 : 1, info->a = cr2;
+		break;
+	case 16: /* x87 */
+	case 19: /* SIMD floating point: FPE_FLTINV, as near as it needs to be */
+		s = SIGFPE, info->code = 7;
+		break;
+	case 17: /* alignment check: BUS_ADRALN */
+		s = SIGBUS, info->code = 1;
+		break;
+	default: /* #GP, bound, overflow: SIGSEGV from the kernel */
+		s = SIGSEGV, info->code = SI_KERNEL, info->a = 0;
+		break;
+	}
+	info->signo = s;
+	return s;
+}
+
+/*
+ * entry.S: exception v (cpu: v, the error code, the CPU's frame) with the
+ * interrupted registers in f. 0: the handler runs next (kernel_iret); 1: the
+ * host's stub takes it, as when nothing is routed here (an exception in
+ * ring 0, or a signal without handler, ignored or blocked: Linux then ends
+ * the process).
+ */
+int kernel_fault(struct frame *f, const uint64_t *cpu)
+{
+	const uint64_t v = cpu[0], err = cpu[1], rip = cpu[2], cs = cpu[3];
+	struct siginfo info = {0};
+	uint64_t cr2;
+	int s;
+
+	kernel_fault_skip = (v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 ||
+			     v == 30)
+				    ? 8
+				    : 16;
+	kernel_fault_host = KVMLET_STUBS_GPA + v * KVMLET_STUB_SIZE;
+	if ((cs & 3) != 3 || v >= 32)
+		return 1;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	s = fault_signal(v, err, rip, cr2, &info);
+	if (sig.act[s - 1].handler <= SIG_IGN || (linux_thread_sigs(0)->mask & BIT(s)))
+		return 1;
+	struct uctx u = {.f = f, .rip = rip, .rflags = cpu[4], .rsp = cpu[5], .trapno = v,
+			 .err = err, .cr2 = v == 14 ? cr2 : 0};
+	kernel_user_rsp = u.rsp;
+	setup(&u, s, &info);
+	return 0;
+}
+
+/* The exceptions that signals stand for go to kernel_fault from now on;
+ * int3 may be used from CPL3 (SIGTRAP), as on Linux. */
+static void route_exceptions(void)
+{
+	static const uint8_t vec[] = {0, 1, 3, 4, 5, 6, 12, 13, 14, 16, 17, 19};
+
+	for (uint32_t i = 0; i < sizeof(vec); i++) {
+		const uint64_t off = (uint64_t)kernel_fault_stubs + vec[i] * 16ull;
+		const uint64_t type = vec[i] == 3 ? 0xee : 0x8e; /* present, DPL 3 or 0, gate */
+		volatile uint64_t *g = kphys(KVMLET_IDT_GPA + vec[i] * 16ull);
+
+		g[0] = (off & 0xffff) | (uint64_t)KVMLET_SEL_KCODE << 16 | type << 40 |
+		       ((off >> 16) & 0xffff) << 48;
+		g[1] = off >> 32;
+	}
+	sig.routed = true;
+}
+
+static int64_t sys_rt_sigaction(int32_t s, uint64_t act, uint64_t old, uint64_t size)
+{
+	struct ksigaction a, prev;
+
+	if (size != 8)
+		return -EINVAL;
+	if (act && mm_get_user(&a, act, sizeof(a)) < 0)
+		return -EFAULT;
+	if (s < 1 || s > 64 || (act && (s == SIGKILL || s == SIGSTOP)))
+		return -EINVAL;
+	prev = sig.act[s - 1];
+	if (act) {
+		a.mask &= ~UNBLOCKABLE;
+		sig.act[s - 1] = a;
+		if (a.handler > SIG_IGN && (FAULT_SIGNALS & BIT(s)) && !sig.routed)
+			route_exceptions();
+		/* Pending ones it now ignores are dropped, as Linux does. */
+		if (discarded(s, 0)) {
+			sig.pending &= ~BIT(s);
+			for (uint32_t n = 0, tid; (tid = (uint32_t)linux_thread_nth(n)) != 0; n++)
+				linux_thread_sigs((int32_t)tid)->pending &= ~BIT(s);
+		}
+	}
+	return old ? mm_put_user(old, &prev, sizeof(prev)) : 0;
+}
+
+static int64_t sys_rt_sigprocmask(int32_t how, uint64_t set, uint64_t old, uint64_t size)
+{
+	struct sigstate *t = linux_thread_sigs(0);
+	uint64_t prev = t->mask, s;
+
+	if (size != 8)
+		return -EINVAL;
+	if (set) {
+		if (mm_get_user(&s, set, 8) < 0)
+			return -EFAULT;
+		s &= ~UNBLOCKABLE;
+		if (how == 0)
+			t->mask |= s;
+		else if (how == 1)
+			t->mask &= ~s;
+		else if (how == 2)
+			t->mask = s;
+		else
+			return -EINVAL;
+	}
+	return old ? mm_put_user(old, &prev, 8) : 0;
+}
+
+/* stack_t: ss_sp, ss_flags (int), ss_size. On it, the stack cannot change (EPERM). */
+static int64_t sys_sigaltstack(uint64_t new, uint64_t old)
+{
+	struct sigstate *t = linux_thread_sigs(0);
+	const bool on = on_altstack(t, kernel_user_rsp);
+	uint64_t ss[3], o[3] = {t->ss_sp, t->ss_size ? 0 : SS_DISABLE, t->ss_size};
+	uint32_t flags, mode;
+
+	o[1] |= (on ? SS_ONSTACK : 0) | (t->ss_flags & SS_AUTODISARM);
+	if (new) {
+		if (mm_get_user(ss, new, sizeof(ss)) < 0)
+			return -EFAULT;
+		if (on)
+			return -EPERM;
+		flags = (uint32_t)ss[1];
+		mode = flags & ~SS_AUTODISARM;
+		if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
+			return -EINVAL;
+		if (mode == SS_DISABLE)
+			ss[0] = ss[2] = 0;
+		else if (ss[2] < MINSIGSTKSZ)
+			return -ENOMEM;
+		t->ss_sp = ss[0], t->ss_size = ss[2], t->ss_flags = flags;
+	}
+	return old ? mm_put_user(old, o, sizeof(o)) : 0;
+}
+
+/* rt_sigreturn: the registers, mask, FPU state and alternate stack the
+ * frame at RSP - 8 holds (what the handler found, maybe changed). A frame
+ * that cannot be read, or that would return where no program runs, ends the
+ * run (Linux sends SIGSEGV). Returns the interrupted code's RAX. */
+static int64_t sys_rt_sigreturn(struct frame *f)
+{
+	struct sigstate *t = linux_thread_sigs(0);
+	const uint64_t fa = kernel_user_rsp - 8;
+	const struct sigcontext *m = &frame.uc.mc;
+
+	if (mm_get_user(&frame, fa, sizeof(frame)) < 0 || m->rip >= KVMLET_USER_END ||
+	    m->rsp >= KVMLET_USER_END || !fpu_restore(m->fpstate))
+		die(SIGSEGV, KVMLET_KILLED_BAD_RETURN, fa);
+	t->mask = frame.uc.sigmask & ~UNBLOCKABLE;
+	if (!on_altstack(t, kernel_user_rsp)) {
+		uint32_t mode = frame.uc.ss_flags & ~(SS_AUTODISARM | SS_ONSTACK);
+		if (mode == SS_DISABLE)
+			t->ss_sp = t->ss_size = 0, t->ss_flags = 0;
+		else if (mode == 0 && frame.uc.ss_size >= MINSIGSTKSZ)
+			t->ss_sp = frame.uc.ss_sp, t->ss_size = frame.uc.ss_size,
+			t->ss_flags = frame.uc.ss_flags & SS_AUTODISARM;
+	}
+	kernel_iret = (struct kernel_iret){.rip = m->rip,
+					   .cs = KVMLET_SEL_UCODE,
+					   .rflags = (f->r11 & ~FIX_EFLAGS) | (m->eflags & FIX_EFLAGS) | 2,
+					   .ss = KVMLET_SEL_UDATA,
+					   .on = 1};
+	kernel_user_rsp = m->rsp;
+	*f = (struct frame){.r15 = m->r15, .r14 = m->r14, .r13 = m->r13, .r12 = m->r12,
+			    .rbp = m->rbp, .rbx = m->rbx, .r9 = m->r9, .r8 = m->r8,
+			    .r10 = m->r10, .rdx = m->rdx, .rsi = m->rsi, .rdi = m->rdi,
+			    .rax = m->rax, .r11 = m->r11, .rcx = m->rcx};
+	return (int64_t)m->rax;
+}
+
+/* rt_sigsuspend and pause: wait for a signal with mask (pause: the mask as
+ * it is); the mask comes back once the handler returns. */
+static int64_t suspend(struct frame *f, uint64_t mask)
+{
+	struct sigstate *t = linux_thread_sigs(0);
+
+	t->saved_mask = t->mask;
+	t->suspended = true;
+	t->mask = mask & ~UNBLOCKABLE;
+	if ((t->pending | sig.pending) & ~t->mask)
+		return -EINTR;
+	return linux_thread_suspend(f);
+}
+
+/* A signal to itself: kill (its pid or group), tkill and tgkill (a thread of
+ * it) with a valid signal. The host answers the rest (other processes, signal
+ * 0, errors). */
+static bool to_self(const struct frame *f, int32_t *tid, int *s)
+{
+	const int32_t a0 = (int32_t)f->rdi, a1 = (int32_t)f->rsi, a2 = (int32_t)f->rdx;
+
+	switch (f->rax) {
+	case NR_kill:
+		*tid = 0, *s = a1;
+		return (a0 == 0 || a0 == SELF) && a1 >= 1 && a1 <= 64;
+	case NR_tkill:
+		*tid = a0, *s = a1;
+		return linux_thread_alive(a0) && a1 >= 1 && a1 <= 64;
+	default:
+		*tid = a1, *s = a2;
+		return a0 == SELF && linux_thread_alive(a1) && a2 >= 1 && a2 <= 64;
+	}
+}
+
+int64_t linux_signal_syscall(struct frame *f, bool *served)
+{
+	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, set;
+	int32_t tid;
+	int s;
+
+	*served = true;
+	switch (f->rax) {
+	case NR_rt_sigaction:
+		return sys_rt_sigaction((int32_t)a0, a1, a2, a3);
+	case NR_rt_sigprocmask:
+		return sys_rt_sigprocmask((int32_t)a0, a1, a2, a3);
+	case NR_sigaltstack:
+		return sys_sigaltstack(a0, a1);
+	case NR_rt_sigreturn:
+		return sys_rt_sigreturn(f);
+	case NR_rt_sigpending: {
+		const struct sigstate *t = linux_thread_sigs(0);
+		set = (t->pending | sig.pending) & t->mask;
+		if (a1 > 8)
+			return -EINVAL;
+		return mm_put_user(a0, &set, a1) < 0 ? -EFAULT : 0;
+	}
+	case NR_rt_sigsuspend:
+		if (a1 != 8)
+			return -EINVAL;
+		if (mm_get_user(&set, a0, 8) < 0)
+			return -EFAULT;
+		return suspend(f, set);
+	case NR_pause:
+		return suspend(f, linux_thread_sigs(0)->mask);
+	case NR_kill:
+	case NR_tkill:
+	case NR_tgkill:
+		if (!to_self(f, &tid, &s))
+			break;
+		post(f->rax == NR_kill ? 0 : tid, s);
+		return 0;
+	}
+	*served = false;
+	return 0;
+}
