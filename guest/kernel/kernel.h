@@ -127,6 +127,8 @@ int64_t linux_thread_host(struct frame *f);
 bool linux_thread_alive(int32_t tid);
 /* linux_thread.c: the signal state of thread tid (0: the current one); NULL if none. */
 struct sigstate *linux_thread_sigs(int32_t tid);
+/* linux_thread.c: the tid of the current thread. */
+int32_t linux_thread_tid(void);
 /* linux_thread.c: the tid of the n-th live thread (from 0), or 0 past the last. */
 int32_t linux_thread_nth(uint32_t n);
 /* linux_thread.c: if thread tid waits (futex, sleep, the host), its call ends
@@ -141,6 +143,12 @@ int64_t linux_signal_syscall(struct frame *f, bool *served);
 /* linux_signal.c: as a system call returns (f: the registers of the thread
  * then current), run the handler of a signal pending for it, if any. */
 void linux_signal_deliver(struct frame *f);
+/* linux_signal.c: when the program's real-time timer (alarm, setitimer)
+ * fires next, on the monotonic clock in ns; 0 if it is not armed. */
+uint64_t linux_signal_timer(void);
+/* linux_signal.c: the monotonic clock reads now: a timer then due sends
+ * SIGALRM (a waiting thread that takes it stops waiting). */
+void linux_signal_timer_due(uint64_t now);
 /* linux_task.c: a call about the task's own state (signals, limits, futex...);
  * *served is false for one it leaves to the host. */
 int64_t linux_task_syscall(const struct frame *f, bool *served);

@@ -87,6 +87,7 @@ struct thread {
 	 * monotonic clock (0: none) and what it returns then. */
 	uint64_t futex, since, deadline;
 	int64_t late;
+	uint64_t rem; /* a relative sleep's: where the time left goes if a signal ends it */
 	uint32_t bitset;
 	/* Waiting for the host (a pipe, epoll, poll): the call, repeated when
 	 * the host has served another, and its deadline kept across repeats. */
@@ -181,15 +182,18 @@ static void wake_due(uint64_t t)
 /* End the waits whose deadline has passed (an exit, when there are some). */
 static void expire(void)
 {
-	if (th.timed)
-		wake_due(now(1));
+	if (th.timed || linux_signal_timer()) {
+		const uint64_t t = now(1);
+		wake_due(t);
+		linux_signal_timer_due(t);
+	}
 }
 
-/* No thread can run: sleep until the earliest deadline and end the waits
- * then due. False if no wait has a deadline. */
+/* No thread can run: sleep until the earliest deadline (a wait's, or the
+ * program's timer) and end the waits then due. False if there is none. */
 static bool idle(void)
 {
-	uint64_t first = 0;
+	uint64_t first = linux_signal_timer();
 
 	for (uint32_t i = 0; i < THREADS_MAX; i++) {
 		const struct thread *t = &th.t[i];
@@ -201,6 +205,7 @@ static bool idle(void)
 	const struct frame sleep = {.rax = KVMLET_LX_SLEEP_UNTIL, .rdi = first};
 	(void)kernel_to_host(&sleep);
 	wake_due(first);
+	linux_signal_timer_due(first);
 	return true;
 }
 
@@ -496,7 +501,7 @@ static int64_t sys_exit_thread(struct frame *f, uint64_t status)
  * or TIMER_ABSTIME) while other threads live: a wait that only its deadline
  * ends, so that they run meanwhile. Anything else the host serves (and
  * checks), sleeping with every thread. */
-static int64_t sleep(struct frame *f, int32_t clock, int32_t flags, uint64_t ts)
+static int64_t sleep(struct frame *f, int32_t clock, int32_t flags, uint64_t ts, uint64_t rem)
 {
 	uint64_t ns;
 	int64_t r;
@@ -505,6 +510,7 @@ static int64_t sleep(struct frame *f, int32_t clock, int32_t flags, uint64_t ts)
 		return kernel_to_host(f);
 	if (!(flags & 1) && ns == 0)
 		return reschedule(f, 0);
+	th.t[th.cur].rem = flags & 1 ? 0 : rem;
 	return block(f, 0, 0, deadline_of(ns, clock, flags & 1), 0);
 }
 
@@ -571,6 +577,12 @@ struct sigstate *linux_thread_sigs(int32_t tid)
 	return t ? &t->sig : NULL;
 }
 
+int32_t linux_thread_tid(void)
+{
+	init();
+	return th.t[th.cur].tid;
+}
+
 int32_t linux_thread_nth(uint32_t n)
 {
 	init();
@@ -592,6 +604,11 @@ void linux_thread_interrupt(int32_t tid)
 	if (!(t = find(tid)) || t->state != T_WAIT)
 		return;
 	t->sig.interrupted = t->io ? t->nr + 1 : t->futex > 1 && !t->deadline ? NR_futex + 1 : 0;
+	if (!t->futex && t->deadline && t->rem) { /* a sleep: the time it had left */
+		const uint64_t n = now(1), left = t->deadline > n ? t->deadline - n : 0;
+		const uint64_t ts[2] = {left / NS, left % NS};
+		(void)mm_put_user(t->rem, ts, sizeof(ts));
+	}
 	wake(t, -EINTR);
 }
 
@@ -630,11 +647,14 @@ int64_t linux_thread_syscall(struct frame *f, bool *served)
 		return sys_exit_thread(f, f->rdi);
 	case NR_sched_yield:
 		return th.live == 1 ? 0 : reschedule(f, 0);
+	/* One thread and no timer to interrupt it: the host sleeps. */
 	case NR_nanosleep:
-		return th.live == 1 ? kernel_to_host(f) : sleep(f, 1, 0, f->rdi);
+		return th.live == 1 && !linux_signal_timer() ? kernel_to_host(f)
+							      : sleep(f, 1, 0, f->rdi, f->rsi);
 	case NR_clock_nanosleep:
-		return th.live == 1 ? kernel_to_host(f)
-				    : sleep(f, (int32_t)f->rdi, (int32_t)f->rsi, f->rdx);
+		return th.live == 1 && !linux_signal_timer()
+			       ? kernel_to_host(f)
+			       : sleep(f, (int32_t)f->rdi, (int32_t)f->rsi, f->rdx, f->r10);
 	}
 	*served = false;
 	return 0;

@@ -41,6 +41,7 @@ same() {
 
 printf 'pear\napple\nfig\nbanana\n' >"$tmp/fruit"
 head -c 20000 "$BUSYBOX" >"$tmp/blob"
+head -c 300000 "$BUSYBOX" >"$tmp/big"
 
 same "printf: integers, %f, %e" "" -- "$LXTEST" printf
 same "argv, environment, auxv" "" -- "$LXTEST" args one "two words" ''
@@ -62,8 +63,15 @@ same "pipes, eventfds, epoll and poll inside the program (raw system calls)" "" 
 	"$LXTEST" pipes
 same "the process asks about itself: umask, prctl, sysinfo, times, getrusage, sockets" "" -- \
 	"$LXTEST" proc
+same "priorities, scheduling policies, affinity, mlock, membarrier (raw system calls)" "" -- \
+	"$LXTEST" sched
+same "one read or write of more than 64 KiB: files, stdin from a file, /dev/*, stdout, stderr" \
+	"$tmp/big" --file "$tmp/big" -- "$LXTEST" bigio "$tmp/big"
+same "readlink /proc/self/exe, fsync, syncfs, chdir, fchdir, statx" "" --file "$tmp/fruit" -- \
+	"$LXTEST" files "$tmp/fruit"
 same "signal handlers: raise, kill, masks, sigsuspend, an alternate stack, faults as signals" \
 	"" -- "$LXTEST" signals
+same "Linux's 8 MiB stack: a 1 MiB local array, deep recursion" "" -- "$LXTEST" bigstack
 same "a signal its handler ignores, or whose default is to do nothing" "" -- "$LXTEST" signal 17
 if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then
 	same "static PIE (glibc): printf" "" -- "$LXTEST_PIE" printf
@@ -82,6 +90,7 @@ same "busybox sha256sum of stdin" "$tmp/blob" -- "$BUSYBOX" sha256sum
 same "busybox sed" "$tmp/fruit" -- "$BUSYBOX" sed -e s/a/A/g -e 2d
 same "busybox awk" "" -- "$BUSYBOX" awk 'BEGIN{print 6*7}'
 same "busybox sort of a file" "" --file "$tmp/fruit" -- "$BUSYBOX" sort "$tmp/fruit"
+same "busybox readlink /proc/self/exe (glibc)" "" -- "$BUSYBOX" readlink /proc/self/exe
 # Shell redirections: dup2, F_DUPFD(_CLOEXEC), close and /dev/null (each
 # prints to stdout only after a redirection worked; `same` compares stdout).
 same "busybox sh: >&2" "" -- "$BUSYBOX" sh -c 'echo to-stderr >&2; echo after'
@@ -182,6 +191,15 @@ check 0 'map32 ENOMEM' '' -- run "$LXTEST" map32
 check 1 "open /etc/passwd: ENOENT" '' -- run "$LXTEST" cat /etc/passwd
 check 1 "open $tmp/fruit: ENOENT" '' -- run "$LXTEST" cat "$tmp/fruit"
 check 0 'lseek end 22' '' -- run --file "$tmp/fruit:/data/f" "$LXTEST" cat /data/f
+# /proc/self/exe of a program started by a relative path: from the guest's
+# working directory, "/" (Linux: from the caller's).
+got=$(cd "$(dirname "$BUSYBOX")" && "$KVMLET" run "./$(basename "$BUSYBOX")" readlink /proc/self/exe)
+if [ "$got" = "/$(basename "$BUSYBOX")" ]; then
+	echo "ok: /proc/self/exe of ./$(basename "$BUSYBOX") is $got"
+else
+	echo "FAIL: /proc/self/exe of ./$(basename "$BUSYBOX") is '$got'"
+	failures=$((failures + 1))
+fi
 check 123 '' 'divide error at RIP 0x' -- run "$LXTEST" div0
 check 125 '' 'the program killed itself with signal 6 (SIGABRT)' -- run "$LXTEST" signal 6
 check 125 '' 'the program killed itself with signal 10 (SIGUSR1)' -- run "$LXTEST" signal 10

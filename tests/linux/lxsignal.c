@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -277,6 +278,53 @@ static void fpu(void)
 	hits = 0;
 }
 
+static volatile sig_atomic_t alarms;
+
+static void count_alarm(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)si, (void)uc;
+	alarms++;
+}
+
+/* alarm, setitimer, pause and sleeps a timer interrupts, a busy loop it reaches. */
+static void timers(void)
+{
+	struct itimerval it = {{0, 50000}, {0, 50000}}, old;
+	sigset_t none;
+
+	on(SIGALRM, count_alarm, 0, 0);
+	alarm(5);
+	printf("alarm(0) after alarm(5): %u\n", alarm(0));
+	alarm(1);
+	int r = pause();
+	printf("pause: %d %s, alarms %d\n", r, strerror(errno), (int)alarms);
+	alarms = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	sigemptyset(&none);
+	while (alarms < 3)
+		sigsuspend(&none);
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, &old);
+	printf("setitimer: 3 alarms, interval %ld us, running %d\n", (long)old.it_interval.tv_usec,
+	       old.it_value.tv_sec > 0 || old.it_value.tv_usec > 0);
+	getitimer(ITIMER_REAL, &old);
+	printf("getitimer after: %ld %ld %ld %ld\n", (long)old.it_interval.tv_sec,
+	       (long)old.it_interval.tv_usec, (long)old.it_value.tv_sec,
+	       (long)old.it_value.tv_usec);
+	alarms = 0;
+	alarm(1);
+	unsigned left = sleep(10);
+	printf("sleep(10) ended by the alarm: %d, %u-9 s left\n", (int)alarms, left >= 8 && left <= 9 ? 8 : left);
+	alarms = 0;
+	it = (struct itimerval){{0, 0}, {0, 100000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	unsigned long spins = 0;
+	while (!alarms)
+		spins += getppid() == 0 ? 1 : 2;
+	printf("a busy loop of system calls: alarms %d\n", (int)alarms);
+	signal(SIGALRM, SIG_DFL);
+}
+
 int do_signals(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -284,6 +332,7 @@ int do_signals(void)
 	alternate();
 	faults();
 	fpu();
+	timers();
 	puts("signals done");
 	return 0;
 }

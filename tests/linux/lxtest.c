@@ -229,6 +229,27 @@ static int do_clock(void)
 	return 0;
 }
 
+/* Linux gives a program 8 MiB of stack: a 1 MiB local array, then 4 MiB of frames. */
+static unsigned long deep_sum(volatile char *p, unsigned n)
+{
+	volatile char frame[1000];
+
+	frame[0] = (char)n;
+	frame[999] = p[n % 4096];
+	return n ? deep_sum(p, n - 1) + (unsigned char)frame[0] + frame[999] : 0;
+}
+
+static int do_bigstack(void)
+{
+	volatile char big[1 << 20];
+
+	for (unsigned i = 0; i < sizeof(big); i += 4096)
+		big[i] = (char)(i >> 12);
+	printf("1 MiB on the stack: %d %d\n", big[4096], big[(1 << 20) - 4096]);
+	printf("4000 frames of 1 KiB: %lu\n", deep_sum(big, 4000));
+	return 0;
+}
+
 static int do_div0(int argc)
 {
 	volatile int zero = argc - argc, num = argc + 1000;
@@ -244,6 +265,9 @@ int do_pipes(void);		 /* lxpipe.c */
 int do_proc(void);		 /* lxproc.c */
 int do_signals(void);		 /* lxsignal.c */
 int do_signal(int sig);		 /* lxsignal.c */
+int do_sched(void);		 /* lxproc.c */
+int do_bigio(const char *file);	 /* lxio.c */
+int do_files(const char *argv0, const char *file); /* lxio.c */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -279,12 +303,20 @@ int main(int argc, char **argv, char **envp)
 		return do_cat(argv[2]);
 	if (!strcmp(what, "clock"))
 		return do_clock();
+	if (!strcmp(what, "bigstack"))
+		return do_bigstack();
 	if (!strcmp(what, "div0"))
 		return do_div0(argc);
 	if (!strcmp(what, "pipes"))
 		return do_pipes();
 	if (!strcmp(what, "proc"))
 		return do_proc();
+	if (!strcmp(what, "sched"))
+		return do_sched();
+	if (!strcmp(what, "bigio") && argc > 2)
+		return do_bigio(argv[2]);
+	if (!strcmp(what, "files") && argc > 2)
+		return do_files(argv[0], argv[2]);
 	if (!strcmp(what, "signals"))
 		return do_signals();
 	if (!strcmp(what, "signal") && argc > 2)
@@ -293,7 +325,7 @@ int main(int argc, char **argv, char **envp)
 		return do_clone(argv[2]);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, signals, signal N, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, div0, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, signals, signal N, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, div0, "
 			"exit N\n");
 	return 64;
 }

@@ -42,6 +42,7 @@ void cli_setup(const struct opts *o, struct kvmlet_sandbox *sb);
 
 #define REPEAT_MAX 1000000u
 #define RUN_MEMORY_DEFAULT (256ull << 20) /* run's --memory; call and inspect: the library's */
+#define RUN_STACK_DEFAULT  (8ull << 20)	  /* run's --stack (at most a quarter of --memory) */
 
 /* A count for --repeat: 1..REPEAT_MAX; 0 or -EINVAL. */
 int parse_count(const char *s, unsigned *out);

@@ -286,7 +286,7 @@ int parse_opts(int argc, char **argv, struct opts *o)
 	/* run: room for what ordinary programs map (Go's runtime 32 MiB at
 	 * start, thread stacks); a page costs the host only once touched. */
 	if (cmd == CMD_RUN)
-		o->cfg.mem_size = RUN_MEMORY_DEFAULT;
+		o->cfg.mem_size = RUN_MEMORY_DEFAULT, o->cfg.stack_size = 0; /* 0: not given */
 	free(args);
 	if (!(args = calloc((size_t)argc * 2 + 2, sizeof(*args))))
 		return die(EXIT_USAGE, "out of memory");
@@ -324,6 +324,13 @@ int parse_opts(int argc, char **argv, struct opts *o)
 			 "got %d operands (see --help)", args[0], argc - optind);
 	if (st < 0 && cmd == CMD_CALL && !o->batch && argc - optind < 2)
 		st = die(EXIT_USAGE, "%s: expected GUEST FUNCTION [ARG...] (see --help)", args[0]);
+	/* run: Linux's 8 MiB stack (deep recursion, big local arrays), or a
+	 * quarter of a smaller --memory. */
+	if (cmd == CMD_RUN && o->cfg.stack_size == 0) {
+		uint64_t quarter = o->cfg.mem_size / 4 & ~4095ull;
+		o->cfg.stack_size = quarter < RUN_STACK_DEFAULT ? quarter : RUN_STACK_DEFAULT;
+		units[1][0] = 'M';
+	}
 	if (st < 0)
 		st = check_sizes(o, units[0], units[1]);
 	if (st < 0) {
