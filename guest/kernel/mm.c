@@ -57,13 +57,26 @@ static uint64_t alloc_run(uint64_t max, uint64_t *pa)
 	return 0;
 }
 
+/* Does the page hold only zeros? Reading one the program never wrote costs
+ * the host no memory; writing it would (and would make it dirty for the
+ * next reset to restore). */
+static bool zeroed(const void *page)
+{
+	uint64_t n = PAGE / 8, zero = 0;
+	const void *p = page;
+
+	__asm__ volatile("repe scasq" : "+D"(p), "+c"(n), "+a"(zero) : : "cc", "memory");
+	return *((const uint64_t *)p - 1) == 0;
+}
+
 /* Give back pages [pa, pa + len) of the free range, zeroed; others are ignored. */
 static void free_pages(uint64_t pa, uint64_t len)
 {
 	for (uint64_t p = pa; p < pa + len; p += PAGE) {
 		if (p < bi()->free_lo || p >= bi()->free_hi)
 			continue; /* the image, the stack...: the host's, never reused */
-		memset(kphys(p), 0, PAGE);
+		if (!zeroed(kphys(p)))
+			memset(kphys(p), 0, PAGE);
 		mark((p - bi()->free_lo) / PAGE, 1, false);
 	}
 }
@@ -201,7 +214,9 @@ static int zero_run(void *arg, const struct pt_run *run)
 {
 	(void)arg;
 	if (run->pa >= bi()->free_lo && run->pa + run->len <= bi()->free_hi)
-		memset(kphys(run->pa), 0, run->len);
+		for (uint64_t p = run->pa; p < run->pa + run->len; p += PAGE)
+			if (!zeroed(kphys(p)))
+				memset(kphys(p), 0, PAGE);
 	return 0;
 }
 

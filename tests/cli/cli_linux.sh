@@ -71,6 +71,8 @@ same "readlink /proc/self/exe, fsync, syncfs, chdir, fchdir, statx" "" --file "$
 	"$LXTEST" files "$tmp/fruit"
 same "signal handlers: raise, kill, masks, sigsuspend, an alternate stack, faults as signals" \
 	"" -- "$LXTEST" signals
+same "big mappings barely touched: 100 rounds of mmap 1-7 MiB, munmap" "" -- \
+	"$LXTEST" mmapchurn 100
 same "Linux's 8 MiB stack: a 1 MiB local array, deep recursion" "" -- "$LXTEST" bigstack
 same "a signal its handler ignores, or whose default is to do nothing" "" -- "$LXTEST" signal 17
 if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then

@@ -132,6 +132,29 @@ static int do_mmaploop(void)
 	return 0;
 }
 
+/* Big mappings barely touched, as allocators make them: rounds of mmap of
+ * 1-7 MiB, two bytes written, munmap; each new mapping must read zero. */
+static int do_mmapchurn(int rounds)
+{
+	unsigned long sum = 0;
+
+	for (int i = 0; i < rounds; i++) {
+		size_t len = (size_t)(1 + i % 7) << 20;
+		volatile char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			return 1;
+		sum += (unsigned char)m[len / 2] + (unsigned char)m[len - 1];
+		m[len / 2] = 'a';
+		m[len - 1] = 'b';
+		sum += (unsigned char)m[len / 2];
+		if (munmap((void *)m, len) != 0)
+			return 2;
+	}
+	printf("mmapchurn %d: %lu\n", rounds, sum);
+	return 0;
+}
+
 /* What syscall() returned (-1 with errno for an error). */
 static void say(const char *what, long r)
 {
@@ -303,6 +326,8 @@ int main(int argc, char **argv, char **envp)
 		return do_cat(argv[2]);
 	if (!strcmp(what, "clock"))
 		return do_clock();
+	if (!strcmp(what, "mmapchurn") && argc > 2)
+		return do_mmapchurn(atoi(argv[2]));
 	if (!strcmp(what, "bigstack"))
 		return do_bigstack();
 	if (!strcmp(what, "div0"))
@@ -325,7 +350,7 @@ int main(int argc, char **argv, char **envp)
 		return do_clone(argv[2]);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, signals, signal N, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, div0, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, signals, signal N, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, div0, "
 			"exit N\n");
 	return 64;
 }
