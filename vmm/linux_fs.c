@@ -29,12 +29,18 @@ enum {
 	NR_dup = 32,
 	NR_dup2 = 33,
 	NR_fcntl = 72,
+	NR_fsync = 74,
+	NR_fdatasync = 75,
+	NR_chdir = 80,
+	NR_fchdir = 81,
 	NR_readlink = 89,
 	NR_openat = 257,
 	NR_dup3 = 292,
 	NR_newfstatat = 262,
 	NR_readlinkat = 267,
 	NR_faccessat = 269,
+	NR_syncfs = 306,
+	NR_statx = 332,
 	NR_faccessat2 = 439,
 };
 
@@ -60,6 +66,9 @@ enum {
 #define G_FIOCLEX	      0x5451
 #define G_FIOASYNC	      0x5452
 #define PATH_MAX_GUEST	      4096
+#define G_STATX_BASIC_STATS   0x7ffu
+#define G_STATX__RESERVED     0x80000000u
+#define G_STATX_ATTR_KNOWN    0x203000u /* AUTOMOUNT, MOUNT_ROOT, DAX: every 6.1 file's */
 
 static bool fd_open(struct sys *s, int fd)
 {
@@ -134,69 +143,142 @@ static int64_t put_stat(struct sys *s, uint64_t va, const struct stat *st)
 	return lxs_put(s, va, k, 144);
 }
 
-/* A device, as Linux's devtmpfs shows it: a character device anyone may read and write. */
-static int64_t put_dev_stat(struct sys *s, uint64_t va, int kind)
-{
-	struct stat st = {.st_mode = S_IFCHR | 0666, .st_rdev = lxs_dev_rdev(kind)};
+/* struct statx as Linux lays it out (256 bytes): the same fields as put_stat. */
+struct gstatx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, pad;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct {
+		int64_t sec;
+		uint32_t nsec, pad;
+	} atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t rest[14]; /* mnt_id, the DIO alignments, spare */
+};
+_Static_assert(sizeof(struct gstatx) == 256, "struct statx is 256 bytes");
 
-	return put_stat(s, va, &st);
+static int64_t put_statx(struct sys *s, uint64_t va, const struct stat *st)
+{
+	const uint32_t rdev = (uint32_t)st->st_rdev; /* Linux's new_encode_dev */
+	struct gstatx x = {
+		.mask = G_STATX_BASIC_STATS, /* whatever was asked, as Linux */
+		.blksize = 4096,
+		.nlink = 1,
+		.mode = (uint16_t)st->st_mode,
+		.ino = 1,
+		.size = (uint64_t)st->st_size,
+		.blocks = ((uint64_t)st->st_size + 511) / 512,
+		.attributes_mask = G_STATX_ATTR_KNOWN,
+		.rdev_major = (rdev >> 8) & 0xfff,
+		.rdev_minor = (rdev & 0xff) | ((rdev >> 12) & 0xfff00),
+	};
+
+	return lxs_put(s, va, &x, sizeof(x));
+}
+
+/* What fstat shows of descriptor fd: a device as Linux's devtmpfs has it (a
+ * character device anyone may read and write), a pipe or an anonymous inode
+ * owned by the program, a read-only file, a stream with its host type. */
+static int64_t stat_fd(struct sys *s, int fd, struct stat *hs)
+{
+	struct lx_ofd *o = lxs_ofd(s, fd);
+	int host;
+
+	memset(hs, 0, sizeof(*hs));
+	if (!o)
+		return -EBADF;
+	if (lxs_is_dev(o)) {
+		hs->st_mode = S_IFCHR | 0666;
+		hs->st_rdev = lxs_dev_rdev(o->kind);
+		return 0;
+	}
+	if (lxs_is_made(o)) {
+		/* a FIFO, or an anonymous inode (no type bits), owned by the program */
+		hs->st_mode = lxs_is_pipe(o) ? S_IFIFO | 0600 : 0600;
+		return 0;
+	}
+	host = lxs_host_fd(s, o);
+	if (o->kind == LX_FILE) {
+		if (fstat(host, hs) < 0)
+			return -EIO;
+		hs->st_mode = S_IFREG | 0444;
+	} else {
+		if (host < 0 || fstat(host, hs) < 0)
+			*hs = (struct stat){.st_mode = S_IFCHR | 0620};
+		else
+			hs->st_mode = (hs->st_mode & S_IFMT) | (o->kind != LX_STDIN ? 0200 : 0400);
+		if (!S_ISREG(hs->st_mode))
+			hs->st_size = 0;
+	}
+	hs->st_rdev = 0;
+	return 0;
+}
+
+/* What stat shows of path from dirfd (flags: AT_EMPTY_PATH). */
+static int64_t stat_at(struct sys *s, int dirfd, uint64_t pathp, uint64_t flags, struct stat *hs)
+{
+	char path[PATH_MAX_GUEST];
+	int64_t r;
+	int file, dev;
+
+	if ((r = get_path_at(s, dirfd, pathp, path)) < 0)
+		return r;
+	if (!path[0])
+		return (flags & G_AT_EMPTY_PATH) ? stat_fd(s, dirfd, hs) : -ENOENT;
+	memset(hs, 0, sizeof(*hs));
+	if ((dev = lxs_dev_find(path))) {
+		hs->st_mode = S_IFCHR | 0666;
+		hs->st_rdev = lxs_dev_rdev(dev);
+		return 0;
+	}
+	if ((file = find_file(s, path)) < 0)
+		return -ENOENT;
+	if (fstat(s->lx->files[file].host_fd, hs) < 0)
+		return -EIO;
+	hs->st_mode = S_IFREG | 0444;
+	hs->st_rdev = 0;
+	return 0;
 }
 
 static int64_t sys_fstat(struct sys *s, int fd, uint64_t st)
 {
-	struct stat hs = {0};
-	struct lx_ofd *o = lxs_ofd(s, fd);
-	int host;
+	struct stat hs;
+	int64_t r = stat_fd(s, fd, &hs);
 
-	if (!o)
-		return -EBADF;
-	if (lxs_is_dev(o))
-		return put_dev_stat(s, st, o->kind);
-	if (lxs_is_made(o)) {
-		/* a FIFO, or an anonymous inode (no type bits), owned by the program */
-		hs.st_mode = lxs_is_pipe(o) ? S_IFIFO | 0600 : 0600;
-		hs.st_blksize = 4096;
-		return put_stat(s, st, &hs);
-	}
-	host = lxs_host_fd(s, o);
-	if (o->kind == LX_FILE) {
-		if (fstat(host, &hs) < 0)
-			return -EIO;
-		hs.st_mode = S_IFREG | 0444;
-	} else {
-		if (host < 0 || fstat(host, &hs) < 0)
-			hs = (struct stat){.st_mode = S_IFCHR | 0620};
-		else
-			hs.st_mode = (hs.st_mode & S_IFMT) | (o->kind != LX_STDIN ? 0200 : 0400);
-		if (!S_ISREG(hs.st_mode))
-			hs.st_size = 0;
-	}
-	hs.st_rdev = 0;
-	return put_stat(s, st, &hs);
+	return r < 0 ? r : put_stat(s, st, &hs);
 }
 
 static int64_t sys_fstatat(struct sys *s, int dirfd, uint64_t pathp, uint64_t st, uint64_t flags)
 {
-	char path[PATH_MAX_GUEST];
 	struct stat hs;
 	int64_t r;
-	int file;
 
 	if (flags & ~(uint64_t)(G_AT_SYMLINK_NOFOLLOW | G_AT_NO_AUTOMOUNT | G_AT_EMPTY_PATH |
 				G_AT_STATX_SYNC))
 		return -EINVAL;
-	if ((r = get_path_at(s, dirfd, pathp, path)) < 0)
+	if ((r = stat_at(s, dirfd, pathp, flags, &hs)) < 0)
 		return r;
-	if (!path[0])
-		return (flags & G_AT_EMPTY_PATH) ? sys_fstat(s, dirfd, st) : -ENOENT;
-	if (lxs_dev_find(path))
-		return put_dev_stat(s, st, lxs_dev_find(path));
-	if ((file = find_file(s, path)) < 0)
-		return -ENOENT;
-	if (fstat(s->lx->files[file].host_fd, &hs) < 0)
-		return -EIO;
-	hs.st_mode = S_IFREG | 0444;
 	return put_stat(s, st, &hs);
+}
+
+/* statx: Linux's order (the mask's reserved bit, both sync flags, unknown
+ * flags, then the path); the basic stats, whatever the mask asks. */
+static int64_t sys_statx(struct sys *s, int dirfd, uint64_t pathp, uint32_t flags, uint32_t mask,
+			 uint64_t buf)
+{
+	struct stat hs;
+	int64_t r;
+
+	if ((mask & G_STATX__RESERVED) || (flags & G_AT_STATX_SYNC) == G_AT_STATX_SYNC)
+		return -EINVAL;
+	if (flags & ~(uint32_t)(G_AT_SYMLINK_NOFOLLOW | G_AT_NO_AUTOMOUNT | G_AT_EMPTY_PATH |
+				G_AT_STATX_SYNC))
+		return -EINVAL;
+	if ((r = stat_at(s, dirfd, pathp, flags, &hs)) < 0)
+		return r;
+	return put_statx(s, buf, &hs);
 }
 
 static int64_t sys_access(struct sys *s, int dirfd, uint64_t pathp, uint64_t mode, uint64_t flags)
@@ -218,7 +300,38 @@ static int64_t sys_access(struct sys *s, int dirfd, uint64_t pathp, uint64_t mod
 	return r < 0 ? r : (mode & 3) ? -EACCES : 0; /* W_OK, X_OK: read-only, not executable */
 }
 
-static int64_t sys_readlink(struct sys *s, int dirfd, uint64_t pathp, int32_t size)
+/* What /proc/self/exe links to: the path the program was started as
+ * (AT_EXECFN), from the working directory "/", with ".", ".." and repeated
+ * slashes resolved as Linux's path walk would (no links to follow here). */
+static int64_t exe_path(struct sys *s, char *out)
+{
+	const char *p = s->lx->argv && s->lx->argv[0] ? s->lx->argv[0] : "guest";
+	size_t n = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, "/");
+		if ((len == 1 && p[0] == '.') || len == 0) {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (n > 0 && out[--n] != '/')
+				;
+		} else {
+			if (n + 1 + len >= PATH_MAX_GUEST)
+				return -ENAMETOOLONG;
+			out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len + (p[len] == '/');
+	}
+	if (!n)
+		out[n++] = '/';
+	return (int64_t)n;
+}
+
+/* readlink: /proc/self/exe is the one link (its target cut to size, with
+ * no NUL, as Linux's); allowed files and devices are not links. */
+static int64_t sys_readlink(struct sys *s, int dirfd, uint64_t pathp, uint64_t buf, int32_t size)
 {
 	char path[PATH_MAX_GUEST];
 	int64_t r;
@@ -227,9 +340,63 @@ static int64_t sys_readlink(struct sys *s, int dirfd, uint64_t pathp, int32_t si
 		return -EINVAL;
 	if ((r = get_path_at(s, dirfd, pathp, path)) < 0)
 		return r;
+	if (!strcmp(path, "/proc/self/exe")) {
+		if ((r = exe_path(s, path)) < 0)
+			return r;
+		r = r < size ? r : size;
+		return lxs_put(s, buf, path, (uint64_t)r) < 0 ? -EFAULT : r;
+	}
 	if (!lxs_dev_find(path) && find_file(s, path) < 0)
 		return -ENOENT;
 	return -EINVAL; /* a file, not a link */
+}
+
+/* fsync, fdatasync: Linux's files and block devices have it, its character
+ * devices, pipes, eventfds and epolls do not (EINVAL). Nothing is synced:
+ * the allowed files are read-only, what the program wrote is the host's. */
+static int64_t sys_fsync(struct sys *s, int fd)
+{
+	const struct lx_ofd *o = lxs_ofd(s, fd);
+	struct stat st;
+	int host;
+
+	if (!o)
+		return -EBADF;
+	if (o->kind == LX_FILE)
+		return 0;
+	host = lxs_is_stream(o) ? lxs_host_fd(s, o) : -1;
+	if (host >= 0 && fstat(host, &st) == 0 &&
+	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
+		return 0;
+	return -EINVAL;
+}
+
+/* Whether path names "/" from "/": only ".", ".." and slashes in it. */
+static bool names_root(const char *p)
+{
+	while (*p) {
+		size_t len = strcspn(p, "/");
+		if (len > 2 || (len && strncmp(p, "..", len)))
+			return false;
+		p += len + (p[len] == '/');
+	}
+	return true;
+}
+
+/* chdir: the working directory is "/" and stays so (getcwd); a file or a
+ * device is ENOTDIR. */
+static int64_t sys_chdir(struct sys *s, uint64_t pathp)
+{
+	char path[PATH_MAX_GUEST];
+	int64_t r = get_path(s, pathp, path);
+
+	if (r < 0)
+		return r;
+	if (!path[0])
+		return -ENOENT;
+	if (names_root(path))
+		return 0;
+	return lxs_dev_find(path) || find_file(s, path) >= 0 ? -ENOTDIR : -ENOENT;
 }
 
 static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
@@ -393,9 +560,20 @@ int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served)
 	case NR_faccessat2:
 		return sys_access(s, fd, a1, (uint32_t)a2, (uint32_t)a3);
 	case NR_readlink:
-		return sys_readlink(s, G_AT_FDCWD, a0, (int32_t)a2);
+		return sys_readlink(s, G_AT_FDCWD, a0, a1, (int32_t)a2);
 	case NR_readlinkat:
-		return sys_readlink(s, fd, a1, (int32_t)a3);
+		return sys_readlink(s, fd, a1, a2, (int32_t)a3);
+	case NR_statx:
+		return sys_statx(s, fd, a1, (uint32_t)a2, (uint32_t)a3, r->r8);
+	case NR_fsync:
+	case NR_fdatasync:
+		return sys_fsync(s, fd);
+	case NR_syncfs:
+		return fd_open(s, fd) ? 0 : -EBADF;
+	case NR_chdir:
+		return sys_chdir(s, a0);
+	case NR_fchdir: /* none is a directory */
+		return fd_open(s, fd) ? -ENOTDIR : -EBADF;
 	case NR_lseek:
 		return sys_lseek(s, fd, (int64_t)a1, (uint32_t)a2);
 	case NR_ioctl:

@@ -9,14 +9,16 @@
  * reached only through the live page tables with the access the program
  * itself has (guest_mem's GUEST_READ_VA / GUEST_WRITE_VA, which note the
  * pages written for the next reset), a buffer outside user space is -EFAULT
- * before any I/O (Linux's access_ok), every length is bounded (one call
- * moves at most LX_IO_MAX bytes; libc loops), a descriptor the host never
+ * before any I/O (Linux's access_ok), every length is bounded (one read
+ * or write moves what Linux's would, up to MAX_RW_COUNT, LX_IO_MAX bytes at
+ * a time through the sandbox's buffer), a descriptor the host never
  * handed out is -EBADF, and arguments Linux takes as int are 32 bits.
  */
 #include <inttypes.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,10 +42,59 @@ enum {
 
 #define MAX_RW_COUNT 0x7ffff000 /* Linux's bound on one read or write */
 
+/* Copy to / from the program's memory as far as it may access it: the bytes
+ * before the first address refused (len if none). */
+static uint64_t get_part(struct sys *s, uint64_t va, void *buf, uint64_t len)
+{
+	uint64_t bad;
+
+	return GUEST_READ_VA(&s->sb->gm, va, buf, len, GM_USER, &bad) < 0 ? bad - va : len;
+}
+
+static uint64_t put_part(struct sys *s, uint64_t va, const void *buf, uint64_t len)
+{
+	uint64_t bad;
+
+	return GUEST_WRITE_VA(&s->sb->gm, va, buf, len, GM_USER, &bad) < 0 ? bad - va : len;
+}
+
+/* A long read or write stops early (short) once the run is cancelled or out
+ * of time: the guest is stopped at its next exit. */
+static bool io_stop(struct sys *s)
+{
+	uint64_t deadline = atomic_load(&s->sb->watch.deadline);
+
+	return atomic_load(&s->sb->watch.cancelled) || (deadline && watch_now_ns() >= deadline);
+}
+
+/* write to kvmlet's stdout or stderr: the whole length, as Linux writes a
+ * file or a terminal, LX_IO_MAX bytes at a time; up to a buffer's first
+ * address the program cannot read (EFAULT if that is the first). Output past
+ * max_output is discarded but counted as written. */
+static int64_t write_stream(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint64_t len)
+{
+	struct kvmlet_sandbox *sb = s->sb;
+	uint64_t done = 0;
+
+	while (done < len) {
+		uint64_t want = len - done < LX_IO_MAX ? len - done : LX_IO_MAX;
+		uint64_t got = get_part(s, buf + done, s->lx->io, want);
+		int64_t n = got ? console_emit(&sb->con, sb->cfg.max_output, lxs_host_fd(s, o),
+					       s->lx->io, got, &s->res->output_truncated)
+				: -EFAULT;
+		if (n < 0)
+			return done ? (int64_t)done : n;
+		if (s->res->output_truncated)
+			return (int64_t)len; /* the rest is discarded too */
+		done += (uint64_t)n;
+		if ((uint64_t)n < want || io_stop(s))
+			break;
+	}
+	return (int64_t)done;
+}
+
 KVMLET_HOT static int64_t sys_write(struct sys *s, int fd, uint64_t buf, uint64_t len)
 {
-	char *tmp = s->lx->io;
-	struct kvmlet_sandbox *sb = s->sb;
 	struct lx_ofd *o = lxs_ofd(s, fd);
 
 	if (!lxs_can_write(o))
@@ -52,25 +103,56 @@ KVMLET_HOT static int64_t sys_write(struct sys *s, int fd, uint64_t buf, uint64_
 		return -EINVAL; /* opened O_RDWR, but neither read nor written */
 	if (!lxs_range_ok(buf, len))
 		return -EFAULT;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
 	if (lxs_is_dev(o))
-		return len > MAX_RW_COUNT ? MAX_RW_COUNT : (int64_t)len; /* discarded, unread */
-	if (len > LX_IO_MAX)
-		len = LX_IO_MAX;
+		return (int64_t)len; /* discarded, unread */
 	if (lxs_has_slot(o))
-		return lxs_pipe_write(s, o, buf, len, tmp);
-	if (lxs_get(s, buf, tmp, len) < 0)
-		return -EFAULT;
-	return console_emit(&sb->con, sb->cfg.max_output, lxs_host_fd(s, o), tmp, len,
-			    &s->res->output_truncated);
+		return lxs_pipe_write(s, o, buf, len < LX_IO_MAX ? len : LX_IO_MAX, s->lx->io);
+	return write_stream(s, o, buf, len);
 }
 
-/* read (off -1: at the description's offset, which advances) and pread64. */
+/* Up to len (<= LX_IO_MAX) bytes of o into tmp: a device's, a file's at off
+ * (-1: the description's offset), a stream's; the count or -errno. */
+static int64_t read_some(struct sys *s, const struct lx_ofd *o, char *tmp, uint64_t len,
+			 int64_t off)
+{
+	int host = lxs_host_fd(s, o);
+	ssize_t n;
+
+	if (lxs_is_dev(o))
+		return lxs_dev_read(s, o, tmp, len);
+	if (o->kind == LX_FILE)
+		n = pread(host, tmp, len, off >= 0 ? off : (off_t)o->off);
+	else if (host < 0)
+		return 0; /* no input: end of file */
+	else
+		do
+			n = read(host, tmp, len);
+		while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/* Whether a read of o goes on after a full piece, as Linux's of a regular
+ * file or a device does; a stream only when kvmlet's descriptor is a regular
+ * file (a pipe or a terminal gives what it has). */
+static bool read_goes_on(struct sys *s, const struct lx_ofd *o)
+{
+	struct stat st;
+
+	if (!lxs_is_stream(o))
+		return true;
+	return fstat(lxs_host_fd(s, o), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* read (off -1: at the description's offset, which advances) and pread64:
+ * up to len, LX_IO_MAX bytes at a time, as far as the buffer's first address
+ * the program cannot write (EFAULT if that is the first). */
 static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64_t off)
 {
 	char *tmp = s->lx->io;
 	struct lx_ofd *o = lxs_ofd(s, fd);
-	int host;
-	ssize_t n;
+	uint64_t done = 0;
 
 	if (!lxs_can_read(o))
 		return -EBADF;
@@ -78,28 +160,26 @@ static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64
 		return -EINVAL;
 	if (!lxs_range_ok(buf, len))
 		return -EFAULT;
-	if (len > LX_IO_MAX)
-		len = LX_IO_MAX;
 	if (lxs_has_slot(o))
-		return lxs_pipe_read(s, o, buf, len, tmp);
-	host = lxs_host_fd(s, o);
-	if (lxs_is_dev(o)) {
-		if ((n = lxs_dev_read(s, o, tmp, len)) < 0)
-			return n;
-	} else if (o->kind == LX_FILE) {
-		n = pread(host, tmp, len, off >= 0 ? off : (off_t)o->off);
-		if (n > 0 && off < 0)
-			o->off += (uint64_t)n;
-	} else {
-		if (host < 0)
-			return 0; /* no input: end of file */
-		do
-			n = read(host, tmp, len);
-		while (n < 0 && errno == EINTR);
+		return lxs_pipe_read(s, o, buf, len < LX_IO_MAX ? len : LX_IO_MAX, tmp);
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
+	while (done < len) {
+		uint64_t want = len - done < LX_IO_MAX ? len - done : LX_IO_MAX;
+		int64_t n = read_some(s, o, tmp, want, off >= 0 ? off + (int64_t)done : -1);
+		if (n <= 0)
+			return done ? (int64_t)done : n;
+		uint64_t put = put_part(s, buf + done, tmp, (uint64_t)n);
+		if (o->kind == LX_FILE && off < 0)
+			o->off += put;
+		done += put;
+		if (put < (uint64_t)n)
+			return done ? (int64_t)done : -EFAULT;
+		if ((uint64_t)n < want || io_stop(s) ||
+		    (done == (uint64_t)n && !read_goes_on(s, o)))
+			break;
 	}
-	if (n < 0)
-		return -errno;
-	return lxs_put(s, buf, tmp, (uint64_t)n) < 0 ? -EFAULT : n;
+	return (int64_t)done;
 }
 
 /* pread64, pwrite64: the standard streams are streams (ESPIPE), allowed
@@ -149,10 +229,10 @@ static int64_t sys_iov(struct sys *s, int fd, uint64_t iov, uint64_t cnt, bool w
 		return -ENOMEM;
 	if ((r = get_iov(s, iov, cnt, v)) < 0)
 		goto out;
-	for (uint64_t i = 0; i < cnt && total < LX_IO_MAX; i++) {
+	for (uint64_t i = 0; i < cnt && total < MAX_RW_COUNT; i++) {
 		if (v[2 * i + 1] == 0)
 			continue;
-		uint64_t room = (uint64_t)(LX_IO_MAX - total);
+		uint64_t room = (uint64_t)(MAX_RW_COUNT - total);
 		uint64_t want = v[2 * i + 1] < room ? v[2 * i + 1] : room;
 		int64_t n = wr ? sys_write(s, fd, v[2 * i], want)
 			       : sys_read(s, fd, v[2 * i], want, -1);

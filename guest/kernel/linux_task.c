@@ -3,7 +3,8 @@
  * linux_task.c: the Linux system calls about the program's own task that
  * the kernel serves with no exit: the FS/GS base, uname, resource limits,
  * the working directory, affinity, the file mode mask, prctl, sysinfo,
- * groups and sessions (linux_signal.c serves signals). Arguments are checked
+ * groups and sessions, priorities and scheduling policies, memory locks,
+ * membarrier (linux_signal.c serves signals). Arguments are checked
  * in Linux's order, with its errno;
  * those Linux declares int are taken as 32 bits, as it does.
  */
@@ -25,6 +26,21 @@ enum {
 	NR_getpgid = 121,
 	NR_getsid = 124,
 	NR_prctl = 157,
+	NR_getpriority = 140,
+	NR_setpriority = 141,
+	NR_sched_setparam = 142,
+	NR_sched_getparam = 143,
+	NR_sched_setscheduler = 144,
+	NR_sched_getscheduler = 145,
+	NR_sched_get_priority_max = 146,
+	NR_sched_get_priority_min = 147,
+	NR_mlock = 149,
+	NR_munlock = 150,
+	NR_mlockall = 151,
+	NR_munlockall = 152,
+	NR_sched_setaffinity = 203,
+	NR_membarrier = 324,
+	NR_mlock2 = 325,
 };
 
 #define ARCH_SET_GS   0x1001
@@ -35,12 +51,22 @@ enum {
 #define ERANGE	      34
 #define RLIM_NLIMITS  16
 #define SELF	      LINUX_SELF
+#define RESET_ON_FORK 0x40000000 /* SCHED_RESET_ON_FORK */
 
 static struct {
 	bool ready;
 	uint32_t umask;
 	char name[16]; /* prctl's PR_SET_NAME: the comm */
+	int32_t nice;  /* one for all threads */
+	int32_t policy;	     /* SCHED_OTHER, BATCH or IDLE, | RESET_ON_FORK */
+	uint32_t membarrier; /* the private commands registered for */
 } task;
+
+/* pid (0: the caller) is the program or one of its threads. */
+static bool is_self(int32_t pid)
+{
+	return pid == 0 || pid == SELF || linux_thread_alive(pid);
+}
 
 static int64_t sys_arch_prctl(uint32_t code, uint64_t addr)
 {
@@ -198,6 +224,178 @@ static int64_t sys_sched_getaffinity(int32_t pid, uint64_t len, uint64_t mask)
 	return mm_put_user(mask, &one, 8) < 0 ? -EFAULT : 8;
 }
 
+/* getpriority, setpriority: which (PRIO_PROCESS, PRIO_PGRP, PRIO_USER) and
+ * who as Linux finds them: the program, its threads, its group, uid 0. */
+static bool prio_who(int32_t which, int32_t who)
+{
+	return which == 0 ? is_self(who) : which == 1 ? who == 0 || who == SELF : who == 0;
+}
+
+static int64_t sys_priority(int32_t which, int32_t who, bool set, int32_t nice)
+{
+	if (which < 0 || which > 2)
+		return -EINVAL;
+	if (!prio_who(which, who))
+		return -ESRCH;
+	if (!set)
+		return 20 - task.nice; /* Linux's nice_to_rlimit */
+	/* RLIMIT_NICE is unlimited (getrlimit): lowering it is allowed too */
+	task.nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
+	return 0;
+}
+
+/* sched_setaffinity: the mask as Linux copies it (len bytes, at most 8,
+ * the rest cleared); CPU 0 must be in it. */
+static int64_t sys_sched_setaffinity(int32_t pid, uint32_t len, uint64_t maskp)
+{
+	uint64_t mask = 0;
+
+	if (len && mm_get_user(&mask, maskp, len < 8 ? len : 8) < 0)
+		return -EFAULT;
+	if (!is_self(pid))
+		return -ESRCH;
+	return (mask & 1) ? 0 : -EINVAL;
+}
+
+/* sched_setscheduler, and sched_setparam (setparam: the policy stays), in
+ * Linux's order; SCHED_OTHER, SCHED_BATCH and SCHED_IDLE are recorded (the
+ * threads take turns whatever they are), real-time ones need a priority and
+ * are EPERM, SCHED_DEADLINE needs sched_setattr's parameters (EINVAL). */
+static int64_t sys_sched_set(int32_t pid, int32_t policy, uint64_t param, bool setparam)
+{
+	int32_t prio, reset = task.policy & RESET_ON_FORK;
+
+	if (!setparam && policy < 0)
+		return -EINVAL;
+	if (!param || pid < 0)
+		return -EINVAL;
+	if (mm_get_user(&prio, param, 4) < 0)
+		return -EFAULT;
+	if (!is_self(pid))
+		return -ESRCH;
+	if (setparam) {
+		policy = task.policy & ~RESET_ON_FORK;
+	} else {
+		reset = policy & RESET_ON_FORK;
+		policy &= ~RESET_ON_FORK;
+	}
+	if (policy > 6 || policy == 4 || (uint32_t)prio > 99 || policy == 6)
+		return -EINVAL;
+	if ((policy == 1 || policy == 2) != (prio != 0))
+		return -EINVAL;
+	if (policy == 1 || policy == 2)
+		return -EPERM;
+	task.policy = policy | reset;
+	return 0;
+}
+
+static int64_t sys_sched_get(uint64_t nr, int32_t pid, uint64_t param)
+{
+	const int32_t zero = 0;
+
+	if ((nr == NR_sched_getparam && !param) || pid < 0)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	if (nr == NR_sched_getscheduler)
+		return task.policy;
+	return mm_put_user(param, &zero, 4) < 0 ? -EFAULT : 0;
+}
+
+/* sched_get_priority_max/min: SCHED_FIFO and SCHED_RR 1..99, the others 0. */
+static int64_t sys_sched_prio_range(int32_t policy, bool max)
+{
+	if (policy == 1 || policy == 2)
+		return max ? 99 : 1;
+	return policy == 0 || policy == 3 || policy == 5 || policy == 6 ? 0 : -EINVAL;
+}
+
+/* mlock, munlock, mlock2: Linux's page rounding (a range that wraps is
+ * EINVAL), then every page must be mapped (ENOMEM). Nothing is ever paged
+ * out here: there is nothing more to do. */
+static int64_t sys_mlock(uint64_t start, uint64_t len)
+{
+	uint64_t end;
+
+	len = (len + (start & (PAGE - 1)) + PAGE - 1) & ~(PAGE - 1);
+	start &= ~(PAGE - 1);
+	end = start + len;
+	if (end < start)
+		return -EINVAL;
+	for (uint64_t va = start; va < end; va += PAGE)
+		if (!mm_user_ok(va, PAGE, false))
+			return -ENOMEM;
+	return 0;
+}
+
+/* membarrier, as Linux 6.1 answers on one CPU: a private command needs its
+ * registration (EPERM), the global ones have nothing to wait for. */
+static int64_t sys_membarrier(int32_t cmd, uint32_t flags)
+{
+	if (cmd == 128 ? flags > 1 : flags != 0) /* MEMBARRIER_CMD_FLAG_CPU: RSEQ's only */
+		return -EINVAL;
+	switch (cmd) {
+	case 0: /* QUERY: GLOBAL to REGISTER_PRIVATE_EXPEDITED_RSEQ */
+		return 0x1ff;
+	case 1: /* GLOBAL */
+	case 2: /* GLOBAL_EXPEDITED */
+	case 4: /* REGISTER_GLOBAL_EXPEDITED */
+		return 0;
+	case 8: /* PRIVATE_EXPEDITED, _SYNC_CORE, _RSEQ */
+	case 32:
+	case 128:
+		return (task.membarrier & (uint32_t)cmd) ? 0 : -EPERM;
+	case 16: /* their registrations */
+	case 64:
+	case 256:
+		task.membarrier |= (uint32_t)cmd >> 1;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The calls about scheduling and memory locks. */
+static int64_t sched_syscall(const struct frame *f, bool *served)
+{
+	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx;
+
+	*served = true;
+	switch (f->rax) {
+	case NR_getpriority:
+	case NR_setpriority:
+		return sys_priority((int32_t)a0, (int32_t)a1, f->rax == NR_setpriority,
+				    (int32_t)a2);
+	case NR_sched_setaffinity:
+		return sys_sched_setaffinity((int32_t)a0, (uint32_t)a1, a2);
+	case NR_sched_setscheduler:
+		return sys_sched_set((int32_t)a0, (int32_t)a1, a2, false);
+	case NR_sched_setparam:
+		return sys_sched_set((int32_t)a0, 0, a1, true);
+	case NR_sched_getscheduler:
+	case NR_sched_getparam:
+		return sys_sched_get(f->rax, (int32_t)a0, a1);
+	case NR_sched_get_priority_max:
+	case NR_sched_get_priority_min:
+		return sys_sched_prio_range((int32_t)a0, f->rax == NR_sched_get_priority_max);
+	case NR_mlock2:
+		if ((uint32_t)a2 & ~1u) /* MLOCK_ONFAULT */
+			return -EINVAL;
+		return sys_mlock(a0, a1);
+	case NR_mlock:
+	case NR_munlock:
+		return sys_mlock(a0, a1);
+	case NR_mlockall: /* MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT (not alone) */
+		return (int32_t)a0 == 0 || ((int32_t)a0 & ~7) || (int32_t)a0 == 4 ? -EINVAL : 0;
+	case NR_munlockall:
+		return 0;
+	case NR_membarrier:
+		return sys_membarrier((int32_t)a0, (uint32_t)a1);
+	}
+	*served = false;
+	return 0;
+}
+
 int64_t linux_task_syscall(const struct frame *f, bool *served)
 {
 	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10;
@@ -252,6 +450,5 @@ int64_t linux_task_syscall(const struct frame *f, bool *served)
 	case NR_sched_getaffinity:
 		return sys_sched_getaffinity((int32_t)a0, a1, a2);
 	}
-	*served = false;
-	return 0;
+	return sched_syscall(f, served);
 }
