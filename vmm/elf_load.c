@@ -262,11 +262,16 @@ static int check_load_range(struct parser *p, unsigned i, const Elf64_Phdr *ph, 
 			    "segment %u: p_vaddr 0x%" PRIx64 " and p_offset 0x%" PRIx64
 			    " differ modulo the 4 KiB page size",
 			    i, (uint64_t)ph->p_vaddr, (uint64_t)ph->p_offset);
+	/* Say which end: a link address too low needs relinking, a program too
+	 * high or too big more guest memory. */
 	if (*plo < lim->va_min || *phi > lim->va_max)
 		return fail(p, ELF_ERR_RANGE,
 			    "segment %u: pages [0x%" PRIx64 ", 0x%" PRIx64
-			    ") outside the allowed range [0x%" PRIx64 ", 0x%" PRIx64 ")",
-			    i, *plo, *phi, lim->va_min, lim->va_max);
+			    ") outside the allowed range [0x%" PRIx64 ", 0x%" PRIx64 ")%s",
+			    i, *plo, *phi, lim->va_min, lim->va_max,
+			    *plo < lim->va_min
+				    ? ": linked too low (relink higher, e.g. at ld's 0x400000)"
+				    : ": past the memory left below the stack (more guest memory may fit it)");
 	return ELF_OK;
 }
 

@@ -193,7 +193,7 @@ int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_
 {
 	struct kvmlet_sandbox *sb;
 	struct vcpu_paging paging;
-	char msg[200];
+	char msg[220];
 	int r;
 
 	*out = NULL;
