@@ -226,6 +226,8 @@ static int check_special(struct parser *p, const Elf64_Ehdr *eh)
 			return fail(p, ELF_ERR_WX,
 				    "program header %u: PT_GNU_STACK asks for an executable stack",
 				    i);
+		if (ph.p_type == PT_GNU_STACK)
+			p->img->gnu_stack = true;
 	}
 	if (eh->e_type == ET_DYN && !p->lim->pie_base)
 		return fail(p, ELF_ERR_TYPE,

@@ -68,6 +68,7 @@ struct elf_image {
 	uint64_t bias;	 /* added to every address of a static PIE (ET_DYN); 0 for ET_EXEC */
 	uint64_t phdr;	 /* where the program headers are in memory (AT_PHDR), 0 if nowhere */
 	unsigned phnum;	 /* how many (AT_PHNUM) */
+	bool gnu_stack;	 /* has PT_GNU_STACK: linked by a Linux toolchain (kvmlet.ld has none) */
 };
 
 /*

@@ -134,7 +134,7 @@ int64_t lxs_pipe_write(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint
 	if (len == 0)
 		return 0; /* even with no reader, as Linux's pipe_write */
 	if (p->readers == 0)
-		return -EPIPE; /* as if SIGPIPE were ignored: no signal is delivered */
+		return -EPIPE; /* the guest's kernel sends the writer SIGPIPE */
 	room = LX_PIPE_BUF - p->len;
 	/* Up to PIPE_BUF bytes go whole or not at all, as on Linux. */
 	if (room == 0 || (len <= LX_PIPE_BUF && len > room))

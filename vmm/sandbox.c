@@ -17,6 +17,8 @@
 #define MIB	 (1ull << 20)
 #define PIE_BASE 0x400000ull /* where a static PIE is placed, as Linux's ET_EXEC default */
 #define GIB	 (1ull << 30)
+#define STACK_SMALL (64ull << 10) /* kvmlet_config_default's, and kvmlet guests' */
+#define STACK_LINUX (8 * MIB)	  /* Linux's RLIMIT_STACK */
 
 /* The features that handle exits register here, once (the Linux syscall layer too). */
 static int lib_err;
@@ -55,7 +57,7 @@ void kvmlet_config_default(struct kvmlet_config *cfg)
 {
 	*cfg = (struct kvmlet_config){
 		.mem_size = 16 * MIB,
-		.stack_size = 64 << 10,
+		.stack_size = STACK_SMALL,
 		.heap_size = 256 << 10,
 		.timeout_ns = 0,
 		.max_output = 1 * MIB,
@@ -81,10 +83,10 @@ static int config_check(const struct kvmlet_config *c, struct kvmlet_error *err)
 		return kvmlet_fail(err, -EINVAL,
 				   "call buffers must be 4 KiB multiples, "
 				   "4 KiB to 64 MiB");
-	if (c->stack_size == 0 || c->stack_size > c->mem_size / 2)
+	if (c->stack_size > c->mem_size / 2)
 		return kvmlet_fail(err, -EINVAL,
 				   "stack of %llu KiB: must be 4 KiB up to half of "
-				   "guest memory",
+				   "guest memory (or 0: chosen for the program)",
 				   (unsigned long long)(c->stack_size >> 10));
 	return 0;
 }
@@ -188,6 +190,24 @@ static int build_memory(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	return GUEST_WRITE(&sb->gm, KVMLET_BOOTINFO_GPA, &sb->lay.bi, sizeof(sb->lay.bi));
 }
 
+/* stack_size 0: Linux's 8 MiB for a program a Linux toolchain linked (deep
+ * recursion, big local arrays), but at most 1/32 of memory (its pages are
+ * set apart from what the program can map) and what the image, the call
+ * buffers and the heap leave; 64 KiB for kvmlet's own guests. */
+static uint64_t auto_stack(const struct kvmlet_config *cfg, const struct elf_image *img)
+{
+	uint64_t want = cfg->mem_size / 32 & ~(KVMLET_PAGE_SIZE - 1);
+	uint64_t used = img->hi + KVMLET_PAGE_SIZE + cfg->args_size + cfg->result_size +
+			cfg->hostcall_size + cfg->heap_size;
+	uint64_t room = used < cfg->mem_size ? cfg->mem_size - used : 0;
+
+	if (!img->gnu_stack)
+		return STACK_SMALL;
+	want = want < STACK_LINUX ? want : STACK_LINUX;
+	want = want < room ? want : room;
+	return want > STACK_SMALL ? want : STACK_SMALL;
+}
+
 int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_size,
 		       const struct kvmlet_config *cfg, struct kvmlet_error *err)
 {
@@ -202,7 +222,8 @@ int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_
 	sb->cfg = *cfg;
 	struct elf_limits lim = {
 		.va_min = KVMLET_IMAGE_GPA,
-		.va_max = cfg->mem_size - cfg->stack_size - KVMLET_PAGE_SIZE,
+		.va_max = cfg->mem_size - (cfg->stack_size ? cfg->stack_size : STACK_SMALL) -
+			  KVMLET_PAGE_SIZE,
 		.max_mem = cfg->mem_size,
 		.pie_base = PIE_BASE,
 	};
@@ -213,8 +234,10 @@ int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_
 			r = kvmlet_fail(err, -ENOEXEC, "bad guest ELF: %s", msg);
 		goto err_free;
 	}
+	if (!cfg->stack_size)
+		sb->cfg.stack_size = auto_stack(cfg, &sb->img);
 	cpuid_vcpu_paging(&paging);
-	if ((r = layout_plan(&sb->lay, cfg, &sb->img, &paging, err)) < 0)
+	if ((r = layout_plan(&sb->lay, &sb->cfg, &sb->img, &paging, err)) < 0)
 		goto err_free;
 	if ((r = guest_mem_map(&sb->gm, cfg->mem_size, err)) < 0 || (r = build_memory(sb, err)) < 0)
 		goto err_free;
@@ -309,6 +332,11 @@ int kvmlet_segment(const struct kvmlet_sandbox *sb, unsigned i, struct kvmlet_se
 uint64_t kvmlet_entry(const struct kvmlet_sandbox *sb)
 {
 	return sb->img.entry;
+}
+
+uint64_t kvmlet_stack_size(const struct kvmlet_sandbox *sb)
+{
+	return sb->cfg.stack_size;
 }
 
 int kvmlet_read_guest(const struct kvmlet_sandbox *sb, uint64_t gpa, void *buf, size_t len)

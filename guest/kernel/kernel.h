@@ -43,6 +43,7 @@ extern uint64_t kernel_user_rsp; /* entry.S: the running thread's stack pointer 
 struct sigstate {
 	uint64_t mask;	  /* blocked */
 	uint64_t pending; /* sent to this thread, not yet delivered */
+	uint64_t tkill;	  /* of those, sent by tkill or tgkill (SI_TKILL) */
 	uint64_t ss_sp, ss_size; /* the alternate signal stack */
 	uint32_t ss_flags;
 	bool suspended;	    /* in rt_sigsuspend: saved_mask comes back after the handler */
@@ -140,6 +141,9 @@ int64_t linux_thread_suspend(struct frame *f);
  * kill/tkill/tgkill to itself, rt_sigreturn, sigsuspend, pause); *served is
  * false for one it leaves to the host. */
 int64_t linux_signal_syscall(struct frame *f, bool *served);
+/* linux_signal.c: send signal s to thread tid (0: the process), from the
+ * kernel itself (SIGPIPE). */
+void linux_signal_post(int32_t tid, int s);
 /* linux_signal.c: as a system call returns (f: the registers of the thread
  * then current), run the handler of a signal pending for it, if any. */
 void linux_signal_deliver(struct frame *f);

@@ -13,7 +13,7 @@
 #include "kernel.h"
 
 enum {
-	NR_read = 0, NR_write = 1, NR_readv = 19, NR_writev = 20,
+	NR_read = 0, NR_write = 1, NR_pread64 = 17, NR_readv = 19, NR_writev = 20,
 	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12,
 	NR_mremap = 25, NR_msync = 26, NR_madvise = 28, NR_getpid = 39,
 	NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107, NR_getegid = 108,
@@ -21,6 +21,10 @@ enum {
 	NR_exit_group = 231, NR_set_robust_list = 273, NR_rseq = 334,
 };
 
+#define EPIPE		    32
+#define ESPIPE		    29
+#define EISDIR		    21
+#define SIGPIPE		    13
 #define PROT_READ	    1
 #define PROT_WRITE	    2
 #define PROT_EXEC	    4
@@ -90,21 +94,53 @@ static int64_t sys_brk(uint64_t want)
  * mmap places (above 4 GiB): ENOMEM, never an address the program did not
  * ask for; so is a fixed address outside the program's part of memory.
  */
-static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t off)
+/* pread64(fd, va, len, off) by the host: a file mapping's contents. */
+static int64_t read_file(int32_t fd, uint64_t va, uint64_t len, uint64_t off)
+{
+	const struct frame f = {.rax = NR_pread64, .rdi = (uint64_t)fd, .rsi = va, .rdx = len,
+				.r10 = off};
+
+	return kernel_to_host(&f);
+}
+
+/* A file mapping is a copy of the file (every file is read-only, so a shared
+ * one can never be written either: a copy is what it shows): its pages are
+ * mapped writable, filled by the host and given their protection. A
+ * descriptor the host cannot read at an offset (a pipe, a terminal) is
+ * ENODEV, as Linux's files without mmap; past the end of the file, zeros. */
+static int64_t fill_file(int32_t fd, uint64_t va, uint64_t len, uint64_t prot, uint64_t off)
+{
+	int64_t r = read_file(fd, va, len, off);
+
+	if (r >= 0 && prot != (PROT_READ | PROT_WRITE))
+		r = mm_protect(va, len, linux_prot(prot));
+	if (r < 0)
+		mm_unmap(va, len);
+	return r < 0 ? r : 0;
+}
+
+static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int32_t fd,
+			uint64_t off)
 {
 	const bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	const bool file = !(flags & MAP_ANONYMOUS);
 	uint64_t va;
 	int64_t r;
 
+	if (off & (PAGE - 1))
+		return -EINVAL;
+	/* Linux's order: the descriptor, then the length and the type. */
+	if (file && (r = read_file(fd, 0, 0, off)) < 0)
+		return r == -ESPIPE || r == -EISDIR ? -ENODEV : r;
 	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
-	if (len == 0 || (off & (PAGE - 1)) || (fixed && (addr & (PAGE - 1))))
+	if (len == 0 || (fixed && (addr & (PAGE - 1))))
 		return -EINVAL;
 	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
 		return -EACCES; /* nothing is both writable and executable */
-	if (!(flags & MAP_ANONYMOUS))
-		return -ENODEV; /* no file mappings */
 	if (!(flags & (MAP_PRIVATE | MAP_SHARED)))
 		return -EINVAL;
+	if (file && (flags & MAP_SHARED) && (prot & PROT_WRITE))
+		return -EACCES; /* the file is open read-only */
 	if (len > KVMLET_USER_END)
 		return -ENOMEM;
 	len = page_up(len);
@@ -120,7 +156,9 @@ static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t fla
 		va = lx.mmap_next;
 	}
 	/* PROT_NONE only reserves the addresses: mprotect gives them pages later. */
-	if (prot && (r = mm_map(va, len, linux_prot(prot))) < 0)
+	if (prot && (r = mm_map(va, len, linux_prot(file ? PROT_READ | PROT_WRITE : prot))) < 0)
+		return r;
+	if (prot && file && (r = fill_file(fd, va, len, prot, off)) < 0)
 		return r;
 	if (va == lx.mmap_next)
 		lx.mmap_next += len;
@@ -270,14 +308,21 @@ int64_t linux_syscall(struct frame *f)
 	init();
 	switch (f->rax) {
 	case NR_read: /* the host's, and the most frequent: straight there */
-	case NR_write:
 	case NR_readv:
-	case NR_writev:
 		return linux_thread_host(f);
+	case NR_write:
+	case NR_writev: {
+		/* A pipe with no reader: EPIPE, and SIGPIPE for the writer (if it
+		 * still runs: a call that waited returns another thread's result). */
+		const int32_t tid = linux_thread_tid();
+		if ((r = linux_thread_host(f)) == -EPIPE && linux_thread_tid() == tid)
+			linux_signal_post(tid, SIGPIPE);
+		return r;
+	}
 	case NR_brk:
 		return sys_brk(a0);
 	case NR_mmap:
-		return sys_mmap(a0, a1, a2, a3, a5);
+		return sys_mmap(a0, a1, a2, a3, (int32_t)f->r8, a5);
 	case NR_munmap:
 		return sys_munmap(a0, a1);
 	case NR_mprotect:

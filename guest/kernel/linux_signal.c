@@ -133,6 +133,7 @@ static struct {
 	struct ksigaction act[64];
 	struct itimer timer[3]; /* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
 	uint64_t pending; /* sent to the process (kill), for whichever thread takes it */
+	uint64_t by_kernel; /* of those, sent by the kernel (a timer): SI_KERNEL */
 	bool routed;	  /* the IDT sends the program's exceptions to kernel_fault */
 	uint32_t mxcsr_mask;
 } sig;
@@ -171,10 +172,11 @@ static bool discarded(int s, uint64_t mask)
 	return !(mask & BIT(s)) && (h == SIG_IGN || (h == SIG_DFL && default_ignores(s)));
 }
 
-/* Thread tid (0: the process) is sent s. A waiting thread that takes it
- * stops waiting; for the process, the current thread if it does not block
- * s, else the first that does not. */
-static void post(int32_t tid, int s)
+/* Thread tid (0: the process) is sent s, by tkill or tgkill (code SI_TKILL)
+ * or as kill and the kernel send it (SI_USER, SI_KERNEL). A waiting thread
+ * that takes it stops waiting; for the process, the current thread if it
+ * does not block s, else the first that does not. */
+static void post(int32_t tid, int s, int code)
 {
 	struct sigstate *cur = linux_thread_sigs(0), *t;
 
@@ -183,6 +185,7 @@ static void post(int32_t tid, int s)
 		if (discarded(s, t->mask))
 			return;
 		t->pending |= BIT(s);
+		t->tkill = code == SI_TKILL ? t->tkill | BIT(s) : t->tkill & ~BIT(s);
 		if (t != cur && !(t->mask & BIT(s)))
 			linux_thread_interrupt(tid);
 		return;
@@ -190,6 +193,7 @@ static void post(int32_t tid, int s)
 	if (discarded(s, cur->mask))
 		return;
 	sig.pending |= BIT(s);
+	sig.by_kernel = code == SI_KERNEL ? sig.by_kernel | BIT(s) : sig.by_kernel & ~BIT(s);
 	if (!(cur->mask & BIT(s))) {
 		linux_thread_interrupt(linux_thread_tid()); /* if it waits (a timer fired) */
 		return;
@@ -199,6 +203,11 @@ static void post(int32_t tid, int s)
 			linux_thread_interrupt(tid);
 			return;
 		}
+}
+
+void linux_signal_post(int32_t tid, int s)
+{
+	post(tid, s, SI_USER);
 }
 
 static void fpu_save(void)
@@ -327,7 +336,7 @@ void linux_signal_timer_due(uint64_t now)
 	 * Linux counts one overrun signal. */
 	t->deadline = t->interval ? t->deadline + t->interval * ((now - t->deadline) / t->interval + 1)
 				  : 0;
-	post(0, SIGALRM);
+	post(0, SIGALRM, SI_KERNEL);
 }
 
 void linux_signal_deliver(struct frame *f)
@@ -362,9 +371,11 @@ void linux_signal_deliver(struct frame *f)
 			u.rip -= 2;
 		}
 		s->interrupted = 0;
+		const int code = own ? (s->tkill & BIT(n) ? SI_TKILL : SI_USER)
+				     : (sig.by_kernel & BIT(n) ? SI_KERNEL : SI_USER);
 		const struct siginfo info = {.signo = n,
-					     .code = own ? SI_TKILL : SI_USER,
-					     .a = SELF};
+					     .code = code,
+					     .a = code == SI_KERNEL ? 0 : SELF};
 		setup(&u, n, &info);
 		return;
 	}
@@ -730,7 +741,10 @@ int64_t linux_signal_syscall(struct frame *f, bool *served)
 	case NR_tgkill:
 		if (!to_self(f, &tid, &s))
 			break;
-		post(f->rax == NR_kill ? 0 : tid, s);
+		if (f->rax == NR_kill)
+			post(0, s, SI_USER);
+		else
+			post(tid, s, SI_TKILL);
 		return 0;
 	}
 	*served = false;

@@ -17,6 +17,7 @@ check 123 '' 'writing 0x60000: protection violation' -- run "$T/triple_fault.elf
 check 124 '' 'timed out' -- run --timeout 300ms "$T/spin.elf"
 check 125 '' 'guest aborted: the guest gave up' -- run "$T/aborts.elf"
 check 42 '-7 7 ff str' '' -- run --repeat 3 "$T/exit_status.elf"
+check 0 'hello' '262144 KiB memory, 64 KiB stack' -- run -v "$GUEST_DIR/hello.elf"
 [ "$(grep -c '^-7 7 ff str' "$out")" = 3 ] || { echo "FAIL: --repeat 3 did not run three times"; failures=$((failures + 1)); }
 st=0
 "$KVMLET" run --trace "$GUEST_DIR/hello.elf" >"$out" 2>"$err" || st=$?

@@ -55,7 +55,7 @@ static void pipes(void)
 	lx_sayv("F_GETFD cloexec", syscall(SYS_fcntl, q[0], F_GETFD));
 	lx_say("close write end", syscall(SYS_close, p[1]));
 	lx_sayv("read at end of file", syscall(SYS_read, p[0], buf, 1));
-	signal(SIGPIPE, SIG_IGN); /* no signal is ever delivered under kvmlet */
+	signal(SIGPIPE, SIG_IGN); /* EPIPE instead of the signal, as on Linux */
 	lx_say("close read end", syscall(SYS_close, q[0]));
 	lx_say("write without a reader", syscall(SYS_write, q[1], "x", 1));
 	lx_say("close", syscall(SYS_close, p[0]));

@@ -325,6 +325,22 @@ static void timers(void)
 	signal(SIGALRM, SIG_DFL);
 }
 
+/* A write to a pipe nobody reads: SIGPIPE (its handler runs), then EPIPE. */
+static void broken_pipe(void)
+{
+	int p[2];
+
+	on(SIGPIPE, record, 0, 0);
+	if (pipe(p) != 0)
+		perror("pipe");
+	close(p[0]);
+	long r = write(p[1], "x", 1);
+	printf("write to a pipe with no reader: %ld %s\n", r, strerror(errno));
+	say("sigpipe");
+	close(p[1]);
+	signal(SIGPIPE, SIG_DFL);
+}
+
 int do_signals(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -333,12 +349,21 @@ int do_signals(void)
 	faults();
 	fpu();
 	timers();
+	broken_pipe();
 	puts("signals done");
 	return 0;
 }
 
 int do_signal(int sig)
 {
+	int p[2];
+
+	if (sig == SIGPIPE && pipe(p) == 0) { /* by a write with no reader */
+		close(p[0]);
+		write(p[1], "x", 1);
+		printf("survived a write with no reader\n");
+		return 0;
+	}
 	raise(sig);
 	printf("survived signal %d\n", sig);
 	return 0;

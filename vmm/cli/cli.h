@@ -29,6 +29,7 @@ struct opts {
 	bool trace;	 /* --trace: every VM exit on stderr */
 	bool quiet;	 /* -q: no notes of kvmlet's own (errors still) */
 	bool verbose;	 /* -v: what was loaded, on stderr */
+	bool stack_given; /* --stack (run's default is the library's choice: 0) */
 	/* run, for Linux programs: */
 	const char *env[ENV_MAX + 1]; /* --env NAME=VALUE, NULL-terminated */
 	int nenv;
@@ -42,7 +43,6 @@ void cli_setup(const struct opts *o, struct kvmlet_sandbox *sb);
 
 #define REPEAT_MAX 1000000u
 #define RUN_MEMORY_DEFAULT (256ull << 20) /* run's --memory; call and inspect: the library's */
-#define RUN_STACK_DEFAULT  (8ull << 20)	  /* run's --stack (at most a quarter of --memory) */
 
 /* A count for --repeat: 1..REPEAT_MAX; 0 or -EINVAL. */
 int parse_count(const char *s, unsigned *out);

@@ -147,7 +147,7 @@ static int check_sizes(const struct opts *o, const char *mem_unit, const char *s
 		format_size(b, sizeof(b), 4096, stack_unit);
 		return die(EXIT_USAGE, "--stack %s: not a multiple of %s (4 KiB)", a, b);
 	}
-	if (o->cfg.stack_size == 0)
+	if (o->cfg.stack_size == 0 && o->stack_given)
 		return die(EXIT_USAGE, "--stack %s: must be at least 4 KiB", a);
 	if (o->cfg.stack_size > o->cfg.mem_size / 2) {
 		format_size(c, sizeof(c), o->cfg.mem_size / 2, stack_unit);
@@ -166,6 +166,7 @@ static int parse_one(int c, struct opts *o, char units[2][4])
 	case 's':
 		r = parse_size_unit(optarg, c == 'm' ? &o->cfg.mem_size : &o->cfg.stack_size,
 				    units[c == 's']);
+		o->stack_given |= c == 's';
 		if (r < 0)
 			return die(EXIT_USAGE, "%s: invalid size '%s': %s",
 				   c == 'm' ? "--memory" : "--stack", optarg,
@@ -286,7 +287,7 @@ int parse_opts(int argc, char **argv, struct opts *o)
 	/* run: room for what ordinary programs map (Go's runtime 32 MiB at
 	 * start, thread stacks); a page costs the host only once touched. */
 	if (cmd == CMD_RUN)
-		o->cfg.mem_size = RUN_MEMORY_DEFAULT, o->cfg.stack_size = 0; /* 0: not given */
+		o->cfg.mem_size = RUN_MEMORY_DEFAULT, o->cfg.stack_size = 0; /* 0: the library's choice */
 	free(args);
 	if (!(args = calloc((size_t)argc * 2 + 2, sizeof(*args))))
 		return die(EXIT_USAGE, "out of memory");
@@ -324,13 +325,6 @@ int parse_opts(int argc, char **argv, struct opts *o)
 			 "got %d operands (see --help)", args[0], argc - optind);
 	if (st < 0 && cmd == CMD_CALL && !o->batch && argc - optind < 2)
 		st = die(EXIT_USAGE, "%s: expected GUEST FUNCTION [ARG...] (see --help)", args[0]);
-	/* run: Linux's 8 MiB stack (deep recursion, big local arrays), or a
-	 * quarter of a smaller --memory. */
-	if (cmd == CMD_RUN && o->cfg.stack_size == 0) {
-		uint64_t quarter = o->cfg.mem_size / 4 & ~4095ull;
-		o->cfg.stack_size = quarter < RUN_STACK_DEFAULT ? quarter : RUN_STACK_DEFAULT;
-		units[1][0] = 'M';
-	}
 	if (st < 0)
 		st = check_sizes(o, units[0], units[1]);
 	if (st < 0) {
@@ -398,7 +392,7 @@ void cli_setup(const struct opts *o, struct kvmlet_sandbox *sb)
 	fprintf(stderr, "kvmlet: %s: entry 0x%llx, %u segments, %llu KiB memory, %llu KiB stack\n",
 		o->guest, (unsigned long long)kvmlet_entry(sb), kvmlet_segment_count(sb),
 		(unsigned long long)(o->cfg.mem_size >> 10),
-		(unsigned long long)(o->cfg.stack_size >> 10));
+		(unsigned long long)(kvmlet_stack_size(sb) >> 10));
 }
 
 int die_run(const char *guest, int r, const struct kvmlet_error *err)

@@ -46,7 +46,11 @@ struct kvmlet_error {
 /* Limits and sizes of a sandbox. Sizes are in bytes and 4 KiB multiples. */
 struct kvmlet_config {
 	uint64_t mem_size;   /* guest memory, default 16 MiB, 4 MiB .. 64 GiB */
-	uint64_t stack_size; /* guest stack, default 64 KiB; a guard page lies below */
+	uint64_t stack_size; /* guest stack, default 64 KiB; a guard page lies below.
+				0: chosen for the program: Linux's 8 MiB (at most
+				1/32 of memory, and what the image leaves) for one
+				built by a Linux toolchain (it has PT_GNU_STACK),
+				64 KiB for others (kvmlet's guests) */
 	uint64_t heap_size;  /* heap mapped before start, default 256 KiB; the guest
 				may map more of its free memory itself */
 	uint64_t timeout_ns; /* wall-clock limit of one run, 0 for none (default) */
@@ -516,6 +520,10 @@ int kvmlet_segment(const struct kvmlet_sandbox *sb, unsigned i, struct kvmlet_se
 
 /* The guest's entry point. */
 uint64_t kvmlet_entry(const struct kvmlet_sandbox *sb);
+
+/* The guest's stack size in bytes: the configured one, or the one chosen
+ * for the program when the configuration said 0. */
+uint64_t kvmlet_stack_size(const struct kvmlet_sandbox *sb);
 
 /*
  * kvmlet_read_guest: copy len bytes at guest-physical gpa into buf. Returns 0
