@@ -27,10 +27,11 @@
  * feature that later CPUs add stays hidden until someone decides it is safe.
  *  - No nested virtualization (VMX, SVM), no hypervisor leaves (0x4000_0000
  *    range zeroed, hypervisor bit clear): the guest cannot talk KVM's PV ABI.
- *  - Only what CR0/CR4 enable: x87, MMX, SSE to SSE4.2 (CR4.OSFXSR). XCR0 is not
- *    set up, so XSAVE, AVX, AVX2, AVX-512, FMA, F16C, AMX and the XSAVE leaf 0xd
- *    are hidden; so are PKU/OSPKE, LA57, FSGSBASE, PCID, SMEP/SMAP/UMIP and
- *    CET, which need CR4 bits we leave clear. KVM refuses a CR4 bit whose
+ *  - Only what CR0/CR4/XCR0 enable: x87, MMX, SSE to SSE4.2 (CR4.OSFXSR), and
+ *    XSAVE with AVX, AVX2, FMA and F16C (CR4.OSXSAVE, XCR0 = x87|SSE|AVX, set by
+ *    x86.c when KVM offers them: leaf 0xd shows those three components only);
+ *    AVX-512, AMX, MPX, PKU/OSPKE, LA57, FSGSBASE, PCID, SMEP/SMAP/UMIP and
+ *    CET stay hidden, as they need XCR0 or CR4 bits we leave clear. KVM refuses a CR4 bit whose
  *    feature CPUID hides, so even guest ring-0 code cannot turn them on.
  *  - No devices or platform: no APIC, x2APIC or TSC-deadline (KVM derives the
  *    APIC bit from APIC_BASE, which x86.c clears), MONITOR/MWAIT,
@@ -52,19 +53,22 @@ struct cpuid_keep {
 
 static const struct cpuid_keep cpuid_policy[] = {
 	{0x0, ALL, ALL, ALL, ALL}, /* max leaf, vendor */
-	/* family/model, CLFLUSH size, APIC ID; SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1
-	 * SSE4.2 MOVBE POPCNT AES RDRAND; FPU PSE TSC PAE CX8 PGE CMOV PAT PSE36
-	 * CLFSH MMX FXSR SSE SSE2 */
-	{0x1, ALL, ALL, B(0) | B(1) | B(9) | B(13) | B(19) | B(20) | B(22) | B(23) | B(25) | B(30),
+	/* family/model, CLFLUSH size, APIC ID; SSE3 PCLMULQDQ SSSE3 FMA CX16 SSE4.1
+	 * SSE4.2 MOVBE POPCNT AES XSAVE OSXSAVE AVX F16C RDRAND; FPU PSE TSC PAE CX8
+	 * PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 */
+	{0x1, ALL, ALL,
+	 B(0) | B(1) | B(9) | B(12) | B(13) | B(19) | B(20) | B(22) | B(23) | B(25) | B(26) |
+		 B(27) | B(28) | B(29) | B(30),
 	 B(0) | B(3) | B(4) | B(6) | B(8) | B(13) | B(15) | B(16) | B(17) | B(19) | B(23) | B(24) |
 		 B(25) | B(26)},
 	{0x2, ALL, ALL, ALL, ALL}, /* cache and TLB descriptors */
 	{0x4, ALL, ALL, ALL, ALL}, /* deterministic cache parameters */
-	/* subleaf 0 only (EAX, the last subleaf, cleared); BMI1 FDP_EXCPTN_ONLY BMI2
-	 * ERMS ZERO_FCS_FDS RDSEED ADX CLFLUSHOPT CLWB SHA; PREFETCHWT1 GFNI RDPID
-	 * CLDEMOTE MOVDIRI MOVDIR64B; FSRM MD_CLEAR SERIALIZE */
-	{0x7, 0, B(3) | B(6) | B(8) | B(9) | B(13) | B(18) | B(19) | B(23) | B(24) | B(29),
+	/* subleaf 0 only (EAX, the last subleaf, cleared); BMI1 AVX2 FDP_EXCPTN_ONLY
+	 * BMI2 ERMS ZERO_FCS_FDS RDSEED ADX CLFLUSHOPT CLWB SHA; PREFETCHWT1 GFNI
+	 * RDPID CLDEMOTE MOVDIRI MOVDIR64B; FSRM MD_CLEAR SERIALIZE */
+	{0x7, 0, B(3) | B(5) | B(6) | B(8) | B(9) | B(13) | B(18) | B(19) | B(23) | B(24) | B(29),
 	 B(0) | B(8) | B(22) | B(25) | B(27) | B(28), B(4) | B(10) | B(14)},
+	{0xd, ALL, ALL, ALL, ALL},	  /* XSAVE: per subleaf in cpuid_trim */
 	{0x15, ALL, ALL, ALL, ALL},	  /* TSC / crystal clock ratio */
 	{0x16, ALL, ALL, ALL, ALL},	  /* processor frequencies */
 	{0x80000000, ALL, ALL, ALL, ALL}, /* max extended leaf, vendor */
@@ -83,6 +87,16 @@ static const struct cpuid_keep cpuid_policy[] = {
 	{0x8000001d, ALL, ALL, ALL, ALL}, /* cache topology (AMD) */
 };
 
+/* Leaf 0xd: subleaf 0, the XCR0 components (x87, SSE, AVX) and the sizes;
+ * subleaf 1, XSAVEOPT XSAVEC XGETBV-1 (no XSAVES: IA32_XSS stays 0); subleaf
+ * 2, where the AVX state lies; none further (AVX-512, AMX, PKRU...). */
+static const struct cpuid_keep xsave_policy[] = {
+	{0xd, 0x7, ALL, ALL, 0},
+	{0xd, 0x7, 0, 0, 0},
+	{0xd, ALL, ALL, ALL, ALL},
+	{0xd, 0, 0, 0, 0},
+};
+
 static void cpuid_trim(struct kvm_cpuid_entry2 *e, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++, e++) {
@@ -93,6 +107,8 @@ static void cpuid_trim(struct kvm_cpuid_entry2 *e, unsigned n)
 				k = &cpuid_policy[j];
 		if (k && e->function == 0x7 && e->index != 0)
 			k = NULL; /* leaf 7 subleaves 1 and up: AVX-VNNI, LAM, more AVX... */
+		if (k && e->function == 0xd)
+			k = &xsave_policy[e->index < 3 ? e->index : 3];
 		e->eax &= k ? k->eax : 0;
 		e->ebx &= k ? k->ebx : 0;
 		e->ecx &= k ? k->ecx : 0;
@@ -119,6 +135,19 @@ int cpuid_supported(int kvm_fd, struct kvm_cpuid2 **out, struct kvmlet_error *er
 		return 0;
 	}
 	return kvmlet_fail(err, -E2BIG, "KVM_GET_SUPPORTED_CPUID: too many entries");
+}
+
+uint64_t cpuid_xcr0(const struct kvm_cpuid_entry2 *e, unsigned n)
+{
+	bool xsave = false, avx = false, avx_state = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (e[i].function == 1)
+			xsave = e[i].ecx & B(26), avx = e[i].ecx & B(28);
+		if (e[i].function == 0xd && e[i].index == 0)
+			avx_state = e[i].eax & B(2);
+	}
+	return !xsave ? 0 : avx && avx_state ? 0x7 : 0x3;
 }
 
 void cpuid_paging(const struct kvm_cpuid_entry2 *e, unsigned n, struct vcpu_paging *p)

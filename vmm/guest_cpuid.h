@@ -18,6 +18,9 @@ struct vcpu_paging {
 /* KVM's supported CPUID (asked through kvm_fd), trimmed to our policy; *out is the
  * caller's to free. */
 int cpuid_supported(int kvm_fd, struct kvm_cpuid2 **out, struct kvmlet_error *err);
+/* The XCR0 the vCPU gets from n (trimmed) CPUID entries: x87|SSE, with AVX
+ * when offered; 0 without XSAVE (CR4.OSXSAVE then stays clear). */
+uint64_t cpuid_xcr0(const struct kvm_cpuid_entry2 *e, unsigned n);
 /* The paging rules n CPUID entries give: vendor and MAXPHYADDR. */
 void cpuid_paging(const struct kvm_cpuid_entry2 *e, unsigned n, struct vcpu_paging *p);
 /* The paging rules a vCPU made now would have (KVM's CPUID, asked once per

@@ -200,6 +200,7 @@ static int vcpu_set_cpuid(struct vcpu *v, int kvm_fd, struct kvmlet_error *err)
 	if ((r = cpuid_supported(kvm_fd, &c, err)) < 0)
 		return r;
 	cpuid_paging(c->entries, c->nent, &v->paging);
+	v->xcr0 = cpuid_xcr0(c->entries, c->nent);
 	r = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? fail_ioctl(err, "KVM_SET_CPUID2") : 0;
 	free(c);
 	return r;
@@ -332,6 +333,14 @@ int vcpu_set_sregs(struct vcpu *v, const struct kvm_sregs *sregs, struct kvmlet_
 {
 	touch(v);
 	return ioctl(v->fd, KVM_SET_SREGS, sregs) < 0 ? fail_ioctl(err, "KVM_SET_SREGS") : 0;
+}
+
+int vcpu_set_xcr0(struct vcpu *v, uint64_t xcr0, struct kvmlet_error *err)
+{
+	struct kvm_xcrs x = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = xcr0}}};
+
+	touch(v);
+	return ioctl(v->fd, KVM_SET_XCRS, &x) < 0 ? fail_ioctl(err, "KVM_SET_XCRS") : 0;
 }
 
 int vcpu_set_fpu(struct vcpu *v, const struct kvm_fpu *fpu, struct kvmlet_error *err)

@@ -24,6 +24,7 @@ struct vcpu {
 	size_t run_size;
 	bool sync_regs;		   /* KVM_CAP_SYNC_REGS: registers come with each exit */
 	struct vcpu_paging paging; /* from its CPUID: vendor rules, MAXPHYADDR */
+	uint64_t xcr0;		   /* from its CPUID (cpuid_xcr0): 0 without XSAVE */
 	uint64_t gen;		   /* bumped by everything that sets vCPU state from outside */
 	/* exitless.c, while a thread of its own runs the vCPU: called before
 	 * anything else reaches it, returns with that thread out of KVM_RUN
@@ -66,6 +67,8 @@ int vcpu_set_entry(struct vcpu *v, uint64_t rip, uint64_t rsp, struct kvmlet_err
 int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *sregs, struct kvmlet_error *err);
 int vcpu_set_sregs(struct vcpu *v, const struct kvm_sregs *sregs, struct kvmlet_error *err);
 int vcpu_set_fpu(struct vcpu *v, const struct kvm_fpu *fpu, struct kvmlet_error *err);
+/* XCR0 (KVM_SET_XCRS); CR4.OSXSAVE must be set first. */
+int vcpu_set_xcr0(struct vcpu *v, uint64_t xcr0, struct kvmlet_error *err);
 /* Set n MSRs (host-side writes, not filtered). */
 int vcpu_set_msrs(struct vcpu *v, const uint32_t *index, const uint64_t *value, unsigned n,
 		  struct kvmlet_error *err);

@@ -19,6 +19,7 @@
 #define CR4_PAE	       (1ull << 5)
 #define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_OSXSAVE    (1ull << 18)
 
 #define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
@@ -159,7 +160,7 @@ int x86_setup_vcpu(struct vcpu *v, uint64_t cr3, uint64_t rip, uint64_t rsp,
 		return r;
 	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	sregs.cr3 = cr3;
-	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | (v->xcr0 ? CR4_OSXSAVE : 0);
 	sregs.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 	sregs.cs = user_seg(KVMLET_SEL_UCODE, 0xb, true);
 	sregs.ss = sregs.ds = sregs.es = sregs.fs = sregs.gs =
@@ -176,6 +177,9 @@ int x86_setup_vcpu(struct vcpu *v, uint64_t cr3, uint64_t rip, uint64_t rsp,
 	 * also clears the CPUID APIC bit it derives from APIC_BASE. */
 	sregs.apic_base = 0;
 	if ((r = vcpu_set_sregs(v, &sregs, err)) < 0 || (r = vcpu_set_regs(v, &regs, err)) < 0)
+		return r;
+	/* x87, SSE and AVX state for XSAVE (AVX-512 and the rest stay off). */
+	if (v->xcr0 && (r = vcpu_set_xcr0(v, v->xcr0, err)) < 0)
 		return r;
 	/* `syscall` enters the kernel (guest/kernel) at CPL0; `sysretq` goes back
 	 * to CPL3 (CS = STAR[63:48] + 16, SS = + 8); SFMASK clears IF, TF, DF, AC, NT. */

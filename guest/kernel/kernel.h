@@ -141,6 +141,16 @@ int64_t linux_thread_suspend(struct frame *f);
  * kill/tkill/tgkill to itself, rt_sigreturn, sigsuspend, pause); *served is
  * false for one it leaves to the host. */
 int64_t linux_signal_syscall(struct frame *f, bool *served);
+/* fpu.c: the program's FPU/SSE/AVX state in a signal frame, Linux's layout:
+ * its size (placed 64-byte aligned), whether it is an XSAVE image
+ * (UC_FP_XSTATE), saving it to user va (0 or -EFAULT), the state a handler
+ * starts with, and restoring it from user va (0: the initial state; false if
+ * it cannot be read). */
+uint64_t fpu_frame_size(void);
+bool fpu_frame_xstate(void);
+int64_t fpu_frame_save(uint64_t va);
+void fpu_frame_init(void);
+bool fpu_frame_restore(uint64_t va);
 /* linux_signal.c: send signal s to thread tid (0: the process), from the
  * kernel itself (SIGPIPE). */
 void linux_signal_post(int32_t tid, int s);

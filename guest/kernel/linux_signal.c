@@ -67,6 +67,7 @@ enum {
 #define SI_USER	     0
 #define SI_KERNEL    0x80
 #define SI_TKILL     (-6)
+#define UC_FP_XSTATE	     1
 #define UC_SIGCONTEXT_SS     2
 #define UC_STRICT_RESTORE_SS 4
 #define BIT(sig)	     (1ull << ((sig) - 1))
@@ -135,12 +136,10 @@ static struct {
 	uint64_t pending; /* sent to the process (kill), for whichever thread takes it */
 	uint64_t by_kernel; /* of those, sent by the kernel (a timer): SI_KERNEL */
 	bool routed;	  /* the IDT sends the program's exceptions to kernel_fault */
-	uint32_t mxcsr_mask;
 } sig;
 
 /* Kept out of the ring-0 stacks (the exception stack is one page). */
 static struct sigframe frame;
-static uint8_t fpu[512] __attribute__((aligned(64)));
 
 /* entry.S reads these when kernel_fault leaves an exception to the host. */
 uint64_t kernel_fault_skip, kernel_fault_host;
@@ -210,45 +209,6 @@ void linux_signal_post(int32_t tid, int s)
 	post(tid, s, SI_USER);
 }
 
-static void fpu_save(void)
-{
-	__asm__ volatile("fxsave64 %0" : "=m"(fpu));
-	if (!sig.mxcsr_mask) {
-		uint32_t m = (uint32_t)fpu[28] | (uint32_t)fpu[29] << 8 | (uint32_t)fpu[30] << 16 |
-			     (uint32_t)fpu[31] << 24;
-		sig.mxcsr_mask = m ? m : 0xffbf;
-	}
-}
-
-/* The FPU as a new program has it (Linux gives a handler that state). */
-static void fpu_init(void)
-{
-	const uint32_t mxcsr = 0x1f80;
-
-	__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
-}
-
-/* The FPU state at user address va, checked so that fxrstor cannot fault:
- * MXCSR's reserved bits are dropped, as Linux does. */
-static bool fpu_restore(uint64_t va)
-{
-	uint32_t mxcsr;
-
-	if (!va) {
-		fpu_init();
-		return true;
-	}
-	if ((va & 15) || mm_get_user(fpu, va, sizeof(fpu)) < 0)
-		return false;
-	if (!sig.mxcsr_mask)
-		fpu_save(); /* learns the mask (and is overwritten below) */
-	memcpy(&mxcsr, &fpu[24], 4);
-	mxcsr &= sig.mxcsr_mask;
-	memcpy(&fpu[24], &mxcsr, 4);
-	__asm__ volatile("fxrstor64 %0" : : "m"(fpu));
-	return true;
-}
-
 /* Is rsp on thread s's alternate stack? */
 static bool on_altstack(const struct sigstate *s, uint64_t rsp)
 {
@@ -268,7 +228,7 @@ static void setup(struct uctx *u, int n, const struct siginfo *info)
 
 	if ((a->flags & SA_ONSTACK) && s->ss_size && !alt)
 		sp = s->ss_sp + s->ss_size;
-	fpa = (sp - sizeof(fpu)) & ~63ull;
+	fpa = (sp - fpu_frame_size()) & ~63ull;
 	fa = ((fpa - sizeof(frame)) & ~15ull) - 8;
 	if (a->handler >= KVMLET_USER_END)
 		die(SIGSEGV, KVMLET_KILLED_BAD_HANDLER, a->handler);
@@ -276,7 +236,8 @@ static void setup(struct uctx *u, int n, const struct siginfo *info)
 		die(SIGSEGV, KVMLET_KILLED_NO_FRAME, fa);
 	frame = (struct sigframe){
 		.pretcode = a->restorer,
-		.uc = {.flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
+		.uc = {.flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS |
+				(fpu_frame_xstate() ? UC_FP_XSTATE : 0),
 		       .ss_sp = s->ss_sp,
 		       .ss_flags = !s->ss_size ? SS_DISABLE
 					       : (alt ? SS_ONSTACK : 0) | (s->ss_flags & SS_AUTODISARM),
@@ -291,8 +252,7 @@ static void setup(struct uctx *u, int n, const struct siginfo *info)
 		       .sigmask = s->suspended ? s->saved_mask : s->mask},
 		.info = *info,
 	};
-	fpu_save();
-	if (mm_put_user(fpa, fpu, sizeof(fpu)) < 0 || mm_put_user(fa, &frame, sizeof(frame)) < 0)
+	if (fpu_frame_save(fpa) < 0 || mm_put_user(fa, &frame, sizeof(frame)) < 0)
 		die(SIGSEGV, KVMLET_KILLED_NO_FRAME, fa);
 	if ((a->flags & SA_ONSTACK) && !alt && (s->ss_flags & SS_AUTODISARM))
 		s->ss_sp = s->ss_size = 0, s->ss_flags = 0;
@@ -310,7 +270,7 @@ static void setup(struct uctx *u, int n, const struct siginfo *info)
 	kernel_user_rsp = fa;
 	if (a->flags & SA_RESETHAND)
 		a->handler = SIG_DFL;
-	fpu_init();
+	fpu_frame_init();
 }
 
 /* The host's monotonic clock (an exit). */
@@ -562,7 +522,7 @@ static int64_t sys_rt_sigreturn(struct frame *f)
 	const struct sigcontext *m = &frame.uc.mc;
 
 	if (mm_get_user(&frame, fa, sizeof(frame)) < 0 || m->rip >= KVMLET_USER_END ||
-	    m->rsp >= KVMLET_USER_END || !fpu_restore(m->fpstate))
+	    m->rsp >= KVMLET_USER_END || !fpu_frame_restore(m->fpstate))
 		die(SIGSEGV, KVMLET_KILLED_BAD_RETURN, fa);
 	t->mask = frame.uc.sigmask & ~UNBLOCKABLE;
 	if (!on_altstack(t, kernel_user_rsp)) {

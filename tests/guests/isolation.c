@@ -7,7 +7,26 @@
 
 #define SCRATCH_VA 0x0000200000000000ull
 
-/* MXCSR, xmm0 and DS changed; read back by get_state after a reset. */
+/* Can this vCPU run AVX (CPUID says AVX and OSXSAVE, XCR0 enables YMM)? */
+static bool avx_usable(void)
+{
+	uint32_t a, b, c, d, lo, hi;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if ((c & (1u << 27 | 1u << 28)) != (1u << 27 | 1u << 28))
+		return false;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (lo & 6) == 6;
+}
+
+static int avx(struct kvmlet_call *c)
+{
+	return kvmlet_ret_i64(c, avx_usable());
+}
+KVMLET_EXPORT(avx, ":i");
+
+/* MXCSR, xmm0, the upper half of ymm1 (with AVX) and DS changed; read back
+ * by get_state after a reset. */
 static int set_state(struct kvmlet_call *c)
 {
 	uint32_t mxcsr = 0x9fc0; /* flush-to-zero, all exceptions masked, round up */
@@ -17,6 +36,8 @@ static int set_state(struct kvmlet_call *c)
 	__asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
 	__asm__ volatile("movq %0, %%xmm0" : : "r"(pattern) : "xmm0");
 	__asm__ volatile("mov %0, %%ds; mov %0, %%es" : : "r"(null_sel));
+	if (avx_usable())
+		__asm__ volatile("vbroadcastsd %0, %%ymm1" : : "m"(pattern) : "xmm1");
 	return kvmlet_ret_i64(c, 1);
 }
 KVMLET_EXPORT(set_state, ":i");
@@ -36,6 +57,15 @@ static int get_state(struct kvmlet_call *c)
 		return kvmlet_ret_error(c, "xmm0 survived the reset");
 	if (ds != KVMLET_SEL_UDATA)
 		return kvmlet_ret_error(c, "DS survived the reset");
+	if (avx_usable()) {
+		uint64_t hi;
+		__asm__ volatile("vextractf128 $1, %%ymm1, %%xmm2; movq %%xmm2, %0"
+				 : "=r"(hi)
+				 :
+				 : "xmm2");
+		if (hi == 0x1122334455667788ull)
+			return kvmlet_ret_error(c, "the upper half of ymm1 survived the reset");
+	}
 	return kvmlet_ret_i64(c, 7);
 }
 KVMLET_EXPORT(get_state, ":i");

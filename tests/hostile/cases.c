@@ -189,6 +189,7 @@ const struct hcase hostile_cases[] = {
 	     MSG("rt_sigreturn found no signal frame it could return to at 0x")),
 	CALL("h_signals", "sigreturn_iopl", -EFAULT, GP),
 	CALL("h_signals", "sigreturn_tampered", 0, .value = HOSTILE_SURVIVED),
+	CALL("h_signals", "sigreturn_xsave_header", 0, .value = HOSTILE_SURVIVED),
 	CALL("h_signals", "handler_in_kernel", -EFAULT,
 	     MSG("page fault at RIP 0x10000 executing 0x10000: protection violation")),
 	CALL("h_signals", "handler_outside_user_space", -ECONNABORTED,

@@ -168,6 +168,29 @@ HOSTILE_ATTACK(sigreturn_tampered)
 		kvmlet_abort("rt_sigreturn loaded MXCSR's reserved bits");
 }
 
+/* The handler fills the XSAVE header with ones (compacted format, reserved
+ * bits, components XCR0 lacks), MXCSR's reserved bits too: xrstor
+ * of that in ring 0 would fault. The code it returns to goes on. */
+static void scribble(int sig, void *info, void *uc)
+{
+	uint64_t *g = (uint64_t *)((uint8_t *)uc + GREGS);
+
+	(void)sig, (void)info;
+	if (g[23]) {
+		volatile uint8_t *fx = (volatile uint8_t *)g[23];
+		for (unsigned i = 512; i < 512 + 64; i++)
+			fx[i] = 0xff;
+		*(volatile uint32_t *)(fx + 24) = 0xffffffffu;
+	}
+}
+
+HOSTILE_ATTACK(sigreturn_xsave_header)
+{
+	on(SIGUSR1, (uint64_t)scribble, 0);
+	if (sys(NR_kill, 1, SIGUSR1, 0, 0) != 0)
+		kvmlet_abort("kill failed");
+}
+
 HOSTILE_ATTACK(handler_in_kernel)
 {
 	on(SIGUSR1, KVMLET_KERNEL_GPA, 0);
