@@ -152,17 +152,23 @@ int64_t fpu_frame_save(uint64_t va);
 void fpu_frame_init(void);
 bool fpu_frame_restore(uint64_t va);
 /* linux_signal.c: send signal s to thread tid (0: the process), from the
- * kernel itself (SIGPIPE). */
-void linux_signal_post(int32_t tid, int s);
+ * kernel itself: as for the program (SIGPIPE, SI_USER) or by_kernel (a
+ * timer's SIGALRM, SI_KERNEL). */
+void linux_signal_post(int32_t tid, int s, bool by_kernel);
 /* linux_signal.c: as a system call returns (f: the registers of the thread
  * then current), run the handler of a signal pending for it, if any. */
 void linux_signal_deliver(struct frame *f);
-/* linux_signal.c: when the program's real-time timer (alarm, setitimer)
+/* linux_timer.c: alarm, setitimer, getitimer; *served is false for another call. */
+int64_t linux_timer_syscall(const struct frame *f, bool *served);
+/* linux_timer.c: when the program's real-time timer (alarm, setitimer)
  * fires next, on the monotonic clock in ns; 0 if it is not armed. */
-uint64_t linux_signal_timer(void);
-/* linux_signal.c: the monotonic clock reads now: a timer then due sends
+uint64_t linux_timer_next(void);
+/* linux_timer.c: the monotonic clock reads now: a timer then due sends
  * SIGALRM (a waiting thread that takes it stops waiting). */
-void linux_signal_timer_due(uint64_t now);
+void linux_timer_due(uint64_t now);
+/* linux_timer.c: as a system call returns, while the timer runs: is it due
+ * (an exit for the clock)? */
+void linux_timer_check(void);
 /* linux_task.c: a call about the task's own state (signals, limits, futex...);
  * *served is false for one it leaves to the host. */
 int64_t linux_task_syscall(const struct frame *f, bool *served);

@@ -316,7 +316,7 @@ int64_t linux_syscall(struct frame *f)
 		 * still runs: a call that waited returns another thread's result). */
 		const int32_t tid = linux_thread_tid();
 		if ((r = linux_thread_host(f)) == -EPIPE && linux_thread_tid() == tid)
-			linux_signal_post(tid, SIGPIPE);
+			linux_signal_post(tid, SIGPIPE, false);
 		return r;
 	}
 	case NR_brk:
@@ -353,6 +353,8 @@ int64_t linux_syscall(struct frame *f)
 		r = linux_thread_syscall(f, &served);
 		if (!served)
 			r = linux_signal_syscall(f, &served);
+		if (!served)
+			r = linux_timer_syscall(f, &served);
 		if (!served)
 			r = linux_task_syscall(f, &served);
 		return served ? r : linux_thread_host(f);

@@ -12,9 +12,7 @@
  * signal reaches stops waiting with EINTR, or repeats its call after the
  * handler with SA_RESTART where Linux does.
  *
- * An interval timer (alarm, setitimer's ITIMER_REAL) sends SIGALRM: it is
- * checked whenever a thread waits or no thread can run (the kernel then
- * sleeps until it is due) and, while it runs, as every system call returns.
+ * An interval timer (linux_timer.c) sends SIGALRM.
  *
  * Exceptions become signals too once the program installs a handler for one
  * of SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGTRAP: their IDT gates are then
@@ -34,9 +32,6 @@ enum {
 	NR_rt_sigprocmask = 14,
 	NR_rt_sigreturn = 15,
 	NR_pause = 34,
-	NR_getitimer = 36,
-	NR_alarm = 37,
-	NR_setitimer = 38,
 	NR_kill = 62,
 	NR_rt_sigpending = 127,
 	NR_rt_sigsuspend = 130,
@@ -51,7 +46,6 @@ enum {
 #define SIGFPE	     8
 #define SIGKILL	     9
 #define SIGSEGV	     11
-#define SIGALRM	     14
 #define SIGSTOP	     19
 #define SIG_DFL	     0
 #define SIG_IGN	     1
@@ -124,15 +118,8 @@ struct uctx {
 	uint64_t trapno, err, cr2;
 };
 
-/* An interval timer (setitimer): when it fires next on the monotonic clock
- * (ns, 0: disarmed) and then every interval ns. */
-struct itimer {
-	uint64_t deadline, interval;
-};
-
 static struct {
 	struct ksigaction act[64];
-	struct itimer timer[3]; /* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
 	uint64_t pending; /* sent to the process (kill), for whichever thread takes it */
 	uint64_t by_kernel; /* of those, sent by the kernel (a timer): SI_KERNEL */
 	bool routed;	  /* the IDT sends the program's exceptions to kernel_fault */
@@ -204,9 +191,9 @@ static void post(int32_t tid, int s, int code)
 		}
 }
 
-void linux_signal_post(int32_t tid, int s)
+void linux_signal_post(int32_t tid, int s, bool by_kernel)
 {
-	post(tid, s, SI_USER);
+	post(tid, s, by_kernel ? SI_KERNEL : SI_USER);
 }
 
 /* Is rsp on thread s's alternate stack? */
@@ -273,39 +260,12 @@ static void setup(struct uctx *u, int n, const struct siginfo *info)
 	fpu_frame_init();
 }
 
-/* The host's monotonic clock (an exit). */
-static uint64_t clock_now(void)
-{
-	const struct frame f = {.rax = KVMLET_LX_NOW, .rdi = 1};
-
-	return (uint64_t)kernel_to_host(&f);
-}
-
-uint64_t linux_signal_timer(void)
-{
-	return sig.timer[0].deadline;
-}
-
-void linux_signal_timer_due(uint64_t now)
-{
-	struct itimer *t = &sig.timer[0];
-
-	if (!t->deadline || now < t->deadline)
-		return;
-	/* The next expiry after now: a late check skips the ones it missed, as
-	 * Linux counts one overrun signal. */
-	t->deadline = t->interval ? t->deadline + t->interval * ((now - t->deadline) / t->interval + 1)
-				  : 0;
-	post(0, SIGALRM, SI_KERNEL);
-}
-
 void linux_signal_deliver(struct frame *f)
 {
 	struct sigstate *s = linux_thread_sigs(0);
 	uint64_t ready;
 
-	if (sig.timer[0].deadline) /* while a timer runs, every system call looks at the clock */
-		linux_signal_timer_due(clock_now());
+	linux_timer_check();
 
 	while ((ready = (s->pending | sig.pending) & ~s->mask) != 0) {
 		const int n = __builtin_ctzll(ready) + 1;
@@ -560,85 +520,6 @@ static int64_t suspend(struct frame *f, uint64_t mask)
 	return linux_thread_suspend(f);
 }
 
-/* struct timeval to ns: EINVAL for a negative one or microseconds past a second. */
-static int64_t timeval_ns(const int64_t tv[2], uint64_t *ns)
-{
-	if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
-		return -EINVAL;
-	*ns = (uint64_t)tv[0] > UINT64_MAX / 2000000000ull ? UINT64_MAX / 2
-							    : (uint64_t)tv[0] * 1000000000ull +
-								      (uint64_t)tv[1] * 1000;
-	return 0;
-}
-
-/* struct itimerval (interval, then value) of timer which, as it stands at now. */
-static void itimer_get(uint32_t which, uint64_t now, int64_t out[4])
-{
-	const struct itimer *t = &sig.timer[which];
-	uint64_t left = 0;
-
-	if (t->deadline)
-		left = which ? t->deadline /* never runs down: recorded only */
-		       : t->deadline > now ? t->deadline - now
-					   : 1000; /* due, not yet sent: Linux says 1 us */
-	out[0] = (int64_t)(t->interval / 1000000000ull);
-	out[1] = (int64_t)(t->interval % 1000000000ull / 1000);
-	out[2] = (int64_t)(left / 1000000000ull);
-	out[3] = (int64_t)(left % 1000000000ull / 1000);
-}
-
-/* setitimer (and alarm): ITIMER_REAL sends SIGALRM when it runs out;
- * ITIMER_VIRTUAL and ITIMER_PROF count CPU time, which is not measured here:
- * they are recorded and read back, and never fire. */
-static int64_t itimer_set(uint32_t which, const int64_t in[4], int64_t old[4])
-{
-	uint64_t interval, value, now = 0;
-	int64_t r;
-
-	if (which > 2)
-		return -EINVAL;
-	if ((r = timeval_ns(in, &interval)) < 0 || (r = timeval_ns(in + 2, &value)) < 0)
-		return r;
-	if (which == 0)
-		now = clock_now();
-	itimer_get(which, now, old);
-	sig.timer[which].interval = value ? interval : 0;
-	sig.timer[which].deadline = !value ? 0 : which ? value : now + value;
-	return 0;
-}
-
-static int64_t sys_setitimer(int32_t which, uint64_t new, uint64_t old)
-{
-	int64_t in[4] = {0}, prev[4];
-	int64_t r;
-
-	if (new && mm_get_user(in, new, sizeof(in)) < 0)
-		return -EFAULT;
-	if ((r = itimer_set((uint32_t)which, in, prev)) < 0)
-		return r;
-	return old ? mm_put_user(old, prev, sizeof(prev)) : 0;
-}
-
-static int64_t sys_getitimer(int32_t which, uint64_t out)
-{
-	int64_t v[4];
-
-	if ((uint32_t)which > 2)
-		return -EINVAL;
-	itimer_get((uint32_t)which, which == 0 ? clock_now() : 0, v);
-	return mm_put_user(out, v, sizeof(v));
-}
-
-/* alarm: seconds left of the timer it replaces, rounded as Linux does. */
-static int64_t sys_alarm(uint32_t seconds)
-{
-	const int64_t in[4] = {0, 0, seconds, 0};
-	int64_t old[4];
-
-	(void)itimer_set(0, in, old);
-	return old[2] + ((!old[2] && old[3]) || old[3] >= 500000);
-}
-
 /* A signal to itself: kill (its pid or group), tkill and tgkill (a thread of
  * it) with a valid signal. The host answers the rest (other processes, signal
  * 0, errors). */
@@ -690,12 +571,6 @@ int64_t linux_signal_syscall(struct frame *f, bool *served)
 		return suspend(f, set);
 	case NR_pause:
 		return suspend(f, linux_thread_sigs(0)->mask);
-	case NR_alarm:
-		return sys_alarm((uint32_t)a0);
-	case NR_setitimer:
-		return sys_setitimer((int32_t)a0, a1, a2);
-	case NR_getitimer:
-		return sys_getitimer((int32_t)a0, a1);
 	case NR_kill:
 	case NR_tkill:
 	case NR_tgkill:

@@ -182,10 +182,10 @@ static void wake_due(uint64_t t)
 /* End the waits whose deadline has passed (an exit, when there are some). */
 static void expire(void)
 {
-	if (th.timed || linux_signal_timer()) {
+	if (th.timed || linux_timer_next()) {
 		const uint64_t t = now(1);
 		wake_due(t);
-		linux_signal_timer_due(t);
+		linux_timer_due(t);
 	}
 }
 
@@ -193,7 +193,7 @@ static void expire(void)
  * program's timer) and end the waits then due. False if there is none. */
 static bool idle(void)
 {
-	uint64_t first = linux_signal_timer();
+	uint64_t first = linux_timer_next();
 
 	for (uint32_t i = 0; i < THREADS_MAX; i++) {
 		const struct thread *t = &th.t[i];
@@ -205,7 +205,7 @@ static bool idle(void)
 	const struct frame sleep = {.rax = KVMLET_LX_SLEEP_UNTIL, .rdi = first};
 	(void)kernel_to_host(&sleep);
 	wake_due(first);
-	linux_signal_timer_due(first);
+	linux_timer_due(first);
 	return true;
 }
 
@@ -649,10 +649,10 @@ int64_t linux_thread_syscall(struct frame *f, bool *served)
 		return th.live == 1 ? 0 : reschedule(f, 0);
 	/* One thread and no timer to interrupt it: the host sleeps. */
 	case NR_nanosleep:
-		return th.live == 1 && !linux_signal_timer() ? kernel_to_host(f)
+		return th.live == 1 && !linux_timer_next() ? kernel_to_host(f)
 							      : sleep(f, 1, 0, f->rdi, f->rsi);
 	case NR_clock_nanosleep:
-		return th.live == 1 && !linux_signal_timer()
+		return th.live == 1 && !linux_timer_next()
 			       ? kernel_to_host(f)
 			       : sleep(f, (int32_t)f->rdi, (int32_t)f->rsi, f->rdx, f->r10);
 	}
