@@ -39,6 +39,10 @@ struct linux_host *linux_new(void)
 	lx->std[0] = lx->std[1] = lx->std[2] = -1;
 	linux_fds_init(&lx->fds);
 	lx->snap_fds = lx->fds;
+	if (linux_dirs_update(lx) < 0) {
+		linux_free(lx);
+		return NULL;
+	}
 	return lx;
 }
 
@@ -61,6 +65,8 @@ void linux_free(struct linux_host *lx)
 	}
 	free(lx->io);
 	free(lx->pipes); /* and snap_pipes, allocated with it */
+	free(lx->dirs);
+	free(lx->ents);
 	free(lx);
 }
 
@@ -147,13 +153,24 @@ int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const ch
 {
 	struct linux_host *lx = lx_of(sb);
 	struct stat st;
+	char g[4096];
+	int r;
 
 	if (!guest_path)
 		guest_path = host_path;
-	if (guest_path[0] != '/' || strlen(guest_path) >= 4096)
+	if (guest_path[0] != '/' || strlen(guest_path) >= sizeof(g))
 		return kvmlet_fail(err, -EINVAL, "%s: the guest path must be absolute", guest_path);
 	if (lx->nfiles == LX_FILES_MAX)
 		return kvmlet_fail(err, -ENOSPC, "at most %u allowed files", LX_FILES_MAX);
+	/* Stored clean ("/a//b/./c" is /a/b/c), and where the tree has room for it. */
+	if ((r = linux_path_clean(guest_path, g)) < 0)
+		return kvmlet_fail(err, r, "%s: the guest path is too long", guest_path);
+	if ((r = linux_dirs_check(lx, g)) < 0)
+		return kvmlet_fail(err, -EINVAL, "%s: %s", guest_path,
+				   r == -EISDIR		? "a directory of the guest's tree"
+				   : r == -EEXIST	? "a device's path"
+				   : r == -ENAMETOOLONG ? "a name longer than 255 bytes"
+							: "under another file or a device");
 	int fd = open(host_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return kvmlet_fail(err, -errno, "%s: %s", host_path, strerror(errno));
@@ -161,18 +178,27 @@ int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const ch
 		close(fd);
 		return kvmlet_fail(err, -EINVAL, "%s: not a regular file", host_path);
 	}
-	char *g = strdup(guest_path);
-	if (!g) {
+	char *copy = strdup(g);
+	if (!copy) {
 		close(fd);
 		return kvmlet_fail(err, -ENOMEM, "out of memory");
 	}
-	lx->files[lx->nfiles++] = (struct lx_file){.guest_path = g, .host_fd = fd};
+	lx->files[lx->nfiles++] = (struct lx_file){.guest_path = copy, .host_fd = fd};
+	if ((r = linux_dirs_update(lx)) < 0) { /* the tree as it was */
+		lx->nfiles--;
+		free(copy);
+		close(fd);
+		return kvmlet_fail(
+			err, r, r == -ENOSPC ? "%s: more than %u directories" : "%s: out of memory",
+			guest_path, LX_DIRS_MAX);
+	}
 	return 0;
 }
 
 void linux_snapshot(struct linux_host *lx)
 {
 	lx->snap_fds = lx->fds;
+	lx->snap_cwd = lx->cwd;
 	if (lx->pipes)
 		*lx->snap_pipes = *lx->pipes;
 	lx->snap_fake_ns = lx->fake_ns;
@@ -181,6 +207,7 @@ void linux_snapshot(struct linux_host *lx)
 void linux_reset(struct linux_host *lx)
 {
 	lx->fds = lx->snap_fds;
+	lx->cwd = lx->snap_cwd;
 	if (lx->pipes)
 		*lx->pipes = *lx->snap_pipes;
 	lx->fake_ns = lx->snap_fake_ns; /* a run after a reset reads the same times */

@@ -3,8 +3,9 @@
  * linux.h: the host side of Linux programs as guests (linux.c: arguments,
  * standard streams, allowed files, the initial stack; linux_sys.c: the system
  * calls the guest's kernel hands to the host; linux_fs.c: descriptors and
- * paths; linux_fd.c: the descriptor table and the devices; linux_pipe.c:
- * pipes and epoll). Not installed.
+ * paths; linux_dir.c: the read-only directory tree; linux_fd.c: the
+ * descriptor table and the devices; linux_pipe.c: pipes and epoll). Not
+ * installed.
  */
 #ifndef KVMLET_LINUX_H
 #define KVMLET_LINUX_H
@@ -15,6 +16,7 @@
 #define LX_FILES_MAX 64	   /* --file entries */
 #define LX_FDS_MAX   64	   /* guest descriptors 0..63: the RLIMIT_NOFILE reported */
 #define LX_IO_MAX    65536 /* bytes one read or write moves (libc loops for more) */
+#define LX_DIRS_MAX  1024  /* directories of the tree: "/", /dev, the --file paths' parents */
 
 struct lx_file {
 	char *guest_path; /* what the program opens */
@@ -28,6 +30,7 @@ enum lx_kind {
 	LX_STDOUT,
 	LX_STDERR,
 	LX_FILE,   /* files[file] */
+	LX_DIR,	   /* dirs[file] (linux_dir.c), off: the next entry's position */
 	LX_PIPE_R, /* pipes->pipe[file]'s ends (linux_pipe.c; PIPE_R..EVENTFD in a row) */
 	LX_PIPE_W,
 	LX_EPOLL,   /* pipes->epoll[file] (linux_pipe.c) */
@@ -105,12 +108,37 @@ struct lx_pipes {
 	struct lx_epoll epoll[LX_EPOLLS_MAX];
 };
 
+/* A directory of the program's tree (linux_dir.c): its path is the first len
+ * bytes of path (a --file guest path's, or a constant), its entries (but "."
+ * and "..") ents[first .. first + n), sorted by name. */
+struct lx_dir {
+	const char *path;
+	uint16_t len;
+	int16_t parent; /* "/"'s is itself */
+	uint16_t nsub;	/* its subdirectories: st_nlink is 2 + nsub, as Linux's */
+	uint32_t first, n;
+};
+
+/* A directory's entry: len bytes of name, its d_type (G_DT_DIR, G_DT_REG, G_DT_CHR)
+ * and what it is: an index in dirs, in files, or an enum lx_kind. */
+struct lx_dent {
+	const char *name;
+	uint16_t len;
+	uint8_t type;
+	int16_t dir; /* the directory it is in */
+	int16_t node;
+};
+
 struct linux_host {
 	char **argv, **envp; /* NULL-terminated copies */
 	int std[3];	     /* host descriptors for 0, 1, 2; -1: EOF / the output callback */
 	int std_fl[3];	     /* their F_GETFL when given */
 	struct lx_file files[LX_FILES_MAX];
 	unsigned nfiles;
+	struct lx_dir *dirs; /* the tree (linux_dir.c), rebuilt as files are allowed */
+	struct lx_dent *ents;
+	unsigned ndirs, nents;
+	int cwd, snap_cwd;	       /* the working directory (dirs[cwd]), and the snapshot's */
 	struct lx_table fds, snap_fds; /* the live table, and the snapshot's */
 	struct lx_pipes *pipes;	       /* NULL until the first pipe, eventfd or epoll; */
 	struct lx_pipes *snap_pipes;   /* then the snapshot's (zeroed: none) */
@@ -136,6 +164,19 @@ uint64_t linux_entry_rsp(const struct linux_host *lx);
 /* linux.c: the descriptor table goes with snapshots and resets. */
 void linux_snapshot(struct linux_host *lx);
 void linux_reset(struct linux_host *lx);
+
+/* linux_dir.c: path (absolute) with repeated slashes, "." and ".." resolved,
+ * into out (4096 bytes): its length, or -ENAMETOOLONG. */
+int linux_path_clean(const char *path, char *out);
+/* linux_dir.c: whether a file may be allowed at clean path: 0, -EISDIR (a
+ * directory of the tree), -EEXIST (a device), -ENOTDIR (under a file or a
+ * device), -ENAMETOOLONG (a name over 255 bytes). */
+int linux_dirs_check(const struct linux_host *lx, const char *path);
+/* linux_dir.c: the tree again once the last of files was appended (its
+ * parents added; the first call makes "/" and /dev): 0, or -ENOSPC (more
+ * than LX_DIRS_MAX directories), -ENOMEM with the tree as it was.
+ * Directories keep their index, so the working directory and open ones stay. */
+int linux_dirs_update(struct linux_host *lx);
 
 /* linux_fd.c: a fresh table: 0, 1 and 2 open on the standard streams. */
 void linux_fds_init(struct lx_table *t);

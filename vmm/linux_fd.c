@@ -162,12 +162,12 @@ int64_t lxs_dup3(struct sys *s, uint32_t oldfd, uint32_t newfd, uint64_t flags, 
 	return dup_to(s, (int)oldfd, (int)newfd, flags & G_O_CLOEXEC);
 }
 
-int lxs_dev_find(const char *path)
+const char *lxs_dev_path(int kind)
 {
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
-		if (!strcmp(devices[i].path, path))
-			return devices[i].kind;
-	return LX_FREE;
+		if (devices[i].kind == (enum lx_kind)kind)
+			return devices[i].path;
+	return "";
 }
 
 uint32_t lxs_dev_rdev(int kind)

@@ -4,9 +4,9 @@
  * host serves (see linux_sys.c): the files given with --file, read-only,
  * under their guest paths, and the devices (linux_fd.c: the descriptor
  * table, where 0-2 start as kvmlet's standard streams).
- * Arguments are checked in Linux's order with its errno: flags it does not
- * know are EINVAL where it says so, a relative path needs a directory
- * descriptor (none of ours is one: ENOTDIR, or EBADF if not open), and
+ * Paths are looked up in the tree of linux_dir.c (directories, which open
+ * read-only and list there). Arguments are checked in Linux's order with its
+ * errno: flags it does not know are EINVAL where it says so, and
  * descriptors, commands and whence are 32 bits wide, as Linux takes them.
  */
 #include <fcntl.h>
@@ -31,8 +31,6 @@ enum {
 	NR_fcntl = 72,
 	NR_fsync = 74,
 	NR_fdatasync = 75,
-	NR_chdir = 80,
-	NR_fchdir = 81,
 	NR_readlink = 89,
 	NR_openat = 257,
 	NR_dup3 = 292,
@@ -44,7 +42,6 @@ enum {
 	NR_faccessat2 = 439,
 };
 
-#define G_AT_FDCWD	      -100
 #define G_AT_SYMLINK_NOFOLLOW 0x100
 #define G_AT_EACCESS	      0x200
 #define G_AT_NO_AUTOMOUNT     0x800
@@ -53,6 +50,7 @@ enum {
 #define G_O_WRONLY	      1
 #define G_O_CREAT	      0100
 #define G_O_EXCL	      0200
+#define G_O_TRUNC	      01000
 #define G_O_DIRECTORY	      0200000
 #define G_O_LARGEFILE	      0100000
 #define G_O_APPEND	      02000
@@ -65,7 +63,6 @@ enum {
 #define G_FIONCLEX	      0x5450
 #define G_FIOCLEX	      0x5451
 #define G_FIOASYNC	      0x5452
-#define PATH_MAX_GUEST	      4096
 #define G_STATX_BASIC_STATS   0x7ffu
 #define G_STATX__RESERVED     0x80000000u
 #define G_STATX_ATTR_KNOWN    0x203000u /* AUTOMOUNT, MOUNT_ROOT, DAX: every 6.1 file's */
@@ -75,56 +72,40 @@ static bool fd_open(struct sys *s, int fd)
 	return lxs_ofd(s, fd) != NULL;
 }
 
-/* A NUL-terminated path from the guest, at most PATH_MAX_GUEST bytes. */
-static int64_t get_path(struct sys *s, uint64_t va, char *out)
+/* The path at pathp and what it names from dirfd. */
+static int64_t lookup_at(struct sys *s, int dirfd, uint64_t pathp, char *path, struct lx_node *n)
 {
-	for (uint64_t i = 0; i < PATH_MAX_GUEST; i++) {
-		if (lxs_get(s, va + i, &out[i], 1) < 0)
-			return -EFAULT;
-		if (!out[i])
-			return 0;
-	}
-	return -ENAMETOOLONG;
+	int64_t r = lxs_get_path(s, pathp, path);
+
+	return r < 0 ? r : lxs_lookup(s, dirfd, path, n);
 }
 
-/* The path, and whether it can be looked up from dirfd (0) or why not. */
-static int64_t get_path_at(struct sys *s, int dirfd, uint64_t va, char *out)
-{
-	int64_t r = get_path(s, va, out);
-
-	if (r < 0 || out[0] == '/' || !out[0] || dirfd == G_AT_FDCWD)
-		return r;
-	return fd_open(s, dirfd) ? -ENOTDIR : -EBADF;
-}
-
-static int find_file(struct sys *s, const char *path)
-{
-	for (unsigned i = 0; i < s->lx->nfiles; i++)
-		if (!strcmp(s->lx->files[i].guest_path, path))
-			return (int)i;
-	return -1;
-}
-
+/* open of a directory is read-only (EISDIR: writing, O_CREAT, O_TRUNC), of
+ * anything else not O_DIRECTORY; allowed files are read-only (EROFS). */
 static int64_t sys_openat(struct sys *s, int dirfd, uint64_t pathp, uint64_t flags)
 {
 	char path[PATH_MAX_GUEST];
-	int64_t r = get_path_at(s, dirfd, pathp, path);
-	int file = -1, dev;
+	struct lx_node n = {0};
+	int64_t r = lookup_at(s, dirfd, pathp, path, &n);
+	struct lx_ofd o = {.file = n.idx, .flags = (uint32_t)(flags & G_O_KEPT)};
 
 	if (r < 0)
 		return r;
-	dev = lxs_dev_find(path);
-	if (!dev && (file = find_file(s, path)) < 0)
-		return -ENOENT;
 	if ((flags & (G_O_CREAT | G_O_EXCL)) == (G_O_CREAT | G_O_EXCL))
 		return -EEXIST;
-	if (flags & G_O_DIRECTORY)
-		return -ENOTDIR; /* every allowed file is a regular file, every device one */
-	if (!dev && (flags & G_O_ACCMODE) != 0)
-		return -EROFS;
-	struct lx_ofd o = {.kind = (uint8_t)(dev ? dev : LX_FILE),
-			   .file = file,
-			   .flags = (uint32_t)(flags & G_O_KEPT)};
+	if (n.type == G_DT_DIR) {
+		if ((flags & (G_O_ACCMODE | G_O_CREAT | G_O_TRUNC)) != 0)
+			return -EISDIR;
+		o.kind = LX_DIR;
+	} else if (flags & G_O_DIRECTORY) {
+		return -ENOTDIR;
+	} else if (n.type == G_DT_CHR) {
+		o = (struct lx_ofd){.kind = (uint8_t)n.idx, .file = -1, .flags = o.flags};
+	} else {
+		if ((flags & G_O_ACCMODE) != 0)
+			return -EROFS;
+		o.kind = LX_FILE;
+	}
 	return lxs_fd_open(s, &o, flags & G_O_CLOEXEC);
 }
 
@@ -133,8 +114,8 @@ static int64_t put_stat(struct sys *s, uint64_t va, const struct stat *st)
 {
 	uint64_t k[18] = {0};
 
-	k[1] = 1;		      /* st_ino */
-	k[2] = 1;		      /* st_nlink */
+	k[1] = (uint64_t)st->st_ino;
+	k[2] = (uint64_t)st->st_nlink;
 	k[3] = (uint32_t)st->st_mode; /* st_mode, uid 0 */
 	k[5] = (uint64_t)st->st_rdev; /* the devices' own; 0 for the rest */
 	k[6] = (uint64_t)st->st_size;
@@ -165,9 +146,9 @@ static int64_t put_statx(struct sys *s, uint64_t va, const struct stat *st)
 	struct gstatx x = {
 		.mask = G_STATX_BASIC_STATS, /* whatever was asked, as Linux */
 		.blksize = 4096,
-		.nlink = 1,
+		.nlink = (uint32_t)st->st_nlink,
 		.mode = (uint16_t)st->st_mode,
-		.ino = 1,
+		.ino = (uint64_t)st->st_ino,
 		.size = (uint64_t)st->st_size,
 		.blocks = ((uint64_t)st->st_size + 511) / 512,
 		.attributes_mask = G_STATX_ATTR_KNOWN,
@@ -178,41 +159,64 @@ static int64_t put_statx(struct sys *s, uint64_t va, const struct stat *st)
 	return lxs_put(s, va, &x, sizeof(x));
 }
 
-/* What fstat shows of descriptor fd: a device as Linux's devtmpfs has it (a
- * character device anyone may read and write), a pipe or an anonymous inode
- * owned by the program, a read-only file, a stream with its host type. */
+/* What stat shows of node n: a directory (linux_dir.c), a device as Linux's
+ * devtmpfs has it (a character device anyone may read and write), a
+ * read-only file. */
+static int64_t stat_node(struct sys *s, struct lx_node n, struct stat *hs)
+{
+	if (n.type == G_DT_DIR) {
+		lxs_dir_stat(s->lx, n.idx, hs);
+		return 0;
+	}
+	memset(hs, 0, sizeof(*hs));
+	if (n.type == G_DT_REG && fstat(s->lx->files[n.idx].host_fd, hs) < 0)
+		return -EIO;
+	hs->st_mode = n.type == G_DT_REG ? S_IFREG | 0444 : S_IFCHR | 0666;
+	hs->st_rdev = n.type == G_DT_REG ? 0 : lxs_dev_rdev(n.idx);
+	hs->st_ino = lxs_ino(n);
+	hs->st_nlink = 1;
+	return 0;
+}
+
+/* What descriptor fd refers to in the tree (type 0: something else). */
+static struct lx_node node_of(const struct lx_ofd *o)
+{
+	if (o->kind == LX_DIR || o->kind == LX_FILE)
+		return (struct lx_node){.type = o->kind == LX_DIR ? G_DT_DIR : G_DT_REG,
+					.idx = (int16_t)o->file};
+	return (struct lx_node){.type = lxs_is_dev(o) ? G_DT_CHR : 0, .idx = o->kind};
+}
+
+/* What fstat shows of descriptor fd: what stat shows of a directory, a file
+ * or a device; a pipe or an anonymous inode owned by the program; a stream
+ * with its host type. */
 static int64_t stat_fd(struct sys *s, int fd, struct stat *hs)
 {
 	struct lx_ofd *o = lxs_ofd(s, fd);
 	int host;
 
-	memset(hs, 0, sizeof(*hs));
+	if (fd == G_AT_FDCWD) /* AT_EMPTY_PATH from the working directory */
+		return stat_node(s, (struct lx_node){G_DT_DIR, (int16_t)s->lx->cwd}, hs);
 	if (!o)
 		return -EBADF;
-	if (lxs_is_dev(o)) {
-		hs->st_mode = S_IFCHR | 0666;
-		hs->st_rdev = lxs_dev_rdev(o->kind);
-		return 0;
-	}
+	if (node_of(o).type)
+		return stat_node(s, node_of(o), hs);
+	memset(hs, 0, sizeof(*hs));
+	hs->st_ino = hs->st_nlink = 1;
 	if (lxs_is_made(o)) {
 		/* a FIFO, or an anonymous inode (no type bits), owned by the program */
 		hs->st_mode = lxs_is_pipe(o) ? S_IFIFO | 0600 : 0600;
 		return 0;
 	}
 	host = lxs_host_fd(s, o);
-	if (o->kind == LX_FILE) {
-		if (fstat(host, hs) < 0)
-			return -EIO;
-		hs->st_mode = S_IFREG | 0444;
-	} else {
-		if (host < 0 || fstat(host, hs) < 0)
-			*hs = (struct stat){.st_mode = S_IFCHR | 0620};
-		else
-			hs->st_mode = (hs->st_mode & S_IFMT) | (o->kind != LX_STDIN ? 0200 : 0400);
-		if (!S_ISREG(hs->st_mode))
-			hs->st_size = 0;
-	}
+	if (host < 0 || fstat(host, hs) < 0)
+		*hs = (struct stat){.st_mode = S_IFCHR | 0620};
+	else
+		hs->st_mode = (hs->st_mode & S_IFMT) | (o->kind != LX_STDIN ? 0200 : 0400);
+	if (!S_ISREG(hs->st_mode))
+		hs->st_size = 0;
 	hs->st_rdev = 0;
+	hs->st_ino = hs->st_nlink = 1; /* not the host's */
 	return 0;
 }
 
@@ -220,26 +224,16 @@ static int64_t stat_fd(struct sys *s, int fd, struct stat *hs)
 static int64_t stat_at(struct sys *s, int dirfd, uint64_t pathp, uint64_t flags, struct stat *hs)
 {
 	char path[PATH_MAX_GUEST];
+	struct lx_node n;
 	int64_t r;
-	int file, dev;
 
-	if ((r = get_path_at(s, dirfd, pathp, path)) < 0)
+	if ((r = lxs_get_path(s, pathp, path)) < 0)
 		return r;
-	if (!path[0])
-		return (flags & G_AT_EMPTY_PATH) ? stat_fd(s, dirfd, hs) : -ENOENT;
-	memset(hs, 0, sizeof(*hs));
-	if ((dev = lxs_dev_find(path))) {
-		hs->st_mode = S_IFCHR | 0666;
-		hs->st_rdev = lxs_dev_rdev(dev);
-		return 0;
-	}
-	if ((file = find_file(s, path)) < 0)
-		return -ENOENT;
-	if (fstat(s->lx->files[file].host_fd, hs) < 0)
-		return -EIO;
-	hs->st_mode = S_IFREG | 0444;
-	hs->st_rdev = 0;
-	return 0;
+	if (!path[0] && (flags & G_AT_EMPTY_PATH))
+		return stat_fd(s, dirfd, hs);
+	if ((r = lxs_lookup(s, dirfd, path, &n)) < 0)
+		return r;
+	return stat_node(s, n, hs);
 }
 
 static int64_t sys_fstat(struct sys *s, int fd, uint64_t st)
@@ -281,52 +275,42 @@ static int64_t sys_statx(struct sys *s, int dirfd, uint64_t pathp, uint32_t flag
 	return put_statx(s, buf, &hs);
 }
 
+/* access, faccessat(2): directories and devices may be read (and searched,
+ * written) as Linux's on a read-only mount (W_OK: EROFS) and devtmpfs; files
+ * only read. */
 static int64_t sys_access(struct sys *s, int dirfd, uint64_t pathp, uint64_t mode, uint64_t flags)
 {
 	char path[PATH_MAX_GUEST];
+	const struct lx_ofd *o;
+	struct lx_node n = {.type = G_DT_DIR, .idx = (int16_t)s->lx->cwd};
 	int64_t r;
 
 	if ((mode & ~(uint64_t)7) ||
 	    (flags & ~(uint64_t)(G_AT_EACCESS | G_AT_SYMLINK_NOFOLLOW | G_AT_EMPTY_PATH)))
 		return -EINVAL;
-	if ((r = get_path_at(s, dirfd, pathp, path)) < 0)
+	if ((r = lxs_get_path(s, pathp, path)) < 0)
 		return r;
-	if (!path[0] && (flags & G_AT_EMPTY_PATH) && dirfd != G_AT_FDCWD)
-		r = fd_open(s, dirfd) ? 0 : -EBADF;
-	else if (lxs_dev_find(path))
+	if (path[0] || !(flags & G_AT_EMPTY_PATH)) {
+		if ((r = lxs_lookup(s, dirfd, path, &n)) < 0)
+			return r;
+	} else if (dirfd != G_AT_FDCWD) {
+		if (!(o = lxs_ofd(s, dirfd)))
+			return -EBADF;
+		n = node_of(o); /* a stream, a pipe: as a file */
+	}
+	if (n.type == G_DT_DIR)
+		return (mode & 2) ? -EROFS : 0;
+	if (n.type == G_DT_CHR)
 		return (mode & 1) ? -EACCES : 0; /* readable and writable, not executable */
-	else if (find_file(s, path) < 0)
-		return -ENOENT;
-	return r < 0 ? r : (mode & 3) ? -EACCES : 0; /* W_OK, X_OK: read-only, not executable */
+	return (mode & 3) ? -EACCES : 0;	 /* W_OK, X_OK: read-only, not executable */
 }
 
 /* What /proc/self/exe links to: the path the program was started as
- * (AT_EXECFN), from the working directory "/", with ".", ".." and repeated
- * slashes resolved as Linux's path walk would (no links to follow here). */
+ * (AT_EXECFN), from the working directory "/" it started in, with ".", ".."
+ * and repeated slashes resolved as Linux's path walk would. */
 static int64_t exe_path(struct sys *s, char *out)
 {
-	const char *p = s->lx->argv && s->lx->argv[0] ? s->lx->argv[0] : "guest";
-	size_t n = 0;
-
-	while (*p) {
-		size_t len = strcspn(p, "/");
-		if ((len == 1 && p[0] == '.') || len == 0) {
-			/* nothing */
-		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
-			while (n > 0 && out[--n] != '/')
-				;
-		} else {
-			if (n + 1 + len >= PATH_MAX_GUEST)
-				return -ENAMETOOLONG;
-			out[n++] = '/';
-			memcpy(out + n, p, len);
-			n += len;
-		}
-		p += len + (p[len] == '/');
-	}
-	if (!n)
-		out[n++] = '/';
-	return (int64_t)n;
+	return linux_path_clean(s->lx->argv && s->lx->argv[0] ? s->lx->argv[0] : "guest", out);
 }
 
 /* readlink: /proc/self/exe is the one link (its target cut to size, with
@@ -338,7 +322,9 @@ static int64_t sys_readlink(struct sys *s, int dirfd, uint64_t pathp, uint64_t b
 
 	if (size <= 0)
 		return -EINVAL;
-	if ((r = get_path_at(s, dirfd, pathp, path)) < 0)
+	struct lx_node n;
+
+	if ((r = lxs_get_path(s, pathp, path)) < 0)
 		return r;
 	if (!strcmp(path, "/proc/self/exe")) {
 		if ((r = exe_path(s, path)) < 0)
@@ -346,9 +332,9 @@ static int64_t sys_readlink(struct sys *s, int dirfd, uint64_t pathp, uint64_t b
 		r = r < size ? r : size;
 		return lxs_put(s, buf, path, (uint64_t)r) < 0 ? -EFAULT : r;
 	}
-	if (!lxs_dev_find(path) && find_file(s, path) < 0)
-		return -ENOENT;
-	return -EINVAL; /* a file, not a link */
+	if ((r = lxs_lookup(s, dirfd, path, &n)) < 0)
+		return r;
+	return -EINVAL; /* a file or a directory, not a link */
 }
 
 /* fsync, fdatasync: Linux's files and block devices have it, its character
@@ -362,41 +348,13 @@ static int64_t sys_fsync(struct sys *s, int fd)
 
 	if (!o)
 		return -EBADF;
-	if (o->kind == LX_FILE)
+	if (o->kind == LX_FILE || o->kind == LX_DIR)
 		return 0;
 	host = lxs_is_stream(o) ? lxs_host_fd(s, o) : -1;
 	if (host >= 0 && fstat(host, &st) == 0 &&
 	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
 		return 0;
 	return -EINVAL;
-}
-
-/* Whether path names "/" from "/": only ".", ".." and slashes in it. */
-static bool names_root(const char *p)
-{
-	while (*p) {
-		size_t len = strcspn(p, "/");
-		if (len > 2 || (len && strncmp(p, "..", len)))
-			return false;
-		p += len + (p[len] == '/');
-	}
-	return true;
-}
-
-/* chdir: the working directory is "/" and stays so (getcwd); a file or a
- * device is ENOTDIR. */
-static int64_t sys_chdir(struct sys *s, uint64_t pathp)
-{
-	char path[PATH_MAX_GUEST];
-	int64_t r = get_path(s, pathp, path);
-
-	if (r < 0)
-		return r;
-	if (!path[0])
-		return -ENOENT;
-	if (names_root(path))
-		return 0;
-	return lxs_dev_find(path) || find_file(s, path) >= 0 ? -ENOTDIR : -ENOENT;
 }
 
 static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
@@ -415,6 +373,8 @@ static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 		return 0; /* Linux's noop_llseek */
 	if (lxs_is_stream(o) || lxs_is_pipe(o))
 		return -ESPIPE;
+	if (o->kind == LX_DIR)
+		return lxs_dir_lseek(o, off, whence);
 	if (fstat(lxs_host_fd(s, o), &st) < 0)
 		return -EIO;
 	size = st.st_size;
@@ -570,10 +530,6 @@ int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served)
 		return sys_fsync(s, fd);
 	case NR_syncfs:
 		return fd_open(s, fd) ? 0 : -EBADF;
-	case NR_chdir:
-		return sys_chdir(s, a0);
-	case NR_fchdir: /* none is a directory */
-		return fd_open(s, fd) ? -ENOTDIR : -EBADF;
 	case NR_lseek:
 		return sys_lseek(s, fd, (int64_t)a1, (uint32_t)a2);
 	case NR_ioctl:

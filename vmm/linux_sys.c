@@ -3,7 +3,7 @@
  * linux_sys.c: the Linux system calls that the guest's kernel hands to the
  * host (KVMLET_PORT_SYSCALL): standard streams, clocks, randomness,
  * sleeping, signals to itself (linux_fs.c: descriptors and allowed files;
- * linux_fd.c: the descriptor table and devices);
+ * linux_dir.c: directories; linux_fd.c: the descriptor table and devices);
  * everything else is refused with the errno Linux would give. Every
  * argument is untrusted and checked in Linux's order: guest buffers are
  * reached only through the live page tables with the access the program
@@ -160,6 +160,8 @@ static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64
 		return -EINVAL;
 	if (!lxs_range_ok(buf, len))
 		return -EFAULT;
+	if (o->kind == LX_DIR)
+		return -EISDIR; /* listed by getdents64 (linux_dir.c) */
 	if (lxs_has_slot(o))
 		return lxs_pipe_read(s, o, buf, len < LX_IO_MAX ? len : LX_IO_MAX, tmp);
 	if (len > MAX_RW_COUNT)
@@ -550,6 +552,8 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 			rv = lxs_proc_syscall(s, nr, &served);
 		if (!served)
 			rv = lxs_fs_syscall(s, nr, &served);
+		if (!served)
+			rv = lxs_dir_syscall(s, nr, &served);
 		return served ? rv : -ENOSYS;
 	}
 }

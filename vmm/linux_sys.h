@@ -2,8 +2,8 @@
 /*
  * linux_sys.h: what the host's Linux system calls share (linux_sys.c:
  * streams, clocks, randomness, sleeping, signals to itself; linux_fs.c:
- * descriptors and the allowed files; linux_fd.c: the descriptor table and
- * the devices). Not installed.
+ * descriptors and the allowed files; linux_dir.c: the directory tree and
+ * paths; linux_fd.c: the descriptor table and the devices). Not installed.
  */
 #ifndef KVMLET_LINUX_SYS_H
 #define KVMLET_LINUX_SYS_H
@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "kvmlet_abi.h"
 #include "linux.h"
@@ -20,6 +21,19 @@
 #define G_O_ACCMODE  3
 #define G_O_NONBLOCK 04000
 #define G_O_CLOEXEC  02000000
+#define G_AT_FDCWD   -100
+
+#define PATH_MAX_GUEST 4096 /* a path's bytes with its NUL, as Linux's PATH_MAX */
+
+/* d_type as Linux's getdents64 gives it. */
+enum { G_DT_CHR = 2, G_DT_DIR = 4, G_DT_REG = 8 };
+
+/* What a path names in the tree (linux_dir.c): its d_type and an index in
+ * dirs (G_DT_DIR), in files (G_DT_REG), or an enum lx_kind (G_DT_CHR). */
+struct lx_node {
+	uint8_t type;
+	int16_t idx;
+};
 
 /* A result that is no errno (KVMLET_LX_WAIT_BASE): the caller's thread must
  * wait (the guest's kernel runs its other threads meanwhile and then repeats
@@ -126,8 +140,8 @@ int64_t lxs_close(struct sys *s, int fd);
 int64_t lxs_dupfd(struct sys *s, int fd, uint32_t from, bool cloexec);
 /* linux_fd.c: dup3, or dup2 (dup2 set: old == new is new if open). */
 int64_t lxs_dup3(struct sys *s, uint32_t oldfd, uint32_t newfd, uint64_t flags, bool dup2);
-/* linux_fd.c: the device at path (enum lx_kind), LX_FREE if none. */
-int lxs_dev_find(const char *path);
+/* linux_fd.c: the path of device kind (enum lx_kind), "/dev/null"... */
+const char *lxs_dev_path(int kind);
 /* linux_fd.c: a device's st_rdev, as Linux encodes it. */
 uint32_t lxs_dev_rdev(int kind);
 /* linux_fd.c: read len bytes (<= LX_IO_MAX) from device o into buf; the count or -errno. */
@@ -145,6 +159,21 @@ uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o);
 int64_t lxs_pipe_syscall(struct sys *s, uint64_t nr, bool *served);
 /* linux_proc.c: serve nr if it is times, getrusage or a socket call (*served set). */
 int64_t lxs_proc_syscall(struct sys *s, uint64_t nr, bool *served);
+/* linux_dir.c: a NUL-terminated path from the guest (PATH_MAX_GUEST bytes
+ * at most): 0, -EFAULT, -ENAMETOOLONG. */
+int64_t lxs_get_path(struct sys *s, uint64_t va, char *out);
+/* linux_dir.c: what path names, relative ones from dirfd (G_AT_FDCWD: the
+ * working directory): 0 and *out, or -ENOENT (nothing; an empty path),
+ * -ENOTDIR, -ENAMETOOLONG, -EBADF (dirfd not open; ENOTDIR: not a directory). */
+int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *out);
+/* linux_dir.c: n's fake inode number, the same in stat and getdents. */
+uint64_t lxs_ino(struct lx_node n);
+/* linux_dir.c: what stat shows of directory d. */
+void lxs_dir_stat(const struct linux_host *lx, int d, struct stat *hs);
+/* linux_dir.c: lseek of directory description o. */
+int64_t lxs_dir_lseek(struct lx_ofd *o, int64_t off, uint32_t whence);
+/* linux_dir.c: serve nr if it is getdents(64), chdir, fchdir or getcwd (*served set). */
+int64_t lxs_dir_syscall(struct sys *s, uint64_t nr, bool *served);
 /* linux_fs.c: serve nr if it is about descriptors or paths (*served set). */
 int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
 

@@ -2,7 +2,7 @@
 /*
  * linux_task.c: the Linux system calls about the program's own task that
  * the kernel serves with no exit: the FS/GS base, uname, resource limits,
- * the working directory, affinity, the file mode mask, prctl, sysinfo,
+ * affinity, the file mode mask, prctl, sysinfo,
  * groups and sessions, priorities and scheduling policies, memory locks,
  * membarrier (linux_signal.c serves signals). Arguments are checked
  * in Linux's order, with its errno;
@@ -12,7 +12,6 @@
 
 enum {
 	NR_uname = 63,
-	NR_getcwd = 79,
 	NR_getrlimit = 97,
 	NR_arch_prctl = 158,
 	NR_setrlimit = 160,
@@ -48,7 +47,6 @@ enum {
 #define ARCH_GET_FS   0x1003
 #define ARCH_GET_GS   0x1004
 #define ESRCH	      3
-#define ERANGE	      34
 #define RLIM_NLIMITS  16
 #define SELF	      LINUX_SELF
 #define RESET_ON_FORK 0x40000000 /* SCHED_RESET_ON_FORK */
@@ -204,13 +202,6 @@ static int64_t sys_prctl(uint32_t option, uint64_t a2, uint64_t a3, uint64_t a4,
 	default:
 		return -EINVAL;
 	}
-}
-
-static int64_t sys_getcwd(uint64_t buf, uint64_t size)
-{
-	if (size < 2)
-		return -ERANGE;
-	return mm_put_user(buf, "/", 2) < 0 ? -EFAULT : 2;
 }
 
 static int64_t sys_sched_getaffinity(int32_t pid, uint64_t len, uint64_t mask)
@@ -445,8 +436,6 @@ int64_t linux_task_syscall(const struct frame *f, bool *served)
 		if ((int32_t)a0 != 0 && (int32_t)a0 != SELF)
 			return -ESRCH;
 		return rlimit((uint32_t)a1, a2, a3);
-	case NR_getcwd:
-		return sys_getcwd(a0, a1);
 	case NR_sched_getaffinity:
 		return sys_sched_getaffinity((int32_t)a0, a1, a2);
 	}

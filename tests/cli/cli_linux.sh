@@ -14,7 +14,7 @@ LXTEST=${LXTEST:-}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 [ -x "$LXTEST" ] || { echo "SKIP: no lxtest (musl-gcc missing: apt-get install musl-tools)"; exit 77; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp" "$out" "$err" "$wrapper_errors"' EXIT
+trap 'chmod -R u+w "$tmp"; rm -rf "$tmp" "$out" "$err" "$wrapper_errors"' EXIT
 
 # same NAME INPUT [KVMLET_OPTS... --] PROG ARGS...: kvmlet run (environment
 # empty but for X=1) and the program run natively (env -i X=1) agree on
@@ -69,6 +69,17 @@ same "one read or write of more than 64 KiB: files, stdin from a file, /dev/*, s
 	"$tmp/big" --file "$tmp/big" -- "$LXTEST" bigio "$tmp/big"
 same "readlink /proc/self/exe, fsync, syncfs, chdir, fchdir, statx" "" --file "$tmp/fruit" -- \
 	"$LXTEST" files "$tmp/fruit"
+# Directories: the tree the --file entries make (their guest paths are the
+# host's) is natively a fresh read-only tree holding just them.
+tree=$tmp/tree
+mkdir -p "$tree/a" "$tree/b/c"
+echo x >"$tree/a/x" && echo y >"$tree/a/y" && echo z >"$tree/b/c/z" && echo top >"$tree/top"
+chmod 444 "$tree/a/x" "$tree/a/y" "$tree/b/c/z" "$tree/top"
+chmod 555 "$tree/a" "$tree/b/c" "$tree/b" "$tree"
+trees="--file $tree/a/x --file $tree/a/y --file $tree/b/c/z --file $tree/top"
+# shellcheck disable=SC2086
+same "directories: readdir, stat, realpath, chdir, fchdir, getcwd, getdents64, O_DIRECTORY" \
+	"" $trees -- "$LXTEST" dirs "$tree"
 same "signal handlers: raise, kill, masks, sigsuspend, an alternate stack, faults as signals" \
 	"" -- "$LXTEST" signals
 same "big mappings barely touched: 100 rounds of mmap 1-7 MiB, munmap" "" -- \
@@ -81,6 +92,9 @@ if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then
 	same "static PIE (glibc): argv, environment, auxv" "" -- "$LXTEST_PIE" args x
 	same "static PIE (glibc): __thread variables" "" -- "$LXTEST_PIE" tls
 	same "static PIE (glibc): malloc, mmap, mprotect, munmap" "" -- "$LXTEST_PIE" mem
+	# shellcheck disable=SC2086
+	same "static PIE (glibc): directories, realpath, opendir" "" $trees -- \
+		"$LXTEST_PIE" dirs "$tree"
 else
 	echo "note: no LXTEST_PIE: the static-PIE checks do not run"
 fi
@@ -93,6 +107,18 @@ same "busybox sed" "$tmp/fruit" -- "$BUSYBOX" sed -e s/a/A/g -e 2d
 same "busybox awk" "" -- "$BUSYBOX" awk 'BEGIN{print 6*7}'
 same "busybox sort of a file" "" --file "$tmp/fruit" -- "$BUSYBOX" sort "$tmp/fruit"
 same "busybox readlink /proc/self/exe (glibc)" "" -- "$BUSYBOX" readlink /proc/self/exe
+# Directories (find: one entry per directory, so that readdir's order is Linux's too).
+# shellcheck disable=SC2086
+{
+same "busybox ls -a of a directory" "" $trees -- "$BUSYBOX" ls -a "$tree"
+same "busybox ls -R -p" "" $trees -- "$BUSYBOX" ls -R -p "$tree"
+same "busybox ls -d of a file and a directory" "" $trees -- "$BUSYBOX" ls -d "$tree/a/x" "$tree/b/"
+same "busybox find" "" $trees -- "$BUSYBOX" find "$tree/b"
+same "busybox find -type f" "" $trees -- "$BUSYBOX" find "$tree/b" -type f
+same "busybox realpath of a --file" "" $trees -- "$BUSYBOX" realpath "$tree/a/../b/./c//z"
+same "busybox sh: cd, pwd, a relative read" "" $trees -- "$BUSYBOX" sh -c \
+	"cd $tree/a && pwd && read l <x && echo \$l && cd ../b/c && pwd && read l <z && echo \$l"
+}
 # Shell redirections: dup2, F_DUPFD(_CLOEXEC), close and /dev/null (each
 # prints to stdout only after a redirection worked; `same` compares stdout).
 same "busybox sh: >&2" "" -- "$BUSYBOX" sh -c 'echo to-stderr >&2; echo after'
@@ -193,6 +219,43 @@ check 0 'map32 ENOMEM' '' -- run "$LXTEST" map32
 check 1 "open /etc/passwd: ENOENT" '' -- run "$LXTEST" cat /etc/passwd
 check 1 "open $tmp/fruit: ENOENT" '' -- run "$LXTEST" cat "$tmp/fruit"
 check 0 'lseek end 22' '' -- run --file "$tmp/fruit:/data/f" "$LXTEST" cat /data/f
+# The tree from "/": the parents of the --file paths and /dev; the working
+# directory "/" at start, and again after a reset.
+top=$(echo "$tmp" | cut -d/ -f2)
+root=$(printf '%s\n' '. (dir)' '.. (dir)' 'dev (dir)' "$top (dir)" | LC_ALL=C sort | tr '\n' ' ')
+cat >"$tmp/dirtree" <<EOF
+getcwd: 2
+cwd /
+getcwd, 1 byte: ERANGE
+list /: ${root% }
+list /dev: . (dir) .. (dir) null (other) random (other) urandom (other) zero (other)
+list /..: ${root% }
+stat /: dir mode 555 nlink 4 size 0
+stat /dev: dir mode 555 nlink 2 size 0
+access / W_OK: EROFS
+access /dev R_OK|X_OK: ok
+chdir /dev/../dev: ok
+getcwd: 5
+cwd /dev
+getcwd, 4 bytes: ERANGE
+getcwd, 5 bytes: 5
+stat null from /dev: other mode 666 nlink 1 size 0
+chdir ../..: ok
+getcwd: 2
+cwd /
+EOF
+"$KVMLET" run --file "$tmp/fruit" "$LXTEST" dirtree >"$tmp/dirtree.out" 2>&1 || true
+printf '%s\n' dev "$top" | LC_ALL=C sort >"$tmp/ls.want"
+"$KVMLET" run --file "$tmp/fruit" "$BUSYBOX" ls / >"$tmp/ls.out" 2>&1 || true
+"$KVMLET" run --repeat 2 --file "$tmp/fruit" "$BUSYBOX" sh -c "pwd; cd $tmp" >"$tmp/pwd.out" 2>&1 || true
+if cmp -s "$tmp/dirtree" "$tmp/dirtree.out" && cmp -s "$tmp/ls.want" "$tmp/ls.out" &&
+	[ "$(cat "$tmp/pwd.out")" = "$(printf '/\n/')" ]; then
+	echo "ok: the tree from /, /dev, getcwd, W_OK (EROFS), ls /, the working directory after a reset"
+else
+	echo "FAIL: the tree from /:"; diff "$tmp/dirtree" "$tmp/dirtree.out"
+	diff "$tmp/ls.want" "$tmp/ls.out"; cat "$tmp/pwd.out"
+	failures=$((failures + 1))
+fi
 # /proc/self/exe of a program started by a relative path: from the guest's
 # working directory, "/" (Linux: from the caller's).
 got=$(cd "$(dirname "$BUSYBOX")" && "$KVMLET" run "./$(basename "$BUSYBOX")" readlink /proc/self/exe)

@@ -57,4 +57,9 @@ check 120 '' '--stack 0: must be at least 4 KiB' -- inspect --stack 0 "$H"
 check 0 'memory map:' '' -- inspect --memory 16MiB --stack 64kb "$H"
 check 0 'memory map:' '' -- inspect --memory 1g "$H"
 check 120 '' "unknown option '--timeout'" -- inspect --timeout=1s "$H"
+# --file: a guest path the directory tree cannot hold (before any VM exists).
+check 120 '' "/dev/null: a device's path" -- run --file "$H:/dev/null" "$H"
+check 120 '' "/d//: a directory of the guest's tree" -- run --file "$H:/d/f" --file "$H:/d//" "$H"
+check 120 '' "/d/./f: under another file or a device" -- run --file "$H:/d" --file "$H:/d/./f" "$H"
+check 120 '' "/: a directory of the guest's tree" -- run --file "$H:/" "$H"
 finish

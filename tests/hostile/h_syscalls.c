@@ -66,6 +66,8 @@ static const struct {
 	{318, 0, {0, 16, 0}, false},	      /* getrandom(bad, 16) */
 	{35, 0, {0, 0}, false},	      /* nanosleep(bad) */
 	{7, 0, {0, 1, 0}, false},	      /* poll(bad, 1) */
+	{79, 0, {0, 64}, false},	      /* getcwd(bad, 64): the host's */
+	{80, 0, {0}, false},		      /* chdir(bad) */
 	{63, 0, {0}, false},		      /* uname(bad): in the guest's kernel */
 	{158, 1, {0x1003, 0}, false},	      /* arch_prctl(ARCH_GET_FS, bad): in the kernel */
 	{14, 2, {0, 0, 0, 8}, true},  /* rt_sigprocmask(SIG_BLOCK, NULL, bad, 8): kernel */

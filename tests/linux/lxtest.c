@@ -291,6 +291,8 @@ int do_signal(int sig);		 /* lxsignal.c */
 int do_sched(void);		 /* lxproc.c */
 int do_bigio(const char *file);	 /* lxio.c */
 int do_files(const char *argv0, const char *file); /* lxio.c */
+int do_dirs(const char *root);			   /* lxdir.c */
+int do_dirtree(void);
 
 int main(int argc, char **argv, char **envp)
 {
@@ -342,6 +344,10 @@ int main(int argc, char **argv, char **envp)
 		return do_bigio(argv[2]);
 	if (!strcmp(what, "files") && argc > 2)
 		return do_files(argv[0], argv[2]);
+	if (!strcmp(what, "dirs") && argc > 2)
+		return do_dirs(argv[2]);
+	if (!strcmp(what, "dirtree"))
+		return do_dirtree();
 	if (!strcmp(what, "signals"))
 		return do_signals();
 	if (!strcmp(what, "signal") && argc > 2)
@@ -350,7 +356,7 @@ int main(int argc, char **argv, char **envp)
 		return do_clone(argv[2]);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, signals, signal N, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, div0, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, dirs ROOT, dirtree, signals, signal N, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, div0, "
 			"exit N\n");
 	return 64;
 }

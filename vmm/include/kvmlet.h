@@ -146,10 +146,13 @@ void kvmlet_set_stdio(struct kvmlet_sandbox *sb, int in_fd, int out_fd, int err_
 
 /*
  * kvmlet_allow_file: the program may open host_path read-only, as guest_path
- * (absolute; NULL: the same path); every other path is ENOENT. The file is
- * opened now (so a later seccomp filter need not allow open) and closed with
- * the sandbox. Errors: the errno of open, -EINVAL not a regular file or a
- * relative guest path, -ENOSPC more than 64 files.
+ * (absolute, "." ".." and repeated slashes resolved; NULL: the same path);
+ * it sees it in read-only directories, guest_path's parents (with "/" and
+ * /dev); every other path is ENOENT. The file is opened now (so a later
+ * seccomp filter need not allow open) and closed with the sandbox. Errors:
+ * the errno of open, -EINVAL not a regular file, a relative guest path, or
+ * one that is a directory of the tree, a device's or under another file,
+ * -ENOSPC more than 64 files or 1024 directories.
  */
 int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const char *guest_path,
 		      struct kvmlet_error *err);
