@@ -82,6 +82,9 @@ same "directories: readdir, stat, realpath, chdir, fchdir, getcwd, getdents64, O
 	"" $trees -- "$LXTEST" dirs "$tree"
 same "signal handlers: raise, kill, masks, sigsuspend, an alternate stack, faults as signals" \
 	"" -- "$LXTEST" signals
+same "mmap of a file: private and shared copies, an offset, refusals" "" --file "$tmp/blob" -- \
+	"$LXTEST" mapfile "$tmp/blob"
+same "mmap of a small file" "" --file "$tmp/fruit" -- "$LXTEST" mapfile "$tmp/fruit"
 same "big mappings barely touched: 100 rounds of mmap 1-7 MiB, munmap" "" -- \
 	"$LXTEST" mmapchurn 100
 same "Linux's 8 MiB stack: a 1 MiB local array, deep recursion" "" -- "$LXTEST" bigstack
@@ -131,6 +134,12 @@ same "busybox sh: </dev/null, then stdin again" "$tmp/fruit" -- "$BUSYBOX" sh -c
 	'read x </dev/null; echo empty $?; read x; echo "$x"'
 same "busybox sh: >/dev/null, </dev/zero, </dev/urandom" "" -- "$BUSYBOX" sh -c \
 	'echo gone >/dev/null; read -n 4 z </dev/zero; echo "zero $? ${#z}"; read -n 3 r </dev/urandom; echo "urandom $?"'
+if [ -n "${LXAVX:-}" ] && [ -x "$LXAVX" ]; then
+	same "AVX2 and FMA, the XSAVE image of a signal frame, YMM kept across a handler" "" -- \
+		"$LXAVX"
+else
+	echo "note: no LXAVX (gcc missing?): the AVX check does not run"
+fi
 if [ -n "${LXCPP:-}" ] && [ -x "$LXCPP" ]; then
 	same "C++ (libstdc++, static): exceptions, RTTI, containers, iostreams" "" -- "$LXCPP" one
 else
@@ -266,8 +275,13 @@ else
 	failures=$((failures + 1))
 fi
 check 123 '' 'divide error at RIP 0x' -- run "$LXTEST" div0
+# The stack: Linux's 8 MiB for a Linux program, at most 1/32 of memory, or as given.
+check 0 '' '262144 KiB memory, 8192 KiB stack' -- run -v "$LXTEST" exit 0
+check 0 '' '65536 KiB memory, 2048 KiB stack' -- run -v -m 64M "$LXTEST" exit 0
+check 0 '' '262144 KiB memory, 1024 KiB stack' -- run -v -s 1M "$LXTEST" exit 0
 check 125 '' 'the program killed itself with signal 6 (SIGABRT)' -- run "$LXTEST" signal 6
 check 125 '' 'the program killed itself with signal 10 (SIGUSR1)' -- run "$LXTEST" signal 10
+check 125 '' 'the program killed itself with signal 13 (SIGPIPE)' -- run "$LXTEST" signal 13
 check 0 'random' '' -- run "$LXTEST" clock
 # --seed: the same clock and randomness every time; different seeds differ.
 "$KVMLET" run --seed 7 "$LXTEST" clock >"$tmp/s1" 2>&1

@@ -155,6 +155,47 @@ static int do_mmapchurn(int rounds)
 	return 0;
 }
 
+/* mmap of a file: private and shared copies, an offset, what Linux refuses. */
+static int do_mapfile(const char *path)
+{
+	int fd = open(path, O_RDONLY), p[2];
+	off_t size = lseek(fd, 0, SEEK_END);
+	unsigned long sum = 0;
+
+	if (fd < 0 || size <= 0)
+		return 1;
+	char *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return 2;
+	for (off_t i = 0; i < size; i++)
+		sum = sum * 31 + (unsigned char)m[i];
+	printf("private: %ld bytes, sum %lu, first line %.*s\n", (long)size, sum,
+	       (int)strcspn(m, "\n"), m);
+	printf("past the end of the file, in its last page: %d\n", m[size] + m[4095 - size % 4096 + size]);
+	char *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	w[0] = '#';
+	char first;
+	pread(fd, &first, 1, 0);
+	printf("a private copy written: map %c, file %c, other map %c\n", w[0], first, m[0]);
+	char *sh = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	printf("shared read-only: %s\n", sh != MAP_FAILED && !memcmp(sh, m, (size_t)size) ? "same" : "differs");
+	errno = 0;
+	printf("shared writable: %s\n", mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED ? strerror(errno) : "mapped");
+	if (size > 4096) {
+		char *o = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
+		printf("at offset 4096: %s\n", o != MAP_FAILED && !memcmp(o, m + 4096, size - 4096 < 4096 ? (size_t)(size - 4096) : 4096) ? "same" : "differs");
+	}
+	errno = 0;
+	printf("unaligned offset: %s\n", mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 100) == MAP_FAILED ? strerror(errno) : "mapped");
+	errno = 0;
+	printf("bad descriptor: %s\n", mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 99, 0) == MAP_FAILED ? strerror(errno) : "mapped");
+	if (pipe(p) == 0) {
+		errno = 0;
+		printf("a pipe: %s\n", mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, p[0], 0) == MAP_FAILED ? strerror(errno) : "mapped");
+	}
+	return 0;
+}
+
 /* What syscall() returned (-1 with errno for an error). */
 static void say(const char *what, long r)
 {
@@ -330,6 +371,8 @@ int main(int argc, char **argv, char **envp)
 		return do_clock();
 	if (!strcmp(what, "mmapchurn") && argc > 2)
 		return do_mmapchurn(atoi(argv[2]));
+	if (!strcmp(what, "mapfile") && argc > 2)
+		return do_mapfile(argv[2]);
 	if (!strcmp(what, "bigstack"))
 		return do_bigstack();
 	if (!strcmp(what, "div0"))
@@ -356,7 +399,7 @@ int main(int argc, char **argv, char **envp)
 		return do_clone(argv[2]);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, dirs ROOT, dirtree, signals, signal N, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, div0, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, dirs ROOT, dirtree, signals, signal N, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, mapfile FILE, div0, "
 			"exit N\n");
 	return 64;
 }
