@@ -4,14 +4,10 @@
  * but rax (result), rcx and r11 (which `syscall` itself clobbers). Every user
  * register is in the frame (and RSP in kernel_user_rsp) while the kernel runs,
  * and is restored from there: switching threads is rewriting them. */
-	.section .text.entry, "ax"
-	.globl kernel_syscall_entry
-	.type kernel_syscall_entry, @function
-kernel_syscall_entry:
-	movq %rsp, kernel_user_rsp(%rip)
-	leaq kernel_stack_top(%rip), %rsp
-	pushq %rcx		/* the caller's RIP */
-	pushq %r11		/* its RFLAGS */
+/* struct frame (kernel.h), lowest address first: pad, r15 ... rax, r11, rcx. */
+	.macro PUSH_FRAME
+	pushq %rcx
+	pushq %r11
 	pushq %rax
 	pushq %rdi
 	pushq %rsi
@@ -19,17 +15,15 @@ kernel_syscall_entry:
 	pushq %r10
 	pushq %r8
 	pushq %r9
-	pushq %rbx		/* and the callee-saved ones, so that a system */
-	pushq %rbp		/* call can return into another thread */
+	pushq %rbx
+	pushq %rbp
 	pushq %r12
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	pushq $0		/* keeps RSP 16-byte aligned at the call */
-	movq %rsp, %rdi
-	call kernel_syscall
-	cmpb $0, kernel_iret+32(%rip)
-	jne kernel_return_iret
+	pushq $0
+	.endm
+	.macro POP_FRAME
 	addq $8, %rsp
 	popq %r15
 	popq %r14
@@ -46,6 +40,23 @@ kernel_syscall_entry:
 	popq %rax
 	popq %r11
 	popq %rcx
+	.endm
+
+	.section .text.entry, "ax"
+	.globl kernel_syscall_entry
+	.type kernel_syscall_entry, @function
+kernel_syscall_entry:
+	movq %rsp, kernel_user_rsp(%rip)
+	leaq kernel_stack_top(%rip), %rsp
+	/* rcx and r11 hold the caller's RIP and RFLAGS; the callee-saved ones
+	 * too, so that a system call can return into another thread; the pad
+	 * keeps RSP 16-byte aligned at the call. */
+	PUSH_FRAME
+	movq %rsp, %rdi
+	call kernel_syscall
+	cmpb $0, kernel_iret+32(%rip)
+	jne kernel_return_iret
+	POP_FRAME
 	movq kernel_user_rsp(%rip), %rsp
 	sysretq
 	.size kernel_syscall_entry, . - kernel_syscall_entry
@@ -57,22 +68,7 @@ kernel_syscall_entry:
  * frame. */
 kernel_return_iret:
 	movb $0, kernel_iret+32(%rip)
-	addq $8, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
-	popq %r9
-	popq %r8
-	popq %r10
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rax
-	popq %r11
-	popq %rcx
+	POP_FRAME
 	pushq kernel_iret+24(%rip)	/* SS */
 	pushq kernel_user_rsp(%rip)
 	pushq kernel_iret+16(%rip)	/* RFLAGS */
@@ -102,44 +98,14 @@ kernel_fault_stubs:
 	.endr
 
 kernel_fault_common:
-	pushq %rcx
-	pushq %r11
-	pushq %rax
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %r10
-	pushq %r8
-	pushq %r9
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
-	pushq $0
+	PUSH_FRAME
 	movq %rsp, %rdi
 	leaq 128(%rsp), %rsi	/* v, the error code, then the CPU's frame */
 	cld
 	call kernel_fault
 	testl %eax, %eax
 	jz kernel_return_iret
-	addq $8, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
-	popq %r9
-	popq %r8
-	popq %r10
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rax
-	popq %r11
-	popq %rcx
+	POP_FRAME
 	addq kernel_fault_skip(%rip), %rsp
 	jmp *kernel_fault_host(%rip)
 	.section .note.GNU-stack, "", @progbits
