@@ -11,6 +11,7 @@
 /* Linux errno values the kernel returns (negated). */
 #define EPERM	1
 #define EINTR	4
+#define EAGAIN	11
 #define ENOENT	2
 #define EBADF	9
 #define ENOMEM	12
@@ -49,6 +50,7 @@ struct sigstate {
 	bool suspended;	    /* in rt_sigsuspend: saved_mask comes back after the handler */
 	uint64_t saved_mask;
 	uint64_t interrupted; /* the system call a signal ended with EINTR, + 1 (0: none) */
+	uint64_t waitset, wait_info; /* in rt_sigtimedwait: the signals it takes, its siginfo */
 };
 
 #define MSR_FS_BASE 0xc0000100u
@@ -135,8 +137,9 @@ int32_t linux_thread_nth(uint32_t n);
 /* linux_thread.c: if thread tid waits (futex, sleep, the host), its call ends
  * with -EINTR (sigstate.interrupted says which call). */
 void linux_thread_interrupt(int32_t tid);
-/* linux_thread.c: the current thread waits until a signal interrupts it. */
-int64_t linux_thread_suspend(struct frame *f);
+/* linux_thread.c: the current thread waits until a signal interrupts it
+ * (-EINTR), or for at most timeout_ns if not 0 (then -EAGAIN). */
+int64_t linux_thread_suspend(struct frame *f, uint64_t timeout_ns);
 /* linux_signal.c: the signal calls (sigaction, masks, the alternate stack,
  * kill/tkill/tgkill to itself, rt_sigreturn, sigsuspend, pause); *served is
  * false for one it leaves to the host. */

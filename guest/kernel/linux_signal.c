@@ -34,6 +34,7 @@ enum {
 	NR_pause = 34,
 	NR_kill = 62,
 	NR_rt_sigpending = 127,
+	NR_rt_sigtimedwait = 128,
 	NR_rt_sigsuspend = 130,
 	NR_sigaltstack = 131,
 	NR_tkill = 200,
@@ -158,6 +159,12 @@ static bool discarded(int s, uint64_t mask)
 	return !(mask & BIT(s)) && (h == SIG_IGN || (h == SIG_DFL && default_ignores(s)));
 }
 
+/* Does thread t take signal s now: not blocked, or waited for (sigtimedwait)? */
+static bool takes(const struct sigstate *t, int s)
+{
+	return !(t->mask & BIT(s)) || (t->waitset & BIT(s));
+}
+
 /* Thread tid (0: the process) is sent s, by tkill or tgkill (code SI_TKILL)
  * or as kill and the kernel send it (SI_USER, SI_KERNEL). A waiting thread
  * that takes it stops waiting; for the process, the current thread if it
@@ -172,7 +179,7 @@ static void post(int32_t tid, int s, int code)
 			return;
 		t->pending |= BIT(s);
 		t->tkill = code == SI_TKILL ? t->tkill | BIT(s) : t->tkill & ~BIT(s);
-		if (t != cur && !(t->mask & BIT(s)))
+		if (t != cur && takes(t, s))
 			linux_thread_interrupt(tid);
 		return;
 	}
@@ -180,12 +187,12 @@ static void post(int32_t tid, int s, int code)
 		return;
 	sig.pending |= BIT(s);
 	sig.by_kernel = code == SI_KERNEL ? sig.by_kernel | BIT(s) : sig.by_kernel & ~BIT(s);
-	if (!(cur->mask & BIT(s))) {
+	if (takes(cur, s)) {
 		linux_thread_interrupt(linux_thread_tid()); /* if it waits (a timer fired) */
 		return;
 	}
 	for (uint32_t n = 0; (tid = linux_thread_nth(n)) != 0; n++)
-		if (!(linux_thread_sigs(tid)->mask & BIT(s))) {
+		if (takes(linux_thread_sigs(tid), s)) {
 			linux_thread_interrupt(tid);
 			return;
 		}
@@ -260,22 +267,56 @@ static void setup(struct uctx *u, int n, const struct siginfo *info)
 	fpu_frame_init();
 }
 
+/* Take the lowest signal of set pending for thread s (its own first, then
+ * the process's), with its siginfo; 0 if none. */
+static int dequeue(struct sigstate *s, uint64_t set, struct siginfo *info)
+{
+	uint64_t ready = (s->pending | sig.pending) & set;
+	int n, code;
+	bool own;
+
+	if (!ready)
+		return 0;
+	n = __builtin_ctzll(ready) + 1;
+	own = s->pending & BIT(n);
+	if (own)
+		s->pending &= ~BIT(n);
+	else
+		sig.pending &= ~BIT(n);
+	code = own ? (s->tkill & BIT(n) ? SI_TKILL : SI_USER)
+		   : (sig.by_kernel & BIT(n) ? SI_KERNEL : SI_USER);
+	*info = (struct siginfo){.signo = n, .code = code, .a = code == SI_KERNEL ? 0 : SELF};
+	return n;
+}
+
+/* rt_sigtimedwait's end: a signal of its set that woke it is its result,
+ * written to its siginfo (EFAULT if that cannot be). */
+static void waited(struct frame *f, struct sigstate *s)
+{
+	struct siginfo info;
+	const uint64_t set = s->waitset;
+	int n;
+
+	s->waitset = 0;
+	if ((int64_t)f->rax != -EINTR || !(n = dequeue(s, set, &info)))
+		return;
+	f->rax = s->wait_info && mm_put_user(s->wait_info, &info, sizeof(info)) < 0
+			 ? (uint64_t)-EFAULT
+			 : (uint64_t)n;
+}
+
 void linux_signal_deliver(struct frame *f)
 {
 	struct sigstate *s = linux_thread_sigs(0);
-	uint64_t ready;
+	struct siginfo info;
+	int n;
 
 	linux_timer_check();
-
-	while ((ready = (s->pending | sig.pending) & ~s->mask) != 0) {
-		const int n = __builtin_ctzll(ready) + 1;
-		const bool own = s->pending & BIT(n);
+	if (s->waitset)
+		waited(f, s);
+	while ((n = dequeue(s, ~s->mask, &info)) != 0) {
 		const struct ksigaction *a = &sig.act[n - 1];
 
-		if (own)
-			s->pending &= ~BIT(n);
-		else
-			sig.pending &= ~BIT(n);
 		if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(n)))
 			continue;
 		if (a->handler == SIG_DFL)
@@ -291,11 +332,6 @@ void linux_signal_deliver(struct frame *f)
 			u.rip -= 2;
 		}
 		s->interrupted = 0;
-		const int code = own ? (s->tkill & BIT(n) ? SI_TKILL : SI_USER)
-				     : (sig.by_kernel & BIT(n) ? SI_KERNEL : SI_USER);
-		const struct siginfo info = {.signo = n,
-					     .code = code,
-					     .a = code == SI_KERNEL ? 0 : SELF};
 		setup(&u, n, &info);
 		return;
 	}
@@ -517,7 +553,43 @@ static int64_t suspend(struct frame *f, uint64_t mask)
 	t->mask = mask & ~UNBLOCKABLE;
 	if ((t->pending | sig.pending) & ~t->mask)
 		return -EINTR;
-	return linux_thread_suspend(f);
+	return linux_thread_suspend(f, 0);
+}
+
+/* rt_sigtimedwait: a signal of set pending is taken (no handler runs) and
+ * returned with its siginfo; else the thread waits until one comes (EAGAIN
+ * after the timeout; a zero one does not wait; EINTR for a signal outside
+ * set whose handler runs). */
+static int64_t sys_rt_sigtimedwait(struct frame *f, uint64_t setp, uint64_t infop, uint64_t tsp,
+				   uint64_t size)
+{
+	struct sigstate *t = linux_thread_sigs(0);
+	struct siginfo info;
+	uint64_t set, ns = 0;
+	int64_t ts[2];
+	int n;
+
+	if (size != 8)
+		return -EINVAL;
+	if (mm_get_user(&set, setp, 8) < 0)
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (tsp) {
+		if (mm_get_user(ts, tsp, sizeof(ts)) < 0)
+			return -EFAULT;
+		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+			return -EINVAL;
+		ns = (uint64_t)ts[0] > UINT64_MAX / 2000000000ull
+			     ? UINT64_MAX / 2
+			     : (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1];
+	}
+	if ((n = dequeue(t, set, &info)) != 0)
+		return infop && mm_put_user(infop, &info, sizeof(info)) < 0 ? -EFAULT : n;
+	if (tsp && !ns)
+		return -EAGAIN;
+	t->waitset = set;
+	t->wait_info = infop;
+	return linux_thread_suspend(f, tsp ? ns : 0);
 }
 
 /* A signal to itself: kill (its pid or group), tkill and tgkill (a thread of
@@ -569,6 +641,8 @@ int64_t linux_signal_syscall(struct frame *f, bool *served)
 		if (mm_get_user(&set, a0, 8) < 0)
 			return -EFAULT;
 		return suspend(f, set);
+	case NR_rt_sigtimedwait:
+		return sys_rt_sigtimedwait(f, a0, a1, a2, a3);
 	case NR_pause:
 		return suspend(f, linux_thread_sigs(0)->mask);
 	case NR_kill:

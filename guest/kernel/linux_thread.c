@@ -36,7 +36,6 @@ enum {
 	NR_clone3 = 435,
 };
 
-#define EAGAIN	  11
 #define E2BIG	  7
 #define ETIMEDOUT 110
 
@@ -612,10 +611,11 @@ void linux_thread_interrupt(int32_t tid)
 	wake(t, -EINTR);
 }
 
-int64_t linux_thread_suspend(struct frame *f)
+int64_t linux_thread_suspend(struct frame *f, uint64_t timeout_ns)
 {
 	init();
-	return block(f, 1 /* no futex of the program's: unaligned */, 0, 0, 0);
+	return block(f, 1 /* no futex of the program's: unaligned */, 0,
+		     timeout_ns ? deadline_of(timeout_ns, 1, false) : 0, -EAGAIN);
 }
 
 bool linux_thread_alive(int32_t tid)

@@ -325,6 +325,39 @@ static void timers(void)
 	signal(SIGALRM, SIG_DFL);
 }
 
+/* sigtimedwait and sigwait: signals taken without their handler running. */
+static void waits(void)
+{
+	sigset_t set, old;
+	siginfo_t si;
+	struct timespec zero = {0, 0}, short_wait = {0, 50000000};
+	int sig = 0;
+
+	on(SIGUSR1, record, 0, 0);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGALRM);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	raise(SIGUSR1);
+	int r = sigtimedwait(&set, &si, &zero);
+	printf("sigtimedwait, pending: %d code %d own pid %d, handler ran %d\n", r, si.si_code,
+	       si.si_pid == getpid(), (int)hits);
+	errno = 0;
+	r = sigtimedwait(&set, &si, &zero);
+	printf("sigtimedwait, none, no wait: %d %s\n", r, strerror(errno));
+	errno = 0;
+	r = sigtimedwait(&set, &si, &short_wait);
+	printf("sigtimedwait, none, 50 ms: %d %s\n", r, strerror(errno));
+	alarm(1);
+	r = sigwait(&set, &sig);
+	printf("sigwait for the alarm: %d sig %d\n", r, sig);
+	kill(getpid(), SIGUSR1);
+	r = sigwaitinfo(&set, &si);
+	printf("sigwaitinfo after kill: %d code %d\n", r, si.si_code);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	hits = 0;
+}
+
 /* A write to a pipe nobody reads: SIGPIPE (its handler runs), then EPIPE. */
 static void broken_pipe(void)
 {
@@ -349,6 +382,7 @@ int do_signals(void)
 	faults();
 	fpu();
 	timers();
+	waits();
 	broken_pipe();
 	puts("signals done");
 	return 0;
