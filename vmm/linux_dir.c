@@ -86,9 +86,12 @@ int linux_dirs_check(const struct linux_host *lx, const char *path)
 {
 	size_t len = strlen(path);
 
-	for (const char *p = path; *p; p += strcspn(p, "/") + 1)
-		if (strcspn(p, "/") > NAME_MAX_GUEST)
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n > NAME_MAX_GUEST)
 			return -ENAMETOOLONG;
+		p += n + (p[n] == '/'); /* never past the NUL */
+	}
 	if (dir_find(lx, path, len) >= 0)
 		return -EISDIR;
 	if (is_device(path, len))
