@@ -204,7 +204,7 @@ timeout --foreground -k 10 "$TOTAL_TIMEOUT" qemu-system-x86_64 \
 	</dev/null | if [ "$VERBOSE" = 1 ]; then sed -u 's/\r$//'; else
 		# drop firmware/boot noise before the guest init starts
 		sed -u -n -e 's/\r$//' -e '/^@@kvmlet-qemu: init$/,$ { /^@@kvmlet-qemu: init$/d; /\] reboot: Power down$/d; p }'
-	fi
+	fi | tee "$WORK/console"
 qrc=${PIPESTATUS[0]}
 set -e
 t1=$(date +%s.%N)
@@ -234,6 +234,17 @@ ran=$((pass + fail + skip))
 if [ "$ran" -lt "${#CMDS[@]}" ]; then
 	echo "VM ended after $ran of ${#CMDS[@]} binaries (guest crash, panic or timeout; qemu rc=$qrc)"
 	fail=$((fail + ${#CMDS[@]} - ran))
+fi
+# What each failed (or unfinished) binary said about its failure (each line
+# that looks like one, and the few after it), again under the summary: a log
+# cut to its end still shows why.
+if [ "$fail" != 0 ]; then
+	awk '/^==== run: /{n = 0; ctx = 0; name = $3; next}
+	     /^==== exit [0-9]+: /{if ($3 != "0:" && n) {print "---- why " name " failed:"; for (i = 1; i <= n; i++) print "    " l[i]} n = 0; name = ""; next}
+	     !/^ok: / && /FAIL|Failure|[Ee]rror|failed|Assertion|timed out/ {ctx = 8}
+	     ctx > 0 {ctx--; if (n < 60) l[++n] = $0}
+	     END {if (name != "" && n) {print "---- what " name " said before it ended:"; for (i = 1; i <= n; i++) print "    " l[i]}}' \
+		"$WORK/console"
 fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
