@@ -37,6 +37,23 @@ static int page_fault(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 			     access, res->cr2, why, fault_place(sb, res->cr2));
 }
 
+/* What the instruction at RIP tells about an exception, in words: the
+ * 32-bit system-call instructions a 64-bit program may still hold. */
+static const char *insn_hint(struct kvmlet_sandbox *sb, int vector, uint64_t rip)
+{
+	uint8_t op[2];
+	uint64_t bad;
+
+	/* int $0x80 finds no gate (#GP); sysenter is #UD on AMD, #GP on Intel. */
+	if ((vector != 13 && vector != 6) || GUEST_READ_VA(&sb->gm, rip, op, sizeof(op), 0, &bad) < 0)
+		return "";
+	if (op[0] == 0xcd && op[1] == 0x80)
+		return ": int $0x80, a 32-bit system call (kvmlet runs 64-bit code only: use syscall)";
+	if (op[0] == 0x0f && op[1] == 0x34)
+		return ": sysenter, a 32-bit system call (kvmlet runs 64-bit code only: use syscall)";
+	return "";
+}
+
 /* A ring-0 stub reported an exception: read its frame from the ring-0 stack. */
 static int handle_exception(struct kvmlet_sandbox *sb, const struct exit_io *io,
 			    struct kvmlet_result *res, struct kvmlet_error *err)
@@ -62,10 +79,10 @@ static int handle_exception(struct kvmlet_sandbox *sb, const struct exit_io *io,
 				     "interrupt %d at RIP 0x%" PRIx64, vector, res->rip);
 	if (has_ec)
 		return error_outcome(res, err, KVMLET_FAULTED, -EFAULT,
-				     "%s at RIP 0x%" PRIx64 " (error code 0x%" PRIx64 ")", name,
-				     res->rip, res->error_code);
-	return error_outcome(res, err, KVMLET_FAULTED, -EFAULT, "%s at RIP 0x%" PRIx64, name,
-			     res->rip);
+				     "%s at RIP 0x%" PRIx64 " (error code 0x%" PRIx64 ")%s", name,
+				     res->rip, res->error_code, insn_hint(sb, vector, res->rip));
+	return error_outcome(res, err, KVMLET_FAULTED, -EFAULT, "%s at RIP 0x%" PRIx64 "%s", name,
+			     res->rip, insn_hint(sb, vector, res->rip));
 }
 
 int fault_register_exits(void)

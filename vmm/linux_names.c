@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kvmlet_abi.h"
 #include "linux.h"
 
 static const char *const names[] = {
@@ -104,5 +105,12 @@ static const char *const names[] = {
 
 const char *linux_syscall_name(uint64_t nr)
 {
+	/* The guest kernel's own calls to the host (kvmlet_abi.h), traced too. */
+	switch (nr) {
+	case KVMLET_LX_DEADLOCK: return "(kernel: deadlock)";
+	case KVMLET_LX_NOW: return "(kernel: clock)";
+	case KVMLET_LX_SLEEP_UNTIL: return "(kernel: sleep until)";
+	case KVMLET_LX_KILLED: return "(kernel: killed by a signal)";
+	}
 	return nr < sizeof(names) / sizeof(names[0]) ? names[nr] : NULL;
 }

@@ -538,7 +538,10 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 			"limit (a futex, a pipe, epoll, poll), so none can run again");
 		return 0;
 	case KVMLET_LX_KILLED: return killed(s, a0, a1, a2);
-	case KVMLET_LX_NOW: return (int64_t)now(s, a0 ? CLOCK_MONOTONIC : CLOCK_REALTIME);
+	case KVMLET_LX_NOW: {
+		clockid_t id;
+		return (int64_t)now(s, a0 > INT32_MAX || clock_of((int32_t)a0, &id) < 0 ? CLOCK_MONOTONIC : id);
+	}
 	case KVMLET_LX_SLEEP_UNTIL: {
 		uint64_t t = now(s, CLOCK_MONOTONIC);
 		if (a0 > t)

@@ -93,8 +93,8 @@ extern "C" {
 /* At KVMLET_PORT_SYSCALL, from the kernel itself for its threads (it refuses
  * these numbers from programs, KVMLET_LX_FIRST..KVMLET_LX_LAST): DEADLOCK,
  * every thread waits on a futex with no time limit, so none ever runs again:
- * the host ends the run; NOW, rax = the clock rdi (0 realtime, 1 monotonic)
- * in ns; SLEEP_UNTIL, sleep until the monotonic clock reads rdi ns (within
+ * the host ends the run; NOW, rax = the clock rdi (a Linux clock id: 0
+ * realtime, 1 monotonic, 7 boottime, 11 TAI; monotonic for others) in ns; SLEEP_UNTIL, sleep until the monotonic clock reads rdi ns (within
  * the run's time limit). */
 #define KVMLET_LX_FIRST	      0x4b560100u
 #define KVMLET_LX_DEADLOCK    0x4b560100u

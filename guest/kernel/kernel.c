@@ -144,7 +144,8 @@ int64_t kernel_to_host(const struct frame *f)
 	register uint64_t r9 __asm__("r9") = f->r9;
 	uint64_t rax = f->rax;
 
-	k.forwarded = true;
+	/* The kernel's own calls (a clock, a sleep) leave its system call its own. */
+	k.forwarded |= f->rax < KVMLET_LX_FIRST || f->rax > KVMLET_LX_LAST;
 	__asm__ volatile("outb %%al, %[port]"
 			 : "+a"(rax)
 			 : [port] "i"(KVMLET_PORT_SYSCALL), "D"(f->rdi), "S"(f->rsi), "d"(f->rdx),

@@ -45,6 +45,7 @@ struct sigstate {
 	uint64_t mask;	  /* blocked */
 	uint64_t pending; /* sent to this thread, not yet delivered */
 	uint64_t tkill;	  /* of those, sent by tkill or tgkill (SI_TKILL) */
+	uint64_t timer;	  /* of those, sent by a POSIX timer (SI_TIMER) */
 	uint64_t ss_sp, ss_size; /* the alternate signal stack */
 	uint32_t ss_flags;
 	bool suspended;	    /* in rt_sigsuspend: saved_mask comes back after the handler */
@@ -158,18 +159,37 @@ bool fpu_frame_restore(uint64_t va);
  * kernel itself: as for the program (SIGPIPE, SI_USER) or by_kernel (a
  * timer's SIGALRM, SI_KERNEL). */
 void linux_signal_post(int32_t tid, int s, bool by_kernel);
+/* linux_signal.c: a POSIX timer sends s to thread tid (0: the process);
+ * false if the program ignores it or it is pending there already. */
+bool linux_signal_post_timer(int32_t tid, int s);
+/* linux_signal.c: is s pending at thread tid (0: the process), sent by a timer? */
+bool linux_signal_timer_pending(int32_t tid, int s);
+/* linux_signal.c: that signal is no longer pending (its timer was deleted). */
+void linux_signal_timer_drop(int32_t tid, int s);
+/* linux_timer.c: the current thread takes signal s, sent to thread tid (0:
+ * the process) by a POSIX timer: that timer's id, overruns and sigev_value;
+ * false if no timer has it pending (it was deleted). */
+bool linux_timer_taken(int s, int32_t tid, int32_t *timer, int32_t *overrun, uint64_t *value);
 /* linux_signal.c: as a system call returns (f: the registers of the thread
  * then current), run the handler of a signal pending for it, if any. */
 void linux_signal_deliver(struct frame *f);
-/* linux_timer.c: alarm, setitimer, getitimer; *served is false for another call. */
+/* linux_thread.c: the host's clock (a Linux clock id: 0 realtime, 1
+ * monotonic, 7 boottime, 11 TAI) in ns; an exit. */
+uint64_t linux_now(int clock);
+/* linux_thread.c: a deadline on the monotonic clock for ns on clock (as
+ * linux_now's), absolute or from now; never 0 (that is "none"). */
+uint64_t linux_deadline(uint64_t ns, int clock, bool absolute);
+/* linux_timer.c: alarm, setitimer, getitimer and the POSIX timers
+ * (timer_create...); *served is false for another call. */
 int64_t linux_timer_syscall(const struct frame *f, bool *served);
-/* linux_timer.c: when the program's real-time timer (alarm, setitimer)
- * fires next, on the monotonic clock in ns; 0 if it is not armed. */
+/* linux_timer.c: when the first of the program's timers that send a signal
+ * (alarm, setitimer's ITIMER_REAL, timer_create's) fires next, on the
+ * monotonic clock in ns; 0 if none is armed. */
 uint64_t linux_timer_next(void);
-/* linux_timer.c: the monotonic clock reads now: a timer then due sends
- * SIGALRM (a waiting thread that takes it stops waiting). */
+/* linux_timer.c: the monotonic clock reads now: each timer then due sends
+ * its signal (a waiting thread that takes it stops waiting). */
 void linux_timer_due(uint64_t now);
-/* linux_timer.c: as a system call returns, while the timer runs: is it due
+/* linux_timer.c: as a system call returns, while a timer runs: is one due
  * (an exit for the clock)? */
 void linux_timer_check(void);
 /* linux_task.c: a call about the task's own state (signals, limits, futex...);

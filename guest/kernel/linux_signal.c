@@ -12,7 +12,9 @@
  * signal reaches stops waiting with EINTR, or repeats its call after the
  * handler with SA_RESTART where Linux does.
  *
- * An interval timer (linux_timer.c) sends SIGALRM.
+ * An interval timer (linux_timer.c) sends SIGALRM, a POSIX timer its own
+ * signal with SI_TIMER's siginfo; a signal already pending is not sent again
+ * (a timer counts an overrun instead).
  *
  * Exceptions become signals too once the program installs a handler for one
  * of SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGTRAP: their IDT gates are then
@@ -62,6 +64,7 @@ enum {
 #define SI_USER	     0
 #define SI_KERNEL    0x80
 #define SI_TKILL     (-6)
+#define SI_TIMER     (-2)
 #define UC_FP_XSTATE	     1
 #define UC_SIGCONTEXT_SS     2
 #define UC_STRICT_RESTORE_SS 4
@@ -122,7 +125,8 @@ struct uctx {
 static struct {
 	struct ksigaction act[64];
 	uint64_t pending; /* sent to the process (kill), for whichever thread takes it */
-	uint64_t by_kernel; /* of those, sent by the kernel (a timer): SI_KERNEL */
+	uint64_t by_kernel; /* of those, sent by the kernel (an interval timer): SI_KERNEL */
+	uint64_t by_timer;  /* of those, sent by a POSIX timer (SI_TIMER) */
 	bool routed;	  /* the IDT sends the program's exceptions to kernel_fault */
 } sig;
 
@@ -165,42 +169,76 @@ static bool takes(const struct sigstate *t, int s)
 	return !(t->mask & BIT(s)) || (t->waitset & BIT(s));
 }
 
-/* Thread tid (0: the process) is sent s, by tkill or tgkill (code SI_TKILL)
- * or as kill and the kernel send it (SI_USER, SI_KERNEL). A waiting thread
- * that takes it stops waiting; for the process, the current thread if it
- * does not block s, else the first that does not. */
-static void post(int32_t tid, int s, int code)
+static uint64_t bit_if(uint64_t set, int s, bool on)
+{
+	return on ? set | BIT(s) : set & ~BIT(s);
+}
+
+/* Thread tid (0: the process) is sent s, by tkill or tgkill (code SI_TKILL),
+ * as kill and the kernel send it (SI_USER, SI_KERNEL) or by a POSIX timer
+ * (SI_TIMER). One already pending there stays as it was, and this one is
+ * dropped, as Linux drops a standard signal. A waiting thread that takes it
+ * stops waiting; for the process, the current thread if it does not block
+ * s, else the first that does not. False if it was discarded or dropped. */
+static bool post(int32_t tid, int s, int code)
 {
 	struct sigstate *cur = linux_thread_sigs(0), *t;
 
 	if (tid) {
 		t = linux_thread_sigs(tid);
-		if (discarded(s, t->mask))
-			return;
+		if (discarded(s, t->mask) || (t->pending & BIT(s)))
+			return false;
 		t->pending |= BIT(s);
-		t->tkill = code == SI_TKILL ? t->tkill | BIT(s) : t->tkill & ~BIT(s);
-		if (t != cur && takes(t, s))
+		t->tkill = bit_if(t->tkill, s, code == SI_TKILL);
+		t->timer = bit_if(t->timer, s, code == SI_TIMER);
+		if (takes(t, s)) /* it may wait, the current thread too (a timer fired while idle) */
 			linux_thread_interrupt(tid);
-		return;
+		return true;
 	}
-	if (discarded(s, cur->mask))
-		return;
+	if (discarded(s, cur->mask) || (sig.pending & BIT(s)))
+		return false;
 	sig.pending |= BIT(s);
-	sig.by_kernel = code == SI_KERNEL ? sig.by_kernel | BIT(s) : sig.by_kernel & ~BIT(s);
+	sig.by_kernel = bit_if(sig.by_kernel, s, code == SI_KERNEL);
+	sig.by_timer = bit_if(sig.by_timer, s, code == SI_TIMER);
 	if (takes(cur, s)) {
 		linux_thread_interrupt(linux_thread_tid()); /* if it waits (a timer fired) */
-		return;
+		return true;
 	}
 	for (uint32_t n = 0; (tid = linux_thread_nth(n)) != 0; n++)
 		if (takes(linux_thread_sigs(tid), s)) {
 			linux_thread_interrupt(tid);
-			return;
+			break;
 		}
+	return true;
 }
 
 void linux_signal_post(int32_t tid, int s, bool by_kernel)
 {
-	post(tid, s, by_kernel ? SI_KERNEL : SI_USER);
+	(void)post(tid, s, by_kernel ? SI_KERNEL : SI_USER);
+}
+
+bool linux_signal_post_timer(int32_t tid, int s)
+{
+	return post(tid, s, SI_TIMER);
+}
+
+bool linux_signal_timer_pending(int32_t tid, int s)
+{
+	const struct sigstate *t = tid ? linux_thread_sigs(tid) : NULL;
+
+	return t ? (t->pending & t->timer & BIT(s)) != 0 : (sig.pending & sig.by_timer & BIT(s)) != 0;
+}
+
+void linux_signal_timer_drop(int32_t tid, int s)
+{
+	struct sigstate *t = tid ? linux_thread_sigs(tid) : NULL;
+
+	if (!linux_signal_timer_pending(tid, s))
+		return;
+	if (t)
+		t->pending &= ~BIT(s), t->timer &= ~BIT(s);
+	else
+		sig.pending &= ~BIT(s), sig.by_timer &= ~BIT(s);
 }
 
 /* Is rsp on thread s's alternate stack? */
@@ -267,26 +305,38 @@ static void setup(struct uctx *u, int n, const struct siginfo *info)
 	fpu_frame_init();
 }
 
-/* Take the lowest signal of set pending for thread s (its own first, then
- * the process's), with its siginfo; 0 if none. */
+/* Take the lowest signal of set pending for the current thread s (its own
+ * first, then the process's), with its siginfo; 0 if none. A POSIX timer's
+ * signal whose timer was deleted since is dropped, as Linux drops it. */
 static int dequeue(struct sigstate *s, uint64_t set, struct siginfo *info)
 {
-	uint64_t ready = (s->pending | sig.pending) & set;
-	int n, code;
-	bool own;
+	uint64_t ready;
 
-	if (!ready)
-		return 0;
-	n = __builtin_ctzll(ready) + 1;
-	own = s->pending & BIT(n);
-	if (own)
-		s->pending &= ~BIT(n);
-	else
-		sig.pending &= ~BIT(n);
-	code = own ? (s->tkill & BIT(n) ? SI_TKILL : SI_USER)
-		   : (sig.by_kernel & BIT(n) ? SI_KERNEL : SI_USER);
-	*info = (struct siginfo){.signo = n, .code = code, .a = code == SI_KERNEL ? 0 : SELF};
-	return n;
+	while ((ready = (s->pending | sig.pending) & set) != 0) {
+		const int n = __builtin_ctzll(ready) + 1;
+		const bool own = s->pending & BIT(n);
+		int32_t timer, overrun;
+		uint64_t value;
+		int code;
+
+		if (own)
+			s->pending &= ~BIT(n);
+		else
+			sig.pending &= ~BIT(n);
+		code = own ? (s->timer & BIT(n) ? SI_TIMER : s->tkill & BIT(n) ? SI_TKILL : SI_USER)
+			   : (sig.by_timer & BIT(n)    ? SI_TIMER
+			      : sig.by_kernel & BIT(n) ? SI_KERNEL
+						       : SI_USER);
+		*info = (struct siginfo){.signo = n, .code = code, .a = code == SI_KERNEL ? 0 : SELF};
+		if (code != SI_TIMER)
+			return n;
+		if (!linux_timer_taken(n, own ? linux_thread_tid() : 0, &timer, &overrun, &value))
+			continue;
+		info->a = (uint32_t)timer | (uint64_t)(uint32_t)overrun << 32;
+		__builtin_memcpy(info->rest, &value, sizeof(value));
+		return n;
+	}
+	return 0;
 }
 
 /* rt_sigtimedwait's end: a signal of its set that woke it is its result,

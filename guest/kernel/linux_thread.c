@@ -162,8 +162,7 @@ static void wake(struct thread *t, int64_t result)
 	t->regs.rax = (uint64_t)result;
 }
 
-/* The host's clock (0 realtime, 1 monotonic) in ns. */
-static uint64_t now(int clock)
+uint64_t linux_now(int clock)
 {
 	const struct frame f = {.rax = KVMLET_LX_NOW, .rdi = (uint64_t)clock};
 
@@ -182,7 +181,7 @@ static void wake_due(uint64_t t)
 static void expire(void)
 {
 	if (th.timed || linux_timer_next()) {
-		const uint64_t t = now(1);
+		const uint64_t t = linux_now(1);
 		wake_due(t);
 		linux_timer_due(t);
 	}
@@ -283,18 +282,16 @@ static int64_t timespec_ns(uint64_t ts, uint64_t *ns)
 	return 0;
 }
 
-/* A deadline on the monotonic clock for ns on clock (0 realtime, 1
- * monotonic), absolute or from now; never 0 (that is "none"). */
-static uint64_t deadline_of(uint64_t ns, int clock, bool absolute)
+uint64_t linux_deadline(uint64_t ns, int clock, bool absolute)
 {
-	uint64_t mono = now(1), d;
+	uint64_t mono = linux_now(1), d;
 
 	if (!absolute)
 		d = ns > UINT64_MAX - mono ? UINT64_MAX : mono + ns;
 	else if (clock == 1)
 		d = ns;
 	else {
-		uint64_t real = now(0); /* realtime's lead on monotonic */
+		uint64_t real = linux_now(clock); /* its lead on monotonic */
 		d = ns >= real ? (ns - real > UINT64_MAX - mono ? UINT64_MAX : mono + (ns - real))
 			       : mono - (real - ns < mono ? real - ns : mono);
 	}
@@ -363,7 +360,7 @@ static int64_t sys_futex(struct frame *f)
 			return -ETIMEDOUT; /* a relative limit of nothing */
 		/* FUTEX_WAIT's limit is relative, WAIT_BITSET's absolute. */
 		if (ts)
-			deadline = deadline_of(ns, (op & FUTEX_CLOCK_REAL) ? 0 : 1,
+			deadline = linux_deadline(ns, (op & FUTEX_CLOCK_REAL) ? 0 : 1,
 					       cmd == FUTEX_WAIT_BITSET);
 		return block(f, uaddr, cmd == FUTEX_WAIT ? ~0u : val3, deadline, -ETIMEDOUT);
 	case FUTEX_WAKE:
@@ -510,7 +507,7 @@ static int64_t sleep(struct frame *f, int32_t clock, int32_t flags, uint64_t ts,
 	if (!(flags & 1) && ns == 0)
 		return reschedule(f, 0);
 	th.t[th.cur].rem = flags & 1 ? 0 : rem;
-	return block(f, 0, 0, deadline_of(ns, clock, flags & 1), 0);
+	return block(f, 0, 0, linux_deadline(ns, clock, flags & 1), 0);
 }
 
 /* Threads waiting for the host: the host has just served a call that may be
@@ -552,7 +549,7 @@ int64_t linux_thread_host(struct frame *f)
 	/* The host says wait: at most ms (r - base - 1), or for ever (r == base). */
 	uint64_t deadline = t->io_deadline;
 	if (!deadline && r != KVMLET_LX_WAIT_BASE)
-		deadline = deadline_of((uint64_t)(r - KVMLET_LX_WAIT_BASE - 1) * 1000000, 1, false);
+		deadline = linux_deadline((uint64_t)(r - KVMLET_LX_WAIT_BASE - 1) * 1000000, 1, false);
 	t->io = true;
 	t->nr = nr;
 	th.io++;
@@ -604,7 +601,7 @@ void linux_thread_interrupt(int32_t tid)
 		return;
 	t->sig.interrupted = t->io ? t->nr + 1 : t->futex > 1 && !t->deadline ? NR_futex + 1 : 0;
 	if (!t->futex && t->deadline && t->rem) { /* a sleep: the time it had left */
-		const uint64_t n = now(1), left = t->deadline > n ? t->deadline - n : 0;
+		const uint64_t n = linux_now(1), left = t->deadline > n ? t->deadline - n : 0;
 		const uint64_t ts[2] = {left / NS, left % NS};
 		(void)mm_put_user(t->rem, ts, sizeof(ts));
 	}
@@ -615,7 +612,7 @@ int64_t linux_thread_suspend(struct frame *f, uint64_t timeout_ns)
 {
 	init();
 	return block(f, 1 /* no futex of the program's: unaligned */, 0,
-		     timeout_ns ? deadline_of(timeout_ns, 1, false) : 0, -EAGAIN);
+		     timeout_ns ? linux_deadline(timeout_ns, 1, false) : 0, -EAGAIN);
 }
 
 bool linux_thread_alive(int32_t tid)

@@ -82,6 +82,8 @@ same "directories: readdir, stat, realpath, chdir, fchdir, getcwd, getdents64, O
 	"" $trees -- "$LXTEST" dirs "$tree"
 same "signal handlers: raise, kill, masks, sigsuspend, an alternate stack, faults as signals" \
 	"" -- "$LXTEST" signals
+same "POSIX timers: SI_TIMER, periodic, SIGEV_NONE, absolute, overruns, a thread's, SIGEV_THREAD" \
+	"" -- "$LXTEST" ptimers
 same "mmap of a file: private and shared copies, an offset, refusals" "" --file "$tmp/blob" -- \
 	"$LXTEST" mapfile "$tmp/blob"
 same "mmap of a small file" "" --file "$tmp/fruit" -- "$LXTEST" mapfile "$tmp/fruit"
@@ -92,6 +94,7 @@ same "a signal its handler ignores, or whose default is to do nothing" "" -- "$L
 if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then
 	same "static PIE (glibc): printf" "" -- "$LXTEST_PIE" printf
 	same "static PIE (glibc): signal handlers" "" -- "$LXTEST_PIE" signals
+	same "static PIE (glibc): POSIX timers, SIGEV_THREAD" "" -- "$LXTEST_PIE" ptimers
 	same "static PIE (glibc): argv, environment, auxv" "" -- "$LXTEST_PIE" args x
 	same "static PIE (glibc): __thread variables" "" -- "$LXTEST_PIE" tls
 	same "static PIE (glibc): malloc, mmap, mprotect, munmap" "" -- "$LXTEST_PIE" mem
@@ -139,6 +142,14 @@ if [ -n "${LXAVX:-}" ] && [ -x "$LXAVX" ]; then
 		"$LXAVX"
 else
 	echo "note: no LXAVX (gcc missing?): the AVX check does not run"
+fi
+# A 300 MiB .bss: without --memory, run grows the guest's memory to fit it.
+if [ -n "${LXBSS:-}" ] && [ -x "$LXBSS" ]; then
+	same "a 300 MiB .bss (run's memory grows to fit it)" "" -- "$LXBSS"
+	check 0 '300 MiB of .bss: 1 0 2' '524288 KiB memory, 8192 KiB stack' -- run -v "$LXBSS"
+	check 121 '' 'guest does not fit in guest memory' -- run -m 256M "$LXBSS"
+else
+	echo "note: no LXBSS (musl-gcc missing?): the big .bss check does not run"
 fi
 if [ -n "${LXCPP:-}" ] && [ -x "$LXCPP" ]; then
 	same "C++ (libstdc++, static): exceptions, RTTI, containers, iostreams" "" -- "$LXCPP" one
@@ -265,6 +276,18 @@ else
 	diff "$tmp/ls.want" "$tmp/ls.out"; cat "$tmp/pwd.out"
 	failures=$((failures + 1))
 fi
+# A reset disarms and forgets the POSIX timers: the second run sees none and
+# gets the same id again.
+"$KVMLET" run --repeat 2 "$LXTEST" ptimerfresh >"$tmp/pf.out" 2>&1 || true
+"$LXTEST" ptimerfresh >"$tmp/pf.one" 2>&1
+if [ "$(head -3 "$tmp/pf.one")" = "timer 0 before: Invalid argument
+timer_create: ok, id 0
+armed: ok" ] && cat "$tmp/pf.one" "$tmp/pf.one" | cmp -s - "$tmp/pf.out"; then
+	echo "ok: POSIX timers do not survive a reset"
+else
+	echo "FAIL: POSIX timers across a reset:"; cat "$tmp/pf.one" "$tmp/pf.out"
+	failures=$((failures + 1))
+fi
 # /proc/self/exe of a program started by a relative path: from the guest's
 # working directory, "/" (Linux: from the caller's).
 got=$(cd "$(dirname "$BUSYBOX")" && "$KVMLET" run "./$(basename "$BUSYBOX")" readlink /proc/self/exe)
@@ -275,6 +298,7 @@ else
 	failures=$((failures + 1))
 fi
 check 123 '' 'divide error at RIP 0x' -- run "$LXTEST" div0
+check 123 '' 'int $0x80, a 32-bit system call (kvmlet runs 64-bit code only' -- run "$LXTEST" int80
 # The stack: Linux's 8 MiB for a Linux program, at most 1/32 of memory, or as given.
 check 0 '' '262144 KiB memory, 8192 KiB stack' -- run -v "$LXTEST" exit 0
 check 0 '' '65536 KiB memory, 2048 KiB stack' -- run -v -m 64M "$LXTEST" exit 0

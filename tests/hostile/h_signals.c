@@ -247,3 +247,88 @@ HOSTILE_ATTACK(segv_plain)
 {
 	null_read();
 }
+
+/* POSIX timers given kernel addresses for every pointer, and threads that
+ * are not the program's: each call refuses (EFAULT, EINVAL), nothing is
+ * written where it points. */
+#define NR_timer_create	 222
+#define NR_timer_settime 223
+#define NR_timer_gettime 224
+#define NR_timer_delete	 226
+#define EFAULT_		 (-14)
+#define EINVAL_		 (-22)
+#define EAGAIN_		 (-11)
+
+static void expect(long got, long want, const char *what)
+{
+	if (got != want)
+		kvmlet_abort(what);
+}
+
+HOSTILE_ATTACK(timers_bad_pointers)
+{
+	const uint64_t kernel[] = {KVMLET_KDATA_GPA, KVMLET_STACK0_GPA, KVMLET_KPHYS_VA,
+				   KVMLET_KERNEL_GPA, 0x8};
+	int32_t ev[16] = {0, 0, SIGUSR1, 0}, id = -1;
+	const int64_t its[4] = {0, 0, 1, 0};
+
+	for (unsigned i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++) {
+		expect(sys(NR_timer_create, 1, kernel[i], (uint64_t)&id, 0), EFAULT_,
+		       "timer_create read a kernel sigevent");
+		expect(sys(NR_timer_create, 1, (uint64_t)ev, kernel[i], 0), EFAULT_,
+		       "timer_create wrote its id into the kernel");
+	}
+	ev[3] = 4; /* SIGEV_THREAD_ID: a thread the program does not have */
+	for (int32_t tid = -1; tid <= 2; tid += 3) {
+		ev[4] = tid;
+		expect(sys(NR_timer_create, 1, (uint64_t)ev, (uint64_t)&id, 0), EINVAL_,
+		       "timer_create took a thread the program does not have");
+	}
+	ev[3] = 0;
+	expect(sys(NR_timer_create, 1, (uint64_t)ev, (uint64_t)&id, 0), 0, "timer_create failed");
+	for (unsigned i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++) {
+		expect(sys(NR_timer_settime, (uint64_t)id, 0, kernel[i], 0), EFAULT_,
+		       "timer_settime read a kernel itimerspec");
+		expect(sys(NR_timer_gettime, (uint64_t)id, kernel[i], 0, 0), EFAULT_,
+		       "timer_gettime wrote into the kernel");
+		expect(sys(NR_timer_settime, (uint64_t)id, 0, (uint64_t)its, kernel[i]), EFAULT_,
+		       "timer_settime wrote the old value into the kernel");
+	}
+	expect(sys(NR_timer_delete, (uint64_t)id, 0, 0, 0), 0, "timer_delete failed");
+	expect(sys(NR_timer_gettime, (uint64_t)id, (uint64_t)its, 0, 0), EINVAL_,
+	       "a deleted timer answered");
+}
+
+/* Every timer there is, each firing every nanosecond with a handler: each
+ * system call's return runs handlers, and the program still goes on. */
+static volatile uint64_t ticks;
+
+static void tick(int sig, void *info, void *uc)
+{
+	(void)sig, (void)info, (void)uc;
+	ticks++;
+}
+
+HOSTILE_ATTACK(timer_flood)
+{
+	const int64_t its[4] = {0, 1, 0, 1};
+	int32_t ev[16] = {0, 0, SIGUSR1, 0}, id = -1;
+	int32_t n = 0;
+
+	on(SIGUSR1, (uint64_t)tick, 0);
+	while (sys(NR_timer_create, 1, (uint64_t)ev, (uint64_t)&id, 0) == 0) {
+		expect(sys(NR_timer_settime, (uint64_t)id, 0, (uint64_t)its, 0), 0,
+		       "timer_settime failed");
+		n++;
+	}
+	expect(sys(NR_timer_create, 1, (uint64_t)ev, (uint64_t)&id, 0), EAGAIN_,
+	       "timer_create past the last timer is not EAGAIN");
+	if (n < 32)
+		kvmlet_abort("fewer timers than documented");
+	for (int i = 0; i < 200; i++)
+		sys(39 /* getpid */, 0, 0, 0, 0);
+	if (!ticks)
+		kvmlet_abort("no timer's signal came");
+	for (int32_t i = 0; i < n; i++)
+		sys(NR_timer_delete, (uint64_t)i, 0, 0, 0);
+}

@@ -321,6 +321,13 @@ static int do_div0(int argc)
 	return num / zero; /* both unknown to the compiler: a real idiv, #DE */
 }
 
+/* A 32-bit system call, exit(7) (Linux's IA-32 emulation would run it). */
+static int do_int80(void)
+{
+	__asm__ volatile("int $0x80" : : "a"(1), "b"(7) : "memory");
+	return 0;
+}
+
 int do_sysabi(const char *file); /* lxabi.c */
 int do_fds(const char *file);	 /* lxfds.c */
 int do_fdstate(void);		 /* lxfds.c */
@@ -329,6 +336,8 @@ int do_pipes(void);		 /* lxpipe.c */
 int do_proc(void);		 /* lxproc.c */
 int do_signals(void);		 /* lxsignal.c */
 int do_signal(int sig);		 /* lxsignal.c */
+int do_ptimers(void);		 /* lxtimer.c */
+int do_ptimer_fresh(void);	 /* lxtimer.c */
 int do_sched(void);		 /* lxproc.c */
 int do_bigio(const char *file);	 /* lxio.c */
 int do_files(const char *argv0, const char *file); /* lxio.c */
@@ -377,6 +386,8 @@ int main(int argc, char **argv, char **envp)
 		return do_bigstack();
 	if (!strcmp(what, "div0"))
 		return do_div0(argc);
+	if (!strcmp(what, "int80"))
+		return do_int80();
 	if (!strcmp(what, "pipes"))
 		return do_pipes();
 	if (!strcmp(what, "proc"))
@@ -393,13 +404,17 @@ int main(int argc, char **argv, char **envp)
 		return do_dirtree();
 	if (!strcmp(what, "signals"))
 		return do_signals();
+	if (!strcmp(what, "ptimers"))
+		return do_ptimers();
+	if (!strcmp(what, "ptimerfresh"))
+		return do_ptimer_fresh();
 	if (!strcmp(what, "signal") && argc > 2)
 		return do_signal(atoi(argv[2]));
 	if (!strcmp(what, "clone") && argc > 2)
 		return do_clone(argv[2]);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, dirs ROOT, dirtree, signals, signal N, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, mapfile FILE, div0, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, dirs ROOT, dirtree, signals, signal N, ptimers, ptimerfresh, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, mapfile FILE, div0, int80, "
 			"exit N\n");
 	return 64;
 }

@@ -68,7 +68,7 @@ linux=
 if [ -x "$build/tests/linux/lxtest" ] && [ -x /bin/busybox ]; then
 	set -- "$@" -a "$build/tests/linux/lxtest" -a /bin/busybox -e LXTEST=/t/lxtest -e BUSYBOX=/t/busybox
 	# The other Linux programs where they were built: each as its name's env variable.
-	for p in lxtest_pie lxcpp lxavx lxthreads lxthreads_glibc lxgo lxrust; do
+	for p in lxtest_pie lxcpp lxavx lxbss lxthreads lxthreads_glibc lxgo lxrust; do
 		[ -x "$build/tests/linux/$p" ] &&
 			set -- "$@" -a "$build/tests/linux/$p" -e "$(echo "$p" | tr a-z A-Z)=/t/$p"
 	done

@@ -30,6 +30,7 @@ struct opts {
 	bool quiet;	 /* -q: no notes of kvmlet's own (errors still) */
 	bool verbose;	 /* -v: what was loaded, on stderr */
 	bool stack_given; /* --stack (run's default is the library's choice: 0) */
+	bool mem_given;	  /* --memory (run grows its default for an image that needs it) */
 	/* run, for Linux programs: */
 	const char *env[ENV_MAX + 1]; /* --env NAME=VALUE, NULL-terminated */
 	int nenv;
@@ -43,6 +44,7 @@ void cli_setup(const struct opts *o, struct kvmlet_sandbox *sb);
 
 #define REPEAT_MAX 1000000u
 #define RUN_MEMORY_DEFAULT (256ull << 20) /* run's --memory; call and inspect: the library's */
+#define RUN_MEMORY_GROW_MAX (16ull << 30) /* as far as run grows it for a big image */
 
 /* A count for --repeat: 1..REPEAT_MAX; 0 or -EINVAL. */
 int parse_count(const char *s, unsigned *out);
@@ -73,7 +75,7 @@ unsigned cli_command(const char *name);
 void cli_write_escaped(FILE *f, const void *buf, size_t n, bool json);
 
 /* Load o->guest into a new sandbox; returns -1 on success, or an exit status. */
-int load(const struct opts *o, struct kvmlet_sandbox **sb);
+int load(struct opts *o, struct kvmlet_sandbox **sb);
 
 /* Install the --seccomp filter (after set-up, before guest code runs; once:
  * later calls do nothing); returns -1 to go on, or an exit status. */

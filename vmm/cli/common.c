@@ -167,6 +167,7 @@ static int parse_one(int c, struct opts *o, char units[2][4])
 		r = parse_size_unit(optarg, c == 'm' ? &o->cfg.mem_size : &o->cfg.stack_size,
 				    units[c == 's']);
 		o->stack_given |= c == 's';
+		o->mem_given |= c == 'm';
 		if (r < 0)
 			return die(EXIT_USAGE, "%s: invalid size '%s': %s",
 				   c == 'm' ? "--memory" : "--stack", optarg,
@@ -335,12 +336,25 @@ int parse_opts(int argc, char **argv, struct opts *o)
 	return st;
 }
 
-int load(const struct opts *o, struct kvmlet_sandbox **sb)
+int load(struct opts *o, struct kvmlet_sandbox **sb)
 {
-	struct kvmlet_error err;
+	struct kvmlet_error err, first;
 	size_t plen = strlen(o->guest);
 	int r = kvmlet_sandbox_new_from_file(sb, o->guest, &o->cfg, &err);
 
+	/* run without --memory: a program whose image does not fit the default
+	 * (a big .bss, a high link address) gets the memory that fits it, up to
+	 * RUN_MEMORY_GROW_MAX; else the first failure is the one reported. */
+	if (r == -E2BIG && o->cmd == CMD_RUN && !o->mem_given) {
+		const uint64_t start = o->cfg.mem_size;
+		first = err;
+		while (r == -E2BIG && o->cfg.mem_size < RUN_MEMORY_GROW_MAX) {
+			o->cfg.mem_size *= 2;
+			r = kvmlet_sandbox_new_from_file(sb, o->guest, &o->cfg, &err);
+		}
+		if (r < 0)
+			o->cfg.mem_size = start, err = first, r = -E2BIG;
+	}
 	if (r >= 0)
 		return -1;
 	/* Reading the file: the message names it already. */
