@@ -277,7 +277,7 @@ static int64_t sys_statx(struct sys *s, int dirfd, uint64_t pathp, uint32_t flag
 
 /* access, faccessat(2): directories and devices may be read (and searched,
  * written) as Linux's on a read-only mount (W_OK: EROFS) and devtmpfs; files
- * only read. */
+ * only read (W_OK: EROFS too). */
 static int64_t sys_access(struct sys *s, int dirfd, uint64_t pathp, uint64_t mode, uint64_t flags)
 {
 	char path[PATH_MAX_GUEST];
@@ -302,7 +302,8 @@ static int64_t sys_access(struct sys *s, int dirfd, uint64_t pathp, uint64_t mod
 		return (mode & 2) ? -EROFS : 0;
 	if (n.type == G_DT_CHR)
 		return (mode & 1) ? -EACCES : 0; /* readable and writable, not executable */
-	return (mode & 3) ? -EACCES : 0;	 /* W_OK, X_OK: read-only, not executable */
+	/* A file: W_OK as on a read-only mount, X_OK as for root on mode 0444. */
+	return (mode & 2) ? -EROFS : (mode & 1) ? -EACCES : 0;
 }
 
 /* What /proc/self/exe links to: the path the program was started as

@@ -197,8 +197,7 @@ int x86_setup_vcpu(struct vcpu *v, uint64_t cr3, uint64_t rip, uint64_t rsp,
 
 bool x86_has_error_code(int vector)
 {
-	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 ||
-	       vector == 29 || vector == 30;
+	return vector >= 0 && vector < 32 && ((KVMLET_ERROR_CODE_VECTORS >> vector) & 1);
 }
 
 const char *x86_vector_name(int vector)

@@ -38,6 +38,8 @@ extern "C" {
 
 #include <stdint.h>
 
+#include "kvmlet_vectors.h"
+
 #define KVMLET_ABI_VERSION 2u
 
 /* Guest-physical (and virtual) layout. */

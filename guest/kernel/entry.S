@@ -4,6 +4,8 @@
  * but rax (result), rcx and r11 (which `syscall` itself clobbers). Every user
  * register is in the frame (and RSP in kernel_user_rsp) while the kernel runs,
  * and is restored from there: switching threads is rewriting them. */
+#include "kvmlet_vectors.h"
+
 /* struct frame (kernel.h), lowest address first: pad, r15 ... rax, r11, rcx. */
 	.macro PUSH_FRAME
 	pushq %rcx
@@ -88,7 +90,7 @@ kernel_return_iret:
 kernel_fault_stubs:
 	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.balign 16
-	.if (\v == 8) || (\v >= 10 && \v <= 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
+	.if (KVMLET_ERROR_CODE_VECTORS >> \v) & 1
 	pushq $\v
 	.else
 	pushq $0

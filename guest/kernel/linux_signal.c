@@ -445,10 +445,7 @@ int kernel_fault(struct frame *f, const uint64_t *cpu)
 	uint64_t cr2;
 	int s;
 
-	kernel_fault_skip = (v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 ||
-			     v == 30)
-				    ? 8
-				    : 16;
+	kernel_fault_skip = v < 32 && ((KVMLET_ERROR_CODE_VECTORS >> v) & 1) ? 8 : 16;
 	kernel_fault_host = KVMLET_STUBS_GPA + v * KVMLET_STUB_SIZE;
 	if ((cs & 3) != 3 || v >= 32)
 		return 1;

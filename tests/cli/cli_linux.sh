@@ -254,6 +254,9 @@ stat /: dir mode 555 nlink 4 size 0
 stat /dev: dir mode 555 nlink 2 size 0
 access / W_OK: EROFS
 access /dev R_OK|X_OK: ok
+access FILE W_OK: EROFS
+access FILE X_OK: EACCES
+access FILE R_OK: ok
 chdir /dev/../dev: ok
 getcwd: 5
 cwd /dev
@@ -264,7 +267,7 @@ chdir ../..: ok
 getcwd: 2
 cwd /
 EOF
-"$KVMLET" run --file "$tmp/fruit" "$LXTEST" dirtree >"$tmp/dirtree.out" 2>&1 || true
+"$KVMLET" run --file "$tmp/fruit" "$LXTEST" dirtree "$tmp/fruit" >"$tmp/dirtree.out" 2>&1 || true
 printf '%s\n' dev "$top" | LC_ALL=C sort >"$tmp/ls.want"
 "$KVMLET" run --file "$tmp/fruit" "$BUSYBOX" ls / >"$tmp/ls.out" 2>&1 || true
 "$KVMLET" run --repeat 2 --file "$tmp/fruit" "$BUSYBOX" sh -c "pwd; cd $tmp" >"$tmp/pwd.out" 2>&1 || true

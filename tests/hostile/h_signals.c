@@ -297,23 +297,30 @@ HOSTILE_ATTACK(timers_bad_pointers)
 	expect(sys(NR_timer_delete, (uint64_t)id, 0, 0, 0), 0, "timer_delete failed");
 	expect(sys(NR_timer_gettime, (uint64_t)id, (uint64_t)its, 0, 0), EINVAL_,
 	       "a deleted timer answered");
+	/* As many as there may be, then EAGAIN. */
+	int32_t n = 0;
+	while (sys(NR_timer_create, 1, (uint64_t)ev, (uint64_t)&id, 0) == 0)
+		n++;
+	expect(sys(NR_timer_create, 1, (uint64_t)ev, (uint64_t)&id, 0), EAGAIN_,
+	       "timer_create past the last timer is not EAGAIN");
+	if (n < 32)
+		kvmlet_abort("fewer timers than documented");
+	while (n--)
+		expect(sys(NR_timer_delete, (uint64_t)n, 0, 0, 0), 0, "timer_delete failed");
 }
 
 /* Every timer there is, each firing every nanosecond with a handler: each
- * system call's return runs handlers, and the program still goes on. */
-static volatile uint64_t ticks;
-
+ * system call's return (rt_sigreturn's too) runs the handler again, so the
+ * program never gets further, as on Linux; only the time limit ends it. */
 static void tick(int sig, void *info, void *uc)
 {
 	(void)sig, (void)info, (void)uc;
-	ticks++;
 }
 
-HOSTILE_ATTACK(timer_flood)
+HOSTILE_ATTACK(timer_storm)
 {
 	const int64_t its[4] = {0, 1, 0, 1};
-	int32_t ev[16] = {0, 0, SIGUSR1, 0}, id = -1;
-	int32_t n = 0;
+	int32_t ev[16] = {0, 0, SIGUSR1, 0}, id = -1, n = 0;
 
 	on(SIGUSR1, (uint64_t)tick, 0);
 	while (sys(NR_timer_create, 1, (uint64_t)ev, (uint64_t)&id, 0) == 0) {
@@ -321,14 +328,8 @@ HOSTILE_ATTACK(timer_flood)
 		       "timer_settime failed");
 		n++;
 	}
-	expect(sys(NR_timer_create, 1, (uint64_t)ev, (uint64_t)&id, 0), EAGAIN_,
-	       "timer_create past the last timer is not EAGAIN");
 	if (n < 32)
 		kvmlet_abort("fewer timers than documented");
-	for (int i = 0; i < 200; i++)
+	for (;;)
 		sys(39 /* getpid */, 0, 0, 0, 0);
-	if (!ticks)
-		kvmlet_abort("no timer's signal came");
-	for (int32_t i = 0; i < n; i++)
-		sys(NR_timer_delete, (uint64_t)i, 0, 0, 0);
 }

@@ -37,7 +37,8 @@ for f in "$BIN/kvmlet" "$LIB/libkvmlet.so.$v" "$LIB/libkvmlet.so.0" "$LIB/libkvm
 	"$LIB/libkvmlet.a" "$INC/kvmlet.h" "$LIB/pkgconfig/kvmlet.pc" \
 	"$LIB/pkgconfig/kvmlet-guest.pc" "$LIB/kvmlet-guest/libkvmlet-guest.a" \
 	"$LIB/kvmlet-guest/kvmlet.ld" "$INC/kvmlet-guest/kvmlet_guest.h" \
-	"$INC/kvmlet-guest/kvmlet_abi.h" "$INC/kvmlet-guest/pagetable.h" \
+	"$INC/kvmlet-guest/kvmlet_abi.h" "$INC/kvmlet-guest/kvmlet_vectors.h" \
+	"$INC/kvmlet-guest/pagetable.h" \
 	"$INC/kvmlet-guest/pt_format.h" "$MAN/man1/kvmlet.1" "$INC/kvmlet-guest/kvmlet_call.h" \
 	"$INC/kvmlet-guest/kvmlet_linux.h" "$LIB/kvmlet-guest/libkvmlet-guest-linux.a" \
 	"$LIB/pkgconfig/kvmlet-guest-linux.pc"; do

@@ -29,7 +29,7 @@ void lx_sayv(const char *what, long r);
 #define sayv lx_sayv
 
 int do_dirs(const char *root);
-int do_dirtree(void);
+int do_dirtree(const char *file);
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -302,8 +302,8 @@ int do_dirs(const char *root)
 
 /* `lxtest dirtree`: what only kvmlet shows (compared with what the test
  * expects): the whole tree from "/", the working directory "/" at start,
- * /dev, and W_OK as on a read-only mount (EROFS). */
-int do_dirtree(void)
+ * /dev, and W_OK as on a read-only mount (EROFS), for FILE too. */
+int do_dirtree(const char *file)
 {
 	char cwd[64];
 
@@ -317,6 +317,11 @@ int do_dirtree(void)
 	show_stat("stat /dev", AT_FDCWD, "/dev", 0);
 	say("access / W_OK", access("/", W_OK));
 	say("access /dev R_OK|X_OK", access("/dev", R_OK | X_OK));
+	if (file) {
+		say("access FILE W_OK", access(file, W_OK));
+		say("access FILE X_OK", access(file, X_OK));
+		say("access FILE R_OK", access(file, R_OK));
+	}
 	say("chdir /dev/../dev", chdir("/dev/../dev"));
 	sayv("getcwd", syscall(SYS_getcwd, cwd, sizeof(cwd)));
 	printf("cwd %s\n", cwd);

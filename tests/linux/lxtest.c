@@ -342,7 +342,7 @@ int do_sched(void);		 /* lxproc.c */
 int do_bigio(const char *file);	 /* lxio.c */
 int do_files(const char *argv0, const char *file); /* lxio.c */
 int do_dirs(const char *root);			   /* lxdir.c */
-int do_dirtree(void);
+int do_dirtree(const char *file);
 
 int main(int argc, char **argv, char **envp)
 {
@@ -401,7 +401,7 @@ int main(int argc, char **argv, char **envp)
 	if (!strcmp(what, "dirs") && argc > 2)
 		return do_dirs(argv[2]);
 	if (!strcmp(what, "dirtree"))
-		return do_dirtree();
+		return do_dirtree(argc > 2 ? argv[2] : NULL);
 	if (!strcmp(what, "signals"))
 		return do_signals();
 	if (!strcmp(what, "ptimers"))
@@ -414,7 +414,7 @@ int main(int argc, char **argv, char **envp)
 		return do_clone(argv[2]);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, dirs ROOT, dirtree, signals, signal N, ptimers, ptimerfresh, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, mapfile FILE, div0, int80, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, dirs ROOT, dirtree [FILE], signals, signal N, ptimers, ptimerfresh, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, mapfile FILE, div0, int80, "
 			"exit N\n");
 	return 64;
 }

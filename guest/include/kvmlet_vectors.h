@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvmlet_vectors.h: the exception vectors for which the CPU pushes an error
+ * code (#DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX): bit v is set for
+ * vector v. The one list that the host's stubs (vmm/x86.c), the guest
+ * kernel's stubs (entry.S) and its fault handler read; assembler-safe.
+ */
+#ifndef KVMLET_VECTORS_H
+#define KVMLET_VECTORS_H
+
+#define KVMLET_ERROR_CODE_VECTORS 0x60227d00
+
+#endif
