@@ -29,6 +29,13 @@ struct timer_info {
 	long value;
 };
 
+/* The kernel's struct sigevent, for raw system calls (libc's hides the
+ * thread of SIGEV_THREAD_ID under different names). */
+struct kernel_sigevent {
+	long value;
+	int signo, notify, tid, pad[11];
+};
+
 static void on_timer(int sig, siginfo_t *si, void *uc)
 {
 	const struct timer_info *t = (const void *)si;
@@ -212,10 +219,7 @@ static void *worker(void *arg)
 
 static void thread_target(void)
 {
-	struct {
-		long value;
-		int signo, notify, tid, pad[11];
-	} ev = {.value = 5, .signo = SIGUSR1, .notify = 4 /* SIGEV_THREAD_ID */};
+	struct kernel_sigevent ev = {.value = 5, .signo = SIGUSR1, .notify = 4 /* SIGEV_THREAD_ID */};
 	struct itimerspec its = {.it_value = {0, 5 * 1000000}};
 	pthread_t w;
 	int id = -1;
@@ -269,10 +273,7 @@ static void libc_thread(void)
 static void rules(void)
 {
 	struct itimerspec its = {.it_value = {0, 1000000000}};
-	struct {
-		long value;
-		int signo, notify, tid, pad[11];
-	} ev = {.signo = SIGUSR1, .notify = SIGEV_SIGNAL};
+	struct kernel_sigevent ev = {.signo = SIGUSR1, .notify = SIGEV_SIGNAL};
 	int id;
 
 	errno = 0;
@@ -307,10 +308,7 @@ static void rules(void)
 int do_ptimer_fresh(void)
 {
 	struct itimerspec its = {.it_value = {0, 1000000}, .it_interval = {0, 1000000}}, cur;
-	struct {
-		long value;
-		int signo, notify, tid, pad[11];
-	} ev = {.signo = SIGUSR1, .notify = SIGEV_SIGNAL};
+	struct kernel_sigevent ev = {.signo = SIGUSR1, .notify = SIGEV_SIGNAL};
 	int id = -1;
 
 	signal(SIGUSR1, SIG_IGN);
