@@ -222,23 +222,32 @@ bool linux_signal_post_timer(int32_t tid, int s)
 	return post(tid, s, SI_TIMER);
 }
 
+/* The pending set and its timer-sent part of thread tid (0: the process);
+ * false for a thread that is gone. */
+static bool timer_sets(int32_t tid, uint64_t **pending, uint64_t **timer)
+{
+	struct sigstate *t = tid ? linux_thread_sigs(tid) : NULL;
+
+	if (tid && !t)
+		return false;
+	*pending = t ? &t->pending : &sig.pending;
+	*timer = t ? &t->timer : &sig.by_timer;
+	return true;
+}
+
 bool linux_signal_timer_pending(int32_t tid, int s)
 {
-	const struct sigstate *t = tid ? linux_thread_sigs(tid) : NULL;
+	uint64_t *pending, *timer;
 
-	return t ? (t->pending & t->timer & BIT(s)) != 0 : (sig.pending & sig.by_timer & BIT(s)) != 0;
+	return timer_sets(tid, &pending, &timer) && (*pending & *timer & BIT(s));
 }
 
 void linux_signal_timer_drop(int32_t tid, int s)
 {
-	struct sigstate *t = tid ? linux_thread_sigs(tid) : NULL;
+	uint64_t *pending, *timer;
 
-	if (!linux_signal_timer_pending(tid, s))
-		return;
-	if (t)
-		t->pending &= ~BIT(s), t->timer &= ~BIT(s);
-	else
-		sig.pending &= ~BIT(s), sig.by_timer &= ~BIT(s);
+	if (timer_sets(tid, &pending, &timer) && (*pending & *timer & BIT(s)))
+		*pending &= ~BIT(s), *timer &= ~BIT(s);
 }
 
 /* Is rsp on thread s's alternate stack? */
