@@ -176,6 +176,10 @@ void linux_signal_deliver(struct frame *f);
 /* linux_thread.c: the host's clock (a Linux clock id: 0 realtime, 1
  * monotonic, 7 boottime, 11 TAI) in ns; an exit. */
 uint64_t linux_now(int clock);
+/* linux_thread.c: a time the program gave (seconds, then a fraction in
+ * units of frac_ns: 1 for a timespec, 1000 for a timeval) in ns, UINT64_MAX
+ * if longer; -EINVAL for a negative part or a fraction of a second or more. */
+int64_t linux_time_ns(const int64_t t[2], uint64_t frac_ns, uint64_t *ns);
 /* linux_thread.c: a deadline on the monotonic clock for ns on clock (as
  * linux_now's), absolute or from now; never 0 (that is "none"). */
 uint64_t linux_deadline(uint64_t ns, int clock, bool absolute);

@@ -622,7 +622,7 @@ static int64_t sys_rt_sigtimedwait(struct frame *f, uint64_t setp, uint64_t info
 	struct sigstate *t = linux_thread_sigs(0);
 	struct siginfo info;
 	uint64_t set, ns = 0;
-	int64_t ts[2];
+	int64_t ts[2], r;
 	int n;
 
 	if (size != 8)
@@ -633,11 +633,8 @@ static int64_t sys_rt_sigtimedwait(struct frame *f, uint64_t setp, uint64_t info
 	if (tsp) {
 		if (mm_get_user(ts, tsp, sizeof(ts)) < 0)
 			return -EFAULT;
-		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-			return -EINVAL;
-		ns = (uint64_t)ts[0] > UINT64_MAX / 2000000000ull
-			     ? UINT64_MAX / 2
-			     : (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1];
+		if ((r = linux_time_ns(ts, 1, &ns)) < 0)
+			return r;
 	}
 	if ((n = dequeue(t, set, &info)) != 0)
 		return infop && mm_put_user(infop, &info, sizeof(info)) < 0 ? -EFAULT : n;

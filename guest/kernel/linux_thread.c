@@ -267,19 +267,22 @@ static int64_t futex_wake(uint64_t uaddr, uint32_t bits, uint32_t n, uint64_t to
 	}
 }
 
+int64_t linux_time_ns(const int64_t t[2], uint64_t frac_ns, uint64_t *ns)
+{
+	if (t[0] < 0 || t[1] < 0 || (uint64_t)t[1] >= NS / frac_ns)
+		return -EINVAL;
+	*ns = (uint64_t)t[0] > (UINT64_MAX - (uint64_t)t[1] * frac_ns) / NS
+		      ? UINT64_MAX
+		      : (uint64_t)t[0] * NS + (uint64_t)t[1] * frac_ns;
+	return 0;
+}
+
 /* A timespec the program gave: -EFAULT, -EINVAL, or its value in ns. */
 static int64_t timespec_ns(uint64_t ts, uint64_t *ns)
 {
 	int64_t t[2];
 
-	if (mm_get_user(t, ts, sizeof(t)) < 0)
-		return -EFAULT;
-	if (t[0] < 0 || t[1] < 0 || t[1] >= (int64_t)NS)
-		return -EINVAL;
-	*ns = (uint64_t)t[0] > (UINT64_MAX - (uint64_t)t[1]) / NS
-		      ? UINT64_MAX
-		      : (uint64_t)t[0] * NS + (uint64_t)t[1];
-	return 0;
+	return mm_get_user(t, ts, sizeof(t)) < 0 ? -EFAULT : linux_time_ns(t, 1, ns);
 }
 
 uint64_t linux_deadline(uint64_t ns, int clock, bool absolute)

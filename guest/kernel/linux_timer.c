@@ -67,19 +67,19 @@ static struct {
 	uint32_t armed; /* of those that send a signal */
 } pt;
 
-static uint64_t clock_now(void)
-{
-	return linux_now(1);
-}
-
-/* Past its deadline at now: the next one, the expiries missed counted in
- * *missed (each but the first); disarmed if it has no interval. */
+/* Past its deadline at now: the next one (never, UINT64_MAX, past the
+ * clock's end), the expiries missed counted in *missed (each but the
+ * first); disarmed if it has no interval. */
 static void advance(struct itimer *t, uint64_t now, uint64_t *missed)
 {
-	uint64_t n = t->interval ? (now - t->deadline) / t->interval : 0;
+	uint64_t n = t->interval ? (now - t->deadline) / t->interval : 0, step;
 
 	*missed = n;
-	t->deadline = t->interval ? t->deadline + t->interval * (n + 1) : 0;
+	if (!t->interval)
+		t->deadline = 0;
+	else if (__builtin_mul_overflow(t->interval, n + 1, &step) ||
+		 __builtin_add_overflow(t->deadline, step, &t->deadline))
+		t->deadline = UINT64_MAX;
 }
 
 uint64_t linux_timer_next(void)
@@ -134,7 +134,7 @@ void linux_timer_due(uint64_t now)
 void linux_timer_check(void)
 {
 	if (timer[0].deadline || pt.armed)
-		linux_timer_due(clock_now());
+		linux_timer_due(linux_now(1));
 }
 
 bool linux_timer_taken(int s, int32_t tid, int32_t *id, int32_t *overrun, uint64_t *value)
@@ -154,31 +154,24 @@ bool linux_timer_taken(int s, int32_t tid, int32_t *id, int32_t *overrun, uint64
 	return false;
 }
 
-/* struct timeval to ns: EINVAL for a negative one or microseconds past a second. */
-static int64_t timeval_ns(const int64_t tv[2], uint64_t *ns)
+/* The time left of a timer at now, as a struct itimerval (frac_ns 1000) or
+ * itimerspec (1): interval, then value; one unit if due and not yet sent, as
+ * Linux says. */
+static void put_times(const struct itimer *t, uint64_t now, uint64_t frac_ns, int64_t out[4])
 {
-	if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
-		return -EINVAL;
-	*ns = (uint64_t)tv[0] > UINT64_MAX / 2000000000ull ? UINT64_MAX / 2
-							    : (uint64_t)tv[0] * 1000000000ull +
-								      (uint64_t)tv[1] * 1000;
-	return 0;
+	const uint64_t left = !t->deadline ? 0 : t->deadline > now ? t->deadline - now : frac_ns;
+
+	out[0] = (int64_t)(t->interval / NS);
+	out[1] = (int64_t)(t->interval % NS / frac_ns);
+	out[2] = (int64_t)(left / NS);
+	out[3] = (int64_t)(left % NS / frac_ns);
 }
 
-/* struct itimerval (interval, then value) of timer which, as it stands at now. */
+/* struct itimerval (interval, then value) of timer which, as it stands at
+ * now; ITIMER_VIRTUAL and ITIMER_PROF never run down (recorded only). */
 static void itimer_get(uint32_t which, uint64_t now, int64_t out[4])
 {
-	const struct itimer *t = &timer[which];
-	uint64_t left = 0;
-
-	if (t->deadline)
-		left = which ? t->deadline /* never runs down: recorded only */
-		       : t->deadline > now ? t->deadline - now
-					   : 1000; /* due, not yet sent: Linux says 1 us */
-	out[0] = (int64_t)(t->interval / 1000000000ull);
-	out[1] = (int64_t)(t->interval % 1000000000ull / 1000);
-	out[2] = (int64_t)(left / 1000000000ull);
-	out[3] = (int64_t)(left % 1000000000ull / 1000);
+	put_times(&timer[which], which ? 0 : now, 1000, out);
 }
 
 /* setitimer (and alarm): ITIMER_REAL sends SIGALRM when it runs out;
@@ -191,13 +184,15 @@ static int64_t itimer_set(uint32_t which, const int64_t in[4], int64_t old[4])
 
 	if (which > 2)
 		return -EINVAL;
-	if ((r = timeval_ns(in, &interval)) < 0 || (r = timeval_ns(in + 2, &value)) < 0)
+	if ((r = linux_time_ns(in, 1000, &interval)) < 0 ||
+	    (r = linux_time_ns(in + 2, 1000, &value)) < 0)
 		return r;
 	if (which == 0)
-		now = clock_now();
+		now = linux_now(1);
 	itimer_get(which, now, old);
 	timer[which].interval = value ? interval : 0;
-	timer[which].deadline = !value ? 0 : which ? value : now + value;
+	timer[which].deadline = !value ? 0 : which ? value
+				    : value > UINT64_MAX - now ? UINT64_MAX : now + value;
 	return 0;
 }
 
@@ -219,7 +214,7 @@ static int64_t sys_getitimer(int32_t which, uint64_t out)
 
 	if ((uint32_t)which > 2)
 		return -EINVAL;
-	itimer_get((uint32_t)which, which == 0 ? clock_now() : 0, v);
+	itimer_get((uint32_t)which, which == 0 ? linux_now(1) : 0, v);
 	return mm_put_user(out, v, sizeof(v));
 }
 
@@ -294,32 +289,13 @@ static int64_t sys_timer_create(int32_t clock, uint64_t sevp, uint64_t idp)
  * timer's deadline moves on only here. */
 static void ptimer_get(struct ptimer *p, uint64_t now, int64_t out[4])
 {
-	uint64_t left = 0, missed;
+	uint64_t missed;
 
 	if (!p->signals && p->t.deadline && now >= p->t.deadline) {
 		advance(&p->t, now, &missed);
 		p->overrun = missed > INT32_MAX ? INT32_MAX : (uint32_t)missed;
 	}
-	if (p->t.deadline)
-		left = p->t.deadline > now ? p->t.deadline - now : 1; /* due, not yet sent */
-	out[0] = (int64_t)(p->t.interval / NS);
-	out[1] = (int64_t)(p->t.interval % NS);
-	out[2] = (int64_t)(left / NS);
-	out[3] = (int64_t)(left % NS);
-}
-
-/* struct timespec pair (interval, value) to ns: EINVAL for a negative one
- * or nanoseconds past a second. */
-static int64_t itimerspec_ns(const int64_t in[4], uint64_t *interval, uint64_t *value)
-{
-	for (int k = 0; k < 4; k += 2)
-		if (in[k] < 0 || in[k + 1] < 0 || in[k + 1] >= (int64_t)NS)
-			return -EINVAL;
-	*interval = (uint64_t)in[0] > UINT64_MAX / 4 / NS ? UINT64_MAX / 4
-							  : (uint64_t)in[0] * NS + (uint64_t)in[1];
-	*value = (uint64_t)in[2] > UINT64_MAX / 4 / NS ? UINT64_MAX / 4
-						       : (uint64_t)in[2] * NS + (uint64_t)in[3];
-	return 0;
+	put_times(&p->t, now, 1, out);
 }
 
 static int64_t sys_timer_settime(int32_t id, int32_t flags, uint64_t new, uint64_t old)
@@ -335,9 +311,9 @@ static int64_t sys_timer_settime(int32_t id, int32_t flags, uint64_t new, uint64
 		return -EINVAL;
 	if (mm_get_user(in, new, sizeof(in)) < 0)
 		return -EFAULT;
-	if ((r = itimerspec_ns(in, &interval, &value)) < 0)
+	if ((r = linux_time_ns(in, 1, &interval)) < 0 || (r = linux_time_ns(in + 2, 1, &value)) < 0)
 		return r;
-	now = clock_now();
+	now = linux_now(1);
 	ptimer_get(p, now, prev);
 	if (p->signals && p->t.deadline)
 		pt.armed--;
@@ -356,7 +332,7 @@ static int64_t sys_timer_gettime(int32_t id, uint64_t out)
 
 	if (!p)
 		return -EINVAL;
-	ptimer_get(p, clock_now(), v);
+	ptimer_get(p, linux_now(1), v);
 	return mm_put_user(out, v, sizeof(v));
 }
 
