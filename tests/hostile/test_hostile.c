@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -395,7 +396,7 @@ START_TEST(host_call_storm)
 	ck_assert_msg(kvmlet_call(sb, "hammer_call", &n, 1, &r, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(r.i64, HAMMER_CALLS);
 	double secs = now_s() - t0;
-	ck_assert_msg(peak_rss_kib() - before < 8 << 10, "RSS %ld KiB before, peak %ld KiB", before,
+	ck_assert_msg(peak_rss_kib() - before < 4 << 10, "RSS %ld KiB before, peak %ld KiB", before,
 		      peak_rss_kib());
 	fine_call(sb, "after the storm");
 	kvmlet_sandbox_free(sb);
@@ -410,6 +411,18 @@ END_TEST
 
 int main(void)
 {
+	/*
+	 * The memory checks measure what kvmlet allocates and touches. With
+	 * transparent huge pages "always", khugepaged folds any sparse anonymous
+	 * region into a 2 MiB page every ten seconds or so, and so grows RSS with
+	 * no allocation at all: under AddressSanitizer, whose regions are sparse,
+	 * by 8 MiB during the host call storm. No THP for this process (inherited
+	 * by check's forked tests).
+	 */
+	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0) {
+		perror("FAIL: prctl(PR_SET_THP_DISABLE)");
+		return EXIT_FAILURE;
+	}
 	kvmtest_require_kvm();
 	Suite *s = suite_create("hostile");
 	TCase *tc = tcase_create("hostile");
