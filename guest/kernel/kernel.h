@@ -101,6 +101,8 @@ int64_t mm_prot(uint64_t prot, uint32_t *out);
 /* mm.c: map fresh zeroed pages at [va, va + len) with prot (PT_PROT_*); -EEXIST
  * if any is mapped, -ENOMEM when pages or tables run out (nothing changed). */
 int64_t mm_map(uint64_t va, uint64_t len, uint32_t prot);
+/* mm.c: is any page of [va, va + len) mapped (or the range not walkable)? */
+bool mm_mapped(uint64_t va, uint64_t len);
 /* mm.c: unmap [va, va + len), zeroing and freeing the pages (holes are fine). */
 int64_t mm_unmap(uint64_t va, uint64_t len);
 /* mm.c: change protection; -ENOMEM if a page is not mapped (nothing changed). */
@@ -113,6 +115,17 @@ bool mm_user_ok(uint64_t va, uint64_t len, bool write);
 /* mm.c: copy n bytes to / from user va, as the program may access it; -EFAULT if it may not. */
 int64_t mm_put_user(uint64_t va, const void *src, uint64_t n);
 int64_t mm_get_user(void *dst, uint64_t va, uint64_t n);
+
+/* linux_vma.c: the ranges a Linux program's mmap gave it (PROT_NONE too),
+ * merged. Does one of them meet [lo, hi)? Is [lo, hi) inside one? */
+bool vma_overlaps(uint64_t lo, uint64_t hi);
+bool vma_covers(uint64_t lo, uint64_t hi);
+/* linux_vma.c: [lo, hi) is the program's now (or no longer): 0, or -ENOMEM
+ * when the table would need more ranges than it has (nothing changed). */
+int64_t vma_claim(uint64_t lo, uint64_t hi);
+int64_t vma_release(uint64_t lo, uint64_t hi);
+/* linux_vma.c: the lowest address from `from` with len free bytes below end; 0 if none. */
+uint64_t vma_gap(uint64_t from, uint64_t end, uint64_t len);
 
 /* linux.c: a Linux system call, served here or handed to the host. */
 int64_t linux_syscall(struct frame *f);

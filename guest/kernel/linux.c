@@ -49,7 +49,6 @@ enum {
 static struct {
 	bool ready;
 	uint64_t brk, brk_max;	/* the program break and how far it may grow */
-	uint64_t mmap_next;	/* where the next placed mapping goes */
 } lx;
 
 static void init(void)
@@ -58,7 +57,6 @@ static void init(void)
 		return;
 	lx.brk = bi()->brk_lo;
 	lx.brk_max = bi()->stack_lo - 16 * PAGE; /* brk may not reach the stack's guard */
-	lx.mmap_next = bi()->mmap_lo;
 	lx.ready = true;
 }
 
@@ -79,7 +77,9 @@ static int64_t sys_brk(uint64_t want)
 
 	if (want < bi()->brk_lo || want > lx.brk_max)
 		return (int64_t)lx.brk;
-	if (need > have && mm_map(have, need - have, PT_PROT_USER | PT_PROT_WRITE) < 0)
+	/* As Linux's, the break does not grow into a mapping (a PROT_NONE one too). */
+	if (need > have && (vma_overlaps(have, need) ||
+			    mm_map(have, need - have, PT_PROT_USER | PT_PROT_WRITE) < 0))
 		return (int64_t)lx.brk;
 	if (need < have)
 		mm_unmap(need, have - need);
@@ -87,13 +87,6 @@ static int64_t sys_brk(uint64_t want)
 	return (int64_t)lx.brk;
 }
 
-/*
- * As Linux: an anonymous mapping ignores fd (klibc passes 0), the offset must
- * be page-aligned all the same, and an address that is only a hint need not
- * be; prot bits it does not know are ignored. MAP_32BIT cannot be met where
- * mmap places (above 4 GiB): ENOMEM, never an address the program did not
- * ask for; so is a fixed address outside the program's part of memory.
- */
 /* pread64(fd, va, len, off) by the host: a file mapping's contents. */
 static int64_t read_file(int32_t fd, uint64_t va, uint64_t len, uint64_t off)
 {
@@ -119,6 +112,31 @@ static int64_t fill_file(int32_t fd, uint64_t va, uint64_t len, uint64_t prot, u
 	return r < 0 ? r : 0;
 }
 
+/*
+ * Where a mapping of len bytes goes that the program did not fix: at its hint
+ * (rounded down to a page, as x86 Linux does) if nothing is there, no
+ * mapping, no page, and not the break's room to grow or the stack; else the
+ * lowest free addresses from mmap_lo. 0 if there are none.
+ */
+static uint64_t place(uint64_t hint, uint64_t len)
+{
+	hint &= ~(PAGE - 1);
+	if (hint && mm_check_user(hint, len) == 0 &&
+	    (hint >= bi()->stack_hi || hint + len <= bi()->brk_lo) &&
+	    !vma_overlaps(hint, hint + len) && !mm_mapped(hint, len))
+		return hint;
+	return vma_gap(bi()->mmap_lo, KVMLET_USER_END, len);
+}
+
+/*
+ * As Linux: an anonymous mapping ignores fd (klibc passes 0), the offset must
+ * be page-aligned all the same, and an address that is only a hint need not
+ * be; prot bits it does not know are ignored. MAP_32BIT cannot be met where
+ * mmap places (above 4 GiB): ENOMEM, never an address the program did not
+ * ask for; so is a fixed address outside the program's part of memory.
+ * Every mapping is recorded (linux_vma.c), so that a PROT_NONE one keeps its
+ * addresses: MAP_FIXED_NOREPLACE over it is EEXIST, and nothing is placed there.
+ */
 static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int32_t fd,
 			uint64_t off)
 {
@@ -148,27 +166,32 @@ static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t fla
 		if (mm_check_user(addr, len) < 0)
 			return -ENOMEM;
 		va = addr;
-		if (!(flags & MAP_FIXED_NOREPLACE) && (r = mm_unmap(va, len)) < 0)
-			return r;
-	} else {
-		if ((flags & MAP_32BIT) || len > KVMLET_USER_END - lx.mmap_next)
-			return -ENOMEM;
-		va = lx.mmap_next;
+		if ((flags & MAP_FIXED_NOREPLACE) &&
+		    (vma_overlaps(va, va + len) || mm_mapped(va, len)))
+			return -EEXIST;
+	} else if ((flags & MAP_32BIT) || !(va = place(addr, len))) {
+		return -ENOMEM;
 	}
+	if ((r = vma_claim(va, va + len)) < 0)
+		return r;
+	if (fixed && !(flags & MAP_FIXED_NOREPLACE) && (r = mm_unmap(va, len)) < 0)
+		goto drop;
 	/* PROT_NONE only reserves the addresses: mprotect gives them pages later. */
 	if (prot && (r = mm_map(va, len, linux_prot(file ? PROT_READ | PROT_WRITE : prot))) < 0)
-		return r;
+		goto drop;
 	if (prot && file && (r = fill_file(fd, va, len, prot, off)) < 0)
-		return r;
-	if (va == lx.mmap_next)
-		lx.mmap_next += len;
+		goto drop;
 	return (int64_t)va;
+drop:
+	/* As Linux's: a failed MAP_FIXED leaves nothing of the old mapping either. */
+	vma_release(va, va + len);
+	return r;
 }
 
-/* Is [va, va + len) inside memory mmap placed or the break (where holes may be filled)? */
+/* Is [va, va + len) a mapping's or the break's (where holes may be filled)? */
 static bool fillable(uint64_t va, uint64_t len)
 {
-	return (va >= bi()->mmap_lo && va + len <= lx.mmap_next) ||
+	return vma_covers(va, va + len) ||
 	       (va >= bi()->brk_lo && va + len <= page_up(lx.brk));
 }
 
@@ -234,7 +257,11 @@ static int64_t sys_munmap(uint64_t va, uint64_t len)
 	end = va + len;
 	if (va < KVMLET_IMAGE_GPA)
 		va = end < KVMLET_IMAGE_GPA ? end : KVMLET_IMAGE_GPA;
-	return va < end ? mm_unmap(va, end - va) : 0;
+	if (va >= end)
+		return 0;
+	/* A hole in a mapping may need one more range: Linux's ENOMEM past max_map_count. */
+	int64_t r = vma_release(va, end);
+	return r < 0 ? r : mm_unmap(va, end - va);
 }
 
 /* The advice Linux knows (its madvise_behavior_valid); the others are EINVAL. */

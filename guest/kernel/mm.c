@@ -129,6 +129,11 @@ static int any_run(void *arg, const struct pt_run *run)
 	return 1;
 }
 
+bool mm_mapped(uint64_t va, uint64_t len)
+{
+	return pt_walk(kernel_pt(), va, va + len, 0, any_run, 0) != 0;
+}
+
 int64_t mm_map(uint64_t va, uint64_t len, uint32_t prot)
 {
 	const struct pt_backend *b = kernel_pt();

@@ -51,6 +51,7 @@ same "setjmp/longjmp" "" -- "$LXTEST" jmp
 same "malloc, mmap, mprotect, munmap" "" -- "$LXTEST" mem
 same "exit status" "" -- "$LXTEST" exit 42
 same "mmap's argument rules (raw system calls)" "" -- "$LXTEST" mmapabi
+same "mmap places beside fixed mappings and reservations, takes free hints" "" -- "$LXTEST" mmapplace
 same "the other system calls' argument rules (raw system calls)" "" --file "$tmp/fruit" -- \
 	"$LXTEST" sysabi "$tmp/fruit"
 # Again with a file as stdin: FIONREAD on it is kvmlet's own ioctl (seccomp allows it).
