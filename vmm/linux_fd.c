@@ -118,6 +118,22 @@ int64_t lxs_close(struct sys *s, int fd)
 	return 0;
 }
 
+/* CLOSE_RANGE_UNSHARE changes nothing: the table is the program's alone. */
+#define CLOSE_RANGE_UNSHARE 2u
+#define CLOSE_RANGE_CLOEXEC 4u
+
+int64_t lxs_close_range(struct sys *s, uint32_t lo, uint32_t hi, uint32_t flags)
+{
+	if ((flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) || lo > hi)
+		return -EINVAL;
+	for (uint32_t fd = lo; fd < LX_FDS_MAX && fd <= hi; fd++)
+		if (lxs_ofd(s, (int)fd) && (flags & CLOSE_RANGE_CLOEXEC))
+			s->lx->fds.fd[fd].cloexec = true;
+		else if (lxs_ofd(s, (int)fd))
+			lxs_close(s, (int)fd);
+	return 0;
+}
+
 /* newfd (closed first if open) refers to oldfd's description. */
 static int64_t dup_to(struct sys *s, int oldfd, int newfd, bool cloexec)
 {

@@ -20,6 +20,7 @@
 enum {
 	NR_open = 2,
 	NR_close = 3,
+	NR_close_range = 436,
 	NR_stat = 4,
 	NR_fstat = 5,
 	NR_lstat = 6,
@@ -501,6 +502,8 @@ int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served)
 		return sys_openat(s, fd, a1, a2);
 	case NR_close:
 		return lxs_close(s, fd);
+	case NR_close_range:
+		return lxs_close_range(s, (uint32_t)a0, (uint32_t)a1, (uint32_t)a2);
 	case NR_dup:
 		return lxs_dupfd(s, fd, 0, false);
 	case NR_dup2:

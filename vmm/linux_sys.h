@@ -136,6 +136,9 @@ static inline int lxs_host_fd(struct sys *s, const struct lx_ofd *o)
 int lxs_fd_open(struct sys *s, const struct lx_ofd *o, bool cloexec);
 /* linux_fd.c: close(fd): 0 or -EBADF; the description goes with its last descriptor. */
 int64_t lxs_close(struct sys *s, int fd);
+/* linux_fd.c: close_range: close (or, with CLOSE_RANGE_CLOEXEC, mark
+ * close-on-exec) the open descriptors of [lo, hi]; -EINVAL for unknown flags or lo > hi. */
+int64_t lxs_close_range(struct sys *s, uint32_t lo, uint32_t hi, uint32_t flags);
 /* linux_fd.c: dup and F_DUPFD(_CLOEXEC): the lowest free descriptor >= from. */
 int64_t lxs_dupfd(struct sys *s, int fd, uint32_t from, bool cloexec);
 /* linux_fd.c: dup3, or dup2 (dup2 set: old == new is new if open). */

@@ -4,7 +4,8 @@
  * the kernel serves with no exit: the FS/GS base, uname, resource limits,
  * affinity, the file mode mask, prctl, sysinfo,
  * groups and sessions, priorities and scheduling policies, memory locks,
- * membarrier (linux_signal.c serves signals). Arguments are checked
+ * membarrier, the CPU it runs on, waiting for children it cannot have
+ * (linux_signal.c serves signals). Arguments are checked
  * in Linux's order, with its errno;
  * those Linux declares int are taken as 32 bits, as it does.
  */
@@ -40,6 +41,9 @@ enum {
 	NR_sched_setaffinity = 203,
 	NR_membarrier = 324,
 	NR_mlock2 = 325,
+	NR_wait4 = 61,
+	NR_waitid = 247,
+	NR_getcpu = 309,
 };
 
 #define ARCH_SET_GS   0x1001
@@ -346,6 +350,56 @@ static int64_t sys_membarrier(int32_t cmd, uint32_t flags)
 	}
 }
 
+/* getcpu: CPU 0 of node 0, each written where the program asked (NULL: not). */
+static int64_t sys_getcpu(uint64_t cpu, uint64_t node)
+{
+	const uint32_t zero = 0;
+	int64_t r = cpu ? mm_put_user(cpu, &zero, sizeof(zero)) : 0;
+
+	if (node && mm_put_user(node, &zero, sizeof(zero)) < 0)
+		r = -EFAULT;
+	return r < 0 ? -EFAULT : 0;
+}
+
+/*
+ * wait4 and waitid: the program has no children (there is no fork), so
+ * ECHILD, after the checks Linux makes first: the options, then (waitid)
+ * what to wait for; a pidfd can only be one that is no pidfd, EBADF.
+ */
+#define ECHILD	  10
+#define WNOHANG	  1u
+#define WSTOPPED  2u
+#define WEXITED	  4u
+#define WCONTINUED 8u
+#define WNOWAIT	  0x01000000u
+#define WALL_ETC  0xe0000000u /* __WNOTHREAD, __WALL, __WCLONE */
+
+static int64_t sys_wait4(int32_t pid, uint32_t options)
+{
+	if (options & ~(WNOHANG | WSTOPPED | WCONTINUED | WALL_ETC))
+		return -EINVAL;
+	return pid == INT32_MIN ? -ESRCH : -ECHILD;
+}
+
+static int64_t sys_waitid(int32_t idtype, int32_t id, uint32_t options)
+{
+	if ((options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | WALL_ETC)) ||
+	    !(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	switch (idtype) {
+	case 0: /* P_ALL */
+		return -ECHILD;
+	case 1: /* P_PID */
+		return id <= 0 ? -EINVAL : -ECHILD;
+	case 2: /* P_PGID */
+		return id < 0 ? -EINVAL : -ECHILD;
+	case 3: /* P_PIDFD */
+		return id < 0 ? -EINVAL : -EBADF;
+	default:
+		return -EINVAL;
+	}
+}
+
 /* The calls about scheduling and memory locks. */
 static int64_t sched_syscall(const struct frame *f, bool *served)
 {
@@ -382,6 +436,12 @@ static int64_t sched_syscall(const struct frame *f, bool *served)
 		return 0;
 	case NR_membarrier:
 		return sys_membarrier((int32_t)a0, (uint32_t)a1);
+	case NR_getcpu:
+		return sys_getcpu(a0, a1);
+	case NR_wait4:
+		return sys_wait4((int32_t)a0, (uint32_t)a2);
+	case NR_waitid:
+		return sys_waitid((int32_t)a0, (int32_t)a1, (uint32_t)f->r10);
 	}
 	*served = false;
 	return 0;

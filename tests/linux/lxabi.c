@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +38,7 @@ static void say(const char *what, long r)
 		[ESPIPE] = "ESPIPE",	     [EROFS] = "EROFS",	  [ERANGE] = "ERANGE",
 		[ENOSYS] = "ENOSYS",	     [ENXIO] = "ENXIO",	  [ETIMEDOUT] = "ETIMEDOUT",
 		[EOPNOTSUPP] = "EOPNOTSUPP", [EMFILE] = "EMFILE", [E2BIG] = "E2BIG",
+		[ECHILD] = "ECHILD",
 	};
 	int e = r == -1 ? errno : 0;
 
@@ -508,6 +510,42 @@ static void abi_threads(void)
 	abi_threads_more(tid);
 }
 
+/* The CPU it runs on; children it has none of; descriptors closed by range. */
+static void abi_process(void)
+{
+	unsigned cpu = 77, node = 77;
+	uint64_t set[16] = {0};
+	long info[16];
+
+	say("getcpu", syscall(SYS_getcpu, &cpu, &node, 0));
+	syscall(SYS_sched_getaffinity, 0, sizeof(set), set);
+	printf("getcpu: a CPU of its affinity: %s, node %u\n",
+	       cpu < 1024 && (set[cpu / 64] >> (cpu % 64) & 1) ? "yes" : "no", node);
+	say("getcpu NULL, NULL", syscall(SYS_getcpu, 0, 0, 0));
+	say("getcpu to the kernel", syscall(SYS_getcpu, KERN, 0, 0));
+	say("getcpu node to the kernel", syscall(SYS_getcpu, 0, KERN, 0));
+	say("wait4 any", syscall(SYS_wait4, -1, info, 0, 0));
+	say("wait4 WNOHANG, bad pointers", syscall(SYS_wait4, -1, KERN, WNOHANG, KERN));
+	say("wait4 options 0x100", syscall(SYS_wait4, -1, 0, 0x100, 0));
+	say("wait4 pid INT_MIN", syscall(SYS_wait4, HI | 0x80000000L, 0, 0, 0));
+	say("waitid P_ALL", syscall(SYS_waitid, P_ALL, 0, info, WEXITED, 0));
+	say("waitid no WEXITED", syscall(SYS_waitid, P_ALL, 0, info, WNOHANG, 0));
+	say("waitid idtype 9", syscall(SYS_waitid, 9, 0, info, WEXITED, 0));
+	say("waitid P_PID 0", syscall(SYS_waitid, P_PID, 0, info, WEXITED, 0));
+	say("waitid P_PGID 0", syscall(SYS_waitid, P_PGID, 0, info, WEXITED, 0));
+	say("waitid P_PIDFD stdin", syscall(SYS_waitid, 3, 0, info, WEXITED, 0));
+	dup2(0, 40), dup2(0, 41), dup2(0, 42);
+	say("close_range 40..41", syscall(SYS_close_range, 40, 41, 0));
+	say("fd 40 after", fcntl(40, F_GETFD));
+	say("fd 42 after", fcntl(42, F_GETFD));
+	say("close_range 42, CLOEXEC", syscall(SYS_close_range, 42, 42, 4));
+	sayv("fd 42's flags", fcntl(42, F_GETFD));
+	say("close_range 5..4", syscall(SYS_close_range, 5, 4, 0));
+	say("close_range flags 1", syscall(SYS_close_range, 0, 0, 1));
+	say("close_range 42..~0, UNSHARE", syscall(SYS_close_range, 42, ~0U, 2));
+	say("fd 42 after", fcntl(42, F_GETFD));
+}
+
 int do_sysabi(const char *file)
 {
 	abi_brk();
@@ -520,5 +558,6 @@ int do_sysabi(const char *file)
 	abi_files(file);
 	abi_poll();
 	abi_time();
+	abi_process();
 	return 0;
 }
