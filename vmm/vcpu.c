@@ -161,11 +161,11 @@ int vcpu_set_msrs(struct vcpu *v, const uint32_t *index, const uint64_t *value, 
  * piece it asks for (reads see all ones, writes go nowhere), until KVM_RUN
  * says it returned without entering the guest.
  */
-int vcpu_drain(struct vcpu *v, struct kvmlet_error *err)
+static int drain_now(struct vcpu *v, struct kvmlet_error *err)
 {
 	struct kvm_run *run = v->run;
 
-	touch(v);
+	v->pending = VCPU_SETTLED;
 	for (int i = 0; i < DRAIN_MAX; i++) {
 		run->immediate_exit = 1;
 		int r = ioctl(v->fd, KVM_RUN, 0);
@@ -185,10 +185,52 @@ int vcpu_drain(struct vcpu *v, struct kvmlet_error *err)
 			memset((uint8_t *)run + run->io.data_offset, 0xff, n < room ? n : room);
 		}
 	}
+	v->pending = VCPU_UNSETTLED;
 	return kvmlet_fail(err, -EIO,
 			   "the vCPU still had an instruction in flight after %d "
 			   "rounds of completion",
 			   DRAIN_MAX);
+}
+
+/*
+ * After an `out` exit, all KVM has left to do is skip that instruction, and
+ * only if the vCPU is still at it when it next runs (complete_fast_pio_out;
+ * a string `outs` leaves nothing). That is no half-done instruction a reset
+ * must finish first: vcpu_run sees that the skip cannot act on new state.
+ */
+int vcpu_drain(struct vcpu *v, struct kvmlet_error *err)
+{
+	touch(v);
+	if (v->pending == VCPU_OUT_PENDING)
+		v->out_guard = true;
+	if (v->pending == VCPU_SETTLED || v->pending == VCPU_OUT_PENDING)
+		return 0;
+	return drain_now(v, err);
+}
+
+/*
+ * The next KVM_RUN would start at out_rip with state set since the `out`
+ * exit there (a reset, or a call entered where the last one ended): KVM's
+ * skip of it would then act on that state. Run KVM's completion first with
+ * RIP elsewhere (so it does nothing, and no guest instruction runs), then
+ * put the registers back.
+ */
+static int out_guard(struct vcpu *v, struct kvmlet_error *err)
+{
+	struct kvm_run *run = v->run;
+	bool dirty = run->kvm_dirty_regs & KVM_SYNC_X86_REGS;
+
+	v->pending = VCPU_SETTLED;
+	if (dirty && run->s.regs.regs.rip != v->out_rip)
+		return 0;
+	/* Not dirty: RIP is still the exit's, as KVM stored it (out_rip). */
+	struct kvm_regs want = run->s.regs.regs;
+	run->s.regs.regs.rip = v->out_rip + 1;
+	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	int r = drain_now(v, err);
+	run->s.regs.regs = want;
+	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	return r;
 }
 
 /* KVM's supported CPUID, trimmed to the policy (guest_cpuid.c); the paging rules it implies. */
@@ -285,10 +327,23 @@ KVMLET_HOT int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *er
 			return -EINTR;
 		if (w->deadline && watch_now_ns() >= w->deadline)
 			return -ETIMEDOUT;
-		if (ioctl(v->fd, KVM_RUN, 0) == 0)
+		if (v->pending == VCPU_OUT_PENDING && v->out_guard) {
+			int r = out_guard(v, err);
+			if (r < 0)
+				return r;
+		}
+		if (ioctl(v->fd, KVM_RUN, 0) == 0) {
+			const struct kvm_run *run = v->run;
+			bool out = run->exit_reason == KVM_EXIT_IO &&
+				   run->io.direction == KVM_EXIT_IO_OUT && v->sync_regs;
+			v->pending = out ? VCPU_OUT_PENDING : VCPU_UNSETTLED;
+			v->out_rip = run->s.regs.regs.rip;
+			v->out_guard = false;
 			return 0;
+		}
 		if (errno != EINTR && errno != EAGAIN)
 			return fail_ioctl(err, "KVM_RUN");
+		v->pending = VCPU_SETTLED; /* what was pending went before the kick took effect */
 		v->run->immediate_exit = 0;
 	}
 }
@@ -320,6 +375,7 @@ int vcpu_set_entry(struct vcpu *v, uint64_t rip, uint64_t rsp, struct kvmlet_err
 {
 	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = 0x2};
 
+	v->out_guard = true; /* a new start: the last exit's `out` is not skipped here */
 	return vcpu_set_regs(v, &regs, err);
 }
 
@@ -357,7 +413,8 @@ static int vcpu_park(struct vcpu *v, struct kvmlet_error *err)
 						KVM_VCPUEVENT_VALID_SHADOW};
 	int r;
 
-	if ((r = vcpu_drain(v, err)) < 0)
+	touch(v);
+	if ((r = drain_now(v, err)) < 0)
 		return r;
 	v->run->kvm_dirty_regs = 0;
 	v->run->immediate_exit = 0;

@@ -26,12 +26,22 @@ struct vcpu {
 	struct vcpu_paging paging; /* from its CPUID: vendor rules, MAXPHYADDR */
 	uint64_t xcr0;		   /* from its CPUID (cpuid_xcr0): 0 without XSAVE */
 	uint64_t gen;		   /* bumped by everything that sets vCPU state from outside */
+	/* What KVM may still do for the last exit at the next KVM_RUN (vcpu.c):
+	 * VCPU_SETTLED nothing; VCPU_OUT_PENDING skip the `out` at out_rip,
+	 * and only if RIP is still there; VCPU_UNSETTLED anything. out_guard:
+	 * new state was loaded since (a reset, a call's entry), on which that
+	 * skip must not act (a resumed exit's new registers are no such state). */
+	uint8_t pending;
+	bool out_guard;
+	uint64_t out_rip;
 	/* exitless.c, while a thread of its own runs the vCPU: called before
 	 * anything else reaches it, returns with that thread out of KVM_RUN
 	 * (a no-op on that thread) */
 	void (*hold)(void *arg);
 	void *hold_arg;
 };
+
+enum { VCPU_UNSETTLED, VCPU_SETTLED, VCPU_OUT_PENDING };
 
 #define VCPU_NONE ((struct vcpu){.fd = -1})
 
@@ -78,7 +88,10 @@ uint32_t vcpu_tsc_khz(struct vcpu *v);
 int vcpu_state_save(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *err);
 /* Load st into the vCPU (some of it with the next KVM_RUN) and flush its TLB. */
 int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *err);
-/* Let KVM finish an instruction it left half-emulated, running no guest code. */
+/* Let KVM finish an instruction it left half-emulated, running no guest code,
+ * so that nothing of it acts after new state is loaded. When all the last
+ * exit left is the skip of an `out` (a call's end), no system call: the next
+ * vcpu_run keeps that skip from acting on the state loaded since. */
 int vcpu_drain(struct vcpu *v, struct kvmlet_error *err);
 
 /*

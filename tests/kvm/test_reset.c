@@ -9,6 +9,7 @@
 
 #include "kvmlet_abi.h"
 #include "kvmtest.h"
+#include "sandbox.h"
 
 START_TEST(counter_does_not_leak)
 {
@@ -142,6 +143,39 @@ START_TEST(reset_after_fault_timeout_and_wreck)
 }
 END_TEST
 
+/*
+ * A call ends at the runtime's `out` to the RETURN port, which KVM would
+ * skip at the next KVM_RUN if RIP were still there. A reset spends no system
+ * call to drain that: the vCPU module keeps the skip from acting on state
+ * loaded since. Here the next entry is that very `out` (a guest that named it
+ * as its dispatcher could make it so): it must run again, not be skipped, as
+ * on a vCPU that was drained. A resumed exit (new registers, same place) is
+ * still skipped: every host call and Linux system call depends on that.
+ */
+START_TEST(out_not_skipped_after_reset)
+{
+	struct kvmlet_sandbox *sb = kvmtest_ready("stateful", NULL);
+	struct kvmlet_error err;
+	struct watch w = {0}; /* no time limit, no cancel */
+
+	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
+	ck_assert_int_eq(sb->vcpu.pending, VCPU_OUT_PENDING);
+	ck_assert_uint_eq(sb->vcpu.run->io.port, KVMLET_PORT_RETURN);
+	uint64_t x = sb->vcpu.out_rip;
+	kvmtest_reset(sb);
+	ck_assert_int_eq(sb->vcpu.pending, VCPU_OUT_PENDING); /* nothing else to finish */
+	ck_assert_msg(vcpu_set_entry(&sb->vcpu, x, sb->calls.call_sp, &err) == 0, "%s", err.msg);
+	ck_assert_msg(vcpu_run(&sb->vcpu, &w, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(sb->vcpu.run->exit_reason, KVM_EXIT_IO);
+	ck_assert_uint_eq(sb->vcpu.run->io.port, KVMLET_PORT_RETURN);
+	ck_assert_uint_eq(sb->vcpu.run->s.regs.regs.rip, x);
+	/* The same after a drain that needed no KVM_RUN: the state is a reset's. */
+	kvmtest_reset(sb);
+	ck_assert_int_eq(kvmtest_call_i(sb, "count", NULL, 0), 101);
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
 START_TEST(run_again_after_reset)
 {
 	struct kvmlet_sandbox *sb = kvmtest_sandbox("exit_status", NULL);
@@ -258,6 +292,7 @@ int main(void)
 	tcase_add_test(tc, scribbles_are_undone);
 	tcase_add_test(tc, reset_after_fault_timeout_and_wreck);
 	tcase_add_test(tc, run_again_after_reset);
+	tcase_add_test(tc, out_not_skipped_after_reset);
 	tcase_add_test(tc, cancel_stops_a_spinning_call);
 	tcase_add_test(tc, cancel_races_completion);
 	suite_add_tcase(s, tc);
