@@ -117,9 +117,10 @@ int64_t mm_put_user(uint64_t va, const void *src, uint64_t n);
 int64_t mm_get_user(void *dst, uint64_t va, uint64_t n);
 
 /* linux_vma.c: the ranges a Linux program's mmap gave it (PROT_NONE too),
- * merged. Does one of them meet [lo, hi)? Is [lo, hi) inside one? */
+ * merged. Does one of them meet [lo, hi)? */
 bool vma_overlaps(uint64_t lo, uint64_t hi);
-bool vma_covers(uint64_t lo, uint64_t hi);
+/* linux_vma.c: where what covers lo ends, up to hi (lo if nothing covers it). */
+uint64_t vma_covered(uint64_t lo, uint64_t hi);
 /* linux_vma.c: [lo, hi) is the program's now (or no longer): 0, or -ENOMEM
  * when the table would need more ranges than it has (nothing changed). */
 int64_t vma_claim(uint64_t lo, uint64_t hi);

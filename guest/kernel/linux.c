@@ -188,36 +188,94 @@ drop:
 	return r;
 }
 
-/* Is [va, va + len) a mapping's or the break's (where holes may be filled)? */
-static bool fillable(uint64_t va, uint64_t len)
+/* How far from va, up to end, the addresses are a mapping's or the break's
+ * (where holes may be filled): va if that one is neither's. */
+static uint64_t fillable_to(uint64_t va, uint64_t end)
 {
-	return vma_covers(va, va + len) ||
-	       (va >= bi()->brk_lo && va + len <= page_up(lx.brk));
+	const uint64_t brk_end = page_up(lx.brk) < end ? page_up(lx.brk) : end;
+
+	for (uint64_t at;; va = at) {
+		at = vma_covered(va, end);
+		if (at == va && va >= bi()->brk_lo && va < brk_end)
+			at = brk_end;
+		if (at == va)
+			return va;
+	}
 }
 
 struct holes {
-	uint64_t next, end, prot;
+	uint64_t next;	/* where the last run ended */
+	uint64_t stop;	/* the first hole that is no mapping's (the end if none) */
+	uint64_t prot;	/* filling: the new pages' protection (0: none are made) */
+	bool fill;	/* scanning (false) or filling (true) */
+	bool gaps;	/* scanning: a mapping's hole was seen (PROT_NONE, no pages) */
 	int64_t err;
 };
 
-/* Map fresh pages into the holes before each run (and after the last). */
-static int fill_before(void *arg, const struct pt_run *run)
+/* Before each run, and after the last: a hole. Scanning stops at the first
+ * that is no mapping's; filling gives the holes fresh pages. */
+static int hole_before(void *arg, const struct pt_run *run)
 {
 	struct holes *h = arg;
 
-	if (run->va > h->next) {
-		if (!fillable(h->next, run->va - h->next))
-			h->err = -ENOMEM;
-		else if (h->prot)
-			h->err = mm_map(h->next, run->va - h->next, linux_prot(h->prot));
+	if (run->va > h->next && !h->fill) {
+		const uint64_t to = fillable_to(h->next, run->va);
+		h->gaps |= to > h->next;
+		if (to < run->va) {
+			h->stop = to;
+			return 1;
+		}
+	} else if (run->va > h->next && h->prot) {
+		h->err = mm_map(h->next, run->va - h->next, linux_prot(h->prot));
 	}
 	h->next = run->va + run->len;
 	return h->err != 0;
 }
 
+/* hole_before over the holes of [va, end), the one after the last run too. */
+static int64_t walk_holes(struct holes *h, uint64_t va, uint64_t end)
+{
+	h->next = va;
+	h->stop = end;
+	int e = pt_walk(kernel_pt(), va, end, 0, hole_before, h);
+	if (e < 0)
+		return -ENOMEM;
+	if (e == 0 && h->next < end)
+		hole_before(h, &(struct pt_run){.va = end});
+	return h->err;
+}
+
+static int first_run(void *arg, const struct pt_run *run)
+{
+	*(struct pt_run *)arg = *run;
+	return 1;
+}
+
+/* prot for the pages there are in [va, end); the holes stay holes. */
+static int64_t protect_runs(uint64_t va, uint64_t end, uint32_t prot)
+{
+	while (va < end) {
+		struct pt_run r;
+		int e = pt_walk(kernel_pt(), va, end, 0, first_run, &r);
+		if (e <= 0)
+			return e < 0 ? -ENOMEM : 0;
+		uint64_t lo = r.va > va ? r.va : va, hi = r.va + r.len < end ? r.va + r.len : end;
+		if (mm_protect(lo, hi - lo, prot) < 0)
+			return -ENOMEM;
+		va = hi;
+	}
+	return 0;
+}
+
+/*
+ * As Linux's: up to the first address no mapping has, where it stops with
+ * ENOMEM (the part before it changed; nothing if it is the first). A
+ * mapping's holes (PROT_NONE, no pages yet) get pages if prot allows access,
+ * and stay holes if not.
+ */
 static int64_t sys_mprotect(uint64_t va, uint64_t len, uint64_t prot)
 {
-	struct holes h = {.next = va, .prot = prot};
+	struct holes h = {.prot = prot};
 	int64_t r;
 
 	if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) == (PROT_GROWSDOWN | PROT_GROWSUP) ||
@@ -234,14 +292,19 @@ static int64_t sys_mprotect(uint64_t va, uint64_t len, uint64_t prot)
 		return -EACCES;
 	if ((r = mm_check_user(va, len)) < 0)
 		return -ENOMEM;
-	h.end = va + len;
-	if (pt_walk(kernel_pt(), va, va + len, 0, fill_before, &h) < 0 && !h.err)
+	if ((r = walk_holes(&h, va, va + len)) < 0)
+		return r;
+	const uint64_t stop = h.stop;
+	if (stop == va)
 		return -ENOMEM;
-	if (!h.err && h.next < h.end)
-		fill_before(&h, &(struct pt_run){.va = h.end});
-	if (h.err)
-		return h.err;
-	return mm_protect(va, len, linux_prot(prot)) == 0 ? 0 : -ENOMEM;
+	h.fill = true;
+	if (h.gaps && prot && (r = walk_holes(&h, va, stop)) < 0)
+		return r;
+	r = h.gaps && !prot ? protect_runs(va, stop, linux_prot(prot))
+			    : mm_protect(va, stop - va, linux_prot(prot));
+	if (r < 0)
+		return -ENOMEM;
+	return stop < va + len ? -ENOMEM : 0;
 }
 
 /* Below the program's first address are only the kernel's pages: for the

@@ -62,11 +62,13 @@ bool vma_overlaps(uint64_t lo, uint64_t hi)
 	return i < n && v[i].lo < hi;
 }
 
-bool vma_covers(uint64_t lo, uint64_t hi)
+uint64_t vma_covered(uint64_t lo, uint64_t hi)
 {
 	unsigned i = after(lo);
 
-	return i < n && v[i].lo <= lo && v[i].hi >= hi;
+	if (i == n || v[i].lo > lo)
+		return lo;
+	return v[i].hi < hi ? v[i].hi : hi;
 }
 
 int64_t vma_claim(uint64_t lo, uint64_t hi)

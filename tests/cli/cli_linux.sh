@@ -52,6 +52,10 @@ same "malloc, mmap, mprotect, munmap" "" -- "$LXTEST" mem
 same "exit status" "" -- "$LXTEST" exit 42
 same "mmap's argument rules (raw system calls)" "" -- "$LXTEST" mmapabi
 same "mmap places beside fixed mappings and reservations, takes free hints" "" -- "$LXTEST" mmapplace
+for seed in 1 2 3 4; do
+	same "600 random mmap, munmap, mprotect calls and accesses (seed $seed)" "" -- \
+		"$LXTEST" mmaprandom $seed 600
+done
 same "the other system calls' argument rules (raw system calls)" "" --file "$tmp/fruit" -- \
 	"$LXTEST" sysabi "$tmp/fruit"
 # Again with a file as stdin: FIONREAD on it is kvmlet's own ioctl (seccomp allows it).

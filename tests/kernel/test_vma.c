@@ -21,6 +21,12 @@ static uint64_t va(unsigned page)
 	return BASE + (uint64_t)page * PAGE;
 }
 
+/* Is [lo, hi) inside one range? */
+static bool vma_covers(uint64_t lo, uint64_t hi)
+{
+	return vma_covered(lo, hi) == hi;
+}
+
 /* Sorted, non-empty, disjoint, and never touching (touching ones merge). */
 static void check_ranges(void)
 {
@@ -45,6 +51,11 @@ static void check_model(void)
 			any |= model[p], all &= model[p];
 		ck_assert_int_eq(vma_overlaps(va(lo), va(lo + len)), any);
 		ck_assert_int_eq(vma_covers(va(lo), va(lo + len)), all);
+		/* The covered prefix: the model's first page from lo that is not claimed. */
+		unsigned first = lo;
+		while (first < lo + len && model[first])
+			first++;
+		ck_assert_uint_eq(vma_covered(va(lo), va(lo + len)), va(first));
 		/* First fit from lo: the model's lowest free run of len pages. */
 		uint64_t want = 0;
 		for (unsigned s = lo, run = 0; s < PAGES && !want; s++) {

@@ -7,7 +7,8 @@
  * it; MAP_FIXED_NOREPLACE over it is EEXIST; its pages come with mprotect,
  * and no other mapping shares them), a range with a hole cannot be
  * mprotected, a free hint is taken and a taken one is not, and the break
- * does not grow into a mapping.
+ * does not grow into a mapping. lxtest mmaprandom SEED N: N random calls
+ * inside a reservation, each result printed, every page's byte checked.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -108,6 +109,87 @@ static void brk_meets_mapping(void)
 	printf("brk below it: %s\n", syscall(SYS_brk, top + MB / 2) == top + MB / 2 ? "grew" : "refused");
 	syscall(SYS_brk, b);
 	syscall(SYS_munmap, res, MB);
+}
+
+/*
+ * mmaprandom: a reservation of ARENA pages, then n random calls on ranges in
+ * it: mmap with MAP_FIXED or MAP_FIXED_NOREPLACE (read-write, read-only or
+ * PROT_NONE), munmap, mprotect (up to the first hole, as Linux), and writes
+ * and reads of one byte per page. A model of each page (hole, none, ro, rw
+ * and its byte) says what Linux does; each call's result is printed, and
+ * every byte read that differs from the model.
+ */
+#define ARENA 256
+enum { HOLE, NONE, RO, RW };
+
+static unsigned char state[ARENA], byte[ARENA];
+static uint64_t rng;
+
+static unsigned pick(unsigned n)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static const long prots[] = {[NONE] = PROT_NONE, [RO] = PROT_READ, [RW] = PROT_READ | PROT_WRITE};
+
+int do_mmaprandom(unsigned long seed, int n);
+
+int do_mmaprandom(unsigned long seed, int n)
+{
+	char *base = (char *)map(0, ARENA * 4096L, PROT_NONE, anon);
+	int wrong = 0;
+
+	if (base == (char *)-1)
+		return 1;
+	setvbuf(stdout, NULL, _IOLBF, 0); /* each line out before the next call: a fault shows where */
+	memset(state, NONE, sizeof(state));
+	memset(byte, 0, sizeof(byte));
+	rng = seed * 2654435761u + 88172645463325252ull;
+	for (int i = 0; i < n; i++) {
+		unsigned p = pick(ARENA), len = 1 + pick(i % 5 ? 8 : 64), op = pick(8), k = 1 + pick(3);
+		if (p + len > ARENA)
+			len = ARENA - p;
+		long a = (long)(base + p * 4096L), bytes = len * 4096L, r = 0;
+		unsigned q = p, any = 0;
+		switch (op) {
+		case 0: /* MAP_FIXED: fresh pages whatever was there */
+		case 1: /* MAP_FIXED_NOREPLACE: only where nothing is */
+			for (q = p; q < p + len; q++)
+				any |= state[q] != HOLE;
+			r = map(a, bytes, prots[k], anon | (op ? MAP_FIXED_NOREPLACE : MAP_FIXED));
+			if (op == 0 || !any)
+				for (q = p; q < p + len; q++)
+					state[q] = (unsigned char)k, byte[q] = 0;
+			break;
+		case 2:
+			r = syscall(SYS_munmap, a, bytes);
+			memset(state + p, HOLE, len);
+			break;
+		case 3:
+			r = syscall(SYS_mprotect, a, bytes, prots[k]);
+			for (q = p; q < p + len && state[q] != HOLE; q++)
+				state[q] = (unsigned char)k;
+			break;
+		default: /* one byte per page: written where writable, read where readable */
+			for (q = p; q < p + len; q++) {
+				volatile char *c = base + q * 4096L + q % 4000;
+				if (state[q] == RW)
+					*c = (char)(byte[q] = (unsigned char)(1 + pick(255)));
+				else if (state[q] == RO && *c != (char)byte[q] && wrong++ < 10)
+					printf("page %u reads %d, not %d\n", q, *c, byte[q]);
+			}
+			continue;
+		}
+		printf("%u %u+%u %u: %s\n", op, p, len, k, err(r));
+	}
+	for (unsigned q = 0; q < ARENA; q++) {
+		volatile char *c = base + q * 4096L + q % 4000;
+		if (state[q] >= RO && *c != (char)byte[q] && wrong++ < 10)
+			printf("page %u reads %d at the end, not %d\n", q, *c, byte[q]);
+	}
+	printf("mmaprandom %lu: %d calls, %d bytes differ from the model\n", seed, n, wrong);
+	return wrong != 0;
 }
 
 int do_mmapplace(void);
