@@ -307,6 +307,16 @@ static int64_t sys_mprotect(uint64_t va, uint64_t len, uint64_t prot)
 	return stop < va + len ? -ENOMEM : 0;
 }
 
+/* ENOMEM if some address of [va, va + len) is no mapping's (Linux's madvise
+ * and msync then still act on the rest), else 0. */
+static int64_t unmapped_in(uint64_t va, uint64_t len)
+{
+	struct holes h = {0};
+	int64_t r = walk_holes(&h, va, va + len);
+
+	return r < 0 ? r : h.stop < va + len ? -ENOMEM : 0;
+}
+
 /* Below the program's first address are only the kernel's pages: for the
  * program, nothing is mapped there, and unmapping it is a no-op, as on Linux. */
 static int64_t sys_munmap(uint64_t va, uint64_t len)
@@ -340,14 +350,15 @@ static int64_t sys_madvise(uint64_t va, uint64_t len, int32_t advice)
 
 	if (!advice_known(advice) || (va & (PAGE - 1)) || (len && !n) || va + n < va)
 		return -EINVAL;
-	if (n == 0 || (advice != MADV_DONTNEED && advice != MADV_DONTNEED_LOCKED))
+	if (n == 0)
 		return 0;
 	if (mm_check_user(va, n) < 0)
 		return -ENOMEM; /* nothing of the program's is mapped there */
-	return mm_zero(va, n);
+	int64_t r = advice == MADV_DONTNEED || advice == MADV_DONTNEED_LOCKED ? mm_zero(va, n) : 0;
+	return r < 0 ? r : unmapped_in(va, n);
 }
 
-/* Nothing to write back: only the arguments are checked. */
+/* Nothing to write back: the arguments are checked, and that all is mapped. */
 static int64_t sys_msync(uint64_t va, uint64_t len, int32_t flags)
 {
 	if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || (va & (PAGE - 1)) ||
@@ -356,7 +367,9 @@ static int64_t sys_msync(uint64_t va, uint64_t len, int32_t flags)
 	len = page_up(len); /* a wrapped length is 0, as Linux computes it */
 	if (va + len < va)
 		return -ENOMEM;
-	return len && mm_check_user(va, len) < 0 ? -ENOMEM : 0;
+	if (len && mm_check_user(va, len) < 0)
+		return -ENOMEM;
+	return len ? unmapped_in(va, len) : 0;
 }
 
 /*

@@ -84,6 +84,13 @@ static void placement(void)
 	printf("the placed mappings kept their bytes: %s\n", intact ? "yes" : "no");
 	printf("munmap a hole in it: %s\n", err(syscall(SYS_munmap, res + 2 * MB, MB)));
 	printf("mprotect across the hole: %s\n", err(syscall(SYS_mprotect, res, RES, PROT_READ)));
+	printf("msync across the hole: %s\n", err(syscall(SYS_msync, res, RES, MS_SYNC)));
+	printf("madvise(MADV_DONTNEED) across the hole: %s\n",
+	       err(syscall(SYS_madvise, res, RES, MADV_DONTNEED)));
+	printf("zeroed before and after the hole: %s\n",
+	       ((char *)res)[5] == 0 && ((char *)res)[RES - 5] == 0 ? "yes" : "no");
+	printf("madvise(MADV_NORMAL) across the hole: %s\n",
+	       err(syscall(SYS_madvise, res, RES, MADV_NORMAL)));
 	long f = map(res + 2 * MB, MB, rw, anon);
 	printf("a hint on the hole: %s\n", f == res + 2 * MB ? "taken" : "not taken");
 	long t = map(p0, 4096, rw, anon);
