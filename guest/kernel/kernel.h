@@ -128,6 +128,9 @@ int64_t vma_release(uint64_t lo, uint64_t hi);
 /* linux_vma.c: the lowest address from `from` with len free bytes below end; 0 if none. */
 uint64_t vma_gap(uint64_t from, uint64_t end, uint64_t len);
 
+/* linux.c: ENOMEM if some address of the user range [va, va + len) is no
+ * mapping's (a PROT_NONE one counts as mapped), else 0. */
+int64_t linux_unmapped_in(uint64_t va, uint64_t len);
 /* linux.c: a Linux system call, served here or handed to the host. */
 int64_t linux_syscall(struct frame *f);
 /* linux.c: the program ends with status (its last thread has exited). */

@@ -307,9 +307,7 @@ static int64_t sys_mprotect(uint64_t va, uint64_t len, uint64_t prot)
 	return stop < va + len ? -ENOMEM : 0;
 }
 
-/* ENOMEM if some address of [va, va + len) is no mapping's (Linux's madvise
- * and msync then still act on the rest), else 0. */
-static int64_t unmapped_in(uint64_t va, uint64_t len)
+int64_t linux_unmapped_in(uint64_t va, uint64_t len)
 {
 	struct holes h = {0};
 	int64_t r = walk_holes(&h, va, va + len);
@@ -355,7 +353,7 @@ static int64_t sys_madvise(uint64_t va, uint64_t len, int32_t advice)
 	if (mm_check_user(va, n) < 0)
 		return -ENOMEM; /* nothing of the program's is mapped there */
 	int64_t r = advice == MADV_DONTNEED || advice == MADV_DONTNEED_LOCKED ? mm_zero(va, n) : 0;
-	return r < 0 ? r : unmapped_in(va, n);
+	return r < 0 ? r : linux_unmapped_in(va, n);
 }
 
 /* Nothing to write back: the arguments are checked, and that all is mapped. */
@@ -369,7 +367,7 @@ static int64_t sys_msync(uint64_t va, uint64_t len, int32_t flags)
 		return -ENOMEM;
 	if (len && mm_check_user(va, len) < 0)
 		return -ENOMEM;
-	return len ? unmapped_in(va, len) : 0;
+	return len ? linux_unmapped_in(va, len) : 0;
 }
 
 /*

@@ -306,9 +306,10 @@ static int64_t sys_sched_prio_range(int32_t policy, bool max)
 }
 
 /* mlock, munlock, mlock2: Linux's page rounding (a range that wraps is
- * EINVAL), then every page must be mapped (ENOMEM). Nothing is ever paged
- * out here: there is nothing more to do. */
-static int64_t sys_mlock(uint64_t start, uint64_t len)
+ * EINVAL), then every page must be mapped (ENOMEM): for mlock, readable too
+ * (Linux cannot fault a PROT_NONE one in); munlock takes any mapping. Nothing
+ * is ever paged out here: there is nothing more to do. */
+static int64_t sys_mlock(uint64_t start, uint64_t len, bool unlock)
 {
 	uint64_t end;
 
@@ -317,6 +318,8 @@ static int64_t sys_mlock(uint64_t start, uint64_t len)
 	end = start + len;
 	if (end < start)
 		return -EINVAL;
+	if (unlock && len)
+		return mm_check_user(start, len) < 0 ? -ENOMEM : linux_unmapped_in(start, len);
 	for (uint64_t va = start; va < end; va += PAGE)
 		if (!mm_user_ok(va, PAGE, false))
 			return -ENOMEM;
@@ -426,10 +429,10 @@ static int64_t sched_syscall(const struct frame *f, bool *served)
 	case NR_mlock2:
 		if ((uint32_t)a2 & ~1u) /* MLOCK_ONFAULT */
 			return -EINVAL;
-		return sys_mlock(a0, a1);
+		return sys_mlock(a0, a1, false);
 	case NR_mlock:
 	case NR_munlock:
-		return sys_mlock(a0, a1);
+		return sys_mlock(a0, a1, f->rax == NR_munlock);
 	case NR_mlockall: /* MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT (not alone) */
 		return (int32_t)a0 == 0 || ((int32_t)a0 & ~7) || (int32_t)a0 == 4 ? -EINVAL : 0;
 	case NR_munlockall:

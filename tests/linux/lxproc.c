@@ -171,6 +171,17 @@ int do_sched(void)
 	lx_say("munlock a page then a hole", syscall(SYS_munlock, page, 8192));
 	lx_say("mlock of nothing mapped", syscall(SYS_mlock, (char *)page + 4096, 4096));
 	lx_say("mlock of kernel space", syscall(SYS_mlock, 0xffff800000000000ull, 4096));
+	lx_say("munlock of kernel space", syscall(SYS_munlock, 0xffff800000000000ull, 4096));
+	void *none = mmap(NULL, 8192, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	lx_say("mlock of a PROT_NONE mapping", syscall(SYS_mlock, none, 8192));
+	lx_say("munlock of a PROT_NONE mapping", syscall(SYS_munlock, none, 8192));
+	mprotect(none, 4096, PROT_READ | PROT_WRITE);
+	((char *)none)[1] = 1;
+	mprotect(none, 4096, PROT_NONE);
+	lx_say("munlock of a PROT_NONE page that has its page", syscall(SYS_munlock, none, 4096));
+	munmap((char *)none + 4096, 4096);
+	lx_say("munlock of a PROT_NONE page then a hole", syscall(SYS_munlock, none, 8192));
+	munmap(none, 4096);
 	lx_say("mlockall 0", syscall(SYS_mlockall, 0));
 	lx_say("mlockall MCL_ONFAULT alone", syscall(SYS_mlockall, 4));
 	lx_say("mlockall 8", syscall(SYS_mlockall, 8));
