@@ -121,21 +121,28 @@ translate_step(const struct pt_backend *b, struct walk_state *w, uint64_t va, co
 	return 1;
 }
 
-int pt_translate_hooks(const struct pt_backend *b, uint64_t va, struct pt_translation *out)
+/* noinline: inlined into a caller's loop, it would no longer be pure there. */
+__attribute__((noinline)) struct pt_translate_result
+pt_translate_hooks(const struct pt_backend *b, uint64_t va)
 {
+	struct pt_translate_result res = {{0, 0, 0}, PT_ERR_NONCANON};
+	int r;
+
 	if (!pt_canonical(va))
-		return PT_ERR_NONCANON;
+		return res;
 
 	struct walk_state w = {.table = b->root_table(b->ctx), .all = ~0ull,
 			       .rsvd = pt_rsvd_common(b)};
-	int r;
 
-	if ((r = translate_step(b, &w, va, 3, out)) <= 0 ||
-	    (r = translate_step(b, &w, va, 2, out)) <= 0 ||
-	    (r = translate_step(b, &w, va, 1, out)) <= 0)
-		return r;
-	r = translate_step(b, &w, va, 0, out);
-	return r <= 0 ? r : PT_ERR_CORRUPT; /* level 0 is always a leaf */
+	/* translate_step writes res.t only where it finds the leaf. */
+	if ((r = translate_step(b, &w, va, 3, &res.t)) <= 0 ||
+	    (r = translate_step(b, &w, va, 2, &res.t)) <= 0 ||
+	    (r = translate_step(b, &w, va, 1, &res.t)) <= 0 ||
+	    (r = translate_step(b, &w, va, 0, &res.t)) <= 0)
+		res.err = r;
+	else
+		res.err = PT_ERR_CORRUPT; /* not reached: level 0 is always a leaf */
+	return res;
 }
 
 /* --- walk --- */

@@ -204,8 +204,19 @@ int pt_unmap(const struct pt_backend *b, uint64_t va, uint64_t len);
  */
 int pt_protect(const struct pt_backend *b, uint64_t va, uint64_t len, uint32_t prot);
 
-/* The general walk behind pt_translate, through the hooks; call pt_translate. */
-int pt_translate_hooks(const struct pt_backend *b, uint64_t va, struct pt_translation *out);
+/* What pt_translate_hooks found: err is 0 or a PT_ERR_* code (t all zero then). */
+struct pt_translate_result {
+	struct pt_translation t;
+	int err;
+};
+
+/*
+ * The general walk behind pt_translate, through the hooks; call pt_translate.
+ * Pure, and out of line: it changes no memory a caller sees (read hooks must
+ * not either), so a caller's loop keeps b's window fields in registers.
+ */
+__attribute__((pure)) struct pt_translate_result pt_translate_hooks(const struct pt_backend *b,
+								    uint64_t va);
 
 static inline bool pt_canonical(uint64_t va);
 
@@ -290,17 +301,21 @@ static inline int pt_translate(const struct pt_backend *b, uint64_t va, struct p
 	   a caller's result can live in registers. */
 	const struct pt_translation none = {0, 0, 0};
 
-	if (!pt_canonical(va))
-		return *out = none, PT_ERR_NONCANON;
-	if (!b->window || ~pt_win_key(b) != b->win_key) {
-		struct pt_translation t = none;
-		int r = pt_translate_hooks(b, va, &t);
-		return *out = t, r;
-	}
-
+	/* Every load from *b first, unconditionally: a caller's loop can then
+	   hoist them all (nothing in it writes memory; the slow path is pure). */
 	const uint8_t *win = b->window;
 	const uint64_t base = b->win_base, lim = b->win_size - PT_SIZE_4K;
-	uint64_t rel = (*b->win_root & PT_E_ADDR) - base, all = ~0ull, any = 0;
+	const uint64_t *root = b->win_root;
+	const bool fast = (win != NULL) & (~pt_win_key(b) == b->win_key);
+
+	if (!pt_canonical(va))
+		return *out = none, PT_ERR_NONCANON;
+	if (!fast) {
+		const struct pt_translate_result r = pt_translate_hooks(b, va);
+		return *out = r.t, r.err;
+	}
+
+	uint64_t rel = (*root & PT_E_ADDR) - base, all = ~0ull, any = 0;
 
 	if (rel > lim)
 		return *out = none, PT_ERR_BACKEND;

@@ -10,13 +10,11 @@
  *                               in time and in instructions (callgrind)
  *
  * Where pt_translate's instructions beyond the floor go (2 MiB leaves,
- * inlined: 92 against 57, 2026-11): set-up that the compiler hoists out of
- * the floor's loop but not out of ours, because the hooks fallback is a call
- * that may change *b (window test 3, win_key 4, window base and limit 3, the
- * root through win_root 4): 14; the canonical check 3; the PT_PROT_*
+ * inlined: 85 against 57, 2026-12): the canonical check 3; the PT_PROT_*
  * encoding with G/PWT/PCD 13; the reserved-bit test, one more per level 3;
- * register allocation 2. Without win_key (caps trusted never to change) it
- * would be 4 fewer.
+ * the rest is register allocation. The window and win_key set-up is hoisted
+ * out of a caller's loop, as the floor's is, because the hooks fallback is
+ * pure (before it was: 92).
  */
 #include <inttypes.h>
 #include <stdio.h>
