@@ -116,10 +116,20 @@ static void cpuid_trim(struct kvm_cpuid_entry2 *e, unsigned n)
 	}
 }
 
-int cpuid_supported(int kvm_fd, struct kvm_cpuid2 **out, struct kvmlet_error *err)
+/* KVM's answer, trimmed, asked once per process (it does not change while
+ * /dev/kvm is open); each caller gets its own copy. */
+static pthread_mutex_t supported_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kvm_cpuid2 *supported;
+
+static size_t cpuid_bytes(unsigned n)
+{
+	return sizeof(struct kvm_cpuid2) + n * sizeof(struct kvm_cpuid_entry2);
+}
+
+static int cpuid_ask(int kvm_fd, struct kvmlet_error *err)
 {
 	for (unsigned n = 64; n <= 4096; n *= 2) {
-		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		struct kvm_cpuid2 *c = calloc(1, cpuid_bytes(n));
 		if (!c)
 			return kvmlet_fail(err, -ENOMEM, "out of memory for CPUID entries");
 		c->nent = n;
@@ -131,10 +141,28 @@ int cpuid_supported(int kvm_fd, struct kvm_cpuid2 **out, struct kvmlet_error *er
 			return kvmlet_fail(err, -e, "KVM_GET_SUPPORTED_CPUID: %s", strerror(e));
 		}
 		cpuid_trim(c->entries, c->nent);
-		*out = c;
+		supported = c;
 		return 0;
 	}
 	return kvmlet_fail(err, -E2BIG, "KVM_GET_SUPPORTED_CPUID: too many entries");
+}
+
+int cpuid_supported(int kvm_fd, struct kvm_cpuid2 **out, struct kvmlet_error *err)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&supported_lock);
+	if (!supported)
+		r = cpuid_ask(kvm_fd, err);
+	if (r == 0) {
+		size_t bytes = cpuid_bytes(supported->nent);
+		if ((*out = malloc(bytes)))
+			memcpy(*out, supported, bytes);
+		else
+			r = kvmlet_fail(err, -ENOMEM, "out of memory for CPUID entries");
+	}
+	pthread_mutex_unlock(&supported_lock);
+	return r;
 }
 
 uint64_t cpuid_xcr0(const struct kvm_cpuid_entry2 *e, unsigned n)

@@ -15,8 +15,8 @@ struct vcpu_paging {
 	uint32_t phys_bits; /* MAXPHYADDR */
 };
 
-/* KVM's supported CPUID (asked through kvm_fd), trimmed to our policy; *out is the
- * caller's to free. */
+/* KVM's supported CPUID (asked through kvm_fd once per process), trimmed to our
+ * policy; *out is the caller's to free. */
 int cpuid_supported(int kvm_fd, struct kvm_cpuid2 **out, struct kvmlet_error *err);
 /* The XCR0 the vCPU gets from n (trimmed) CPUID entries: x87|SSE, with AVX
  * when offered; 0 without XSAVE (CR4.OSXSAVE then stays clear). */

@@ -74,7 +74,8 @@ void snapshot_init(void)
 	pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 }
 
-#define PM_CHUNK 512 /* pagemap entries read at a time */
+#define PM_CHUNK	 512	     /* pagemap entries read at a time, on the stack */
+#define PM_CHUNK_BIG (8u << 10) /* ... or in one allocation: 32 MiB of memory a read */
 
 /*
  * PAGEMAP_SCAN (Linux 6.7), an ioctl on the same descriptor: the ranges of
@@ -133,14 +134,21 @@ static uint64_t candidates_scan(const uint8_t *base, uint64_t p, uint64_t n, uin
 	return n;
 }
 
-/* pagemap read 512 entries at a time from page p on (every page where it
- * cannot be read: a page not known to be empty must be looked at). */
+/* pagemap read up to PM_CHUNK_BIG entries at a time from page p on (every
+ * page where it cannot be read: a page not known to be empty must be looked
+ * at). One read covers 32 MiB of guest memory: a system call is dear under
+ * nested KVM. */
 static void candidates_read(const uint8_t *base, uint64_t p, uint64_t n, uint64_t *bitmap)
 {
-	uint64_t pm[PM_CHUNK];
+	uint64_t small[PM_CHUNK], chunk = n - p < PM_CHUNK_BIG ? n - p : PM_CHUNK_BIG;
+	uint64_t *pm = chunk > PM_CHUNK ? malloc(chunk * 8) : NULL;
 
-	for (; p < n; p += PM_CHUNK) {
-		uint64_t k = n - p < PM_CHUNK ? n - p : PM_CHUNK;
+	if (!pm) {
+		pm = small;
+		chunk = chunk < PM_CHUNK ? chunk : PM_CHUNK;
+	}
+	for (; p < n; p += chunk) {
+		uint64_t k = n - p < chunk ? n - p : chunk;
 		bool known = pagemap_fd >= 0 &&
 			     pread(pagemap_fd, pm, k * 8, (off_t)((uintptr_t)(base + p * PAGE) / PAGE * 8)) ==
 				     (ssize_t)(k * 8);
@@ -149,6 +157,8 @@ static void candidates_read(const uint8_t *base, uint64_t p, uint64_t n, uint64_
 			if (!known || (pm[i] & (3ull << 62)))
 				mark(bitmap, p + i, p + i + 1);
 	}
+	if (pm != small)
+		free(pm);
 }
 
 uint64_t snapshot_candidates(const void *base, uint64_t n, uint64_t *bitmap, bool scan)

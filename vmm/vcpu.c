@@ -83,13 +83,22 @@ int vcpu_state_save(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *
 		return fail_ioctl(err, "KVM_GET_DEBUGREGS");
 	/* Nothing pending: no exception, interrupt, NMI or interrupt shadow. */
 	st->events.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
+	/* All at once; KVM stops at the first it cannot read (the count read so
+	 * far), which is left out, and the rest are asked again. */
 	st->nmsrs = 0;
-	for (unsigned i = 0; i < VCPU_MSRS_MAX; i++) {
-		struct msr_buf one = {.nmsrs = 1};
+	for (unsigned i = 0; i < VCPU_MSRS_MAX;) {
+		struct msr_buf m = {.nmsrs = VCPU_MSRS_MAX - i};
 
-		one.e[0].index = state_msrs[i];
-		if (ioctl(fd, KVM_GET_MSRS, (struct kvm_msrs *)(void *)&one) == 1)
-			st->msr[st->nmsrs++] = one.e[0];
+		for (unsigned k = 0; k < m.nmsrs; k++)
+			m.e[k].index = state_msrs[i + k];
+		int got = ioctl(fd, KVM_GET_MSRS, (struct kvm_msrs *)(void *)&m);
+		if (got < 0)
+			return fail_ioctl(err, "KVM_GET_MSRS");
+		if ((unsigned)got > m.nmsrs)
+			return kvmlet_fail(err, -EIO, "KVM_GET_MSRS: %d read of %u", got, m.nmsrs);
+		memcpy(st->msr + st->nmsrs, m.e, (unsigned)got * sizeof(m.e[0]));
+		st->nmsrs += (unsigned)got;
+		i += (unsigned)got + 1;
 	}
 	return 0;
 }
@@ -277,12 +286,8 @@ int vcpu_create(struct vcpu *v, struct vm *vm, struct kvmlet_error *err)
 	v->sync_regs = vm_kvm_has(KVM_CAP_SYNC_REGS);
 	if ((v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0)) < 0)
 		return fail_ioctl(err, "KVM_CREATE_VCPU");
-	if ((size = ioctl(kfd, KVM_GET_VCPU_MMAP_SIZE, 0)) < 0) {
-		r = fail_ioctl(err, "KVM_GET_VCPU_MMAP_SIZE");
-		goto err_close;
-	}
-	if (size < (int)sizeof(struct kvm_run)) {
-		r = kvmlet_fail(err, -EIO, "KVM_GET_VCPU_MMAP_SIZE: %d bytes, too small", size);
+	if ((size = vm_kvm_vcpu_mmap_size(err)) < 0) {
+		r = size;
 		goto err_close;
 	}
 	v->run_size = (size_t)size;

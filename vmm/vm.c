@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -97,11 +98,42 @@ int vm_kvm_fd(struct kvmlet_error *err)
 	return fd;
 }
 
+/* KVM_CHECK_EXTENSION's answers, asked once per process (what /dev/kvm can do
+ * does not change while it is open): 0 not asked yet, 1 no, 2 yes. */
+#define CAPS_KEPT 512
+static _Atomic unsigned char cap_answer[CAPS_KEPT];
+
 bool vm_kvm_has(int cap)
 {
 	int fd = vm_kvm_fd(NULL);
 
-	return fd >= 0 && ioctl(fd, KVM_CHECK_EXTENSION, cap) > 0;
+	if (fd < 0)
+		return false;
+	if (cap < 0 || cap >= CAPS_KEPT)
+		return ioctl(fd, KVM_CHECK_EXTENSION, cap) > 0;
+	unsigned char a = atomic_load(&cap_answer[cap]);
+	if (!a) {
+		a = ioctl(fd, KVM_CHECK_EXTENSION, cap) > 0 ? 2 : 1;
+		atomic_store(&cap_answer[cap], a);
+	}
+	return a == 2;
+}
+
+int vm_kvm_vcpu_mmap_size(struct kvmlet_error *err)
+{
+	static _Atomic int size; /* kept, as the capabilities are */
+	int fd, s = atomic_load(&size);
+
+	if (s > 0)
+		return s;
+	if ((fd = vm_kvm_fd(err)) < 0)
+		return fd;
+	if ((s = ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0)) < 0)
+		return error_errno(err, "KVM_GET_VCPU_MMAP_SIZE");
+	if (s < (int)sizeof(struct kvm_run))
+		return kvmlet_fail(err, -EIO, "KVM_GET_VCPU_MMAP_SIZE: %d bytes, too small", s);
+	atomic_store(&size, s);
+	return s;
 }
 
 static int vm_set_slot(struct vm *vm, uint64_t size, const char *what, struct kvmlet_error *err)

@@ -20,8 +20,10 @@ struct vm {
 /* The process's /dev/kvm descriptor, opened and checked on first use and kept
  * (a failure is not kept: /dev/kvm may appear later). */
 int vm_kvm_fd(struct kvmlet_error *err);
-/* Does KVM have capability cap (KVM_CHECK_EXTENSION > 0)? */
+/* Does KVM have capability cap (KVM_CHECK_EXTENSION > 0)? Asked once per process. */
 bool vm_kvm_has(int cap);
+/* KVM_GET_VCPU_MMAP_SIZE (checked to hold a struct kvm_run), asked once per process. */
+int vm_kvm_vcpu_mmap_size(struct kvmlet_error *err);
 /* Create a VM with mem as slot 0 (dirty-logged) and every guest MSR access denied. */
 int vm_create(struct vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *err);
 void vm_destroy(struct vm *vm);
