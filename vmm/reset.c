@@ -74,7 +74,7 @@ void snapshot_init(void)
 	pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 }
 
-#define PM_CHUNK	 512	     /* pagemap entries read at a time, on the stack */
+#define PM_CHUNK     512	/* pagemap entries read at a time, on the stack */
 #define PM_CHUNK_BIG (8u << 10) /* ... or in one allocation: 32 MiB of memory a read */
 
 /*
@@ -149,9 +149,10 @@ static void candidates_read(const uint8_t *base, uint64_t p, uint64_t n, uint64_
 	}
 	for (; p < n; p += chunk) {
 		uint64_t k = n - p < chunk ? n - p : chunk;
-		bool known = pagemap_fd >= 0 &&
-			     pread(pagemap_fd, pm, k * 8, (off_t)((uintptr_t)(base + p * PAGE) / PAGE * 8)) ==
-				     (ssize_t)(k * 8);
+		bool known =
+			pagemap_fd >= 0 &&
+			pread(pagemap_fd, pm, k * 8,
+			      (off_t)((uintptr_t)(base + p * PAGE) / PAGE * 8)) == (ssize_t)(k * 8);
 
 		for (uint64_t i = 0; i < k; i++)
 			if (!known || (pm[i] & (3ull << 62)))
