@@ -105,6 +105,10 @@ int64_t mm_map(uint64_t va, uint64_t len, uint32_t prot);
 bool mm_mapped(uint64_t va, uint64_t len);
 /* mm.c: unmap [va, va + len), zeroing and freeing the pages (holes are fine). */
 int64_t mm_unmap(uint64_t va, uint64_t len);
+/* mm.c: the pages of [from, from + len) move to [to, to + len), which has
+ * none, with their protection (holes stay holes); nothing is copied.
+ * -ENOMEM when tables run out (nothing changed). */
+int64_t mm_move(uint64_t from, uint64_t to, uint64_t len);
 /* mm.c: change protection; -ENOMEM if a page is not mapped (nothing changed). */
 int64_t mm_protect(uint64_t va, uint64_t len, uint32_t prot);
 /* mm.c: zero the mapped pages of [va, va + len) in place. */

@@ -65,6 +65,9 @@ static uint64_t page_up(uint64_t v)
 	return (v + PAGE - 1) & ~(PAGE - 1);
 }
 
+/* The PT_PROT_* bits a Linux protection becomes (linux_prot). */
+#define LINUX_PROT_BITS (PT_PROT_USER | PT_PROT_WRITE | PT_PROT_EXEC)
+
 static uint32_t linux_prot(uint64_t prot)
 {
 	return (prot & (PROT_READ | PROT_WRITE | PROT_EXEC) ? PT_PROT_USER : 0) |
@@ -370,12 +373,110 @@ static int64_t sys_msync(uint64_t va, uint64_t len, int32_t flags)
 	return len ? linux_unmapped_in(va, len) : 0;
 }
 
+/* What mremap may resize or move: [va, va + len) one mapping's (or adjacent
+ * ones'), as Linux's vma_to_resize wants; EFAULT if not, EINVAL for a length
+ * of 0 (Linux duplicates only shared mappings so). */
+static int64_t resizable(uint64_t va, uint64_t len)
+{
+	if (va >= KVMLET_USER_END || vma_covered(va, va + PAGE) == va)
+		return -EFAULT;
+	if (len == 0)
+		return -EINVAL;
+	if (len > KVMLET_USER_END - va)
+		return -EFAULT;
+	return vma_covered(va, va + len) == va + len ? 0 : -EFAULT;
+}
+
+/* The protection of the page at va (0: a hole, PROT_NONE). */
+static uint32_t prot_at(uint64_t va)
+{
+	struct pt_translation t;
+
+	return pt_translate(kernel_pt(), va, &t) == 0 ? t.prot & LINUX_PROT_BITS : 0;
+}
+
+/* [va, va + len) becomes the program's, with pages of prot (none for 0). */
+static int64_t extend(uint64_t va, uint64_t len, uint32_t prot)
+{
+	int64_t r = vma_claim(va, va + len);
+
+	if (r == 0 && prot && (r = mm_map(va, len, prot)) < 0)
+		vma_release(va, va + len);
+	return r;
+}
+
 /*
- * Shrinking in place (and keeping the size) is done as Linux does, even where
- * nothing is mapped; growing or moving is ENOMEM, and libc then allocates,
- * copies and frees.
+ * The mapping [va, va + old_len) moves to [to, to + new_len) (new_len >=
+ * old_len), its pages with it and fresh ones past its old end as the last
+ * page was; the old addresses are free after, or (MREMAP_DONTUNMAP) keep
+ * their mapping with fresh zeroed pages, as Linux's private anonymous ones.
  */
-static int64_t sys_mremap(uint64_t va, uint64_t old_len, uint64_t new_len, uint64_t flags)
+static int64_t move(uint64_t va, uint64_t old_len, uint64_t to, uint64_t new_len, bool keep)
+{
+	int64_t r;
+
+	if ((r = vma_claim(to, to + old_len)) < 0)
+		return r;
+	if (new_len > old_len &&
+	    (r = extend(to + old_len, new_len - old_len, prot_at(va + old_len - PAGE))) < 0) {
+		vma_release(to, to + old_len);
+		return r;
+	}
+	if ((r = mm_move(va, to, old_len)) < 0) {
+		mm_unmap(to + old_len, new_len - old_len);
+		vma_release(to, to + new_len);
+		return r;
+	}
+	if (!keep)
+		return vma_release(va, va + old_len) < 0 ? -ENOMEM : (int64_t)to;
+	/* The old addresses get fresh pages where the moved ones were. */
+	for (uint64_t at = 0; at < old_len; at += PAGE) {
+		uint32_t prot = prot_at(to + at);
+		if (prot && mm_map(va + at, PAGE, prot) < 0)
+			return -ENOMEM;
+	}
+	return (int64_t)to;
+}
+
+/* MREMAP_FIXED or MREMAP_DONTUNMAP: always a move, as Linux's mremap_to. */
+static int64_t remap_to(uint64_t va, uint64_t old_len, uint64_t new_len, uint64_t flags,
+			uint64_t new_addr)
+{
+	int64_t r;
+	uint64_t to = new_addr;
+
+	if (flags & MREMAP_FIXED) {
+		if ((new_addr & (PAGE - 1)) || new_len > KVMLET_USER_END ||
+		    new_addr > KVMLET_USER_END - new_len)
+			return -EINVAL;
+		if (new_addr < va + old_len && va < new_addr + new_len)
+			return -EINVAL; /* the two ranges overlap */
+		if (mm_check_user(new_addr, new_len) < 0)
+			return -ENOMEM; /* the kernel's part of memory, as mmap's MAP_FIXED */
+		if ((r = sys_munmap(new_addr, new_len)) < 0)
+			return r;
+	}
+	if (old_len > new_len) {
+		if ((r = sys_munmap(va + new_len, old_len - new_len)) < 0)
+			return r;
+		old_len = new_len;
+	}
+	if ((r = resizable(va, old_len)) < 0)
+		return r;
+	if (!(flags & MREMAP_FIXED) && !(to = place(0, new_len)))
+		return -ENOMEM;
+	return move(va, old_len, to, new_len, flags & MREMAP_DONTUNMAP);
+}
+
+/*
+ * As Linux's: shrinking (or keeping the size) in place, even where nothing
+ * is mapped; growing in place where the addresses after the mapping are
+ * free, else (MREMAP_MAYMOVE) by moving its pages, not copying them, to where
+ * mmap would place new_len bytes; MREMAP_FIXED and MREMAP_DONTUNMAP move. The
+ * break's area is not a mapping here (EFAULT), unlike Linux's heap.
+ */
+static int64_t sys_mremap(uint64_t va, uint64_t old_len, uint64_t new_len, uint64_t flags,
+			  uint64_t new_addr)
 {
 	int64_t r;
 
@@ -387,11 +488,23 @@ static int64_t sys_mremap(uint64_t va, uint64_t old_len, uint64_t new_len, uint6
 	old_len = page_up(old_len);
 	if ((new_len = page_up(new_len)) == 0)
 		return -EINVAL;
-	if ((flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) || new_len > old_len)
-		return -ENOMEM;
-	if (new_len < old_len && (r = sys_munmap(va + new_len, old_len - new_len)) < 0)
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return remap_to(va, old_len, new_len, flags, new_addr);
+	if (new_len <= old_len) {
+		if (new_len < old_len && (r = sys_munmap(va + new_len, old_len - new_len)) < 0)
+			return r;
+		return (int64_t)va;
+	}
+	if ((r = resizable(va, old_len)) < 0)
 		return r;
-	return (int64_t)va;
+	const uint64_t end = va + old_len, more = new_len - old_len;
+	if (mm_check_user(end, more) == 0 && !vma_overlaps(end, end + more) &&
+	    !mm_mapped(end, more) && extend(end, more, prot_at(end - PAGE)) == 0)
+		return (int64_t)va;
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	uint64_t to = place(0, new_len);
+	return to ? move(va, old_len, to, new_len, false) : -ENOMEM;
 }
 
 void linux_exit(uint64_t status)
@@ -431,7 +544,7 @@ int64_t linux_syscall(struct frame *f)
 	case NR_madvise:
 		return sys_madvise(a0, a1, (int32_t)a2);
 	case NR_mremap:
-		return sys_mremap(a0, a1, a2, a3);
+		return sys_mremap(a0, a1, a2, a3, f->r8);
 	case NR_msync:
 		return sys_msync(a0, a1, (int32_t)a2);
 	case NR_getpid:

@@ -207,6 +207,34 @@ int64_t mm_unmap(uint64_t va, uint64_t len)
 	}
 }
 
+int64_t mm_move(uint64_t from, uint64_t to, uint64_t len)
+{
+	const struct pt_backend *b = kernel_pt();
+	int e = 0;
+
+	/* Every page at its new address too, a few runs at a time... */
+	for (uint64_t at = from; at < from + len;) {
+		struct runs c = {.n = 0};
+
+		if ((e = pt_walk(b, at, from + len, 0, collect, &c)) < 0 || c.n == 0)
+			break;
+		for (unsigned i = 0; i < c.n && e >= 0; i++)
+			e = pt_map(b, to + (c.r[i].va - from), c.r[i].pa, c.r[i].len, c.r[i].prot,
+				   0);
+		if (e < 0)
+			break;
+		at = c.r[c.n - 1].va + c.r[c.n - 1].len;
+	}
+	/* ... then no longer at the old one (only a leaf split at an end can
+	 * fail, changing nothing). Undone, to was empty: nothing splits there. */
+	if (e >= 0)
+		e = pt_unmap(b, from, len);
+	if (e < 0)
+		pt_unmap(b, to, len);
+	kernel_flush_tlb();
+	return e < 0 ? errno_of(e) : 0;
+}
+
 int64_t mm_protect(uint64_t va, uint64_t len, uint32_t prot)
 {
 	int e = pt_protect(kernel_pt(), va, len, prot);
