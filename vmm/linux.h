@@ -35,6 +35,7 @@ enum lx_kind {
 	LX_PIPE_W,
 	LX_EPOLL,   /* pipes->epoll[file] (linux_pipe.c) */
 	LX_EVENTFD, /* pipes->pipe[file].count (linux_pipe.c) */
+	LX_TIMERFD, /* pipes->pipe[file]'s timer (linux_timerfd.c; PIPE_R..TIMERFD made) */
 	LX_NULL,    /* devices: /dev/null, /dev/zero, /dev/random, /dev/urandom */
 	LX_ZERO,
 	LX_RANDOM,
@@ -47,7 +48,7 @@ struct lx_ofd {
 	uint8_t kind;	/* enum lx_kind */
 	uint8_t refs;	/* descriptors referring to it; 0: free */
 	uint32_t flags; /* O_ACCMODE and the status flags kept (O_APPEND, O_NONBLOCK) */
-	int file;	/* LX_FILE: index in files; LX_PIPE_*, LX_EVENTFD: in pipes->pipe;
+	int file;	/* LX_FILE: index in files; LX_PIPE_*, LX_EVENTFD, LX_TIMERFD: in pipes->pipe;
 			 * LX_EPOLL: in pipes->epoll */
 	uint64_t off;
 };
@@ -74,7 +75,11 @@ struct lx_pipe {
 	uint16_t head, len;
 	uint8_t readers, writers;
 	uint32_t gen[LX_GENS];
-	uint64_t count; /* an eventfd's counter */
+	uint64_t count; /* an eventfd's counter; a timerfd's expirations not yet read */
+	/* A timerfd's: the guest clock id, the next expiry on that clock (0: not
+	 * armed) and the period (0: once). */
+	int32_t clock;
+	uint64_t next_ns, every_ns;
 	char buf[LX_PIPE_BUF];
 };
 

@@ -94,7 +94,7 @@ static void release(struct sys *s, const struct lx_ofd *o)
 		p->readers--;
 	else if (o->kind == LX_PIPE_W)
 		p->writers--;
-	else if (o->kind == LX_EVENTFD)
+	else if (o->kind == LX_EVENTFD || o->kind == LX_TIMERFD)
 		p->readers = 0;
 	else if (o->kind == LX_EPOLL)
 		t->epoll[o->file] = (struct lx_epoll){0};

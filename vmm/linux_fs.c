@@ -371,7 +371,7 @@ static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 		return -EINVAL;
 	if (lxs_is_dev(o))
 		return 0; /* Linux's null_lseek, and the random devices stay at 0 */
-	if (o->kind == LX_EPOLL || o->kind == LX_EVENTFD)
+	if (o->kind == LX_EPOLL || o->kind == LX_EVENTFD || o->kind == LX_TIMERFD)
 		return 0; /* Linux's noop_llseek */
 	if (lxs_is_stream(o) || lxs_is_pipe(o))
 		return -ESPIPE;

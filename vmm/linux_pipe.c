@@ -82,6 +82,8 @@ int64_t lxs_pipe_read(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint6
 	struct lx_pipe *p = pipe_of(s, o);
 	uint64_t n = 0;
 
+	if (o->kind == LX_TIMERFD)
+		return lxs_timerfd_read(s, o, buf, len);
 	if (o->kind == LX_EVENTFD) {
 		uint64_t *c = counter(p), v;
 		if (len < 8)
@@ -117,6 +119,8 @@ int64_t lxs_pipe_write(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint
 	struct lx_pipe *p = pipe_of(s, o);
 	uint64_t room, n;
 
+	if (o->kind == LX_TIMERFD)
+		return -EINVAL; /* no write, as Linux's timerfd */
 	if (o->kind == LX_EVENTFD) {
 		uint64_t *c = counter(p), v;
 		if (len < 8)
@@ -164,6 +168,8 @@ uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o)
 		uint64_t c = *counter(pipe_of(s, o));
 		return (c ? G_EPOLLIN : 0) | (c < EVENTFD_MAX ? G_EPOLLOUT : 0);
 	}
+	case LX_TIMERFD:
+		return lxs_timerfd_ready(s, o);
 	case LX_EPOLL:
 		return 0;
 	default: /* nothing else ever makes a reader or writer wait */
@@ -171,8 +177,7 @@ uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o)
 	}
 }
 
-/* A free pipe slot (pipes and eventfds), -ENFILE, or -ENOMEM. */
-static int free_pipe(struct sys *s)
+int lxs_pipe_slot(struct sys *s)
 {
 	struct lx_pipes *t = pipes_get(s);
 
@@ -193,7 +198,7 @@ static int64_t sys_pipe2(struct sys *s, uint64_t fdsp, uint64_t flags)
 
 	if (flags & ~(uint64_t)(G_O_NONBLOCK | G_O_CLOEXEC | G_O_DIRECT))
 		return -EINVAL;
-	if ((i = free_pipe(s)) < 0)
+	if ((i = lxs_pipe_slot(s)) < 0)
 		return i;
 	s->lx->pipes->pipe[i] = (struct lx_pipe){.readers = 1, .writers = 1};
 	fds[0] = lxs_fd_open(s, &(struct lx_ofd){.kind = LX_PIPE_R, .flags = fl, .file = i},
@@ -221,7 +226,7 @@ static int64_t sys_eventfd2(struct sys *s, uint64_t initval, uint64_t flags)
 
 	if (flags & ~(uint64_t)(G_O_NONBLOCK | G_O_CLOEXEC | G_EFD_SEMAPHORE))
 		return -EINVAL;
-	if ((i = free_pipe(s)) < 0)
+	if ((i = lxs_pipe_slot(s)) < 0)
 		return i;
 	s->lx->pipes->pipe[i] = (struct lx_pipe){.readers = 1};
 	*counter(&s->lx->pipes->pipe[i]) = (uint32_t)initval;

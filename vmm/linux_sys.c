@@ -255,7 +255,7 @@ out:
 
 /* The host clock for a guest clock id (Linux's, with the CPU-time clocks of
  * its own process and thread, given as negative ids); -EINVAL for others. */
-static int64_t clock_of(int32_t clk, clockid_t *out)
+int64_t lxs_clock_of(int32_t clk, clockid_t *out)
 {
 	static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC,
 					CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW,
@@ -276,7 +276,7 @@ static int64_t clock_of(int32_t clk, clockid_t *out)
 	return 0;
 }
 
-static uint64_t now(struct sys *s, clockid_t clk)
+uint64_t lxs_now(struct sys *s, clockid_t clk)
 {
 	struct timespec ts;
 
@@ -289,11 +289,11 @@ static uint64_t now(struct sys *s, clockid_t clk)
 static int64_t sys_clock_gettime(struct sys *s, int32_t clk, uint64_t tsp)
 {
 	clockid_t id;
-	int64_t r = clock_of(clk, &id);
+	int64_t r = lxs_clock_of(clk, &id);
 
 	if (r < 0)
 		return r;
-	uint64_t ns = now(s, id), ts[2] = {ns / 1000000000ull, ns % 1000000000ull};
+	uint64_t ns = lxs_now(s, id), ts[2] = {ns / 1000000000ull, ns % 1000000000ull};
 	return lxs_put(s, tsp, ts, sizeof(ts)); /* NULL too is -EFAULT, as on Linux */
 }
 
@@ -301,14 +301,14 @@ static int64_t sys_clock_getres(struct sys *s, int32_t clk, uint64_t tsp)
 {
 	uint64_t ts[2] = {0, 1};
 	clockid_t id;
-	int64_t r = clock_of(clk, &id);
+	int64_t r = lxs_clock_of(clk, &id);
 
 	return r < 0 ? r : tsp ? lxs_put(s, tsp, ts, sizeof(ts)) : 0;
 }
 
 static int64_t sys_gettimeofday(struct sys *s, uint64_t tvp, uint64_t tzp)
 {
-	uint64_t ns = now(s, CLOCK_REALTIME), tv[2] = {ns / 1000000000ull, ns % 1000000000ull / 1000};
+	uint64_t ns = lxs_now(s, CLOCK_REALTIME), tv[2] = {ns / 1000000000ull, ns % 1000000000ull / 1000};
 	uint32_t tz[2] = {0, 0};
 
 	if (tvp && lxs_put(s, tvp, tv, sizeof(tv)) < 0)
@@ -371,7 +371,7 @@ static int64_t sys_clock_nanosleep(struct sys *s, int32_t clk, int32_t flags, ui
 {
 	clockid_t id;
 	uint64_t ns, t;
-	int64_t r = clock_of(clk, &id);
+	int64_t r = lxs_clock_of(clk, &id);
 
 	if (r < 0 || (clk < 0 && (clk & 4)))
 		return -EINVAL; /* unknown, or a thread's CPU clock */
@@ -380,7 +380,7 @@ static int64_t sys_clock_nanosleep(struct sys *s, int32_t clk, int32_t flags, ui
 	if ((r = get_timespec(s, reqp, &ns)) < 0)
 		return r;
 	if (flags & 1) {
-		t = now(s, id);
+		t = lxs_now(s, id);
 		ns = ns > t ? ns - t : 0;
 	}
 	sleep_ns(s, ns);
@@ -517,7 +517,7 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	case NR_clock_getres: return sys_clock_getres(s, (int32_t)a0, a1);
 	case NR_gettimeofday: return sys_gettimeofday(s, a0, a1);
 	case NR_time: {
-		uint64_t t = now(s, CLOCK_REALTIME) / 1000000000ull;
+		uint64_t t = lxs_now(s, CLOCK_REALTIME) / 1000000000ull;
 		return a0 && lxs_put(s, a0, &t, 8) < 0 ? -EFAULT : (int64_t)t;
 	}
 	case NR_getrandom: return sys_getrandom(s, a0, a1, (uint32_t)a2);
@@ -540,10 +540,10 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	case KVMLET_LX_KILLED: return killed(s, a0, a1, a2);
 	case KVMLET_LX_NOW: {
 		clockid_t id;
-		return (int64_t)now(s, a0 > INT32_MAX || clock_of((int32_t)a0, &id) < 0 ? CLOCK_MONOTONIC : id);
+		return (int64_t)lxs_now(s, a0 > INT32_MAX || lxs_clock_of((int32_t)a0, &id) < 0 ? CLOCK_MONOTONIC : id);
 	}
 	case KVMLET_LX_SLEEP_UNTIL: {
-		uint64_t t = now(s, CLOCK_MONOTONIC);
+		uint64_t t = lxs_now(s, CLOCK_MONOTONIC);
 		if (a0 > t)
 			sleep_ns(s, a0 - t);
 		return 0;
@@ -557,6 +557,8 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 			rv = lxs_fs_syscall(s, nr, &served);
 		if (!served)
 			rv = lxs_dir_syscall(s, nr, &served);
+		if (!served)
+			rv = lxs_timerfd_syscall(s, nr, &served);
 		return served ? rv : -ENOSYS;
 	}
 }
@@ -583,6 +585,9 @@ KVMLET_HOT static int handle_syscall(struct kvmlet_sandbox *sb, const struct exi
 				     "does not provide (strict)",
 				     (uint64_t)regs.rax, name ? name : "no name known");
 	regs.rax = (uint64_t)rv;
+	/* A wait: when to repeat the call anyway (a timerfd it looked at expires). */
+	if (rv >= KVMLET_LX_WAIT_BASE && rv <= KVMLET_LX_WAIT_BASE + UINT32_MAX + 1)
+		regs.rdx = (uint64_t)s.soon_ms;
 	int r = vcpu_set_regs(&sb->vcpu, &regs, err);
 	return r < 0 ? r : LOOP_CONTINUE;
 }

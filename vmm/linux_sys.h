@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "kvmlet_abi.h"
 #include "linux.h"
@@ -51,6 +52,7 @@ struct sys {
 	struct kvmlet_result *res;
 	struct kvmlet_error *err;
 	int stop; /* set: end the run with this code (res filled) */
+	int64_t soon_ms; /* a wait's retry: 1 + ms to the soonest timerfd it looked at (0: none) */
 };
 
 /* Copy to / from the program's memory, as the program itself may access it. */
@@ -111,16 +113,16 @@ static inline bool lxs_is_pipe(const struct lx_ofd *o)
 	return o->kind == LX_PIPE_R || o->kind == LX_PIPE_W;
 }
 
-/* o has a slot in pipes->pipe (a pipe's end, an eventfd) / was made by the
+/* o has a slot in pipes->pipe (a pipe's end, an eventfd, a timerfd) / was made by the
  * program rather than opened (those, and epolls: linux_pipe.c's). */
 static inline bool lxs_has_slot(const struct lx_ofd *o)
 {
-	return lxs_is_pipe(o) || o->kind == LX_EVENTFD;
+	return lxs_is_pipe(o) || o->kind == LX_EVENTFD || o->kind == LX_TIMERFD;
 }
 
 static inline bool lxs_is_made(const struct lx_ofd *o)
 {
-	return o->kind >= LX_PIPE_R && o->kind <= LX_EVENTFD;
+	return o->kind >= LX_PIPE_R && o->kind <= LX_TIMERFD;
 }
 
 /* The host descriptor behind o (a file's, a stream's), -1: none (a device,
@@ -160,6 +162,19 @@ int64_t lxs_pipe_write(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint
 uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o);
 /* linux_pipe.c: serve nr if it is pipe, pipe2 or epoll's (*served set). */
 int64_t lxs_pipe_syscall(struct sys *s, uint64_t nr, bool *served);
+/* linux_pipe.c: a free slot in pipes->pipe (pipes, eventfds, timerfds), the
+ * state allocated at the first; -ENFILE, or -ENOMEM. */
+int lxs_pipe_slot(struct sys *s);
+/* linux_timerfd.c: read timerfd o (its expirations, 8 bytes), and whether it
+ * is readable now (EPOLLIN; s->soon_ms noted if it will be); serve nr if it
+ * is timerfd_create, timerfd_settime or timerfd_gettime (*served set). */
+int64_t lxs_timerfd_read(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint64_t len);
+uint32_t lxs_timerfd_ready(struct sys *s, const struct lx_ofd *o);
+int64_t lxs_timerfd_syscall(struct sys *s, uint64_t nr, bool *served);
+/* linux_sys.c: the host clock for a guest clock id (-EINVAL: none), and the
+ * time on it as the program sees it (the fake clock with a seed), in ns. */
+int64_t lxs_clock_of(int32_t clk, clockid_t *out);
+uint64_t lxs_now(struct sys *s, clockid_t clk);
 /* linux_proc.c: serve nr if it is times, getrusage or a socket call (*served set). */
 int64_t lxs_proc_syscall(struct sys *s, uint64_t nr, bool *served);
 /* linux_dir.c: a NUL-terminated path from the guest (PATH_MAX_GUEST bytes

@@ -112,7 +112,9 @@ extern "C" {
 #define KVMLET_LX_LAST	      0x4b5601ffu
 /* The host's answer to a system call that must wait (a pipe, epoll, poll):
  * KVMLET_LX_WAIT_BASE for no time limit, + 1 + ms for at most ms. The kernel
- * runs the program's other threads, then repeats the call. */
+ * runs the program's other threads, then repeats the call. With it, rdx is
+ * 0, or 1 + ms: the call is repeated after ms anyway (a timerfd it reads or
+ * watches expires then), its own time limit kept. */
 #define KVMLET_LX_WAIT_BASE   (-(INT64_C(1) << 40))
 #define KVMLET_PORT_EXCEPTION 0x0efu /* AL = vector; frame on the ring-0 stack */
 

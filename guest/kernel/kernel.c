@@ -137,21 +137,29 @@ void kernel_flush_tlb(void)
 	__asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
 }
 
-int64_t kernel_to_host(const struct frame *f)
+int64_t kernel_to_host_rdx(const struct frame *f, uint64_t *rdx)
 {
 	register uint64_t r10 __asm__("r10") = f->r10;
 	register uint64_t r8 __asm__("r8") = f->r8;
 	register uint64_t r9 __asm__("r9") = f->r9;
-	uint64_t rax = f->rax;
+	uint64_t rax = f->rax, d = f->rdx;
 
 	/* The kernel's own calls (a clock, a sleep) leave its system call its own. */
 	k.forwarded |= f->rax < KVMLET_LX_FIRST || f->rax > KVMLET_LX_LAST;
 	__asm__ volatile("outb %%al, %[port]"
-			 : "+a"(rax)
-			 : [port] "i"(KVMLET_PORT_SYSCALL), "D"(f->rdi), "S"(f->rsi), "d"(f->rdx),
-			   "r"(r10), "r"(r8), "r"(r9)
+			 : "+a"(rax), "+d"(d)
+			 : [port] "i"(KVMLET_PORT_SYSCALL), "D"(f->rdi), "S"(f->rsi), "r"(r10),
+			   "r"(r8), "r"(r9)
 			 : "memory");
+	*rdx = d;
 	return (int64_t)rax;
+}
+
+int64_t kernel_to_host(const struct frame *f)
+{
+	uint64_t rdx;
+
+	return kernel_to_host_rdx(f, &rdx);
 }
 
 static int64_t door(struct frame *f)

@@ -89,8 +89,10 @@ static inline void *kphys(uint64_t pa)
 const struct pt_backend *kernel_pt(void);
 /* kernel.c: drop every cached translation (no global pages are ever mapped). */
 void kernel_flush_tlb(void);
-/* kernel.c: hand a system call to the host (one exit); returns its result. */
+/* kernel.c: hand a system call to the host (one exit); returns its result
+ * (and, in *rdx, what the host left in rdx: KVMLET_LX_WAIT_BASE's retry). */
 int64_t kernel_to_host(const struct frame *f);
+int64_t kernel_to_host_rdx(const struct frame *f, uint64_t *rdx);
 
 /* mm.c: the free range's free pages, and (in *total) all of them. */
 uint64_t mm_free_pages(uint64_t *total);

@@ -89,8 +89,9 @@ struct thread {
 	uint64_t rem; /* a relative sleep's: where the time left goes if a signal ends it */
 	uint32_t bitset;
 	/* Waiting for the host (a pipe, epoll, poll): the call, repeated when
-	 * the host has served another, and its deadline kept across repeats. */
-	bool io;
+	 * the host has served another, and its deadline kept across repeats;
+	 * retry: deadline is not the call's but when to repeat it anyway. */
+	bool io, retry;
 	uint64_t nr, io_deadline;
 	struct sigstate sig;
 };
@@ -158,8 +159,21 @@ static void wake(struct thread *t, int64_t result)
 	t->state = T_RUN;
 	t->deadline = 0;
 	t->io = false;
+	t->retry = false;
 	t->io_deadline = 0;
 	t->regs.rax = (uint64_t)result;
+}
+
+/* t, waiting for the host, runs its call again (its `syscall` instruction),
+ * its own deadline kept. */
+static void repeat(struct thread *t)
+{
+	uint64_t keep = t->io_deadline, nr = t->nr;
+
+	wake(t, 0);
+	t->io_deadline = keep;
+	t->regs.rax = nr;
+	t->regs.rcx -= 2; /* back to the `syscall` instruction */
 }
 
 uint64_t linux_now(int clock)
@@ -172,9 +186,15 @@ uint64_t linux_now(int clock)
 /* End the waits whose deadline is t or earlier. */
 static void wake_due(uint64_t t)
 {
-	for (uint32_t i = 0; i < THREADS_MAX; i++)
-		if (th.t[i].state == T_WAIT && th.t[i].deadline && th.t[i].deadline <= t)
-			wake(&th.t[i], th.t[i].late);
+	for (uint32_t i = 0; i < THREADS_MAX; i++) {
+		struct thread *w = &th.t[i];
+		if (w->state != T_WAIT || !w->deadline || w->deadline > t)
+			continue;
+		if (w->retry)
+			repeat(w);
+		else
+			wake(w, w->late);
+	}
 }
 
 /* End the waits whose deadline has passed (an exit, when there are some). */
@@ -518,26 +538,20 @@ static int64_t sleep(struct frame *f, int32_t clock, int32_t flags, uint64_t ts,
  * deadline kept). */
 static void wake_io(void)
 {
-	for (uint32_t i = 0; i < THREADS_MAX && th.io; i++) {
-		struct thread *t = &th.t[i];
-		if (t->state != T_WAIT || !t->io)
-			continue;
-		uint64_t keep = t->deadline, nr = t->nr;
-		wake(t, 0);
-		t->io_deadline = keep;
-		t->regs.rax = nr;
-		t->regs.rcx -= 2; /* back to the `syscall` instruction */
-	}
+	for (uint32_t i = 0; i < THREADS_MAX && th.io; i++)
+		if (th.t[i].state == T_WAIT && th.t[i].io)
+			repeat(&th.t[i]);
 }
 
 int64_t linux_thread_host(struct frame *f)
 {
 	const uint64_t nr = f->rax;
 	struct thread *t;
+	uint64_t retry;
 	int64_t r;
 
 	init();
-	r = kernel_to_host(f);
+	r = kernel_to_host_rdx(f, &retry);
 	t = &th.t[th.cur];
 	if (r < KVMLET_LX_WAIT_BASE || r > KVMLET_LX_WAIT_BASE + UINT32_MAX + 1) {
 		/* Served: it may be what the waiting threads wait for. A call told
@@ -549,14 +563,20 @@ int64_t linux_thread_host(struct frame *f)
 		t->io_deadline = 0;
 		return r;
 	}
-	/* The host says wait: at most ms (r - base - 1), or for ever (r == base). */
+	/* The host says wait: at most ms (r - base - 1), or for ever (r == base);
+	 * and with a retry (1 + ms), repeat the call after ms whatever happens. */
 	uint64_t deadline = t->io_deadline;
 	if (!deadline && r != KVMLET_LX_WAIT_BASE)
 		deadline = linux_deadline((uint64_t)(r - KVMLET_LX_WAIT_BASE - 1) * 1000000, 1, false);
+	const uint64_t again =
+		retry && retry <= UINT32_MAX + 1ull ? linux_deadline((retry - 1) * 1000000, 1, false) : 0;
 	t->io = true;
 	t->nr = nr;
+	t->io_deadline = deadline; /* repeat() keeps it */
+	t->retry = again && (!deadline || again < deadline);
 	th.io++;
-	return block(f, 1 /* no futex of the program's: unaligned */, 0, deadline, 0);
+	return block(f, 1 /* no futex of the program's: unaligned */, 0, t->retry ? again : deadline,
+		     0);
 }
 
 static struct thread *find(int32_t tid)

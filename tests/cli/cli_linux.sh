@@ -52,6 +52,8 @@ same "malloc, mmap, mprotect, munmap" "" -- "$LXTEST" mem
 same "exit status" "" -- "$LXTEST" exit 42
 same "mmap's argument rules (raw system calls)" "" -- "$LXTEST" mmapabi
 same "mmap places beside fixed mappings and reservations, takes free hints" "" -- "$LXTEST" mmapplace
+same "timerfd: one-shot, periodic, blocking, absolute, poll/select/epoll wake for it" "" -- \
+	"$LXTEST" timerfd
 same "mremap grows in place, moves (MAYMOVE, FIXED, DONTUNMAP) and refuses as Linux's" "" -- \
 	"$LXTEST" mremap
 for seed in 1 2 3 4; do
