@@ -405,6 +405,9 @@ static void check_after(int r, enum sb_phase phase, const struct kvm_run *run,
 		int64_t rax = (int64_t)run->s.regs.regs.rax;
 		CHECK(rax >= -4095 || (rax >= KVMLET_LX_WAIT_BASE &&
 				       rax <= KVMLET_LX_WAIT_BASE + (INT64_C(1) << 32)));
+		/* ... and a wait's retry is none or 1 + ms, ms a timerfd's time to go. */
+		if (rax < -4095)
+			CHECK(run->s.regs.regs.rdx <= (uint64_t)INT32_MAX + 1);
 	}
 	if (sb->calls.nexports) {
 		struct pt_translation t;
