@@ -5,9 +5,12 @@
  * dup2, dup3 and F_DUPFD share (offset, status flags) while FD_CLOEXEC stays
  * each descriptor's own. A description is a standard stream, an allowed
  * file, a device (/dev/null, /dev/zero, /dev/random, /dev/urandom, always
- * there), or a pipe's end, an eventfd or an epoll (linux_pipe.c). The table is plain data: the
- * snapshot saves it whole and a reset puts it back; it holds no host descriptor of its own.
+ * there), or a pipe's end, an eventfd, a timerfd or an epoll (linux_pipe.c,
+ * linux_timerfd.c; their state is allocated here). The table is plain data:
+ * the snapshot saves it whole and a reset puts it back; it holds no host
+ * descriptor of its own.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -226,4 +229,31 @@ int64_t lxs_dev_read(struct sys *s, const struct lx_ofd *o, char *buf, uint64_t 
 	default:
 		return lxs_random(s, buf, len);
 	}
+}
+
+/* Zeroed: the snapshot had none. */
+struct lx_pipes *lxs_pipes(struct sys *s)
+{
+	struct linux_host *lx = s->lx;
+
+	if (!lx->pipes) {
+		struct lx_pipes *two = calloc(2, sizeof(*two));
+		if (!two)
+			return NULL;
+		lx->pipes = &two[0];
+		lx->snap_pipes = &two[1];
+	}
+	return lx->pipes;
+}
+
+int lxs_pipe_slot(struct sys *s)
+{
+	struct lx_pipes *t = lxs_pipes(s);
+
+	if (!t)
+		return -ENOMEM;
+	for (int i = 0; i < LX_PIPES_MAX; i++)
+		if (!t->pipe[i].readers && !t->pipe[i].writers)
+			return i;
+	return -ENFILE;
 }

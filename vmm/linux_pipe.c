@@ -53,23 +53,6 @@ static struct lx_pipe *pipe_of(struct sys *s, const struct lx_ofd *o)
 	return &s->lx->pipes->pipe[o->file];
 }
 
-/* The state, allocated with its snapshot's copy (zeroed: the snapshot had
- * none) when the program makes its first pipe, eventfd or epoll; NULL: no
- * memory. */
-static struct lx_pipes *pipes_get(struct sys *s)
-{
-	struct linux_host *lx = s->lx;
-
-	if (!lx->pipes) {
-		struct lx_pipes *two = calloc(2, sizeof(*two));
-		if (!two)
-			return NULL;
-		lx->pipes = &two[0];
-		lx->snap_pipes = &two[1];
-	}
-	return lx->pipes;
-}
-
 /* An eventfd is a pipe slot with its counter in count (readers 1, writers 0);
  * its description's off is 1 for EFD_SEMAPHORE. */
 static uint64_t *counter(struct lx_pipe *p)
@@ -177,18 +160,6 @@ uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o)
 	}
 }
 
-int lxs_pipe_slot(struct sys *s)
-{
-	struct lx_pipes *t = pipes_get(s);
-
-	if (!t)
-		return -ENOMEM;
-	for (int i = 0; i < LX_PIPES_MAX; i++)
-		if (!t->pipe[i].readers && !t->pipe[i].writers)
-			return i;
-	return -ENFILE;
-}
-
 /* pipe, pipe2: O_NONBLOCK, O_CLOEXEC and O_DIRECT (which changes nothing here). */
 static int64_t sys_pipe2(struct sys *s, uint64_t fdsp, uint64_t flags)
 {
@@ -246,7 +217,7 @@ static int64_t sys_epoll_create1(struct sys *s, uint64_t flags)
 
 	if (flags & ~(uint64_t)G_O_CLOEXEC)
 		return -EINVAL;
-	if (!pipes_get(s))
+	if (!lxs_pipes(s))
 		return -ENOMEM;
 	for (int i = 0; i < LX_EPOLLS_MAX; i++) {
 		struct lx_epoll *e = &s->lx->pipes->epoll[i];

@@ -38,7 +38,6 @@ enum {
 
 #define IOV_MAX_GUEST 1024 /* UIO_MAXIOV */
 #define NOFILE_GUEST  64   /* the RLIMIT_NOFILE the guest's kernel reports */
-#define SELF	      1	   /* the pid and tid the program has */
 
 #define MAX_RW_COUNT 0x7ffff000 /* Linux's bound on one read or write */
 
@@ -253,39 +252,6 @@ out:
 	return r;
 }
 
-/* The host clock for a guest clock id (Linux's, with the CPU-time clocks of
- * its own process and thread, given as negative ids); -EINVAL for others. */
-int64_t lxs_clock_of(int32_t clk, clockid_t *out)
-{
-	static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC,
-					CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW,
-					CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE,
-					CLOCK_BOOTTIME, CLOCK_REALTIME, CLOCK_BOOTTIME, -1,
-					CLOCK_TAI};
-
-	if (clk < 0) { /* CPU clock: ~pid << 3 | per-thread << 2 | type */
-		int32_t pid = ~(clk >> 3);
-		if ((clk & 7) == 7 || (clk & 3) == 3 || (pid != 0 && pid != SELF))
-			return -EINVAL;
-		*out = CLOCK_MONOTONIC;
-		return 0;
-	}
-	if (clk >= (int32_t)(sizeof(ids) / sizeof(ids[0])) || ids[clk] == (clockid_t)-1)
-		return -EINVAL;
-	*out = ids[clk];
-	return 0;
-}
-
-uint64_t lxs_now(struct sys *s, clockid_t clk)
-{
-	struct timespec ts;
-
-	if (s->lx->seed)
-		return s->lx->fake_ns += 1000000; /* each reading, a millisecond later */
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int64_t sys_clock_gettime(struct sys *s, int32_t clk, uint64_t tsp)
 {
 	clockid_t id;
@@ -490,9 +456,9 @@ static int64_t killed(struct sys *s, uint64_t sig, uint64_t why, uint64_t addr)
 static int64_t dispatch_kill(struct sys *s, uint64_t nr, int32_t a0, int32_t a1, int32_t a2)
 {
 	switch (nr) {
-	case NR_kill: return sys_kill_self(s, a0 == 0 || a0 == SELF, false, a1);
-	case NR_tkill: return sys_kill_self(s, a0 == SELF, a0 <= 0, a1);
-	default: return sys_kill_self(s, a0 == SELF && a1 == SELF, a0 <= 0 || a1 <= 0, a2);
+	case NR_kill: return sys_kill_self(s, a0 == 0 || a0 == LX_SELF, false, a1);
+	case NR_tkill: return sys_kill_self(s, a0 == LX_SELF, a0 <= 0, a1);
+	default: return sys_kill_self(s, a0 == LX_SELF && a1 == LX_SELF, a0 <= 0 || a1 <= 0, a2);
 	}
 }
 

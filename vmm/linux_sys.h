@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * linux_sys.h: what the host's Linux system calls share (linux_sys.c:
- * streams, clocks, randomness, sleeping, signals to itself; linux_fs.c:
- * descriptors and the allowed files; linux_dir.c: the directory tree and
- * paths; linux_fd.c: the descriptor table and the devices). Not installed.
+ * streams, clocks, randomness, sleeping, signals to itself; linux_clock.c:
+ * the program's clocks; linux_fs.c: descriptors and the allowed files;
+ * linux_dir.c: the directory tree and paths; linux_fd.c: the descriptor
+ * table and the devices; linux_pipe.c, linux_timerfd.c: what the program
+ * makes: pipes, eventfds, epolls, timerfds). Not installed.
  */
 #ifndef KVMLET_LINUX_SYS_H
 #define KVMLET_LINUX_SYS_H
@@ -24,6 +26,7 @@
 #define G_O_CLOEXEC  02000000
 #define G_AT_FDCWD   -100
 
+#define LX_SELF	       1    /* the pid and tid the program has */
 #define PATH_MAX_GUEST 4096 /* a path's bytes with its NUL, as Linux's PATH_MAX */
 
 /* d_type as Linux's getdents64 gives it. */
@@ -162,8 +165,10 @@ int64_t lxs_pipe_write(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint
 uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o);
 /* linux_pipe.c: serve nr if it is pipe, pipe2 or epoll's (*served set). */
 int64_t lxs_pipe_syscall(struct sys *s, uint64_t nr, bool *served);
-/* linux_pipe.c: a free slot in pipes->pipe (pipes, eventfds, timerfds), the
- * state allocated at the first; -ENFILE, or -ENOMEM. */
+/* linux_fd.c: the state of pipes, eventfds, timerfds and epolls, allocated
+ * with its snapshot's copy at the first (NULL: no memory); a free slot in its
+ * pipe[] (pipes, eventfds, timerfds), or -ENFILE, or -ENOMEM. */
+struct lx_pipes *lxs_pipes(struct sys *s);
 int lxs_pipe_slot(struct sys *s);
 /* linux_timerfd.c: read timerfd o (its expirations, 8 bytes), and whether it
  * is readable now (EPOLLIN; s->soon_ms noted if it will be); serve nr if it
@@ -171,7 +176,7 @@ int lxs_pipe_slot(struct sys *s);
 int64_t lxs_timerfd_read(struct sys *s, const struct lx_ofd *o, uint64_t buf, uint64_t len);
 uint32_t lxs_timerfd_ready(struct sys *s, const struct lx_ofd *o);
 int64_t lxs_timerfd_syscall(struct sys *s, uint64_t nr, bool *served);
-/* linux_sys.c: the host clock for a guest clock id (-EINVAL: none), and the
+/* linux_clock.c: the host clock for a guest clock id (-EINVAL: none), and the
  * time on it as the program sees it (the fake clock with a seed), in ns. */
 int64_t lxs_clock_of(int32_t clk, clockid_t *out);
 uint64_t lxs_now(struct sys *s, clockid_t clk);
