@@ -60,7 +60,7 @@ struct lx_fd {
 	bool cloexec;
 };
 
-#define LX_PIPES_MAX  4	   /* pipes at once (ENFILE beyond) */
+#define LX_PIPES_MAX  8	   /* pipes, eventfds and timerfds at once (ENFILE beyond) */
 #define LX_PIPE_BUF   4096 /* a pipe's capacity (Linux's PIPE_BUF: writes that fit are whole) */
 #define LX_EPOLLS_MAX 4	   /* epoll instances at once */
 #define LX_EPOLL_FDS  16   /* descriptors one epoll watches (ENOSPC beyond) */
@@ -105,7 +105,7 @@ struct lx_table {
 	struct lx_ofd ofd[LX_FDS_MAX]; /* never more descriptions than descriptors */
 };
 
-/* What pipes, eventfds and epolls hold (18 KiB), plain data too: allocated,
+/* What pipes, eventfds, timerfds and epolls hold (35 KiB), plain data too: allocated,
  * with its snapshot's copy, when the program makes its first one, so that
  * other sandboxes neither hold nor copy it at every reset. */
 struct lx_pipes {
