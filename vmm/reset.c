@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -102,6 +103,9 @@ static void mark(uint64_t *bitmap, uint64_t p0, uint64_t p1)
 		bitmap[p / 64] |= 1ull << (p % 64);
 }
 
+/* The kernel has no PAGEMAP_SCAN (it said so once). */
+static atomic_bool no_scan;
+
 /* PAGEMAP_SCAN from page p on; returns where it stopped (n: done). */
 static uint64_t candidates_scan(const uint8_t *base, uint64_t p, uint64_t n, uint64_t *bitmap)
 {
@@ -121,6 +125,8 @@ static uint64_t candidates_scan(const uint8_t *base, uint64_t p, uint64_t n, uin
 		};
 		int got = ioctl(pagemap_fd, PM_SCAN, &a);
 
+		if (got < 0 && (errno == ENOTTY || errno == EINVAL))
+			atomic_store(&no_scan, true); /* before Linux 6.7: never ask again */
 		if (got < 0 || a.walk_end <= a.start || a.walk_end > a.end)
 			return p; /* no PAGEMAP_SCAN here: the caller reads the rest */
 		for (int i = 0; i < got && i < (int)a.vec_len; i++) {
@@ -166,9 +172,8 @@ uint64_t snapshot_candidates(const void *base, uint64_t n, uint64_t *bitmap, boo
 {
 	/* Not under kvmlet_seccomp_install's filter: its ioctl list has no room
 	 * for it, and reading is as exact. */
-	uint64_t done = scan && pagemap_fd >= 0 && !seccomp_installed()
-				? candidates_scan(base, 0, n, bitmap)
-				: 0;
+	const bool ask = scan && pagemap_fd >= 0 && !seccomp_installed() && !atomic_load(&no_scan);
+	uint64_t done = ask ? candidates_scan(base, 0, n, bitmap) : 0;
 
 	candidates_read(base, done, n, bitmap);
 	return done;
