@@ -307,14 +307,18 @@ static int64_t timespec_ns(uint64_t ts, uint64_t *ns)
 
 uint64_t linux_deadline(uint64_t ns, int clock, bool absolute)
 {
-	uint64_t mono = linux_now(1), d;
+	uint64_t mono, d;
 
-	if (!absolute)
+	if (!absolute) {
+		mono = linux_now(1);
 		d = ns > UINT64_MAX - mono ? UINT64_MAX : mono + ns;
-	else if (clock == 1)
+	} else if (clock == 1) {
 		d = ns;
-	else {
-		uint64_t real = linux_now(clock); /* its lead on monotonic */
+	} else {
+		/* The other clock first: time passes between the two readings, and
+		 * counting it makes the deadline late by it, never early. */
+		uint64_t real = linux_now(clock);
+		mono = linux_now(1);
 		d = ns >= real ? (ns - real > UINT64_MAX - mono ? UINT64_MAX : mono + (ns - real))
 			       : mono - (real - ns < mono ? real - ns : mono);
 	}
