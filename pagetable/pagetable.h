@@ -91,7 +91,8 @@ const char *pt_strerror(int err);
  * to the algorithms (a guest-physical address for the host backend, a pointer
  * for the guest backend). Every hook gets ctx as its first argument.
  *
- * Read side (all required):
+ * Read side (all required; none may change what its caller can see:
+ * pt_translate_hooks is declared pure, so a caller may skip or merge calls):
  *   root_table   address of the PML4.
  *   entry_addr   address of the entry at BYTE offset off (index * 8) in table.
  *   read_entry   read one 64-bit entry; fails (<0) if addr is out of bounds.
