@@ -318,5 +318,11 @@ int linux_build_stack(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	if (r < 0)
 		return kvmlet_fail(err, r, "cannot write the initial stack");
 	lx->entry_rsp = b.sp;
+	/* A Linux program's kernel asks for ticks (timers, threads taking turns)
+	 * in its boot info; they follow the host's clock, so a seeded run, whose
+	 * order must follow its system calls only, gets none. */
+	sb->watch.tick = (bi->flags & KVMLET_BOOT_LINUX) && !lx->seed
+				 ? GUEST_PTR(&sb->gm, KVMLET_BOOTINFO_GPA, sizeof(*bi))
+				 : NULL;
 	return 0;
 }

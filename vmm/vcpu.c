@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "kvmlet_abi.h"
 #include "vcpu.h"
 
 /* MSRs a reset restores (those KVM cannot read here are left out at save). */
@@ -116,6 +117,10 @@ int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *
 	 */
 	st->flip ^= 1;
 	sregs.cr3 ^= st->flip ? CR3_PWT : 0;
+	/* No tick of the run before reaches the next (KVM's queued interrupt
+	 * goes with the events below). */
+	v->tick = false;
+	v->run->request_interrupt_window = 0;
 	if (v->sync_regs) {
 		/* Regs, sregs and events go in with the next KVM_RUN: no ioctl each. */
 		v->run->s.regs.regs = st->regs;
@@ -318,6 +323,28 @@ void vcpu_destroy(struct vcpu *v)
 	*v = VCPU_NONE;
 }
 
+/*
+ * A tick the watchdog asked for goes in as an external interrupt (no in-kernel
+ * APIC: KVM_INTERRUPT) once the guest can take one (IF set, no interrupt
+ * shadow): at once, or at the exit KVM makes when that window opens. The
+ * guest's user code runs with IF set and its kernel with IF clear, so the
+ * interrupt always lands in user code.
+ */
+static void tick_offer(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct kvm_interrupt irq = {.irq = KVMLET_VEC_TICK};
+
+	if (!run->ready_for_interrupt_injection) {
+		run->request_interrupt_window = 1;
+		return;
+	}
+	/* ENXIO: one is queued already, which does as well. */
+	(void)ioctl(v->fd, KVM_INTERRUPT, &irq);
+	run->request_interrupt_window = 0;
+	v->tick = false;
+}
+
 KVMLET_HOT int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *err)
 {
 	claim(v);
@@ -337,8 +364,17 @@ KVMLET_HOT int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *er
 			if (r < 0)
 				return r;
 		}
+		if (atomic_load_explicit(&w->tick_due, memory_order_relaxed) &&
+		    atomic_exchange(&w->tick_due, false))
+			v->tick = true;
+		if (v->tick)
+			tick_offer(v);
 		if (ioctl(v->fd, KVM_RUN, 0) == 0) {
 			const struct kvm_run *run = v->run;
+			if (run->exit_reason == KVM_EXIT_IRQ_WINDOW_OPEN) {
+				v->pending = VCPU_UNSETTLED; /* only ever asked for a tick */
+				continue;
+			}
 			bool out = run->exit_reason == KVM_EXIT_IO &&
 				   run->io.direction == KVM_EXIT_IO_OUT && v->sync_regs;
 			v->pending = out ? VCPU_OUT_PENDING : VCPU_UNSETTLED;
@@ -378,7 +414,8 @@ KVMLET_HOT int vcpu_set_regs(struct vcpu *v, const struct kvm_regs *regs, struct
 
 int vcpu_set_entry(struct vcpu *v, uint64_t rip, uint64_t rsp, struct kvmlet_error *err)
 {
-	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = 0x2};
+	/* IF set: user code can take a tick (a Linux program's; no other gets one). */
+	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = 0x202};
 
 	v->out_guard = true; /* a new start: the last exit's `out` is not skipped here */
 	return vcpu_set_regs(v, &regs, err);
@@ -423,6 +460,8 @@ static int vcpu_park(struct vcpu *v, struct kvmlet_error *err)
 		return r;
 	v->run->kvm_dirty_regs = 0;
 	v->run->immediate_exit = 0;
+	v->run->request_interrupt_window = 0;
+	v->tick = false;
 	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &none) < 0)
 		return fail_ioctl(err, "KVM_SET_VCPU_EVENTS");
 	return 0;

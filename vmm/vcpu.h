@@ -34,6 +34,7 @@ struct vcpu {
 	uint8_t pending;
 	bool out_guard;
 	uint64_t out_rip;
+	bool tick; /* KVMLET_VEC_TICK waits to be injected (the watchdog asked) */
 	/* exitless.c, while a thread of its own runs the vCPU: called before
 	 * anything else reaches it, returns with that thread out of KVM_RUN
 	 * (a no-op on that thread) */

@@ -14,6 +14,13 @@
  * cannot leave until the signal is sent: so never to a thread that has left;
  * and a run waits, when it ends, until every kick sent to it has arrived, so
  * no stray signal interrupts the application's own system calls later.
+ *
+ * A Linux program's runs are also ticked: its kernel writes into guest memory
+ * when it wants the program's code interrupted (a timer due, threads to take
+ * turns), and the watchdog, waking at least every slice while such a run is
+ * in progress, kicks the run with tick_due set when that time comes; the run
+ * then injects the interrupt and goes on. What the guest wrote is only a
+ * time: at most one tick per TICK_GAP_NS, whatever it says.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,9 +33,11 @@
 #include "error.h"
 #include "watchdog.h"
 
-#define MS	  1000000ull
-#define IDLE_NS	  (1000 * MS) /* how long the watchdog sleeps with nothing to watch */
-#define REKICK_NS (1 * MS)
+#define MS	    1000000ull
+#define IDLE_NS	    (1000 * MS) /* how long the watchdog sleeps with nothing to watch */
+#define REKICK_NS   (1 * MS)
+#define SLICE_NS    (KVMLET_TICK_SLICE_MS * MS)
+#define TICK_GAP_NS (1 * MS)
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;
@@ -64,7 +73,7 @@ struct timespec watch_timespec(uint64_t ns)
 
 /* Why a run is kicked: it is overdue at the given time, it is cancelled, or
  * watch_stop asked for it. */
-enum kick_why { KICK_OVERDUE, KICK_CANCEL, KICK_STOP };
+enum kick_why { KICK_OVERDUE, KICK_CANCEL, KICK_STOP, KICK_TICK };
 
 /*
  * Kick w's run if it is in one (the list's lock held: one kicker at a time).
@@ -89,14 +98,29 @@ static bool kick(struct watch *w, enum kick_why why, uint64_t now)
 	/* Set before the signal, so the run sees it whenever the kick lands. */
 	if (why == KICK_CANCEL)
 		atomic_store(&w->cancelled, true);
+	if (why == KICK_TICK)
+		atomic_store(&w->tick_due, true);
 	atomic_fetch_add(&w->sent, 1);
 	pthread_kill(w->thread, KVMLET_KICK_SIGNAL);
 	atomic_store(&w->state, WATCH_RUN);
 	return true;
 }
 
-/* The earliest deadline of the runs in progress after now (kicking the
- * overdue ones when asked), or now + IDLE_NS. */
+/* When w's run (in progress, ticked) is to be interrupted next, by what its
+ * kernel wrote: the time it gave, or a slice after the last tick while its
+ * threads take turns; never sooner than TICK_GAP_NS after the last tick. */
+static uint64_t tick_next(const struct watch *w)
+{
+	const uint64_t at = w->tick->tick_at, last = atomic_load(&w->tick_last);
+	uint64_t t = w->tick->tick_slices ? last + SLICE_NS : UINT64_MAX;
+
+	if (at && at < t)
+		t = at;
+	return t < last + TICK_GAP_NS ? last + TICK_GAP_NS : t;
+}
+
+/* The earliest time to look again at the runs in progress after now (kicking
+ * the overdue ones and ticking the due ones when asked), or now + IDLE_NS. */
 static uint64_t scan(uint64_t now, bool kicks)
 {
 	uint64_t next = now + IDLE_NS;
@@ -104,15 +128,29 @@ static uint64_t scan(uint64_t now, bool kicks)
 	for (struct watch *w = head; w; w = w->next) {
 		uint64_t d = atomic_load(&w->deadline);
 
-		if (!d || atomic_load(&w->state) == WATCH_IDLE)
+		if (atomic_load(&w->state) == WATCH_IDLE)
 			continue;
-		if (now >= d) {
+		if (d && now >= d) {
 			if (kicks)
 				kick(w, KICK_OVERDUE, now);
 			d = now + REKICK_NS;
 		}
-		if (d < next)
+		if (d && d < next)
 			next = d;
+		if (!w->tick)
+			continue;
+		/* What the kernel wants can change without an exit: look every slice. */
+		if (!atomic_load(&w->tick_last))
+			atomic_store(&w->tick_last, now);
+		uint64_t t = tick_next(w);
+		if (now >= t && kicks && kick(w, KICK_TICK, now))
+			atomic_store(&w->tick_last, now);
+		if (now >= t)
+			t = now + TICK_GAP_NS;
+		if (t > now + SLICE_NS)
+			t = now + SLICE_NS;
+		if (t < next)
+			next = t;
 	}
 	return next;
 }
@@ -158,8 +196,9 @@ int watch_init(struct kvmlet_error *err)
 			      ? old.sa_sigaction != NULL
 			      : old.sa_handler != SIG_DFL && old.sa_handler != kick_handler;
 	if (theirs) {
-		r = kvmlet_fail(err, -EBUSY, "the kick signal (SIGRTMIN, KVMLET_KICK_SIGNAL) has a "
-					     "handler of the application's: kvmlet needs it");
+		r = kvmlet_fail(err, -EBUSY,
+				"the kick signal (SIGRTMIN, KVMLET_KICK_SIGNAL) has a "
+				"handler of the application's: kvmlet needs it");
 		goto out;
 	}
 	sigemptyset(&sa.sa_mask);
@@ -226,7 +265,13 @@ KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadl
 	atomic_store_explicit(&w->sent, 0, memory_order_relaxed);
 	atomic_store_explicit(&w->cancelled, false, memory_order_relaxed);
 	atomic_store_explicit(&w->deadline, deadline, memory_order_relaxed);
+	atomic_store_explicit(&w->tick_due, false, memory_order_relaxed);
+	atomic_store_explicit(&w->tick_last, 0, memory_order_relaxed);
 	atomic_store(&w->state, WATCH_RUN); /* publishes the fields above */
+	/* A ticked run: the watchdog must look at it within a slice. */
+	uint64_t soon = w->tick ? watch_now_ns() + SLICE_NS : 0;
+	if (soon && (!deadline || soon < deadline))
+		deadline = soon;
 	if (deadline && deadline < atomic_load(&wake_at)) {
 		pthread_mutex_lock(&lock);
 		if (deadline < atomic_load(&wake_at)) {

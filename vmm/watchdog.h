@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "kvmlet.h"
+#include "kvmlet_abi.h"
 
 /* The run a watch is in: none, running, or running while a kicker signals it. */
 enum { WATCH_IDLE, WATCH_RUN, WATCH_KICK };
@@ -23,6 +24,13 @@ struct watch {
 	_Atomic unsigned sent;	   /* kicks sent to this run */
 	_Atomic bool cancelled;
 	_Atomic bool stop; /* watch_stop: the run returns -EINTR until cleared */
+	/* Ticks: where a Linux program's kernel says when to interrupt its code
+	 * (guest memory, untrusted; NULL: never), read as the watchdog scans;
+	 * tick_due: the run is to inject KVMLET_VEC_TICK (vcpu_run does);
+	 * tick_last: the watchdog's, when it last ticked this run (0: not yet). */
+	const volatile struct kvmlet_bootinfo *tick;
+	_Atomic bool tick_due;
+	_Atomic uint64_t tick_last;
 	struct watch *prev, *next;
 };
 

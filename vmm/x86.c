@@ -151,7 +151,8 @@ int x86_setup_vcpu(struct vcpu *v, uint64_t cr3, uint64_t rip, uint64_t rsp,
 		   struct kvmlet_error *err)
 {
 	struct kvm_sregs sregs;
-	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = 0x2};
+	/* IF set: user code can take a tick (a Linux program's; no other gets one). */
+	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = 0x202};
 	struct kvm_fpu fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
 
 	int r;

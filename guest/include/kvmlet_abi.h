@@ -175,7 +175,18 @@ struct kvmlet_bootinfo {
 	uint64_t mmap_lo;	/* Linux programs: where mmap puts what it places itself */
 	uint64_t ring_host;	/* struct kvmlet_ring_host: read-only to the guest (0: none) */
 	uint64_t ring_guest;	/* struct kvmlet_ring_guest: written by the guest */
+	/* Linux programs: written by the guest's kernel (never by the program),
+	 * read by the host, untrusted: when to interrupt the program's code with
+	 * KVMLET_VEC_TICK. tick_at: a timer or a timed wait is due then (the
+	 * monotonic clock in ns; 0: none); tick_slices != 0: more than one thread
+	 * can run, so interrupt every KVMLET_TICK_SLICE_MS to let the next one. */
+	uint64_t tick_at;
+	uint32_t tick_slices;
+	uint32_t tick_pad;
 };
+
+/* A thread's slice while others can run (KVMLET_VEC_TICK, kvmlet_vectors.h). */
+#define KVMLET_TICK_SLICE_MS 10u
 
 #define KVMLET_BOOT_LINUX 1u /* a Linux program: `syscall` numbers are Linux's */
 #define KVMLET_BOOT_TRACE 2u /* the host traces: report system calls served in the guest */

@@ -2,12 +2,16 @@
 /*
  * kvmlet_vectors.h: the exception vectors for which the CPU pushes an error
  * code (#DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX): bit v is set for
- * vector v. The one list that the host's stubs (vmm/x86.c), the guest
- * kernel's stubs (entry.S) and its fault handler read; assembler-safe.
+ * vector v; and the one interrupt kvmlet injects. The one list that the host's stubs (vmm/x86.c),
+ * the guest kernel's stubs (entry.S) and its fault handler read; assembler-safe.
  */
 #ifndef KVMLET_VECTORS_H
 #define KVMLET_VECTORS_H
 
 #define KVMLET_ERROR_CODE_VECTORS 0x60227d00
+
+/* The interrupt the host injects into a Linux program's user code when its
+ * kernel asks for it (bootinfo tick_*); the kernel's gate takes it. */
+#define KVMLET_VEC_TICK 0x20
 
 #endif

@@ -99,6 +99,23 @@ kernel_fault_stubs:
 	jmp kernel_fault_common
 	.endr
 
+/* KVMLET_VEC_TICK (linux_preempt.c), which the host injects only into user
+ * code (the kernel runs with IF clear; from ring 0 it would do nothing). The
+ * pushed vector keeps RSP 16-byte aligned at the call. */
+	.balign 16
+	.globl kernel_tick_entry
+kernel_tick_entry:
+	testb $3, 8(%rsp)	/* CS in the CPU's frame */
+	jz 1f
+	pushq $KVMLET_VEC_TICK
+	PUSH_FRAME
+	movq %rsp, %rdi
+	leaq 136(%rsp), %rsi	/* the CPU's frame, past the vector */
+	cld
+	call kernel_tick
+	jmp kernel_return_iret
+1:	iretq
+
 kernel_fault_common:
 	PUSH_FRAME
 	movq %rsp, %rdi

@@ -151,3 +151,29 @@ bool fpu_frame_restore(uint64_t va)
 	load(xstate);
 	return true;
 }
+
+void fpu_save_page(void *page)
+{
+	probe();
+	if (!fs.xcr0) {
+		__asm__ volatile("fxsave64 (%0)" : : "r"(page) : "memory");
+		return;
+	}
+	__asm__ volatile("xsave64 (%0)"
+			 :
+			 : "r"(page), "a"((uint32_t)fs.xcr0), "d"((uint32_t)(fs.xcr0 >> 32))
+			 : "memory");
+}
+
+void fpu_load_page(const void *page)
+{
+	probe();
+	if (!fs.xcr0) {
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(page) : "memory");
+		return;
+	}
+	__asm__ volatile("xrstor64 (%0)"
+			 :
+			 : "r"(page), "a"((uint32_t)fs.xcr0), "d"((uint32_t)(fs.xcr0 >> 32))
+			 : "memory");
+}

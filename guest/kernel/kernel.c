@@ -205,6 +205,18 @@ void kernel_syscall(struct frame *f)
 				 : [port] "i"(KVMLET_PORT_SYSTRACE), "a"(nr), "D"(f->rax)
 				 : "memory");
 	linux_signal_deliver(f);
+	linux_preempt_ask();
+}
+
+void kernel_gate(uint32_t vec, const void *handler, bool user)
+{
+	const uint64_t off = (uint64_t)handler;
+	const uint64_t type = user ? 0xee : 0x8e; /* present, DPL 3 or 0, interrupt gate */
+	volatile uint64_t *g = kphys(KVMLET_IDT_GPA + vec * 16ull);
+
+	g[0] = (off & 0xffff) | (uint64_t)KVMLET_SEL_KCODE << 16 | type << 40 |
+	       ((off >> 16) & 0xffff) << 48;
+	g[1] = off >> 32;
 }
 
 /* String instructions: much faster than byte loops, under TCG most of all

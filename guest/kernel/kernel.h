@@ -87,6 +87,9 @@ static inline void *kphys(uint64_t pa)
 
 /* kernel.c: the write-capable backend on the live tables. */
 const struct pt_backend *kernel_pt(void);
+/* kernel.c: IDT gate vec goes to handler in ring 0 (an interrupt gate, which
+ * CPL3 may raise with `int` only if user). */
+void kernel_gate(uint32_t vec, const void *handler, bool user);
 /* kernel.c: drop every cached translation (no global pages are ever mapped). */
 void kernel_flush_tlb(void);
 /* kernel.c: hand a system call to the host (one exit); returns its result
@@ -94,6 +97,10 @@ void kernel_flush_tlb(void);
 int64_t kernel_to_host(const struct frame *f);
 int64_t kernel_to_host_rdx(const struct frame *f, uint64_t *rdx);
 
+/* mm.c: one page of the free range for the kernel's own use (zeroed; its
+ * guest-physical address, 0 if none is left), and giving it back. */
+uint64_t mm_page_alloc(void);
+void mm_page_free(uint64_t pa);
 /* mm.c: the free range's free pages, and (in *total) all of them. */
 uint64_t mm_free_pages(uint64_t *total);
 /* mm.c: a page-aligned, non-empty range of user addresses, or -EINVAL. */
@@ -178,6 +185,10 @@ bool fpu_frame_xstate(void);
 int64_t fpu_frame_save(uint64_t va);
 void fpu_frame_init(void);
 bool fpu_frame_restore(uint64_t va);
+/* fpu.c: the FPU state into a kernel page (a thread stopping) and back from
+ * one (the thread running again); the kernel writes it, so it is trusted. */
+void fpu_save_page(void *page);
+void fpu_load_page(const void *page);
 /* linux_signal.c: send signal s to thread tid (0: the process), from the
  * kernel itself: as for the program (SIGPIPE, SI_USER) or by_kernel (a
  * timer's SIGALRM, SI_KERNEL). */
@@ -219,6 +230,15 @@ void linux_timer_due(uint64_t now);
 /* linux_timer.c: as a system call returns, while a timer runs: is one due
  * (an exit for the clock)? */
 void linux_timer_check(void);
+/* linux_thread.c: when a timed wait or a timer is due first (0: none), and
+ * in *runnable how many threads can run (at least; exactly if more than 1). */
+uint64_t linux_thread_due(uint32_t *runnable);
+/* linux_thread.c: a tick stopped the current thread (kernel_iret: where):
+ * the waits and timers then due end, and the next runnable thread, if any
+ * other, takes its turn (*f and kernel_iret are then its). */
+void linux_thread_preempt(struct frame *f);
+/* linux_preempt.c: after each system call, tell the host when to tick. */
+void linux_preempt_ask(void);
 /* linux_task.c: a call about the task's own state (signals, limits, futex...);
  * *served is false for one it leaves to the host. */
 int64_t linux_task_syscall(const struct frame *f, bool *served);

@@ -475,15 +475,8 @@ static void route_exceptions(void)
 {
 	static const uint8_t vec[] = {0, 1, 3, 4, 5, 6, 12, 13, 14, 16, 17, 19};
 
-	for (uint32_t i = 0; i < sizeof(vec); i++) {
-		const uint64_t off = (uint64_t)kernel_fault_stubs + vec[i] * 16ull;
-		const uint64_t type = vec[i] == 3 ? 0xee : 0x8e; /* present, DPL 3 or 0, gate */
-		volatile uint64_t *g = kphys(KVMLET_IDT_GPA + vec[i] * 16ull);
-
-		g[0] = (off & 0xffff) | (uint64_t)KVMLET_SEL_KCODE << 16 | type << 40 |
-		       ((off >> 16) & 0xffff) << 48;
-		g[1] = off >> 32;
-	}
+	for (uint32_t i = 0; i < sizeof(vec); i++)
+		kernel_gate(vec[i], kernel_fault_stubs + vec[i] * 16u, vec[i] == 3);
 	sig.routed = true;
 }
 

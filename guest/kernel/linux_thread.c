@@ -4,11 +4,14 @@
  *
  * clone and clone3 with CLONE_THREAD make a thread: a copy of the caller's
  * registers that returns 0 on its own stack, with its own FS base. Threads
- * take turns (cooperative, never preempted): the one running keeps the vCPU
- * until it waits on a futex, yields, sleeps or exits, and then the next
- * runnable one in round-robin order continues. A switch happens as a system
- * call returns: entry.S saved every user register in the frame, so the
- * kernel swaps the frame, the user stack pointer and the FS/GS bases.
+ * take turns: the one running keeps the vCPU until it waits on a futex,
+ * yields, sleeps or exits, or until a tick ends its slice (linux_preempt.c),
+ * and then the next runnable one in round-robin order continues. A switch
+ * happens as a system call or a tick returns: entry.S saved every user
+ * register in the frame, so the kernel swaps the frame, the user stack
+ * pointer, the FS/GS bases, how the thread goes back to CPL3 (kernel_iret:
+ * where a tick stopped it) and its FPU state (in a page of its own, taken
+ * the first time it stops).
  *
  * A futex wait with a time limit, or a sleep while other threads can run,
  * gets a deadline on the host's monotonic clock (KVMLET_LX_NOW, an exit);
@@ -80,6 +83,9 @@ struct thread {
 	int32_t tid;
 	struct frame regs; /* its user registers while another thread runs */
 	uint64_t rsp, fs, gs;
+	struct kernel_iret iret; /* on: it goes back by iretq (a tick stopped it) */
+	uint64_t fpu;		 /* the page its FPU state is saved in (0: none yet) */
+	bool fpu_saved;
 	uint64_t clear_tid; /* set_tid_address, CLONE_CHILD_CLEARTID: zeroed and woken at exit */
 	/* While T_WAIT: the futex (0 for a sleep), the bits it waits for, when
 	 * it began waiting (a count: wakes go oldest first), its deadline on the
@@ -103,6 +109,9 @@ static struct {
 	uint64_t waits;
 	uint32_t timed; /* threads waiting with a deadline */
 	uint32_t io;	/* threads waiting for the host */
+	/* A thread took the vCPU at a system call since the last tick: the tick
+	 * that was due then does not end the turn it has only begun. */
+	bool fresh;
 	struct thread t[THREADS_MAX];
 } th;
 
@@ -126,14 +135,33 @@ static void save(const struct frame *f, int64_t result)
 	t->rsp = kernel_user_rsp;
 	t->fs = rdmsr(MSR_FS_BASE);
 	t->gs = rdmsr(MSR_GS_BASE);
+	t->iret = kernel_iret;
+}
+
+/* The FPU state goes with its thread; one that never stopped with it saved
+ * (a new one, or one no page was left for) runs on with the state it finds. */
+static void fpu_switch(struct thread *from, struct thread *to)
+{
+	if (from->state != T_FREE && (from->fpu || (from->fpu = mm_page_alloc()) != 0)) {
+		fpu_save_page(kphys(from->fpu));
+		from->fpu_saved = true;
+	}
+	if (to->fpu_saved)
+		fpu_load_page(kphys(to->fpu));
+	to->fpu_saved = false;
 }
 
 static void load(uint32_t i, struct frame *f)
 {
-	const struct thread *t = &th.t[i];
+	struct thread *t = &th.t[i];
 
+	if (i != th.cur) {
+		fpu_switch(&th.t[th.cur], t);
+		th.fresh = true;
+	}
 	*f = t->regs;
 	kernel_user_rsp = t->rsp;
+	kernel_iret = t->iret;
 	wrmsr(MSR_FS_BASE, t->fs);
 	wrmsr(MSR_GS_BASE, t->gs);
 	th.cur = i;
@@ -207,17 +235,45 @@ static void expire(void)
 	}
 }
 
+uint64_t linux_thread_due(uint32_t *runnable)
+{
+	uint64_t first = linux_timer_next();
+
+	*runnable = th.live;
+	if (th.live <= 1 && !th.timed)
+		return first; /* the common case, at every system call: no loop */
+	*runnable = 0;
+	for (uint32_t i = 0; i < THREADS_MAX; i++) {
+		const struct thread *t = &th.t[i];
+		*runnable += t->state == T_RUN;
+		if (t->state == T_WAIT && t->deadline && (!first || t->deadline < first))
+			first = t->deadline;
+	}
+	return first;
+}
+
+void linux_thread_preempt(struct frame *f)
+{
+	int32_t next;
+
+	init();
+	expire();
+	if (th.fresh || (next = next_runnable()) < 0 || (uint32_t)next == th.cur) {
+		th.fresh = false;
+		return;
+	}
+	save(f, (int64_t)f->rax);
+	load((uint32_t)next, f);
+	th.fresh = false; /* a turn a tick began lasts a slice */
+}
+
 /* No thread can run: sleep until the earliest deadline (a wait's, or the
  * program's timer) and end the waits then due. False if there is none. */
 static bool idle(void)
 {
-	uint64_t first = linux_timer_next();
+	uint32_t runnable;
+	const uint64_t first = linux_thread_due(&runnable);
 
-	for (uint32_t i = 0; i < THREADS_MAX; i++) {
-		const struct thread *t = &th.t[i];
-		if (t->state == T_WAIT && t->deadline && (!first || t->deadline < first))
-			first = t->deadline;
-	}
 	if (!first)
 		return false;
 	const struct frame sleep = {.rax = KVMLET_LX_SLEEP_UNTIL, .rdi = first};
@@ -517,6 +573,10 @@ static int64_t sys_exit_thread(struct frame *f, uint64_t status)
 	if (t->clear_tid && mm_put_user(t->clear_tid, &zero, 4) == 0)
 		futex_wake(t->clear_tid, ~0u, 1, 0, 0);
 	t->state = T_FREE;
+	if (t->fpu)
+		mm_page_free(t->fpu);
+	t->fpu = 0;
+	t->fpu_saved = false;
 	return reschedule(f, 0);
 }
 

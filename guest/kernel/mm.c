@@ -81,6 +81,18 @@ static void free_pages(uint64_t pa, uint64_t len)
 	}
 }
 
+uint64_t mm_page_alloc(void)
+{
+	uint64_t pa;
+
+	return alloc_run(1, &pa) ? pa : 0;
+}
+
+void mm_page_free(uint64_t pa)
+{
+	free_pages(pa, PAGE);
+}
+
 uint64_t mm_free_pages(uint64_t *total)
 {
 	uint64_t n = npages(), free = 0;

@@ -181,6 +181,8 @@ for lxt in "${LXTHREADS:-}" "${LXTHREADS_GLIBC:-}"; do
 		--timeout 60s -- "$lxt" mainexit
 	same "threads ($libc): exit(7) in a worker ends the blocked threads" "" \
 		--timeout 60s -- "$lxt" exitgroup
+	same "threads ($libc): code with no system call is interrupted: a timer's signal, threads spinning in turn, a sleep ending, each thread's FPU state" "" \
+		--timeout 120s -- "$lxt" preempt
 	# Two threads each holding the mutex the other wants (on Linux this hangs,
 	# so it runs only here): the run must end with an error, not hang.
 	st=0 start=$(date +%s)

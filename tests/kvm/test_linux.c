@@ -4,7 +4,8 @@
  * unmapped it, memory system calls take no exit, a reset brings it back to
  * its start (its descriptor table and threads too); threads made with raw
  * clone calls (tests/linux/lxclone.c): at most 64, a bad stack faults, a
- * deadlock ends the run, a new thread has its creator's registers. Needs LXTEST
+ * deadlock ends the run, a new thread has its creator's registers; ticks
+ * reach a loop with no system call, and none crosses a reset. Needs LXTEST
  * (tests/linux/lxtest, built with musl-gcc).
  */
 #include <check.h>
@@ -140,7 +141,7 @@ START_TEST(descriptors_come_back_after_reset)
 }
 END_TEST
 
-/* Run lxtest clone WHAT; its output in buf, kvmlet_run's return value. */
+/* Run lxtest (clone WHAT, or another); its output in buf, kvmlet_run's return value. */
 static int run_clone(struct kvmlet_sandbox *sb, struct kvmlet_result *res, char *buf, size_t size,
 		     struct kvmlet_error *err)
 {
@@ -176,6 +177,32 @@ START_TEST(threads_come_back_after_reset)
 END_TEST
 
 /*
+ * Ticks: a program spinning with a 1 ms timer armed takes its SIGALRMs in a
+ * loop with no system call (its handler says so after 20), until the time
+ * limit ends the run; then a reset, and again. A tick the host had not yet
+ * injected when a run ended must not reach the next: it would arrive before
+ * the kernel has its gate (the snapshot's IDT has none) and fault there.
+ */
+START_TEST(ticks_reach_spinning_code_and_never_cross_a_reset)
+{
+	struct kvmlet_sandbox *sb = load_limited("spin", NULL, 300000000ull);
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char out[256];
+
+	for (int i = 0; i < 5; i++) {
+		if (i)
+			ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
+		int r = run_clone(sb, &res, out, sizeof(out), &err);
+		ck_assert_msg(r == -ETIMEDOUT && res.outcome == KVMLET_TIMED_OUT,
+			      "round %d: %d, %s", i, r, res.message);
+		ck_assert_str_eq(out, "20 alarms came to a loop with no system call\n");
+	}
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
+/*
  * Raw threads that end the run as Linux would not (it would crash the
  * process, or hang): a thread on an unmapped stack faults there; threads
  * that all wait on futexes, or each on a pipe only the other one could write
@@ -192,7 +219,7 @@ START_TEST(raw_threads_that_cannot_go_on_end_the_run)
 		int vector;
 		const char *msg, *out;
 	} cases[] = {
-		{"badstack", -EFAULT, KVMLET_FAULTED, 14, "", "clone: a thread\n"},
+		{"badstack", -EFAULT, KVMLET_FAULTED, 14, "", "clone: a thread on an unmapped stack\n"},
 		{"deadlock", -ECONNABORTED, KVMLET_ABORTED, -1, "deadlock", "clone: a thread\n"},
 		{"pipedeadlock", -ECONNABORTED, KVMLET_ABORTED, -1, "deadlock",
 		 "clone: a thread\n"},
@@ -254,6 +281,7 @@ int main(void)
 	tcase_add_test(tc, threads_come_back_after_reset);
 	tcase_add_test(tc, raw_threads_that_cannot_go_on_end_the_run);
 	tcase_add_test(tc, threads_start_with_their_creators_registers);
+	tcase_add_test(tc, ticks_reach_spinning_code_and_never_cross_a_reset);
 	suite_add_tcase(s, tc);
 	kvmtest_require_kvm();
 	if (!getenv("LXTEST") || !*getenv("LXTEST")) {

@@ -76,14 +76,14 @@ static int do_threadbomb(void)
 	return 1;
 }
 
+/* Printed first: a tick may run the thread before the caller prints again. */
 static int do_badstack(void)
 {
-	long r = spawn(CLONE_THREAD_FLAGS, (void *)0x10000, 0, mark_done);
-
-	printf("clone: %s\n", r > 0 ? "a thread" : "refused");
+	printf("clone: a thread on an unmapped stack\n");
 	fflush(stdout);
+	long r = spawn(CLONE_THREAD_FLAGS, (void *)0x10000, 0, mark_done);
 	syscall(SYS_sched_yield); /* the thread runs: its first push faults */
-	printf("still here\n");
+	printf("still here (%s)\n", r > 0 ? "a thread" : "refused");
 	return 0;
 }
 

@@ -403,8 +403,10 @@ int main(int argc, char **argv)
 		return do_exitgroup();
 	if (!strcmp(mode, "deadlock"))
 		return do_deadlock();
+	if (!strcmp(mode, "preempt"))
+		return do_preempt();
 	if (*mode) {
-		fprintf(stderr, "usage: lxthreads [mainexit|exitgroup|deadlock]\n");
+		fprintf(stderr, "usage: lxthreads [mainexit|exitgroup|deadlock|preempt]\n");
 		return 2;
 	}
 	do_join();

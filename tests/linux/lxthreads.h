@@ -31,4 +31,7 @@ void sync_sleep(void);	   /* nanosleep in three threads */
 void sync_rwlock(void);	   /* pthread_rwlock: two writers, four readers */
 void sync_pipe(void);	   /* a pipe and an eventfd between two threads */
 
+/* lxpreempt.c: code with no system call interrupted (timers, turns, the FPU). */
+int do_preempt(void);
+
 #endif

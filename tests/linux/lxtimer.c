@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -317,6 +318,31 @@ int do_ptimer_fresh(void)
 	printf("timer_create: %s, id %d\n", made, id);
 	printf("armed: %s\n", err(raw(SYS_timer_settime, id, 0, (long)&its, 0)));
 	return 0;
+}
+
+static volatile sig_atomic_t spun;
+
+static void count_alarm(int s)
+{
+	static const char line[] = "20 alarms came to a loop with no system call\n";
+
+	(void)s;
+	if ((spun = spun + 1) == 20)
+		(void)write(1, line, sizeof(line) - 1);
+}
+
+/* spin: a 1 ms periodic SIGALRM, counted, and a loop with no system call
+ * that never ends (tests/kvm/test_linux.c ends it with its time limit). */
+int do_spin(void)
+{
+	struct sigaction sa = {.sa_handler = count_alarm};
+	struct itimerval every = {.it_interval = {0, 1000}, .it_value = {0, 1000}};
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &every, NULL))
+		return 1;
+	for (;;)
+		;
 }
 
 int do_ptimers(void)
