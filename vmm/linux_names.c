@@ -111,6 +111,7 @@ const char *linux_syscall_name(uint64_t nr)
 	case KVMLET_LX_NOW: return "(kernel: clock)";
 	case KVMLET_LX_SLEEP_UNTIL: return "(kernel: sleep until)";
 	case KVMLET_LX_KILLED: return "(kernel: killed by a signal)";
+	case KVMLET_LX_TICKS: return "(kernel: wants ticks)";
 	}
 	return nr < sizeof(names) / sizeof(names[0]) ? names[nr] : NULL;
 }

@@ -504,6 +504,9 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 			"limit (a futex, a pipe, epoll, poll), so none can run again");
 		return 0;
 	case KVMLET_LX_KILLED: return killed(s, a0, a1, a2);
+	case KVMLET_LX_TICKS:
+		watch_ticks();
+		return 0;
 	case KVMLET_LX_NOW: {
 		clockid_t id;
 		return (int64_t)lxs_now(s, a0 > INT32_MAX || lxs_clock_of((int32_t)a0, &id) < 0 ? CLOCK_MONOTONIC : id);

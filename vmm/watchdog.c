@@ -109,6 +109,12 @@ static bool kick(struct watch *w, enum kick_why why, uint64_t now)
 /* When w's run (in progress, ticked) is to be interrupted next, by what its
  * kernel wrote: the time it gave, or a slice after the last tick while its
  * threads take turns; never sooner than TICK_GAP_NS after the last tick. */
+/* Does w's kernel want ticks now (a time, or slices)? */
+static bool wants_ticks(const struct watch *w)
+{
+	return w->tick && (w->tick->tick_at || w->tick->tick_slices);
+}
+
 static uint64_t tick_next(const struct watch *w)
 {
 	const uint64_t at = w->tick->tick_at, last = atomic_load(&w->tick_last);
@@ -137,9 +143,9 @@ static uint64_t scan(uint64_t now, bool kicks)
 		}
 		if (d && d < next)
 			next = d;
-		if (!w->tick)
-			continue;
-		/* What the kernel wants can change without an exit: look every slice. */
+		if (!wants_ticks(w))
+			continue; /* until its kernel says so (watch_ticks) */
+		/* What it wants can change without an exit: look every slice. */
 		if (!atomic_load(&w->tick_last))
 			atomic_store(&w->tick_last, now);
 		uint64_t t = tick_next(w);
@@ -253,6 +259,19 @@ void watch_unregister(struct watch *w)
 	pthread_mutex_unlock(&lock);
 }
 
+/* The watchdog wakes by t (0: no need), if it would sleep longer. */
+KVMLET_HOT static void wake_by(uint64_t t)
+{
+	if (t && t < atomic_load(&wake_at)) {
+		pthread_mutex_lock(&lock);
+		if (t < atomic_load(&wake_at)) {
+			atomic_store(&wake_at, t);
+			pthread_cond_signal(&wake);
+		}
+		pthread_mutex_unlock(&lock);
+	}
+}
+
 KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline)
 {
 	static __thread pthread_t self;
@@ -268,18 +287,18 @@ KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadl
 	atomic_store_explicit(&w->tick_due, false, memory_order_relaxed);
 	atomic_store_explicit(&w->tick_last, 0, memory_order_relaxed);
 	atomic_store(&w->state, WATCH_RUN); /* publishes the fields above */
-	/* A ticked run: the watchdog must look at it within a slice. */
-	uint64_t soon = w->tick ? watch_now_ns() + SLICE_NS : 0;
-	if (soon && (!deadline || soon < deadline))
-		deadline = soon;
-	if (deadline && deadline < atomic_load(&wake_at)) {
-		pthread_mutex_lock(&lock);
-		if (deadline < atomic_load(&wake_at)) {
-			atomic_store(&wake_at, deadline);
-			pthread_cond_signal(&wake);
-		}
-		pthread_mutex_unlock(&lock);
+	/* A run that wants ticks already: the watchdog must look within a slice. */
+	if (wants_ticks(w)) {
+		uint64_t soon = watch_now_ns() + SLICE_NS;
+		if (!deadline || soon < deadline)
+			deadline = soon;
 	}
+	wake_by(deadline);
+}
+
+void watch_ticks(void)
+{
+	wake_by(watch_now_ns());
 }
 
 KVMLET_HOT void watch_end(struct watch *w)

@@ -43,6 +43,9 @@ int watch_init(struct kvmlet_error *err);
  * no lock, no system call, unless the deadline is the watchdog's earliest. */
 void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline);
 void watch_end(struct watch *w);
+/* A run's kernel now wants ticks, where it wanted none: the watchdog looks
+ * at the runs now (it looks at one that wants none only when told). */
+void watch_ticks(void);
 /* Cancel w's run if it is in progress; false if none is. */
 bool watch_cancel(struct watch *w);
 /* on: make w's runs return -EINTR (kicking one in progress) until called

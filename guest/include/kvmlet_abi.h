@@ -109,6 +109,9 @@ extern "C" {
 #define KVMLET_KILLED_NO_FRAME   1u /* no handler frame could be written at rdx (or no restorer) */
 #define KVMLET_KILLED_BAD_RETURN 2u /* rt_sigreturn found no valid frame at rdx */
 #define KVMLET_KILLED_BAD_HANDLER 3u /* a handler (at rdx) outside user space */
+/* TICKS: the kernel now wants ticks (bootinfo tick_*), where it wanted none:
+ * the host looks at once, not only at the next run. */
+#define KVMLET_LX_TICKS       0x4b560104u
 #define KVMLET_LX_LAST	      0x4b5601ffu
 /* The host's answer to a system call that must wait (a pipe, epoll, poll):
  * KVMLET_LX_WAIT_BASE for no time limit, + 1 + ms for at most ms. The kernel

@@ -207,16 +207,30 @@ bool linux_timer_taken(int s, int32_t tid, int32_t *timer, int32_t *overrun, uin
 /* linux_signal.c: as a system call returns (f: the registers of the thread
  * then current), run the handler of a signal pending for it, if any. */
 void linux_signal_deliver(struct frame *f);
-/* linux_thread.c: the host's clock (a Linux clock id: 0 realtime, 1
+/* linux_time.c: the host's clock (a Linux clock id: 0 realtime, 1
  * monotonic, 7 boottime, 11 TAI) in ns; an exit. */
 uint64_t linux_now(int clock);
-/* linux_thread.c: a time the program gave (seconds, then a fraction in
+/* linux_time.c: a time the program gave (seconds, then a fraction in
  * units of frac_ns: 1 for a timespec, 1000 for a timeval) in ns, UINT64_MAX
  * if longer; -EINVAL for a negative part or a fraction of a second or more. */
 int64_t linux_time_ns(const int64_t t[2], uint64_t frac_ns, uint64_t *ns);
-/* linux_thread.c: a deadline on the monotonic clock for ns on clock (as
+/* linux_time.c: a timespec at user va ts in ns: -EFAULT, -EINVAL, or 0. */
+int64_t linux_timespec_ns(uint64_t ts, uint64_t *ns);
+/* linux_time.c: a deadline on the monotonic clock for ns on clock (as
  * linux_now's), absolute or from now; never 0 (that is "none"). */
 uint64_t linux_deadline(uint64_t ns, int clock, bool absolute);
+/* linux_thread.c: the current thread waits on futex word futex (0: a sleep;
+ * 1: for the kernel, no word of the program's) for any of bits, until
+ * deadline (0: none), returning late then; another thread runs meanwhile.
+ * The result for the thread now current. */
+int64_t linux_thread_block(struct frame *f, uint64_t futex, uint32_t bits, uint64_t deadline,
+			   int64_t late);
+/* linux_thread.c: wake up to n threads waiting on uaddr for any of bits,
+ * oldest first; with to, move up to n2 further ones to wait on to instead.
+ * The number woken (and moved). */
+int64_t linux_thread_wake(uint64_t uaddr, uint32_t bits, uint32_t n, uint64_t to, uint32_t n2);
+/* linux_futex.c: futex(2). */
+int64_t linux_futex(struct frame *f);
 /* linux_timer.c: alarm, setitimer, getitimer and the POSIX timers
  * (timer_create...); *served is false for another call. */
 int64_t linux_timer_syscall(const struct frame *f, bool *served);

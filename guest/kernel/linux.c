@@ -121,12 +121,19 @@ static int64_t fill_file(int32_t fd, uint64_t va, uint64_t len, uint64_t prot, u
  * mapping, no page, and not the break's room to grow or the stack; else the
  * lowest free addresses from mmap_lo. 0 if there are none.
  */
+/* Is [va, va + len) free: no mapping of the program's there, PROT_NONE ones
+ * too, and no page (the break's, the stack's)? */
+static bool range_free(uint64_t va, uint64_t len)
+{
+	return !vma_overlaps(va, va + len) && !mm_mapped(va, len);
+}
+
 static uint64_t place(uint64_t hint, uint64_t len)
 {
 	hint &= ~(PAGE - 1);
 	if (hint && mm_check_user(hint, len) == 0 &&
 	    (hint >= bi()->stack_hi || hint + len <= bi()->brk_lo) &&
-	    !vma_overlaps(hint, hint + len) && !mm_mapped(hint, len))
+	    range_free(hint, len))
 		return hint;
 	return vma_gap(bi()->mmap_lo, KVMLET_USER_END, len);
 }
@@ -169,8 +176,7 @@ static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t fla
 		if (mm_check_user(addr, len) < 0)
 			return -ENOMEM;
 		va = addr;
-		if ((flags & MAP_FIXED_NOREPLACE) &&
-		    (vma_overlaps(va, va + len) || mm_mapped(va, len)))
+		if ((flags & MAP_FIXED_NOREPLACE) && !range_free(va, len))
 			return -EEXIST;
 	} else if ((flags & MAP_32BIT) || !(va = place(addr, len))) {
 		return -ENOMEM;
@@ -498,8 +504,8 @@ static int64_t sys_mremap(uint64_t va, uint64_t old_len, uint64_t new_len, uint6
 	if ((r = resizable(va, old_len)) < 0)
 		return r;
 	const uint64_t end = va + old_len, more = new_len - old_len;
-	if (mm_check_user(end, more) == 0 && !vma_overlaps(end, end + more) &&
-	    !mm_mapped(end, more) && extend(end, more, prot_at(end - PAGE)) == 0)
+	if (mm_check_user(end, more) == 0 && range_free(end, more) &&
+	    extend(end, more, prot_at(end - PAGE)) == 0)
 		return (int64_t)va;
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;

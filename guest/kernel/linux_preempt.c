@@ -7,8 +7,9 @@
  * After every system call the kernel writes in the boot info when it wants
  * the program's code interrupted: the first timer or timed wait due (a time
  * on the monotonic clock), and whether more than one thread can run (then
- * every KVMLET_TICK_SLICE_MS). The host's watchdog reads that and injects
- * KVMLET_VEC_TICK then; its gate comes here (entry.S), always from CPL3,
+ * every KVMLET_TICK_SLICE_MS); where it wanted none before, it tells the host
+ * (KVMLET_LX_TICKS, an exit), which otherwise does not look. The host's
+ * watchdog reads that and injects KVMLET_VEC_TICK then; its gate comes here (entry.S), always from CPL3,
  * since the kernel runs with interrupts off. A tick ends the waits and
  * timers due, gives the next runnable thread its turn, delivers the signals
  * pending for the thread then current, and goes back to CPL3 by iretq.
@@ -40,11 +41,17 @@ void linux_preempt_ask(void)
 		kernel_gate(KVMLET_VEC_TICK, kernel_tick_entry, false);
 		gate = true;
 	}
+	const bool asked = b->tick_at || b->tick_slices;
 	/* Written only when it changes: the page stays clean for resets. */
 	if (b->tick_at != at)
 		b->tick_at = at;
 	if (b->tick_slices != slices)
 		b->tick_slices = slices;
+	/* The host looks at a run that wanted none only when told (an exit). */
+	if (!asked && (at || slices)) {
+		const struct frame f = {.rax = KVMLET_LX_TICKS};
+		(void)kernel_to_host(&f);
+	}
 }
 
 /* entry.S: a tick interrupted user code (cpu: the CPU's frame, RIP, CS,

@@ -4,8 +4,8 @@
  *
  * Dispositions (rt_sigaction), each thread's mask, pending set and alternate
  * stack, and signals sent to itself (kill, tkill, tgkill, and so raise and
- * abort) are kept here. A signal is delivered as a system call returns, to
- * the thread then running: its handler runs on a frame laid out as Linux's
+ * abort) are kept here. A signal is delivered as a system call or a tick
+ * returns, to the thread then running: its handler runs on a frame laid out as Linux's
  * rt_sigframe (return address = sa_restorer, ucontext with every register,
  * the FPU state, the mask to restore; siginfo), and rt_sigreturn resumes the
  * interrupted code exactly (iretq: rcx and r11 too). A waiting thread that a
@@ -17,10 +17,7 @@
  * (a timer counts an overrun instead).
  *
  * Exceptions become signals too once the program installs a handler for one
- * of SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGTRAP: their IDT gates are then
- * routed to the kernel's stubs (entry.S), and kernel_fault runs the handler
- * if it is installed and not blocked. Otherwise, as before, the host's stub
- * reports the exception and the run ends with it.
+ * of SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGTRAP (linux_fault.c).
  *
  * A signal whose default action is to end the process ends the run (the
  * host says which); one whose default is to do nothing, or which the
@@ -28,6 +25,7 @@
  * terminal stops end the run too (no one could continue it).
  */
 #include "kernel.h"
+#include "linux_sig.h"
 
 enum {
 	NR_rt_sigaction = 13,
@@ -43,12 +41,7 @@ enum {
 	NR_tgkill = 234,
 };
 
-#define SIGILL	     4
-#define SIGTRAP	     5
-#define SIGBUS	     7
-#define SIGFPE	     8
 #define SIGKILL	     9
-#define SIGSEGV	     11
 #define SIGSTOP	     19
 #define SIG_DFL	     0
 #define SIG_IGN	     1
@@ -62,7 +55,6 @@ enum {
 #define SS_AUTODISARM (1u << 31)
 #define MINSIGSTKSZ  2048
 #define SI_USER	     0
-#define SI_KERNEL    0x80
 #define SI_TKILL     (-6)
 #define SI_TIMER     (-2)
 #define UC_FP_XSTATE	     1
@@ -99,12 +91,6 @@ struct ucontext {
 	uint64_t sigmask;
 };
 
-struct siginfo {
-	int32_t signo, errno_, code, pad;
-	uint64_t a; /* kill: si_pid | si_uid << 32; a fault: si_addr */
-	uint8_t rest[104];
-};
-
 struct sigframe {
 	uint64_t pretcode;
 	struct ucontext uc;
@@ -113,30 +99,17 @@ struct sigframe {
 
 _Static_assert(sizeof(struct sigcontext) == 256, "struct sigcontext is Linux's");
 _Static_assert(sizeof(struct ucontext) == 304, "struct ucontext is Linux's");
-_Static_assert(sizeof(struct siginfo) == 128, "siginfo_t is Linux's");
-
-/* The registers of the code a signal interrupts. */
-struct uctx {
-	struct frame *f; /* rcx and r11 as they are (after `syscall`: RIP and RFLAGS) */
-	uint64_t rip, rflags, rsp;
-	uint64_t trapno, err, cr2;
-};
 
 static struct {
 	struct ksigaction act[64];
 	uint64_t pending; /* sent to the process (kill), for whichever thread takes it */
 	uint64_t by_kernel; /* of those, sent by the kernel (an interval timer): SI_KERNEL */
 	uint64_t by_timer;  /* of those, sent by a POSIX timer (SI_TIMER) */
-	bool routed;	  /* the IDT sends the program's exceptions to kernel_fault */
 } sig;
 
 /* Kept out of the ring-0 stacks (the exception stack is one page). */
 static struct sigframe frame;
 
-/* entry.S reads these when kernel_fault leaves an exception to the host. */
-uint64_t kernel_fault_skip, kernel_fault_host;
-extern const char kernel_fault_stubs[];
-int kernel_fault(struct frame *f, const uint64_t *cpu);
 
 /* The kernel's own words to the host: the run ends by signal sig. */
 __attribute__((noreturn)) static void die(int s, uint64_t why, uint64_t addr)
@@ -348,6 +321,17 @@ static int dequeue(struct sigstate *s, uint64_t set, struct siginfo *info)
 	return 0;
 }
 
+bool linux_signal_catch(struct uctx *u, const struct siginfo *info)
+{
+	const int s = info->signo;
+
+	if (sig.act[s - 1].handler <= SIG_IGN || (linux_thread_sigs(0)->mask & BIT(s)))
+		return false;
+	kernel_user_rsp = u->rsp;
+	setup(u, s, info);
+	return true;
+}
+
 /* rt_sigtimedwait's end: a signal of its set that woke it is its result,
  * written to its siginfo (EFAULT if that cannot be). */
 static void waited(struct frame *f, struct sigstate *s)
@@ -399,87 +383,6 @@ void linux_signal_deliver(struct frame *f)
 	s->interrupted = 0;
 }
 
-/* The signal an exception from CPL3 raises, with Linux's si_code and address. */
-static int fault_signal(uint64_t v, uint64_t err, uint64_t rip, uint64_t cr2,
-			struct siginfo *info)
-{
-	int s;
-
-	info->a = rip;
-	switch (v) {
-	case 0: /* divide error: FPE_INTDIV */
-		s = SIGFPE, info->code = 1;
-		break;
-	case 1: /* single step: TRAP_TRACE */
-		s = SIGTRAP, info->code = 2;
-		break;
-	case 3: /* int3 */
-		s = SIGTRAP, info->code = SI_KERNEL, info->a = 0;
-		break;
-	case 6: /* invalid opcode: ILL_ILLOPN */
-		s = SIGILL, info->code = 2;
-		break;
-	case 12: /* stack segment */
-		s = SIGBUS, info->code = SI_KERNEL, info->a = 0;
-		break;
-	case 14: /* page fault: SEGV_ACCERR if the page was there, else SEGV_MAPERR */
-		s = SIGSEGV, info->code = err & 1 ? 2 : 1, info->a = cr2;
-		break;
-	case 16: /* x87 */
-	case 19: /* SIMD floating point: FPE_FLTINV, as near as it needs to be */
-		s = SIGFPE, info->code = 7;
-		break;
-	case 17: /* alignment check: BUS_ADRALN */
-		s = SIGBUS, info->code = 1;
-		break;
-	default: /* #GP, bound, overflow: SIGSEGV from the kernel */
-		s = SIGSEGV, info->code = SI_KERNEL, info->a = 0;
-		break;
-	}
-	info->signo = s;
-	return s;
-}
-
-/*
- * entry.S: exception v (cpu: v, the error code, the CPU's frame) with the
- * interrupted registers in f. 0: the handler runs next (kernel_iret); 1: the
- * host's stub takes it, as when nothing is routed here (an exception in
- * ring 0, or a signal without handler, ignored or blocked: Linux then ends
- * the process).
- */
-int kernel_fault(struct frame *f, const uint64_t *cpu)
-{
-	const uint64_t v = cpu[0], err = cpu[1], rip = cpu[2], cs = cpu[3];
-	struct siginfo info = {0};
-	uint64_t cr2;
-	int s;
-
-	kernel_fault_skip = v < 32 && ((KVMLET_ERROR_CODE_VECTORS >> v) & 1) ? 8 : 16;
-	kernel_fault_host = KVMLET_STUBS_GPA + v * KVMLET_STUB_SIZE;
-	if ((cs & 3) != 3 || v >= 32)
-		return 1;
-	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-	s = fault_signal(v, err, rip, cr2, &info);
-	if (sig.act[s - 1].handler <= SIG_IGN || (linux_thread_sigs(0)->mask & BIT(s)))
-		return 1;
-	struct uctx u = {.f = f, .rip = rip, .rflags = cpu[4], .rsp = cpu[5], .trapno = v,
-			 .err = err, .cr2 = v == 14 ? cr2 : 0};
-	kernel_user_rsp = u.rsp;
-	setup(&u, s, &info);
-	return 0;
-}
-
-/* The exceptions that signals stand for go to kernel_fault from now on;
- * int3 may be used from CPL3 (SIGTRAP), as on Linux. */
-static void route_exceptions(void)
-{
-	static const uint8_t vec[] = {0, 1, 3, 4, 5, 6, 12, 13, 14, 16, 17, 19};
-
-	for (uint32_t i = 0; i < sizeof(vec); i++)
-		kernel_gate(vec[i], kernel_fault_stubs + vec[i] * 16u, vec[i] == 3);
-	sig.routed = true;
-}
-
 static int64_t sys_rt_sigaction(int32_t s, uint64_t act, uint64_t old, uint64_t size)
 {
 	struct ksigaction a, prev;
@@ -494,8 +397,8 @@ static int64_t sys_rt_sigaction(int32_t s, uint64_t act, uint64_t old, uint64_t 
 	if (act) {
 		a.mask &= ~UNBLOCKABLE;
 		sig.act[s - 1] = a;
-		if (a.handler > SIG_IGN && (FAULT_SIGNALS & BIT(s)) && !sig.routed)
-			route_exceptions();
+		if (a.handler > SIG_IGN && (FAULT_SIGNALS & BIT(s)))
+			linux_fault_route();
 		/* Pending ones it now ignores are dropped, as Linux does. */
 		if (discarded(s, 0)) {
 			sig.pending &= ~BIT(s);

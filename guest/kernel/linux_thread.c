@@ -13,7 +13,8 @@
  * where a tick stopped it) and its FPU state (in a page of its own, taken
  * the first time it stops).
  *
- * A futex wait with a time limit, or a sleep while other threads can run,
+ * linux_futex.c checks a futex call's arguments; who waits on which word
+ * is kept here. A futex wait with a time limit, or a sleep while other threads can run,
  * gets a deadline on the host's monotonic clock (KVMLET_LX_NOW, an exit);
  * waits past their deadline end with ETIMEDOUT (a sleep with 0) whenever
  * threads switch, and when no thread can run the kernel sleeps until the
@@ -40,7 +41,6 @@ enum {
 };
 
 #define E2BIG	  7
-#define ETIMEDOUT 110
 
 #define CLONE_VM	     0x100u
 #define CLONE_FS	     0x200u
@@ -62,14 +62,6 @@ enum {
 	 CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |       \
 	 CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
 
-#define FUTEX_PRIVATE	  128
-#define FUTEX_CLOCK_REAL  256
-#define FUTEX_WAIT	  0
-#define FUTEX_WAKE	  1
-#define FUTEX_REQUEUE	  3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
 #define THREADS_MAX	  64
 #define CSIGNAL		  0xffu
 #define SET_TID_MAX	  32	  /* Linux's MAX_PID_NS_LEVEL */
@@ -204,13 +196,6 @@ static void repeat(struct thread *t)
 	t->regs.rcx -= 2; /* back to the `syscall` instruction */
 }
 
-uint64_t linux_now(int clock)
-{
-	const struct frame f = {.rax = KVMLET_LX_NOW, .rdi = (uint64_t)clock};
-
-	return (uint64_t)kernel_to_host(&f);
-}
-
 /* End the waits whose deadline is t or earlier. */
 static void wake_due(uint64_t t)
 {
@@ -312,10 +297,7 @@ static int64_t reschedule(struct frame *f, int64_t result)
 	return (int64_t)f->rax;
 }
 
-/* Wake up to n threads waiting on uaddr for any of bits, oldest first; with
- * to, move up to n2 further ones to wait on to instead. The number woken
- * (and moved). */
-static int64_t futex_wake(uint64_t uaddr, uint32_t bits, uint32_t n, uint64_t to, uint32_t n2)
+int64_t linux_thread_wake(uint64_t uaddr, uint32_t bits, uint32_t n, uint64_t to, uint32_t n2)
 {
 	int64_t done = 0;
 
@@ -343,48 +325,8 @@ static int64_t futex_wake(uint64_t uaddr, uint32_t bits, uint32_t n, uint64_t to
 	}
 }
 
-int64_t linux_time_ns(const int64_t t[2], uint64_t frac_ns, uint64_t *ns)
-{
-	if (t[0] < 0 || t[1] < 0 || (uint64_t)t[1] >= NS / frac_ns)
-		return -EINVAL;
-	*ns = (uint64_t)t[0] > (UINT64_MAX - (uint64_t)t[1] * frac_ns) / NS
-		      ? UINT64_MAX
-		      : (uint64_t)t[0] * NS + (uint64_t)t[1] * frac_ns;
-	return 0;
-}
-
-/* A timespec the program gave: -EFAULT, -EINVAL, or its value in ns. */
-static int64_t timespec_ns(uint64_t ts, uint64_t *ns)
-{
-	int64_t t[2];
-
-	return mm_get_user(t, ts, sizeof(t)) < 0 ? -EFAULT : linux_time_ns(t, 1, ns);
-}
-
-uint64_t linux_deadline(uint64_t ns, int clock, bool absolute)
-{
-	uint64_t mono, d;
-
-	if (!absolute) {
-		mono = linux_now(1);
-		d = ns > UINT64_MAX - mono ? UINT64_MAX : mono + ns;
-	} else if (clock == 1) {
-		d = ns;
-	} else {
-		/* The other clock first: time passes between the two readings, and
-		 * counting it makes the deadline late by it, never early. */
-		uint64_t real = linux_now(clock);
-		mono = linux_now(1);
-		d = ns >= real ? (ns - real > UINT64_MAX - mono ? UINT64_MAX : mono + (ns - real))
-			       : mono - (real - ns < mono ? real - ns : mono);
-	}
-	return d ? d : 1;
-}
-
-/* The current thread waits on futex (0: a sleep) for bits, until deadline
- * (0: none), returning late then; another thread runs meanwhile. */
-static int64_t block(struct frame *f, uint64_t futex, uint32_t bits, uint64_t deadline,
-		     int64_t late)
+int64_t linux_thread_block(struct frame *f, uint64_t futex, uint32_t bits, uint64_t deadline,
+			   int64_t late)
 {
 	struct thread *t = &th.t[th.cur];
 
@@ -397,81 +339,6 @@ static int64_t block(struct frame *f, uint64_t futex, uint32_t bits, uint64_t de
 	if (deadline)
 		th.timed++;
 	return reschedule(f, 0);
-}
-
-/* Linux's get_futex_key: the word is aligned (EINVAL), in user space (EFAULT)
- * and, for a futex shared between processes (no FUTEX_PRIVATE), mapped. */
-static int64_t futex_key(uint64_t uaddr, bool shared)
-{
-	uint32_t v;
-
-	if (uaddr & 3)
-		return -EINVAL;
-	if (uaddr > KVMLET_USER_END - 4 || (shared && mm_get_user(&v, uaddr, 4) < 0))
-		return -EFAULT;
-	return 0;
-}
-
-/* futex: the operations threads need; each checked in Linux's order. */
-static int64_t sys_futex(struct frame *f)
-{
-	const uint64_t uaddr = f->rdi, ts = f->r10, uaddr2 = f->r8;
-	const int32_t op = (int32_t)f->rsi, cmd = op & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REAL);
-	const uint32_t val = (uint32_t)f->rdx, val3 = (uint32_t)f->r9;
-	const bool wait = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET;
-	const bool shared = !(op & FUTEX_PRIVATE);
-	uint64_t ns = 0, deadline = 0;
-	uint32_t cur;
-	int64_t r;
-
-	if (wait && ts && (r = timespec_ns(ts, &ns)) < 0)
-		return r;
-	if ((op & FUTEX_CLOCK_REAL) && cmd != FUTEX_WAIT_BITSET)
-		return -ENOSYS;
-	switch (cmd) {
-	case FUTEX_WAIT:
-	case FUTEX_WAIT_BITSET:
-		if (cmd == FUTEX_WAIT_BITSET && !val3)
-			return -EINVAL;
-		if ((r = futex_key(uaddr, shared)) < 0)
-			return r;
-		if (mm_get_user(&cur, uaddr, 4) < 0)
-			return -EFAULT;
-		if (cur != val)
-			return -EAGAIN;
-		if (ts && cmd == FUTEX_WAIT && ns == 0)
-			return -ETIMEDOUT; /* a relative limit of nothing */
-		/* FUTEX_WAIT's limit is relative, WAIT_BITSET's absolute. */
-		if (ts)
-			deadline = linux_deadline(ns, (op & FUTEX_CLOCK_REAL) ? 0 : 1,
-					       cmd == FUTEX_WAIT_BITSET);
-		return block(f, uaddr, cmd == FUTEX_WAIT ? ~0u : val3, deadline, -ETIMEDOUT);
-	case FUTEX_WAKE:
-	case FUTEX_WAKE_BITSET:
-		if (cmd == FUTEX_WAKE_BITSET && !val3)
-			return -EINVAL;
-		if ((r = futex_key(uaddr, shared)) < 0)
-			return r;
-		/* Linux wakes one waiter even when asked for none (or fewer). */
-		return futex_wake(uaddr, cmd == FUTEX_WAKE ? ~0u : val3,
-				  (int32_t)val <= 0 ? 1 : val, 0, 0);
-	case FUTEX_REQUEUE:
-	case FUTEX_CMP_REQUEUE:
-		/* val and the count in the timeout's place are ints. */
-		if ((int32_t)val < 0 || (int32_t)ts < 0)
-			return -EINVAL;
-		if ((r = futex_key(uaddr, shared)) < 0 || (r = futex_key(uaddr2, shared)) < 0)
-			return r;
-		if (cmd == FUTEX_CMP_REQUEUE) {
-			if (mm_get_user(&cur, uaddr, 4) < 0)
-				return -EFAULT;
-			if (cur != val3)
-				return -EAGAIN;
-		}
-		return futex_wake(uaddr, ~0u, val, uaddr2, (uint32_t)ts);
-	default:
-		return -ENOSYS;
-	}
 }
 
 /* The next thread id, as Linux's: unused, wrapping below TID_MAX. */
@@ -571,7 +438,7 @@ static int64_t sys_exit_thread(struct frame *f, uint64_t status)
 	if (--th.live == 0)
 		linux_exit(status);
 	if (t->clear_tid && mm_put_user(t->clear_tid, &zero, 4) == 0)
-		futex_wake(t->clear_tid, ~0u, 1, 0, 0);
+		linux_thread_wake(t->clear_tid, ~0u, 1, 0, 0);
 	t->state = T_FREE;
 	if (t->fpu)
 		mm_page_free(t->fpu);
@@ -589,12 +456,12 @@ static int64_t sleep(struct frame *f, int32_t clock, int32_t flags, uint64_t ts,
 	uint64_t ns;
 	int64_t r;
 
-	if ((clock != 0 && clock != 1) || (flags & ~1) || (r = timespec_ns(ts, &ns)) < 0)
+	if ((clock != 0 && clock != 1) || (flags & ~1) || (r = linux_timespec_ns(ts, &ns)) < 0)
 		return kernel_to_host(f);
 	if (!(flags & 1) && ns == 0)
 		return reschedule(f, 0);
 	th.t[th.cur].rem = flags & 1 ? 0 : rem;
-	return block(f, 0, 0, linux_deadline(ns, clock, flags & 1), 0);
+	return linux_thread_block(f, 0, 0, linux_deadline(ns, clock, flags & 1), 0);
 }
 
 /* Threads waiting for the host: the host has just served a call that may be
@@ -639,7 +506,7 @@ int64_t linux_thread_host(struct frame *f)
 	t->io_deadline = deadline; /* repeat() keeps it */
 	t->retry = again && (!deadline || again < deadline);
 	th.io++;
-	return block(f, 1 /* no futex of the program's: unaligned */, 0, t->retry ? again : deadline,
+	return linux_thread_block(f, 1 /* no futex of the program's: unaligned */, 0, t->retry ? again : deadline,
 		     0);
 }
 
@@ -698,7 +565,7 @@ void linux_thread_interrupt(int32_t tid)
 int64_t linux_thread_suspend(struct frame *f, uint64_t timeout_ns)
 {
 	init();
-	return block(f, 1 /* no futex of the program's: unaligned */, 0,
+	return linux_thread_block(f, 1 /* no futex of the program's: unaligned */, 0,
 		     timeout_ns ? linux_deadline(timeout_ns, 1, false) : 0, -EAGAIN);
 }
 
@@ -726,7 +593,7 @@ int64_t linux_thread_syscall(struct frame *f, bool *served)
 	case NR_clone3:
 		return sys_clone3(f, served);
 	case NR_futex:
-		return sys_futex(f);
+		return linux_futex(f);
 	case NR_exit:
 		return sys_exit_thread(f, f->rdi);
 	case NR_sched_yield:

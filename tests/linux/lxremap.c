@@ -195,39 +195,25 @@ static void moving(void)
 	}
 }
 
-/* Page i of [a, a + len) holds (char)((first + i) * 7 + 1) in its first byte. */
-static void mark(long a, long len, long first)
-{
-	for (long i = 0; i < len / PG; i++)
-		((char *)a)[i * PG] = (char)((first + i) * 7 + 1);
-}
-
-static const char *marked(long a, long len, long first)
-{
-	for (long i = 0; i < len / PG; i++)
-		if (((char *)a)[i * PG] != (char)((first + i) * 7 + 1))
-			return "no";
-	return "yes";
-}
-
 /* Megabytes at a time (large pages where the kernel used them): the whole
  * mapping moved, then a middle part of it to a fixed address. */
 static void large(void)
 {
 	long m = map(0, 4 * MB, rw, anon), r;
 
-	mark(m, 4 * MB, 0);
+	fill(m, 4 * MB / PG, 'a');
 	map(m + 4 * MB, PG, PROT_NONE, anon | MAP_FIXED_NOREPLACE); /* growing in place: no */
 	r = remap(m, 4 * MB, 8 * MB, MREMAP_MAYMOVE, 0);
 	printf("4 MiB to 8 MiB, moved: %s, bytes %s, fresh after %s\n", r == -1 ? err(r) : "ok",
-	       r != -1 ? marked(r, 4 * MB, 0) : "-", r != -1 ? fresh(r + 4 * MB, 4, 1) : "-");
+	       r != -1 ? holds(r, 4 * MB / PG, 'a') : "-", r != -1 ? fresh(r + 4 * MB, 4, 1) : "-");
 	if (r == -1)
 		return;
 	long t = map(0, 2 * MB, PROT_NONE, anon);
 	long got = remap(r + MB, 2 * MB, 2 * MB, MREMAP_MAYMOVE | MREMAP_FIXED, t);
 	printf("its middle 2 MiB to a fixed address: %s, bytes %s, the hole %s, the rest %s %s\n",
-	       got == t ? "there" : err(got), got == t ? marked(t, 2 * MB, 256) : "-",
-	       mapped(r + MB, 2 * MB), marked(r, MB, 0), marked(r + 3 * MB, MB, 768));
+	       got == t ? "there" : err(got), got == t ? holds(t, 2 * MB / PG, (char)('a' + 256)) : "-",
+	       mapped(r + MB, 2 * MB), holds(r, MB / PG, 'a'),
+	       holds(r + 3 * MB, MB / PG, (char)('a' + 768)));
 	syscall(SYS_munmap, r, 8 * MB);
 	syscall(SYS_munmap, t, 2 * MB);
 	syscall(SYS_munmap, m + 4 * MB, PG);

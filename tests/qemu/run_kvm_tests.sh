@@ -100,12 +100,12 @@ rc=$?
 [ "$rc" = 2 ] && { echo "SKIP: the QEMU harness could not be set up"; exit 77; }
 # The isolation, reset, template and warm-shell tests again under shadow paging
 # (kvm-amd npt=0), which behaves like hardware for dirty tracking and stale
-# translations.
+# translations; and the Linux-program ones, whose resets also drop ticks.
 echo "== the same isolation tests under shadow paging (npt=0)"
 "$src/scripts/qemu-kvm/run.sh" -T 900 -p npt=0 "$@" -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=300 \
 	"$build/tests/kvm/test_isolation" "$build/tests/kvm/test_reset" \
 	"$build/tests/kvm/test_template" "$build/tests/kvm/test_warm" \
-	"$build/tests/hostile/test_hostile"
+	"$build/tests/hostile/test_hostile" ${linux:+"$build/tests/kvm/test_linux"}
 rc2=$?
 [ "$rc2" = 2 ] && { echo "FAIL: the shadow-paging run could not be set up"; exit 1; }
 # Exit-less calls with two CPUs, where guest and host really poll at once.
