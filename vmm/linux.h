@@ -31,6 +31,7 @@ enum lx_kind {
 	LX_STDERR,
 	LX_FILE,   /* files[file] */
 	LX_DIR,	   /* dirs[file] (linux_dir.c), off: the next entry's position */
+	LX_MAPS,   /* /proc/self/maps (linux_maps.c), off: where the next read starts */
 	LX_PIPE_R, /* pipes->pipe[file]'s ends (linux_pipe.c; PIPE_R..EVENTFD in a row) */
 	LX_PIPE_W,
 	LX_EPOLL,   /* pipes->epoll[file] (linux_pipe.c) */

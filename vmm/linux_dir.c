@@ -30,6 +30,7 @@ enum {
 #define NAME_MAX_GUEST 255
 #define INO_FILES      0x1000 /* fake inode numbers: directories from 2 ("/"), then files */
 #define INO_DEVS       0x2000 /* then the devices */
+#define INO_PROC       0x3000 /* /proc/self/maps */
 
 /* (A relative path is taken from "/".) */
 int linux_path_clean(const char *p, char *out)
@@ -258,12 +259,33 @@ int64_t lxs_get_path(struct sys *s, uint64_t va, char *out)
 	return -ENAMETOOLONG;
 }
 
+/* /proc/self/maps, or the same by another name (/proc/1/maps,
+ * /proc/thread-self/maps, with "." and repeated slashes): not in the tree,
+ * a file of linux_maps.c's. */
+static bool maps_path(const char *path)
+{
+	static const char *const names[] = {"/proc/self/maps", "/proc/thread-self/maps",
+					    "/proc/1/maps"};
+	char clean[PATH_MAX_GUEST];
+
+	if (path[0] != '/' || linux_path_clean(path, clean) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(clean, names[i]))
+			return true;
+	return false;
+}
+
 int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *out)
 {
 	const struct lx_ofd *o;
 
 	if (!path[0])
 		return -ENOENT;
+	if (maps_path(path)) {
+		*out = (struct lx_node){.type = G_DT_REG, .idx = LX_NODE_MAPS};
+		return 0;
+	}
 	if (path[0] == '/' || dirfd == G_AT_FDCWD)
 		return walk(s->lx, s->lx->cwd, path, out);
 	if (!(o = lxs_ofd(s, dirfd)))
@@ -275,6 +297,8 @@ int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *o
 
 uint64_t lxs_ino(struct lx_node n)
 {
+	if (n.type == G_DT_REG && n.idx == LX_NODE_MAPS)
+		return INO_PROC;
 	return n.type == G_DT_DIR   ? 2u + (uint64_t)n.idx
 	       : n.type == G_DT_REG ? INO_FILES + (uint64_t)n.idx
 				    : INO_DEVS + (uint64_t)n.idx;

@@ -105,7 +105,7 @@ static int64_t sys_openat(struct sys *s, int dirfd, uint64_t pathp, uint64_t fla
 	} else {
 		if ((flags & G_O_ACCMODE) != 0)
 			return -EROFS;
-		o.kind = LX_FILE;
+		o.kind = n.idx == LX_NODE_MAPS ? LX_MAPS : LX_FILE;
 	}
 	return lxs_fd_open(s, &o, flags & G_O_CLOEXEC);
 }
@@ -170,7 +170,8 @@ static int64_t stat_node(struct sys *s, struct lx_node n, struct stat *hs)
 		return 0;
 	}
 	memset(hs, 0, sizeof(*hs));
-	if (n.type == G_DT_REG && fstat(s->lx->files[n.idx].host_fd, hs) < 0)
+	if (n.type == G_DT_REG && n.idx != LX_NODE_MAPS &&
+	    fstat(s->lx->files[n.idx].host_fd, hs) < 0)
 		return -EIO;
 	hs->st_mode = n.type == G_DT_REG ? S_IFREG | 0444 : S_IFCHR | 0666;
 	hs->st_rdev = n.type == G_DT_REG ? 0 : lxs_dev_rdev(n.idx);
@@ -185,6 +186,8 @@ static struct lx_node node_of(const struct lx_ofd *o)
 	if (o->kind == LX_DIR || o->kind == LX_FILE)
 		return (struct lx_node){.type = o->kind == LX_DIR ? G_DT_DIR : G_DT_REG,
 					.idx = (int16_t)o->file};
+	if (o->kind == LX_MAPS)
+		return (struct lx_node){.type = G_DT_REG, .idx = LX_NODE_MAPS};
 	return (struct lx_node){.type = lxs_is_dev(o) ? G_DT_CHR : 0, .idx = o->kind};
 }
 
@@ -307,14 +310,6 @@ static int64_t sys_access(struct sys *s, int dirfd, uint64_t pathp, uint64_t mod
 	return (mode & 2) ? -EROFS : (mode & 1) ? -EACCES : 0;
 }
 
-/* What /proc/self/exe links to: the path the program was started as
- * (AT_EXECFN), from the working directory "/" it started in, with ".", ".."
- * and repeated slashes resolved as Linux's path walk would. */
-static int64_t exe_path(struct sys *s, char *out)
-{
-	return linux_path_clean(s->lx->argv && s->lx->argv[0] ? s->lx->argv[0] : "guest", out);
-}
-
 /* readlink: /proc/self/exe is the one link (its target cut to size, with
  * no NUL, as Linux's); allowed files and devices are not links. */
 static int64_t sys_readlink(struct sys *s, int dirfd, uint64_t pathp, uint64_t buf, int32_t size)
@@ -329,7 +324,7 @@ static int64_t sys_readlink(struct sys *s, int dirfd, uint64_t pathp, uint64_t b
 	if ((r = lxs_get_path(s, pathp, path)) < 0)
 		return r;
 	if (!strcmp(path, "/proc/self/exe")) {
-		if ((r = exe_path(s, path)) < 0)
+		if ((r = lxs_exe_path(s, path)) < 0)
 			return r;
 		r = r < size ? r : size;
 		return lxs_put(s, buf, path, (uint64_t)r) < 0 ? -EFAULT : r;
@@ -375,8 +370,8 @@ static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 		return 0; /* Linux's noop_llseek */
 	if (lxs_is_stream(o) || lxs_is_pipe(o))
 		return -ESPIPE;
-	if (o->kind == LX_DIR)
-		return lxs_dir_lseek(o, off, whence);
+	if (o->kind == LX_DIR || o->kind == LX_MAPS)
+		return lxs_dir_lseek(o, off, whence); /* Linux's seq_lseek too */
 	if (fstat(lxs_host_fd(s, o), &st) < 0)
 		return -EIO;
 	size = st.st_size;

@@ -121,6 +121,8 @@ static int64_t read_some(struct sys *s, const struct lx_ofd *o, char *tmp, uint6
 
 	if (lxs_is_dev(o))
 		return lxs_dev_read(s, o, tmp, len);
+	if (o->kind == LX_MAPS)
+		return lxs_maps_read(s, tmp, len, off >= 0 ? (uint64_t)off : o->off);
 	if (o->kind == LX_FILE)
 		n = pread(host, tmp, len, off >= 0 ? off : (off_t)o->off);
 	else if (host < 0)
@@ -171,7 +173,7 @@ static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64
 		if (n <= 0)
 			return done ? (int64_t)done : n;
 		uint64_t put = put_part(s, buf + done, tmp, (uint64_t)n);
-		if (o->kind == LX_FILE && off < 0)
+		if ((o->kind == LX_FILE || o->kind == LX_MAPS) && off < 0)
 			o->off += put;
 		done += put;
 		if (put < (uint64_t)n)

@@ -56,6 +56,8 @@ same "timerfd: one-shot, periodic, blocking, absolute, poll/select/epoll wake fo
 	"$LXTEST" timerfd
 same "mremap grows in place, moves (MAYMOVE, FIXED, DONTUNMAP) and refuses as Linux's" "" -- \
 	"$LXTEST" mremap
+same "/proc/self/maps: the stack, the code, a mapping as it changes, reads in pieces" "" -- \
+	"$LXTEST" maps
 for seed in 1 2 3 4; do
 	same "600 random mmap, munmap, mprotect calls and accesses (seed $seed)" "" -- \
 		"$LXTEST" mmaprandom $seed 600
@@ -107,6 +109,8 @@ if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then
 	same "static PIE (glibc): argv, environment, auxv" "" -- "$LXTEST_PIE" args x
 	same "static PIE (glibc): __thread variables" "" -- "$LXTEST_PIE" tls
 	same "static PIE (glibc): malloc, mmap, mprotect, munmap" "" -- "$LXTEST_PIE" mem
+	same "static PIE (glibc): /proc/self/maps, pthread_getattr_np of the main thread" "" -- \
+		"$LXTEST_PIE" maps
 	# shellcheck disable=SC2086
 	same "static PIE (glibc): directories, realpath, opendir" "" $trees -- \
 		"$LXTEST_PIE" dirs "$tree"

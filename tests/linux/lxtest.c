@@ -342,6 +342,7 @@ int do_mmaprandom(unsigned long seed, int n);
 int do_mremap(void);		 /* lxremap.c */
 int do_timerfd(void);		 /* lxtimerfd.c */
 int do_spin(void);		 /* lxtimer.c */
+int do_maps(void);		 /* lxmaps.c */
 int do_pipeslots(void);		 /* lxpipe.c */
 int do_ptimer_fresh(void);	 /* lxtimer.c */
 int do_sched(void);		 /* lxproc.c */
@@ -378,6 +379,8 @@ int main(int argc, char **argv, char **envp)
 		return do_timerfd();
 	if (!strcmp(what, "spin"))
 		return do_spin();
+	if (!strcmp(what, "maps"))
+		return do_maps();
 	if (!strcmp(what, "pipeslots"))
 		return do_pipeslots();
 	if (!strcmp(what, "mmaprandom") && argc > 3)
@@ -432,7 +435,7 @@ int main(int argc, char **argv, char **envp)
 		return do_clone(argv[2]);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, mmapplace, mmaprandom SEED N, mremap, timerfd, spin, pipeslots, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, dirs ROOT, dirtree [FILE], signals, signal N, ptimers, ptimerfresh, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, mapfile FILE, div0, int80, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, mmapplace, mmaprandom SEED N, mremap, timerfd, spin, maps, pipeslots, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, dirs ROOT, dirtree [FILE], signals, signal N, ptimers, ptimerfresh, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, mapfile FILE, div0, int80, "
 			"exit N\n");
 	return 64;
 }

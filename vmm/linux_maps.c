@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux_maps.c: /proc/self: what its exe links to, and its maps. The maps
+ * are written each time they are read, as Linux writes them from its VMAs,
+ * here from the live page tables: what the guest's kernel mapped, read back
+ * through the host backend. One line per run of user pages with the same
+ * protection, in Linux's format: the program's ELF segments named by its
+ * path (as /proc/self/exe), [heap] from the initial break, [stack] the run
+ * that holds the top of the stack. Reservations without pages (PROT_NONE)
+ * have nothing in the tables, so no line; nor have [vdso] and [vvar], which
+ * kvmlet does not map.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "linux_sys.h"
+
+#define NAME_COL 72 /* where Linux's show_map_vma starts a name (seq_setwidth) */
+
+/* The lines being made, and the window [off, off + len) of them that a read takes. */
+struct maps {
+	struct sys *s;
+	char *out;
+	uint64_t off, len, pos, got;
+	uint64_t lo, hi; /* the line being gathered (hi 0: none) */
+	uint32_t prot;
+	int label;
+	char exe[PATH_MAX_GUEST];
+};
+
+enum { L_ANON = -1, L_HEAP = -2, L_STACK = -3 }; /* else: the ELF segment's index */
+
+static uint64_t page_down(uint64_t a)
+{
+	return a & ~4095ull;
+}
+
+/* What va belongs to (one of the program's segments, the heap: the break's
+ * room up to the stack, the stack, or nothing named), and in *until where
+ * that may change next. */
+static int label_of(const struct maps *m, uint64_t va, uint64_t *until)
+{
+	const struct kvmlet_bootinfo *bi = &m->s->sb->lay.bi;
+	const uint64_t edges[] = {bi->brk_lo, bi->stack_lo, bi->stack_hi};
+	const struct elf_image *img = &m->s->sb->img;
+	int label = L_ANON;
+
+	*until = UINT64_MAX;
+	for (unsigned i = 0; i < img->nsegs; i++) {
+		const struct elf_segment *seg = &img->seg[i];
+		const uint64_t lo = page_down(seg->vaddr),
+			       hi = page_down(seg->vaddr + seg->memsz + 4095);
+		if (va >= lo && va < hi)
+			label = (int)i;
+		if (lo > va && lo < *until)
+			*until = lo;
+		if (hi > va && hi < *until)
+			*until = hi;
+	}
+	for (unsigned i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		if (edges[i] > va && edges[i] < *until)
+			*until = edges[i];
+	if (label == L_ANON && va >= bi->brk_lo && va < bi->stack_lo)
+		label = L_HEAP;
+	if (label == L_ANON && va >= bi->stack_lo && va < bi->stack_hi)
+		label = L_STACK;
+	return label;
+}
+
+/* The part of text that falls in the read's window. */
+static void emit(struct maps *m, const char *text, uint64_t n)
+{
+	if (m->pos + n > m->off && m->pos < m->off + m->len) {
+		uint64_t from = m->off > m->pos ? m->off - m->pos : 0;
+		uint64_t take = n - from < m->off + m->len - m->pos - from
+					? n - from
+					: m->off + m->len - m->pos - from;
+		memcpy(m->out + m->got, text + from, take);
+		m->got += take;
+	}
+	m->pos += n;
+}
+
+static void line(struct maps *m)
+{
+	const char *name = "";
+	uint64_t off = 0;
+	char buf[NAME_COL + PATH_MAX_GUEST + 2];
+	int n;
+
+	if (!m->hi)
+		return;
+	if (m->label >= 0) {
+		const struct elf_segment *seg = &m->s->sb->img.seg[m->label];
+		name = m->exe;
+		off = page_down(seg->offset) + (m->lo - page_down(seg->vaddr));
+	} else if (m->label == L_HEAP) {
+		name = "[heap]";
+	} else if (m->label == L_STACK) {
+		name = "[stack]";
+	}
+	n = snprintf(buf, sizeof(buf), "%08" PRIx64 "-%08" PRIx64 " r%c%cp %08" PRIx64 " 00:00 %d ",
+		     m->lo, m->hi, (m->prot & PT_PROT_WRITE) ? 'w' : '-',
+		     (m->prot & PT_PROT_EXEC) ? 'x' : '-', off, m->label >= 0 ? 1 : 0);
+	if (*name)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%*s%s",
+			      n < NAME_COL ? NAME_COL - n : 0, "", name);
+	/* Room for both parts (NAME_COL, PATH_MAX_GUEST): never cut, but checked. */
+	if (n < 0 || (size_t)n > sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	emit(m, buf, (uint64_t)n);
+	m->hi = 0;
+}
+
+static int run(void *arg, const struct pt_run *r)
+{
+	struct maps *m = arg;
+
+	if (!(r->prot & PT_PROT_USER))
+		return 0;
+	for (uint64_t va = r->va; va < r->va + r->len;) {
+		uint64_t until, end = r->va + r->len;
+		const int label = label_of(m, va, &until);
+
+		end = until < end ? until : end;
+		if (m->hi && (m->hi != va || m->prot != r->prot || m->label != label))
+			line(m);
+		if (!m->hi)
+			m->lo = va, m->prot = r->prot, m->label = label;
+		m->hi = end;
+		va = end;
+	}
+	return m->got == m->len && m->pos >= m->off + m->len; /* the window is full */
+}
+
+/* The path the program was started as (AT_EXECFN), from the working
+ * directory "/" it started in, with ".", ".." and repeated slashes resolved
+ * as Linux's path walk would. */
+int64_t lxs_exe_path(struct sys *s, char *out)
+{
+	return linux_path_clean(s->lx->argv && s->lx->argv[0] ? s->lx->argv[0] : "guest", out);
+}
+
+int64_t lxs_maps_read(struct sys *s, char *out, uint64_t len, uint64_t off)
+{
+	struct maps m = {.s = s, .out = out, .off = off, .len = len};
+
+	if (lxs_exe_path(s, m.exe) < 0)
+		strcpy(m.exe, "/guest");
+	if (pt_walk(&s->sb->gm.pt, 0, KVMLET_USER_END, 0, run, &m) < 0)
+		return -EIO;
+	line(&m);
+	return (int64_t)m.got;
+}
