@@ -146,6 +146,7 @@ void kvmlet_set_determinism(struct kvmlet_sandbox *sb, uint64_t seed)
 	lx->rng = seed;
 	lx->fake_ns = 1700000000ull * 1000000000ull; /* a fixed start: 2023-11-14 */
 	lx->snap_fake_ns = lx->fake_ns;
+	linux_ticks(sb);
 }
 
 int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const char *guest_path,
@@ -318,11 +319,17 @@ int linux_build_stack(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	if (r < 0)
 		return kvmlet_fail(err, r, "cannot write the initial stack");
 	lx->entry_rsp = b.sp;
-	/* A Linux program's kernel asks for ticks (timers, threads taking turns)
-	 * in its boot info; they follow the host's clock, so a seeded run, whose
-	 * order must follow its system calls only, gets none. */
-	sb->watch.tick = (bi->flags & KVMLET_BOOT_LINUX) && !lx->seed
-				 ? GUEST_PTR(&sb->gm, KVMLET_BOOTINFO_GPA, sizeof(*bi))
-				 : NULL;
+	linux_ticks(sb);
 	return 0;
+}
+
+/* A program's kernel asks for ticks (timers, threads taking turns) in its
+ * boot info; they follow the host's clock, so a seeded run, whose order must
+ * follow its system calls only, gets none. */
+void linux_ticks(struct kvmlet_sandbox *sb)
+{
+	sb->watch.tick = (sb->lay.bi.flags & KVMLET_BOOT_LINUX) && !lx_of(sb)->seed
+				 ? GUEST_PTR(&sb->gm, KVMLET_BOOTINFO_GPA,
+					     sizeof(struct kvmlet_bootinfo))
+				 : NULL;
 }

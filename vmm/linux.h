@@ -165,6 +165,9 @@ void linux_free(struct linux_host *lx);
 /* linux.c: write argv, envp and auxv at the top of sb's stack (through guest_mem),
  * remembering argc's address for linux_entry_rsp. */
 int linux_build_stack(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
+/* linux.c: point sb's watch at the boot info its kernel asks for ticks in
+ * (none for a seeded run); linux_build_stack and sandboxes from a template do. */
+void linux_ticks(struct kvmlet_sandbox *sb);
 /* linux.c: the initial stack pointer linux_build_stack left (argc's address). */
 uint64_t linux_entry_rsp(const struct linux_host *lx);
 /* linux.c: the descriptor table goes with snapshots and resets. */

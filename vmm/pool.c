@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "linux.h"
 #include "sandbox.h"
 #include "start.h"
 #include "template.h"
@@ -33,6 +34,7 @@ static int from_template(struct kvmlet_sandbox *sb, struct kvmlet_template *t,
 	    (r = guest_mem_tables_adopt(&sb->gm, &t->pth, &t->pt, err)) < 0 ||
 	    (r = snapshot_borrow(sb, t->mem, &t->vcpu, err)) < 0)
 		return r;
+	linux_ticks(sb);
 	return 0;
 }
 

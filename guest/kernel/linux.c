@@ -435,11 +435,20 @@ static int64_t move(uint64_t va, uint64_t old_len, uint64_t to, uint64_t new_len
 	}
 	if (!keep)
 		return vma_release(va, va + old_len) < 0 ? -ENOMEM : (int64_t)to;
-	/* The old addresses get fresh pages where the moved ones were. */
-	for (uint64_t at = 0; at < old_len; at += PAGE) {
-		uint32_t prot = prot_at(to + at);
-		if (prot && mm_map(va + at, PAGE, prot) < 0)
+	/* The old addresses get fresh pages where the moved ones were, a run at a
+	 * time (walked again after each: mapping may change the tables). */
+	for (uint64_t at = to, end = to + old_len; at < end;) {
+		struct pt_run run;
+		int e = pt_walk(kernel_pt(), at, end, 0, first_run, &run);
+		if (e < 0)
 			return -ENOMEM;
+		if (e == 0)
+			break;
+		const uint64_t lo = run.va > at ? run.va : at;
+		const uint64_t hi = run.va + run.len < end ? run.va + run.len : end;
+		if (mm_map(va + (lo - to), hi - lo, run.prot & LINUX_PROT_BITS) < 0)
+			return -ENOMEM;
+		at = hi;
 	}
 	return (int64_t)to;
 }
