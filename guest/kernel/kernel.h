@@ -204,8 +204,9 @@ void linux_signal_timer_drop(int32_t tid, int s);
  * the process) by a POSIX timer: that timer's id, overruns and sigev_value;
  * false if no timer has it pending (it was deleted). */
 bool linux_timer_taken(int s, int32_t tid, int32_t *timer, int32_t *overrun, uint64_t *value);
-/* linux_signal.c: as a system call returns (f: the registers of the thread
- * then current), run the handler of a signal pending for it, if any. */
+/* linux_signal.c: as a system call or a tick returns (f: the registers of
+ * the thread then current; the timers due have fired), run the handler of a
+ * signal pending for it, if any. */
 void linux_signal_deliver(struct frame *f);
 /* linux_time.c: the host's clock (a Linux clock id: 0 realtime, 1
  * monotonic, 7 boottime, 11 TAI) in ns; an exit. */

@@ -61,7 +61,7 @@ void kernel_tick(struct frame *f, const uint64_t *cpu)
 	kernel_user_rsp = cpu[3];
 	kernel_iret = (struct kernel_iret){
 		.rip = cpu[0], .cs = cpu[1], .rflags = cpu[2], .ss = cpu[4], .on = 1};
-	linux_thread_preempt(f);
+	linux_thread_preempt(f); /* the timers then due too: no second clock reading */
 	if (!kernel_iret.on) /* the thread now current stopped in a system call */
 		kernel_iret = (struct kernel_iret){.rip = f->rcx,
 						   .cs = KVMLET_SEL_UCODE,

@@ -354,7 +354,6 @@ void linux_signal_deliver(struct frame *f)
 	struct siginfo info;
 	int n;
 
-	linux_timer_check();
 	if (s->waitset)
 		waited(f, s);
 	while ((n = dequeue(s, ~s->mask, &info)) != 0) {
