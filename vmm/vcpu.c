@@ -364,12 +364,16 @@ KVMLET_HOT int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *er
 			if (r < 0)
 				return r;
 		}
-		if (atomic_load_explicit(&w->tick_due, memory_order_relaxed) &&
-		    atomic_exchange(&w->tick_due, false))
+		/* Stored before tick_due is read: a tick is either seen here or sent
+		 * as a signal (watchdog.c's kick). */
+		atomic_store(&w->in_guest, true);
+		if (atomic_load(&w->tick_due) && atomic_exchange(&w->tick_due, false))
 			v->tick = true;
 		if (v->tick)
 			tick_offer(v);
-		if (ioctl(v->fd, KVM_RUN, 0) == 0) {
+		int r = ioctl(v->fd, KVM_RUN, 0);
+		atomic_store_explicit(&w->in_guest, false, memory_order_relaxed);
+		if (r == 0) {
 			const struct kvm_run *run = v->run;
 			if (run->exit_reason == KVM_EXIT_IRQ_WINDOW_OPEN) {
 				v->pending = VCPU_UNSETTLED; /* only ever asked for a tick */

@@ -98,8 +98,16 @@ static bool kick(struct watch *w, enum kick_why why, uint64_t now)
 	/* Set before the signal, so the run sees it whenever the kick lands. */
 	if (why == KICK_CANCEL)
 		atomic_store(&w->cancelled, true);
-	if (why == KICK_TICK)
+	/* A tick reaches a run in host code (an exit being served, maybe the
+	 * application's host function) without a signal: vcpu_run sees tick_due
+	 * before it enters. Both sides store, then load (seq_cst): one sees the other. */
+	if (why == KICK_TICK) {
 		atomic_store(&w->tick_due, true);
+		if (!atomic_load(&w->in_guest)) {
+			atomic_store(&w->state, WATCH_RUN);
+			return true;
+		}
+	}
 	atomic_fetch_add(&w->sent, 1);
 	pthread_kill(w->thread, KVMLET_KICK_SIGNAL);
 	atomic_store(&w->state, WATCH_RUN);

@@ -30,6 +30,7 @@ struct watch {
 	 * tick_last: the watchdog's, when it last ticked this run (0: not yet). */
 	const volatile struct kvmlet_bootinfo *tick;
 	_Atomic bool tick_due;
+	_Atomic bool in_guest; /* the run is in KVM_RUN (vcpu_run): a tick needs no signal else */
 	_Atomic uint64_t tick_last;
 	struct watch *prev, *next;
 };

@@ -16,9 +16,11 @@
  * Creating the first VM installs its handler (and fails with -EBUSY if the
  * application has a handler of its own for it) and starts one watchdog
  * thread for the process, which kicks a run past its time limit out of
- * KVM_RUN with that signal; kvmlet_cancel kicks the same way. Kicks go only
- * to a thread while it runs a sandbox, and have arrived when the run
- * returns. Do not block, ignore or re-handle that signal.
+ * KVM_RUN with that signal; kvmlet_cancel kicks the same way; a Linux
+ * program's ticks (its timers, its threads' turns) kick it only while the
+ * guest is in KVM_RUN, never in a host function. Kicks go only to a thread
+ * while it runs a sandbox, and have arrived when the run returns. Do not
+ * block, ignore or re-handle that signal.
  */
 #ifndef KVMLET_H
 #define KVMLET_H
