@@ -17,10 +17,11 @@
  *
  * A Linux program's runs are also ticked: its kernel writes into guest memory
  * when it wants the program's code interrupted (a timer due, threads to take
- * turns), and the watchdog, waking at least every slice while such a run is
- * in progress, kicks the run with tick_due set when that time comes; the run
- * then injects the interrupt and goes on. What the guest wrote is only a
- * time: at most one tick per TICK_GAP_NS, whatever it says.
+ * turns), and tells the host when it starts to (watch_ticks). The watchdog,
+ * waking at least every slice while such a run is in progress, then sets
+ * tick_due, with a kick if the guest is in KVM_RUN; the run injects the
+ * interrupt and goes on. What the guest wrote is only a time: at most one
+ * tick per TICK_GAP_NS, whatever it says.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -114,15 +115,15 @@ static bool kick(struct watch *w, enum kick_why why, uint64_t now)
 	return true;
 }
 
-/* When w's run (in progress, ticked) is to be interrupted next, by what its
- * kernel wrote: the time it gave, or a slice after the last tick while its
- * threads take turns; never sooner than TICK_GAP_NS after the last tick. */
 /* Does w's kernel want ticks now (a time, or slices)? */
 static bool wants_ticks(const struct watch *w)
 {
 	return w->tick && (w->tick->tick_at || w->tick->tick_slices);
 }
 
+/* When w's run (in progress, ticked) is to be interrupted next, by what its
+ * kernel wrote: the time it gave, or a slice after the last tick while its
+ * threads take turns; never sooner than TICK_GAP_NS after the last tick. */
 static uint64_t tick_next(const struct watch *w)
 {
 	const uint64_t at = w->tick->tick_at, last = atomic_load(&w->tick_last);

@@ -9,8 +9,9 @@
  * on the monotonic clock), and whether more than one thread can run (then
  * every KVMLET_TICK_SLICE_MS); where it wanted none before, it tells the host
  * (KVMLET_LX_TICKS, an exit), which otherwise does not look. The host's
- * watchdog reads that and injects KVMLET_VEC_TICK then; its gate comes here (entry.S), always from CPL3,
- * since the kernel runs with interrupts off. A tick ends the waits and
+ * watchdog reads that and injects KVMLET_VEC_TICK then; its gate comes here
+ * (entry.S), always from CPL3, since the kernel runs with interrupts off
+ * (syscall's SFMASK and the interrupt gates clear IF). A tick ends the waits and
  * timers due, gives the next runnable thread its turn, delivers the signals
  * pending for the thread then current, and goes back to CPL3 by iretq.
  * Nothing is written until the first time a tick is wanted: the gate is put
@@ -62,7 +63,7 @@ void kernel_tick(struct frame *f, const uint64_t *cpu)
 	kernel_iret = (struct kernel_iret){
 		.rip = cpu[0], .cs = cpu[1], .rflags = cpu[2], .ss = cpu[4], .on = 1};
 	linux_thread_preempt(f); /* the timers then due too: no second clock reading */
-	if (!kernel_iret.on) /* the thread now current stopped in a system call */
+	if (!kernel_iret.on)	 /* the thread now current stopped in a system call */
 		kernel_iret = (struct kernel_iret){.rip = f->rcx,
 						   .cs = KVMLET_SEL_UCODE,
 						   .rflags = (f->r11 & SYSRET_FLAGS) | FLAG_IF | 2,

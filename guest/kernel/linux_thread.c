@@ -14,11 +14,12 @@
  * the first time it stops).
  *
  * linux_futex.c checks a futex call's arguments; who waits on which word
- * is kept here. A futex wait with a time limit, or a sleep while other threads can run,
- * gets a deadline on the host's monotonic clock (KVMLET_LX_NOW, an exit);
- * waits past their deadline end with ETIMEDOUT (a sleep with 0) whenever
- * threads switch, and when no thread can run the kernel sleeps until the
- * earliest deadline (KVMLET_LX_SLEEP_UNTIL). Runs with a seed read the
+ * is kept here. A futex wait with a time limit, or a sleep while other
+ * threads can run, gets a deadline on the host's monotonic clock
+ * (KVMLET_LX_NOW, an exit); waits past their deadline end with ETIMEDOUT (a
+ * sleep with 0) whenever threads switch or a tick comes, and when no thread
+ * can run the kernel sleeps until the earliest deadline
+ * (KVMLET_LX_SLEEP_UNTIL). Runs with a seed read the
  * host's fake clock, so their scheduling is reproducible too. A program
  * whose every thread waits with no limit is a deadlock: the host ends the
  * run saying so.
