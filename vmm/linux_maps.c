@@ -147,6 +147,9 @@ int64_t lxs_maps_read(struct sys *s, char *out, uint64_t len, uint64_t off)
 {
 	struct maps m = {.s = s, .out = out, .off = off, .len = len};
 
+	if (len > UINT64_MAX - off)
+		m.len = UINT64_MAX - off; /* the window's end must not wrap */
+
 	if (lxs_exe_path(s, m.exe) < 0)
 		strcpy(m.exe, "/guest");
 	if (pt_walk(&s->sb->gm.pt, 0, KVMLET_USER_END, 0, run, &m) < 0)

@@ -185,7 +185,8 @@ END_TEST
  */
 START_TEST(ticks_reach_spinning_code_and_never_cross_a_reset)
 {
-	struct kvmlet_sandbox *sb = load_limited("spin", NULL, 300000000ull);
+	/* 1 s: room for 20 ticks (at least 1 ms apart) on a slow, sanitized host. */
+	struct kvmlet_sandbox *sb = load_limited("spin", NULL, 1000000000ull);
 	struct kvmlet_result res;
 	struct kvmlet_error err;
 	char out[256];

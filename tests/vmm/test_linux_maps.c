@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_linux_maps.c: /proc/self/maps as vmm/linux_maps.c writes it, from a
+ * sandbox's host-built page tables (no KVM needed): Linux's line format,
+ * ascending and non-overlapping runs, the image named as /proc/self/exe with
+ * its file offset, [stack] at the top of memory; and any window of the text
+ * (every piece size, every offset, past the end) reads what the whole does.
+ */
+#include <check.h>
+#include <inttypes.h>
+#include <linux/elf.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "linux_sys.h"
+
+#define PAGE 4096u
+
+static struct kvmlet_sandbox *sb;
+static char whole[1 << 16];
+static int64_t whole_len;
+
+/* One R+X PT_LOAD at KVMLET_IMAGE_GPA holding the headers and `hlt`. */
+static void setup(void)
+{
+	struct {
+		Elf64_Ehdr eh;
+		Elf64_Phdr ph;
+		uint8_t code[1];
+	} f = {
+		.eh = {.e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
+				   EV_CURRENT},
+		       .e_type = ET_EXEC,
+		       .e_machine = EM_X86_64,
+		       .e_version = EV_CURRENT,
+		       .e_entry = KVMLET_IMAGE_GPA + offsetof(__typeof__(f), code),
+		       .e_phoff = sizeof(Elf64_Ehdr),
+		       .e_ehsize = sizeof(Elf64_Ehdr),
+		       .e_phentsize = sizeof(Elf64_Phdr),
+		       .e_phnum = 1},
+		.ph = {.p_type = PT_LOAD,
+		       .p_flags = PF_R | PF_X,
+		       .p_vaddr = KVMLET_IMAGE_GPA,
+		       .p_paddr = KVMLET_IMAGE_GPA,
+		       .p_filesz = sizeof(f),
+		       .p_memsz = sizeof(f),
+		       .p_align = PAGE},
+		.code = {0xf4},
+	};
+	const char *argv[] = {"/bin/./prog", NULL};
+	struct kvmlet_config cfg;
+	struct kvmlet_error err;
+
+	kvmlet_config_default(&cfg);
+	cfg.mem_size = 8 << 20;
+	ck_assert_msg(kvmlet_sandbox_new(&sb, &f, sizeof(f), &cfg, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(kvmlet_set_args(sb, 1, argv, NULL, &err), 0);
+	whole_len = lxs_maps_read(&(struct sys){.sb = sb, .lx = sb->lx}, whole, sizeof(whole) - 1, 0);
+	ck_assert_int_gt(whole_len, 0);
+	ck_assert_int_lt(whole_len, sizeof(whole) - 1);
+	whole[whole_len] = 0;
+}
+
+static void teardown(void)
+{
+	kvmlet_sandbox_free(sb);
+}
+
+START_TEST(lines_are_linux_s)
+{
+	uint64_t prev_hi = 0;
+	int image = 0, stack = 0;
+	char *save = NULL;
+
+	for (char *l = strtok_r(whole, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		uint64_t lo, hi, off, ino;
+		char perm[5], name[256] = "";
+		int n = sscanf(l, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " 00:00 %" SCNu64 " %255s",
+			       &lo, &hi, perm, &off, &ino, name);
+		ck_assert_msg(n >= 5, "not a maps line: %s", l);
+		ck_assert_msg(lo < hi && lo >= prev_hi && !(lo % PAGE) && !(hi % PAGE), "%s", l);
+		ck_assert_msg(perm[0] == 'r' && perm[3] == 'p', "%s", l);
+		prev_hi = hi;
+		if (n == 6 && !strcmp(name, "/bin/prog")) {
+			ck_assert_msg(lo == KVMLET_IMAGE_GPA && !strcmp(perm, "r-xp") && off == 0, "%s", l);
+			ck_assert_int_eq(strlen(l) - strlen(name), 72); /* Linux's name column */
+			image++;
+		}
+		if (n == 6 && !strcmp(name, "[stack]")) {
+			ck_assert_msg(!strcmp(perm, "rw-p") && hi == sb->lay.bi.stack_hi, "%s", l);
+			stack++;
+		}
+		if (n == 5)
+			ck_assert_msg(l[strlen(l) - 1] == ' ', "an unnamed line ends as Linux's: %s", l);
+	}
+	ck_assert_int_eq(image, 1);
+	ck_assert_int_eq(stack, 1);
+}
+END_TEST
+
+START_TEST(any_window_reads_the_same)
+{
+	struct sys s = {.sb = sb, .lx = sb->lx};
+	static char got[1 << 16];
+
+	/* In pieces of every size from 1 to 97 bytes, each from where the last ended. */
+	for (uint64_t piece = 1; piece <= 97; piece++) {
+		int64_t n, at = 0;
+		while ((n = lxs_maps_read(&s, got + at, piece, (uint64_t)at)) > 0)
+			at += n;
+		ck_assert_int_eq(n, 0);
+		ck_assert_int_eq(at, whole_len);
+		ck_assert_msg(!memcmp(got, whole, (size_t)whole_len), "pieces of %d", (int)piece);
+	}
+	/* From every offset, 10 bytes; at and past the end, nothing. */
+	for (int64_t off = 0; off < whole_len; off++) {
+		int64_t want = whole_len - off < 10 ? whole_len - off : 10;
+		ck_assert_int_eq(lxs_maps_read(&s, got, 10, (uint64_t)off), want);
+		ck_assert(!memcmp(got, whole + off, (size_t)want));
+	}
+	ck_assert_int_eq(lxs_maps_read(&s, got, 10, (uint64_t)whole_len), 0);
+	ck_assert_int_eq(lxs_maps_read(&s, got, 10, UINT64_MAX - 3), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *su = suite_create("linux_maps");
+	TCase *tc = tcase_create("maps");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, lines_are_linux_s);
+	tcase_add_test(tc, any_window_reads_the_same);
+	suite_add_tcase(su, tc);
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
