@@ -55,7 +55,8 @@ static void setup(void)
 	cfg.mem_size = 8 << 20;
 	ck_assert_msg(kvmlet_sandbox_new(&sb, &f, sizeof(f), &cfg, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(kvmlet_set_args(sb, 1, argv, NULL, &err), 0);
-	whole_len = lxs_maps_read(&(struct sys){.sb = sb, .lx = sb->lx}, whole, sizeof(whole) - 1, 0);
+	whole_len =
+		lxs_maps_read(&(struct sys){.sb = sb, .lx = sb->lx}, whole, sizeof(whole) - 1, 0);
 	ck_assert_int_gt(whole_len, 0);
 	ck_assert_int_lt(whole_len, sizeof(whole) - 1);
 	whole[whole_len] = 0;
@@ -82,7 +83,8 @@ START_TEST(lines_are_linux_s)
 		ck_assert_msg(perm[0] == 'r' && perm[3] == 'p', "%s", l);
 		prev_hi = hi;
 		if (n == 6 && !strcmp(name, "/bin/prog")) {
-			ck_assert_msg(lo == KVMLET_IMAGE_GPA && !strcmp(perm, "r-xp") && off == 0, "%s", l);
+			ck_assert_msg(lo == KVMLET_IMAGE_GPA && !strcmp(perm, "r-xp") && off == 0,
+				      "%s", l);
 			ck_assert_int_eq(strlen(l) - strlen(name), 72); /* Linux's name column */
 			image++;
 		}
@@ -91,7 +93,8 @@ START_TEST(lines_are_linux_s)
 			stack++;
 		}
 		if (n == 5)
-			ck_assert_msg(l[strlen(l) - 1] == ' ', "an unnamed line ends as Linux's: %s", l);
+			ck_assert_msg(l[strlen(l) - 1] == ' ',
+				      "an unnamed line ends as Linux's: %s", l);
 	}
 	ck_assert_int_eq(image, 1);
 	ck_assert_int_eq(stack, 1);
