@@ -71,13 +71,13 @@ static int label_of(const struct maps *m, uint64_t va, uint64_t *until)
 /* The part of text that falls in the read's window. */
 static void emit(struct maps *m, const char *text, uint64_t n)
 {
-	if (m->pos + n > m->off && m->pos < m->off + m->len) {
-		uint64_t from = m->off > m->pos ? m->off - m->pos : 0;
-		uint64_t take = n - from < m->off + m->len - m->pos - from
-					? n - from
-					: m->off + m->len - m->pos - from;
-		memcpy(m->out + m->got, text + from, take);
-		m->got += take;
+	/* The part of [pos, pos + n) inside the window [off, off + len). */
+	uint64_t lo = m->pos > m->off ? m->pos : m->off;
+	uint64_t hi = m->pos + n < m->off + m->len ? m->pos + n : m->off + m->len;
+
+	if (lo < hi) {
+		memcpy(m->out + m->got, text + (lo - m->pos), hi - lo);
+		m->got += hi - lo;
 	}
 	m->pos += n;
 }

@@ -17,7 +17,7 @@ int kernel_fault(struct frame *f, const uint64_t *cpu);
 static bool routed; /* the IDT sends the program's exceptions to kernel_fault */
 
 /* The signal an exception from CPL3 raises, with Linux's si_code and address. */
-static int fault_signal(uint64_t v, uint64_t err, uint64_t rip, uint64_t cr2,
+static void fault_signal(uint64_t v, uint64_t err, uint64_t rip, uint64_t cr2,
 			struct siginfo *info)
 {
 	int s;
@@ -54,7 +54,6 @@ static int fault_signal(uint64_t v, uint64_t err, uint64_t rip, uint64_t cr2,
 		break;
 	}
 	info->signo = s;
-	return s;
 }
 
 /*
