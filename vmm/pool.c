@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "linux.h"
+#include "seccomp_filter.h"
 #include "sandbox.h"
 #include "start.h"
 #include "template.h"
@@ -54,6 +55,41 @@ static int vm_for_template(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		return r;
 	return x86_setup_vcpu(&sb->vcpu, sb->lay.bi.cr3, sb->calls.dispatch, sb->lay.bi.stack_hi,
 			      err);
+}
+
+int kvmlet_shells_warm(unsigned n, struct kvmlet_error *err)
+{
+	unsigned have;
+	int r;
+
+	n = n < VCPU_SHELLS_MAX ? n : VCPU_SHELLS_MAX;
+	while ((have = vcpu_shell_count()) < n) {
+		struct vm vm;
+		struct vcpu v;
+
+		if (seccomp_installed())
+			return kvmlet_fail(
+				err, -EPERM,
+				"cannot create VMs under kvmlet_seccomp_install's filter "
+				"(%u warm shells kept)",
+				have);
+		/* Set up as a new sandbox's vCPU is: a taker loads a vcpu_state,
+		 * which has no XCR0 (that stays what the setup gave). */
+		if ((r = vm_create(&vm, NULL, 0, err)) < 0)
+			return r;
+		if ((r = vcpu_create(&v, &vm, err)) < 0 ||
+		    (r = x86_setup_vcpu(&v, 0, 0, 0, err)) < 0) {
+			vcpu_destroy(&v);
+			vm_destroy(&vm);
+			return r;
+		}
+		if (!vcpu_shell_add(&v, &vm)) { /* other threads' frees filled the pool */
+			vcpu_destroy(&v);
+			vm_destroy(&vm);
+			break;
+		}
+	}
+	return (int)vcpu_shell_count();
 }
 
 int kvmlet_sandbox_from_template(struct kvmlet_sandbox **out, struct kvmlet_template *t,

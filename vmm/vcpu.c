@@ -546,6 +546,21 @@ void vcpu_shell_give(struct vcpu *v, struct vm *vm)
 	vm_destroy(vm);
 }
 
+bool vcpu_shell_add(struct vcpu *v, struct vm *vm)
+{
+	bool added = false;
+
+	pthread_mutex_lock(&shells_lock);
+	if (nshells < VCPU_SHELLS_MAX) {
+		shells[nshells++] = (struct shell){.vm = *vm, .vcpu = *v};
+		*v = VCPU_NONE;
+		*vm = VM_NONE;
+		added = true;
+	}
+	pthread_mutex_unlock(&shells_lock);
+	return added;
+}
+
 void vcpu_shell_flush(void)
 {
 	struct shell gone[VCPU_SHELLS_MAX];

@@ -108,6 +108,10 @@ int vcpu_shell_take(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size)
 /* Park v and vm and keep them as a shell; destroy them when the pool is full
  * or parking fails. Both are left VCPU_NONE / VM_NONE. */
 void vcpu_shell_give(struct vcpu *v, struct vm *vm);
+/* Keep a never-run v in vm, which has no memory slot yet, as a shell: true
+ * if the pool had room (both then left VCPU_NONE / VM_NONE), else false and
+ * both untouched. */
+bool vcpu_shell_add(struct vcpu *v, struct vm *vm);
 /* Destroy every warm shell (tests, benchmarks; frees their descriptors), but
  * for the keeper: the first parked shell ever to be destroyed in the process
  * keeps its VM descriptor open for good (see vcpu.c), never handed out. */

@@ -171,7 +171,8 @@ int vm_create(struct vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *
 			     ioctl(vm->fd, KVM_ENABLE_CAP, &cap) == 0;
 	vm->mem = mem;
 	vm->mem_size = mem_size;
-	if ((r = vm_deny_msrs(vm, err)) < 0 || (r = vm_set_slot(vm, mem_size, "create", err)) < 0) {
+	if ((r = vm_deny_msrs(vm, err)) < 0 ||
+	    (mem_size && (r = vm_set_slot(vm, mem_size, "create", err)) < 0)) {
 		vm_destroy(vm);
 		return r;
 	}

@@ -24,7 +24,8 @@ int vm_kvm_fd(struct kvmlet_error *err);
 bool vm_kvm_has(int cap);
 /* KVM_GET_VCPU_MMAP_SIZE (checked to hold a struct kvm_run), asked once per process. */
 int vm_kvm_vcpu_mmap_size(struct kvmlet_error *err);
-/* Create a VM with mem as slot 0 (dirty-logged) and every guest MSR access denied. */
+/* Create a VM with mem as slot 0 (dirty-logged) and every guest MSR access
+ * denied; mem_size 0: no slot yet, as a parked VM (vm_adopt gives it one). */
 int vm_create(struct vm *vm, void *mem, uint64_t mem_size, struct kvmlet_error *err);
 void vm_destroy(struct vm *vm);
 /* Forget every translation KVM derived from guest memory (shadow and nested page

@@ -468,6 +468,29 @@ static void warm_shell_under_filter(enum kvmlet_seccomp_mode mode)
 	kvmlet_template_free(t);
 }
 
+/* Shells warmed before the filter serve as many sandboxes as they are, all
+ * live at once; warming more under it is -EPERM, not a death. */
+static void warmed_shells_under_filter(enum kvmlet_seccomp_mode mode)
+{
+	struct kvmlet_sandbox *base = sandbox("isolation", NULL), *sb[3];
+	struct kvmlet_template *t;
+	struct kvmlet_value r;
+	struct kvmlet_error err;
+
+	EXPECT(kvmlet_init(base, &err) == 0 && kvmlet_template_new(&t, base, &err) == 0);
+	EXPECT(kvmlet_shells_warm(3, &err) >= 3);
+	install(mode);
+	for (int i = 0; i < 3; i++) {
+		EXPECT(kvmlet_sandbox_from_template(&sb[i], t, &err) == 0);
+		EXPECT(kvmlet_call(sb[i], "ping", NULL, 0, &r, &err) == 0 && r.i64 == 42);
+	}
+	EXPECT(kvmlet_shells_warm(4, &err) == -EPERM);
+	for (int i = 0; i < 3; i++)
+		kvmlet_sandbox_free(sb[i]);
+	kvmlet_sandbox_free(base);
+	kvmlet_template_free(t);
+}
+
 /* Creating a VM after the filter is in place is refused: the process dies. */
 static void vm_after_filter(enum kvmlet_seccomp_mode mode)
 {
@@ -486,6 +509,7 @@ START_TEST(kvm_sandboxes_under_seccomp)
 	expect_exit0(in_child(timeout_under_filter, KVMLET_SECCOMP_ON));
 	expect_exit0(in_child(cancel_under_filter, KVMLET_SECCOMP_ON));
 	expect_exit0(in_child(warm_shell_under_filter, KVMLET_SECCOMP_ON));
+	expect_exit0(in_child(warmed_shells_under_filter, KVMLET_SECCOMP_ON));
 	expect_sigsys(in_child(vm_after_filter, KVMLET_SECCOMP_ON));
 }
 END_TEST

@@ -240,6 +240,49 @@ START_TEST(free_and_make_100_times)
 }
 END_TEST
 
+/* Shells made ahead (kvmlet_shells_warm) serve sandboxes from templates
+ * with no VM created then, run as a used shell does (AVX, as set up for a new
+ * sandbox; state from the template, not from the guest before), and the pool
+ * stays bounded. */
+START_TEST(warmed_shells_are_taken)
+{
+	struct kvmlet_template *t = template_of("isolation", 0);
+	struct kvmlet_sandbox *sbs[3], *cold;
+	struct kvmlet_error err;
+
+	vcpu_shell_flush(); /* the template's sandbox's shell: now the keeper */
+	int fds = count_fds();
+	ck_assert_int_eq(kvmlet_shells_warm(3, &err), 3);
+	ck_assert_uint_eq(vcpu_shell_count(), 3);
+	ck_assert_int_eq(count_fds(), fds + 6);
+	ck_assert_int_eq(kvmlet_shells_warm(2, &err), 3); /* enough: nothing made */
+	ck_assert_int_eq(count_fds(), fds + 6);
+	cold = kvmtest_sandbox("isolation", NULL);
+	ck_assert_msg(kvmlet_init(cold, &err) == 0, "%s", err.msg);
+	int64_t avx = kvmtest_call_i(cold, "avx", NULL, 0);
+	int with_cold = count_fds();
+	for (unsigned i = 0; i < 3; i++) {
+		sbs[i] = from(t);
+		ck_assert_uint_eq(vcpu_shell_count(), 2 - i);
+		ck_assert_int_eq(kvmtest_call_i(sbs[i], "ping", NULL, 0), 42);
+		ck_assert_int_eq(kvmtest_call_i(sbs[i], "avx", NULL, 0), avx);
+		ck_assert_int_eq(kvmtest_call_i(sbs[i], "get_state", NULL, 0), 7);
+		ck_assert_int_eq(kvmtest_call_i(sbs[i], "set_state", NULL, 0), 1);
+	}
+	/* The shells' descriptors went to the sandboxes: none was created. */
+	ck_assert_int_eq(count_fds(), with_cold);
+	for (unsigned i = 0; i < 3; i++)
+		kvmlet_sandbox_free(sbs[i]);
+	kvmlet_sandbox_free(cold);
+	ck_assert_int_eq(kvmlet_shells_warm(100, &err), VCPU_SHELLS_MAX);
+	ck_assert_int_eq(count_fds(), fds + 2 * VCPU_SHELLS_MAX);
+	vcpu_shell_flush();
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(kvmlet_shells_warm(0, &err), 0);
+	kvmlet_template_free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("warm");
@@ -250,6 +293,7 @@ int main(void)
 	tcase_add_test(tc, pool_is_bounded);
 	tcase_add_test(tc, keeper_never_handed_out);
 	tcase_add_test(tc, free_and_make_100_times);
+	tcase_add_test(tc, warmed_shells_are_taken);
 	suite_add_tcase(s, tc);
 	return kvmtest_main(s);
 }

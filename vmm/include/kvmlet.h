@@ -423,6 +423,21 @@ int kvmlet_sandbox_from_template(struct kvmlet_sandbox **out, struct kvmlet_temp
 				 struct kvmlet_error *err);
 
 /*
+ * kvmlet_shells_warm: create VMs with their vCPU now, until this process
+ * keeps n warm shells (at most 8, the shells' pool; see kvmlet_sandbox_free),
+ * so that the next kvmlet_sandbox_from_template calls create none: creating a
+ * VM is most of what a sandbox from a template costs, and under
+ * kvmlet_seccomp_install's filter it is not allowed at all (warm shells
+ * first, then the filter). Each shell holds two descriptors and KVM's memory
+ * for one VM and vCPU, and no guest memory. Returns how many shells the
+ * process keeps now (n or more: frees keep theirs too), or a negative error:
+ * -ENOENT no /dev/kvm, -EPERM under the filter (none is created), errors of
+ * KVM_CREATE_VM/KVM_CREATE_VCPU (-EMFILE, -ENOMEM...); the shells made
+ * before an error stay. Thread-safe.
+ */
+int kvmlet_shells_warm(unsigned n, struct kvmlet_error *err);
+
+/*
  * A pool keeps n sandboxes from template t ready. kvmlet_pool_acquire hands
  * one out (making a new one if all are in use); kvmlet_pool_release resets it
  * and takes it back (freeing it if the pool is full or the reset fails). Both
