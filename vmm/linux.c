@@ -328,8 +328,10 @@ int linux_build_stack(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
  * follow its system calls only, gets none. */
 void linux_ticks(struct kvmlet_sandbox *sb)
 {
-	sb->watch.tick = (sb->lay.bi.flags & KVMLET_BOOT_LINUX) && !lx_of(sb)->seed
-				 ? GUEST_PTR(&sb->gm, KVMLET_BOOTINFO_GPA,
-					     sizeof(struct kvmlet_bootinfo))
-				 : NULL;
+	const bool lx = sb->lay.bi.flags & KVMLET_BOOT_LINUX;
+	volatile struct kvmlet_bootinfo *b =
+		lx ? GUEST_PTR(&sb->gm, KVMLET_BOOTINFO_GPA, sizeof(struct kvmlet_bootinfo)) : NULL;
+
+	sb->watch.tick = lx_of(sb)->seed ? NULL : b;
+	sb->watch.sig_ext = b ? &b->sig_ext : NULL; /* seeded runs too */
 }

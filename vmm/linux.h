@@ -150,6 +150,7 @@ struct linux_host {
 	struct lx_pipes *snap_pipes;   /* then the snapshot's (zeroed: none) */
 	uint64_t entry_rsp;	       /* the initial stack pointer (argc) */
 	uint64_t seed; /* kvmlet_set_determinism: 0 for the host's clock and randomness */
+	bool expect_signals; /* kvmlet_expect_signals: wait for them rather than end */
 	uint64_t rng;
 	uint64_t fake_ns, snap_fake_ns; /* the deterministic clock, and the snapshot's */
 	char *io;	  /* LX_IO_MAX bytes: one read's or write's data on its way (this
@@ -166,13 +167,16 @@ void linux_free(struct linux_host *lx);
  * remembering argc's address for linux_entry_rsp. */
 int linux_build_stack(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
 /* linux.c: point sb's watch at the boot info its kernel asks for ticks in
- * (none for a seeded run); linux_build_stack and sandboxes from a template do. */
+ * (none for a seeded run) and at its signals from outside (linux_signal.c);
+ * linux_build_stack and sandboxes from a template do. */
 void linux_ticks(struct kvmlet_sandbox *sb);
 /* linux.c: the initial stack pointer linux_build_stack left (argc's address). */
 uint64_t linux_entry_rsp(const struct linux_host *lx);
 /* linux.c: the descriptor table goes with snapshots and resets. */
 void linux_snapshot(struct linux_host *lx);
 void linux_reset(struct linux_host *lx);
+/* linux_signal.c: the signals from outside not yet taken are dropped (a reset). */
+void linux_signals_drop(struct kvmlet_sandbox *sb);
 
 /* linux_dir.c: path (absolute) with repeated slashes, "." and ".." resolved,
  * into out (4096 bytes): its length, or -ENAMETOOLONG. */

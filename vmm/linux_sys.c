@@ -16,6 +16,8 @@
  */
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -111,6 +113,72 @@ KVMLET_HOT static int64_t sys_write(struct sys *s, int fd, uint64_t buf, uint64_
 	return write_stream(s, o, buf, len);
 }
 
+/* A signal from outside (kvmlet_signal) waits in the boot info for the
+ * guest's kernel to take it. */
+static bool signal_pending(const struct sys *s)
+{
+	const volatile uint64_t *w = s->sb->watch.sig_ext;
+
+	return w && *w;
+}
+
+/*
+ * Wait in the host for the program, until host descriptor fd (-1: none) is
+ * readable or ns pass (UINT64_MAX: no limit), within the run's time limit
+ * (the run then times out: s->stop), or until it is cancelled (s->stop).
+ * With signals, a signal from outside ends the wait sooner: 1. The kick
+ * signal is blocked but inside ppoll, and the watch marked waiting before
+ * the boot info is looked at: a signal sent just before the wait, or during
+ * it, ends it. 0: the time passed, or fd is readable.
+ */
+static int host_wait(struct sys *s, int fd, uint64_t ns, bool signals)
+{
+	struct watch *w = &s->sb->watch;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	const uint64_t deadline = atomic_load(&w->deadline), t = watch_now_ns();
+	bool limit = false;
+	sigset_t kick, old;
+	int r = 0;
+
+	/* Ready already: no wait, whatever is pending (as Linux's read). */
+	if (fd >= 0 && ppoll(&p, 1, &(struct timespec){0}, NULL) > 0)
+		return 0;
+	if (deadline && (deadline <= t || ns > deadline - t)) {
+		ns = deadline > t ? deadline - t : 0;
+		limit = true;
+	}
+	const uint64_t end = ns > UINT64_MAX - t ? UINT64_MAX : t + ns;
+	sigemptyset(&kick);
+	sigaddset(&kick, KVMLET_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &kick, &old);
+	sigset_t inside = old;
+	sigdelset(&inside, KVMLET_KICK_SIGNAL);
+	atomic_store(&w->waiting, signals);
+	for (;;) {
+		if (signals && signal_pending(s)) {
+			r = 1;
+			break;
+		}
+		if (atomic_load(&w->cancelled)) {
+			s->stop = -ECANCELED;
+			break;
+		}
+		const uint64_t now = watch_now_ns();
+		if (now >= end) {
+			if (limit)
+				s->stop = -ETIMEDOUT;
+			break;
+		}
+		struct timespec ts = watch_timespec(end - now);
+		if (ppoll(fd >= 0 ? &p : NULL, fd >= 0, end == UINT64_MAX ? NULL : &ts, &inside) >
+		    0)
+			break;
+	}
+	atomic_store(&w->waiting, false);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 /* Up to len (<= LX_IO_MAX) bytes of o into tmp: a device's, a file's at off
  * (-1: the description's offset), a stream's; the count or -errno. */
 static int64_t read_some(struct sys *s, const struct lx_ofd *o, char *tmp, uint64_t len,
@@ -127,6 +195,8 @@ static int64_t read_some(struct sys *s, const struct lx_ofd *o, char *tmp, uint6
 		n = pread(host, tmp, len, off >= 0 ? off : (off_t)o->off);
 	else if (host < 0)
 		return 0; /* no input: end of file */
+	else if (host_wait(s, host, UINT64_MAX, true) || s->stop)
+		return -EINTR; /* a signal from outside ends the wait (or the run ends) */
 	else
 		do
 			n = read(host, tmp, len);
@@ -313,24 +383,15 @@ static int64_t get_timespec(struct sys *s, uint64_t va, uint64_t *ns)
 	return 0;
 }
 
-/* Sleep ns, bounded by the run's time limit (the run then times out). */
-static void sleep_ns(struct sys *s, uint64_t ns)
+/* Sleep ns (the fake clock moves instead with --seed); 1 if a signal from
+ * outside ended it sooner, with signals. */
+static int sleep_ns(struct sys *s, uint64_t ns, bool signals)
 {
 	if (s->lx->seed) {
 		s->lx->fake_ns += ns;
-		return;
+		return 0;
 	}
-	uint64_t deadline = s->sb->watch.deadline, t = watch_now_ns();
-	if (deadline && (deadline <= t || ns > deadline - t)) {
-		ns = deadline > t ? deadline - t : 0;
-		s->stop = -ETIMEDOUT;
-	}
-	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
-			      .tv_nsec = (long)(ns % 1000000000ull)};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !atomic_load(&s->sb->watch.cancelled))
-		;
-	if (atomic_load(&s->sb->watch.cancelled))
-		s->stop = -ECANCELED;
+	return host_wait(s, -1, ns, signals);
 }
 
 /* clock_nanosleep: the clocks Linux can sleep on; TIMER_ABSTIME (flags bit 0)
@@ -351,7 +412,7 @@ static int64_t sys_clock_nanosleep(struct sys *s, int32_t clk, int32_t flags, ui
 		t = lxs_now(s, id);
 		ns = ns > t ? ns - t : 0;
 	}
-	sleep_ns(s, ns);
+	sleep_ns(s, ns, false); /* the clocks the guest's kernel does not wait on */
 	return 0;
 }
 
@@ -444,7 +505,13 @@ static int64_t killed(struct sys *s, uint64_t sig, uint64_t why, uint64_t addr)
 		[KVMLET_KILLED_BAD_RETURN] = "rt_sigreturn found no signal frame it could return to",
 		[KVMLET_KILLED_BAD_HANDLER] = "a signal handler outside user space",
 	};
-	if (why > 0 && why < sizeof(whys) / sizeof(whys[0]))
+	if (why == KVMLET_KILLED_OUTSIDE)
+		s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
+					"the program was killed by signal %" PRIu64
+					"%s%s%s, sent from "
+					"outside",
+					sig, *name ? " (" : "", name, *name ? ")" : "");
+	else if (why > 0 && why < sizeof(whys) / sizeof(whys[0]))
 		s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
 					"the program was killed by signal %" PRIu64 " (%s): %s at 0x%" PRIx64,
 					sig, name, whys[why], addr);
@@ -500,10 +567,17 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	case NR_vfork:
 	case NR_execve: return -ENOSYS; /* one program (threads are the guest kernel's) */
 	case KVMLET_LX_DEADLOCK:
-		s->stop = error_outcome(
-			s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
-			"deadlock: every thread of the program waits with no time "
-			"limit (a futex, a pipe, epoll, poll), so none can run again");
+		/* Waiting for a signal that may come from outside: as on Linux. */
+		if (a0 && s->lx->expect_signals && host_wait(s, -1, UINT64_MAX, true) == 1)
+			return 0;
+		if (!s->stop)
+			s->stop = error_outcome(
+				s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
+				"deadlock: every thread of the program waits with no time limit (a "
+				"futex, a pipe, epoll, poll%s), so none can run again",
+				a0 ? ", a signal: none comes from outside unless "
+				     "kvmlet_expect_signals says so"
+				   : "");
 		return 0;
 	case KVMLET_LX_KILLED: return killed(s, a0, a1, a2);
 	case KVMLET_LX_TICKS:
@@ -515,9 +589,7 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	}
 	case KVMLET_LX_SLEEP_UNTIL: {
 		uint64_t t = lxs_now(s, CLOCK_MONOTONIC);
-		if (a0 > t)
-			sleep_ns(s, a0 - t);
-		return 0;
+		return a0 > t ? sleep_ns(s, a0 - t, true) : 0;
 	}
 	case NR_socket: return -EACCES;
 	default:

@@ -348,6 +348,7 @@ int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		return r;
 	console_rewind(&sb->con);
 	linux_reset(sb->lx);
+	linux_signals_drop(sb);
 	return phase_move(&sb->phase, PT_RESET);
 }
 

@@ -37,7 +37,12 @@
 static const int plain_syscalls[] = {
 	SCMP_SYS(futex),	   /* pthread locks and joins, stdio locks, pool mutexes */
 	SCMP_SYS(rt_sigreturn),	   /* return from the kick handler (KVMLET_KICK_SIGNAL) */
-	SCMP_SYS(rt_sigprocmask),  /* pthread_kill blocks signals around its tgkill */
+	SCMP_SYS(rt_sigprocmask),  /* pthread_kill blocks signals around its tgkill; a
+				    * wait in the host blocks the kick outside ppoll */
+	SCMP_SYS(ppoll),	   /* a Linux program's wait in the host (a sleep, its stdin),
+				    * which a signal from outside (kvmlet_signal) ends */
+	SCMP_SYS(rt_sigtimedwait), /* an application forwarding its signals to kvmlet_signal
+				    * (sigwaitinfo), as the CLI does */
 	SCMP_SYS(restart_syscall), /* the kernel restarts a syscall a signal interrupted */
 	SCMP_SYS(sched_yield),	   /* a kicked run waits for its kick to arrive */
 	SCMP_SYS(pread64),	   /* snapshots read /proc/self/pagemap; a Linux program reads a

@@ -21,7 +21,10 @@
  * waking at least every slice while such a run is in progress, then sets
  * tick_due, with a kick if the guest is in KVM_RUN; the run injects the
  * interrupt and goes on. What the guest wrote is only a time: at most one
- * tick per TICK_GAP_NS, whatever it says.
+ * tick per TICK_GAP_NS, whatever it says. A signal from outside
+ * (kvmlet_signal, watch_signal) ticks the run at once, and also kicks it out
+ * of a wait in the host that the signal ends (linux_sys.c's, marked waiting),
+ * never out of the application's host functions.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -74,7 +77,7 @@ struct timespec watch_timespec(uint64_t ns)
 
 /* Why a run is kicked: it is overdue at the given time, it is cancelled, or
  * watch_stop asked for it. */
-enum kick_why { KICK_OVERDUE, KICK_CANCEL, KICK_STOP, KICK_TICK };
+enum kick_why { KICK_OVERDUE, KICK_CANCEL, KICK_STOP, KICK_TICK, KICK_SIGNAL };
 
 /*
  * Kick w's run if it is in one (the list's lock held: one kicker at a time).
@@ -102,9 +105,9 @@ static bool kick(struct watch *w, enum kick_why why, uint64_t now)
 	/* A tick reaches a run in host code (an exit being served, maybe the
 	 * application's host function) without a signal: vcpu_run sees tick_due
 	 * before it enters. Both sides store, then load (seq_cst): one sees the other. */
-	if (why == KICK_TICK) {
+	if (why == KICK_TICK || why == KICK_SIGNAL) {
 		atomic_store(&w->tick_due, true);
-		if (!atomic_load(&w->in_guest)) {
+		if (!atomic_load(&w->in_guest) && (why == KICK_TICK || !atomic_load(&w->waiting))) {
 			atomic_store(&w->state, WATCH_RUN);
 			return true;
 		}
@@ -295,6 +298,9 @@ KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadl
 	atomic_store_explicit(&w->deadline, deadline, memory_order_relaxed);
 	atomic_store_explicit(&w->tick_due, false, memory_order_relaxed);
 	atomic_store_explicit(&w->tick_last, 0, memory_order_relaxed);
+	/* A signal from outside sent while no run was in progress. */
+	if (w->sig_ext && *w->sig_ext)
+		atomic_store_explicit(&w->tick_due, true, memory_order_relaxed);
 	atomic_store(&w->state, WATCH_RUN); /* publishes the fields above */
 	/* A run that wants ticks already: the watchdog must look within a slice. */
 	if (wants_ticks(w)) {
@@ -331,6 +337,13 @@ bool watch_cancel(struct watch *w)
 	bool hit = kick(w, KICK_CANCEL, 0);
 	pthread_mutex_unlock(&lock);
 	return hit;
+}
+
+void watch_signal(struct watch *w)
+{
+	pthread_mutex_lock(&lock);
+	kick(w, KICK_SIGNAL, 0);
+	pthread_mutex_unlock(&lock);
 }
 
 void watch_stop(struct watch *w, bool on)

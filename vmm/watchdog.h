@@ -31,6 +31,11 @@ struct watch {
 	const volatile struct kvmlet_bootinfo *tick;
 	_Atomic bool tick_due;
 	_Atomic bool in_guest; /* the run is in KVM_RUN (vcpu_run): a tick needs no signal else */
+	/* Signals from outside (kvmlet_signal): the boot info's word of them
+	 * (guest memory; NULL: none), and whether the run waits in the host
+	 * where one should end the wait (linux_sys.c), so that a kick is sent. */
+	const volatile uint64_t *sig_ext;
+	_Atomic bool waiting;
 	_Atomic uint64_t tick_last;
 	struct watch *prev, *next;
 };
@@ -47,6 +52,9 @@ void watch_end(struct watch *w);
 /* A run's kernel now wants ticks, where it wanted none: the watchdog looks
  * at the runs now (it looks at one that wants none only when told). */
 void watch_ticks(void);
+/* A signal from outside is pending (in *w->sig_ext): w's run takes a tick
+ * at its next entry, kicked out of KVM_RUN or of a wait for it. */
+void watch_signal(struct watch *w);
 /* Cancel w's run if it is in progress; false if none is. */
 bool watch_cancel(struct watch *w);
 /* on: make w's runs return -EINTR (kicking one in progress) until called

@@ -66,11 +66,14 @@ static void write_gdt(uint8_t *gdt)
 	put64(gdt + 0x30, base >> 32);
 }
 
-/* Every vector: an interrupt gate (DPL0, so `int N` from CPL3 faults) to its stub. */
+/* Every vector: an interrupt gate (DPL0, so `int N` from CPL3 faults) to its
+ * stub, but the tick's, which goes to the guest's kernel (entry.S). */
 static void write_idt(uint8_t *idt)
 {
 	for (int v = 0; v < 256; v++) {
-		uint64_t off = KVMLET_STUBS_GPA + (uint64_t)v * KVMLET_STUB_SIZE;
+		uint64_t off = v == KVMLET_VEC_TICK
+				       ? KVMLET_KERNEL_GPA + KVMLET_TICK_ENTRY_OFF
+				       : KVMLET_STUBS_GPA + (uint64_t)v * KVMLET_STUB_SIZE;
 		uint64_t ist = v == VECTOR_DF ? 1 : 0;
 		uint64_t lo = (off & 0xffff) | ((uint64_t)KVMLET_SEL_KCODE << 16) | (ist << 32) |
 			      (0x8eull << 40) | (((off >> 16) & 0xffff) << 48);

@@ -94,10 +94,13 @@ extern "C" {
 					* sets rax to the result */
 /* At KVMLET_PORT_SYSCALL, from the kernel itself for its threads (it refuses
  * these numbers from programs, KVMLET_LX_FIRST..KVMLET_LX_LAST): DEADLOCK,
- * every thread waits on a futex with no time limit, so none ever runs again:
- * the host ends the run; NOW, rax = the clock rdi (a Linux clock id: 0
- * realtime, 1 monotonic, 7 boottime, 11 TAI; monotonic for others) in ns; SLEEP_UNTIL, sleep until the monotonic clock reads rdi ns (within
- * the run's time limit). */
+ * every thread waits with no time limit, so none runs again unless a signal
+ * comes from outside (rdi != 0: one waits for a signal): the host ends the
+ * run, or waits for such a signal (bootinfo sig_ext; rax 0 then); NOW, rax =
+ * the clock rdi (a Linux clock id: 0 realtime, 1 monotonic, 7 boottime, 11
+ * TAI; monotonic for others) in ns; SLEEP_UNTIL, sleep until the monotonic
+ * clock reads rdi ns (within the run's time limit; rax 1 if a signal from
+ * outside ended it sooner, else 0). */
 #define KVMLET_LX_FIRST	      0x4b560100u
 #define KVMLET_LX_DEADLOCK    0x4b560100u
 #define KVMLET_LX_NOW	      0x4b560101u
@@ -109,6 +112,7 @@ extern "C" {
 #define KVMLET_KILLED_NO_FRAME   1u /* no handler frame could be written at rdx (or no restorer) */
 #define KVMLET_KILLED_BAD_RETURN 2u /* rt_sigreturn found no valid frame at rdx */
 #define KVMLET_KILLED_BAD_HANDLER 3u /* a handler (at rdx) outside user space */
+#define KVMLET_KILLED_OUTSIDE	  4u /* sent from outside (sig_ext); its default action ends it */
 /* TICKS: the kernel now wants ticks (bootinfo tick_*), where it wanted none:
  * the host looks at once, not only at the next run. */
 #define KVMLET_LX_TICKS       0x4b560104u
@@ -186,6 +190,11 @@ struct kvmlet_bootinfo {
 	uint64_t tick_at;
 	uint32_t tick_slices;
 	uint32_t tick_pad;
+	/* Signals sent from outside (kvmlet_signal): bit s - 1 for signal s, set
+	 * by the host at any time (an atomic OR, from any thread), taken by the
+	 * guest's kernel (an atomic exchange with 0) at its next system call,
+	 * tick or wake-up; a reset clears it. */
+	uint64_t sig_ext;
 };
 
 /* A thread's slice while others can run (KVMLET_VEC_TICK, kvmlet_vectors.h). */

@@ -11,7 +11,11 @@
 #define KVMLET_ERROR_CODE_VECTORS 0x60227d00
 
 /* The interrupt the host injects into a Linux program's user code when its
- * kernel asks for it (bootinfo tick_*); the kernel's gate takes it. */
-#define KVMLET_VEC_TICK 0x20
+ * kernel asks for it (bootinfo tick_*) or a signal comes from outside
+ * (bootinfo sig_ext). Its entry in the kernel image (guest/kernel/entry.S) is
+ * at KVMLET_TICK_ENTRY_OFF from KVMLET_KERNEL_GPA: the host's IDT has the
+ * gate from the start, so a tick finds the kernel whenever it comes. */
+#define KVMLET_VEC_TICK	      0x20
+#define KVMLET_TICK_ENTRY_OFF 0x100
 
 #endif

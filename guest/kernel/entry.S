@@ -78,6 +78,24 @@ kernel_return_iret:
 	pushq kernel_iret(%rip)		/* RIP */
 	iretq
 
+/* KVMLET_VEC_TICK (linux_preempt.c), which the host injects only into user
+ * code (the kernel runs with IF clear; from ring 0 it would do nothing). Its
+ * place is fixed (KVMLET_TICK_ENTRY_OFF): the host's IDT points here. The
+ * pushed vector keeps RSP 16-byte aligned at the call. */
+	.org KVMLET_TICK_ENTRY_OFF, 0xcc
+	.globl kernel_tick_entry
+kernel_tick_entry:
+	testb $3, 8(%rsp)	/* CS in the CPU's frame */
+	jz 1f
+	pushq $KVMLET_VEC_TICK
+	PUSH_FRAME
+	movq %rsp, %rdi
+	leaq 136(%rsp), %rsi	/* the CPU's frame, past the vector */
+	cld
+	call kernel_tick
+	jmp kernel_return_iret
+1:	iretq
+
 /* The exceptions a program's signal handlers may catch (linux_signal.c
  * routes their IDT gates here once it has one): stub v pushes a zero where
  * the CPU pushes no error code, then v; on the ring-0 stack are then v, the
@@ -98,23 +116,6 @@ kernel_fault_stubs:
 	.endif
 	jmp kernel_fault_common
 	.endr
-
-/* KVMLET_VEC_TICK (linux_preempt.c), which the host injects only into user
- * code (the kernel runs with IF clear; from ring 0 it would do nothing). The
- * pushed vector keeps RSP 16-byte aligned at the call. */
-	.balign 16
-	.globl kernel_tick_entry
-kernel_tick_entry:
-	testb $3, 8(%rsp)	/* CS in the CPU's frame */
-	jz 1f
-	pushq $KVMLET_VEC_TICK
-	PUSH_FRAME
-	movq %rsp, %rdi
-	leaq 136(%rsp), %rsi	/* the CPU's frame, past the vector */
-	cld
-	call kernel_tick
-	jmp kernel_return_iret
-1:	iretq
 
 kernel_fault_common:
 	PUSH_FRAME

@@ -205,6 +205,7 @@ void kernel_syscall(struct frame *f)
 				 : [port] "i"(KVMLET_PORT_SYSTRACE), "a"(nr), "D"(f->rax)
 				 : "memory");
 	linux_timer_check();
+	linux_signal_external();
 	linux_signal_deliver(f);
 	linux_preempt_ask();
 }

@@ -204,6 +204,13 @@ void linux_signal_timer_drop(int32_t tid, int s);
  * the process) by a POSIX timer: that timer's id, overruns and sigev_value;
  * false if no timer has it pending (it was deleted). */
 bool linux_timer_taken(int s, int32_t tid, int32_t *timer, int32_t *overrun, uint64_t *value);
+/* linux_signal.c: take the signals sent from outside (kvmlet_signal: the
+ * boot info's sig_ext), as another process's kill would send them; true if
+ * any came. Reads one word when none did (the page stays clean). */
+bool linux_signal_external(void);
+/* linux_signal.c: does a thread wait for a signal (pause, rt_sigsuspend,
+ * rt_sigtimedwait), which only one from outside could now send? */
+bool linux_signal_awaited(void);
 /* linux_signal.c: as a system call or a tick returns (f: the registers of
  * the thread then current; the timers due have fired), run the handler of a
  * signal pending for it, if any. */

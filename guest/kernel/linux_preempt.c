@@ -14,8 +14,10 @@
  * (syscall's SFMASK and the interrupt gates clear IF). A tick ends the waits and
  * timers due, gives the next runnable thread its turn, delivers the signals
  * pending for the thread then current, and goes back to CPL3 by iretq.
- * Nothing is written until the first time a tick is wanted: the gate is put
- * in then, and a program that never wants one costs no page more.
+ * The gate is the host's (KVMLET_TICK_ENTRY_OFF), there from the start: a
+ * tick that a signal from outside brings (kvmlet_signal) may come before the
+ * kernel has ever asked for one. Nothing is written until the first time a
+ * tick is wanted: a program that never wants one costs no page more.
  */
 #include "kernel.h"
 
@@ -25,9 +27,6 @@
 #define FLAG_IF	     0x200ull
 
 void kernel_tick(struct frame *f, const uint64_t *cpu);
-extern const char kernel_tick_entry[];
-
-static bool gate; /* KVMLET_VEC_TICK's gate is in the IDT */
 
 void linux_preempt_ask(void)
 {
@@ -35,14 +34,10 @@ void linux_preempt_ask(void)
 	uint32_t runnable;
 	const uint64_t at = linux_thread_due(&runnable);
 	const uint32_t slices = runnable > 1;
-
-	if (!gate && !at && !slices)
-		return;
-	if (!gate) {
-		kernel_gate(KVMLET_VEC_TICK, kernel_tick_entry, false);
-		gate = true;
-	}
 	const bool asked = b->tick_at || b->tick_slices;
+
+	if (!asked && !at && !slices)
+		return;
 	/* Written only when it changes: the page stays clean for resets. */
 	if (b->tick_at != at)
 		b->tick_at = at;
@@ -69,6 +64,7 @@ void kernel_tick(struct frame *f, const uint64_t *cpu)
 						   .rflags = (f->r11 & SYSRET_FLAGS) | FLAG_IF | 2,
 						   .ss = KVMLET_SEL_UDATA,
 						   .on = 1};
+	linux_signal_external();
 	linux_signal_deliver(f);
 	linux_preempt_ask();
 }

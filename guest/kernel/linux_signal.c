@@ -57,6 +57,7 @@ enum {
 #define SI_USER	     0
 #define SI_TKILL     (-6)
 #define SI_TIMER     (-2)
+#define FROM_OUTSIDE	     0x7fffffff /* post's code for a signal from outside (SI_USER) */
 #define UC_FP_XSTATE	     1
 #define UC_SIGCONTEXT_SS     2
 #define UC_STRICT_RESTORE_SS 4
@@ -105,6 +106,7 @@ static struct {
 	uint64_t pending; /* sent to the process (kill), for whichever thread takes it */
 	uint64_t by_kernel; /* of those, sent by the kernel (an interval timer): SI_KERNEL */
 	uint64_t by_timer;  /* of those, sent by a POSIX timer (SI_TIMER) */
+	uint64_t outside;   /* of those, sent from outside (SI_USER from pid 0) */
 } sig;
 
 /* Kept out of the ring-0 stacks (the exception stack is one page). */
@@ -173,6 +175,7 @@ static bool post(int32_t tid, int s, int code)
 	sig.pending |= BIT(s);
 	sig.by_kernel = bit_if(sig.by_kernel, s, code == SI_KERNEL);
 	sig.by_timer = bit_if(sig.by_timer, s, code == SI_TIMER);
+	sig.outside = bit_if(sig.outside, s, code == FROM_OUTSIDE);
 	if (takes(cur, s)) {
 		linux_thread_interrupt(linux_thread_tid()); /* if it waits (a timer fired) */
 		return true;
@@ -305,11 +308,18 @@ static int dequeue(struct sigstate *s, uint64_t set, struct siginfo *info)
 			s->pending &= ~BIT(n);
 		else
 			sig.pending &= ~BIT(n);
-		code = own ? (s->timer & BIT(n) ? SI_TIMER : s->tkill & BIT(n) ? SI_TKILL : SI_USER)
+		code = own ? (s->timer & BIT(n)	  ? SI_TIMER
+			      : s->tkill & BIT(n) ? SI_TKILL
+						  : SI_USER)
 			   : (sig.by_timer & BIT(n)    ? SI_TIMER
 			      : sig.by_kernel & BIT(n) ? SI_KERNEL
+			      : sig.outside & BIT(n)   ? FROM_OUTSIDE
 						       : SI_USER);
-		*info = (struct siginfo){.signo = n, .code = code, .a = code == SI_KERNEL ? 0 : SELF};
+		/* From outside: SI_USER with pid and uid 0, as a sender in an
+		 * ancestor pid namespace appears. */
+		*info = (struct siginfo){.signo = n,
+					 .code = code == FROM_OUTSIDE ? SI_USER : code,
+					 .a = code == SI_KERNEL || code == FROM_OUTSIDE ? 0 : SELF};
 		if (code != SI_TIMER)
 			return n;
 		if (!linux_timer_taken(n, own ? linux_thread_tid() : 0, &timer, &overrun, &value))
@@ -362,7 +372,10 @@ void linux_signal_deliver(struct frame *f)
 		if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(n)))
 			continue;
 		if (a->handler == SIG_DFL)
-			die(n, KVMLET_KILLED_SENT, 0);
+			die(n,
+			    info.code == SI_USER && !info.a ? KVMLET_KILLED_OUTSIDE
+							    : KVMLET_KILLED_SENT,
+			    0);
 		struct uctx u = {.f = f, .rsp = kernel_user_rsp};
 		if (kernel_iret.on)
 			u.rip = kernel_iret.rip, u.rflags = kernel_iret.rflags;
@@ -379,7 +392,42 @@ void linux_signal_deliver(struct frame *f)
 	}
 	if (s->suspended) /* every signal that ended it was dropped */
 		s->mask = s->saved_mask, s->suspended = false;
+	/* No handler ran here (another thread took the signal, or it was the
+	 * host's wait that ended): a call Linux would repeat is, as if never
+	 * interrupted. */
+	if (s->interrupted && (int64_t)f->rax == -EINTR) {
+		f->rax = s->interrupted - 1;
+		if (kernel_iret.on)
+			kernel_iret.rip -= 2;
+		else
+			f->rcx -= 2;
+	}
 	s->interrupted = 0;
+}
+
+bool linux_signal_external(void)
+{
+	volatile struct kvmlet_bootinfo *b = kphys(KVMLET_BOOTINFO_GPA);
+
+	if (!b->sig_ext)
+		return false;
+	const uint64_t set = __atomic_exchange_n(&b->sig_ext, 0, __ATOMIC_SEQ_CST);
+	for (int s = 1; s <= 64; s++)
+		if (set & BIT(s))
+			(void)post(0, s, FROM_OUTSIDE);
+	return set != 0;
+}
+
+bool linux_signal_awaited(void)
+{
+	int32_t tid;
+
+	for (uint32_t n = 0; (tid = linux_thread_nth(n)) != 0; n++) {
+		const struct sigstate *t = linux_thread_sigs(tid);
+		if (t->suspended || t->waitset)
+			return true;
+	}
+	return false;
 }
 
 static int64_t sys_rt_sigaction(int32_t s, uint64_t act, uint64_t old, uint64_t size)

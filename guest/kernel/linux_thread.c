@@ -254,7 +254,8 @@ void linux_thread_preempt(struct frame *f)
 }
 
 /* No thread can run: sleep until the earliest deadline (a wait's, or the
- * program's timer) and end the waits then due. False if there is none. */
+ * program's timer) and end the waits then due, or until a signal from
+ * outside comes sooner (the waits it ends end). False if there is none. */
 static bool idle(void)
 {
 	uint32_t runnable;
@@ -263,19 +264,25 @@ static bool idle(void)
 	if (!first)
 		return false;
 	const struct frame sleep = {.rax = KVMLET_LX_SLEEP_UNTIL, .rdi = first};
-	(void)kernel_to_host(&sleep);
+	if (kernel_to_host(&sleep) == 1) { /* sooner: the time may not have come */
+		(void)linux_signal_external();
+		return true;
+	}
 	wake_due(first);
 	linux_timer_due(first);
 	return true;
 }
 
-/* Every thread waits, none with a time limit: the host ends the run. */
-__attribute__((noreturn)) static void deadlock(void)
+/* Every thread waits, none with a time limit: the host ends the run, unless
+ * one waits for a signal and the host is to wait for one from outside; then
+ * it comes back once one has (whatever it ends is for the caller to see). */
+static void deadlock(void)
 {
-	const struct frame f = {.rax = KVMLET_LX_DEADLOCK};
+	const struct frame f = {.rax = KVMLET_LX_DEADLOCK, .rdi = linux_signal_awaited()};
 
-	for (;;)
+	do
 		(void)kernel_to_host(&f);
+	while (!linux_signal_external());
 }
 
 /*
@@ -448,16 +455,17 @@ static int64_t sys_exit_thread(struct frame *f, uint64_t status)
 	return reschedule(f, 0);
 }
 
-/* nanosleep, clock_nanosleep on CLOCK_REALTIME or CLOCK_MONOTONIC (flags 0
- * or TIMER_ABSTIME) while other threads live: a wait that only its deadline
- * ends, so that they run meanwhile. Anything else the host serves (and
- * checks), sleeping with every thread. */
+/* nanosleep, clock_nanosleep on CLOCK_REALTIME, CLOCK_MONOTONIC,
+ * CLOCK_BOOTTIME or CLOCK_TAI (flags 0 or TIMER_ABSTIME): a wait that its deadline or a signal
+ * ends, so that other threads run meanwhile. Anything else the host serves (and checks), sleeping
+ * with every thread. */
 static int64_t sleep(struct frame *f, int32_t clock, int32_t flags, uint64_t ts, uint64_t rem)
 {
 	uint64_t ns;
 	int64_t r;
 
-	if ((clock != 0 && clock != 1) || (flags & ~1) || (r = linux_timespec_ns(ts, &ns)) < 0)
+	if ((clock != 0 && clock != 1 && clock != 7 && clock != 11) || (flags & ~1) ||
+	    (r = linux_timespec_ns(ts, &ns)) < 0)
 		return kernel_to_host(f);
 	if (!(flags & 1) && ns == 0)
 		return reschedule(f, 0);
@@ -485,6 +493,10 @@ int64_t linux_thread_host(struct frame *f)
 	init();
 	r = kernel_to_host_rdx(f, &retry);
 	t = &th.t[th.cur];
+	/* A signal from outside ended the host's wait (a read of its stdin): the
+	 * call is repeated, unless a handler runs and SA_RESTART is not set. */
+	if (r == -EINTR)
+		t->sig.interrupted = nr + 1;
 	if (r < KVMLET_LX_WAIT_BASE || r > KVMLET_LX_WAIT_BASE + UINT32_MAX + 1) {
 		/* Served: it may be what the waiting threads wait for. A call told
 		 * to wait changed nothing, so they keep waiting (two threads each
@@ -599,14 +611,12 @@ int64_t linux_thread_syscall(struct frame *f, bool *served)
 		return sys_exit_thread(f, f->rdi);
 	case NR_sched_yield:
 		return th.live == 1 ? 0 : reschedule(f, 0);
-	/* One thread and no timer to interrupt it: the host sleeps. */
+	/* Waits here, so that other threads run and a signal ends it (a timer's,
+	 * one from outside). */
 	case NR_nanosleep:
-		return th.live == 1 && !linux_timer_next() ? kernel_to_host(f)
-							      : sleep(f, 1, 0, f->rdi, f->rsi);
+		return sleep(f, 1, 0, f->rdi, f->rsi);
 	case NR_clock_nanosleep:
-		return th.live == 1 && !linux_timer_next()
-			       ? kernel_to_host(f)
-			       : sleep(f, (int32_t)f->rdi, (int32_t)f->rsi, f->rdx, f->r10);
+		return sleep(f, (int32_t)f->rdi, (int32_t)f->rsi, f->rdx, f->r10);
 	}
 	*served = false;
 	return 0;

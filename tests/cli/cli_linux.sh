@@ -102,6 +102,60 @@ same "big mappings barely touched: 100 rounds of mmap 1-7 MiB, munmap" "" -- \
 	"$LXTEST" mmapchurn 100
 same "Linux's 8 MiB stack: a 1 MiB local array, deep recursion" "" -- "$LXTEST" bigstack
 same "a signal its handler ignores, or whose default is to do nothing" "" -- "$LXTEST" signal 17
+# sig_run native|kvmlet SIG MODE: lxtest outside MODE, stdin a pipe that never
+# has data, sent SIG with kill(1) once it printed "ready" (kvmlet forwards it
+# to the program); output in $tmp/sig.native or $tmp/sig.kvmlet, status in
+# $sst, seconds in $ssecs.
+sig_run() {
+	rm -f "$tmp/fifo" "$tmp/sig.$1"
+	mkfifo "$tmp/fifo"
+	exec 9<>"$tmp/fifo"
+	start=$(date +%s)
+	if [ "$1" = native ]; then
+		"$LXTEST" outside "$3" <"$tmp/fifo" >"$tmp/sig.$1" 2>/dev/null &
+	else
+		"$KVMLET" run --timeout 20s "$LXTEST" outside "$3" <"$tmp/fifo" >"$tmp/sig.$1" \
+			2>"$tmp/sig.err" &
+	fi
+	pid=$!
+	i=0
+	while ! grep -q ready "$tmp/sig.$1" 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.2
+	kill "-$2" "$pid"
+	sst=0
+	wait "$pid" || sst=$?
+	ssecs=$(($(date +%s) - start))
+	exec 9>&-
+}
+# Signals from outside: the shell's kill reaches the program as on Linux (a
+# loop with no system call, a sleep, pause, a read of stdin), within seconds.
+# Not SIGINT: a background job of a script starts with it ignored, and kvmlet
+# leaves ignored what it was started with ignored.
+for c in "TERM spin" "HUP sleep" "USR1 pause" "TERM read" "USR1 ignored"; do
+	# shellcheck disable=SC2086
+	set -- $c
+	sig_run native "$1" "$2"
+	ns=$sst
+	sig_run kvmlet "$1" "$2"
+	if [ "$ns" != "$sst" ] || [ "$ssecs" -gt 10 ] || ! cmp -s "$tmp/sig.native" "$tmp/sig.kvmlet"; then
+		echo "FAIL: signal from outside: SIG$1 to $2: native status $ns, kvmlet $sst after ${ssecs} s; outputs:"
+		cat "$tmp/sig.native"; echo "---"; cat "$tmp/sig.kvmlet"; echo "---"; cat "$tmp/sig.err"
+		failures=$((failures + 1))
+	else
+		echo "ok: signal from outside: SIG$1 to $2 (status $sst, $(tail -1 "$tmp/sig.kvmlet"))"
+	fi
+done
+# One whose default action ends the program: kvmlet says so (status 125).
+sig_run kvmlet TERM default
+if [ "$sst" = 125 ] && grep -q "killed by signal 15 (SIGTERM), sent from outside" "$tmp/sig.err"; then
+	echo "ok: signal from outside: SIGTERM with no handler ends the run ($(head -1 "$tmp/sig.err"))"
+else
+	echo "FAIL: signal from outside: SIGTERM with no handler: status $sst"; cat "$tmp/sig.err"
+	failures=$((failures + 1))
+fi
 if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then
 	same "static PIE (glibc): printf" "" -- "$LXTEST_PIE" printf
 	same "static PIE (glibc): signal handlers" "" -- "$LXTEST_PIE" signals

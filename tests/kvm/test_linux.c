@@ -5,14 +5,19 @@
  * its start (its descriptor table and threads too); threads made with raw
  * clone calls (tests/linux/lxclone.c): at most 64, a bad stack faults, a
  * deadlock ends the run, a new thread has its creator's registers; ticks
- * reach a loop with no system call, and none crosses a reset. Needs LXTEST
+ * reach a loop with no system call, and none crosses a reset; signals from
+ * outside (kvmlet_signal) reach loops, sleeps and waits, end runs by their
+ * default action, and none outlives a reset. Needs LXTEST
  * (tests/linux/lxtest, built with musl-gcc).
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvmtest.h"
@@ -179,9 +184,7 @@ END_TEST
 /*
  * Ticks: a program spinning with a 1 ms timer armed takes its SIGALRMs in a
  * loop with no system call (its handler says so after 20), until the time
- * limit ends the run; then a reset, and again. A tick the host had not yet
- * injected when a run ended must not reach the next: it would arrive before
- * the kernel has its gate (the snapshot's IDT has none) and fault there.
+ * limit ends the run; then a reset, and again, each run as the first.
  */
 START_TEST(ticks_reach_spinning_code_and_never_cross_a_reset)
 {
@@ -270,6 +273,149 @@ START_TEST(threads_start_with_their_creators_registers)
 }
 END_TEST
 
+/* --- signals from outside (kvmlet_signal; tests/linux/lxoutside.c) --- */
+
+struct sender {
+	struct kvmlet_sandbox *sb;
+	int out, sig, r;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* Wait for "ready" in the program's output, then send the signal. */
+static void *send_when_ready(void *arg)
+{
+	struct sender *s = arg;
+	struct kvmlet_error err;
+	char buf[256];
+
+	for (int i = 0; i < 30000; i++) {
+		ssize_t n = pread(s->out, buf, sizeof(buf) - 1, 0);
+		if (n > 0 && (buf[n] = 0, strstr(buf, "ready")))
+			break;
+		usleep(1000);
+	}
+	usleep(50000); /* into the loop, the sleep, the wait */
+	s->r = kvmlet_signal(s->sb, s->sig, &err);
+	return NULL;
+}
+
+/* lxtest outside MODE with stdin in_fd, sent sig once it is ready; its
+ * output in buf, kvmlet_run's return value, the run's time in *ms. */
+static int run_signalled(struct kvmlet_sandbox *sb, int sig, int in_fd, struct kvmlet_result *res,
+			 char *buf, size_t size, double *ms)
+{
+	FILE *f = tmpfile();
+	struct sender s = {.sb = sb, .sig = sig};
+	struct kvmlet_error err;
+	pthread_t th;
+	int r;
+
+	ck_assert_ptr_nonnull(f);
+	s.out = fileno(f);
+	kvmlet_set_stdio(sb, in_fd, s.out, -1);
+	ck_assert_int_eq(pthread_create(&th, NULL, send_when_ready, &s), 0);
+	uint64_t t0 = now_ms();
+	r = kvmlet_run(sb, res, &err);
+	*ms = (double)(now_ms() - t0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(s.r, 0);
+	take_output(s.out, buf, size);
+	fclose(f);
+	return r;
+}
+
+#define FROM_OUTSIDE(what) what ": User defined signal 1, si_code SI_USER, from another process\n"
+
+/* Each wait ends at once (runs of 20 s at most; a wait the signal did not
+ * end would take 30 s or the time limit), the handler sees SI_USER from
+ * another process, and the call returns what Linux's does. */
+START_TEST(signals_from_outside_end_loops_sleeps_and_waits)
+{
+	static const struct {
+		const char *mode, *out;
+	} cases[] = {
+		{"spin", "ready\n" FROM_OUTSIDE("a loop with no system call")},
+		{"sleep",
+		 "ready\n" FROM_OUTSIDE(
+			 "nanosleep") "nanosleep: -1, Interrupted system call, time left\n"},
+		{"pause", "ready\n" FROM_OUTSIDE("pause") "pause: -1, Interrupted system call\n"},
+		{"read", "ready\n" FROM_OUTSIDE("read") "read: -1, Interrupted system call\n"},
+		{"ignored", "ready\nnanosleep, SIGUSR1 ignored: 0\n"},
+	};
+	struct kvmlet_result res;
+	char out[512];
+	double ms;
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0); /* stdin that never has data */
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kvmlet_sandbox *sb = load_limited("outside", cases[i].mode, 20000000000ull);
+		kvmlet_expect_signals(sb, true);
+		int r = run_signalled(sb, SIGUSR1, p[0], &res, out, sizeof(out), &ms);
+		ck_assert_msg(r == 0 && res.status == 0, "%s: %d, %s", cases[i].mode, r,
+			      res.message);
+		ck_assert_str_eq(out, cases[i].out);
+		ck_assert_msg(ms < 10000, "%s: %.0f ms", cases[i].mode, ms);
+		if (!strcmp(cases[i].mode, "ignored"))
+			ck_assert_msg(ms >= 300, "the ignored signal ended the sleep: %.0f ms", ms);
+		kvmlet_sandbox_free(sb);
+	}
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+/* A signal's default action ends the run and says so; a program waiting
+ * for a signal with nothing expected from outside is a deadlock; a signal
+ * sent between runs does not outlive a reset; bad numbers are refused. */
+START_TEST(signals_from_outside_end_runs_and_never_cross_a_reset)
+{
+	struct kvmlet_sandbox *sb = load_limited("outside", "default", 20000000000ull);
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char out[512];
+	double ms;
+
+	int r = run_signalled(sb, SIGTERM, -1, &res, out, sizeof(out), &ms);
+	ck_assert_int_eq(r, -ECONNABORTED);
+	ck_assert_int_eq(res.status, 128 + SIGTERM);
+	ck_assert_msg(strstr(res.message, "killed by signal 15 (SIGTERM), sent from outside"), "%s",
+		      res.message);
+	ck_assert_int_eq(kvmlet_signal(sb, 0, &err), -EINVAL);
+	ck_assert_int_eq(kvmlet_signal(sb, 65, &err), -EINVAL);
+	kvmlet_sandbox_free(sb);
+
+	sb = load_limited("outside", "pause", 20000000000ull);
+	ck_assert_int_eq(kvmlet_run(sb, &res, &err), -ECONNABORTED);
+	ck_assert_msg(strstr(res.message, "deadlock"), "%s", res.message);
+	kvmlet_sandbox_free(sb);
+
+	sb = load_limited("outside", "spin", 20000000000ull);
+	for (int i = 0; i < 3; i++) {
+		if (i) {
+			/* Sent while no run is in progress: the reset drops it (it
+			 * would end the next run before its handler is in). Between
+			 * two resets, so that no page the guest wrote brings the
+			 * snapshot's word back by chance. */
+			ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
+			ck_assert_int_eq(kvmlet_signal(sb, SIGTERM, &err), 0);
+			ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
+		}
+		r = run_signalled(sb, SIGUSR1, -1, &res, out, sizeof(out), &ms);
+		ck_assert_msg(r == 0 && res.status == 0, "round %d: %d, %s", i, r, res.message);
+		ck_assert_str_eq(out, "ready\n" FROM_OUTSIDE("a loop with no system call"));
+	}
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("linux");
@@ -283,6 +429,8 @@ int main(void)
 	tcase_add_test(tc, raw_threads_that_cannot_go_on_end_the_run);
 	tcase_add_test(tc, threads_start_with_their_creators_registers);
 	tcase_add_test(tc, ticks_reach_spinning_code_and_never_cross_a_reset);
+	tcase_add_test(tc, signals_from_outside_end_loops_sleeps_and_waits);
+	tcase_add_test(tc, signals_from_outside_end_runs_and_never_cross_a_reset);
 	suite_add_tcase(s, tc);
 	kvmtest_require_kvm();
 	if (!getenv("LXTEST") || !*getenv("LXTEST")) {

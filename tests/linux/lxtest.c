@@ -336,6 +336,7 @@ int do_pipes(void);		 /* lxpipe.c */
 int do_proc(void);		 /* lxproc.c */
 int do_signals(void);		 /* lxsignal.c */
 int do_signal(int sig);		 /* lxsignal.c */
+int do_outside(const char *mode); /* lxoutside.c */
 int do_ptimers(void);		 /* lxtimer.c */
 int do_mmapplace(void);		 /* lxvma.c */
 int do_mmaprandom(unsigned long seed, int n);
@@ -429,13 +430,20 @@ int main(int argc, char **argv, char **envp)
 		return do_ptimers();
 	if (!strcmp(what, "ptimerfresh"))
 		return do_ptimer_fresh();
+	if (!strcmp(what, "outside") && argc > 2)
+		return do_outside(argv[2]);
 	if (!strcmp(what, "signal") && argc > 2)
 		return do_signal(atoi(argv[2]));
 	if (!strcmp(what, "clone") && argc > 2)
 		return do_clone(argv[2]);
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
-	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, mmapplace, mmaprandom SEED N, mremap, timerfd, spin, maps, pipeslots, map32, sysabi FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, dirs ROOT, dirtree [FILE], signals, signal N, ptimers, ptimerfresh, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, clock, bigstack, mmapchurn N, mapfile FILE, div0, int80, "
+	fprintf(stderr, "lxtest: printf, args, upper, tls, jmp, mem, mmaploop, mmapabi, mmapplace, "
+			"mmaprandom SEED N, mremap, timerfd, spin, maps, pipeslots, map32, sysabi "
+			"FILE, fds FILE, fdstate, pipes, proc, sched, bigio FILE, files FILE, dirs "
+			"ROOT, dirtree [FILE], signals, signal N, outside MODE, ptimers, "
+			"ptimerfresh, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, "
+			"clock, bigstack, mmapchurn N, mapfile FILE, div0, int80, "
 			"exit N\n");
 	return 64;
 }

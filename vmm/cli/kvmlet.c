@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +58,71 @@ static int linux_setup(const struct opts *o, struct kvmlet_sandbox *sb)
 	return -1;
 }
 
+/*
+ * The signals a shell or a terminal sends to kvmlet go to the program, as
+ * they would reach it on Linux: blocked in every thread (before the library
+ * makes any), taken by one thread with sigwaitinfo and handed to
+ * kvmlet_signal. One kvmlet was started with ignored (nohup's SIGHUP, a
+ * background job's SIGINT and SIGQUIT) stays ignored and is not forwarded.
+ * Other signals keep their default actions.
+ */
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+struct forward {
+	struct kvmlet_sandbox *sb;
+	sigset_t set;
+	int wake; /* a signal of set, which forward_stop wakes the thread with (0: no thread) */
+	pthread_t thread;
+	atomic_bool done;
+};
+
+static void *forward_signals(void *arg)
+{
+	struct forward *f = arg;
+	struct kvmlet_error err;
+
+	for (;;) {
+		int s = sigwaitinfo(&f->set, NULL);
+		if (atomic_load(&f->done))
+			return NULL;
+		if (s > 0)
+			(void)kvmlet_signal(f->sb, s, &err);
+	}
+}
+
+static bool forward_start(struct forward *f, struct kvmlet_sandbox *sb)
+{
+	f->sb = sb;
+	f->wake = 0;
+	atomic_init(&f->done, false);
+	sigemptyset(&f->set);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++) {
+		struct sigaction sa;
+		if (sigaction(forwarded[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN) {
+			sigaddset(&f->set, forwarded[i]);
+			f->wake = forwarded[i];
+		}
+	}
+	if (!f->wake)
+		return true; /* every one ignored: nothing to forward */
+	kvmlet_expect_signals(sb, true);
+	if (pthread_sigmask(SIG_BLOCK, &f->set, NULL) != 0 ||
+	    pthread_create(&f->thread, NULL, forward_signals, f) != 0) {
+		f->wake = 0;
+		return false;
+	}
+	return true;
+}
+
+static void forward_stop(struct forward *f)
+{
+	if (!f->wake)
+		return;
+	atomic_store(&f->done, true);
+	pthread_kill(f->thread, f->wake); /* taken by its sigwaitinfo, not forwarded */
+	pthread_join(f->thread, NULL);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct kvmlet_sandbox *sb;
@@ -71,9 +139,15 @@ static int cmd_run(int argc, char **argv)
 		kvmlet_sandbox_free(sb);
 		return st;
 	}
+	struct forward fwd;
+	if (!forward_start(&fwd, sb)) {
+		kvmlet_sandbox_free(sb);
+		return die(EXIT_USAGE, "run: cannot start the thread that forwards signals");
+	}
 	/* The VM first, then the seccomp filter, then the guest's first instruction. */
 	int r = kvmlet_prepare(sb, &err);
 	if (r == 0 && (st = cli_seccomp(&o)) >= 0) {
+		forward_stop(&fwd);
 		kvmlet_sandbox_free(sb);
 		return st;
 	}
@@ -95,6 +169,7 @@ static int cmd_run(int argc, char **argv)
 		if (r == 0 && res.output_truncated && !o.quiet)
 			die(0, "%s: guest output truncated at the output limit", o.guest);
 	}
+	forward_stop(&fwd);
 	kvmlet_sandbox_free(sb);
 	if (r == 0)
 		return res.status & 0xff;

@@ -166,6 +166,36 @@ int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const ch
  */
 void kvmlet_set_determinism(struct kvmlet_sandbox *sb, uint64_t seed);
 
+/*
+ * kvmlet_signal: send signal signo (1..64) to the program in sb from outside,
+ * as another process's kill(2) would: si_code SI_USER, si_pid and si_uid 0
+ * (as a sender outside the program's pid namespace appears). Any thread may
+ * call it (not a signal handler: it takes a lock), whether a run is in
+ * progress or not. The program takes it at its next system call, in code
+ * that makes none within about a millisecond (an interrupt, as ticks are),
+ * and it ends a wait the host serves for it (a sleep, a read of its standard
+ * input, a wait with nothing to run) as Linux's would: EINTR when a handler
+ * runs (the read repeated under SA_RESTART), the wait repeated when none
+ * does; never an application's host function. What the program does with
+ * it is its own: a handler, ignoring or blocking it, or the default action,
+ * which for most signals ends the run ("killed by signal N", -ECONNABORTED,
+ * KVMLET_ABORTED). Until taken it is pending, once per signal as Linux's
+ * standard signals are; a reset drops what was not taken. kvmlet's own
+ * guests (calls) take them as their Linux system calls do. Errors: -EINVAL
+ * signo out of range.
+ */
+int kvmlet_signal(struct kvmlet_sandbox *sb, int signo, struct kvmlet_error *err);
+
+/*
+ * kvmlet_expect_signals: on (off by default): a program all of whose threads
+ * wait with no time limit while one waits for a signal (pause,
+ * rt_sigsuspend, sigwait) waits for kvmlet_signal, as on Linux, until the
+ * run's time limit or kvmlet_cancel; off: the run ends then with "deadlock"
+ * (-ECONNABORTED), since nothing could ever wake it. The CLI sets it, and
+ * forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2.
+ */
+void kvmlet_expect_signals(struct kvmlet_sandbox *sb, bool on);
+
 /* How a run ended. */
 enum kvmlet_outcome {
 	KVMLET_EXITED,	   /* the guest exited; status holds its status */
