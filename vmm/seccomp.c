@@ -81,6 +81,8 @@ static const unsigned long ioctl_requests[] = {
 	KVM_SET_VCPU_EVENTS, /* kvmlet_reset drops an exception left pending by a stop;
 			      * kvmlet_sandbox_free too, parking a warm shell */
 	KVM_INTERRUPT,	   /* a tick for a Linux program (its timers, its threads' turns) */
+	KVM_SET_XCRS,	   /* a cold start on a warm shell: its setup (x86_setup_vcpu) */
+	KVM_SET_FPU,	   /* ... */
 	KVM_GET_MSRS,	   /* snapshot: the MSRs ring 0 uses */
 	KVM_SET_MSRS,	   /* kvmlet_reset restores them */
 	KVM_GET_DIRTY_LOG, /* snapshot and kvmlet_reset: pages the guest wrote */

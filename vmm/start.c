@@ -24,11 +24,16 @@ int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		if ((r = GUEST_WRITE(&sb->gm, KVMLET_BOOTINFO_GPA, &sb->lay.bi, sizeof(sb->lay.bi))) < 0)
 			return kvmlet_fail(err, r, "cannot write the boot info");
 	}
-	if ((r = vm_create(&sb->vm, sb->gm.mem, sb->gm.size, err)) < 0)
-		return r;
+	/* A warm shell when one is kept, with a new vCPU's state; else new. */
+	r = 0;
+	if (!vcpu_shell_take_fresh(&sb->vcpu, &sb->vm, sb->gm.mem, sb->gm.size)) {
+		if ((r = vm_create(&sb->vm, sb->gm.mem, sb->gm.size, err)) < 0)
+			return r;
+		r = vcpu_create(&sb->vcpu, &sb->vm, err);
+	}
 	/* argc, argv, envp and auxv, as Linux starts a program (kvmlet's runtime ignores them). */
-	if ((r = vcpu_create(&sb->vcpu, &sb->vm, err)) == 0 &&
-	    (r = sandbox_check_paging(sb, err)) == 0 && (r = linux_build_stack(sb, err)) == 0)
+	if (r == 0 && (r = sandbox_check_paging(sb, err)) == 0 &&
+	    (r = linux_build_stack(sb, err)) == 0)
 		r = x86_setup_vcpu(&sb->vcpu, sb->lay.bi.cr3, sb->img.entry,
 				   linux_entry_rsp(sb->lx), err);
 	if (r < 0) {

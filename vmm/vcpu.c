@@ -47,6 +47,7 @@ _Static_assert(offsetof(struct msr_buf, e) == offsetof(struct kvm_msrs, entries)
 	       "struct msr_buf must lay out as struct kvm_msrs");
 
 #define CR3_PWT (1ull << 3)
+#define XSAVE_BV_OFF 512 /* XSTATE_BV in an XSAVE area: the components it holds */
 /* Rounds of completion a drain allows: a split MMIO access takes a few, a
  * `rep` string instruction returns to the guest every 1024 iterations. */
 #define DRAIN_MAX 4096
@@ -104,7 +105,9 @@ int vcpu_state_save(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *
 	return 0;
 }
 
-int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *err)
+/* sync: regs, sregs and events through the synced copy, with the next
+ * KVM_RUN; else now, by ioctl (what is read back before a run sees them). */
+static int state_load(struct vcpu *v, struct vcpu_state *st, bool sync, struct kvmlet_error *err)
 {
 	int fd = v->fd;
 	struct kvm_sregs sregs = st->sregs;
@@ -121,7 +124,7 @@ int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *
 	 * goes with the events below). */
 	v->tick = false;
 	v->run->request_interrupt_window = 0;
-	if (v->sync_regs) {
+	if (sync) {
 		/* Regs, sregs and events go in with the next KVM_RUN: no ioctl each. */
 		v->run->s.regs.regs = st->regs;
 		v->run->s.regs.sregs = sregs;
@@ -146,6 +149,11 @@ int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *
 	if (st->nmsrs && ioctl(fd, KVM_SET_MSRS, (struct kvm_msrs *)(void *)&m) != (int)st->nmsrs)
 		return kvmlet_fail(err, -EIO, "KVM_SET_MSRS: not every MSR could be restored");
 	return 0;
+}
+
+int vcpu_state_load(struct vcpu *v, struct vcpu_state *st, struct kvmlet_error *err)
+{
+	return state_load(v, st, v->sync_regs, err);
 }
 
 int vcpu_set_msrs(struct vcpu *v, const uint32_t *index, const uint64_t *value, unsigned n,
@@ -279,6 +287,13 @@ static int vcpu_enforce_pv_cpuid(struct vcpu *v, struct kvmlet_error *err)
 	return 0;
 }
 
+/* A new vCPU's complete state, saved from the first one the process made
+ * before it ever ran: what a cold start on a used shell loads before its own
+ * setup, so that nothing of the shell's previous guest is left. */
+static pthread_mutex_t pristine_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vcpu_state pristine;
+static bool pristine_saved;
+
 int vcpu_create(struct vcpu *v, struct vm *vm, struct kvmlet_error *err)
 {
 	int kfd, size, r;
@@ -306,6 +321,19 @@ int vcpu_create(struct vcpu *v, struct vm *vm, struct kvmlet_error *err)
 		goto err_close;
 	if (v->sync_regs)
 		v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	pthread_mutex_lock(&pristine_lock);
+	if (!pristine_saved && vcpu_state_save(v, &pristine, NULL) == 0) {
+		/* A new vCPU's XSAVE header says every component is in its initial
+		 * state, which makes KVM_SET_XSAVE leave MXCSR as it was: say that
+		 * x87 and SSE are as the legacy area holds them (their reset values). */
+		uint8_t *x = (uint8_t *)pristine.xsave;
+		uint64_t bv;
+		memcpy(&bv, x + XSAVE_BV_OFF, sizeof(bv));
+		bv |= 3;
+		memcpy(x + XSAVE_BV_OFF, &bv, sizeof(bv));
+		pristine_saved = true;
+	}
+	pthread_mutex_unlock(&pristine_lock);
 	return 0;
 
 err_close:
@@ -519,6 +547,25 @@ int vcpu_shell_take(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size)
 	}
 	*v = s.vcpu;
 	*vm = s.vm;
+	return 1;
+}
+
+int vcpu_shell_take_fresh(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size)
+{
+	struct vcpu_state st;
+
+	pthread_mutex_lock(&pristine_lock);
+	bool have = pristine_saved;
+	if (have)
+		st = pristine;
+	pthread_mutex_unlock(&pristine_lock);
+	if (!have || !vcpu_shell_take(v, vm, mem, mem_size))
+		return 0;
+	if (state_load(v, &st, false, NULL) < 0) {
+		vcpu_destroy(v);
+		vm_destroy(vm);
+		return 0;
+	}
 	return 1;
 }
 

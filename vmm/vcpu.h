@@ -105,6 +105,9 @@ int vcpu_drain(struct vcpu *v, struct kvmlet_error *err);
  * none (*vm and *v untouched: create them), never an error (a shell that
  * cannot take the memory, e.g. after fork, is destroyed and 0 returned). */
 int vcpu_shell_take(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size);
+/* The same, for a start from scratch (a cold sandbox): the shell's vCPU also
+ * gets a new vCPU's complete state, by ioctl, before the caller sets it up. */
+int vcpu_shell_take_fresh(struct vcpu *v, struct vm *vm, void *mem, uint64_t mem_size);
 /* Park v and vm and keep them as a shell; destroy them when the pool is full
  * or parking fails. Both are left VCPU_NONE / VM_NONE. */
 void vcpu_shell_give(struct vcpu *v, struct vm *vm);

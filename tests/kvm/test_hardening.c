@@ -469,7 +469,8 @@ static void warm_shell_under_filter(enum kvmlet_seccomp_mode mode)
 }
 
 /* Shells warmed before the filter serve as many sandboxes as they are, all
- * live at once; warming more under it is -EPERM, not a death. */
+ * live at once, and then a cold start; warming more under it is -EPERM, not
+ * a death. */
 static void warmed_shells_under_filter(enum kvmlet_seccomp_mode mode)
 {
 	struct kvmlet_sandbox *base = sandbox("isolation", NULL), *sb[3];
@@ -479,6 +480,7 @@ static void warmed_shells_under_filter(enum kvmlet_seccomp_mode mode)
 
 	EXPECT(kvmlet_init(base, &err) == 0 && kvmlet_template_new(&t, base, &err) == 0);
 	EXPECT(kvmlet_shells_warm(3, &err) >= 3);
+	struct kvmlet_sandbox *cold = sandbox("hello", NULL);
 	install(mode);
 	for (int i = 0; i < 3; i++) {
 		EXPECT(kvmlet_sandbox_from_template(&sb[i], t, &err) == 0);
@@ -487,6 +489,10 @@ static void warmed_shells_under_filter(enum kvmlet_seccomp_mode mode)
 	EXPECT(kvmlet_shells_warm(4, &err) == -EPERM);
 	for (int i = 0; i < 3; i++)
 		kvmlet_sandbox_free(sb[i]);
+	/* A cold start too (made before, started now), on a shell they left. */
+	struct kvmlet_result res;
+	EXPECT(kvmlet_run(cold, &res, &err) == 0 && res.status == 0);
+	kvmlet_sandbox_free(cold);
 	kvmlet_sandbox_free(base);
 	kvmlet_template_free(t);
 }

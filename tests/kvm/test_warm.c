@@ -1,7 +1,7 @@
 /*
  * test_warm.c: warm VM shells (suite kvm, and suite qemu). kvmlet_sandbox_free
- * keeps up to VCPU_SHELLS_MAX VMs with their vCPU; a sandbox from a template
- * takes one. A shell reused by a sandbox of another template must carry
+ * keeps up to VCPU_SHELLS_MAX VMs with their vCPU; a sandbox from a template,
+ * or a cold start, takes one. A shell reused by a sandbox of another template must carry
  * nothing of the previous guest: registers, XSAVE/MXCSR, debug registers,
  * MSRs, pending events, mappings, memory, dirty pages. Freeing and making
  * sandboxes again and again keeps the descriptors bounded.
@@ -141,6 +141,45 @@ START_TEST(reused_shell_leaks_nothing)
 }
 END_TEST
 
+/* A cold start (kvmlet_sandbox_new, then init) takes a used shell too: with
+ * no descriptor made, and none of what the previous guest, or the host on
+ * its behalf, left in the vCPU (XSAVE, DS, debug registers, MSRs, a pending
+ * exception): a new vCPU's state, then the usual setup. */
+START_TEST(cold_start_on_a_used_shell_leaks_nothing)
+{
+	struct kvmlet_template *t = template_of("isolation", 0);
+	struct kvmlet_error err;
+
+	for (int i = 0; i < 3; i++) {
+		struct kvmlet_sandbox *sa = from(t);
+		ck_assert_int_eq(kvmtest_call_i(sa, "set_state", NULL, 0), 1);
+		dirty_vcpu(sa);
+		kvmlet_sandbox_free(sa);
+		unsigned shells = vcpu_shell_count();
+		ck_assert_uint_ge(shells, 1);
+		int fds = count_fds();
+		struct kvmlet_sandbox *sb = kvmtest_sandbox("isolation", NULL);
+		ck_assert_msg(kvmlet_init(sb, &err) == 0, "%s", err.msg);
+		ck_assert_uint_eq(vcpu_shell_count(), shells - 1);
+		ck_assert_int_eq(count_fds(), fds); /* the shell's two, no new VM */
+		ck_assert_int_eq(kvmtest_call_i(sb, "get_state", NULL, 0), 7);
+		struct vcpu_state st;
+		ck_assert_msg(vcpu_state_save(&sb->vcpu, &st, &err) == 0, "%s", err.msg);
+		ck_assert_uint_eq(st.dregs.db[0], 0);
+		ck_assert_uint_eq(st.dregs.dr7 & 0xff, 0);
+		for (unsigned k = 0; k < st.nmsrs; k++)
+			if (st.msr[k].index == KERNEL_GS_BASE)
+				ck_assert_uint_ne(st.msr[k].data, 0xfeedbeef000ull);
+		struct kvm_vcpu_events ev;
+		ck_assert_int_eq(ioctl(sb->vcpu.fd, KVM_GET_VCPU_EVENTS, &ev), 0);
+		ck_assert(!ev.exception.injected && !ev.exception.pending);
+		ck_assert_int_eq(kvmtest_call_i(sb, "ping", NULL, 0), 42);
+		kvmlet_sandbox_free(sb);
+	}
+	kvmlet_template_free(t);
+}
+END_TEST
+
 /* A half-done instruction (an `ins` KVM left for us) does not travel with the shell. */
 START_TEST(shell_drained_on_free)
 {
@@ -251,14 +290,14 @@ START_TEST(warmed_shells_are_taken)
 	struct kvmlet_error err;
 
 	vcpu_shell_flush(); /* the template's sandbox's shell: now the keeper */
+	cold = kvmtest_sandbox("isolation", NULL); /* a new VM: no shell kept */
+	ck_assert_msg(kvmlet_init(cold, &err) == 0, "%s", err.msg);
 	int fds = count_fds();
 	ck_assert_int_eq(kvmlet_shells_warm(3, &err), 3);
 	ck_assert_uint_eq(vcpu_shell_count(), 3);
 	ck_assert_int_eq(count_fds(), fds + 6);
 	ck_assert_int_eq(kvmlet_shells_warm(2, &err), 3); /* enough: nothing made */
 	ck_assert_int_eq(count_fds(), fds + 6);
-	cold = kvmtest_sandbox("isolation", NULL);
-	ck_assert_msg(kvmlet_init(cold, &err) == 0, "%s", err.msg);
 	int64_t avx = kvmtest_call_i(cold, "avx", NULL, 0);
 	int with_cold = count_fds();
 	for (unsigned i = 0; i < 3; i++) {
@@ -274,6 +313,7 @@ START_TEST(warmed_shells_are_taken)
 	for (unsigned i = 0; i < 3; i++)
 		kvmlet_sandbox_free(sbs[i]);
 	kvmlet_sandbox_free(cold);
+	fds -= 2; /* cold's VM and vCPU: a shell now */
 	ck_assert_int_eq(kvmlet_shells_warm(100, &err), VCPU_SHELLS_MAX);
 	ck_assert_int_eq(count_fds(), fds + 2 * VCPU_SHELLS_MAX);
 	vcpu_shell_flush();
@@ -294,6 +334,7 @@ int main(void)
 	tcase_add_test(tc, keeper_never_handed_out);
 	tcase_add_test(tc, free_and_make_100_times);
 	tcase_add_test(tc, warmed_shells_are_taken);
+	tcase_add_test(tc, cold_start_on_a_used_shell_leaks_nothing);
 	suite_add_tcase(s, tc);
 	return kvmtest_main(s);
 }
