@@ -101,7 +101,8 @@ int kvmlet_sandbox_new_from_file(struct kvmlet_sandbox **out, const char *path,
 /*
  * kvmlet_sandbox_free: release a sandbox and everything it holds; NULL is
  * fine. Its VM and vCPU are not torn down but kept as a warm shell for the
- * next kvmlet_sandbox_from_template in this process (a per-process pool of at
+ * next sandbox this process starts (kvmlet_sandbox_from_template, or the
+ * start of one from kvmlet_sandbox_new: prepare, init, run; a pool of at
  * most 8, each holding two descriptors and KVM's memory for one VM and
  * vCPU); when the pool is full they are destroyed, except the first VM the
  * process would destroy: it stays, empty and idle, for the life of the process
@@ -112,8 +113,9 @@ int kvmlet_sandbox_new_from_file(struct kvmlet_sandbox **out, const char *path,
  * memory and its dirty log), an instruction KVM left half-done finished
  * without running guest code, pending events cleared. The next user gets a
  * new memory slot and loads the complete vCPU state (registers, special and
- * debug registers, XSAVE, MSRs, events, CR8): nothing of this guest reaches
- * it. Works under kvmlet_seccomp_install.
+ * debug registers, XSAVE, MSRs, events, CR8; a cold start a new vCPU's,
+ * then its own setup): nothing of this guest reaches it. Works under
+ * kvmlet_seccomp_install.
  */
 void kvmlet_sandbox_free(struct kvmlet_sandbox *sb);
 
@@ -591,8 +593,9 @@ int kvmlet_translate(const struct kvmlet_sandbox *sb, uint64_t va, uint64_t *pa,
 /* --- host hardening: set up first, then restrict the process (issue #6) --- */
 
 /*
- * kvmlet_prepare: open KVM and create sb's VM and vCPU, ready to enter the
- * guest, without running any guest code. kvmlet_run and kvmlet_init do this
+ * kvmlet_prepare: open KVM and create sb's VM and vCPU (or take a warm
+ * shell, see kvmlet_sandbox_free), ready to enter the guest, without running
+ * any guest code. kvmlet_run and kvmlet_init do this
  * themselves if it has not been done; call it first when something must
  * happen between creating the VM and the guest's first instruction, such as
  * kvmlet_seccomp_install (which forbids opening /dev/kvm). Calling it again
