@@ -148,6 +148,22 @@ for c in "TERM spin" "HUP sleep" "USR1 pause" "TERM read" "USR1 ignored"; do
 		echo "ok: signal from outside: SIG$1 to $2 (status $sst, $(tail -1 "$tmp/sig.kvmlet"))"
 	fi
 done
+# A read of stdin that would block for ever (a pipe nobody writes) ends with
+# the time limit (status 124), and kvmlet_cancel's kick ends it the same way.
+rm -f "$tmp/fifo"
+mkfifo "$tmp/fifo"
+exec 9<>"$tmp/fifo"
+st=0 start=$(date +%s)
+"$KVMLET" run --timeout 1s "$LXTEST" upper <"$tmp/fifo" >/dev/null 2>"$tmp/to.err" || st=$?
+secs=$(($(date +%s) - start))
+exec 9>&-
+if [ "$st" = 124 ] && [ "$secs" -le 10 ]; then
+	echo "ok: a blocked read of stdin ends at the time limit (status 124, ${secs} s)"
+else
+	echo "FAIL: a blocked read of stdin: status $st after ${secs} s (want 124 within 10 s)"
+	cat "$tmp/to.err"
+	failures=$((failures + 1))
+fi
 # One whose default action ends the program: kvmlet says so (status 125).
 sig_run kvmlet TERM default
 if [ "$sst" = 125 ] && grep -q "killed by signal 15 (SIGTERM), sent from outside" "$tmp/sig.err"; then
