@@ -86,6 +86,24 @@ static void dirty_vcpu(struct kvmlet_sandbox *sb)
 	ck_assert_int_eq(ioctl(sb->vcpu.fd, KVM_SET_VCPU_EVENTS, &ev), 0);
 }
 
+/* Nothing of dirty_vcpu is left in sb's vCPU, and it runs. */
+static void no_dirty_vcpu(struct kvmlet_sandbox *sb)
+{
+	struct vcpu_state st;
+	struct kvm_vcpu_events ev;
+	struct kvmlet_error err;
+
+	ck_assert_msg(vcpu_state_save(&sb->vcpu, &st, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(st.dregs.db[0], 0);
+	ck_assert_uint_eq(st.dregs.dr7 & 0xff, 0);
+	for (unsigned i = 0; i < st.nmsrs; i++)
+		if (st.msr[i].index == KERNEL_GS_BASE)
+			ck_assert_uint_ne(st.msr[i].data, 0xfeedbeef000ull);
+	ck_assert_int_eq(ioctl(sb->vcpu.fd, KVM_GET_VCPU_EVENTS, &ev), 0);
+	ck_assert(!ev.exception.injected && !ev.exception.pending);
+	ck_assert_int_eq(kvmtest_call_i(sb, "ping", NULL, 0), 42);
+}
+
 START_TEST(reused_shell_leaks_nothing)
 {
 	struct kvmlet_template *a = template_of("isolation", 0);
@@ -124,17 +142,7 @@ START_TEST(reused_shell_leaks_nothing)
 	ck_assert_msg(strstr(err.msg, "page fault at RIP"), "%s", err.msg);
 	ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
 	/* Debug registers and MSRs from B's template; no exception pending. */
-	struct vcpu_state st;
-	ck_assert_msg(vcpu_state_save(&sb->vcpu, &st, &err) == 0, "%s", err.msg);
-	ck_assert_uint_eq(st.dregs.db[0], 0);
-	ck_assert_uint_eq(st.dregs.dr7 & 0xff, 0);
-	for (unsigned i = 0; i < st.nmsrs; i++)
-		if (st.msr[i].index == KERNEL_GS_BASE)
-			ck_assert_uint_ne(st.msr[i].data, 0xfeedbeef000ull);
-	struct kvm_vcpu_events ev;
-	ck_assert_int_eq(ioctl(sb->vcpu.fd, KVM_GET_VCPU_EVENTS, &ev), 0);
-	ck_assert(!ev.exception.injected && !ev.exception.pending);
-	ck_assert_int_eq(kvmtest_call_i(sb, "ping", NULL, 0), 42);
+	no_dirty_vcpu(sb);
 	kvmlet_sandbox_free(sb);
 	kvmlet_template_free(a);
 	kvmlet_template_free(b);
@@ -163,17 +171,7 @@ START_TEST(cold_start_on_a_used_shell_leaks_nothing)
 		ck_assert_uint_eq(vcpu_shell_count(), shells - 1);
 		ck_assert_int_eq(count_fds(), fds); /* the shell's two, no new VM */
 		ck_assert_int_eq(kvmtest_call_i(sb, "get_state", NULL, 0), 7);
-		struct vcpu_state st;
-		ck_assert_msg(vcpu_state_save(&sb->vcpu, &st, &err) == 0, "%s", err.msg);
-		ck_assert_uint_eq(st.dregs.db[0], 0);
-		ck_assert_uint_eq(st.dregs.dr7 & 0xff, 0);
-		for (unsigned k = 0; k < st.nmsrs; k++)
-			if (st.msr[k].index == KERNEL_GS_BASE)
-				ck_assert_uint_ne(st.msr[k].data, 0xfeedbeef000ull);
-		struct kvm_vcpu_events ev;
-		ck_assert_int_eq(ioctl(sb->vcpu.fd, KVM_GET_VCPU_EVENTS, &ev), 0);
-		ck_assert(!ev.exception.injected && !ev.exception.pending);
-		ck_assert_int_eq(kvmtest_call_i(sb, "ping", NULL, 0), 42);
+		no_dirty_vcpu(sb);
 		kvmlet_sandbox_free(sb);
 	}
 	kvmlet_template_free(t);
