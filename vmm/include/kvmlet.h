@@ -172,8 +172,8 @@ void kvmlet_set_determinism(struct kvmlet_sandbox *sb, uint64_t seed);
  * kvmlet_signal: send signal signo (1..64) to the program in sb from outside,
  * as another process's kill(2) would: si_code SI_USER, si_pid and si_uid 0
  * (as a sender outside the program's pid namespace appears). Any thread may
- * call it (not a signal handler: it takes a lock), whether a run is in
- * progress or not. The program takes it at its next system call, in code
+ * call it while sb lives (not a signal handler: it takes a lock), whether a
+ * run is in progress or not. The program takes it at its next system call, in code
  * that makes none within about a millisecond (an interrupt, as ticks are),
  * and it ends a wait the host serves for it (a sleep, a read of its standard
  * input, a wait with nothing to run) as Linux's would: EINTR when a handler
