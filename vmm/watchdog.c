@@ -75,8 +75,8 @@ struct timespec watch_timespec(uint64_t ns)
 				 .tv_nsec = (long)(ns % 1000000000ull)};
 }
 
-/* Why a run is kicked: it is overdue at the given time, it is cancelled, or
- * watch_stop asked for it. */
+/* Why a run is kicked: it is overdue at the given time, it is cancelled,
+ * watch_stop asked for it, a tick is due, or a signal came from outside. */
 enum kick_why { KICK_OVERDUE, KICK_CANCEL, KICK_STOP, KICK_TICK, KICK_SIGNAL };
 
 /*
@@ -298,10 +298,12 @@ KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadl
 	atomic_store_explicit(&w->deadline, deadline, memory_order_relaxed);
 	atomic_store_explicit(&w->tick_due, false, memory_order_relaxed);
 	atomic_store_explicit(&w->tick_last, 0, memory_order_relaxed);
-	/* A signal from outside sent while no run was in progress. */
-	if (w->sig_ext && *w->sig_ext)
-		atomic_store_explicit(&w->tick_due, true, memory_order_relaxed);
 	atomic_store(&w->state, WATCH_RUN); /* publishes the fields above */
+	/* A signal from outside sent while no run was in progress (looked at
+	 * after RUN is stored: kvmlet_signal stores the signal, then kicks only
+	 * a RUN, so one of the two sees the other). */
+	if (w->sig_ext && *w->sig_ext)
+		atomic_store(&w->tick_due, true);
 	/* A run that wants ticks already: the watchdog must look within a slice. */
 	if (wants_ticks(w)) {
 		uint64_t soon = watch_now_ns() + SLICE_NS;
