@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -466,6 +467,21 @@ static int64_t sys_ppoll(struct sys *s, uint64_t fdsp, uint32_t n, uint64_t tsp,
 			!tsp || ns > UINT64_MAX - 999999 ? -1 : (int64_t)((ns + 999999) / 1000000));
 }
 
+/* " (SIGTERM)" for the signals whose names messages give, else "". */
+static const char *signal_label(int sig)
+{
+	static const char *const labels[] = {
+		[1] = " (SIGHUP)",   [2] = " (SIGINT)",	  [3] = " (SIGQUIT)",  [4] = " (SIGILL)",
+		[5] = " (SIGTRAP)",  [6] = " (SIGABRT)",  [7] = " (SIGBUS)",   [8] = " (SIGFPE)",
+		[9] = " (SIGKILL)",  [10] = " (SIGUSR1)", [11] = " (SIGSEGV)", [12] = " (SIGUSR2)",
+		[13] = " (SIGPIPE)", [14] = " (SIGALRM)", [15] = " (SIGTERM)", [19] = " (SIGSTOP)",
+	};
+
+	return sig > 0 && sig < (int)(sizeof(labels) / sizeof(labels[0])) && labels[sig]
+		       ? labels[sig]
+		       : "";
+}
+
 /* kill, tkill, tgkill to itself (pid and tid 1; kill's 0 is its own group;
  * kill(-1) reaches every process but the caller: none). Signals it would
  * ignore the guest's kernel answered; any other ends the run as if by it. */
@@ -482,43 +498,33 @@ static int64_t sys_kill_self(struct sys *s, bool self, bool bad_id, int32_t sig)
 	s->res->status = 128 + sig;
 	s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
 				"the program killed itself with signal %" PRId32 "%s", sig,
-				sig == 6 ? " (SIGABRT)" : "");
+				signal_label(sig));
 	return 0;
 }
 
 /* The guest's kernel ends the run by signal sig (KVMLET_LX_KILLED). */
 static int64_t killed(struct sys *s, uint64_t sig, uint64_t why, uint64_t addr)
 {
-	static const char *const names[] = {
-		[1] = "SIGHUP",	  [2] = "SIGINT",   [3] = "SIGQUIT", [4] = "SIGILL",
-		[5] = "SIGTRAP",  [6] = "SIGABRT",  [7] = "SIGBUS",	 [8] = "SIGFPE",
-		[9] = "SIGKILL",  [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
-		[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM", [19] = "SIGSTOP",
-	};
-	const char *name = sig < sizeof(names) / sizeof(names[0]) && names[sig] ? names[sig] : "";
-
-	if (sig < 1 || sig > 64)
-		return -EINVAL;
-	s->res->status = 128 + (int)sig;
 	static const char *const whys[] = {
 		[KVMLET_KILLED_NO_FRAME] = "a signal handler's frame could not be written",
 		[KVMLET_KILLED_BAD_RETURN] = "rt_sigreturn found no signal frame it could return to",
 		[KVMLET_KILLED_BAD_HANDLER] = "a signal handler outside user space",
 	};
-	if (why == KVMLET_KILLED_OUTSIDE)
-		s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
-					"the program was killed by signal %" PRIu64
-					"%s%s%s, sent from "
-					"outside",
-					sig, *name ? " (" : "", name, *name ? ")" : "");
-	else if (why > 0 && why < sizeof(whys) / sizeof(whys[0]))
-		s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
-					"the program was killed by signal %" PRIu64 " (%s): %s at 0x%" PRIx64,
-					sig, name, whys[why], addr);
-	else
-		s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
-					"the program killed itself with signal %" PRIu64 "%s%s%s",
-					sig, *name ? " (" : "", name, *name ? ")" : "");
+
+	if (sig < 1 || sig > 64)
+		return -EINVAL;
+	s->res->status = 128 + (int)sig;
+	const char *how = "was killed by";
+	char tail[128] = ", sent from outside";
+	if (why > 0 && why < sizeof(whys) / sizeof(whys[0]))
+		snprintf(tail, sizeof(tail), ": %s at 0x%" PRIx64, whys[why], addr);
+	else if (why != KVMLET_KILLED_OUTSIDE) {
+		how = "killed itself with";
+		tail[0] = 0;
+	}
+	s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
+				"the program %s signal %" PRIu64 "%s%s", how, sig,
+				signal_label((int)sig), tail);
 	return 0;
 }
 
