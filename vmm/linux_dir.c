@@ -27,7 +27,6 @@ enum {
 	NR_getdents64 = 217,
 };
 
-#define NAME_MAX_GUEST 255
 #define INO_FILES      0x1000 /* fake inode numbers: directories from 2 ("/"), then files */
 #define INO_DEVS       0x2000 /* then the devices */
 #define INO_PROC       0x3000 /* /proc/self/maps */

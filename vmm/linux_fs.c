@@ -32,6 +32,7 @@ enum {
 	NR_fcntl = 72,
 	NR_fsync = 74,
 	NR_fdatasync = 75,
+	NR_creat = 85,
 	NR_readlink = 89,
 	NR_openat = 257,
 	NR_dup3 = 292,
@@ -43,10 +44,8 @@ enum {
 	NR_faccessat2 = 439,
 };
 
-#define G_AT_SYMLINK_NOFOLLOW 0x100
 #define G_AT_EACCESS	      0x200
 #define G_AT_NO_AUTOMOUNT     0x800
-#define G_AT_EMPTY_PATH	      0x1000
 #define G_AT_STATX_SYNC	      0x6000
 #define G_O_WRONLY	      1
 #define G_O_CREAT	      0100
@@ -82,16 +81,19 @@ static int64_t lookup_at(struct sys *s, int dirfd, uint64_t pathp, char *path, s
 }
 
 /* open of a directory is read-only (EISDIR: writing, O_CREAT, O_TRUNC), of
- * anything else not O_DIRECTORY; allowed files are read-only (EROFS). */
+ * anything else not O_DIRECTORY; allowed files are read-only (EROFS: writing,
+ * O_TRUNC, and O_CREAT of a name that is not there, in a directory that is). */
 static int64_t sys_openat(struct sys *s, int dirfd, uint64_t pathp, uint64_t flags)
 {
 	char path[PATH_MAX_GUEST];
 	struct lx_node n = {0};
 	int64_t r = lookup_at(s, dirfd, pathp, path, &n);
-	struct lx_ofd o = {.file = n.idx, .flags = (uint32_t)(flags & G_O_KEPT)};
 
+	if (r == -ENOENT && (flags & G_O_CREAT) && path[0])
+		r = lxs_open_create(s, dirfd, path);
 	if (r < 0)
 		return r;
+	struct lx_ofd o = {.file = n.idx, .flags = (uint32_t)(flags & G_O_KEPT)};
 	if ((flags & (G_O_CREAT | G_O_EXCL)) == (G_O_CREAT | G_O_EXCL))
 		return -EEXIST;
 	if (n.type == G_DT_DIR) {
@@ -103,7 +105,7 @@ static int64_t sys_openat(struct sys *s, int dirfd, uint64_t pathp, uint64_t fla
 	} else if (n.type == G_DT_CHR) {
 		o = (struct lx_ofd){.kind = (uint8_t)n.idx, .file = -1, .flags = o.flags};
 	} else {
-		if ((flags & G_O_ACCMODE) != 0)
+		if ((flags & G_O_ACCMODE) != 0 || (n.idx != LX_NODE_MAPS && (flags & G_O_TRUNC)))
 			return -EROFS;
 		o.kind = n.idx == LX_NODE_MAPS ? LX_MAPS : LX_FILE;
 	}
@@ -495,6 +497,8 @@ int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served)
 		return sys_openat(s, G_AT_FDCWD, a0, a1);
 	case NR_openat:
 		return sys_openat(s, fd, a1, a2);
+	case NR_creat:
+		return sys_openat(s, G_AT_FDCWD, a0, G_O_CREAT | G_O_WRONLY | G_O_TRUNC);
 	case NR_close:
 		return lxs_close(s, fd);
 	case NR_close_range:

@@ -607,6 +607,8 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 		if (!served)
 			rv = lxs_dir_syscall(s, nr, &served);
 		if (!served)
+			rv = lxs_rofs_syscall(s, nr, &served);
+		if (!served)
 			rv = lxs_timerfd_syscall(s, nr, &served);
 		return served ? rv : -ENOSYS;
 	}

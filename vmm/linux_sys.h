@@ -28,6 +28,9 @@
 
 #define LX_SELF	       1    /* the pid and tid the program has */
 #define PATH_MAX_GUEST 4096 /* a path's bytes with its NUL, as Linux's PATH_MAX */
+#define NAME_MAX_GUEST	      255  /* a name's bytes, as Linux's NAME_MAX */
+#define G_AT_SYMLINK_NOFOLLOW 0x100
+#define G_AT_EMPTY_PATH	      0x1000
 
 /* d_type as Linux's getdents64 gives it. */
 enum { G_DT_CHR = 2, G_DT_DIR = 4, G_DT_REG = 8 };
@@ -205,6 +208,14 @@ void lxs_dir_stat(const struct linux_host *lx, int d, struct stat *hs);
 int64_t lxs_dir_lseek(struct lx_ofd *o, int64_t off, uint32_t whence);
 /* linux_dir.c: serve nr if it is getdents(64), chdir, fchdir or getcwd (*served set). */
 int64_t lxs_dir_syscall(struct sys *s, uint64_t nr, bool *served);
+/* linux_rofs.c: serve nr if it would change the tree (mkdir, unlink, rename,
+ * chmod, utimes...: Linux's answers on a read-only mount) or is statfs
+ * (*served set). */
+int64_t lxs_rofs_syscall(struct sys *s, uint64_t nr, bool *served);
+/* linux_rofs.c: what open with O_CREAT answers for path, which the lookup did
+ * not find (ENOENT): the parent's walk errors, EISDIR for "/", ".", "..", a
+ * trailing slash, else EROFS. */
+int64_t lxs_open_create(struct sys *s, int dirfd, const char *path);
 /* linux_fs.c: serve nr if it is about descriptors or paths (*served set). */
 int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
 

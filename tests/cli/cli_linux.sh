@@ -14,7 +14,7 @@ LXTEST=${LXTEST:-}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 [ -x "$LXTEST" ] || { echo "SKIP: no lxtest (musl-gcc missing: apt-get install musl-tools)"; exit 77; }
 tmp=$(mktemp -d)
-trap 'chmod -R u+w "$tmp"; rm -rf "$tmp" "$out" "$err" "$wrapper_errors"' EXIT
+trap 'umount "$tmp/rotree" 2>/dev/null; chmod -R u+w "$tmp"; rm -rf "$tmp" "$out" "$err" "$wrapper_errors"' EXIT
 
 # same NAME INPUT [KVMLET_OPTS... --] PROG ARGS...: kvmlet run (environment
 # empty but for X=1) and the program run natively (env -i X=1) agree on
@@ -91,6 +91,35 @@ trees="--file $tree/a/x --file $tree/a/y --file $tree/b/c/z --file $tree/top"
 # shellcheck disable=SC2086
 same "directories: readdir, stat, realpath, chdir, fchdir, getcwd, getdents64, O_DIRECTORY" \
 	"" $trees -- "$LXTEST" dirs "$tree"
+# Calls that would change files. Natively the tree is a read-only bind mount
+# (which needs root, as the QEMU runs have): each call's errno as Linux's.
+rot=$tmp/rotree
+mkdir -p "$rot/a" && echo x >"$rot/a/x" && echo top >"$rot/top"
+if mount --bind "$rot" "$rot" 2>/dev/null && mount -o remount,ro,bind "$rot" 2>/dev/null; then
+	same "a read-only tree: mkdir, unlink, rename, chmod, utimes, truncate, O_CREAT, statfs" \
+		"" --file "$rot/a/x" --file "$rot/top" -- "$LXTEST" rofs "$rot"
+	for cmd in "touch $rot/new" "touch $rot/top" "mkdir $rot/d" "rm $rot/top" "mv $rot/top $rot/t" \
+		"chmod 600 $rot/top" "ln -s x $rot/l"; do
+		# shellcheck disable=SC2086
+		same "busybox $cmd on a read-only tree" "" --file "$rot/a/x" --file "$rot/top" -- \
+			"$BUSYBOX" $cmd
+	done
+	# And the programs' own messages name the reason, as on Linux.
+	for cmd in "touch $rot/new" "mkdir $rot/d" "rm $rot/top"; do
+		# shellcheck disable=SC2086
+		"$KVMLET" run --file "$rot/top" -- "$BUSYBOX" $cmd >/dev/null 2>"$tmp/ro.err"
+		if grep -q "Read-only file system" "$tmp/ro.err"; then
+			echo "ok: busybox $cmd says: $(cat "$tmp/ro.err")"
+		else
+			echo "FAIL: busybox $cmd under kvmlet said: $(cat "$tmp/ro.err")"
+			failures=$((failures + 1))
+		fi
+	done
+	umount "$rot"
+else
+	umount "$rot" 2>/dev/null
+	echo "SKIP: the read-only tree checks: cannot bind-mount $rot read-only (not root?)"
+fi
 same "signal handlers: raise, kill, masks, sigsuspend, an alternate stack, faults as signals" \
 	"" -- "$LXTEST" signals
 same "POSIX timers: SI_TIMER, periodic, SIGEV_NONE, absolute, overruns, a thread's, SIGEV_THREAD" \

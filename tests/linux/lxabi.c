@@ -38,7 +38,8 @@ static void say(const char *what, long r)
 		[ESPIPE] = "ESPIPE",	     [EROFS] = "EROFS",	  [ERANGE] = "ERANGE",
 		[ENOSYS] = "ENOSYS",	     [ENXIO] = "ENXIO",	  [ETIMEDOUT] = "ETIMEDOUT",
 		[EOPNOTSUPP] = "EOPNOTSUPP", [EMFILE] = "EMFILE", [E2BIG] = "E2BIG",
-		[ECHILD] = "ECHILD",
+		[ECHILD] = "ECHILD",	     [EISDIR] = "EISDIR", [EBUSY] = "EBUSY",
+		[ENOTEMPTY] = "ENOTEMPTY",   [ENAMETOOLONG] = "ENAMETOOLONG",
 	};
 	int e = r == -1 ? errno : 0;
 

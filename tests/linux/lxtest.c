@@ -351,6 +351,7 @@ int do_bigio(const char *file);	 /* lxio.c */
 int do_files(const char *argv0, const char *file); /* lxio.c */
 int do_dirs(const char *root);			   /* lxdir.c */
 int do_dirtree(const char *file);
+int do_rofs(const char *root); /* lxrofs.c */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -422,6 +423,8 @@ int main(int argc, char **argv, char **envp)
 		return do_files(argv[0], argv[2]);
 	if (!strcmp(what, "dirs") && argc > 2)
 		return do_dirs(argv[2]);
+	if (!strcmp(what, "rofs") && argc > 2)
+		return do_rofs(argv[2]);
 	if (!strcmp(what, "dirtree"))
 		return do_dirtree(argc > 2 ? argv[2] : NULL);
 	if (!strcmp(what, "signals"))
