@@ -43,11 +43,14 @@ enum lx_kind {
 	LX_URANDOM,
 };
 
+enum { LX_LOCK_SH = 1, LX_LOCK_EX = 2 };
+
 /* An open file description, shared by a descriptor and its duplicates, as
  * Linux's struct file; plain data, saved with the snapshot. */
 struct lx_ofd {
 	uint8_t kind;	/* enum lx_kind */
 	uint8_t refs;	/* descriptors referring to it; 0: free */
+	uint8_t lock;	/* its flock(2) lock: 0, LX_LOCK_SH or LX_LOCK_EX (linux_lock.c) */
 	uint32_t flags; /* O_ACCMODE and the status flags kept (O_APPEND, O_NONBLOCK) */
 	int file;	/* LX_FILE: index in files; LX_PIPE_*, LX_EVENTFD, LX_TIMERFD: in pipes->pipe;
 			 * LX_EPOLL: in pipes->epoll */

@@ -34,6 +34,7 @@ enum {
 	NR_fdatasync = 75,
 	NR_creat = 85,
 	NR_readlink = 89,
+	NR_fadvise64 = 221,
 	NR_openat = 257,
 	NR_dup3 = 292,
 	NR_newfstatat = 262,
@@ -356,6 +357,20 @@ static int64_t sys_fsync(struct sys *s, int fd)
 	return -EINVAL;
 }
 
+/* posix_fadvise: advice only (nothing here caches); a pipe ESPIPE, a
+ * negative length or an unknown advice EINVAL, in Linux's order. */
+static int64_t sys_fadvise(struct sys *s, int fd, int64_t len, int32_t advice)
+{
+	struct stat st;
+	int64_t r = stat_fd(s, fd, &st);
+
+	if (fd == G_AT_FDCWD || r < 0)
+		return -EBADF;
+	if (S_ISFIFO(st.st_mode))
+		return -ESPIPE;
+	return len < 0 || advice < 0 || advice > 5 ? -EINVAL : 0;
+}
+
 static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 {
 	struct lx_ofd *o = lxs_ofd(s, fd);
@@ -475,6 +490,10 @@ static int64_t sys_fcntl(struct sys *s, int fd, uint32_t cmd, uint64_t arg)
 		return 0;
 	case F_GETFL:
 		return getfl(s, o);
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+		return lxs_record_lock(s, fd, cmd, arg);
 	case F_SETFL: /* shared with the duplicates; the host's streams keep theirs */
 		if (!lxs_is_stream(o))
 			o->flags = (o->flags & G_O_ACCMODE) |
@@ -531,6 +550,8 @@ int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served)
 	case NR_fsync:
 	case NR_fdatasync:
 		return sys_fsync(s, fd);
+	case NR_fadvise64:
+		return sys_fadvise(s, fd, (int64_t)a2, (int32_t)a3);
 	case NR_syncfs:
 		return fd_open(s, fd) ? 0 : -EBADF;
 	case NR_lseek:

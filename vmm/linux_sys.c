@@ -580,7 +580,7 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 			s->stop = error_outcome(
 				s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
 				"deadlock: every thread of the program waits with no time limit (a "
-				"futex, a pipe, epoll, poll%s), so none can run again",
+				"futex, a pipe, epoll, poll, flock%s), so none can run again",
 				a0 ? ", a signal: none comes from outside unless "
 				     "kvmlet_expect_signals says so"
 				   : "");
@@ -608,6 +608,8 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 			rv = lxs_dir_syscall(s, nr, &served);
 		if (!served)
 			rv = lxs_rofs_syscall(s, nr, &served);
+		if (!served)
+			rv = lxs_lock_syscall(s, nr, &served);
 		if (!served)
 			rv = lxs_timerfd_syscall(s, nr, &served);
 		return served ? rv : -ENOSYS;

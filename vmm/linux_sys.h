@@ -216,6 +216,10 @@ int64_t lxs_rofs_syscall(struct sys *s, uint64_t nr, bool *served);
  * not find (ENOENT): the parent's walk errors, EISDIR for "/", ".", "..", a
  * trailing slash, else EROFS. */
 int64_t lxs_open_create(struct sys *s, int dirfd, const char *path);
+/* linux_lock.c: serve nr if it is flock (*served set); fcntl's F_GETLK,
+ * F_SETLK and F_SETLKW (cmd) on open descriptor fd with struct flock at arg. */
+int64_t lxs_lock_syscall(struct sys *s, uint64_t nr, bool *served);
+int64_t lxs_record_lock(struct sys *s, int fd, uint32_t cmd, uint64_t arg);
 /* linux_fs.c: serve nr if it is about descriptors or paths (*served set). */
 int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
 

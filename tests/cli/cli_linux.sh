@@ -68,6 +68,8 @@ same "the other system calls' argument rules (raw system calls)" "" --file "$tmp
 same "the same, stdin from a file" "$tmp/fruit" --file "$tmp/fruit" -- \
 	"$LXTEST" sysabi "$tmp/fruit"
 same "a file given with --file" "" --file "$tmp/fruit" -- "$LXTEST" cat "$tmp/fruit"
+same "file locks: flock between descriptions, a waiting thread; record locks; fadvise" "" \
+	--file "$tmp/fruit" -- "$LXTEST" locks "$tmp/fruit"
 same "descriptors: dup, dup2, dup3, F_DUPFD, closing 0-2, shared offsets, /dev/*" "" \
 	--file "$tmp/fruit" -- "$LXTEST" fds "$tmp/fruit"
 same "pipes, eventfds, epoll and poll inside the program (raw system calls)" "" -- \
@@ -183,7 +185,9 @@ rm -f "$tmp/fifo"
 mkfifo "$tmp/fifo"
 exec 9<>"$tmp/fifo"
 st=0 start=$(date +%s)
-"$KVMLET" run --timeout 1s "$LXTEST" upper <"$tmp/fifo" >/dev/null 2>"$tmp/to.err" || st=$?
+# (killed after 30 s if it hangs: status 137, a failure, not a hung suite)
+timeout -s KILL 30 "$KVMLET" run --timeout 1s "$LXTEST" upper <"$tmp/fifo" >/dev/null \
+	2>"$tmp/to.err" || st=$?
 secs=$(($(date +%s) - start))
 exec 9>&-
 if [ "$st" = 124 ] && [ "$secs" -le 10 ]; then

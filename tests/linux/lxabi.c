@@ -31,15 +31,20 @@
 static void say(const char *what, long r)
 {
 	static const char *const names[] = {
-		[EPERM] = "EPERM",	     [ENOENT] = "ENOENT", [ESRCH] = "ESRCH",
-		[EBADF] = "EBADF",	     [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM",
-		[EACCES] = "EACCES",	     [EFAULT] = "EFAULT", [EEXIST] = "EEXIST",
-		[ENOTDIR] = "ENOTDIR",	     [EINVAL] = "EINVAL", [ENOTTY] = "ENOTTY",
-		[ESPIPE] = "ESPIPE",	     [EROFS] = "EROFS",	  [ERANGE] = "ERANGE",
-		[ENOSYS] = "ENOSYS",	     [ENXIO] = "ENXIO",	  [ETIMEDOUT] = "ETIMEDOUT",
-		[EOPNOTSUPP] = "EOPNOTSUPP", [EMFILE] = "EMFILE", [E2BIG] = "E2BIG",
-		[ECHILD] = "ECHILD",	     [EISDIR] = "EISDIR", [EBUSY] = "EBUSY",
+		[EPERM] = "EPERM",	     [ENOENT] = "ENOENT",
+		[ESRCH] = "ESRCH",	     [EBADF] = "EBADF",
+		[EAGAIN] = "EAGAIN",	     [ENOMEM] = "ENOMEM",
+		[EACCES] = "EACCES",	     [EFAULT] = "EFAULT",
+		[EEXIST] = "EEXIST",	     [ENOTDIR] = "ENOTDIR",
+		[EINVAL] = "EINVAL",	     [ENOTTY] = "ENOTTY",
+		[ESPIPE] = "ESPIPE",	     [EROFS] = "EROFS",
+		[ERANGE] = "ERANGE",	     [ENOSYS] = "ENOSYS",
+		[ENXIO] = "ENXIO",	     [ETIMEDOUT] = "ETIMEDOUT",
+		[EOPNOTSUPP] = "EOPNOTSUPP", [EMFILE] = "EMFILE",
+		[E2BIG] = "E2BIG",	     [ECHILD] = "ECHILD",
+		[EISDIR] = "EISDIR",	     [EBUSY] = "EBUSY",
 		[ENOTEMPTY] = "ENOTEMPTY",   [ENAMETOOLONG] = "ENAMETOOLONG",
+		[EOVERFLOW] = "EOVERFLOW",
 	};
 	int e = r == -1 ? errno : 0;
 

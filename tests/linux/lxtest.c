@@ -352,6 +352,7 @@ int do_files(const char *argv0, const char *file); /* lxio.c */
 int do_dirs(const char *root);			   /* lxdir.c */
 int do_dirtree(const char *file);
 int do_rofs(const char *root); /* lxrofs.c */
+int do_locks(const char *file); /* lxlock.c */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -423,6 +424,8 @@ int main(int argc, char **argv, char **envp)
 		return do_files(argv[0], argv[2]);
 	if (!strcmp(what, "dirs") && argc > 2)
 		return do_dirs(argv[2]);
+	if (!strcmp(what, "locks") && argc > 2)
+		return do_locks(argv[2]);
 	if (!strcmp(what, "rofs") && argc > 2)
 		return do_rofs(argv[2]);
 	if (!strcmp(what, "dirtree"))
