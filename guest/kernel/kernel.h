@@ -264,5 +264,10 @@ void linux_preempt_ask(void);
 /* linux_task.c: a call about the task's own state (signals, limits, futex...);
  * *served is false for one it leaves to the host. */
 int64_t linux_task_syscall(const struct frame *f, bool *served);
+/* linux_cred.c: a call about the user and group ids (getuid, setresuid,
+ * setgroups...); *served is false for another. */
+int64_t linux_cred_syscall(const struct frame *f, bool *served);
+/* linux_cred.c: the real uid (a signal's si_uid). */
+uint32_t linux_cred_uid(void);
 
 #endif

@@ -13,12 +13,24 @@
 #include "kernel.h"
 
 enum {
-	NR_read = 0, NR_write = 1, NR_pread64 = 17, NR_readv = 19, NR_writev = 20,
-	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12,
-	NR_mremap = 25, NR_msync = 26, NR_madvise = 28, NR_getpid = 39,
-	NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107, NR_getegid = 108,
-	NR_getppid = 110, NR_getpgrp = 111,
-	NR_exit_group = 231, NR_set_robust_list = 273, NR_rseq = 334,
+	NR_read = 0,
+	NR_write = 1,
+	NR_pread64 = 17,
+	NR_readv = 19,
+	NR_writev = 20,
+	NR_mmap = 9,
+	NR_mprotect = 10,
+	NR_munmap = 11,
+	NR_brk = 12,
+	NR_mremap = 25,
+	NR_msync = 26,
+	NR_madvise = 28,
+	NR_getpid = 39,
+	NR_getppid = 110,
+	NR_getpgrp = 111,
+	NR_exit_group = 231,
+	NR_set_robust_list = 273,
+	NR_rseq = 334,
 };
 
 #define EPIPE		    32
@@ -566,10 +578,6 @@ int64_t linux_syscall(struct frame *f)
 	case NR_getpgrp:
 		return LINUX_SELF;
 	case NR_getppid:
-	case NR_getuid:
-	case NR_geteuid:
-	case NR_getgid:
-	case NR_getegid:
 	case NR_set_robust_list:
 		return 0;
 	case NR_rseq:
@@ -586,6 +594,8 @@ int64_t linux_syscall(struct frame *f)
 			r = linux_timer_syscall(f, &served);
 		if (!served)
 			r = linux_task_syscall(f, &served);
+		if (!served)
+			r = linux_cred_syscall(f, &served);
 		return served ? r : linux_thread_host(f);
 	}
 }

@@ -316,10 +316,12 @@ static int dequeue(struct sigstate *s, uint64_t set, struct siginfo *info)
 			      : sig.outside & BIT(n)   ? FROM_OUTSIDE
 						       : SI_USER);
 		/* From outside: SI_USER with pid and uid 0, as a sender in an
-		 * ancestor pid namespace appears. */
+		 * ancestor pid namespace appears; from itself, its pid and real uid. */
 		*info = (struct siginfo){.signo = n,
 					 .code = code == FROM_OUTSIDE ? SI_USER : code,
-					 .a = code == SI_KERNEL || code == FROM_OUTSIDE ? 0 : SELF};
+					 .a = code == SI_KERNEL || code == FROM_OUTSIDE
+						      ? 0
+						      : SELF | (uint64_t)linux_cred_uid() << 32};
 		if (code != SI_TIMER)
 			return n;
 		if (!linux_timer_taken(n, own ? linux_thread_tid() : 0, &timer, &overrun, &value))

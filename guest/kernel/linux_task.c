@@ -3,7 +3,7 @@
  * linux_task.c: the Linux system calls about the program's own task that
  * the kernel serves with no exit: the FS/GS base, uname, resource limits,
  * affinity, the file mode mask, prctl, sysinfo,
- * groups and sessions, priorities and scheduling policies, memory locks,
+ * process groups and sessions, priorities and scheduling policies, memory locks,
  * membarrier, the CPU it runs on, waiting for children it cannot have
  * (linux_signal.c serves signals). Arguments are checked
  * in Linux's order, with its errno;
@@ -20,7 +20,6 @@ enum {
 	NR_prlimit64 = 302,
 	NR_umask = 95,
 	NR_sysinfo = 99,
-	NR_getgroups = 115,
 	NR_setpgid = 109,
 	NR_setsid = 112,
 	NR_getpgid = 121,
@@ -470,8 +469,6 @@ int64_t linux_task_syscall(const struct frame *f, bool *served)
 		return sys_sysinfo(a0);
 	case NR_prctl:
 		return sys_prctl((uint32_t)a0, a1, a2, a3, f->r8);
-	case NR_getgroups: /* no supplementary groups */
-		return (int32_t)a0 < 0 ? -EINVAL : 0;
 	case NR_getpgid:
 	case NR_getsid:
 		return (int32_t)a0 == 0 || (int32_t)a0 == SELF ? SELF : -ESRCH;

@@ -76,6 +76,8 @@ same "pipes, eventfds, epoll and poll inside the program (raw system calls)" "" 
 	"$LXTEST" pipes
 same "the process asks about itself: umask, prctl, sysinfo, times, getrusage, sockets" "" -- \
 	"$LXTEST" proc
+same "user and group ids: setgroups, setres[ug]id, setreuid, dropping root for good, si_uid" "" -- \
+	"$LXTEST" creds
 same "priorities, scheduling policies, affinity, mlock, membarrier (raw system calls)" "" -- \
 	"$LXTEST" sched
 same "one read or write of more than 64 KiB: files, stdin from a file, /dev/*, stdout, stderr" \

@@ -353,6 +353,7 @@ int do_dirs(const char *root);			   /* lxdir.c */
 int do_dirtree(const char *file);
 int do_rofs(const char *root); /* lxrofs.c */
 int do_locks(const char *file); /* lxlock.c */
+int do_creds(void);		/* lxcred.c */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -424,6 +425,8 @@ int main(int argc, char **argv, char **envp)
 		return do_files(argv[0], argv[2]);
 	if (!strcmp(what, "dirs") && argc > 2)
 		return do_dirs(argv[2]);
+	if (!strcmp(what, "creds"))
+		return do_creds();
 	if (!strcmp(what, "locks") && argc > 2)
 		return do_locks(argv[2]);
 	if (!strcmp(what, "rofs") && argc > 2)
