@@ -319,6 +319,10 @@ int linux_build_stack(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	if (r < 0)
 		return kvmlet_fail(err, r, "cannot write the initial stack");
 	lx->entry_rsp = b.sp;
+	/* The signals it starts with ignored (kvmlet_set_ignored_signals). */
+	if (GUEST_WRITE(&sb->gm, KVMLET_BOOTINFO_GPA + offsetof(struct kvmlet_bootinfo, sig_ign),
+			&lx->sig_ign, sizeof(lx->sig_ign)) < 0)
+		return kvmlet_fail(err, -EFAULT, "cannot write the boot info");
 	linux_ticks(sb);
 	return 0;
 }

@@ -154,6 +154,7 @@ struct linux_host {
 	uint64_t entry_rsp;	       /* the initial stack pointer (argc) */
 	uint64_t seed; /* kvmlet_set_determinism: 0 for the host's clock and randomness */
 	bool expect_signals; /* kvmlet_expect_signals: wait for them rather than end */
+	uint64_t sig_ign;    /* kvmlet_set_ignored_signals: bit s - 1, signal s starts ignored */
 	uint64_t rng;
 	uint64_t fake_ns, snap_fake_ns; /* the deterministic clock, and the snapshot's */
 	char *io;	  /* LX_IO_MAX bytes: one read's or write's data on its way (this

@@ -37,6 +37,18 @@ int kvmlet_signal(struct kvmlet_sandbox *sb, int signo, struct kvmlet_error *err
 	return 0;
 }
 
+int kvmlet_set_ignored_signals(struct kvmlet_sandbox *sb, uint64_t mask, struct kvmlet_error *err)
+{
+	const uint64_t unignorable = 1ull << (9 - 1) | 1ull << (19 - 1); /* SIGKILL, SIGSTOP */
+
+	if (!phase_is(&sb->phase, PH_NEW))
+		return kvmlet_fail(err, -EBUSY, "ignored signals are set before the guest starts");
+	if (mask & unignorable)
+		return kvmlet_fail(err, -EINVAL, "SIGKILL and SIGSTOP cannot be ignored");
+	sb->lx->sig_ign = mask;
+	return 0;
+}
+
 void kvmlet_expect_signals(struct kvmlet_sandbox *sb, bool on)
 {
 	sb->lx->expect_signals = on;

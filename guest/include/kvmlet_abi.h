@@ -195,6 +195,11 @@ struct kvmlet_bootinfo {
 	 * guest's kernel (an atomic exchange with 0) at its next system call,
 	 * tick or wake-up; a reset clears it. */
 	uint64_t sig_ext;
+	/* Linux programs: the signals the program starts with ignored (bit s - 1
+	 * for signal s), as Linux's exec keeps the ignored ones ignored
+	 * (kvmlet_set_ignored_signals); written by the host before the first
+	 * instruction, read once by the guest's kernel. */
+	uint64_t sig_ign;
 };
 
 /* A thread's slice while others can run (KVMLET_VEC_TICK, kvmlet_vectors.h). */

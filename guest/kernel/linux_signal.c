@@ -102,6 +102,7 @@ _Static_assert(sizeof(struct sigcontext) == 256, "struct sigcontext is Linux's")
 _Static_assert(sizeof(struct ucontext) == 304, "struct ucontext is Linux's");
 
 static struct {
+	bool ready; /* act holds the dispositions the program started with */
 	struct ksigaction act[64];
 	uint64_t pending; /* sent to the process (kill), for whichever thread takes it */
 	uint64_t by_kernel; /* of those, sent by the kernel (an interval timer): SI_KERNEL */
@@ -112,6 +113,20 @@ static struct {
 /* Kept out of the ring-0 stacks (the exception stack is one page). */
 static struct sigframe frame;
 
+/* Signal s's disposition. The first look sets those the program started with
+ * ignored (the boot info's sig_ign: exec keeps ignored signals ignored); the
+ * rest start as SIG_DFL. SIGKILL and SIGSTOP cannot be ignored. */
+static struct ksigaction *act(int s)
+{
+	if (!sig.ready) {
+		const uint64_t ign = bi()->sig_ign & ~(BIT(9) | BIT(19));
+		sig.ready = true;
+		for (int n = 1; n <= 64; n++)
+			if (ign & BIT(n))
+				sig.act[n - 1].handler = SIG_IGN;
+	}
+	return &sig.act[s - 1];
+}
 
 /* The kernel's own words to the host: the run ends by signal sig. */
 __attribute__((noreturn)) static void die(int s, uint64_t why, uint64_t addr)
@@ -133,7 +148,7 @@ static bool default_ignores(int s)
 /* Linux discards a signal sent while the program ignores it, unless blocked. */
 static bool discarded(int s, uint64_t mask)
 {
-	uint64_t h = sig.act[s - 1].handler;
+	uint64_t h = act(s)->handler;
 
 	return !(mask & BIT(s)) && (h == SIG_IGN || (h == SIG_DFL && default_ignores(s)));
 }
@@ -237,7 +252,7 @@ static bool on_altstack(const struct sigstate *s, uint64_t rsp)
  * SIGSEGV, if the frame cannot be written. */
 static void setup(struct uctx *u, int n, const struct siginfo *info)
 {
-	struct ksigaction *a = &sig.act[n - 1];
+	struct ksigaction *a = act(n);
 	struct sigstate *s = linux_thread_sigs(0);
 	struct frame *f = u->f;
 	const bool alt = on_altstack(s, u->rsp);
@@ -337,7 +352,7 @@ bool linux_signal_catch(struct uctx *u, const struct siginfo *info)
 {
 	const int s = info->signo;
 
-	if (sig.act[s - 1].handler <= SIG_IGN || (linux_thread_sigs(0)->mask & BIT(s)))
+	if (act(s)->handler <= SIG_IGN || (linux_thread_sigs(0)->mask & BIT(s)))
 		return false;
 	kernel_user_rsp = u->rsp;
 	setup(u, s, info);
@@ -369,7 +384,7 @@ void linux_signal_deliver(struct frame *f)
 	if (s->waitset)
 		waited(f, s);
 	while ((n = dequeue(s, ~s->mask, &info)) != 0) {
-		const struct ksigaction *a = &sig.act[n - 1];
+		const struct ksigaction *a = act(n);
 
 		if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(n)))
 			continue;
@@ -432,20 +447,20 @@ bool linux_signal_awaited(void)
 	return false;
 }
 
-static int64_t sys_rt_sigaction(int32_t s, uint64_t act, uint64_t old, uint64_t size)
+static int64_t sys_rt_sigaction(int32_t s, uint64_t nact, uint64_t old, uint64_t size)
 {
 	struct ksigaction a, prev;
 
 	if (size != 8)
 		return -EINVAL;
-	if (act && mm_get_user(&a, act, sizeof(a)) < 0)
+	if (nact && mm_get_user(&a, nact, sizeof(a)) < 0)
 		return -EFAULT;
-	if (s < 1 || s > 64 || (act && (s == SIGKILL || s == SIGSTOP)))
+	if (s < 1 || s > 64 || (nact && (s == SIGKILL || s == SIGSTOP)))
 		return -EINVAL;
-	prev = sig.act[s - 1];
-	if (act) {
+	prev = *act(s);
+	if (nact) {
 		a.mask &= ~UNBLOCKABLE;
-		sig.act[s - 1] = a;
+		*act(s) = a;
 		if (a.handler > SIG_IGN && (FAULT_SIGNALS & BIT(s)))
 			linux_fault_route();
 		/* Pending ones it now ignores are dropped, as Linux does. */

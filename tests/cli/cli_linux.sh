@@ -181,6 +181,18 @@ for c in "TERM spin" "HUP sleep" "USR1 pause" "TERM read" "USR1 ignored"; do
 		echo "ok: signal from outside: SIG$1 to $2 (status $sst, $(tail -1 "$tmp/sig.kvmlet"))"
 	fi
 done
+# Signals kvmlet was started with ignored, the program starts with ignored
+# too, as exec keeps them (nohup's SIGHUP, a background job's SIGINT).
+nat=$(sh -c "trap '' HUP INT USR2; exec \"\$0\" sigign" "$LXTEST")
+kv=$(sh -c "trap '' HUP INT USR2; exec \"\$0\" run \"\$1\" sigign" "$KVMLET" "$LXTEST")
+natplain=$("$LXTEST" sigign)
+kvplain=$("$KVMLET" run "$LXTEST" sigign)
+if [ "$nat" = "$kv" ] && [ "$natplain" = "$kvplain" ] && [ "$nat" != "$natplain" ]; then
+	echo "ok: signals ignored at start stay ignored in the program ($kv; without: $kvplain)"
+else
+	echo "FAIL: signals ignored at start: native '$nat' / '$natplain', kvmlet '$kv' / '$kvplain'"
+	failures=$((failures + 1))
+fi
 # A read of stdin that would block for ever (a pipe nobody writes) ends with
 # the time limit (status 124), and kvmlet_cancel's kick ends it the same way.
 rm -f "$tmp/fifo"

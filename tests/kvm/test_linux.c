@@ -416,6 +416,42 @@ START_TEST(signals_from_outside_end_runs_and_never_cross_a_reset)
 }
 END_TEST
 
+/* The signals a program starts with ignored are the ones given, after each
+ * reset too; SIGKILL and SIGSTOP cannot be, and it is too late once it ran. */
+START_TEST(ignored_signals_at_start_stay_ignored_across_resets)
+{
+	struct kvmlet_sandbox *sb = load("sigign");
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char out[256];
+	FILE *f = tmpfile();
+	const uint64_t hup = 1ull << (SIGHUP - 1), usr1 = 1ull << (SIGUSR1 - 1);
+
+	ck_assert_int_eq(kvmlet_set_ignored_signals(sb, 1ull << (SIGKILL - 1), &err), -EINVAL);
+	ck_assert_int_eq(kvmlet_set_ignored_signals(sb, 1ull << (SIGSTOP - 1), &err), -EINVAL);
+	ck_assert_msg(kvmlet_set_ignored_signals(sb, hup | usr1 | 1ull << 63, &err) == 0, "%s",
+		      err.msg);
+	kvmlet_set_stdio(sb, -1, fileno(f), -1);
+	for (int i = 0; i < 3; i++) {
+		if (i)
+			ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
+		ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(res.status, 0);
+		take_output(fileno(f), out, sizeof(out));
+		ck_assert_str_eq(out, "ignored at start: 1 10 64\n");
+	}
+	ck_assert_int_eq(kvmlet_set_ignored_signals(sb, 0, &err), -EBUSY);
+	kvmlet_sandbox_free(sb);
+	sb = load("sigign"); /* none given: none ignored */
+	kvmlet_set_stdio(sb, -1, fileno(f), -1);
+	ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
+	take_output(fileno(f), out, sizeof(out));
+	ck_assert_str_eq(out, "ignored at start:\n");
+	kvmlet_sandbox_free(sb);
+	fclose(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("linux");
@@ -431,6 +467,7 @@ int main(void)
 	tcase_add_test(tc, ticks_reach_spinning_code_and_never_cross_a_reset);
 	tcase_add_test(tc, signals_from_outside_end_loops_sleeps_and_waits);
 	tcase_add_test(tc, signals_from_outside_end_runs_and_never_cross_a_reset);
+	tcase_add_test(tc, ignored_signals_at_start_stay_ignored_across_resets);
 	suite_add_tcase(s, tc);
 	kvmtest_require_kvm();
 	if (!getenv("LXTEST") || !*getenv("LXTEST")) {

@@ -337,6 +337,7 @@ int do_proc(void);		 /* lxproc.c */
 int do_signals(void);		 /* lxsignal.c */
 int do_signal(int sig);		 /* lxsignal.c */
 int do_outside(const char *mode); /* lxoutside.c */
+int do_sigign(void);
 int do_ptimers(void);		 /* lxtimer.c */
 int do_mmapplace(void);		 /* lxvma.c */
 int do_mmaprandom(unsigned long seed, int n);
@@ -439,6 +440,8 @@ int main(int argc, char **argv, char **envp)
 		return do_ptimers();
 	if (!strcmp(what, "ptimerfresh"))
 		return do_ptimer_fresh();
+	if (!strcmp(what, "sigign"))
+		return do_sigign();
 	if (!strcmp(what, "outside") && argc > 2)
 		return do_outside(argv[2]);
 	if (!strcmp(what, "signal") && argc > 2)

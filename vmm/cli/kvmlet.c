@@ -53,6 +53,17 @@ static int linux_setup(const struct opts *o, struct kvmlet_sandbox *sb)
 	if (st >= 0)
 		return st;
 	kvmlet_set_stdio(sb, 0, 1, 2);
+	/* What kvmlet was started with ignored, the program is too (as exec
+	 * keeps it): nohup's SIGHUP, a background job's SIGINT and SIGQUIT. */
+	uint64_t ignored = 0;
+	for (int s = 1; s <= 64; s++) {
+		struct sigaction sa;
+		if (s != SIGKILL && s != SIGSTOP && sigaction(s, NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			ignored |= 1ull << (s - 1);
+	}
+	if (kvmlet_set_ignored_signals(sb, ignored, &err) < 0)
+		return die(EXIT_USAGE, "run: %s", err.msg);
 	if (o->seed)
 		kvmlet_set_determinism(sb, o->seed);
 	return -1;

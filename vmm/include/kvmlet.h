@@ -189,6 +189,17 @@ void kvmlet_set_determinism(struct kvmlet_sandbox *sb, uint64_t seed);
 int kvmlet_signal(struct kvmlet_sandbox *sb, int signo, struct kvmlet_error *err);
 
 /*
+ * kvmlet_set_ignored_signals: a Linux program starts with the signals of mask
+ * ignored (bit s - 1 for signal s), as Linux's exec keeps the dispositions it
+ * found ignored: pass the ones your process ignores (nohup's SIGHUP, a
+ * background job's SIGINT and SIGQUIT) to launch the program as a shell
+ * would; it may install handlers later. The rest start as SIG_DFL; a reset
+ * brings back these. Call it before the program starts. Errors: -EBUSY after
+ * that, -EINVAL for SIGKILL or SIGSTOP (9, 19), which cannot be ignored.
+ */
+int kvmlet_set_ignored_signals(struct kvmlet_sandbox *sb, uint64_t mask, struct kvmlet_error *err);
+
+/*
  * kvmlet_expect_signals: on (off by default): a program all of whose threads
  * wait with no time limit while one waits for a signal (pause,
  * rt_sigsuspend, sigwait) waits for kvmlet_signal, as on Linux, until the
