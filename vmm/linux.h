@@ -32,6 +32,7 @@ enum lx_kind {
 	LX_FILE,   /* files[file] */
 	LX_DIR,	   /* dirs[file] (linux_dir.c), off: the next entry's position */
 	LX_MAPS,   /* /proc/self/maps (linux_maps.c), off: where the next read starts */
+	LX_FDDIR,  /* /proc/self/fd (linux_fdlink.c), off: the next entry's position */
 	LX_PIPE_R, /* pipes->pipe[file]'s ends (linux_pipe.c; PIPE_R..EVENTFD in a row) */
 	LX_PIPE_W,
 	LX_EPOLL,   /* pipes->epoll[file] (linux_pipe.c) */

@@ -19,6 +19,8 @@
 
 #include "linux_sys.h"
 
+#define DIR_DEV 1 /* dirs[1] is /dev, always there */
+
 enum {
 	NR_getdents = 78,
 	NR_getcwd = 79,
@@ -26,35 +28,6 @@ enum {
 	NR_fchdir = 81,
 	NR_getdents64 = 217,
 };
-
-#define INO_FILES      0x1000 /* fake inode numbers: directories from 2 ("/"), then files */
-#define INO_DEVS       0x2000 /* then the devices */
-#define INO_PROC       0x3000 /* /proc/self/maps */
-
-/* (A relative path is taken from "/".) */
-int linux_path_clean(const char *p, char *out)
-{
-	size_t n = 0;
-
-	while (*p) {
-		size_t len = strcspn(p, "/");
-		if (len == 2 && p[0] == '.' && p[1] == '.') {
-			while (n > 0 && out[--n] != '/')
-				;
-		} else if (len && !(len == 1 && p[0] == '.')) {
-			if (n + 1 + len >= PATH_MAX_GUEST)
-				return -ENAMETOOLONG;
-			out[n++] = '/';
-			memcpy(out + n, p, len);
-			n += len;
-		}
-		p += len + (p[len] == '/');
-	}
-	if (!n)
-		out[n++] = '/';
-	out[n] = '\0';
-	return (int)n;
-}
 
 /* The directory whose path is the first len bytes of p, or -1. */
 static int dir_find(const struct linux_host *lx, const char *p, size_t len)
@@ -82,6 +55,22 @@ static bool is_file(const struct linux_host *lx, const char *p, size_t len)
 	return false;
 }
 
+/* A path that names /proc/self/fd, /dev/fd or a link in them or beside
+ * them (linux_fdlink.c's), which no allowed file may take. */
+static bool fd_path(const char *path)
+{
+	static const char *const taken[] = {"/dev/stdin", "/dev/stdout",   "/dev/stderr",
+					    "/dev/fd",	  "/proc/self/fd", "/proc/thread-self/fd",
+					    "/proc/1/fd"};
+
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+		size_t n = strlen(taken[i]);
+		if (!strncmp(path, taken[i], n) && (!path[n] || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
 int linux_dirs_check(const struct linux_host *lx, const char *path)
 {
 	size_t len = strlen(path);
@@ -94,7 +83,7 @@ int linux_dirs_check(const struct linux_host *lx, const char *path)
 	}
 	if (dir_find(lx, path, len) >= 0)
 		return -EISDIR;
-	if (is_device(path, len))
+	if (is_device(path, len) || fd_path(path))
 		return -EEXIST;
 	for (size_t i = 1; i < len; i++)
 		if (path[i] == '/' && (is_file(lx, path, i) || is_device(path, i)))
@@ -279,8 +268,16 @@ int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *o
 {
 	const struct lx_ofd *o;
 
+	struct lx_link l;
+
 	if (!path[0])
 		return -ENOENT;
+	if (lxs_fd_link(s, dirfd, path, &l)) {
+		int64_t r = lxs_link_node(s, &l, out);
+		bool slash = path[strlen(path) - 1] == '/';
+		bool dir = out->type == G_DT_DIR || out->type == G_NODE_FDDIR;
+		return r == 0 && slash && !dir ? -ENOTDIR : r;
+	}
 	if (maps_path(path)) {
 		*out = (struct lx_node){.type = G_DT_REG, .idx = LX_NODE_MAPS};
 		return 0;
@@ -323,23 +320,39 @@ int64_t lxs_dir_lseek(struct lx_ofd *o, int64_t off, uint32_t whence)
 	return off;
 }
 
-/* Entry k of directory d: ".", "..", then its entries. */
-static struct lx_dent entry(const struct linux_host *lx, int d, uint64_t k, struct lx_node *n)
+/* Entry k of directory d: ".", "..", its entries, and in /dev the links
+ * a Linux system has there (fd, stderr, stdin, stdout: linux_fdlink.c);
+ * false past the end. */
+static bool entry(const struct linux_host *lx, int d, uint64_t k, struct lx_dent *e, uint64_t *ino)
 {
-	struct lx_dent e = {.name = "..", .len = (uint16_t)(k ? 2 : 1), .type = G_DT_DIR};
+	static const char *const links[] = {"fd", "stderr", "stdin", "stdout"};
+	const uint64_t n = lx->dirs[d].n, nlinks = d == DIR_DEV ? 4 : 0;
+	struct lx_node node;
 
 	if (k < 2) {
-		*n = (struct lx_node){.type = G_DT_DIR, .idx = k ? lx->dirs[d].parent : (int16_t)d};
-		return e;
+		*e = (struct lx_dent){.name = "..", .len = (uint16_t)(k ? 2 : 1), .type = G_DT_DIR};
+		node = (struct lx_node){.type = G_DT_DIR,
+					.idx = k ? lx->dirs[d].parent : (int16_t)d};
+	} else if (k < 2 + n) {
+		*e = lx->ents[lx->dirs[d].first + k - 2];
+		node = (struct lx_node){.type = e->type, .idx = e->node};
+	} else if (k < 2 + n + nlinks) {
+		const char *name = links[k - 2 - n];
+		*e = (struct lx_dent){
+			.name = name, .len = (uint16_t)strlen(name), .type = G_DT_LNK};
+		*ino = INO_DEVLINK + (k - 2 - n);
+		return true;
+	} else {
+		return false;
 	}
-	e = lx->ents[lx->dirs[d].first + k - 2];
-	*n = (struct lx_node){.type = e.type, .idx = e.node};
-	return e;
+	*ino = lxs_ino(node);
+	return true;
 }
 
 /* getdents64 (and the old getdents, wide 0): as many whole entries as fit
  * in count bytes, each with the next one's position as d_off; EINVAL if the
- * first does not fit, EFAULT if it cannot be written, 0 at the end. */
+ * first does not fit, EFAULT if it cannot be written, 0 at the end. A
+ * directory of the tree, or /proc/self/fd (linux_fdlink.c). */
 static int64_t sys_getdents(struct sys *s, int fd, uint64_t buf, uint32_t count, bool wide)
 {
 	struct lx_ofd *o = lxs_ofd(s, fd);
@@ -348,11 +361,20 @@ static int64_t sys_getdents(struct sys *s, int fd, uint64_t buf, uint32_t count,
 
 	if (!o)
 		return -EBADF;
-	if (o->kind != LX_DIR)
+	if (!lxs_is_dir(o))
 		return -ENOTDIR;
-	while (o->off < 2u + s->lx->dirs[o->file].n) {
-		struct lx_node n;
-		struct lx_dent e = entry(s->lx, o->file, o->off, &n);
+	for (;;) {
+		struct lx_dent e;
+		uint64_t ino, pos = o->off;
+		char name[12];
+		if (o->kind == LX_FDDIR) {
+			if (!lxs_fddir_entry(s, &pos, name, &e.type, &ino))
+				break;
+			e.name = name;
+			e.len = (uint16_t)strlen(name);
+		} else if (!entry(s->lx, o->file, pos, &e, &ino)) {
+			break;
+		}
 		size_t head = wide ? 19 : 18,
 		       len = (head + e.len + (wide ? 1 : 2) + 7) & ~(size_t)7;
 		if (len > count - done) {
@@ -360,8 +382,8 @@ static int64_t sys_getdents(struct sys *s, int fd, uint64_t buf, uint32_t count,
 			break;
 		}
 		memset(rec, 0, len);
-		rec[0] = lxs_ino(n);
-		rec[1] = o->off + 1;
+		rec[0] = ino;
+		rec[1] = pos + 1;
 		memcpy((char *)rec + 16, &(uint16_t){(uint16_t)len}, 2);
 		memcpy((char *)rec + head, e.name, e.len);
 		((uint8_t *)rec)[wide ? 18 : len - 1] = e.type;
@@ -370,7 +392,7 @@ static int64_t sys_getdents(struct sys *s, int fd, uint64_t buf, uint32_t count,
 			break;
 		}
 		done += len;
-		o->off++;
+		o->off = pos + 1;
 	}
 	return done ? (int64_t)done : err;
 }

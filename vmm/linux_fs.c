@@ -53,6 +53,7 @@ enum {
 #define G_O_EXCL	      0200
 #define G_O_TRUNC	      01000
 #define G_O_DIRECTORY	      0200000
+#define G_O_NOFOLLOW	      0400000
 #define G_O_LARGEFILE	      0100000
 #define G_O_APPEND	      02000
 #define G_O_KEPT	      (G_O_ACCMODE | G_O_APPEND | G_O_NONBLOCK) /* in lx_ofd.flags */
@@ -95,12 +96,19 @@ static int64_t sys_openat(struct sys *s, int dirfd, uint64_t pathp, uint64_t fla
 	if (r < 0)
 		return r;
 	struct lx_ofd o = {.file = n.idx, .flags = (uint32_t)(flags & G_O_KEPT)};
+	if (n.link && (flags & G_O_NOFOLLOW))
+		return -ELOOP;
 	if ((flags & (G_O_CREAT | G_O_EXCL)) == (G_O_CREAT | G_O_EXCL))
 		return -EEXIST;
-	if (n.type == G_DT_DIR) {
+	if (n.type == G_NODE_FD) {
+		if (flags & G_O_DIRECTORY)
+			return -ENOTDIR;
+		return lxs_link_open(s, n.idx, (uint32_t)(flags & G_O_KEPT), flags & G_O_CLOEXEC);
+	}
+	if (n.type == G_DT_DIR || n.type == G_NODE_FDDIR) {
 		if ((flags & (G_O_ACCMODE | G_O_CREAT | G_O_TRUNC)) != 0)
 			return -EISDIR;
-		o.kind = LX_DIR;
+		o.kind = n.type == G_DT_DIR ? LX_DIR : LX_FDDIR;
 	} else if (flags & G_O_DIRECTORY) {
 		return -ENOTDIR;
 	} else if (n.type == G_DT_CHR) {
@@ -166,8 +174,16 @@ static int64_t put_statx(struct sys *s, uint64_t va, const struct stat *st)
 /* What stat shows of node n: a directory (linux_dir.c), a device as Linux's
  * devtmpfs has it (a character device anyone may read and write), a
  * read-only file. */
+static int64_t stat_fd(struct sys *s, int fd, struct stat *hs);
+
 static int64_t stat_node(struct sys *s, struct lx_node n, struct stat *hs)
 {
+	if (n.type == G_NODE_FD)
+		return stat_fd(s, n.idx, hs);
+	if (n.type == G_NODE_FDDIR) {
+		lxs_fddir_stat(hs);
+		return 0;
+	}
 	if (n.type == G_DT_DIR) {
 		lxs_dir_stat(s->lx, n.idx, hs);
 		return 0;
@@ -191,6 +207,8 @@ static struct lx_node node_of(const struct lx_ofd *o)
 					.idx = (int16_t)o->file};
 	if (o->kind == LX_MAPS)
 		return (struct lx_node){.type = G_DT_REG, .idx = LX_NODE_MAPS};
+	if (o->kind == LX_FDDIR)
+		return (struct lx_node){.type = G_NODE_FDDIR};
 	return (struct lx_node){.type = lxs_is_dev(o) ? G_DT_CHR : 0, .idx = o->kind};
 }
 
@@ -203,7 +221,8 @@ static int64_t stat_fd(struct sys *s, int fd, struct stat *hs)
 	int host;
 
 	if (fd == G_AT_FDCWD) /* AT_EMPTY_PATH from the working directory */
-		return stat_node(s, (struct lx_node){G_DT_DIR, (int16_t)s->lx->cwd}, hs);
+		return stat_node(s, (struct lx_node){.type = G_DT_DIR, .idx = (int16_t)s->lx->cwd},
+				 hs);
 	if (!o)
 		return -EBADF;
 	if (node_of(o).type)
@@ -232,12 +251,15 @@ static int64_t stat_at(struct sys *s, int dirfd, uint64_t pathp, uint64_t flags,
 {
 	char path[PATH_MAX_GUEST];
 	struct lx_node n;
+	struct lx_link l;
 	int64_t r;
 
 	if ((r = lxs_get_path(s, pathp, path)) < 0)
 		return r;
 	if (!path[0] && (flags & G_AT_EMPTY_PATH))
 		return stat_fd(s, dirfd, hs);
+	if ((flags & G_AT_SYMLINK_NOFOLLOW) && lxs_fd_link(s, dirfd, path, &l))
+		return lxs_link_lstat(s, &l, hs);
 	if ((r = lxs_lookup(s, dirfd, path, &n)) < 0)
 		return r;
 	return stat_node(s, n, hs);
@@ -307,6 +329,10 @@ static int64_t sys_access(struct sys *s, int dirfd, uint64_t pathp, uint64_t mod
 	}
 	if (n.type == G_DT_DIR)
 		return (mode & 2) ? -EROFS : 0;
+	if (n.type == G_NODE_FD) /* a stream, a pipe: no x bit; root reads and writes */
+		return (mode & 1) ? -EACCES : 0;
+	if (n.type == G_NODE_FDDIR)
+		return 0; /* procfs's dr-x------, to root */
 	if (n.type == G_DT_CHR)
 		return (mode & 1) ? -EACCES : 0; /* readable and writable, not executable */
 	/* A file: W_OK as on a read-only mount, X_OK as for root on mode 0444. */
@@ -323,9 +349,12 @@ static int64_t sys_readlink(struct sys *s, int dirfd, uint64_t pathp, uint64_t b
 	if (size <= 0)
 		return -EINVAL;
 	struct lx_node n;
+	struct lx_link l;
 
 	if ((r = lxs_get_path(s, pathp, path)) < 0)
 		return r;
+	if (lxs_fd_link(s, dirfd, path, &l))
+		return lxs_link_readlink(s, &l, buf, size);
 	if (!strcmp(path, "/proc/self/exe")) {
 		if ((r = lxs_exe_path(s, path)) < 0)
 			return r;
@@ -387,7 +416,7 @@ static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 		return 0; /* Linux's noop_llseek */
 	if (lxs_is_stream(o) || lxs_is_pipe(o))
 		return -ESPIPE;
-	if (o->kind == LX_DIR || o->kind == LX_MAPS)
+	if (lxs_is_dir(o) || o->kind == LX_MAPS)
 		return lxs_dir_lseek(o, off, whence); /* Linux's seq_lseek too */
 	if (fstat(lxs_host_fd(s, o), &st) < 0)
 		return -EIO;
@@ -531,8 +560,9 @@ int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served)
 	case NR_fstat:
 		return sys_fstat(s, fd, a1);
 	case NR_stat:
-	case NR_lstat:
 		return sys_fstatat(s, G_AT_FDCWD, a0, a1, 0);
+	case NR_lstat:
+		return sys_fstatat(s, G_AT_FDCWD, a0, a1, G_AT_SYMLINK_NOFOLLOW);
 	case NR_newfstatat:
 		return sys_fstatat(s, fd, a1, a2, (uint32_t)a3);
 	case NR_access:

@@ -274,7 +274,7 @@ static int64_t sys_epoll_ctl(struct sys *s, int epfd, int op, int fd, uint64_t e
 		return -EFAULT;
 	if (!(eo = lxs_ofd(s, epfd)) || !(o = lxs_ofd(s, fd)))
 		return -EBADF;
-	if (o->kind == LX_FILE || o->kind == LX_DIR || o->kind == LX_MAPS || o->kind == LX_NULL ||
+	if (o->kind == LX_FILE || lxs_is_dir(o) || o->kind == LX_MAPS || o->kind == LX_NULL ||
 	    o->kind == LX_ZERO)
 		return -EPERM; /* files, directories, /dev/null and /dev/zero cannot be polled */
 	if (eo == o || eo->kind != LX_EPOLL)

@@ -296,6 +296,19 @@ static int64_t put_statfs(struct sys *s, uint64_t buf, int64_t type)
 	return lxs_put(s, buf, st, sizeof(st));
 }
 
+static int64_t sys_fstatfs(struct sys *s, int fd, uint64_t buf)
+{
+	const struct lx_ofd *o = lxs_ofd(s, fd);
+
+	if (!o)
+		return -EBADF;
+	return put_statfs(s, buf,
+			  o->kind == LX_MAPS || o->kind == LX_FDDIR ? G_PROC_SUPER_MAGIC
+			  : lxs_is_pipe(o)			    ? G_PIPEFS_MAGIC
+			  : lxs_is_made(o) || o->kind == LX_EPOLL   ? G_ANON_INODE_MAGIC
+								    : G_TMPFS_MAGIC);
+}
+
 static int64_t sys_statfs(struct sys *s, uint64_t pathp, uint64_t buf)
 {
 	char path[PATH_MAX_GUEST];
@@ -304,22 +317,12 @@ static int64_t sys_statfs(struct sys *s, uint64_t pathp, uint64_t buf)
 
 	if ((r = lxs_get_path(s, pathp, path)) < 0 || (r = lxs_lookup(s, G_AT_FDCWD, path, &n)) < 0)
 		return r;
+	if (n.type == G_NODE_FD)
+		return sys_fstatfs(s, n.idx, buf);
 	return put_statfs(s, buf,
-			  n.type == G_DT_REG && n.idx == LX_NODE_MAPS ? G_PROC_SUPER_MAGIC
-								      : G_TMPFS_MAGIC);
-}
-
-static int64_t sys_fstatfs(struct sys *s, int fd, uint64_t buf)
-{
-	const struct lx_ofd *o = lxs_ofd(s, fd);
-
-	if (!o)
-		return -EBADF;
-	return put_statfs(s, buf,
-			  o->kind == LX_MAPS			  ? G_PROC_SUPER_MAGIC
-			  : lxs_is_pipe(o)			  ? G_PIPEFS_MAGIC
-			  : lxs_is_made(o) || o->kind == LX_EPOLL ? G_ANON_INODE_MAGIC
-								  : G_TMPFS_MAGIC);
+			  (n.type == G_DT_REG && n.idx == LX_NODE_MAPS) || n.type == G_NODE_FDDIR
+				  ? G_PROC_SUPER_MAGIC
+				  : G_TMPFS_MAGIC);
 }
 
 /* mknod(at): Linux's may_mknod first (a directory EPERM, an unknown type EINVAL). */

@@ -232,7 +232,7 @@ static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64
 		return -EINVAL;
 	if (!lxs_range_ok(buf, len))
 		return -EFAULT;
-	if (o->kind == LX_DIR)
+	if (lxs_is_dir(o))
 		return -EISDIR; /* listed by getdents64 (linux_dir.c) */
 	if (lxs_has_slot(o))
 		return lxs_pipe_read(s, o, buf, len < LX_IO_MAX ? len : LX_IO_MAX, tmp);

@@ -34,12 +34,35 @@
 
 /* d_type as Linux's getdents64 gives it. */
 enum { G_DT_CHR = 2, G_DT_DIR = 4, G_DT_REG = 8 };
+/* Fake inode numbers: directories from 2 ("/"), then files, the devices, the
+ * links in /dev, /proc/self/maps, /proc/self/fd and the links in it. */
+#define INO_FILES   0x1000
+#define INO_DEVS    0x2000
+#define INO_DEVLINK 0x2100
+#define INO_PROC    0x3000
+#define INO_FDDIR   0x3001
+#define INO_FDLINK  0x3100
+#define G_DT_LNK    10
+
+/* A node that is no d_type: what descriptor idx refers to outside the tree (a
+ * stream, a pipe's end, what else the program made), reached through a link
+ * to a descriptor (linux_fdlink.c). */
+enum { G_NODE_FD = 0x40, G_NODE_FDDIR = 0x41 /* /proc/self/fd */ };
 
 /* What a path names in the tree (linux_dir.c): its d_type and an index in
  * dirs (G_DT_DIR), in files (G_DT_REG), or an enum lx_kind (G_DT_CHR). */
 struct lx_node {
 	uint8_t type;
 	int16_t idx;
+	bool link; /* reached through a link to a descriptor (linux_fdlink.c) */
+};
+
+/* A link to a descriptor (linux_fdlink.c): fd, and whether it is
+ * /dev/stdin, /dev/stdout or /dev/stderr (a link to /proc/self/fd/fd); fd
+ * -1: the directory of the links, /proc/self/fd (dev: /dev/fd, a link to it). */
+struct lx_link {
+	int fd;
+	bool dev;
 };
 
 /* A result that is no errno (KVMLET_LX_WAIT_BASE): the caller's thread must
@@ -202,6 +225,33 @@ int64_t lxs_get_path(struct sys *s, uint64_t va, char *out);
 int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *out);
 /* linux_dir.c: n's fake inode number, the same in stat and getdents. */
 uint64_t lxs_ino(struct lx_node n);
+/* linux_fdlink.c: whether path from dirfd names a link to a descriptor (1,
+ * into *l) or not (0). */
+int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l);
+/* linux_fdlink.c: what following link l reaches (out->link set but for
+ * /proc/self/fd itself); -ENOENT if its descriptor is not open. */
+int64_t lxs_link_node(struct sys *s, const struct lx_link *l, struct lx_node *out);
+/* linux_fdlink.c: open through a link the G_NODE_FD description of fd anew,
+ * with the description flags kept (O_ACCMODE...); the new descriptor or
+ * -errno (EACCES: a stream the other way; EINVAL: both ends of a pipe;
+ * ENXIO: an anonymous inode). */
+int64_t lxs_link_open(struct sys *s, int fd, uint32_t kept, bool cloexec);
+/* linux_fdlink.c: readlink and lstat of link l: as Linux's devtmpfs and
+ * procfs have them. */
+int64_t lxs_link_readlink(struct sys *s, const struct lx_link *l, uint64_t buf, int32_t size);
+int64_t lxs_link_lstat(struct sys *s, const struct lx_link *l, struct stat *hs);
+/* linux_fdlink.c: what stat shows of /proc/self/fd. */
+void lxs_fddir_stat(struct stat *hs);
+/* linux_fdlink.c: the entry of /proc/self/fd at position *pos or the first
+ * after it (*pos moved there): ".", "..", then each open descriptor's link
+ * (DT_LNK) at its number + 2; its name in name[12], its inode in *ino.
+ * false at the end. */
+bool lxs_fddir_entry(struct sys *s, uint64_t *pos, char *name, uint8_t *type, uint64_t *ino);
+/* A description that getdents lists (a directory of the tree, /proc/self/fd). */
+static inline bool lxs_is_dir(const struct lx_ofd *o)
+{
+	return o->kind == LX_DIR || o->kind == LX_FDDIR;
+}
 /* linux_dir.c: what stat shows of directory d. */
 void lxs_dir_stat(const struct linux_host *lx, int d, struct stat *hs);
 /* linux_dir.c: lseek of directory description o. */

@@ -5,6 +5,11 @@ export PATH=/bin:/sbin HOME=/t TERM=dumb
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# the links a Debian system's udev makes (devtmpfs has only the devices)
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 mount -t tmpfs tmpfs /tmp
 if [ -f /t/.cgroup-favordynmods ]; then
 	mkdir -p /sys/fs/cgroup

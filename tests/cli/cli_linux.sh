@@ -32,6 +32,7 @@ same() {
 	if [ "$ns" != "$ks" ] || ! cmp -s "$tmp/native" "$tmp/kvmlet"; then
 		echo "FAIL: $name: native status $ns, kvmlet $ks; outputs:"
 		head -c 1000 "$tmp/native"; echo "---"; head -c 1000 "$tmp/kvmlet"; echo "---"
+		diff "$tmp/native" "$tmp/kvmlet" | head -40
 		cat "$tmp/kerr"
 		failures=$((failures + 1))
 	else
@@ -70,6 +71,8 @@ same "the same, stdin from a file" "$tmp/fruit" --file "$tmp/fruit" -- \
 same "a file given with --file" "" --file "$tmp/fruit" -- "$LXTEST" cat "$tmp/fruit"
 same "file locks: flock between descriptions, a waiting thread; record locks; fadvise" "" \
 	--file "$tmp/fruit" -- "$LXTEST" locks "$tmp/fruit"
+same "links to descriptors: /dev/stdout, /dev/fd/N, /proc/self/fd/N opened, followed, read" \
+	"$tmp/fruit" --file "$tmp/fruit" -- "$LXTEST" fdlinks "$tmp/fruit"
 same "descriptors: dup, dup2, dup3, F_DUPFD, closing 0-2, shared offsets, /dev/*" "" \
 	--file "$tmp/fruit" -- "$LXTEST" fds "$tmp/fruit"
 same "pipes, eventfds, epoll and poll inside the program (raw system calls)" "" -- \
@@ -380,7 +383,7 @@ getcwd: 2
 cwd /
 getcwd, 1 byte: ERANGE
 list /: ${root% }
-list /dev: . (dir) .. (dir) null (other) random (other) urandom (other) zero (other)
+list /dev: . (dir) .. (dir) fd (other) null (other) random (other) stderr (other) stdin (other) stdout (other) urandom (other) zero (other)
 list /..: ${root% }
 stat /: dir mode 555 nlink 4 size 0
 stat /dev: dir mode 555 nlink 2 size 0

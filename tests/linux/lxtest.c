@@ -354,6 +354,7 @@ int do_dirs(const char *root);			   /* lxdir.c */
 int do_dirtree(const char *file);
 int do_rofs(const char *root); /* lxrofs.c */
 int do_locks(const char *file); /* lxlock.c */
+int do_fdlinks(const char *file); /* lxfdlink.c */
 int do_creds(void);		/* lxcred.c */
 
 int main(int argc, char **argv, char **envp)
@@ -430,6 +431,8 @@ int main(int argc, char **argv, char **envp)
 		return do_creds();
 	if (!strcmp(what, "locks") && argc > 2)
 		return do_locks(argv[2]);
+	if (!strcmp(what, "fdlinks") && argc > 2)
+		return do_fdlinks(argv[2]);
 	if (!strcmp(what, "rofs") && argc > 2)
 		return do_rofs(argv[2]);
 	if (!strcmp(what, "dirtree"))

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux_fdlink.c: the paths that name a descriptor, as Linux's links do:
+ * /dev/stdin, /dev/stdout and /dev/stderr (links to /proc/self/fd/0, 1, 2),
+ * /dev/fd/N (through the link /dev/fd) and /proc/self/fd/N (also as
+ * /proc/thread-self/fd/N and /proc/1/fd/N). Following one reaches what
+ * descriptor N refers to: a file, directory or device of the tree opens anew
+ * (an offset of its own, as Linux's reopen), a pipe's end opens the pipe, a
+ * standard stream opens in the direction kvmlet gave it. lstat and readlink
+ * see the link itself. /proc/self/fd (and /dev/fd) lists the open
+ * descriptors' links, as procfs does.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "linux_sys.h"
+
+static const char *const proc_dirs[] = {"/proc/self/fd/", "/proc/thread-self/fd/", "/proc/1/fd/",
+					"/dev/fd/"};
+
+/* A descriptor's number as procfs reads a name: decimal, no sign, no
+ * leading zero; -1 if name is none. */
+static int fd_number(const char *name)
+{
+	long n = 0;
+
+	if (!*name || (name[0] == '0' && name[1]))
+		return -1;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9' || n > 0x7fffffff / 10)
+			return -1;
+		n = n * 10 + (*name - '0');
+	}
+	return n > 0x7fffffff ? -1 : (int)n;
+}
+
+/* path from dirfd as an absolute, cleaned path in out; false if the walk
+ * cannot start there (left to lxs_lookup's errors). */
+static bool absolute(struct sys *s, int dirfd, const char *path, char *out)
+{
+	char joined[PATH_MAX_GUEST];
+	const struct lx_dir *d;
+	const struct lx_ofd *o;
+
+	if (path[0] == '/')
+		return linux_path_clean(path, out) >= 0;
+	static const struct lx_dir fddir = {.path = "/proc/self/fd", .len = 13};
+
+	if (dirfd == G_AT_FDCWD)
+		d = &s->lx->dirs[s->lx->cwd];
+	else if ((o = lxs_ofd(s, dirfd)) && o->kind == LX_DIR)
+		d = &s->lx->dirs[o->file];
+	else if (o && o->kind == LX_FDDIR)
+		d = &fddir; /* openat(a descriptor of /proc/self/fd, "3") */
+	else
+		return false;
+	if ((size_t)d->len + 1 + strlen(path) >= sizeof(joined))
+		return false;
+	memcpy(joined, d->path, d->len);
+	joined[d->len] = '/';
+	strcpy(joined + d->len + 1, path);
+	return linux_path_clean(joined, out) >= 0;
+}
+
+int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l)
+{
+	static const char *const std[] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
+	char clean[PATH_MAX_GUEST];
+
+	if (!path[0] || !absolute(s, dirfd, path, clean))
+		return 0;
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(clean, std[i])) {
+			*l = (struct lx_link){.fd = i, .dev = true};
+			return 1;
+		}
+	for (size_t i = 0; i < sizeof(proc_dirs) / sizeof(proc_dirs[0]); i++) {
+		size_t n = strlen(proc_dirs[i]);
+		l->dev = i == sizeof(proc_dirs) / sizeof(proc_dirs[0]) - 1; /* /dev/fd */
+		if (!strncmp(clean, proc_dirs[i], n - 1) && !clean[n - 1]) {
+			l->fd = -1; /* the directory */
+			return 1;
+		}
+		if (!strncmp(clean, proc_dirs[i], n) && (l->fd = fd_number(clean + n)) >= 0) {
+			l->dev = false;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int64_t lxs_link_node(struct sys *s, const struct lx_link *l, struct lx_node *out)
+{
+	const int fd = l->fd;
+	const struct lx_ofd *o = lxs_ofd(s, fd);
+
+	if (fd < 0) {
+		*out = (struct lx_node){.type = G_NODE_FDDIR, .link = l->dev};
+		return 0;
+	}
+	if (!o)
+		return -ENOENT; /* no such entry in /proc/self/fd */
+	if (o->kind == LX_FDDIR) {
+		*out = (struct lx_node){.type = G_NODE_FDDIR, .link = true};
+		return 0;
+	}
+	if (o->kind == LX_DIR || o->kind == LX_FILE)
+		*out = (struct lx_node){.type = o->kind == LX_DIR ? G_DT_DIR : G_DT_REG,
+					.idx = (int16_t)o->file};
+	else if (o->kind == LX_MAPS)
+		*out = (struct lx_node){.type = G_DT_REG, .idx = LX_NODE_MAPS};
+	else if (lxs_is_dev(o))
+		*out = (struct lx_node){.type = G_DT_CHR, .idx = o->kind};
+	else
+		*out = (struct lx_node){.type = G_NODE_FD, .idx = (int16_t)fd};
+	out->link = true;
+	return 0;
+}
+
+int64_t lxs_link_open(struct sys *s, int fd, uint32_t kept, bool cloexec)
+{
+	const struct lx_ofd *o = lxs_ofd(s, fd);
+	const uint32_t acc = kept & G_O_ACCMODE;
+
+	if (!o)
+		return -ENOENT;
+	struct lx_ofd n = {.kind = o->kind, .file = o->file, .flags = kept};
+	if (lxs_is_stream(o)) {
+		/* Only the way kvmlet gave it: stdin read, stdout and stderr written. */
+		if (acc != (o->kind == LX_STDIN ? 0u : 1u))
+			return -EACCES;
+		n.file = -1;
+	} else if (lxs_is_pipe(o)) {
+		/* Either end, whichever fd is, and at once (Linux waits for the
+		 * other end only on a named FIFO). */
+		if (acc == 2 || acc == 3)
+			return -EINVAL; /* Linux would open both ends in one */
+		n.kind = acc == 0 ? LX_PIPE_R : LX_PIPE_W;
+	} else {
+		return -ENXIO; /* an eventfd, timerfd or epoll: no inode to open */
+	}
+	int r = lxs_fd_open(s, &n, cloexec);
+	if (r >= 0 && n.kind == LX_PIPE_R)
+		s->lx->pipes->pipe[n.file].readers++;
+	else if (r >= 0 && n.kind == LX_PIPE_W)
+		s->lx->pipes->pipe[n.file].writers++;
+	return r;
+}
+
+/* The target of /proc/self/fd/N: a tree path, a device's, pipe:[1] as
+ * fstat's inode, an anonymous inode's name; a standard stream is its
+ * /dev/std* name (never the host's path). */
+static int link_target(struct sys *s, const struct lx_link *l, char *out)
+{
+	const struct lx_ofd *o = lxs_ofd(s, l->fd);
+
+	if (l->dev && l->fd < 0)
+		return snprintf(out, PATH_MAX_GUEST, "/proc/self/fd");
+	if (l->dev)
+		return snprintf(out, PATH_MAX_GUEST, "/proc/self/fd/%d", l->fd);
+	if (l->fd < 0)
+		return -EINVAL; /* /proc/self/fd is a directory */
+	if (!o)
+		return -ENOENT;
+	switch (o->kind) {
+	case LX_FILE:
+		return snprintf(out, PATH_MAX_GUEST, "%s", s->lx->files[o->file].guest_path);
+	case LX_DIR:
+		return snprintf(out, PATH_MAX_GUEST, "%.*s", s->lx->dirs[o->file].len,
+				s->lx->dirs[o->file].path);
+	case LX_MAPS:
+		return snprintf(out, PATH_MAX_GUEST, "/proc/1/maps");
+	case LX_FDDIR:
+		return snprintf(out, PATH_MAX_GUEST, "/proc/1/fd");
+	case LX_PIPE_R:
+	case LX_PIPE_W:
+		return snprintf(out, PATH_MAX_GUEST, "pipe:[1]");
+	case LX_EPOLL:
+		return snprintf(out, PATH_MAX_GUEST, "anon_inode:[eventpoll]");
+	case LX_EVENTFD:
+		return snprintf(out, PATH_MAX_GUEST, "anon_inode:[eventfd]");
+	case LX_TIMERFD:
+		return snprintf(out, PATH_MAX_GUEST, "anon_inode:[timerfd]");
+	case LX_STDIN:
+	case LX_STDOUT:
+	case LX_STDERR: {
+		static const char *const std[] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
+		return snprintf(out, PATH_MAX_GUEST, "%s", std[o->kind - LX_STDIN]);
+	}
+	default:
+		return snprintf(out, PATH_MAX_GUEST, "%s", lxs_dev_path(o->kind));
+	}
+}
+
+int64_t lxs_link_readlink(struct sys *s, const struct lx_link *l, uint64_t buf, int32_t size)
+{
+	char target[PATH_MAX_GUEST];
+	int r = link_target(s, l, target);
+
+	if (r < 0)
+		return r;
+	r = r < size ? r : size;
+	return lxs_put(s, buf, target, (uint64_t)r) < 0 ? -EFAULT : r;
+}
+
+int64_t lxs_link_lstat(struct sys *s, const struct lx_link *l, struct stat *hs)
+{
+	const struct lx_ofd *o = lxs_ofd(s, l->fd);
+
+	memset(hs, 0, sizeof(*hs));
+	hs->st_nlink = 1;
+	hs->st_ino = 1;
+	if (l->dev) {
+		/* devtmpfs's link: lrwxrwxrwx, its target's length */
+		hs->st_mode = S_IFLNK | 0777;
+		hs->st_size = l->fd < 0 ? 13 : 15; /* "/proc/self/fd", "/proc/self/fd/N" */
+		return 0;
+	}
+	if (l->fd < 0) {
+		lxs_fddir_stat(hs);
+		return 0;
+	}
+	if (!o)
+		return -ENOENT;
+	/* procfs's: r-x for a description open for reading, -wx for writing */
+	hs->st_mode = S_IFLNK | (lxs_can_read(o) ? 0500 : 0) | (lxs_can_write(o) ? 0300 : 0);
+	hs->st_size = 64;
+	return 0;
+}
+
+void lxs_fddir_stat(struct stat *hs)
+{
+	memset(hs, 0, sizeof(*hs));
+	hs->st_mode = S_IFDIR | 0500; /* procfs's dr-x------ */
+	hs->st_nlink = 2;
+	hs->st_ino = INO_FDDIR;
+}
+
+bool lxs_fddir_entry(struct sys *s, uint64_t *pos, char *name, uint8_t *type, uint64_t *ino)
+{
+	if (*pos < 2) {
+		strcpy(name, *pos ? ".." : ".");
+		*type = G_DT_DIR;
+		*ino = INO_FDDIR; /* ".." as well: not a directory of the tree */
+		return true;
+	}
+	for (uint64_t fd = *pos - 2; fd < LX_FDS_MAX; fd++)
+		if (lxs_ofd(s, (int)fd)) {
+			*pos = fd + 2;
+			snprintf(name, 12, "%d", (int)fd);
+			*type = G_DT_LNK;
+			*ino = INO_FDLINK + fd;
+			return true;
+		}
+	return false;
+}
