@@ -267,16 +267,22 @@ static bool maps_path(const char *path)
 int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *out)
 {
 	const struct lx_ofd *o;
-
+	char rest[PATH_MAX_GUEST];
 	struct lx_link l;
+	int64_t r;
+	int k;
 
 	if (!path[0])
 		return -ENOENT;
-	if (lxs_fd_link(s, dirfd, path, &l)) {
-		int64_t r = lxs_link_node(s, &l, out);
-		bool slash = path[strlen(path) - 1] == '/';
+	if ((k = lxs_fd_link(s, dirfd, path, &l, rest))) {
+		if ((r = lxs_link_node(s, &l, out)) < 0)
+			return r;
 		bool dir = out->type == G_DT_DIR || out->type == G_NODE_FDDIR;
-		return r == 0 && slash && !dir ? -ENOTDIR : r;
+		if (k == 1)
+			return path[strlen(path) - 1] == '/' && !dir ? -ENOTDIR : 0;
+		/* On from a directory the link leads to (a tree's: /proc/self/fd's
+		 * own entries are reached by their paths, not through it). */
+		return out->type == G_DT_DIR ? walk(s->lx, out->idx, rest, out) : -ENOTDIR;
 	}
 	if (maps_path(path)) {
 		*out = (struct lx_node){.type = G_DT_REG, .idx = LX_NODE_MAPS};

@@ -18,15 +18,15 @@
 static const char *const proc_dirs[] = {"/proc/self/fd/", "/proc/thread-self/fd/", "/proc/1/fd/",
 					"/dev/fd/"};
 
-/* A descriptor's number as procfs reads a name: decimal, no sign, no
- * leading zero; -1 if name is none. */
+/* A descriptor's number as procfs reads a name (up to a slash): decimal,
+ * no sign, no leading zero; -1 if name is none. */
 static int fd_number(const char *name)
 {
 	long n = 0;
 
-	if (!*name || (name[0] == '0' && name[1]))
+	if (!*name || *name == '/' || (name[0] == '0' && name[1] && name[1] != '/'))
 		return -1;
-	for (; *name; name++) {
+	for (; *name && *name != '/'; name++) {
 		if (*name < '0' || *name > '9' || n > 0x7fffffff / 10)
 			return -1;
 		n = n * 10 + (*name - '0');
@@ -62,18 +62,20 @@ static bool absolute(struct sys *s, int dirfd, const char *path, char *out)
 	return linux_path_clean(joined, out) >= 0;
 }
 
-int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l)
+/* The link at the start of clean (a cleaned absolute path): 1 if it is the
+ * whole path, 2 if it goes on (what follows it in *rest), 0 if none. */
+static int match(const char *clean, struct lx_link *l, const char **rest)
 {
 	static const char *const std[] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
-	char clean[PATH_MAX_GUEST];
 
-	if (!path[0] || !absolute(s, dirfd, path, clean))
-		return 0;
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(clean, std[i])) {
+	for (int i = 0; i < 3; i++) {
+		size_t n = strlen(std[i]);
+		if (!strncmp(clean, std[i], n) && (!clean[n] || clean[n] == '/')) {
 			*l = (struct lx_link){.fd = i, .dev = true};
-			return 1;
+			*rest = clean + n;
+			return clean[n] ? 2 : 1;
 		}
+	}
 	for (size_t i = 0; i < sizeof(proc_dirs) / sizeof(proc_dirs[0]); i++) {
 		size_t n = strlen(proc_dirs[i]);
 		l->dev = i == sizeof(proc_dirs) / sizeof(proc_dirs[0]) - 1; /* /dev/fd */
@@ -83,10 +85,30 @@ int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l)
 		}
 		if (!strncmp(clean, proc_dirs[i], n) && (l->fd = fd_number(clean + n)) >= 0) {
 			l->dev = false;
-			return 1;
+			*rest = clean + n + strcspn(clean + n, "/");
+			return **rest ? 2 : 1;
 		}
 	}
 	return 0;
+}
+
+int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l, char *rest)
+{
+	char clean[PATH_MAX_GUEST];
+	const char *after = NULL;
+	int k;
+
+	if (!path[0] || !absolute(s, dirfd, path, clean) || !(k = match(clean, l, &after)))
+		return 0;
+	if (k == 2 && !rest)
+		return 0; /* a path through a link, not to one */
+	if (k == 2) {
+		/* relative to the directory the link reaches; a trailing slash kept */
+		size_t n = strlen(after + 1);
+		memcpy(rest, after + 1, n);
+		strcpy(rest + n, path[strlen(path) - 1] == '/' ? "/" : "");
+	}
+	return k;
 }
 
 int64_t lxs_link_node(struct sys *s, const struct lx_link *l, struct lx_node *out)

@@ -226,8 +226,9 @@ int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *o
 /* linux_dir.c: n's fake inode number, the same in stat and getdents. */
 uint64_t lxs_ino(struct lx_node n);
 /* linux_fdlink.c: whether path from dirfd names a link to a descriptor (1,
- * into *l) or not (0). */
-int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l);
+ * into *l), goes through one (2, with rest given: the rest of the path, to
+ * walk from where the link leads; PATH_MAX_GUEST bytes), or neither (0). */
+int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l, char *rest);
 /* linux_fdlink.c: what following link l reaches (out->link set but for
  * /proc/self/fd itself); -ENOENT if its descriptor is not open. */
 int64_t lxs_link_node(struct sys *s, const struct lx_link *l, struct lx_node *out);

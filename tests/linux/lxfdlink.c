@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <dirent.h>
+#include <libgen.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -199,6 +200,22 @@ int do_fdlinks(const char *file)
 	show_link(path);
 	snprintf(path, sizeof(path), "/dev/fd/%d/", f);
 	say("a file's link with a trailing slash", open(path, O_RDONLY) < 0 ? -1 : 0);
+	/* on through a link to a directory: from that directory */
+	char dir[64], base[64];
+	snprintf(dir, sizeof(dir), "%s", file);
+	snprintf(base, sizeof(base), "%s", file);
+	int dd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
+	snprintf(path, sizeof(path), "/dev/fd/%d/%s", dd, basename(base));
+	int h = open(path, O_RDONLY);
+	memset(buf, 0, sizeof(buf));
+	say("open /dev/fd/DIR/NAME", h);
+	say("read from it", read(h, buf, 4));
+	printf("  %s\n", buf);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/./%s/", dd, basename(base));
+	say("the same with a trailing slash", open(path, O_RDONLY));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/x", f);
+	say("on through a file's link", open(path, O_RDONLY));
+	say("on through /dev/stdin", open("/dev/stdin/x", O_RDONLY));
 	fd_dirs();
 	return 0;
 }
