@@ -38,17 +38,16 @@ static int fd_number(const char *name)
  * cannot start there (left to lxs_lookup's errors). */
 static bool absolute(struct sys *s, int dirfd, const char *path, char *out)
 {
+	static const struct lx_dir fddir = {.path = "/proc/self/fd", .len = 13};
 	char joined[PATH_MAX_GUEST];
+	const struct lx_ofd *o = dirfd == G_AT_FDCWD ? NULL : lxs_ofd(s, dirfd);
 	const struct lx_dir *d;
-	const struct lx_ofd *o;
 
 	if (path[0] == '/')
 		return linux_path_clean(path, out) >= 0;
-	static const struct lx_dir fddir = {.path = "/proc/self/fd", .len = 13};
-
 	if (dirfd == G_AT_FDCWD)
 		d = &s->lx->dirs[s->lx->cwd];
-	else if ((o = lxs_ofd(s, dirfd)) && o->kind == LX_DIR)
+	else if (o && o->kind == LX_DIR)
 		d = &s->lx->dirs[o->file];
 	else if (o && o->kind == LX_FDDIR)
 		d = &fddir; /* openat(a descriptor of /proc/self/fd, "3") */
@@ -114,7 +113,7 @@ int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l, c
 int64_t lxs_link_node(struct sys *s, const struct lx_link *l, struct lx_node *out)
 {
 	const int fd = l->fd;
-	const struct lx_ofd *o = lxs_ofd(s, fd);
+	const struct lx_ofd *o = lxs_ofd(s, fd); /* NULL for -1 */
 
 	if (fd < 0) {
 		*out = (struct lx_node){.type = G_NODE_FDDIR, .link = l->dev};
