@@ -168,8 +168,10 @@ int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const ch
 		return kvmlet_fail(err, r, "%s: the guest path is too long", guest_path);
 	if ((r = linux_dirs_check(lx, g)) < 0)
 		return kvmlet_fail(err, -EINVAL, "%s: %s", guest_path,
-				   r == -EISDIR		? "a directory of the guest's tree"
-				   : r == -EEXIST	? "a device's path"
+				   r == -EISDIR	  ? "a directory of the guest's tree"
+				   : r == -EEXIST ? "a device's path"
+				   : r == -ELOOP  ? "a link to a descriptor's path (/dev/stdin, "
+						    "/dev/fd, /proc/self/fd...)"
 				   : r == -ENAMETOOLONG ? "a name longer than 255 bytes"
 							: "under another file or a device");
 	int fd = open(host_path, O_RDONLY | O_CLOEXEC);

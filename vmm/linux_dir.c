@@ -83,8 +83,10 @@ int linux_dirs_check(const struct linux_host *lx, const char *path)
 	}
 	if (dir_find(lx, path, len) >= 0)
 		return -EISDIR;
-	if (is_device(path, len) || fd_path(path))
+	if (is_device(path, len))
 		return -EEXIST;
+	if (fd_path(path))
+		return -ELOOP;
 	for (size_t i = 1; i < len; i++)
 		if (path[i] == '/' && (is_file(lx, path, i) || is_device(path, i)))
 			return -ENOTDIR;

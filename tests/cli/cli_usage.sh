@@ -59,6 +59,8 @@ check 0 'memory map:' '' -- inspect --memory 1g "$H"
 check 120 '' "unknown option '--timeout'" -- inspect --timeout=1s "$H"
 # --file: a guest path the directory tree cannot hold (before any VM exists).
 check 120 '' "/dev/null: a device's path" -- run --file "$H:/dev/null" "$H"
+check 120 '' "/dev/stdout: a link to a descriptor's path" -- run --file "$H:/dev/stdout" "$H"
+check 120 '' "/proc/self/fd/3: a link to a descriptor's path" -- run --file "$H:/proc/self/fd/3" "$H"
 check 120 '' "/d//: a directory of the guest's tree" -- run --file "$H:/d/f" --file "$H:/d//" "$H"
 check 120 '' "/d/./f: under another file or a device" -- run --file "$H:/d" --file "$H:/d/./f" "$H"
 check 120 '' "/: a directory of the guest's tree" -- run --file "$H:/" "$H"
