@@ -173,44 +173,39 @@ int64_t lxs_link_open(struct sys *s, int fd, uint32_t kept, bool cloexec)
  * /dev/std* name (never the host's path). */
 static int link_target(struct sys *s, const struct lx_link *l, char *out)
 {
+	/* What no path names: its name by kind (the devices': theirs) */
+	static const char *const named[] = {
+		[LX_STDIN] = "/dev/stdin",
+		[LX_STDOUT] = "/dev/stdout",
+		[LX_STDERR] = "/dev/stderr",
+		[LX_MAPS] = "/proc/1/maps",
+		[LX_FDDIR] = "/proc/1/fd",
+		[LX_PIPE_R] = "pipe:[1]",
+		[LX_PIPE_W] = "pipe:[1]",
+		[LX_EPOLL] = "anon_inode:[eventpoll]",
+		[LX_EVENTFD] = "anon_inode:[eventfd]",
+		[LX_TIMERFD] = "anon_inode:[timerfd]",
+	};
 	const struct lx_ofd *o = lxs_ofd(s, l->fd);
+	const char *name;
 
-	if (l->dev && l->fd < 0)
-		return snprintf(out, PATH_MAX_GUEST, "/proc/self/fd");
 	if (l->dev)
-		return snprintf(out, PATH_MAX_GUEST, "/proc/self/fd/%d", l->fd);
+		return l->fd < 0 ? snprintf(out, PATH_MAX_GUEST, "/proc/self/fd")
+				 : snprintf(out, PATH_MAX_GUEST, "/proc/self/fd/%d", l->fd);
 	if (l->fd < 0)
 		return -EINVAL; /* /proc/self/fd is a directory */
 	if (!o)
 		return -ENOENT;
-	switch (o->kind) {
-	case LX_FILE:
-		return snprintf(out, PATH_MAX_GUEST, "%s", s->lx->files[o->file].guest_path);
-	case LX_DIR:
+	if (o->kind == LX_FILE)
+		name = s->lx->files[o->file].guest_path;
+	else if (o->kind == LX_DIR)
 		return snprintf(out, PATH_MAX_GUEST, "%.*s", s->lx->dirs[o->file].len,
 				s->lx->dirs[o->file].path);
-	case LX_MAPS:
-		return snprintf(out, PATH_MAX_GUEST, "/proc/1/maps");
-	case LX_FDDIR:
-		return snprintf(out, PATH_MAX_GUEST, "/proc/1/fd");
-	case LX_PIPE_R:
-	case LX_PIPE_W:
-		return snprintf(out, PATH_MAX_GUEST, "pipe:[1]");
-	case LX_EPOLL:
-		return snprintf(out, PATH_MAX_GUEST, "anon_inode:[eventpoll]");
-	case LX_EVENTFD:
-		return snprintf(out, PATH_MAX_GUEST, "anon_inode:[eventfd]");
-	case LX_TIMERFD:
-		return snprintf(out, PATH_MAX_GUEST, "anon_inode:[timerfd]");
-	case LX_STDIN:
-	case LX_STDOUT:
-	case LX_STDERR: {
-		static const char *const std[] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
-		return snprintf(out, PATH_MAX_GUEST, "%s", std[o->kind - LX_STDIN]);
-	}
-	default:
-		return snprintf(out, PATH_MAX_GUEST, "%s", lxs_dev_path(o->kind));
-	}
+	else if (lxs_is_dev(o))
+		name = lxs_dev_path(o->kind);
+	else
+		name = o->kind < sizeof(named) / sizeof(named[0]) ? named[o->kind] : NULL;
+	return snprintf(out, PATH_MAX_GUEST, "%s", name ? name : "anon_inode:[kvmlet]");
 }
 
 int64_t lxs_link_readlink(struct sys *s, const struct lx_link *l, uint64_t buf, int32_t size)
