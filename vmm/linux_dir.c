@@ -249,21 +249,28 @@ int64_t lxs_get_path(struct sys *s, uint64_t va, char *out)
 	return -ENAMETOOLONG;
 }
 
-/* /proc/self/maps, or the same by another name (/proc/1/maps,
- * /proc/thread-self/maps, with "." and repeated slashes): not in the tree,
- * a file of linux_maps.c's. */
-static bool maps_path(const char *path)
+/* /proc/self's files (maps, cmdline, environ), also by other names
+ * (/proc/1/..., /proc/thread-self/..., with "." and repeated slashes): not
+ * in the tree, linux_maps.c's. Their node's idx, or 0. */
+static int proc_path(const char *path)
 {
-	static const char *const names[] = {"/proc/self/maps", "/proc/thread-self/maps",
-					    "/proc/1/maps"};
+	static const char *const dirs[] = {"/proc/self/", "/proc/thread-self/", "/proc/1/"};
+	static const struct {
+		const char *name;
+		int node;
+	} files[] = {
+		{"maps", LX_NODE_MAPS}, {"cmdline", LX_NODE_CMDLINE}, {"environ", LX_NODE_ENVIRON}};
 	char clean[PATH_MAX_GUEST];
 
 	if (path[0] != '/' || linux_path_clean(path, clean) < 0)
-		return false;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(clean, names[i]))
-			return true;
-	return false;
+		return 0;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		size_t n = strlen(dirs[i]);
+		for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++)
+			if (!strncmp(clean, dirs[i], n) && !strcmp(clean + n, files[k].name))
+				return files[k].node;
+	}
+	return 0;
 }
 
 int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *out)
@@ -286,8 +293,8 @@ int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *o
 		 * own entries are reached by their paths, not through it). */
 		return out->type == G_DT_DIR ? walk(s->lx, out->idx, rest, out) : -ENOTDIR;
 	}
-	if (maps_path(path)) {
-		*out = (struct lx_node){.type = G_DT_REG, .idx = LX_NODE_MAPS};
+	if ((k = proc_path(path))) {
+		*out = (struct lx_node){.type = G_DT_REG, .idx = (int16_t)k};
 		return 0;
 	}
 	if (path[0] == '/' || dirfd == G_AT_FDCWD)
@@ -301,8 +308,8 @@ int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *o
 
 uint64_t lxs_ino(struct lx_node n)
 {
-	if (n.type == G_DT_REG && n.idx == LX_NODE_MAPS)
-		return INO_PROC;
+	if (n.type == G_DT_REG && n.idx < 0) /* /proc/self's files */
+		return INO_PROC + 0x10u * (uint64_t)(-1 - n.idx);
 	return n.type == G_DT_DIR   ? 2u + (uint64_t)n.idx
 	       : n.type == G_DT_REG ? INO_FILES + (uint64_t)n.idx
 				    : INO_DEVS + (uint64_t)n.idx;

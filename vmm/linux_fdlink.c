@@ -129,7 +129,7 @@ int64_t lxs_link_node(struct sys *s, const struct lx_link *l, struct lx_node *ou
 		*out = (struct lx_node){.type = o->kind == LX_DIR ? G_DT_DIR : G_DT_REG,
 					.idx = (int16_t)o->file};
 	else if (o->kind == LX_MAPS)
-		*out = (struct lx_node){.type = G_DT_REG, .idx = LX_NODE_MAPS};
+		*out = (struct lx_node){.type = G_DT_REG, .idx = (int16_t)o->file};
 	else if (lxs_is_dev(o))
 		*out = (struct lx_node){.type = G_DT_CHR, .idx = o->kind};
 	else
@@ -178,7 +178,6 @@ static int link_target(struct sys *s, const struct lx_link *l, char *out)
 		[LX_STDIN] = "/dev/stdin",
 		[LX_STDOUT] = "/dev/stdout",
 		[LX_STDERR] = "/dev/stderr",
-		[LX_MAPS] = "/proc/1/maps",
 		[LX_FDDIR] = "/proc/1/fd",
 		[LX_PIPE_R] = "pipe:[1]",
 		[LX_PIPE_W] = "pipe:[1]",
@@ -198,6 +197,10 @@ static int link_target(struct sys *s, const struct lx_link *l, char *out)
 		return -ENOENT;
 	if (o->kind == LX_FILE)
 		name = s->lx->files[o->file].guest_path;
+	else if (o->kind == LX_MAPS)
+		name = o->file == LX_NODE_MAPS	    ? "/proc/1/maps"
+		       : o->file == LX_NODE_CMDLINE ? "/proc/1/cmdline"
+						    : "/proc/1/environ";
 	else if (o->kind == LX_DIR)
 		return snprintf(out, PATH_MAX_GUEST, "%.*s", s->lx->dirs[o->file].len,
 				s->lx->dirs[o->file].path);

@@ -114,9 +114,9 @@ static int64_t sys_openat(struct sys *s, int dirfd, uint64_t pathp, uint64_t fla
 	} else if (n.type == G_DT_CHR) {
 		o = (struct lx_ofd){.kind = (uint8_t)n.idx, .file = -1, .flags = o.flags};
 	} else {
-		if ((flags & G_O_ACCMODE) != 0 || (n.idx != LX_NODE_MAPS && (flags & G_O_TRUNC)))
+		if ((flags & G_O_ACCMODE) != 0 || (n.idx >= 0 && (flags & G_O_TRUNC)))
 			return -EROFS;
-		o.kind = n.idx == LX_NODE_MAPS ? LX_MAPS : LX_FILE;
+		o.kind = n.idx < 0 ? LX_MAPS : LX_FILE; /* /proc/self's files: idx < 0 */
 	}
 	return lxs_fd_open(s, &o, flags & G_O_CLOEXEC);
 }
@@ -189,10 +189,10 @@ static int64_t stat_node(struct sys *s, struct lx_node n, struct stat *hs)
 		return 0;
 	}
 	memset(hs, 0, sizeof(*hs));
-	if (n.type == G_DT_REG && n.idx != LX_NODE_MAPS &&
-	    fstat(s->lx->files[n.idx].host_fd, hs) < 0)
+	if (n.type == G_DT_REG && n.idx >= 0 && fstat(s->lx->files[n.idx].host_fd, hs) < 0)
 		return -EIO;
-	hs->st_mode = n.type == G_DT_REG ? S_IFREG | 0444 : S_IFCHR | 0666;
+	hs->st_mode = n.type == G_DT_REG ? S_IFREG | (n.idx == LX_NODE_ENVIRON ? 0400 : 0444)
+					 : S_IFCHR | 0666; /* proc's environ is its owner's only */
 	hs->st_rdev = n.type == G_DT_REG ? 0 : lxs_dev_rdev(n.idx);
 	hs->st_ino = lxs_ino(n);
 	hs->st_nlink = 1;
@@ -206,7 +206,7 @@ static struct lx_node node_of(const struct lx_ofd *o)
 		return (struct lx_node){.type = o->kind == LX_DIR ? G_DT_DIR : G_DT_REG,
 					.idx = (int16_t)o->file};
 	if (o->kind == LX_MAPS)
-		return (struct lx_node){.type = G_DT_REG, .idx = LX_NODE_MAPS};
+		return (struct lx_node){.type = G_DT_REG, .idx = (int16_t)o->file};
 	if (o->kind == LX_FDDIR)
 		return (struct lx_node){.type = G_NODE_FDDIR};
 	return (struct lx_node){.type = lxs_is_dev(o) ? G_DT_CHR : 0, .idx = o->kind};

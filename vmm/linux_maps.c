@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * linux_maps.c: /proc/self: what its exe links to, and its maps. The maps
+ * linux_maps.c: /proc/self: what its exe links to, its cmdline and environ
+ * (the arguments and environment it started with), and its maps. The maps
  * are written each time they are read, as Linux writes them from its VMAs,
  * here from the live page tables: what the guest's kernel mapped, read back
  * through the host backend. One line per run of user pages with the same
@@ -143,9 +144,32 @@ int64_t lxs_exe_path(struct sys *s, char *out)
 	return linux_path_clean(s->lx->argv && s->lx->argv[0] ? s->lx->argv[0] : "guest", out);
 }
 
-int64_t lxs_maps_read(struct sys *s, char *out, uint64_t len, uint64_t off)
+/* The strings of v (NULL-terminated), each with its NUL, from offset off. */
+static int64_t strings_read(char *const *v, char *out, uint64_t len, uint64_t off)
+{
+	uint64_t pos = 0, got = 0;
+
+	for (; v && *v && got < len; v++) {
+		uint64_t n = strlen(*v) + 1;
+		if (off < pos + n) {
+			uint64_t from = off > pos ? off - pos : 0, take = n - from;
+			take = take < len - got ? take : len - got;
+			memcpy(out + got, *v + from, take);
+			got += take;
+			off = pos + n;
+		}
+		pos += n;
+	}
+	return (int64_t)got;
+}
+
+int64_t lxs_proc_read(struct sys *s, int node, char *out, uint64_t len, uint64_t off)
 {
 	struct maps m = {.s = s, .out = out, .off = off, .len = len};
+
+	if (node != LX_NODE_MAPS)
+		return strings_read(node == LX_NODE_CMDLINE ? s->lx->argv : s->lx->envp, out, len,
+				    off);
 
 	if (len > UINT64_MAX - off)
 		m.len = UINT64_MAX - off; /* the window's end must not wrap */

@@ -320,7 +320,7 @@ static int64_t sys_statfs(struct sys *s, uint64_t pathp, uint64_t buf)
 	if (n.type == G_NODE_FD)
 		return sys_fstatfs(s, n.idx, buf);
 	return put_statfs(s, buf,
-			  (n.type == G_DT_REG && n.idx == LX_NODE_MAPS) || n.type == G_NODE_FDDIR
+			  (n.type == G_DT_REG && n.idx < 0) || n.type == G_NODE_FDDIR
 				  ? G_PROC_SUPER_MAGIC
 				  : G_TMPFS_MAGIC);
 }

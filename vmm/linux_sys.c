@@ -191,7 +191,7 @@ static int64_t read_some(struct sys *s, const struct lx_ofd *o, char *tmp, uint6
 	if (lxs_is_dev(o))
 		return lxs_dev_read(s, o, tmp, len);
 	if (o->kind == LX_MAPS)
-		return lxs_maps_read(s, tmp, len, off >= 0 ? (uint64_t)off : o->off);
+		return lxs_proc_read(s, o->file, tmp, len, off >= 0 ? (uint64_t)off : o->off);
 	if (o->kind == LX_FILE)
 		n = pread(host, tmp, len, off >= 0 ? off : (off_t)o->off);
 	else if (host < 0)

@@ -59,6 +59,8 @@ same "mremap grows in place, moves (MAYMOVE, FIXED, DONTUNMAP) and refuses as Li
 	"$LXTEST" mremap
 same "/proc/self/maps: the stack, the code, a mapping as it changes, reads in pieces" "" -- \
 	"$LXTEST" maps
+same "/proc/self/cmdline and environ: read whole, in pieces, after lseek, by pread" "" -- \
+	"$LXTEST" procself one "two words" ""
 for seed in 1 2 3 4; do
 	same "600 random mmap, munmap, mprotect calls and accesses (seed $seed)" "" -- \
 		"$LXTEST" mmaprandom $seed 600

@@ -121,3 +121,46 @@ int do_maps(void)
 		   (uintptr_t)&local < (uintptr_t)lo + size));
 	return 0;
 }
+
+/* `lxtest procself ARG...`: /proc/self/cmdline and /proc/self/environ (the
+ * arguments and the environment the program started with, each string with
+ * its NUL), read whole, in pieces of 3 bytes, after lseek and by pread;
+ * fstat's answer. NULs are shown as '|'. */
+int do_procself(void);
+
+static void show_proc(const char *path)
+{
+	char buf[512], piece[4];
+	int fd = open(path, O_RDONLY);
+	long n = fd < 0 ? -1 : read(fd, buf, sizeof(buf)), total = 0;
+	struct stat st;
+
+	for (long i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = '|';
+	printf("%s: %ld bytes: %.*s\n", path, n, n > 0 ? (int)n : 0, buf);
+	lseek(fd, 0, SEEK_SET);
+	for (long k; (k = read(fd, piece, 3)) > 0;)
+		total += k;
+	printf("  in pieces of 3: %ld bytes\n", total);
+	if (n > 2) {
+		printf("  lseek 2: %ld", (long)lseek(fd, 2, SEEK_SET));
+		printf(", reads %ld\n",
+		       (long)read(fd, piece, 1) == 1 ? (long)(piece[0] ? piece[0] : '|') : -1L);
+		printf("  pread at 1: %c\n",
+		       pread(fd, piece, 1, 1) == 1 ? (piece[0] ? piece[0] : '|') : '?');
+	}
+	memset(&st, 0, sizeof(st));
+	int r = fstat(fd, &st);
+	printf("  fstat: regular %s, size %lld, mode %o\n", yes(r == 0 && S_ISREG(st.st_mode)),
+	       (long long)st.st_size, st.st_mode & 0777);
+	close(fd);
+}
+
+int do_procself(void)
+{
+	show_proc("/proc/self/cmdline");
+	show_proc("/proc/self/environ");
+	show_proc("/proc/thread-self/cmdline");
+	return 0;
+}

@@ -55,8 +55,8 @@ static void setup(void)
 	cfg.mem_size = 8 << 20;
 	ck_assert_msg(kvmlet_sandbox_new(&sb, &f, sizeof(f), &cfg, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(kvmlet_set_args(sb, 1, argv, NULL, &err), 0);
-	whole_len =
-		lxs_maps_read(&(struct sys){.sb = sb, .lx = sb->lx}, whole, sizeof(whole) - 1, 0);
+	whole_len = lxs_proc_read(&(struct sys){.sb = sb, .lx = sb->lx}, LX_NODE_MAPS, whole,
+				  sizeof(whole) - 1, 0);
 	ck_assert_int_gt(whole_len, 0);
 	ck_assert_int_lt(whole_len, sizeof(whole) - 1);
 	whole[whole_len] = 0;
@@ -109,7 +109,7 @@ START_TEST(any_window_reads_the_same)
 	/* In pieces of every size from 1 to 97 bytes, each from where the last ended. */
 	for (uint64_t piece = 1; piece <= 97; piece++) {
 		int64_t n, at = 0;
-		while ((n = lxs_maps_read(&s, got + at, piece, (uint64_t)at)) > 0)
+		while ((n = lxs_proc_read(&s, LX_NODE_MAPS, got + at, piece, (uint64_t)at)) > 0)
 			at += n;
 		ck_assert_int_eq(n, 0);
 		ck_assert_int_eq(at, whole_len);
@@ -118,11 +118,11 @@ START_TEST(any_window_reads_the_same)
 	/* From every offset, 10 bytes; at and past the end, nothing. */
 	for (int64_t off = 0; off < whole_len; off++) {
 		int64_t want = whole_len - off < 10 ? whole_len - off : 10;
-		ck_assert_int_eq(lxs_maps_read(&s, got, 10, (uint64_t)off), want);
+		ck_assert_int_eq(lxs_proc_read(&s, LX_NODE_MAPS, got, 10, (uint64_t)off), want);
 		ck_assert(!memcmp(got, whole + off, (size_t)want));
 	}
-	ck_assert_int_eq(lxs_maps_read(&s, got, 10, (uint64_t)whole_len), 0);
-	ck_assert_int_eq(lxs_maps_read(&s, got, 10, UINT64_MAX - 3), 0);
+	ck_assert_int_eq(lxs_proc_read(&s, LX_NODE_MAPS, got, 10, (uint64_t)whole_len), 0);
+	ck_assert_int_eq(lxs_proc_read(&s, LX_NODE_MAPS, got, 10, UINT64_MAX - 3), 0);
 }
 END_TEST
 
