@@ -112,8 +112,25 @@ rc2=$?
 echo "== exit-less calls with two CPUs (-smp 2)"
 # (Its seven cases take seconds: a case stuck for a minute fails by its name
 # instead of the VM's timeout hiding which.)
-"$src/scripts/qemu-kvm/run.sh" -T 600 -s 2 "$@" -e KVMLET_GUEST_DIR=/t -e CK_DEFAULT_TIMEOUT=60 \
-	"$build/tests/kvm/test_exitless"
+# A VM that stops making progress as a whole (no result at all, QEMU's own
+# time limit; seen once under multi-threaded TCG on a loaded 2-core host,
+# while a stuck case would have failed by its name after 60 s) is run once
+# more, and says so; a test that fails is not.
+smp2() {
+	"$src/scripts/qemu-kvm/run.sh" -T 420 -s 2 "$@" -e KVMLET_GUEST_DIR=/t \
+		-e CK_DEFAULT_TIMEOUT=60 "$build/tests/kvm/test_exitless" >"$tmp2" 2>&1
+	r=$?
+	cat "$tmp2"
+	return $r
+}
+tmp2=$(mktemp)
+smp2 "$@"
 rc3=$?
+if [ "$rc3" = 1 ] && grep -q 'QEMU timed out' "$tmp2" && grep -q '^VM ended after 0 of 1 ' "$tmp2"; then
+	echo "RETRY: the two-CPU QEMU VM made no progress at all (no result from test_exitless, not a failed case): once more"
+	smp2 "$@"
+	rc3=$?
+fi
+rm -f "$tmp2"
 [ "$rc3" = 2 ] && { echo "FAIL: the two-CPU run could not be set up"; exit 1; }
 [ "$rc" = 0 ] && [ "$rc2" = 0 ] && [ "$rc3" = 0 ]
