@@ -55,22 +55,6 @@ static bool is_file(const struct linux_host *lx, const char *p, size_t len)
 	return false;
 }
 
-/* A path that names /proc/self/fd, /dev/fd or a link in them or beside
- * them (linux_fdlink.c's), which no allowed file may take. */
-static bool fd_path(const char *path)
-{
-	static const char *const taken[] = {"/dev/stdin", "/dev/stdout",   "/dev/stderr",
-					    "/dev/fd",	  "/proc/self/fd", "/proc/thread-self/fd",
-					    "/proc/1/fd"};
-
-	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
-		size_t n = strlen(taken[i]);
-		if (!strncmp(path, taken[i], n) && (!path[n] || path[n] == '/'))
-			return true;
-	}
-	return false;
-}
-
 int linux_dirs_check(const struct linux_host *lx, const char *path)
 {
 	size_t len = strlen(path);
@@ -85,7 +69,7 @@ int linux_dirs_check(const struct linux_host *lx, const char *path)
 		return -EISDIR;
 	if (is_device(path, len))
 		return -EEXIST;
-	if (fd_path(path))
+	if (lxs_link_path(path))
 		return -ELOOP;
 	for (size_t i = 1; i < len; i++)
 		if (path[i] == '/' && (is_file(lx, path, i) || is_device(path, i)))
@@ -249,41 +233,17 @@ int64_t lxs_get_path(struct sys *s, uint64_t va, char *out)
 	return -ENAMETOOLONG;
 }
 
-/* /proc/self's files (maps, cmdline, environ), also by other names
- * (/proc/1/..., /proc/thread-self/..., with "." and repeated slashes): not
- * in the tree, linux_maps.c's. Their node's idx, or 0. */
-static int proc_path(const char *path)
-{
-	static const char *const dirs[] = {"/proc/self/", "/proc/thread-self/", "/proc/1/"};
-	static const struct {
-		const char *name;
-		int node;
-	} files[] = {
-		{"maps", LX_NODE_MAPS}, {"cmdline", LX_NODE_CMDLINE}, {"environ", LX_NODE_ENVIRON}};
-	char clean[PATH_MAX_GUEST];
-
-	if (path[0] != '/' || linux_path_clean(path, clean) < 0)
-		return 0;
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		size_t n = strlen(dirs[i]);
-		for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++)
-			if (!strncmp(clean, dirs[i], n) && !strcmp(clean + n, files[k].name))
-				return files[k].node;
-	}
-	return 0;
-}
-
 int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *out)
 {
 	const struct lx_ofd *o;
-	char rest[PATH_MAX_GUEST];
+	char rest[PATH_MAX_GUEST], clean[PATH_MAX_GUEST];
 	struct lx_link l;
 	int64_t r;
 	int k;
 
 	if (!path[0])
 		return -ENOENT;
-	if ((k = lxs_fd_link(s, dirfd, path, &l, rest))) {
+	if ((k = lxs_fd_link(s, dirfd, path, &l, rest, clean))) {
 		if ((r = lxs_link_node(s, &l, out)) < 0)
 			return r;
 		bool dir = out->type == G_DT_DIR || out->type == G_NODE_FDDIR;
@@ -293,7 +253,7 @@ int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *o
 		 * own entries are reached by their paths, not through it). */
 		return out->type == G_DT_DIR ? walk(s->lx, out->idx, rest, out) : -ENOTDIR;
 	}
-	if ((k = proc_path(path))) {
+	if ((k = lxs_proc_file(clean))) {
 		*out = (struct lx_node){.type = G_DT_REG, .idx = (int16_t)k};
 		return 0;
 	}

@@ -15,8 +15,48 @@
 
 #include "linux_sys.h"
 
-static const char *const proc_dirs[] = {"/proc/self/fd/", "/proc/thread-self/fd/", "/proc/1/fd/",
-					"/dev/fd/"};
+/* The names of the process's own /proc directory. */
+static const char *const proc_self_dirs[] = {"/proc/self/", "/proc/thread-self/", "/proc/1/"};
+
+/* /proc/self's files, by their node (linux_maps.c reads them). */
+static const struct {
+	const char *name;
+	int node;
+} proc_files[] = {
+	{"maps", LX_NODE_MAPS}, {"cmdline", LX_NODE_CMDLINE}, {"environ", LX_NODE_ENVIRON}};
+
+static const char *const std_links[] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
+
+/* The length of the /proc/self/ (or /proc/thread-self/, /proc/1/) that
+ * clean starts with, or 0. */
+static size_t proc_self(const char *clean)
+{
+	for (size_t i = 0; i < sizeof(proc_self_dirs) / sizeof(proc_self_dirs[0]); i++) {
+		size_t n = strlen(proc_self_dirs[i]);
+		if (!strncmp(clean, proc_self_dirs[i], n))
+			return n;
+	}
+	return 0;
+}
+
+/* Does clean start with the name word, as a whole path component? */
+static bool starts(const char *clean, const char *word)
+{
+	size_t n = strlen(word);
+
+	return !strncmp(clean, word, n) && (!clean[n] || clean[n] == '/');
+}
+
+/* What follows /proc/self/fd or /dev/fd in clean ("" or "/..."), or NULL. */
+static const char *fd_dir_rest(const char *clean, bool *dev)
+{
+	size_t p = proc_self(clean);
+
+	*dev = !p;
+	if (p && starts(clean + p, "fd"))
+		return clean + p + 2;
+	return starts(clean, "/dev/fd") ? clean + 7 : NULL;
+}
 
 /* A descriptor's number as procfs reads a name (up to a slash): decimal,
  * no sign, no leading zero; -1 if name is none. */
@@ -65,39 +105,70 @@ static bool absolute(struct sys *s, int dirfd, const char *path, char *out)
  * whole path, 2 if it goes on (what follows it in *rest), 0 if none. */
 static int match(const char *clean, struct lx_link *l, const char **rest)
 {
-	static const char *const std[] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
+	const char *after;
+	bool dev;
 
-	for (int i = 0; i < 3; i++) {
-		size_t n = strlen(std[i]);
-		if (!strncmp(clean, std[i], n) && (!clean[n] || clean[n] == '/')) {
+	for (int i = 0; i < 3; i++)
+		if (starts(clean, std_links[i])) {
 			*l = (struct lx_link){.fd = i, .dev = true};
-			*rest = clean + n;
-			return clean[n] ? 2 : 1;
-		}
-	}
-	for (size_t i = 0; i < sizeof(proc_dirs) / sizeof(proc_dirs[0]); i++) {
-		size_t n = strlen(proc_dirs[i]);
-		l->dev = i == sizeof(proc_dirs) / sizeof(proc_dirs[0]) - 1; /* /dev/fd */
-		if (!strncmp(clean, proc_dirs[i], n - 1) && !clean[n - 1]) {
-			l->fd = -1; /* the directory */
-			return 1;
-		}
-		if (!strncmp(clean, proc_dirs[i], n) && (l->fd = fd_number(clean + n)) >= 0) {
-			l->dev = false;
-			*rest = clean + n + strcspn(clean + n, "/");
+			*rest = clean + strlen(std_links[i]);
 			return **rest ? 2 : 1;
 		}
+	if (!(after = fd_dir_rest(clean, &dev)))
+		return 0;
+	if (!after[0]) {
+		*l = (struct lx_link){.fd = -1, .dev = dev}; /* the directory */
+		return 1;
 	}
+	*l = (struct lx_link){.fd = fd_number(after + 1)};
+	if (l->fd < 0)
+		return 0;
+	*rest = after + 1 + strcspn(after + 1, "/");
+	return **rest ? 2 : 1;
+}
+
+bool lxs_link_path(const char *path)
+{
+	bool dev;
+
+	for (int i = 0; i < 3; i++)
+		if (starts(path, std_links[i]))
+			return true;
+	return fd_dir_rest(path, &dev) != NULL;
+}
+
+static const char *proc_file_name(int node)
+{
+	for (size_t k = 0; k < sizeof(proc_files) / sizeof(proc_files[0]); k++)
+		if (proc_files[k].node == node)
+			return proc_files[k].name;
+	return "?";
+}
+
+int lxs_proc_file(const char *clean)
+{
+	size_t p = proc_self(clean);
+
+	for (size_t k = 0; p && k < sizeof(proc_files) / sizeof(proc_files[0]); k++)
+		if (!strcmp(clean + p, proc_files[k].name))
+			return proc_files[k].node;
 	return 0;
 }
 
-int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l, char *rest)
+int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l, char *rest,
+		char *clean)
 {
-	char clean[PATH_MAX_GUEST];
+	char own[PATH_MAX_GUEST];
 	const char *after = NULL;
 	int k;
 
-	if (!path[0] || !absolute(s, dirfd, path, clean) || !(k = match(clean, l, &after)))
+	clean = clean ? clean : own;
+	clean[0] = 0;
+	if (!path[0] || !absolute(s, dirfd, path, clean)) {
+		clean[0] = 0;
+		return 0;
+	}
+	if (!(k = match(clean, l, &after)))
 		return 0;
 	if (k == 2 && !rest)
 		return 0; /* a path through a link, not to one */
@@ -198,9 +269,7 @@ static int link_target(struct sys *s, const struct lx_link *l, char *out)
 	if (o->kind == LX_FILE)
 		name = s->lx->files[o->file].guest_path;
 	else if (o->kind == LX_MAPS)
-		name = o->file == LX_NODE_MAPS	    ? "/proc/1/maps"
-		       : o->file == LX_NODE_CMDLINE ? "/proc/1/cmdline"
-						    : "/proc/1/environ";
+		return snprintf(out, PATH_MAX_GUEST, "/proc/1/%s", proc_file_name(o->file));
 	else if (o->kind == LX_DIR)
 		return snprintf(out, PATH_MAX_GUEST, "%.*s", s->lx->dirs[o->file].len,
 				s->lx->dirs[o->file].path);

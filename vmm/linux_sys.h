@@ -232,8 +232,17 @@ int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *o
 uint64_t lxs_ino(struct lx_node n);
 /* linux_fdlink.c: whether path from dirfd names a link to a descriptor (1,
  * into *l), goes through one (2, with rest given: the rest of the path, to
- * walk from where the link leads; PATH_MAX_GUEST bytes), or neither (0). */
-int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l, char *rest);
+ * walk from where the link leads; PATH_MAX_GUEST bytes), or neither (0).
+ * With clean given (PATH_MAX_GUEST bytes): the path made absolute and
+ * cleaned there, or "" if it cannot be (left to lxs_lookup's errors). */
+int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l, char *rest,
+		char *clean);
+/* linux_fdlink.c: whether the absolute path is, or is under, one of the
+ * links or /proc/self/fd (/dev/fd), which no allowed file may take. */
+bool lxs_link_path(const char *path);
+/* linux_fdlink.c: the node of /proc/self's file (LX_NODE_MAPS...) that the
+ * cleaned absolute path names, also as /proc/thread-self/ or /proc/1/; 0 if none. */
+int lxs_proc_file(const char *clean);
 /* linux_fdlink.c: what following link l reaches (out->link set but for
  * /proc/self/fd itself); -ENOENT if its descriptor is not open. */
 int64_t lxs_link_node(struct sys *s, const struct lx_link *l, struct lx_node *out);
