@@ -172,6 +172,7 @@ int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const ch
 				   : r == -EEXIST ? "a device's path"
 				   : r == -ELOOP  ? "a link to a descriptor's path (/dev/stdin, "
 						    "/dev/fd, /proc/self/fd...)"
+				   : r == -EBUSY  ? "a file of /proc that kvmlet provides"
 				   : r == -ENAMETOOLONG ? "a name longer than 255 bytes"
 							: "under another file or a device");
 	int fd = open(host_path, O_RDONLY | O_CLOEXEC);

@@ -183,12 +183,13 @@ void linux_reset(struct linux_host *lx);
 /* linux_signal.c: the signals from outside not yet taken are dropped (a reset). */
 void linux_signals_drop(struct kvmlet_sandbox *sb);
 
-/* linux_dir.c: path (absolute) with repeated slashes, "." and ".." resolved,
+/* linux_path.c: path (absolute) with repeated slashes, "." and ".." resolved,
  * into out (4096 bytes): its length, or -ENAMETOOLONG. */
 int linux_path_clean(const char *path, char *out);
 /* linux_dir.c: whether a file may be allowed at clean path: 0, -EISDIR (a
- * directory of the tree), -EEXIST (a device), -ENOTDIR (under a file or a
- * device), -ENAMETOOLONG (a name over 255 bytes). */
+ * directory of the tree), -EEXIST (a device), -ELOOP (a link to a
+ * descriptor, /proc/self/fd), -EBUSY (a file of /proc kvmlet provides),
+ * -ENOTDIR (under a file or a device), -ENAMETOOLONG (a name over 255 bytes). */
 int linux_dirs_check(const struct linux_host *lx, const char *path);
 /* linux_dir.c: the tree again once the last of files was appended (its
  * parents added; the first call makes "/" and /dev): 0, or -ENOSPC (more

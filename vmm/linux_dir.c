@@ -71,6 +71,8 @@ int linux_dirs_check(const struct linux_host *lx, const char *path)
 		return -EEXIST;
 	if (lxs_link_path(path))
 		return -ELOOP;
+	if (lxs_proc_file(path))
+		return -EBUSY;
 	for (size_t i = 1; i < len; i++)
 		if (path[i] == '/' && (is_file(lx, path, i) || is_device(path, i)))
 			return -ENOTDIR;

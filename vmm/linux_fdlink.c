@@ -18,12 +18,19 @@
 /* The names of the process's own /proc directory. */
 static const char *const proc_self_dirs[] = {"/proc/self/", "/proc/thread-self/", "/proc/1/"};
 
-/* /proc/self's files, by their node (linux_maps.c reads them). */
+/* /proc's files, by their node (linux_maps.c reads them): under /proc/self/
+ * (also thread-self, 1), or in /proc itself; /proc/mounts is Linux's link
+ * to self/mounts, followed. */
 static const struct {
 	const char *name;
 	int node;
+	bool top;
 } proc_files[] = {
-	{"maps", LX_NODE_MAPS}, {"cmdline", LX_NODE_CMDLINE}, {"environ", LX_NODE_ENVIRON}};
+	{"maps", LX_NODE_MAPS, false},		 {"cmdline", LX_NODE_CMDLINE, false},
+	{"environ", LX_NODE_ENVIRON, false},	 {"mounts", LX_NODE_MOUNTS, false},
+	{"mountinfo", LX_NODE_MOUNTINFO, false}, {"mounts", LX_NODE_MOUNTS, true},
+	{"meminfo", LX_NODE_MEMINFO, true},	 {"uptime", LX_NODE_UPTIME, true},
+};
 
 static const char *const std_links[] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
 
@@ -137,21 +144,27 @@ bool lxs_link_path(const char *path)
 	return fd_dir_rest(path, &dev) != NULL;
 }
 
-static const char *proc_file_name(int node)
+/* What a descriptor of node links to: /proc/1/NAME (procfs's own name of
+ * /proc/self) or /proc/NAME. */
+static int proc_file_link(int node, char *out)
 {
 	for (size_t k = 0; k < sizeof(proc_files) / sizeof(proc_files[0]); k++)
 		if (proc_files[k].node == node)
-			return proc_files[k].name;
-	return "?";
+			return snprintf(out, PATH_MAX_GUEST, "/proc/%s%s",
+					proc_files[k].top ? "" : "1/", proc_files[k].name);
+	return snprintf(out, PATH_MAX_GUEST, "anon_inode:[kvmlet]");
 }
 
 int lxs_proc_file(const char *clean)
 {
 	size_t p = proc_self(clean);
+	const char *top = !strncmp(clean, "/proc/", 6) ? clean + 6 : NULL;
 
-	for (size_t k = 0; p && k < sizeof(proc_files) / sizeof(proc_files[0]); k++)
-		if (!strcmp(clean + p, proc_files[k].name))
+	for (size_t k = 0; k < sizeof(proc_files) / sizeof(proc_files[0]); k++) {
+		const char *name = proc_files[k].top ? top : p ? clean + p : NULL;
+		if (name && !strcmp(name, proc_files[k].name))
 			return proc_files[k].node;
+	}
 	return 0;
 }
 
@@ -269,7 +282,7 @@ static int link_target(struct sys *s, const struct lx_link *l, char *out)
 	if (o->kind == LX_FILE)
 		name = s->lx->files[o->file].guest_path;
 	else if (o->kind == LX_MAPS)
-		return snprintf(out, PATH_MAX_GUEST, "/proc/1/%s", proc_file_name(o->file));
+		return proc_file_link(o->file, out);
 	else if (o->kind == LX_DIR)
 		return snprintf(out, PATH_MAX_GUEST, "%.*s", s->lx->dirs[o->file].len,
 				s->lx->dirs[o->file].path);

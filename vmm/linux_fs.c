@@ -121,6 +121,13 @@ static int64_t sys_openat(struct sys *s, int dirfd, uint64_t pathp, uint64_t fla
 	return lxs_fd_open(s, &o, flags & G_O_CLOEXEC);
 }
 
+/* st_blocks (512 bytes each) as the tmpfs statfs says the tree is: whole
+ * 4 KiB pages, so du sees what a file takes on Linux's tmpfs. */
+static uint64_t stat_blocks(const struct stat *st)
+{
+	return ((uint64_t)st->st_size + 4095) / 4096 * 8;
+}
+
 /* struct stat as Linux x86-64 lays it out; only what a program needs, no host ids. */
 static int64_t put_stat(struct sys *s, uint64_t va, const struct stat *st)
 {
@@ -132,7 +139,7 @@ static int64_t put_stat(struct sys *s, uint64_t va, const struct stat *st)
 	k[5] = (uint64_t)st->st_rdev; /* the devices' own; 0 for the rest */
 	k[6] = (uint64_t)st->st_size;
 	k[7] = 4096; /* st_blksize */
-	k[8] = ((uint64_t)st->st_size + 511) / 512;
+	k[8] = stat_blocks(st);
 	return lxs_put(s, va, k, 144);
 }
 
@@ -162,7 +169,7 @@ static int64_t put_statx(struct sys *s, uint64_t va, const struct stat *st)
 		.mode = (uint16_t)st->st_mode,
 		.ino = (uint64_t)st->st_ino,
 		.size = (uint64_t)st->st_size,
-		.blocks = ((uint64_t)st->st_size + 511) / 512,
+		.blocks = stat_blocks(st),
 		.attributes_mask = G_STATX_ATTR_KNOWN,
 		.rdev_major = (rdev >> 8) & 0xfff,
 		.rdev_minor = (rdev & 0xff) | ((rdev >> 12) & 0xfff00),

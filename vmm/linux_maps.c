@@ -163,13 +163,68 @@ static int64_t strings_read(char *const *v, char *out, uint64_t len, uint64_t of
 	return (int64_t)got;
 }
 
+/* The guest kernel's free pages: the zero bits of its page bitmap (as its
+ * sysinfo counts them); all of them if the bitmap cannot be read. */
+static uint64_t free_pages(struct sys *s, uint64_t *total)
+{
+	const struct kvmlet_bootinfo *bi = &s->sb->lay.bi;
+	uint64_t n = bi->free_hi > bi->free_lo ? (bi->free_hi - bi->free_lo) / 4096 : 0, used = 0;
+	const uint64_t *map = GUEST_PTR(&s->sb->gm, bi->pmap_lo, (n + 63) / 64 * 8);
+
+	*total = n;
+	for (uint64_t w = 0; map && w < (n + 63) / 64; w++)
+		used += (uint64_t)__builtin_popcountll(
+			n - w * 64 >= 64 ? map[w] : map[w] & ((1ull << (n - w * 64)) - 1));
+	return n - used;
+}
+
+/* The text of /proc's file node (not maps, cmdline, environ) into buf
+ * (size bytes); its length. */
+static size_t proc_text(struct sys *s, int node, char *buf, size_t size)
+{
+	static const char *const mem_zero[] = {"Buffers",  "Cached",	"SwapCached", "Active",
+					       "Inactive", "SwapTotal", "SwapFree",   "Shmem"};
+	uint64_t total, free = free_pages(s, &total), ns;
+	size_t n = 0;
+
+	switch (node) {
+	case LX_NODE_MOUNTS:
+		return (size_t)snprintf(buf, size, "kvmlet / tmpfs ro,relatime 0 0\n");
+	case LX_NODE_MOUNTINFO:
+		return (size_t)snprintf(buf, size, "1 1 0:0 / / ro,relatime - tmpfs kvmlet ro\n");
+	case LX_NODE_MEMINFO:
+		/* Linux's layout: the name padded to 16 columns, the value to 8, in kB. */
+		n = (size_t)snprintf(buf, size,
+				     "MemTotal:       %8" PRIu64 " kB\nMemFree:        %8" PRIu64
+				     " kB\nMemAvailable:   %8" PRIu64 " kB\n",
+				     s->sb->lay.bi.mem_size >> 10, free * 4, free * 4);
+		for (size_t i = 0; i < sizeof(mem_zero) / sizeof(mem_zero[0]) && n < size; i++)
+			n += (size_t)snprintf(buf + n, size - n, "%s:%*s%8d kB\n", mem_zero[i],
+					      (int)(15 - strlen(mem_zero[i])), "", 0);
+		return n < size ? n : size - 1;
+	default: /* LX_NODE_UPTIME: sysinfo's clock; no CPU time is measured, so no idle time */
+		ns = lxs_now(s, CLOCK_MONOTONIC);
+		return (size_t)snprintf(buf, size, "%" PRIu64 ".%02" PRIu64 " 0.00\n",
+					ns / 1000000000, ns / 10000000 % 100);
+	}
+}
+
 int64_t lxs_proc_read(struct sys *s, int node, char *out, uint64_t len, uint64_t off)
 {
 	struct maps m = {.s = s, .out = out, .off = off, .len = len};
 
-	if (node != LX_NODE_MAPS)
+	if (node == LX_NODE_CMDLINE || node == LX_NODE_ENVIRON)
 		return strings_read(node == LX_NODE_CMDLINE ? s->lx->argv : s->lx->envp, out, len,
 				    off);
+	if (node != LX_NODE_MAPS) {
+		char text[512];
+		size_t n = proc_text(s, node, text, sizeof(text));
+		if (off >= n)
+			return 0;
+		n = n - off < len ? n - off : len;
+		memcpy(out, text + off, n);
+		return (int64_t)n;
+	}
 
 	if (len > UINT64_MAX - off)
 		m.len = UINT64_MAX - off; /* the window's end must not wrap */

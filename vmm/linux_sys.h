@@ -180,15 +180,21 @@ const char *lxs_dev_path(int kind);
 uint32_t lxs_dev_rdev(int kind);
 /* linux_fd.c: read len bytes (<= LX_IO_MAX) from device o into buf; the count or -errno. */
 int64_t lxs_dev_read(struct sys *s, const struct lx_ofd *o, char *buf, uint64_t len);
-/* The nodes of /proc/self's files (lxs_lookup): files with these idx
+/* The nodes of /proc's files (lxs_lookup): files with these idx
  * (negative: not in files[]), an LX_MAPS description's file. */
-#define LX_NODE_MAPS	(-1)
-#define LX_NODE_CMDLINE (-2)
-#define LX_NODE_ENVIRON (-3)
-/* linux_maps.c: up to len bytes of /proc/self's file node (LX_NODE_MAPS:
- * as it reads now, from the live page tables; LX_NODE_CMDLINE, ENVIRON: the
+#define LX_NODE_MAPS	  (-1)
+#define LX_NODE_CMDLINE	  (-2)
+#define LX_NODE_ENVIRON	  (-3)
+#define LX_NODE_MOUNTS	  (-4)
+#define LX_NODE_MOUNTINFO (-5)
+#define LX_NODE_MEMINFO	  (-6)
+#define LX_NODE_UPTIME	  (-7)
+/* linux_maps.c: up to len bytes of /proc's file node (LX_NODE_MAPS: as it
+ * reads now, from the live page tables; LX_NODE_CMDLINE, ENVIRON: the
  * arguments, the environment the program started with, each string with
- * its NUL) from offset off; the count, or -EIO. */
+ * its NUL; MOUNTS, MOUNTINFO: the tree as one read-only tmpfs at /; MEMINFO:
+ * guest memory and the guest kernel's free pages, as sysinfo has them;
+ * UPTIME: sysinfo's clock) from offset off; the count, or -EIO. */
 int64_t lxs_proc_read(struct sys *s, int node, char *out, uint64_t len, uint64_t off);
 /* linux_maps.c: what /proc/self/exe links to, NUL-terminated in out
  * (PATH_MAX_GUEST); its length or -errno. */

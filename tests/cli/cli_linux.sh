@@ -61,6 +61,23 @@ same "/proc/self/maps: the stack, the code, a mapping as it changes, reads in pi
 	"$LXTEST" maps
 same "/proc/self/cmdline and environ: read whole, in pieces, after lseek, by pread" "" -- \
 	"$LXTEST" procself one "two words" ""
+same "/proc/meminfo, /proc/uptime, /proc/mounts, mountinfo: as sysinfo and statfs say" "" -- \
+	"$LXTEST" procinfo
+# busybox free and df read /proc/meminfo and /proc/mounts: the guest's memory, the tree at /.
+check 0 '' '' -- run -m 64M "$BUSYBOX" free
+if awk '/^Mem:/ { exit !($2 == 65536 && $4 > 0 && $4 < 65536) }' "$out"; then
+	echo "ok: busybox free: 65536 KiB in all, some of it free"
+else
+	echo "FAIL: busybox free: $(cat "$out")"
+	failures=$((failures + 1))
+fi
+check 0 '' '' -- run "$BUSYBOX" df /
+if tail -n 1 "$out" | grep -q '^kvmlet .* /$'; then
+	echo "ok: busybox df /: the tree, mounted at /"
+else
+	echo "FAIL: busybox df /: $(cat "$out")"
+	failures=$((failures + 1))
+fi
 for seed in 1 2 3 4; do
 	same "600 random mmap, munmap, mprotect calls and accesses (seed $seed)" "" -- \
 		"$LXTEST" mmaprandom $seed 600

@@ -6,7 +6,9 @@
  * a mapping made, protected and unmapped shows and goes, reading 7 bytes at a
  * time gives what one read does, lseek back reads it again, and
  * pthread_getattr_np on the main thread (glibc reads the file) finds a stack
- * that holds a local.
+ * that holds a local. `lxtest procself`: /proc/self's cmdline and environ;
+ * `lxtest procinfo`: /proc/meminfo, /proc/uptime, /proc/mounts and
+ * /proc/self/mountinfo agree with sysinfo and statfs.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -16,6 +18,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #define MAPS "/proc/self/maps"
@@ -162,5 +166,107 @@ int do_procself(void)
 	show_proc("/proc/self/cmdline");
 	show_proc("/proc/self/environ");
 	show_proc("/proc/thread-self/cmdline");
+	return 0;
+}
+
+/* All of path into text (NUL-terminated), 5 bytes per read; its length or -1. */
+static long read_all(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	long n = fd < 0 ? -1 : slurp(fd, 5);
+
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+/* The number after "name:" in text, in kB; -1 if there is none. */
+static long long meminfo_kb(const char *name)
+{
+	const char *p = strstr(text, name);
+	long long v;
+
+	return p && (p == text || p[-1] == '\n') && sscanf(p + strlen(name), ": %lld kB", &v) == 1
+		       ? v
+		       : -1;
+}
+
+/* Whether every line of text has at least min fields and, for mountinfo,
+ * the " - " that ends its optional fields; *root: one mounted at "/". */
+static int mount_lines(int min, int info, int *root)
+{
+	char copy[sizeof(text)];
+	int lines = 0, good = 1;
+
+	strcpy(copy, text);
+	*root = 0;
+	for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char f[12][256];
+		int n = sscanf(l,
+			       "%255s %255s %255s %255s %255s %255s %255s %255s %255s %255s %255s",
+			       f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10]);
+		lines++;
+		good &= n >= min && (!info || strstr(l, " - ") != NULL);
+		*root |= n >= min && !strcmp(f[info ? 4 : 1], "/");
+	}
+	return good && lines > 0;
+}
+
+int do_procinfo(void)
+{
+	struct sysinfo si;
+	struct statfs sf;
+	struct stat st;
+	int root;
+
+	if (sysinfo(&si) < 0) {
+		printf("sysinfo failed\n");
+		return 1;
+	}
+	long n = read_all("/proc/meminfo");
+	long long total = meminfo_kb("MemTotal"), fr = meminfo_kb("MemFree");
+	long long si_total = (long long)si.totalram * si.mem_unit / 1024;
+	long long si_free = (long long)si.freeram * si.mem_unit / 1024;
+	printf("/proc/meminfo read: %s\n", yes(n > 0));
+	printf("  MemTotal is sysinfo's totalram: %s\n", yes(total == si_total));
+	printf("  MemFree within 2%% of sysinfo's freeram: %s\n",
+	       yes(fr >= 0 && (fr - si_free) * 50 <= si_total && (si_free - fr) * 50 <= si_total));
+	printf("  MemAvailable, SwapTotal, Cached there: %s\n",
+	       yes(meminfo_kb("MemAvailable") >= 0 && meminfo_kb("SwapTotal") >= 0 &&
+		   meminfo_kb("Cached") >= 0));
+	printf("  its first line in Linux's columns: %s\n",
+	       yes(!strncmp(text, "MemTotal:", 9) && text[15] == ' ' && text[16] != '\n' &&
+		   !strncmp(text + 24, " kB\n", 4)));
+
+	double up = -1, idle = -1;
+	n = read_all("/proc/uptime");
+	printf("/proc/uptime: two numbers within 2 s of sysinfo's uptime: %s\n",
+	       yes(n > 0 && sscanf(text, "%lf %lf", &up, &idle) == 2 && idle >= 0 &&
+		   up >= (double)si.uptime - 2 && up <= (double)si.uptime + 2));
+
+	n = read_all("/proc/mounts");
+	printf("/proc/mounts: lines of six fields, one of them /: %s\n",
+	       yes(n > 0 && mount_lines(6, 0, &root) && root));
+	char mounts[sizeof(text)];
+	strcpy(mounts, text);
+	read_all("/proc/self/mounts");
+	printf("  /proc/self/mounts is the same: %s\n", yes(!strcmp(mounts, text)));
+	printf("  statfs of /: %s\n", yes(statfs("/", &sf) == 0));
+	n = read_all("/proc/self/mountinfo");
+	printf("/proc/self/mountinfo: lines of ten fields and \" - \", one of them /: %s\n",
+	       yes(n > 0 && mount_lines(10, 1, &root) && root));
+
+	const char *const files[] = {"/proc/meminfo", "/proc/uptime", "/proc/mounts",
+				     "/proc/self/mountinfo", "/proc/thread-self/mounts"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		int fd = open(files[i], O_RDONLY);
+		memset(&st, 0, sizeof(st));
+		int r = fd >= 0 ? fstat(fd, &st) : -1;
+		printf("%s: regular %s, size %lld, mode %o\n", files[i],
+		       yes(r == 0 && S_ISREG(st.st_mode)), (long long)st.st_size,
+		       st.st_mode & 0777);
+		close(fd);
+	}
 	return 0;
 }

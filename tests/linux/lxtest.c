@@ -346,6 +346,7 @@ int do_timerfd(void);		 /* lxtimerfd.c */
 int do_spin(void);		 /* lxtimer.c */
 int do_maps(void);		 /* lxmaps.c */
 int do_procself(void);		 /* lxmaps.c */
+int do_procinfo(void);		 /* lxmaps.c */
 int do_pipeslots(void);		 /* lxpipe.c */
 int do_ptimer_fresh(void);	 /* lxtimer.c */
 int do_sched(void);		 /* lxproc.c */
@@ -390,6 +391,8 @@ int main(int argc, char **argv, char **envp)
 		return do_maps();
 	if (!strcmp(what, "procself"))
 		return do_procself();
+	if (!strcmp(what, "procinfo"))
+		return do_procinfo();
 	if (!strcmp(what, "pipeslots"))
 		return do_pipeslots();
 	if (!strcmp(what, "mmaprandom") && argc > 3)

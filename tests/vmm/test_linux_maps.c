@@ -5,6 +5,8 @@
  * ascending and non-overlapping runs, the image named as /proc/self/exe with
  * its file offset, [stack] at the top of memory; and any window of the text
  * (every piece size, every offset, past the end) reads what the whole does.
+ * /proc/meminfo from the guest kernel's page bitmap, in Linux's columns;
+ * /proc/mounts, mountinfo and uptime, read whole and in pieces.
  */
 #include <check.h>
 #include <inttypes.h>
@@ -126,6 +128,70 @@ START_TEST(any_window_reads_the_same)
 }
 END_TEST
 
+/* The text of node, read in pieces of 3 bytes; its length. */
+static int64_t read_pieces(struct sys *s, int node, char *out, size_t size)
+{
+	int64_t at = 0, n;
+
+	while ((size_t)at < size - 1 &&
+	       (n = lxs_proc_read(s, node, out + at,
+				  size - 1 - (size_t)at < 3 ? size - 1 - (size_t)at : 3,
+				  (uint64_t)at)) > 0)
+		at += n;
+	out[at] = 0;
+	return at;
+}
+
+START_TEST(meminfo_counts_the_kernels_free_pages)
+{
+	struct sys s = {.sb = sb, .lx = sb->lx};
+	const struct kvmlet_bootinfo *bi = &sb->lay.bi;
+	uint64_t n = (bi->free_hi - bi->free_lo) / PAGE;
+	uint64_t *map = GUEST_PTR(&sb->gm, bi->pmap_lo, (n + 63) / 64 * 8);
+	char text[1024], want[64];
+
+	ck_assert_ptr_nonnull(map);
+	ck_assert_uint_gt(n, 100);
+	memset(map, 0, (n + 63) / 64 * 8);
+	map[0] = 0x3ff;				     /* 10 pages in use */
+	map[(n - 1) / 64] |= 1ull << ((n - 1) % 64); /* and the last */
+	if (n % 64)
+		map[(n - 1) / 64] |= ~0ull << (n % 64); /* bits past the end count for nothing */
+	ck_assert_int_gt(read_pieces(&s, LX_NODE_MEMINFO, text, sizeof(text)), 0);
+	snprintf(want, sizeof(want), "MemTotal:       %8u kB\n", 8192u);
+	ck_assert_msg(!strncmp(text, want, strlen(want)), "%s", text);
+	snprintf(want, sizeof(want), "\nMemFree:        %8" PRIu64 " kB\n", (n - 11) * 4);
+	ck_assert_msg(strstr(text, want), "want %s in %s", want, text);
+	snprintf(want, sizeof(want), "\nMemAvailable:   %8" PRIu64 " kB\n", (n - 11) * 4);
+	ck_assert_msg(strstr(text, want), "want %s in %s", want, text);
+	ck_assert_msg(strstr(text, "\nSwapTotal:             0 kB\n"), "%s", text);
+	for (const char *l = text; *l; l = strchr(l, '\n') + 1)
+		ck_assert_msg(strchr(l, ':') - l < 16 && !strncmp(l + 24, " kB\n", 4), "%s", l);
+}
+END_TEST
+
+START_TEST(mounts_and_uptime)
+{
+	struct sys s = {.sb = sb, .lx = sb->lx};
+	char text[512];
+	unsigned long long sec;
+	unsigned cs;
+	char tail[16];
+
+	read_pieces(&s, LX_NODE_MOUNTS, text, sizeof(text));
+	ck_assert_str_eq(text, "kvmlet / tmpfs ro,relatime 0 0\n");
+	read_pieces(&s, LX_NODE_MOUNTINFO, text, sizeof(text));
+	ck_assert_str_eq(text, "1 1 0:0 / / ro,relatime - tmpfs kvmlet ro\n");
+	ck_assert_int_eq(lxs_proc_read(&s, LX_NODE_MOUNTS, text, 10, 1000), 0);
+	int64_t n = lxs_proc_read(&s, LX_NODE_UPTIME, text, sizeof(text) - 1, 0);
+	ck_assert_int_gt(n, 0);
+	text[n] = 0;
+	ck_assert_msg(sscanf(text, "%llu.%2u %15s", &sec, &cs, tail) == 3 && cs < 100 &&
+			      !strcmp(tail, "0.00") && strchr(text, '\n')[1] == 0,
+		      "%s", text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("linux_maps");
@@ -136,6 +202,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, lines_are_linux_s);
 	tcase_add_test(tc, any_window_reads_the_same);
+	tcase_add_test(tc, meminfo_counts_the_kernels_free_pages);
+	tcase_add_test(tc, mounts_and_uptime);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -156,8 +156,10 @@ void kvmlet_set_stdio(struct kvmlet_sandbox *sb, int in_fd, int out_fd, int err_
  * seccomp filter need not allow open) and closed with the sandbox. Errors:
  * the errno of open, -EINVAL not a regular file, a relative guest path, or
  * one that is a directory of the tree, a device's, one of the links to
- * descriptors' (/dev/stdin, /dev/stdout, /dev/stderr, /dev/fd/..., /proc/self/fd/...)
- * or under another file, -ENOSPC more than 64 files or 1024 directories.
+ * descriptors' (/dev/stdin, /dev/stdout, /dev/stderr, /dev/fd/..., /proc/self/fd/...),
+ * one of the /proc files kvmlet provides (/proc/self/maps, /proc/meminfo,
+ * /proc/mounts...: docs/linux.md) or under another file, -ENOSPC more than 64 files or 1024
+ * directories.
  */
 int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const char *guest_path,
 		      struct kvmlet_error *err);
