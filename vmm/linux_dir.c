@@ -245,7 +245,9 @@ int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *o
 
 	if (!path[0])
 		return -ENOENT;
-	if ((k = lxs_fd_link(s, dirfd, path, &l, rest, clean))) {
+	if ((k = lxs_fd_link(s, dirfd, path, &l, rest, clean)) < 0)
+		return k;
+	if (k) {
 		if ((r = lxs_link_node(s, &l, out)) < 0)
 			return r;
 		bool dir = out->type == G_DT_DIR || out->type == G_NODE_FDDIR;

@@ -81,30 +81,69 @@ static int fd_number(const char *name)
 	return n > 0x7fffffff ? -1 : (int)n;
 }
 
-/* path from dirfd as an absolute, cleaned path in out; false if the walk
- * cannot start there (left to lxs_lookup's errors). */
-static bool absolute(struct sys *s, int dirfd, const char *path, char *out)
+/* Whether the walk of path (absolute, not cleaned) goes on past one of
+ * /proc's files: a name, ".", ".." or a trailing slash after it, which
+ * Linux's walk answers ENOTDIR. */
+static bool past_proc_file(const char *path)
+{
+	char pre[PATH_MAX_GUEST];
+	size_t n = 0;
+
+	pre[0] = 0;
+	for (const char *p = path; *p;) {
+		size_t len;
+		while (*p == '/')
+			p++;
+		if (n && lxs_proc_file(pre))
+			return true; /* something, if only a slash, follows the file */
+		if (!*p || (len = strcspn(p, "/")) >= sizeof(pre) - n - 1)
+			break;
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (n && pre[n - 1] != '/')
+				n--;
+			n -= n > 0;
+		} else if (!(len == 1 && p[0] == '.')) {
+			pre[n++] = '/';
+			memcpy(pre + n, p, len);
+			n += len;
+		}
+		pre[n] = 0;
+		p += len;
+	}
+	return false;
+}
+
+/* path from dirfd as an absolute, cleaned path in out: 1; 0 if the walk
+ * cannot start there (left to lxs_lookup's errors); -ENOTDIR if it goes
+ * on past one of /proc's files. */
+static int absolute(struct sys *s, int dirfd, const char *path, char *out)
 {
 	static const struct lx_dir fddir = {.path = "/proc/self/fd", .len = 13};
 	char joined[PATH_MAX_GUEST];
 	const struct lx_ofd *o = dirfd == G_AT_FDCWD ? NULL : lxs_ofd(s, dirfd);
 	const struct lx_dir *d;
 
-	if (path[0] == '/')
-		return linux_path_clean(path, out) >= 0;
-	if (dirfd == G_AT_FDCWD)
-		d = &s->lx->dirs[s->lx->cwd];
-	else if (o && o->kind == LX_DIR)
-		d = &s->lx->dirs[o->file];
-	else if (o && o->kind == LX_FDDIR)
-		d = &fddir; /* openat(a descriptor of /proc/self/fd, "3") */
-	else
-		return false;
-	if ((size_t)d->len + 1 + strlen(path) >= sizeof(joined))
-		return false;
-	memcpy(joined, d->path, d->len);
-	joined[d->len] = '/';
-	strcpy(joined + d->len + 1, path);
+	if (path[0] == '/') {
+		if (strlen(path) >= sizeof(joined))
+			return 0;
+		strcpy(joined, path);
+	} else {
+		if (dirfd == G_AT_FDCWD)
+			d = &s->lx->dirs[s->lx->cwd];
+		else if (o && o->kind == LX_DIR)
+			d = &s->lx->dirs[o->file];
+		else if (o && o->kind == LX_FDDIR)
+			d = &fddir; /* openat(a descriptor of /proc/self/fd, "3") */
+		else
+			return 0;
+		if ((size_t)d->len + 1 + strlen(path) >= sizeof(joined))
+			return 0;
+		memcpy(joined, d->path, d->len);
+		joined[d->len] = '/';
+		strcpy(joined + d->len + 1, path);
+	}
+	if (past_proc_file(joined))
+		return -ENOTDIR;
 	return linux_path_clean(joined, out) >= 0;
 }
 
@@ -173,13 +212,13 @@ int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l, c
 {
 	char own[PATH_MAX_GUEST];
 	const char *after = NULL;
-	int k;
+	int k = 0;
 
 	clean = clean ? clean : own;
 	clean[0] = 0;
-	if (!path[0] || !absolute(s, dirfd, path, clean)) {
+	if (!path[0] || (k = absolute(s, dirfd, path, clean)) <= 0) {
 		clean[0] = 0;
-		return 0;
+		return k < 0 ? k : 0;
 	}
 	if (!(k = match(clean, l, &after)))
 		return 0;

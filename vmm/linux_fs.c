@@ -265,7 +265,7 @@ static int64_t stat_at(struct sys *s, int dirfd, uint64_t pathp, uint64_t flags,
 		return r;
 	if (!path[0] && (flags & G_AT_EMPTY_PATH))
 		return stat_fd(s, dirfd, hs);
-	if ((flags & G_AT_SYMLINK_NOFOLLOW) && lxs_fd_link(s, dirfd, path, &l, NULL, NULL))
+	if ((flags & G_AT_SYMLINK_NOFOLLOW) && lxs_fd_link(s, dirfd, path, &l, NULL, NULL) > 0)
 		return lxs_link_lstat(s, &l, hs);
 	if ((r = lxs_lookup(s, dirfd, path, &n)) < 0)
 		return r;
@@ -360,7 +360,7 @@ static int64_t sys_readlink(struct sys *s, int dirfd, uint64_t pathp, uint64_t b
 
 	if ((r = lxs_get_path(s, pathp, path)) < 0)
 		return r;
-	if (lxs_fd_link(s, dirfd, path, &l, NULL, NULL))
+	if (lxs_fd_link(s, dirfd, path, &l, NULL, NULL) > 0)
 		return lxs_link_readlink(s, &l, buf, size);
 	if (!strcmp(path, "/proc/self/exe")) {
 		if ((r = lxs_exe_path(s, path)) < 0)

@@ -238,7 +238,8 @@ int64_t lxs_lookup(struct sys *s, int dirfd, const char *path, struct lx_node *o
 uint64_t lxs_ino(struct lx_node n);
 /* linux_fdlink.c: whether path from dirfd names a link to a descriptor (1,
  * into *l), goes through one (2, with rest given: the rest of the path, to
- * walk from where the link leads; PATH_MAX_GUEST bytes), or neither (0).
+ * walk from where the link leads; PATH_MAX_GUEST bytes), or neither (0);
+ * -ENOTDIR if the path goes on past one of /proc's files ("maps/", "maps/.").
  * With clean given (PATH_MAX_GUEST bytes): the path made absolute and
  * cleaned there, or "" if it cannot be (left to lxs_lookup's errors). */
 int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l, char *rest,

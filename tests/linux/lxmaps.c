@@ -11,6 +11,7 @@
  * /proc/self/mountinfo agree with sysinfo and statfs.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -256,6 +257,16 @@ int do_procinfo(void)
 	n = read_all("/proc/self/mountinfo");
 	printf("/proc/self/mountinfo: lines of ten fields and \" - \", one of them /: %s\n",
 	       yes(n > 0 && mount_lines(10, 1, &root) && root));
+
+	const char *const not_dirs[] = {"/proc/meminfo/", "/proc/self/maps/.", "/proc/mounts/x"};
+	for (size_t i = 0; i < sizeof(not_dirs) / sizeof(not_dirs[0]); i++) {
+		errno = 0;
+		int fd = open(not_dirs[i], O_RDONLY), e = errno;
+		printf("%s (a file as a directory): %d, %s\n", not_dirs[i], fd,
+		       e == ENOTDIR  ? "ENOTDIR"
+		       : e == ENOENT ? "ENOENT"
+				     : "another errno");
+	}
 
 	const char *const files[] = {"/proc/meminfo", "/proc/uptime", "/proc/mounts",
 				     "/proc/self/mountinfo", "/proc/thread-self/mounts"};

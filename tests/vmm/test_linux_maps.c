@@ -9,6 +9,7 @@
  * /proc/mounts, mountinfo and uptime, read whole and in pieces.
  */
 #include <check.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <linux/elf.h>
 #include <stdio.h>
@@ -192,6 +193,66 @@ START_TEST(mounts_and_uptime)
 }
 END_TEST
 
+START_TEST(proc_file_names)
+{
+	static const struct {
+		const char *path;
+		int node;
+	} cases[] = {
+		{"/proc/self/maps", LX_NODE_MAPS},
+		{"/proc/1/cmdline", LX_NODE_CMDLINE},
+		{"/proc/thread-self/environ", LX_NODE_ENVIRON},
+		{"/proc/mounts", LX_NODE_MOUNTS},
+		{"/proc/self/mounts", LX_NODE_MOUNTS},
+		{"/proc/1/mountinfo", LX_NODE_MOUNTINFO},
+		{"/proc/meminfo", LX_NODE_MEMINFO},
+		{"/proc/uptime", LX_NODE_UPTIME},
+		/* not files kvmlet provides */
+		{"/proc/self/meminfo", 0},
+		{"/proc/mountinfo", 0},
+		{"/proc/maps", 0},
+		{"/proc/2/maps", 0},
+		{"/proc/uptimes", 0},
+		{"/proc/meminfo/", 0},
+		{"/proc/", 0},
+		{"/proc", 0},
+		{"/proc/self/", 0},
+		{"/proc/self", 0},
+		{"/procmeminfo", 0},
+		{"/dev/proc/meminfo", 0},
+		{"", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(lxs_proc_file(cases[i].path) == cases[i].node, "%s: %d, want %d",
+			      cases[i].path, lxs_proc_file(cases[i].path), cases[i].node);
+
+	/* A walk that goes on past one of them is ENOTDIR, as Linux's; one that
+	 * only passes through /proc/self or comes back is not. */
+	static const struct {
+		const char *path;
+		int r;
+	} walks[] = {
+		{"/proc/meminfo/", -ENOTDIR},
+		{"/proc/self/maps/.", -ENOTDIR},
+		{"/proc/mounts/x", -ENOTDIR},
+		{"/proc//uptime//..", -ENOTDIR},
+		{"/proc/1/mountinfo/../mounts", -ENOTDIR},
+		{"/proc/meminfo", 0},
+		{"/proc/self/../self/maps", 0},
+		{"/proc/./meminfo", 0},
+		{"/proc/meminfox/", 0},
+		{"/dev/null/", 0},
+	};
+	struct sys sy = {.sb = sb, .lx = sb->lx};
+	struct lx_link l;
+	for (size_t i = 0; i < sizeof(walks) / sizeof(walks[0]); i++)
+		ck_assert_msg(lxs_fd_link(&sy, G_AT_FDCWD, walks[i].path, &l, NULL, NULL) ==
+				      walks[i].r,
+			      "%s", walks[i].path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("linux_maps");
@@ -204,6 +265,7 @@ int main(void)
 	tcase_add_test(tc, any_window_reads_the_same);
 	tcase_add_test(tc, meminfo_counts_the_kernels_free_pages);
 	tcase_add_test(tc, mounts_and_uptime);
+	tcase_add_test(tc, proc_file_names);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
