@@ -186,6 +186,10 @@ void linux_signals_drop(struct kvmlet_sandbox *sb);
 /* linux_path.c: path (absolute) with repeated slashes, "." and ".." resolved,
  * into out (4096 bytes): its length, or -ENAMETOOLONG. */
 int linux_path_clean(const char *path, char *out);
+/* linux_path.c: the same, and -ENOTDIR where the walk would go on past a
+ * prefix that is_file says names a file (a name, ".", ".." or a slash after
+ * it), as Linux's walk answers; is_file NULL: linux_path_clean. */
+int linux_path_clean_files(const char *path, char *out, int (*is_file)(const char *));
 /* linux_dir.c: whether a file may be allowed at clean path: 0, -EISDIR (a
  * directory of the tree), -EEXIST (a device), -ELOOP (a link to a
  * descriptor, /proc/self/fd), -EBUSY (a file of /proc kvmlet provides),

@@ -81,38 +81,6 @@ static int fd_number(const char *name)
 	return n > 0x7fffffff ? -1 : (int)n;
 }
 
-/* Whether the walk of path (absolute, not cleaned) goes on past one of
- * /proc's files: a name, ".", ".." or a trailing slash after it, which
- * Linux's walk answers ENOTDIR. */
-static bool past_proc_file(const char *path)
-{
-	char pre[PATH_MAX_GUEST];
-	size_t n = 0;
-
-	pre[0] = 0;
-	for (const char *p = path; *p;) {
-		size_t len;
-		while (*p == '/')
-			p++;
-		if (n && lxs_proc_file(pre))
-			return true; /* something, if only a slash, follows the file */
-		if (!*p || (len = strcspn(p, "/")) >= sizeof(pre) - n - 1)
-			break;
-		if (len == 2 && p[0] == '.' && p[1] == '.') {
-			while (n && pre[n - 1] != '/')
-				n--;
-			n -= n > 0;
-		} else if (!(len == 1 && p[0] == '.')) {
-			pre[n++] = '/';
-			memcpy(pre + n, p, len);
-			n += len;
-		}
-		pre[n] = 0;
-		p += len;
-	}
-	return false;
-}
-
 /* path from dirfd as an absolute, cleaned path in out: 1; 0 if the walk
  * cannot start there (left to lxs_lookup's errors); -ENOTDIR if it goes
  * on past one of /proc's files. */
@@ -142,9 +110,8 @@ static int absolute(struct sys *s, int dirfd, const char *path, char *out)
 		joined[d->len] = '/';
 		strcpy(joined + d->len + 1, path);
 	}
-	if (past_proc_file(joined))
-		return -ENOTDIR;
-	return linux_path_clean(joined, out) >= 0;
+	int r = linux_path_clean_files(joined, out, lxs_proc_file);
+	return r == -ENOTDIR ? r : r >= 0;
 }
 
 /* The link at the start of clean (a cleaned absolute path): 1 if it is the
@@ -215,10 +182,9 @@ int lxs_fd_link(struct sys *s, int dirfd, const char *path, struct lx_link *l, c
 	int k = 0;
 
 	clean = clean ? clean : own;
-	clean[0] = 0;
 	if (!path[0] || (k = absolute(s, dirfd, path, clean)) <= 0) {
 		clean[0] = 0;
-		return k < 0 ? k : 0;
+		return k;
 	}
 	if (!(k = match(clean, l, &after)))
 		return 0;

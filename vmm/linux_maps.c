@@ -165,13 +165,12 @@ static int64_t strings_read(char *const *v, char *out, uint64_t len, uint64_t of
 
 /* The guest kernel's free pages: the zero bits of its page bitmap (as its
  * sysinfo counts them); all of them if the bitmap cannot be read. */
-static uint64_t free_pages(struct sys *s, uint64_t *total)
+static uint64_t free_pages(struct sys *s)
 {
 	const struct kvmlet_bootinfo *bi = &s->sb->lay.bi;
 	uint64_t n = bi->free_hi > bi->free_lo ? (bi->free_hi - bi->free_lo) / 4096 : 0, used = 0;
 	const uint64_t *map = GUEST_PTR(&s->sb->gm, bi->pmap_lo, (n + 63) / 64 * 8);
 
-	*total = n;
 	for (uint64_t w = 0; map && w < (n + 63) / 64; w++)
 		used += (uint64_t)__builtin_popcountll(
 			n - w * 64 >= 64 ? map[w] : map[w] & ((1ull << (n - w * 64)) - 1));
@@ -184,7 +183,7 @@ static size_t proc_text(struct sys *s, int node, char *buf, size_t size)
 {
 	static const char *const mem_zero[] = {"Buffers",  "Cached",	"SwapCached", "Active",
 					       "Inactive", "SwapTotal", "SwapFree",   "Shmem"};
-	uint64_t total, free = free_pages(s, &total), ns;
+	uint64_t free, ns;
 	size_t n = 0;
 
 	switch (node) {
@@ -193,6 +192,7 @@ static size_t proc_text(struct sys *s, int node, char *buf, size_t size)
 	case LX_NODE_MOUNTINFO:
 		return (size_t)snprintf(buf, size, "1 1 0:0 / / ro,relatime - tmpfs kvmlet ro\n");
 	case LX_NODE_MEMINFO:
+		free = free_pages(s);
 		/* Linux's layout: the name padded to 16 columns, the value to 8, in kB. */
 		n = (size_t)snprintf(buf, size,
 				     "MemTotal:       %8" PRIu64 " kB\nMemFree:        %8" PRIu64

@@ -9,12 +9,13 @@
 
 #include "linux_sys.h"
 
-int linux_path_clean(const char *p, char *out)
+int linux_path_clean_files(const char *p, char *out, int (*is_file)(const char *))
 {
 	size_t n = 0;
 
 	while (*p) {
 		size_t len = strcspn(p, "/");
+		bool slash = p[len] == '/';
 		if (len == 2 && p[0] == '.' && p[1] == '.') {
 			while (n > 0 && out[--n] != '/')
 				;
@@ -25,10 +26,18 @@ int linux_path_clean(const char *p, char *out)
 			memcpy(out + n, p, len);
 			n += len;
 		}
-		p += len + (p[len] == '/');
+		p += len + slash;
+		/* A name, ".", ".." or a slash after a file: Linux's walk stops there. */
+		if (is_file && slash && n && (out[n] = '\0', is_file(out)))
+			return -ENOTDIR;
 	}
 	if (!n)
 		out[n++] = '/';
 	out[n] = '\0';
 	return (int)n;
+}
+
+int linux_path_clean(const char *p, char *out)
+{
+	return linux_path_clean_files(p, out, NULL);
 }
