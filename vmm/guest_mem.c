@@ -157,6 +157,7 @@ int guest_mem_tables_init(struct guest_mem *gm, uint64_t tbl_lo, uint64_t tbl_le
 {
 	int r;
 
+	free(gm->pt_bitmap); /* execve builds anew: the state it had is taken or dropped */
 	gm->pt_bitmap = calloc(PT_HOST_BITMAP_WORDS(tbl_len), sizeof(uint64_t));
 	if (!gm->pt_bitmap)
 		return kvmlet_fail(err, -ENOMEM, "out of memory for the table bitmap");
@@ -174,6 +175,33 @@ int guest_mem_tables_adopt(struct guest_mem *gm, const struct pt_host *pth,
 	if (!gm->pt_bitmap)
 		return kvmlet_fail(err, -ENOMEM, "out of memory for the table bitmap");
 	pt_host_rebase(&gm->pth, &gm->pt, pth, pt, gm->mem, gm->pt_bitmap);
+	return 0;
+}
+
+void guest_mem_tables_take(struct guest_mem *gm, struct guest_mem_tables *t)
+{
+	*t = (struct guest_mem_tables){.pth = gm->pth, .pt = gm->pt, .bitmap = gm->pt_bitmap};
+	gm->pt_bitmap = NULL;
+}
+
+void guest_mem_tables_put(struct guest_mem *gm, struct guest_mem_tables *t)
+{
+	free(gm->pt_bitmap);
+	gm->pth = t->pth;
+	gm->pt = t->pt;
+	gm->pt_bitmap = t->bitmap;
+	t->bitmap = NULL;
+}
+
+int guest_mem_clear(struct guest_mem *gm, struct kvmlet_error *err)
+{
+	void *m = mmap(gm->mem, gm->size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+
+	if (m == MAP_FAILED)
+		return kvmlet_fail(err, -errno, "cannot clear guest memory: %s", strerror(errno));
+	(void)madvise(m, gm->size, MADV_NOHUGEPAGE);
+	guest_mem_mark_written(gm, 0, gm->size);
 	return 0;
 }
 

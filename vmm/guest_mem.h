@@ -57,6 +57,21 @@ int guest_mem_tables_init(struct guest_mem *gm, uint64_t tbl_lo, uint64_t tbl_le
 int guest_mem_tables_adopt(struct guest_mem *gm, const struct pt_host *pth,
 			   const struct pt_backend *pt, struct kvmlet_error *err);
 void guest_mem_free(struct guest_mem *gm);
+/* Zero all of gm's memory (new anonymous pages at the same addresses: the
+ * VM's memory slot stays valid) and note every page written, for the next
+ * reset to restore; execve's new program is built in it. 0 or -errno. */
+int guest_mem_clear(struct guest_mem *gm, struct kvmlet_error *err);
+
+/* The host tables' state, as execve replaces it and a reset puts it back. */
+struct guest_mem_tables {
+	struct pt_host pth;
+	struct pt_backend pt;
+	uint64_t *bitmap;
+};
+/* Move gm's table state into t (gm's next guest_mem_tables_init starts anew). */
+void guest_mem_tables_take(struct guest_mem *gm, struct guest_mem_tables *t);
+/* Put t's state back into gm (the memory holding its tables again); t is emptied. */
+void guest_mem_tables_put(struct guest_mem *gm, struct guest_mem_tables *t);
 
 /*
  * From now on, note every page the host writes (GUEST_WRITE, GUEST_WRITE_VA,

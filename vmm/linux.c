@@ -59,6 +59,9 @@ void linux_free(struct linux_host *lx)
 		return;
 	free_strv(lx->argv);
 	free_strv(lx->envp);
+	free_strv(lx->before.argv);
+	free_strv(lx->before.envp);
+	free(lx->exe);
 	for (unsigned i = 0; i < lx->nfiles; i++) {
 		free(lx->files[i].guest_path);
 		close(lx->files[i].host_fd);
@@ -187,7 +190,8 @@ int kvmlet_allow_file(struct kvmlet_sandbox *sb, const char *host_path, const ch
 		close(fd);
 		return kvmlet_fail(err, -ENOMEM, "out of memory");
 	}
-	lx->files[lx->nfiles++] = (struct lx_file){.guest_path = copy, .host_fd = fd};
+	lx->files[lx->nfiles++] =
+		(struct lx_file){.guest_path = copy, .host_fd = fd, .exec = st.st_mode & 0111};
 	if ((r = linux_dirs_update(lx)) < 0) { /* the tree as it was */
 		lx->nfiles--;
 		free(copy);
@@ -208,8 +212,38 @@ void linux_snapshot(struct linux_host *lx)
 	lx->snap_fake_ns = lx->fake_ns;
 }
 
+void linux_exec(struct linux_host *lx, char **argv, char **envp, char *path, uint64_t sig_ign)
+{
+	if (!lx->before.kept) {
+		lx->before.kept = true;
+		lx->before.argv = lx->argv;
+		lx->before.envp = lx->envp;
+		lx->before.entry_rsp = lx->entry_rsp;
+		lx->before.sig_ign = lx->sig_ign;
+	} else {
+		free_strv(lx->argv);
+		free_strv(lx->envp);
+	}
+	free(lx->exe);
+	lx->argv = argv;
+	lx->envp = envp;
+	lx->exe = path;
+	lx->sig_ign = sig_ign;
+}
+
 void linux_reset(struct linux_host *lx)
 {
+	if (lx->before.kept) {
+		free_strv(lx->argv);
+		free_strv(lx->envp);
+		free(lx->exe);
+		lx->argv = lx->before.argv;
+		lx->envp = lx->before.envp;
+		lx->entry_rsp = lx->before.entry_rsp;
+		lx->sig_ign = lx->before.sig_ign;
+		lx->exe = NULL;
+		lx->before = (__typeof__(lx->before)){0};
+	}
 	lx->fds = lx->snap_fds;
 	lx->cwd = lx->snap_cwd;
 	if (lx->pipes)
@@ -282,7 +316,7 @@ int linux_build_stack(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	if (!argp)
 		return kvmlet_fail(err, -ENOMEM, "out of memory for the initial stack");
 	/* Strings first (highest), then the random bytes, then the vectors. */
-	uint64_t execfn = push_str(&b, nargv ? lx->argv[0] : "guest");
+	uint64_t execfn = push_str(&b, lx->exe ? lx->exe : nargv ? lx->argv[0] : "guest");
 	uint64_t platform = push_str(&b, "x86_64");
 	for (uint64_t i = 0; i < nargv; i++)
 		argp[i] = push_str(&b, lx->argv[i]);

@@ -21,6 +21,7 @@
 struct lx_file {
 	char *guest_path; /* what the program opens */
 	int host_fd;	  /* opened read-only when allowed */
+	bool exec;	  /* the host's file has an x bit: mode 0555, execve runs it */
 };
 
 /* What an open file description is (linux_fd.c). */
@@ -160,6 +161,14 @@ struct linux_host {
 	uint64_t fake_ns, snap_fake_ns; /* the deterministic clock, and the snapshot's */
 	char *io;	  /* LX_IO_MAX bytes: one read's or write's data on its way (this
 			   * sandbox's own: sandboxes run on several threads at once) */
+	char *exe;	  /* the path execve ran (AT_EXECFN, /proc/self/exe); NULL: argv[0] */
+	/* What the snapshot's program had while an execve replaced it (kept:
+	 * linux_reset puts it back). */
+	struct {
+		bool kept;
+		char **argv, **envp;
+		uint64_t entry_rsp, sig_ign;
+	} before;
 };
 
 struct kvmlet_sandbox;
@@ -177,6 +186,11 @@ int linux_build_stack(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
 void linux_ticks(struct kvmlet_sandbox *sb);
 /* linux.c: the initial stack pointer linux_build_stack left (argc's address). */
 uint64_t linux_entry_rsp(const struct linux_host *lx);
+/* linux.c: execve's new program: its arguments and environment (NULL-terminated
+ * vectors of strings, all malloc'ed) and its path (malloc'ed), all taken, and
+ * the signals it starts with ignored. The snapshot's program keeps its own
+ * for a reset (linux_reset). */
+void linux_exec(struct linux_host *lx, char **argv, char **envp, char *path, uint64_t sig_ign);
 /* linux.c: the descriptor table goes with snapshots and resets. */
 void linux_snapshot(struct linux_host *lx);
 void linux_reset(struct linux_host *lx);

@@ -198,8 +198,11 @@ static int64_t stat_node(struct sys *s, struct lx_node n, struct stat *hs)
 	memset(hs, 0, sizeof(*hs));
 	if (n.type == G_DT_REG && n.idx >= 0 && fstat(s->lx->files[n.idx].host_fd, hs) < 0)
 		return -EIO;
-	hs->st_mode = n.type == G_DT_REG ? S_IFREG | (n.idx == LX_NODE_ENVIRON ? 0400 : 0444)
-					 : S_IFCHR | 0666; /* proc's environ is its owner's only */
+	/* proc's environ is its owner's only; a file the host has executable, 0555. */
+	hs->st_mode = n.type != G_DT_REG		       ? S_IFCHR | 0666
+		      : n.idx == LX_NODE_ENVIRON	       ? S_IFREG | 0400
+		      : n.idx >= 0 && s->lx->files[n.idx].exec ? S_IFREG | 0555
+							       : S_IFREG | 0444;
 	hs->st_rdev = n.type == G_DT_REG ? 0 : lxs_dev_rdev(n.idx);
 	hs->st_ino = lxs_ino(n);
 	hs->st_nlink = 1;
@@ -342,8 +345,9 @@ static int64_t sys_access(struct sys *s, int dirfd, uint64_t pathp, uint64_t mod
 		return 0; /* procfs's dr-x------, to root */
 	if (n.type == G_DT_CHR)
 		return (mode & 1) ? -EACCES : 0; /* readable and writable, not executable */
-	/* A file: W_OK as on a read-only mount, X_OK as for root on mode 0444. */
-	return (mode & 2) ? -EROFS : (mode & 1) ? -EACCES : 0;
+	/* A file: W_OK as on a read-only mount, X_OK as for root on mode 0444 or 0555. */
+	bool x = n.type == G_DT_REG && n.idx >= 0 && s->lx->files[n.idx].exec;
+	return (mode & 2) ? -EROFS : (mode & 1) && !x ? -EACCES : 0;
 }
 
 /* readlink: /proc/self/exe is the one link (its target cut to size, with

@@ -141,7 +141,12 @@ static int run(void *arg, const struct pt_run *r)
  * as Linux's path walk would. */
 int64_t lxs_exe_path(struct sys *s, char *out)
 {
-	return linux_path_clean(s->lx->argv && s->lx->argv[0] ? s->lx->argv[0] : "guest", out);
+	const struct linux_host *lx = s->lx;
+
+	return linux_path_clean(lx->exe			  ? lx->exe
+				: lx->argv && lx->argv[0] ? lx->argv[0]
+							  : "guest",
+				out);
 }
 
 /* The strings of v (NULL-terminated), each with its NUL, from offset off. */

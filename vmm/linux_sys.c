@@ -571,7 +571,7 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	case NR_clone3:
 	case NR_fork:
 	case NR_vfork:
-	case NR_execve: return -ENOSYS; /* one program (threads are the guest kernel's) */
+		return -ENOSYS; /* one process (threads are the guest kernel's) */
 	case KVMLET_LX_DEADLOCK:
 		/* Waiting for a signal that may come from outside: as on Linux. */
 		if (a0 && s->lx->expect_signals && host_wait(s, -1, UINT64_MAX, true) == 1)
@@ -612,6 +612,8 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 			rv = lxs_lock_syscall(s, nr, &served);
 		if (!served)
 			rv = lxs_timerfd_syscall(s, nr, &served);
+		if (!served)
+			rv = lxs_exec_syscall(s, nr, &served);
 		return served ? rv : -ENOSYS;
 	}
 }
@@ -631,7 +633,9 @@ KVMLET_HOT static int handle_syscall(struct kvmlet_sandbox *sb, const struct exi
 	if (s.stop)
 		return s.stop;
 	const char *name = sb->trace.fn || rv == -ENOSYS ? linux_syscall_name(regs.rax) : NULL;
-	exits_trace_syscall(sb, regs.rax, name, rv, false);
+	exits_trace_syscall(sb, regs.rax, name, rv == LXS_EXECED ? 0 : rv, false);
+	if (rv == LXS_EXECED)
+		return LOOP_CONTINUE; /* a new program, entered at its start */
 	if (rv == -ENOSYS && sb->cfg.strict_syscalls)
 		return error_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 				     "the program made system call %" PRIu64 " (%s), which kvmlet "

@@ -73,6 +73,10 @@ static inline int64_t lxs_wait(int64_t ms)
 	return KVMLET_LX_WAIT_BASE + (ms < 0 ? 0 : (ms > UINT32_MAX ? UINT32_MAX : ms) + 1);
 }
 
+/* A result that is no errno either: execve replaced the program, whose new
+ * registers are set (linux_exec.c); the call has nothing to return. */
+#define LXS_EXECED (KVMLET_LX_WAIT_BASE - 1)
+
 /* One system call being served. */
 struct sys {
 	struct kvmlet_sandbox *sb;
@@ -294,5 +298,7 @@ int64_t lxs_lock_syscall(struct sys *s, uint64_t nr, bool *served);
 int64_t lxs_record_lock(struct sys *s, int fd, uint32_t cmd, uint64_t arg);
 /* linux_fs.c: serve nr if it is about descriptors or paths (*served set). */
 int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
+/* linux_exec.c: execve, execveat. */
+int64_t lxs_exec_syscall(struct sys *s, uint64_t nr, bool *served);
 
 #endif

@@ -48,7 +48,39 @@ void snapshot_free(struct snapshot *s, uint64_t mem_size)
 		munmap((void *)s->pages, mem_size);
 	free(s->has);
 	free(s->guest_dirty);
+	if (s->image)
+		free(s->image->tables.bitmap);
+	free(s->image);
 	*s = (struct snapshot){0};
+}
+
+int snapshot_keep_image(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	struct snapshot_image *k;
+
+	if (!sb->snap.pages || sb->snap.image)
+		return 0;
+	if (!(k = malloc(sizeof(*k))))
+		return kvmlet_fail(err, -ENOMEM, "out of memory for the program execve replaces");
+	k->img = sb->img;
+	k->lay = sb->lay;
+	guest_mem_tables_take(&sb->gm, &k->tables);
+	sb->snap.image = k;
+	return 0;
+}
+
+/* The snapshot's program again, if an execve replaced it (its pages are back). */
+static void image_back(struct kvmlet_sandbox *sb)
+{
+	struct snapshot_image *k = sb->snap.image;
+
+	if (!k)
+		return;
+	sb->img = k->img;
+	sb->lay = k->lay;
+	guest_mem_tables_put(&sb->gm, &k->tables);
+	free(k);
+	sb->snap.image = NULL;
 }
 
 static int bitmaps_alloc(struct snapshot *s, uint64_t words, bool has, struct kvmlet_error *err)
@@ -342,6 +374,7 @@ int kvmlet_reset(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 			      err)) < 0)
 		return r;
 	sb->snap.last_reset_pages = restore_pages(sb, &tables);
+	image_back(sb);
 	if (tables && (r = vm_forget_mappings(&sb->vm, err)) < 0)
 		return r;
 	if ((r = vcpu_state_load(&sb->vcpu, &sb->snap.vcpu, err)) < 0)

@@ -6,11 +6,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "elf_load.h"
+#include "guest_mem.h"
 #include "kvmlet.h"
+#include "layout.h"
 #include "phase.h"
 #include "vcpu.h"
 
 struct kvmlet_sandbox;
+
+/* The program the snapshot holds, as a Linux program's execve replaced it. */
+struct snapshot_image {
+	struct elf_image img;
+	struct layout lay;
+	struct guest_mem_tables tables;
+};
 
 struct snapshot {
 	const uint8_t *pages;  /* at their guest-physical offsets; NULL: no snapshot */
@@ -23,6 +33,7 @@ struct snapshot {
 	struct vcpu_state vcpu;
 	uint64_t last_reset_pages;
 	uint64_t calls; /* calls since the snapshot, for reset_each_call */
+	struct snapshot_image *image; /* NULL unless an execve replaced the program since */
 };
 
 /* Take the snapshot that resets return to (phase back_to). */
@@ -41,5 +52,9 @@ uint64_t snapshot_candidates(const void *base, uint64_t n, uint64_t *bitmap, boo
 int snapshot_borrow(struct kvmlet_sandbox *sb, const uint8_t *pages, const struct vcpu_state *st,
 		    struct kvmlet_error *err);
 void snapshot_free(struct snapshot *s, uint64_t mem_size);
+/* An execve is about to replace sb's program: keep its image, layout and
+ * table state for the next reset (once; nothing to keep without a snapshot).
+ * 0 or -ENOMEM. */
+int snapshot_keep_image(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
 
 #endif /* KVMLET_RESET_H */

@@ -43,6 +43,17 @@ int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 	return r;
 }
 
+int sandbox_reenter(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	int r;
+
+	if ((r = vcpu_drain(&sb->vcpu, err)) < 0 || (r = vm_forget_mappings(&sb->vm, err)) < 0 ||
+	    (sb->snap.pages && (r = vcpu_state_load(&sb->vcpu, &sb->snap.vcpu, err)) < 0))
+		return r;
+	return x86_setup_vcpu(&sb->vcpu, sb->lay.bi.cr3, sb->img.entry, linux_entry_rsp(sb->lx),
+			      err);
+}
+
 /*
  * The tables were checked (and the guest told) for one vendor and MAXPHYADDR;
  * a vCPU with others would fault where we translate, or the reverse.

@@ -12,4 +12,9 @@ int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
 /* -EIO unless sb's vCPU pages as its tables were built for (vendor, MAXPHYADDR). */
 int sandbox_check_paging(const struct kvmlet_sandbox *sb, struct kvmlet_error *err);
 
+/* execve built a new image in sb's memory: enter it at its entry, with the
+ * vCPU's state as it started (the snapshot's, then long mode at CPL3 anew)
+ * and nothing KVM cached of the old tables. */
+int sandbox_reenter(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
+
 #endif /* KVMLET_START_H */

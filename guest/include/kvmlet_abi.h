@@ -207,6 +207,31 @@ struct kvmlet_bootinfo {
 
 #define KVMLET_BOOT_LINUX 1u /* a Linux program: `syscall` numbers are Linux's */
 #define KVMLET_BOOT_TRACE 2u /* the host traces: report system calls served in the guest */
+#define KVMLET_BOOT_EXEC  4u /* started by execve: the boot-info page holds what it keeps */
+
+/*
+ * Linux programs: what execve keeps of the guest kernel's state besides the
+ * ignored signals (sig_ign) and what the host keeps itself (descriptors, the
+ * working directory). The old program's kernel fills one in its own data and
+ * passes its guest-physical address in r9 with the call; the host copies it,
+ * untrusted, into the new program's boot-info page at KVMLET_EXEC_CARRY_OFF
+ * and sets KVMLET_BOOT_EXEC; the new kernel reads it once, checking each
+ * value as a system call's argument.
+ */
+#define KVMLET_EXEC_CARRY_OFF 2048u
+#define KVMLET_EXEC_GROUPS    256u
+struct kvmlet_exec_carry {
+	uint64_t sig_ign;	 /* signals ignored (bit s - 1: signal s) */
+	uint64_t sig_mask;	 /* the calling thread's blocked signals */
+	uint32_t uid[4], gid[4]; /* real, effective, saved, filesystem */
+	uint32_t umask;
+	int32_t nice;
+	int32_t policy; /* SCHED_OTHER, BATCH or IDLE, | SCHED_RESET_ON_FORK */
+	uint32_t ngroups;
+	uint32_t groups[KVMLET_EXEC_GROUPS];
+	char comm[16]; /* the new program's name (PR_GET_NAME), from the host; "" for the old kernel
+			*/
+};
 
 /*
  * Calls. A message is a header, then nvals values, then the bytes of string

@@ -79,6 +79,15 @@ static inline const struct kvmlet_bootinfo *bi(void)
 	return (const struct kvmlet_bootinfo *)KVMLET_BOOTINFO_GPA;
 }
 
+/* What execve kept of the kernel that ran before (KVMLET_BOOT_EXEC), or NULL:
+ * the program started fresh. Each part checks what it takes from it. */
+static inline const struct kvmlet_exec_carry *exec_carry(void)
+{
+	if (!(bi()->flags & KVMLET_BOOT_EXEC))
+		return NULL;
+	return (const struct kvmlet_exec_carry *)(KVMLET_BOOTINFO_GPA + KVMLET_EXEC_CARRY_OFF);
+}
+
 /* Guest-physical pa through the kernel's supervisor-only view of all memory. */
 static inline void *kphys(uint64_t pa)
 {
@@ -264,6 +273,12 @@ void linux_preempt_ask(void);
 /* linux_task.c: a call about the task's own state (signals, limits, futex...);
  * *served is false for one it leaves to the host. */
 int64_t linux_task_syscall(const struct frame *f, bool *served);
+/* linux_task.c, linux_cred.c, linux_signal.c: their part of what execve
+ * keeps (the umask, nice value and policy; the ids and groups; the ignored
+ * signals and the caller's mask), for the host to hand to the next kernel. */
+void linux_task_exec(struct kvmlet_exec_carry *c);
+void linux_cred_exec(struct kvmlet_exec_carry *c);
+void linux_signal_exec(struct kvmlet_exec_carry *c);
 /* linux_cred.c: a call about the user and group ids (getuid, setresuid,
  * setgroups...); *served is false for another. */
 int64_t linux_cred_syscall(const struct frame *f, bool *served);

@@ -26,10 +26,12 @@ enum {
 	NR_msync = 26,
 	NR_madvise = 28,
 	NR_getpid = 39,
+	NR_execve = 59,
 	NR_getppid = 110,
 	NR_getpgrp = 111,
 	NR_exit_group = 231,
 	NR_set_robust_list = 273,
+	NR_execveat = 322,
 	NR_rseq = 334,
 };
 
@@ -540,6 +542,21 @@ void linux_exit(uint64_t status)
 		__asm__ volatile("outb %%al, %0" : : "i"(KVMLET_PORT_EXIT), "a"(0), "D"(status));
 }
 
+/* execve and execveat go to the host with, in r9, the address of what the
+ * new program keeps of this kernel's state; they return only if they fail. */
+static int64_t sys_execve(const struct frame *f)
+{
+	static struct kvmlet_exec_carry carry; /* the kernel's data: identity-mapped */
+	struct frame g = *f;
+
+	memset(&carry, 0, sizeof(carry));
+	linux_task_exec(&carry);
+	linux_cred_exec(&carry);
+	linux_signal_exec(&carry);
+	g.r9 = (uint64_t)&carry;
+	return kernel_to_host(&g);
+}
+
 int64_t linux_syscall(struct frame *f)
 {
 	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a5 = f->r9;
@@ -582,6 +599,9 @@ int64_t linux_syscall(struct frame *f)
 		return 0;
 	case NR_rseq:
 		return -ENOSYS;
+	case NR_execve:
+	case NR_execveat:
+		return sys_execve(f);
 	case NR_exit_group:
 		linux_exit(a0);
 	default:

@@ -34,6 +34,7 @@ enum {
 #define NONE	    0xffffffffu /* (uid_t)-1: "unchanged", and no valid id */
 #define NGROUPS_MAX 65536	/* Linux's */
 #define GROUPS_KEPT 256		/* ours: more is ENOMEM */
+_Static_assert(GROUPS_KEPT == KVMLET_EXEC_GROUPS, "execve keeps every group");
 
 /* One kind of id (users, or groups): real, effective, saved, filesystem. */
 struct ids {
@@ -166,8 +167,43 @@ static int64_t sys_getgroups(int32_t n, uint64_t list)
 	return cred.ngroups;
 }
 
+/* The ids a program starts with: root's, or those the program before execve
+ * had (its groups only if they are as setgroups keeps them: sorted, at most
+ * GROUPS_KEPT). */
+static void cred_init(void)
+{
+	static bool ready;
+	const struct kvmlet_exec_carry *c = exec_carry();
+	bool sorted = true;
+
+	if (ready)
+		return;
+	ready = true;
+	if (!c)
+		return;
+	/* As Linux's exec: the saved and filesystem ids become the effective ones. */
+	cred.uid = (struct ids){c->uid[0], c->uid[1], c->uid[1], c->uid[1]};
+	cred.gid = (struct ids){c->gid[0], c->gid[1], c->gid[1], c->gid[1]};
+	for (uint32_t i = 1; i < c->ngroups && i < GROUPS_KEPT; i++)
+		sorted &= c->groups[i - 1] <= c->groups[i];
+	if (c->ngroups > GROUPS_KEPT || !sorted)
+		return;
+	cred.ngroups = c->ngroups;
+	memcpy(cred.groups, c->groups, c->ngroups * sizeof(cred.groups[0]));
+}
+
+void linux_cred_exec(struct kvmlet_exec_carry *c)
+{
+	cred_init();
+	memcpy(c->uid, (uint32_t[]){cred.uid.r, cred.uid.e, cred.uid.s, cred.uid.fs}, 16);
+	memcpy(c->gid, (uint32_t[]){cred.gid.r, cred.gid.e, cred.gid.s, cred.gid.fs}, 16);
+	c->ngroups = cred.ngroups;
+	memcpy(c->groups, cred.groups, cred.ngroups * sizeof(cred.groups[0]));
+}
+
 uint32_t linux_cred_uid(void)
 {
+	cred_init();
 	return cred.uid.r;
 }
 
@@ -175,6 +211,7 @@ int64_t linux_cred_syscall(const struct frame *f, bool *served)
 {
 	const uint32_t a0 = (uint32_t)f->rdi, a1 = (uint32_t)f->rsi, a2 = (uint32_t)f->rdx;
 
+	cred_init();
 	*served = true;
 	switch (f->rax) {
 	case NR_getuid:

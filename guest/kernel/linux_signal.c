@@ -128,6 +128,14 @@ static struct ksigaction *act(int s)
 	return &sig.act[s - 1];
 }
 
+void linux_signal_exec(struct kvmlet_exec_carry *c)
+{
+	for (int s = 1; s <= 64; s++)
+		if (act(s)->handler == SIG_IGN)
+			c->sig_ign |= BIT(s);
+	c->sig_mask = linux_thread_sigs(linux_thread_tid())->mask;
+}
+
 /* The kernel's own words to the host: the run ends by signal sig. */
 __attribute__((noreturn)) static void die(int s, uint64_t why, uint64_t addr)
 {

@@ -449,15 +449,43 @@ static int64_t sched_syscall(const struct frame *f, bool *served)
 	return 0;
 }
 
+/* At the first call: the umask (022), nice value and policy a fresh program
+ * starts with, or those the program before execve had. */
+static void task_init(void)
+{
+	const struct kvmlet_exec_carry *c = exec_carry();
+
+	if (task.ready)
+		return;
+	task.ready = true;
+	task.umask = c ? c->umask & 0777 : 022;
+	if (c && c->nice >= -20 && c->nice <= 19)
+		task.nice = c->nice;
+	if (c) {
+		int32_t p = c->policy & ~RESET_ON_FORK;
+		if (p == 0 || p == 3 || p == 5) /* SCHED_OTHER, SCHED_BATCH, SCHED_IDLE */
+			task.policy = c->policy;
+	}
+	if (c && c->comm[0])
+		for (uint32_t i = 0; i < 15 && c->comm[i]; i++)
+			task.name[i] = c->comm[i];
+	else
+		comm_init();
+}
+
+void linux_task_exec(struct kvmlet_exec_carry *c)
+{
+	task_init();
+	c->umask = task.umask;
+	c->nice = task.nice;
+	c->policy = task.policy;
+}
+
 int64_t linux_task_syscall(const struct frame *f, bool *served)
 {
 	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10;
 
-	if (!task.ready) {
-		task.ready = true;
-		task.umask = 022;
-		comm_init();
-	}
+	task_init();
 	*served = true;
 	switch (f->rax) {
 	case NR_umask: {

@@ -114,6 +114,9 @@ static void init(void)
 		return;
 	th.t[0].state = T_RUN;
 	th.t[0].tid = LINUX_SELF;
+	/* execve keeps the caller's mask (never SIGKILL's nor SIGSTOP's). */
+	if (exec_carry())
+		th.t[0].sig.mask = exec_carry()->sig_mask & ~(1ull << 8 | 1ull << 18);
 	th.live = 1;
 	th.next_tid = LINUX_SELF + 1;
 	th.ready = true;

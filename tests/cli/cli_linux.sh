@@ -63,6 +63,33 @@ same "/proc/self/cmdline and environ: read whole, in pieces, after lseek, by pre
 	"$LXTEST" procself one "two words" ""
 same "/proc/meminfo, /proc/uptime, /proc/mounts, mountinfo: as sysinfo and statfs say" "" -- \
 	"$LXTEST" procinfo
+# execve: the program replaced by an allowed file with an x bit (itself, a
+# script naming it, five scripts deep), what it keeps and drops; its errors.
+self=$(readlink -f "$LXTEST")
+printf 'just text\n' >"$tmp/garbage"
+printf '#!%s execchild\n' "$self" >"$tmp/script"
+printf '#!%s\n' "$tmp/s2" >"$tmp/s1"
+printf '#!  %s  \n' "$tmp/s3" >"$tmp/s2"
+printf '#!%s\n' "$tmp/s4" >"$tmp/s3"
+printf '#!%s\n' "$tmp/s5" >"$tmp/s4"
+printf '#!%s\n' "$tmp/s6" >"$tmp/s5"
+printf '#!%s execchild\n' "$self" >"$tmp/s6"
+chmod 755 "$tmp/garbage" "$tmp/script" "$tmp"/s[1-6]
+exec_files="--file $self:$self --file $tmp/fruit:$tmp/fruit --file $tmp/garbage:$tmp/garbage
+	--file $tmp/script:$tmp/script"
+for i in 1 2 3 4 5 6; do exec_files="$exec_files --file $tmp/s$i:$tmp/s$i"; done
+# shellcheck disable=SC2086
+same "execve: argv, envp, descriptors, signals, ids, umask, nice, cwd as Linux keeps them" "" \
+	$exec_files -- "$LXTEST" execparent "$self" renamed execchild one "two words"
+# shellcheck disable=SC2086
+same "execve of a script: its #! line's interpreter and argument, then its path" "" \
+	$exec_files -- "$LXTEST" execparent "$tmp/script" name x ""
+# shellcheck disable=SC2086
+same "execve through five scripts, each the next one's interpreter" "" \
+	$exec_files -- "$LXTEST" execparent "$tmp/s2" s2 x
+# shellcheck disable=SC2086
+same "execve's errors (ENOENT, EACCES, ENOEXEC, EFAULT, E2BIG, ELOOP...), execveat of an fd" \
+	"" $exec_files -- "$LXTEST" execerrors "$self" "$tmp/fruit" "$tmp/garbage" "$tmp/s1"
 # busybox free and df read /proc/meminfo and /proc/mounts: the guest's memory, the tree at /.
 check 0 '' '' -- run -m 64M "$BUSYBOX" free
 if awk '/^Mem:/ { exit !($2 == 65536 && $4 > 0 && $4 < 65536) }' "$out"; then

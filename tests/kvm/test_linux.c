@@ -7,7 +7,8 @@
  * deadlock ends the run, a new thread has its creator's registers; ticks
  * reach a loop with no system call, and none crosses a reset; signals from
  * outside (kvmlet_signal) reach loops, sleeps and waits, end runs by their
- * default action, and none outlives a reset. Needs LXTEST
+ * default action, and none outlives a reset; execve replaces the program
+ * and a reset brings it back. Needs LXTEST
  * (tests/linux/lxtest, built with musl-gcc).
  */
 #include <check.h>
@@ -139,6 +140,69 @@ START_TEST(descriptors_come_back_after_reset)
 		ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
 		ck_assert_int_eq(res.status, 0);
 		take_output(out, again, sizeof(again));
+		ck_assert_str_eq(again, first);
+	}
+	kvmlet_sandbox_free(sb);
+	fclose(f);
+}
+END_TEST
+
+static int count_all(void *arg, const struct kvmlet_mapping *m)
+{
+	(void)m;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* execve replaces the program (here lxtest by its glibc static PIE: another
+ * image, entry and layout); a reset brings the first program back, entry and
+ * tables and all, and it runs (and replaces itself) again, alike. */
+START_TEST(execve_replaces_the_program_and_a_reset_brings_it_back)
+{
+	const char *self = getenv("LXTEST"), *pie = getenv("LXTEST_PIE");
+	struct kvmlet_sandbox *sb;
+	struct kvmlet_config cfg;
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char first[2048], again[2048], want[600];
+	int maps0 = 0, maps = 0;
+	FILE *f = tmpfile();
+
+	if (!pie || !*pie)
+		pie = self;
+	const char *argv[] = {"lxtest", "execparent", pie, "renamed", "execchild", "one"};
+	kvmlet_config_default(&cfg);
+	ck_assert_msg(kvmlet_sandbox_new_from_file(&sb, self, &cfg, &err) == 0, "%s", err.msg);
+	ck_assert_msg(kvmlet_set_args(sb, 6, argv, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_msg(kvmlet_allow_file(sb, pie, pie, &err) == 0, "%s", err.msg);
+	uint64_t entry = kvmlet_entry(sb);
+	ck_assert_int_eq(kvmlet_memory_map(sb, count_all, &maps0, &err), 0);
+	kvmlet_set_stdio(sb, -1, fileno(f), -1);
+	ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
+	take_output(fileno(f), first, sizeof(first));
+	ck_assert_msg(res.status == 0, "status %d: %s", res.status, first);
+	ck_assert_msg(strstr(first, "argc 3\nargv[0] renamed\nargv[1] execchild\nargv[2] one\n"
+				    "env A=1\nenv B=two words\nenv C=\n"),
+		      "%s", first);
+	snprintf(want, sizeof(want), "execfn %s name %.15s\n", pie, strrchr(pie, '/') + 1);
+	ck_assert_msg(strstr(first, want), "%s", first);
+	ck_assert_msg(strstr(first,
+			     "fd 4 open, flags 0\nfd 5 open, flags 0\nfd 10 open, "
+			     "flags 0\nSIGUSR1 ignored\nSIGTERM default\nSIGINT blocked, "
+			     "SIGHUP not blocked\numask 027 nice 3 gids 5 6 7 groups 2: 3 7\n"
+			     "cwd /dev uid 0\n"),
+		      "%s", first);
+	if (strcmp(pie, self))
+		ck_assert_uint_ne(kvmlet_entry(sb), entry); /* the PIE's */
+	for (int i = 0; i < 2; i++) {
+		ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
+		ck_assert_uint_eq(kvmlet_entry(sb), entry);
+		maps = 0;
+		ck_assert_int_eq(kvmlet_memory_map(sb, count_all, &maps, &err), 0);
+		ck_assert_int_eq(maps, maps0);
+		ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(res.status, 0);
+		take_output(fileno(f), again, sizeof(again));
 		ck_assert_str_eq(again, first);
 	}
 	kvmlet_sandbox_free(sb);
@@ -461,6 +525,7 @@ int main(void)
 	tcase_add_test(tc, mappings_are_gone_after_munmap);
 	tcase_add_test(tc, memory_calls_take_no_exit);
 	tcase_add_test(tc, descriptors_come_back_after_reset);
+	tcase_add_test(tc, execve_replaces_the_program_and_a_reset_brings_it_back);
 	tcase_add_test(tc, threads_come_back_after_reset);
 	tcase_add_test(tc, raw_threads_that_cannot_go_on_end_the_run);
 	tcase_add_test(tc, threads_start_with_their_creators_registers);

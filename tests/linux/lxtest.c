@@ -358,6 +358,9 @@ int do_rofs(const char *root); /* lxrofs.c */
 int do_locks(const char *file); /* lxlock.c */
 int do_fdlinks(const char *file); /* lxfdlink.c */
 int do_creds(void);		/* lxcred.c */
+int do_execparent(int argc, char **argv); /* lxexec.c */
+int do_execchild(int argc, char **argv, char **envp);
+int do_execerrors(int argc, char **argv);
 
 int main(int argc, char **argv, char **envp)
 {
@@ -365,6 +368,12 @@ int main(int argc, char **argv, char **envp)
 
 	if (!strcmp(what, "printf"))
 		return do_printf();
+	if (!strcmp(what, "execparent"))
+		return do_execparent(argc, argv);
+	if (!strcmp(what, "execchild"))
+		return do_execchild(argc, argv, envp);
+	if (!strcmp(what, "execerrors"))
+		return do_execerrors(argc, argv);
 	if (!strcmp(what, "args"))
 		return do_args(argc, argv, envp);
 	if (!strcmp(what, "upper"))
