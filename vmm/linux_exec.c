@@ -427,8 +427,6 @@ int64_t lxs_exec_syscall(struct sys *s, uint64_t nr, bool *served)
 	const struct kvm_regs *r = s->r;
 
 	*served = true;
-	if ((nr == NR_execve || nr == NR_execveat) && !phase_is(&s->sb->phase, PH_RUNNING))
-		return -ENOSYS; /* a guest function's call: no program to replace */
 	switch (nr) {
 	case NR_execve:
 		return sys_execveat(s, G_AT_FDCWD, r->rdi, r->rsi, r->rdx, 0);

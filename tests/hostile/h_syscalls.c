@@ -52,26 +52,28 @@ static const struct {
 	uint64_t args[6];
 	bool null_ok; /* NULL there means "none", as on Linux */
 } ptr_calls[] = {
-	{1, 1, {1, 0, 64}, false},	      /* write(1, bad, 64) */
-	{20, 1, {1, 0, 4}, false},	      /* writev(1, bad iov, 4) */
-	{2, 0, {0, 0, 0}, false},	      /* open(bad, O_RDONLY) */
-	{257, 1, {-100ull, 0, 0}, false},    /* openat(AT_FDCWD, bad) */
-	{4, 0, {0, 0}, false},		      /* stat(bad, ...) */
-	{5, 1, {1, 0}, false},		      /* fstat(1, bad) */
-	{262, 1, {-100ull, 0, 0, 0}, false}, /* newfstatat(AT_FDCWD, bad, ...) */
-	{21, 0, {0, 0}, false},	      /* access(bad) */
-	{228, 1, {1, 0}, false},	      /* clock_gettime(MONOTONIC, bad) */
-	{96, 0, {0, 0}, true},	      /* gettimeofday(bad) */
-	{201, 0, {0}, true},	      /* time(bad) */
-	{318, 0, {0, 16, 0}, false},	      /* getrandom(bad, 16) */
-	{35, 0, {0, 0}, false},	      /* nanosleep(bad) */
-	{7, 0, {0, 1, 0}, false},	      /* poll(bad, 1) */
-	{79, 0, {0, 64}, false},	      /* getcwd(bad, 64): the host's */
-	{80, 0, {0}, false},		      /* chdir(bad) */
-	{63, 0, {0}, false},		      /* uname(bad): in the guest's kernel */
-	{158, 1, {0x1003, 0}, false},	      /* arch_prctl(ARCH_GET_FS, bad): in the kernel */
+	{1, 1, {1, 0, 64}, false},		/* write(1, bad, 64) */
+	{20, 1, {1, 0, 4}, false},		/* writev(1, bad iov, 4) */
+	{2, 0, {0, 0, 0}, false},		/* open(bad, O_RDONLY) */
+	{257, 1, {-100ull, 0, 0}, false},	/* openat(AT_FDCWD, bad) */
+	{4, 0, {0, 0}, false},			/* stat(bad, ...) */
+	{5, 1, {1, 0}, false},			/* fstat(1, bad) */
+	{262, 1, {-100ull, 0, 0, 0}, false},	/* newfstatat(AT_FDCWD, bad, ...) */
+	{21, 0, {0, 0}, false},			/* access(bad) */
+	{228, 1, {1, 0}, false},		/* clock_gettime(MONOTONIC, bad) */
+	{96, 0, {0, 0}, true},			/* gettimeofday(bad) */
+	{201, 0, {0}, true},			/* time(bad) */
+	{318, 0, {0, 16, 0}, false},		/* getrandom(bad, 16) */
+	{35, 0, {0, 0}, false},			/* nanosleep(bad) */
+	{7, 0, {0, 1, 0}, false},		/* poll(bad, 1) */
+	{79, 0, {0, 64}, false},		/* getcwd(bad, 64): the host's */
+	{80, 0, {0}, false},			/* chdir(bad) */
+	{59, 0, {0, 0, 0}, false},		/* execve(bad, NULL, NULL) */
+	{322, 1, {-100ull, 0, 0, 0, 0}, false}, /* execveat(AT_FDCWD, bad, ...) */
+	{63, 0, {0}, false},			/* uname(bad): in the guest's kernel */
+	{158, 1, {0x1003, 0}, false},		/* arch_prctl(ARCH_GET_FS, bad): in the kernel */
 	{14, 2, {0, 0, 0, 8}, true},  /* rt_sigprocmask(SIG_BLOCK, NULL, bad, 8): kernel */
-	{204, 2, {0, 8, 0}, false},	      /* sched_getaffinity(0, 8, bad): kernel */
+	{204, 2, {0, 8, 0}, false},   /* sched_getaffinity(0, 8, bad): kernel */
 	{302, 3, {0, 3, 0, 0}, true}, /* prlimit64(0, RLIMIT_STACK, NULL, bad): kernel */
 };
 

@@ -5,10 +5,10 @@
  * `lxtest execparent TARGET ARGS...` changes what exec keeps and what it
  * drops (descriptors with and without FD_CLOEXEC, an ignored signal, a
  * handled one, a blocked one, the umask, the nice value, the group ids, the
- * working directory), then runs TARGET with ARGS and an environment of its
- * own; TARGET is this program or a script naming it. `lxtest execchild`
- * prints all of that as the new program finds it, with its argv, envp,
- * AT_EXECFN and name (PR_GET_NAME).
+ * working directory; a second thread, which exec ends), then runs TARGET
+ * with ARGS and an environment of its own; TARGET is this program or a script naming it. `lxtest
+ * execchild` prints all of that as the new program finds it, with its argv, envp, AT_EXECFN and
+ * name (PR_GET_NAME).
  *
  * `lxtest execerrors SELF NOEXEC GARBAGE DEEP6` prints what each failing
  * execve answers: no file, a directory, a device, a file with no x bit, one
@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,15 @@ int do_execerrors(int argc, char **argv);
 static void on_term(int s)
 {
 	(void)s;
+}
+
+/* A thread that waits for good: exec ends it with the rest of the program. */
+static void *waiter(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
 }
 
 int do_execparent(int argc, char **argv)
@@ -63,6 +73,9 @@ int do_execparent(int argc, char **argv)
 	setpriority(PRIO_PROCESS, 0, 3);
 	if (setgroups(2, groups) < 0 || setresgid(5, 6, 7) < 0 || chdir("/dev") < 0)
 		return 4;
+	pthread_t t;
+	if (pthread_create(&t, NULL, waiter, NULL) != 0)
+		return 5;
 	fflush(stdout);
 	execve(argv[2], argv + 3, env);
 	printf("execve %s: %s\n", argv[2], strerror(errno));

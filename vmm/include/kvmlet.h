@@ -152,8 +152,10 @@ void kvmlet_set_stdio(struct kvmlet_sandbox *sb, int in_fd, int out_fd, int err_
  * kvmlet_allow_file: the program may open host_path read-only, as guest_path
  * (absolute, "." ".." and repeated slashes resolved; NULL: the same path);
  * it sees it in read-only directories, guest_path's parents (with "/" and
- * /dev); every other path is ENOENT. The file is opened now (so a later
- * seccomp filter need not allow open) and closed with the sandbox. Errors:
+ * /dev); every other path is ENOENT. A host file with an x bit shows mode
+ * 0555 and may be run by the program's execve (a static ELF, or a "#!"
+ * script naming one: docs/linux.md); others 0444. The file is opened now (so
+ * a later seccomp filter need not allow open) and closed with the sandbox. Errors:
  * the errno of open, -EINVAL not a regular file, a relative guest path, or
  * one that is a directory of the tree, a device's, one of the links to
  * descriptors' (/dev/stdin, /dev/stdout, /dev/stderr, /dev/fd/..., /proc/self/fd/...),
