@@ -390,7 +390,12 @@ static int reply_error(struct kvmlet_sandbox *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	struct kvmlet_value v = kvmlet_str(msg, strlen(msg));
+	/* A string the guest reads is UTF-8: cutting the guest's function name
+	 * (or the message) to size may split a character; drop its bytes. */
+	size_t n = strlen(msg);
+	while (n && !msg_utf8_valid((const uint8_t *)msg, n))
+		n--;
+	struct kvmlet_value v = kvmlet_str(msg, n);
 	return reply(sb, KVMLET_STATUS_ERROR, &v, 1);
 }
 

@@ -93,13 +93,15 @@ static int64_t get_arg(struct sys *s, uint64_t va, char *buf)
 }
 
 /* How many pointers the vector at va has before its NULL (va 0: none), as
- * Linux's count(): -EFAULT for one it cannot read, -E2BIG past MAX_ARG_STRINGS. */
-static int64_t count_strv(struct sys *s, uint64_t va)
+ * Linux's count(): -EFAULT for one it cannot read, -E2BIG past MAX_ARG_STRINGS
+ * or past max (more pointers than the strings' room could hold: E2BIG later
+ * anyway; Linux reads on, and a bad pointer past there is its EFAULT). */
+static int64_t count_strv(struct sys *s, uint64_t va, uint64_t max)
 {
 	uint64_t n = 0, p;
 
 	for (; va; n++) {
-		if (n >= MAX_ARG_STRINGS)
+		if (n >= MAX_ARG_STRINGS || n > max)
 			return -E2BIG;
 		if (!lxs_range_ok(va + 8 * n, 8) || lxs_get(s, va + 8 * n, &p, 8) < 0)
 			return -EFAULT;
@@ -369,18 +371,18 @@ static int64_t sys_execveat(struct sys *s, int dirfd, uint64_t pathp, uint64_t a
 		return -EINVAL;
 	if ((f = exec_lookup(s, dirfd, path, flags)) < 0)
 		return f;
-	if ((argc = count_strv(s, argvp)) < 0)
-		return argc;
-	if ((envc = count_strv(s, envpp)) < 0)
-		return envc;
 	/* Linux's room for the strings: a quarter of the stack limit, within
 	 * [ARG_MIN, ARG_STK_MAX], less the pointers; ours also at most half the
 	 * stack, which must hold them. */
 	uint64_t stack = s->sb->cfg.stack_size,
 		 room = stack / 4 < ARG_STK_MAX ? stack / 4 : ARG_STK_MAX;
-	uint64_t ptrs = (uint64_t)((argc ? argc : 1) + envc) * 8;
 	room = room > ARG_MIN ? room : ARG_MIN;
 	room = room < stack / 2 ? room : stack / 2;
+	if ((argc = count_strv(s, argvp, room / 8)) < 0)
+		return argc;
+	if ((envc = count_strv(s, envpp, room / 8)) < 0)
+		return envc;
+	uint64_t ptrs = (uint64_t)((argc ? argc : 1) + envc) * 8;
 	if (room <= ptrs)
 		return -E2BIG;
 	room -= ptrs;
