@@ -90,6 +90,15 @@ same "execve through five scripts, each the next one's interpreter" "" \
 # shellcheck disable=SC2086
 same "execve's errors (ENOENT, EACCES, ENOEXEC, EFAULT, E2BIG, ELOOP...), execveat of an fd" \
 	"" $exec_files -- "$LXTEST" execerrors "$self" "$tmp/fruit" "$tmp/garbage" "$tmp/s1"
+# busybox under an applet's name, as Linux systems link it: env runs sort
+# from its PATH; sh runs a script whose #! line names /bin/sh, which execs
+# /bin/sh again (natively: coreutils' sort, dash).
+printf '#!/bin/sh\necho "script $1"\nexec /bin/sh -c "echo nested $0"\n' >"$tmp/s.sh"
+chmod 755 "$tmp/s.sh"
+same "busybox env runs sort from PATH (busybox as /bin/sort)" "" --file "$BUSYBOX:/bin/sort" \
+	--file "$tmp/fruit:$tmp/fruit" -- "$BUSYBOX" env PATH=/bin sort "$tmp/fruit"
+same "busybox sh execs a #! /bin/sh script, which execs /bin/sh" "" --file "$BUSYBOX:/bin/sh" \
+	--file "$tmp/s.sh:$tmp/s.sh" -- "$BUSYBOX" sh -c "exec $tmp/s.sh arg"
 # busybox free and df read /proc/meminfo and /proc/mounts: the guest's memory, the tree at /.
 check 0 '' '' -- run -m 64M "$BUSYBOX" free
 if awk '/^Mem:/ { exit !($2 == 65536 && $4 > 0 && $4 < 65536) }' "$out"; then
