@@ -203,13 +203,8 @@ static bool terminator(char c)
 	return spacetab(c) || !c;
 }
 
-/*
- * A script's "#!" line, as Linux's binfmt_script reads its first 256 bytes:
- * the interpreter's path and its one optional argument (from the first space
- * or tab on, trimmed), into interp and arg (256 bytes each). 0, or -ENOEXEC:
- * no "#!", no interpreter named, or a name the 256 bytes cut.
- */
-static int parse_script(const char *data, uint64_t size, char *interp, char *arg)
+/* Linux's binfmt_script: see linux_sys.h. */
+int lxs_exec_script(const char *data, uint64_t size, char *interp, char *arg)
 {
 	char buf[SCRIPT_BUF] = {0};
 	char *end, *name, *sep;
@@ -292,7 +287,7 @@ static int64_t load(struct sys *s, int64_t f, struct exec_job *j)
 			r = build_plan(&j->plan, j->data, j->size, &cfg, &scratch);
 			return r == -E2BIG ? -ENOMEM : r < 0 ? -ENOEXEC : 0;
 		}
-		if ((r = parse_script(j->data, j->size, interp, arg)) < 0)
+		if ((r = lxs_exec_script(j->data, j->size, interp, arg)) < 0)
 			return r;
 		/* argv: interp [arg] script argv[1..]; a script run by a script is
 		 * named by the interpreter path that ran it, as Linux does. */

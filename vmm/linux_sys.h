@@ -300,5 +300,13 @@ int64_t lxs_record_lock(struct sys *s, int fd, uint32_t cmd, uint64_t arg);
 int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
 /* linux_exec.c: execve, execveat. */
 int64_t lxs_exec_syscall(struct sys *s, uint64_t nr, bool *served);
+/*
+ * linux_exec.c: a script's "#!" line, as Linux's binfmt_script reads the
+ * first 256 bytes of data: the interpreter's path and its one optional
+ * argument (from the first space or tab on, trimmed), into interp and arg
+ * (256 bytes each). 0, or -ENOEXEC: no "#!", no interpreter named, or a
+ * name the 256 bytes cut.
+ */
+int lxs_exec_script(const char *data, uint64_t size, char *interp, char *arg);
 
 #endif
