@@ -319,7 +319,6 @@ static int64_t replace(struct sys *s, struct exec_job *j, uint64_t carry_pa)
 {
 	struct kvmlet_sandbox *sb = s->sb;
 	struct kvmlet_exec_carry carry = {0};
-	struct kvmlet_error *err = s->err;
 	const uint32_t trace = sb->lay.bi.flags & KVMLET_BOOT_TRACE;
 	volatile uint64_t *ext = GUEST_PTR(
 		&sb->gm, KVMLET_BOOTINFO_GPA + offsetof(struct kvmlet_bootinfo, sig_ext), 8);
@@ -337,14 +336,15 @@ static int64_t replace(struct sys *s, struct exec_job *j, uint64_t carry_pa)
 	j->argv = j->envp = (struct strv){0};
 	j->path = NULL;
 	j->plan.lay.bi.flags |= trace | KVMLET_BOOT_EXEC;
-	if ((r = snapshot_keep_image(sb, err)) < 0 || (r = guest_mem_clear(&sb->gm, err)) < 0 ||
-	    (r = build_memory(sb, &j->plan, j->data, j->size, err)) < 0 ||
+	struct kvmlet_error why = {0};
+	if ((r = snapshot_keep_image(sb, &why)) < 0 || (r = guest_mem_clear(&sb->gm, &why)) < 0 ||
+	    (r = build_memory(sb, &j->plan, j->data, j->size, &why)) < 0 ||
 	    (r = GUEST_WRITE(&sb->gm, KVMLET_BOOTINFO_GPA + KVMLET_EXEC_CARRY_OFF, &carry,
 			     sizeof(carry))) < 0 ||
-	    (r = linux_build_stack(sb, err)) < 0 || (r = sandbox_reenter(sb, err)) < 0)
-		return s->stop = error_outcome(s->res, err, KVMLET_FAULTED, r < 0 ? r : -EIO,
+	    (r = linux_build_stack(sb, &why)) < 0 || (r = sandbox_reenter(sb, &why)) < 0)
+		return s->stop = error_outcome(s->res, s->err, KVMLET_FAULTED, r,
 					       "execve: the new program could not start: %s",
-					       err->msg);
+					       why.msg[0] ? why.msg : strerror(-r));
 	if ((ext = GUEST_PTR(&sb->gm,
 			     KVMLET_BOOTINFO_GPA + offsetof(struct kvmlet_bootinfo, sig_ext), 8)))
 		__atomic_fetch_or(ext, pending, __ATOMIC_SEQ_CST); /* signals from outside stay */
