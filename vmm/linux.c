@@ -46,7 +46,7 @@ struct linux_host *linux_new(void)
 	return lx;
 }
 
-static void free_strv(char **v)
+void linux_strv_free(char **v)
 {
 	for (char **p = v; p && *p; p++)
 		free(*p);
@@ -57,10 +57,10 @@ void linux_free(struct linux_host *lx)
 {
 	if (!lx)
 		return;
-	free_strv(lx->argv);
-	free_strv(lx->envp);
-	free_strv(lx->before.argv);
-	free_strv(lx->before.envp);
+	linux_strv_free(lx->argv);
+	linux_strv_free(lx->envp);
+	linux_strv_free(lx->before.argv);
+	linux_strv_free(lx->before.envp);
 	free(lx->exe);
 	for (unsigned i = 0; i < lx->nfiles; i++) {
 		free(lx->files[i].guest_path);
@@ -88,7 +88,7 @@ static char **copy_strv(const char *const *v, int n, size_t *bytes)
 	char **c = calloc((size_t)count + 1, sizeof(*c));
 	for (int i = 0; c && i < count; i++) {
 		if (!v[i] || !(c[i] = strdup(v[i]))) {
-			free_strv(c);
+			linux_strv_free(c);
 			return NULL;
 		}
 		*bytes += strlen(v[i]) + 1;
@@ -110,18 +110,18 @@ int kvmlet_set_args(struct kvmlet_sandbox *sb, int argc, const char *const *argv
 	a = copy_strv(argv, argc, &bytes);
 	e = copy_strv(envp, -1, &bytes);
 	if (!a || !e) {
-		free_strv(a);
-		free_strv(e);
+		linux_strv_free(a);
+		linux_strv_free(e);
 		return kvmlet_fail(err, -ENOMEM, "out of memory for the arguments");
 	}
 	if (bytes > ARGS_MAX) {
-		free_strv(a);
-		free_strv(e);
+		linux_strv_free(a);
+		linux_strv_free(e);
 		return kvmlet_fail(err, -E2BIG, "arguments and environment of %zu bytes exceed %u",
 				   bytes, ARGS_MAX);
 	}
-	free_strv(lx->argv);
-	free_strv(lx->envp);
+	linux_strv_free(lx->argv);
+	linux_strv_free(lx->envp);
 	lx->argv = a;
 	lx->envp = e;
 	return 0;
@@ -221,8 +221,8 @@ void linux_exec(struct linux_host *lx, char **argv, char **envp, char *path, uin
 		lx->before.entry_rsp = lx->entry_rsp;
 		lx->before.sig_ign = lx->sig_ign;
 	} else {
-		free_strv(lx->argv);
-		free_strv(lx->envp);
+		linux_strv_free(lx->argv);
+		linux_strv_free(lx->envp);
 	}
 	free(lx->exe);
 	lx->argv = argv;
@@ -234,8 +234,8 @@ void linux_exec(struct linux_host *lx, char **argv, char **envp, char *path, uin
 void linux_reset(struct linux_host *lx)
 {
 	if (lx->before.kept) {
-		free_strv(lx->argv);
-		free_strv(lx->envp);
+		linux_strv_free(lx->argv);
+		linux_strv_free(lx->envp);
 		free(lx->exe);
 		lx->argv = lx->before.argv;
 		lx->envp = lx->before.envp;

@@ -186,6 +186,8 @@ int linux_build_stack(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
 void linux_ticks(struct kvmlet_sandbox *sb);
 /* linux.c: the initial stack pointer linux_build_stack left (argc's address). */
 uint64_t linux_entry_rsp(const struct linux_host *lx);
+/* linux.c: free a NULL-terminated vector of malloc'ed strings (NULL: none). */
+void linux_strv_free(char **v);
 /* linux.c: execve's new program: its arguments and environment (NULL-terminated
  * vectors of strings, all malloc'ed) and its path (malloc'ed), all taken, and
  * the signals it starts with ignored. The snapshot's program keeps its own

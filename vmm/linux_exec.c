@@ -42,9 +42,7 @@ struct strv {
 
 static void strv_free(struct strv *a)
 {
-	for (uint64_t i = 0; i < a->n; i++)
-		free(a->v[i]);
-	free(a->v);
+	linux_strv_free(a->v);
 	*a = (struct strv){0};
 }
 
@@ -68,7 +66,9 @@ static int strv_add(struct strv *a, const char *str, size_t len)
 }
 
 /* The program's string at va, at most MAX_ARG_STRLEN bytes with its NUL,
- * read a page at a time into buf: its length, -EFAULT, or -E2BIG. */
+ * read a page at a time into buf (a page that cannot be read holds none of
+ * it, since its NUL was not on the pages before): its length, -EFAULT, or
+ * -E2BIG. */
 static int64_t get_arg(struct sys *s, uint64_t va, char *buf)
 {
 	uint64_t got = 0;
@@ -76,14 +76,8 @@ static int64_t get_arg(struct sys *s, uint64_t va, char *buf)
 	while (got < MAX_ARG_STRLEN) {
 		uint64_t n = 4096 - ((va + got) & 4095);
 		n = n < MAX_ARG_STRLEN - got ? n : MAX_ARG_STRLEN - got;
-		if (!lxs_range_ok(va + got, n) || lxs_get(s, va + got, buf + got, n) < 0) {
-			/* A string may end just before a page it cannot read. */
-			for (; got < MAX_ARG_STRLEN; got++)
-				if (lxs_get(s, va + got, buf + got, 1) < 0)
-					return -EFAULT;
-				else if (!buf[got])
-					return (int64_t)got;
-		}
+		if (!lxs_range_ok(va + got, n) || lxs_get(s, va + got, buf + got, n) < 0)
+			return -EFAULT;
 		char *nul = memchr(buf + got, 0, n);
 		if (nul)
 			return nul - buf;
@@ -154,14 +148,11 @@ static int64_t exec_lookup(struct sys *s, int dirfd, const char *path, uint64_t 
 	int64_t r;
 
 	if (!path[0] && (flags & G_AT_EMPTY_PATH)) {
-		const struct lx_ofd *o = lxs_ofd(s, dirfd);
 		if (dirfd == G_AT_FDCWD)
 			return -EACCES; /* the working directory: a directory */
-		if (!o)
+		if (!lxs_ofd(s, dirfd))
 			return -EBADF;
-		if (o->kind != LX_FILE)
-			return -EACCES;
-		n = (struct lx_node){.type = G_DT_REG, .idx = (int16_t)o->file};
+		n = (struct lx_node){.type = G_NODE_FD, .idx = (int16_t)dirfd};
 	} else if ((r = lxs_lookup(s, dirfd, path, &n)) < 0) {
 		return r;
 	} else if (n.link && (flags & G_AT_SYMLINK_NOFOLLOW)) {
@@ -385,15 +376,14 @@ static int64_t sys_execveat(struct sys *s, int dirfd, uint64_t pathp, uint64_t a
 	if (!buf)
 		return -ENOMEM;
 	/* AT_EXECFN: the path, or for a descriptor /dev/fd/N[/path], as Linux names it. */
-	char fdname[32];
-	snprintf(fdname, sizeof(fdname), "/dev/fd/%d", dirfd);
-	bool by_fd = path[0] != '/' && dirfd != G_AT_FDCWD;
-	size_t plen = strlen(path);
-	if (!(j.path = malloc(sizeof(fdname) + plen + 2)))
+	char name[PATH_MAX_GUEST + 32];
+	if (path[0] == '/' || dirfd == G_AT_FDCWD)
+		snprintf(name, sizeof(name), "%s", path);
+	else
+		snprintf(name, sizeof(name), path[0] ? "/dev/fd/%d/%s" : "/dev/fd/%d", dirfd, path);
+	if (!(j.path = strdup(name)))
 		r = -ENOMEM;
 	else {
-		snprintf(j.path, sizeof(fdname) + plen + 2, "%s%s%s", by_fd ? fdname : "",
-			 by_fd && path[0] ? "/" : "", path);
 		r = strlen(j.path) + 1 > room ? -E2BIG : 0;
 		room -= r ? 0 : strlen(j.path) + 1;
 		/* Its name: the path's last part; a descriptor's file's own name. */
