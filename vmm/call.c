@@ -513,9 +513,12 @@ int calls_copy(struct calls *dst, const struct calls *src, struct kvmlet_error *
 	dst->exports = malloc((src->nexports ? src->nexports : 1) * sizeof(*src->exports));
 	if (!dst->host || !dst->exports)
 		return kvmlet_fail(err, -ENOMEM, "out of memory for exports and host functions");
-	memcpy(dst->host, src->host, src->nhost * sizeof(*src->host));
+	/* None registered: src's arrays may be NULL, which memcpy may not take even for 0 bytes. */
+	if (src->nhost)
+		memcpy(dst->host, src->host, src->nhost * sizeof(*src->host));
 	dst->nhost = dst->host_cap = src->nhost;
-	memcpy(dst->exports, src->exports, src->nexports * sizeof(*src->exports));
+	if (src->nexports)
+		memcpy(dst->exports, src->exports, src->nexports * sizeof(*src->exports));
 	dst->nexports = src->nexports;
 	dst->dispatch = src->dispatch;
 	dst->call_sp = src->call_sp;
