@@ -33,8 +33,10 @@ finish() {
 # Host programs of a sanitizer build must be built with the same sanitizers:
 # the installed libkvmlet is instrumented and needs the sanitizer runtime,
 # which only a program linked with -fsanitize brings in. Guests never get them.
+# As in meson.build, a UBSan report ends the program.
 SANFLAGS=
 [ "${SANITIZE:-none}" = none ] || SANFLAGS="-fsanitize=$SANITIZE"
+case ,${SANITIZE:-none}, in *,undefined,*) SANFLAGS="$SANFLAGS -fno-sanitize-recover=undefined" ;; esac
 
 # The staged location of an install directory ($1 relative to the prefix, or absolute).
 staged() {
