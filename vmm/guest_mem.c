@@ -205,6 +205,23 @@ int guest_mem_clear(struct guest_mem *gm, struct kvmlet_error *err)
 	return 0;
 }
 
+int guest_mem_copy(struct guest_mem *dst, const struct guest_mem *src, const uint64_t *pages)
+{
+	const uint64_t n = src->size / KVMLET_PAGE_SIZE;
+
+	if (!dst->mem || !src->mem || dst->size != src->size)
+		return -EINVAL;
+	for (uint64_t w = 0; w < (n + 63) / 64; w++)
+		for (uint64_t bits = pages[w]; bits; bits &= bits - 1) {
+			const uint64_t off =
+				(w * 64 + (uint64_t)__builtin_ctzll(bits)) * KVMLET_PAGE_SIZE;
+			if (off < src->size)
+				memcpy(dst->mem + off, src->mem + off, KVMLET_PAGE_SIZE);
+		}
+	guest_mem_mark_written(dst, 0, dst->size);
+	return 0;
+}
+
 void guest_mem_free(struct guest_mem *gm)
 {
 	if (gm->mem)

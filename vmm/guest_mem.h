@@ -62,6 +62,9 @@ void guest_mem_free(struct guest_mem *gm);
  * reset to restore; execve's new program is built in it. 0 or -errno. */
 int guest_mem_clear(struct guest_mem *gm, struct kvmlet_error *err);
 
+/* Copy the pages set in bitmap pages (a bit per page) from src into dst, of
+ * the same size (a fork's child); 0 or -EINVAL. */
+int guest_mem_copy(struct guest_mem *dst, const struct guest_mem *src, const uint64_t *pages);
 /* The host tables' state, as execve replaces it and a reset puts it back. */
 struct guest_mem_tables {
 	struct pt_host pth;

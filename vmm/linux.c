@@ -37,6 +37,7 @@ struct linux_host *linux_new(void)
 		return NULL;
 	}
 	lx->std[0] = lx->std[1] = lx->std[2] = -1;
+	lx->pid = 1;
 	linux_fds_init(&lx->fds);
 	lx->snap_fds = lx->fds;
 	if (linux_dirs_update(lx) < 0) {
@@ -57,19 +58,26 @@ void linux_free(struct linux_host *lx)
 {
 	if (!lx)
 		return;
+	if (lx->fam && !lx->borrowed)
+		lx->fam_end(lx);
 	linux_strv_free(lx->argv);
 	linux_strv_free(lx->envp);
 	linux_strv_free(lx->before.argv);
 	linux_strv_free(lx->before.envp);
 	free(lx->exe);
-	for (unsigned i = 0; i < lx->nfiles; i++) {
+	for (unsigned i = 0; i < lx->nfiles && !lx->borrowed; i++) {
 		free(lx->files[i].guest_path);
 		close(lx->files[i].host_fd);
 	}
 	free(lx->io);
-	free(lx->pipes); /* and snap_pipes, allocated with it */
-	free(lx->dirs);
-	free(lx->ents);
+	/* The pipes' box (with snap_pipes), once no process holds it. */
+	struct lx_pipes_box *box = (struct lx_pipes_box *)(void *)lx->pipes;
+	if (box && --box->refs == 0)
+		free(box);
+	if (!lx->borrowed) {
+		free(lx->dirs);
+		free(lx->ents);
+	}
 	free(lx);
 }
 
@@ -92,6 +100,36 @@ static char **copy_strv(const char *const *v, int n, size_t *bytes)
 			return NULL;
 		}
 		*bytes += strlen(v[i]) + 1;
+	}
+	return c;
+}
+
+struct linux_host *linux_copy(const struct linux_host *p)
+{
+	struct linux_host *c = malloc(sizeof(*c));
+	size_t bytes = 0;
+
+	if (!c)
+		return NULL;
+	*c = *p;
+	c->before = (__typeof__(c->before)){0};
+	c->borrowed = true;
+	c->fam = NULL;
+	c->fam_end = NULL;
+	c->argv = c->envp = NULL;
+	c->exe = c->io = NULL;
+	c->pipes = c->snap_pipes = NULL;
+	if (!(c->io = malloc(LX_IO_MAX)) ||
+	    !(c->argv = copy_strv((const char *const *)p->argv, -1, &bytes)) ||
+	    !(c->envp = copy_strv((const char *const *)p->envp, -1, &bytes)) ||
+	    (p->exe && !(c->exe = strdup(p->exe)))) {
+		linux_free(c);
+		return NULL;
+	}
+	if (p->pipes) {
+		c->pipes = p->pipes;
+		c->snap_pipes = p->snap_pipes;
+		((struct lx_pipes_box *)(void *)p->pipes)->refs++;
 	}
 	return c;
 }
@@ -233,6 +271,8 @@ void linux_exec(struct linux_host *lx, char **argv, char **envp, char *path, uin
 
 void linux_reset(struct linux_host *lx)
 {
+	if (lx->fam && !lx->borrowed)
+		lx->fam_end(lx);
 	if (lx->before.kept) {
 		linux_strv_free(lx->argv);
 		linux_strv_free(lx->envp);

@@ -89,12 +89,14 @@ struct lx_pipe {
 	char buf[LX_PIPE_BUF];
 };
 
-/* An epoll instance: what it watches, as Linux's, a descriptor number and
+/* An epoll instance (owner: the pid of the process that made it; only its
+ * descriptors are watched): what it watches, as Linux's, a descriptor number and
  * the description it had when added (ofd: an index in ofd[]; the watch goes
  * with the description), for which events, with the program's data; for an
  * edge-triggered one, the wake-ups (gen) it has seen, or pending: none yet. */
 struct lx_epoll {
 	uint8_t used, n;
+	int32_t owner;
 	struct {
 		int32_t fd;
 		int8_t ofd;
@@ -117,6 +119,13 @@ struct lx_table {
 struct lx_pipes {
 	struct lx_pipe pipe[LX_PIPES_MAX];
 	struct lx_epoll epoll[LX_EPOLLS_MAX];
+};
+
+/* One allocation: the live state, its snapshot's copy, and how many
+ * processes share them (fork: a child holds its parent's pipes too). */
+struct lx_pipes_box {
+	struct lx_pipes live, snap;
+	unsigned refs;
 };
 
 /* A directory of the program's tree (linux_dir.c): its path is the first len
@@ -162,6 +171,17 @@ struct linux_host {
 	char *io;	  /* LX_IO_MAX bytes: one read's or write's data on its way (this
 			   * sandbox's own: sandboxes run on several threads at once) */
 	char *exe;	  /* the path execve ran (AT_EXECFN, /proc/self/exe); NULL: argv[0] */
+	/* linux_family.c: the processes of the program (NULL until its first
+	 * fork), this one's pid (1: the first), and the signal that ended it
+	 * (0: none). A child of fork borrows files, dirs and ents from the
+	 * first process, which outlives it. */
+	struct lx_family *fam;
+	void (*fam_end)(struct linux_host *lx); /* linux_family_end, set with fam (no call
+						 * from here into linux_family.c: it makes
+						 * sandboxes, which hold this) */
+	int32_t pid;
+	int killed_by;
+	bool borrowed;
 	/* What the snapshot's program had while an execve replaced it (kept:
 	 * linux_reset puts it back). */
 	struct {
@@ -177,6 +197,10 @@ struct kvmlet_error;
 /* linux.c: a fresh state (stdin EOF, output through the callback); NULL: no memory. */
 struct linux_host *linux_new(void);
 void linux_free(struct linux_host *lx);
+/* linux.c: a fork's child's copy of lx: its own arguments, environment and
+ * path, the same descriptor table (linux_family.c adjusts what it shares),
+ * the pipes shared, the files and the tree borrowed; NULL: no memory. */
+struct linux_host *linux_copy(const struct linux_host *lx);
 /* linux.c: write argv, envp and auxv at the top of sb's stack (through guest_mem),
  * remembering argc's address for linux_entry_rsp. */
 int linux_build_stack(struct kvmlet_sandbox *sb, struct kvmlet_error *err);
@@ -196,6 +220,10 @@ void linux_exec(struct linux_host *lx, char **argv, char **envp, char *path, uin
 /* linux.c: the descriptor table goes with snapshots and resets. */
 void linux_snapshot(struct linux_host *lx);
 void linux_reset(struct linux_host *lx);
+/* linux_family.c: the first process's children end, whatever they were
+ * doing, and are freed with the family (a reset of the first process, its
+ * free: linux.c calls it through lx->fam_end); nothing for a child of fork. */
+void linux_family_end(struct linux_host *lx);
 /* linux_signal.c: the signals from outside not yet taken are dropped (a reset). */
 void linux_signals_drop(struct kvmlet_sandbox *sb);
 

@@ -68,11 +68,11 @@ int lxs_fd_open(struct sys *s, const struct lx_ofd *o, bool cloexec)
 
 /* Watches of description ofd (an index in ofd[]) go with it, as Linux's
  * go with the struct file they watch. */
-static void unwatch(struct lx_pipes *t, int ofd)
+static void unwatch(struct lx_pipes *t, int ofd, int32_t pid)
 {
 	for (int k = 0; k < LX_EPOLLS_MAX; k++) {
 		struct lx_epoll *e = &t->epoll[k];
-		for (int i = 0; e->used && i < e->n;)
+		for (int i = 0; e->used && e->owner == pid && i < e->n;)
 			if (e->w[i].ofd == ofd)
 				e->w[i] = e->w[--e->n];
 			else
@@ -90,7 +90,7 @@ static void release(struct sys *s, const struct lx_ofd *o)
 
 	if (!t)
 		return;
-	unwatch(t, (int)(o - s->lx->fds.ofd));
+	unwatch(t, (int)(o - s->lx->fds.ofd), s->lx->pid);
 	if (lxs_has_slot(o))
 		p = &t->pipe[o->file];
 	if (o->kind == LX_PIPE_R)
@@ -98,7 +98,7 @@ static void release(struct sys *s, const struct lx_ofd *o)
 	else if (o->kind == LX_PIPE_W)
 		p->writers--;
 	else if (o->kind == LX_EVENTFD || o->kind == LX_TIMERFD)
-		p->readers = 0;
+		p->readers--; /* one per description: a fork's child has its own */
 	else if (o->kind == LX_EPOLL)
 		t->epoll[o->file] = (struct lx_epoll){0};
 	if (p && (!p->readers || !p->writers))
@@ -237,11 +237,12 @@ struct lx_pipes *lxs_pipes(struct sys *s)
 	struct linux_host *lx = s->lx;
 
 	if (!lx->pipes) {
-		struct lx_pipes *two = calloc(2, sizeof(*two));
-		if (!two)
+		struct lx_pipes_box *box = calloc(1, sizeof(*box));
+		if (!box)
 			return NULL;
-		lx->pipes = &two[0];
-		lx->snap_pipes = &two[1];
+		box->refs = 1;
+		lx->pipes = &box->live; /* first: linux_free frees the box through it */
+		lx->snap_pipes = &box->snap;
 	}
 	return lx->pipes;
 }

@@ -226,7 +226,7 @@ static int64_t sys_epoll_create1(struct sys *s, uint64_t flags)
 		fd = lxs_fd_open(s, &(struct lx_ofd){.kind = LX_EPOLL, .flags = 2, .file = i},
 				 flags & G_O_CLOEXEC);
 		if (fd >= 0)
-			*e = (struct lx_epoll){.used = 1};
+			*e = (struct lx_epoll){.used = 1, .owner = s->lx->pid};
 		return fd;
 	}
 	return -ENFILE;

@@ -384,9 +384,7 @@ static int64_t get_timespec(struct sys *s, uint64_t va, uint64_t *ns)
 	return 0;
 }
 
-/* Sleep ns (the fake clock moves instead with --seed); 1 if a signal from
- * outside ended it sooner, with signals. */
-static int sleep_ns(struct sys *s, uint64_t ns, bool signals)
+int lxs_sleep(struct sys *s, uint64_t ns, bool signals)
 {
 	if (s->lx->seed) {
 		s->lx->fake_ns += ns;
@@ -413,7 +411,7 @@ static int64_t sys_clock_nanosleep(struct sys *s, int32_t clk, int32_t flags, ui
 		t = lxs_now(s, id);
 		ns = ns > t ? ns - t : 0;
 	}
-	sleep_ns(s, ns, false); /* the clocks the guest's kernel does not wait on */
+	lxs_sleep(s, ns, false); /* the clocks the guest's kernel does not wait on */
 	return 0;
 }
 
@@ -495,6 +493,7 @@ static int64_t sys_kill_self(struct sys *s, bool self, bool bad_id, int32_t sig)
 		return -EINVAL;
 	if (sig == 0)
 		return 0;
+	s->lx->killed_by = sig;
 	s->res->status = 128 + sig;
 	s->stop = error_outcome(s->res, s->err, KVMLET_ABORTED, -ECONNABORTED,
 				"the program killed itself with signal %" PRId32 "%s", sig,
@@ -513,6 +512,7 @@ static int64_t killed(struct sys *s, uint64_t sig, uint64_t why, uint64_t addr)
 
 	if (sig < 1 || sig > 64)
 		return -EINVAL;
+	s->lx->killed_by = (int)sig;
 	s->res->status = 128 + (int)sig;
 	const char *how = "was killed by";
 	char tail[128] = ", sent from outside";
@@ -528,12 +528,33 @@ static int64_t killed(struct sys *s, uint64_t sig, uint64_t why, uint64_t addr)
 	return 0;
 }
 
+/* DEADLOCK and SLEEP_UNTIL (until) of a program with other processes:
+ * theirs turns, and the sleeps between them (linux_family.c). */
+static int64_t family_wait(struct sys *s, uint64_t until, bool *handled)
+{
+	uint64_t ns;
+	int64_t r;
+
+	while ((r = lxs_family_wait(s, until, &ns, handled)) == LXS_FAMILY_SLEEP)
+		if (lxs_sleep(s, ns, true) == 1 || s->stop)
+			return 1; /* a signal from outside, or the run's end */
+	return r;
+}
+
 static int64_t dispatch_kill(struct sys *s, uint64_t nr, int32_t a0, int32_t a1, int32_t a2)
 {
+	const int32_t self = s->lx->pid;
+
 	switch (nr) {
-	case NR_kill: return sys_kill_self(s, a0 == 0 || a0 == LX_SELF, false, a1);
-	case NR_tkill: return sys_kill_self(s, a0 == LX_SELF, a0 <= 0, a1);
-	default: return sys_kill_self(s, a0 == LX_SELF && a1 == LX_SELF, a0 <= 0 || a1 <= 0, a2);
+	case NR_kill:
+		/* Another process of the program (-1: all but the caller). */
+		if (a0 != 0 && a0 != self && s->lx->fam)
+			return lxs_kill(s, a0, a1);
+		return sys_kill_self(s, a0 == 0 || a0 == self, false, a1);
+	case NR_tkill:
+		return sys_kill_self(s, a0 == self, a0 <= 0, a1);
+	default:
+		return sys_kill_self(s, a0 == self && a1 == self, a0 <= 0 || a1 <= 0, a2);
 	}
 }
 
@@ -573,6 +594,9 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	case NR_vfork:
 		return -ENOSYS; /* one process (threads are the guest kernel's) */
 	case KVMLET_LX_DEADLOCK:
+		/* Other processes may run first (linux_family.c). */
+		if (s->lx->fam && (rv = family_wait(s, 0, &served), served))
+			return rv;
 		/* Waiting for a signal that may come from outside: as on Linux. */
 		if (a0 && s->lx->expect_signals && host_wait(s, -1, UINT64_MAX, true) == 1)
 			return 0;
@@ -594,8 +618,10 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 		return (int64_t)lxs_now(s, a0 > INT32_MAX || lxs_clock_of((int32_t)a0, &id) < 0 ? CLOCK_MONOTONIC : id);
 	}
 	case KVMLET_LX_SLEEP_UNTIL: {
+		if (s->lx->fam && (rv = family_wait(s, a0 ? a0 : 1, &served), served))
+			return rv;
 		uint64_t t = lxs_now(s, CLOCK_MONOTONIC);
-		return a0 > t ? sleep_ns(s, a0 - t, true) : 0;
+		return a0 > t ? lxs_sleep(s, a0 - t, true) : 0;
 	}
 	case NR_socket: return -EACCES;
 	default:
@@ -614,6 +640,8 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 			rv = lxs_timerfd_syscall(s, nr, &served);
 		if (!served)
 			rv = lxs_exec_syscall(s, nr, &served);
+		if (!served)
+			rv = lxs_family_syscall(s, nr, &served);
 		return served ? rv : -ENOSYS;
 	}
 }
@@ -636,6 +664,10 @@ KVMLET_HOT static int handle_syscall(struct kvmlet_sandbox *sb, const struct exi
 	exits_trace_syscall(sb, regs.rax, name, rv == LXS_EXECED ? 0 : rv, false);
 	if (rv == LXS_EXECED)
 		return LOOP_CONTINUE; /* a new program, entered at its start */
+	/* The program changed something another process may wait for. */
+	if (sb->lx->fam && (regs.rax < KVMLET_LX_FIRST || regs.rax > KVMLET_LX_LAST) &&
+	    (rv < KVMLET_LX_WAIT_BASE || rv > KVMLET_LX_WAIT_BASE + UINT32_MAX + 1))
+		lxs_family_served(&s);
 	if (rv == -ENOSYS && sb->cfg.strict_syscalls)
 		return error_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 				     "the program made system call %" PRIu64 " (%s), which kvmlet "

@@ -298,6 +298,28 @@ int64_t lxs_lock_syscall(struct sys *s, uint64_t nr, bool *served);
 int64_t lxs_record_lock(struct sys *s, int fd, uint32_t cmd, uint64_t arg);
 /* linux_fs.c: serve nr if it is about descriptors or paths (*served set). */
 int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
+/* linux_sys.c: sleep ns in the host (the fake clock moves instead with a
+ * seed); 1 if a signal from outside ended it sooner, with signals. */
+int lxs_sleep(struct sys *s, uint64_t ns, bool signals);
+/* linux_family.c: fork (KVMLET_LX_FORK): the child's pid, or -EAGAIN (too
+ * many processes, no VM to be had), -ENOMEM, -EINVAL (exit_signal). */
+int64_t lxs_fork(struct sys *s, uint64_t exit_signal);
+/* linux_family.c: serve nr if it is wait4, waitid or KVMLET_LX_FORK (*served set). */
+int64_t lxs_family_syscall(struct sys *s, uint64_t nr, bool *served);
+/* linux_family.c: every thread of the caller waits (DEADLOCK: until 0; or
+ * SLEEP_UNTIL until then): a child's run stops (s->stop LOOP_IDLE) for the
+ * others' turns; the first process gives them theirs, and answers as
+ * DEADLOCK and SLEEP_UNTIL do (KVMLET_LX_OTHERS: one of them did something),
+ * or LXS_FAMILY_SLEEP: none can run for *sleep ns, which the caller sleeps
+ * before it asks again. *handled false: the caller has no other process
+ * that can run (one process's answer then). */
+#define LXS_FAMILY_SLEEP (KVMLET_LX_WAIT_BASE - 2)
+int64_t lxs_family_wait(struct sys *s, uint64_t until, uint64_t *sleep, bool *handled);
+/* linux_family.c: the caller did something others may wait for (s->lx->fam set). */
+void lxs_family_served(struct sys *s);
+/* linux_family.c: kill another process of the program (-1: every one but
+ * the caller), signal 0 only checking: 0, -ESRCH, -EINVAL. */
+int64_t lxs_kill(struct sys *s, int32_t pid, int32_t sig);
 /* linux_exec.c: execve, execveat. */
 int64_t lxs_exec_syscall(struct sys *s, uint64_t nr, bool *served);
 /*

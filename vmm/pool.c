@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "lib.h"
 #include "linux.h"
 #include "seccomp_filter.h"
 #include "sandbox.h"
@@ -37,24 +38,6 @@ static int from_template(struct kvmlet_sandbox *sb, struct kvmlet_template *t,
 		return r;
 	linux_ticks(sb);
 	return 0;
-}
-
-/*
- * A warm shell when one is kept (vcpu.c): its slot now maps sb's memory, and
- * the complete vCPU state loaded next overwrites all the previous guest left.
- * Else a new VM and vCPU.
- */
-static int vm_for_template(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
-{
-	int r;
-
-	if (vcpu_shell_take(&sb->vcpu, &sb->vm, sb->gm.mem, sb->gm.size))
-		return 0;
-	if ((r = vm_create(&sb->vm, sb->gm.mem, sb->gm.size, err)) < 0 ||
-	    (r = vcpu_create(&sb->vcpu, &sb->vm, err)) < 0)
-		return r;
-	return x86_setup_vcpu(&sb->vcpu, sb->lay.bi.cr3, sb->calls.dispatch, sb->lay.bi.stack_hi,
-			      err);
 }
 
 int kvmlet_shells_warm(unsigned n, struct kvmlet_error *err)
@@ -98,9 +81,9 @@ int kvmlet_sandbox_from_template(struct kvmlet_sandbox **out, struct kvmlet_temp
 	struct kvmlet_sandbox *sb;
 	int r;
 
-	if ((r = sandbox_alloc(&sb, err)) < 0)
+	if ((r = lib_ready(err)) < 0 || (r = sandbox_alloc(&sb, err)) < 0)
 		return r;
-	if ((r = from_template(sb, t, err)) < 0 || (r = vm_for_template(sb, err)) < 0 ||
+	if ((r = from_template(sb, t, err)) < 0 || (r = sandbox_vm_for_copy(sb, err)) < 0 ||
 	    (r = sandbox_check_paging(sb, err)) < 0 ||
 	    (r = vcpu_state_load(&sb->vcpu, &sb->snap.vcpu, err)) < 0 ||
 	    (r = phase_move(&sb->phase, PT_ADOPT)) < 0) {

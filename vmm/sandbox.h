@@ -39,7 +39,7 @@ struct kvmlet_sandbox {
 	struct exitless *xl;		  /* exitless.c: calls without exits, when on */
 };
 
-/* A zeroed sandbox with no VM, the library initialised (exit handlers registered). */
+/* A zeroed sandbox with no VM (the library set up before: lib_ready). */
 int sandbox_alloc(struct kvmlet_sandbox **out, struct kvmlet_error *err);
 
 #endif /* KVMLET_SANDBOX_H */

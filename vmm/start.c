@@ -9,6 +9,7 @@
 #include "error.h"
 #include "linux.h"
 #include "sandbox.h"
+#include "seccomp_filter.h"
 #include "start.h"
 #include "x86.h"
 
@@ -41,6 +42,23 @@ int sandbox_start(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
 		vm_destroy(&sb->vm);
 	}
 	return r;
+}
+
+int sandbox_vm_for_copy(struct kvmlet_sandbox *sb, struct kvmlet_error *err)
+{
+	int r;
+
+	if (vcpu_shell_take(&sb->vcpu, &sb->vm, sb->gm.mem, sb->gm.size))
+		return 0;
+	if (seccomp_installed())
+		return kvmlet_fail(err, -EAGAIN,
+				   "no warm shell is kept, and kvmlet_seccomp_install's filter "
+				   "allows no new VM (kvmlet_shells_warm before it)");
+	if ((r = vm_create(&sb->vm, sb->gm.mem, sb->gm.size, err)) < 0 ||
+	    (r = vcpu_create(&sb->vcpu, &sb->vm, err)) < 0)
+		return r;
+	return x86_setup_vcpu(&sb->vcpu, sb->lay.bi.cr3, sb->calls.dispatch, sb->lay.bi.stack_hi,
+			      err);
 }
 
 int sandbox_reenter(struct kvmlet_sandbox *sb, struct kvmlet_error *err)

@@ -116,6 +116,15 @@ extern "C" {
 /* TICKS: the kernel now wants ticks (bootinfo tick_*), where it wanted none:
  * the host looks at once, not only at the next run. */
 #define KVMLET_LX_TICKS       0x4b560104u
+/* FORK: a new process, a copy of this one (linux_family.c on the host); rdi
+ * = the signal its end sends the parent (0: none). rax: the child's pid in
+ * the parent, 0 in the child (whose bootinfo pid and ppid the host set), or
+ * -errno. */
+#define KVMLET_LX_FORK 0x4b560105u
+/* DEADLOCK's and SLEEP_UNTIL's answer when another process of the program
+ * did something since (wrote to a pipe, ended, sent a signal): the waits for
+ * the host are repeated. */
+#define KVMLET_LX_OTHERS      2
 #define KVMLET_LX_LAST	      0x4b5601ffu
 /* The host's answer to a system call that must wait (a pipe, epoll, poll):
  * KVMLET_LX_WAIT_BASE for no time limit, + 1 + ms for at most ms. The kernel
@@ -200,7 +209,15 @@ struct kvmlet_bootinfo {
 	 * (kvmlet_set_ignored_signals); written by the host before the first
 	 * instruction, read once by the guest's kernel. */
 	uint64_t sig_ign;
+	/* Linux programs: the process's id and its parent's, written by the host
+	 * (0: the first process, pid 1, whose parent is outside: 0). A process
+	 * fork made has the ids [pid, pid + KVMLET_PID_SPAN) for its threads. */
+	int32_t pid, ppid;
 };
+
+/* The thread ids of one process: its pid and the next ones below the next
+ * process's (pid 1: 1 .. 65536). */
+#define KVMLET_PID_SPAN 65536
 
 /* A thread's slice while others can run (KVMLET_VEC_TICK, kvmlet_vectors.h). */
 #define KVMLET_TICK_SLICE_MS 10u

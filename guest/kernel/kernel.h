@@ -56,7 +56,8 @@ struct sigstate {
 
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_GS_BASE 0xc0000101u
-#define LINUX_SELF  1 /* the program's pid, and its first thread's tid */
+#define LINUX_SELF  linux_self() /* the process's pid, and its first thread's tid */
+#define LINUX_GROUP 1		 /* every process's group and session: the first process's */
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
@@ -77,6 +78,18 @@ void *memcpy(void *dst, const void *src, size_t n);
 static inline const struct kvmlet_bootinfo *bi(void)
 {
 	return (const struct kvmlet_bootinfo *)KVMLET_BOOTINFO_GPA;
+}
+
+/* This process's pid (bootinfo: the host's; 1 for the first process) and
+ * its parent's (0: outside). */
+static inline int32_t linux_self(void)
+{
+	return bi()->pid > 0 ? bi()->pid : 1;
+}
+
+static inline int32_t linux_parent(void)
+{
+	return bi()->ppid > 0 ? bi()->ppid : 0;
 }
 
 /* What execve kept of the kernel that ran before (KVMLET_BOOT_EXEC), or NULL:
@@ -279,6 +292,10 @@ int64_t linux_task_syscall(const struct frame *f, bool *served);
 void linux_task_exec(struct kvmlet_exec_carry *c);
 void linux_cred_exec(struct kvmlet_exec_carry *c);
 void linux_signal_exec(struct kvmlet_exec_carry *c);
+/* In the child of a fork: nothing pending for the process (linux_signal.c;
+ * a thread's pending ones go with linux_thread.c's), no timers (linux_timer.c). */
+void linux_signal_forked(void);
+void linux_timer_forked(void);
 /* linux_cred.c: a call about the user and group ids (getuid, setresuid,
  * setgroups...); *served is false for another. */
 int64_t linux_cred_syscall(const struct frame *f, bool *served);

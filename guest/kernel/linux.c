@@ -592,9 +592,11 @@ int64_t linux_syscall(struct frame *f)
 	case NR_msync:
 		return sys_msync(a0, a1, (int32_t)a2);
 	case NR_getpid:
-	case NR_getpgrp:
 		return LINUX_SELF;
+	case NR_getpgrp:
+		return LINUX_GROUP;
 	case NR_getppid:
+		return linux_parent();
 	case NR_set_robust_list:
 		return 0;
 	case NR_rseq:

@@ -136,6 +136,12 @@ void linux_signal_exec(struct kvmlet_exec_carry *c)
 	c->sig_mask = linux_thread_sigs(linux_thread_tid())->mask;
 }
 
+void linux_signal_forked(void)
+{
+	/* A child of fork keeps the dispositions, starts with nothing pending. */
+	sig.pending = sig.by_kernel = sig.by_timer = sig.outside = 0;
+}
+
 /* The kernel's own words to the host: the run ends by signal sig. */
 __attribute__((noreturn)) static void die(int s, uint64_t why, uint64_t addr)
 {
@@ -675,6 +681,11 @@ int64_t linux_signal_syscall(struct frame *f, bool *served)
 			post(0, s, SI_USER);
 		else
 			post(tid, s, SI_TKILL);
+		/* Its group is every process of the program: the host tells the
+		 * others (kill(-1): all but the caller; ESRCH if there are none). */
+		if (f->rax == NR_kill && (int32_t)a0 == 0)
+			(void)kernel_to_host(&(struct frame){
+				.rax = NR_kill, .rdi = (uint64_t)-1, .rsi = (uint64_t)s});
 		return 0;
 	}
 	*served = false;

@@ -364,9 +364,9 @@ static int64_t sys_getcpu(uint64_t cpu, uint64_t node)
 }
 
 /*
- * wait4 and waitid: the program has no children (there is no fork), so
- * ECHILD, after the checks Linux makes first: the options, then (waitid)
- * what to wait for; a pidfd can only be one that is no pidfd, EBADF.
+ * wait4 and waitid: the checks Linux makes first, the options, then (waitid)
+ * what to wait for (a pidfd can only be one that is no pidfd, EBADF); 0
+ * when they pass: the host, which keeps the children, answers.
  */
 #define ECHILD	  10
 #define WNOHANG	  1u
@@ -380,7 +380,7 @@ static int64_t sys_wait4(int32_t pid, uint32_t options)
 {
 	if (options & ~(WNOHANG | WSTOPPED | WCONTINUED | WALL_ETC))
 		return -EINVAL;
-	return pid == INT32_MIN ? -ESRCH : -ECHILD;
+	return pid == INT32_MIN ? -ESRCH : 0;
 }
 
 static int64_t sys_waitid(int32_t idtype, int32_t id, uint32_t options)
@@ -390,11 +390,11 @@ static int64_t sys_waitid(int32_t idtype, int32_t id, uint32_t options)
 		return -EINVAL;
 	switch (idtype) {
 	case 0: /* P_ALL */
-		return -ECHILD;
+		return 0;
 	case 1: /* P_PID */
-		return id <= 0 ? -EINVAL : -ECHILD;
+		return id <= 0 ? -EINVAL : 0;
 	case 2: /* P_PGID */
-		return id < 0 ? -EINVAL : -ECHILD;
+		return id < 0 ? -EINVAL : 0;
 	case 3: /* P_PIDFD */
 		return id < 0 ? -EINVAL : -EBADF;
 	default:
@@ -406,6 +406,7 @@ static int64_t sys_waitid(int32_t idtype, int32_t id, uint32_t options)
 static int64_t sched_syscall(const struct frame *f, bool *served)
 {
 	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx;
+	int64_t r;
 
 	*served = true;
 	switch (f->rax) {
@@ -441,12 +442,17 @@ static int64_t sched_syscall(const struct frame *f, bool *served)
 	case NR_getcpu:
 		return sys_getcpu(a0, a1);
 	case NR_wait4:
-		return sys_wait4((int32_t)a0, (uint32_t)a2);
+		r = sys_wait4((int32_t)a0, (uint32_t)a2);
+		break;
 	case NR_waitid:
-		return sys_waitid((int32_t)a0, (int32_t)a1, (uint32_t)f->r10);
+		r = sys_waitid((int32_t)a0, (int32_t)a1, (uint32_t)f->r10);
+		break;
+	default:
+		*served = false;
+		return 0;
 	}
-	*served = false;
-	return 0;
+	*served = r != 0; /* checked: to the host */
+	return r;
 }
 
 /* At the first call: the umask (022), nice value and policy a fresh program
@@ -499,7 +505,7 @@ int64_t linux_task_syscall(const struct frame *f, bool *served)
 		return sys_prctl((uint32_t)a0, a1, a2, a3, f->r8);
 	case NR_getpgid:
 	case NR_getsid:
-		return (int32_t)a0 == 0 || (int32_t)a0 == SELF ? SELF : -ESRCH;
+		return (int32_t)a0 == 0 || (int32_t)a0 == SELF ? LINUX_GROUP : -ESRCH;
 	case NR_setpgid: /* it leads its session: its group stays its own */
 		if ((int32_t)a1 < 0)
 			return -EINVAL;

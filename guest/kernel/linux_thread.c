@@ -33,6 +33,8 @@ enum {
 	NR_sched_yield = 24,
 	NR_nanosleep = 35,
 	NR_clone = 56,
+	NR_fork = 57,
+	NR_vfork = 58,
 	NR_exit = 60,
 	NR_gettid = 186,
 	NR_futex = 202,
@@ -48,6 +50,7 @@ enum {
 #define CLONE_FILES	     0x400u
 #define CLONE_SIGHAND	     0x800u
 #define CLONE_PTRACE	     0x2000u
+#define CLONE_VFORK	     0x4000u
 #define CLONE_THREAD	     0x10000u
 #define CLONE_SYSVSEM	     0x40000u
 #define CLONE_SETTLS	     0x80000u
@@ -63,10 +66,20 @@ enum {
 	 CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |       \
 	 CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
 
+/* What a new process (no CLONE_THREAD) may ask for: the tids written where
+ * it says, a TLS, and CLONE_VFORK, with CLONE_VM too (posix_spawn's): the
+ * child gets a copy of the memory either way, so what it writes there the
+ * parent does not see. Sharing the descriptor table, the working directory
+ * or the memory itself no copy can give: ENOSYS. */
+#define CLONE_PROCESS_OK                                                                \
+	(CLONE_VM | CLONE_VFORK | CLONE_PTRACE | CLONE_SYSVSEM | CLONE_SETTLS |         \
+	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | \
+	 CLONE_CHILD_SETTID | CLONE_IO)
+
 #define THREADS_MAX	  64
 #define CSIGNAL		  0xffu
-#define SET_TID_MAX	  32	  /* Linux's MAX_PID_NS_LEVEL */
-#define TID_MAX		  4194304 /* Linux's PID_MAX_LIMIT: tids wrap below it */
+#define SIGCHLD		  17
+#define SET_TID_MAX	  32 /* Linux's MAX_PID_NS_LEVEL */
 
 enum { T_FREE, T_RUN, T_WAIT };
 #define NS 1000000000ull
@@ -200,6 +213,8 @@ static void repeat(struct thread *t)
 	t->regs.rcx -= 2; /* back to the `syscall` instruction */
 }
 
+static void wake_io(void);
+
 /* End the waits whose deadline is t or earlier. */
 static void wake_due(uint64_t t)
 {
@@ -267,8 +282,11 @@ static bool idle(void)
 	if (!first)
 		return false;
 	const struct frame sleep = {.rax = KVMLET_LX_SLEEP_UNTIL, .rdi = first};
-	if (kernel_to_host(&sleep) == 1) { /* sooner: the time may not have come */
+	const int64_t r = kernel_to_host(&sleep);
+	if (r == 1 || r == KVMLET_LX_OTHERS) { /* sooner: the time may not have come */
 		(void)linux_signal_external();
+		if (r == KVMLET_LX_OTHERS)
+			wake_io();
 		return true;
 	}
 	wake_due(first);
@@ -283,9 +301,14 @@ static void deadlock(void)
 {
 	const struct frame f = {.rax = KVMLET_LX_DEADLOCK, .rdi = linux_signal_awaited()};
 
-	do
-		(void)kernel_to_host(&f);
-	while (!linux_signal_external());
+	for (;;) {
+		const bool others = kernel_to_host(&f) == KVMLET_LX_OTHERS;
+		const bool signalled = linux_signal_external();
+		if (others)
+			wake_io();
+		if (others || signalled)
+			return;
+	}
 }
 
 /*
@@ -352,12 +375,13 @@ int64_t linux_thread_block(struct frame *f, uint64_t futex, uint32_t bits, uint6
 	return reschedule(f, 0);
 }
 
-/* The next thread id, as Linux's: unused, wrapping below TID_MAX. */
+/* The next thread id, as Linux's: unused, wrapping within the process's
+ * span (kvmlet_abi.h: each process of the program has its own). */
 static int32_t new_tid(void)
 {
 	for (;;) {
 		int32_t tid = th.next_tid;
-		th.next_tid = tid >= TID_MAX - 1 ? LINUX_SELF + 1 : tid + 1;
+		th.next_tid = tid >= LINUX_SELF + KVMLET_PID_SPAN - 1 ? LINUX_SELF + 1 : tid + 1;
 		if (!linux_thread_alive(tid))
 			return tid;
 	}
@@ -397,6 +421,62 @@ static int64_t new_thread(struct frame *f, uint64_t flags, uint64_t sp, uint64_t
 	return t->tid;
 }
 
+/* In the child of a fork, as it returns: its one thread is the caller, with
+ * the child's pid as its tid, and it has nothing pending, no waits, no
+ * timers (the host copied the memory with this kernel's data in it). */
+static void forked(uint64_t flags, uint64_t sp, uint64_t ctid, uint64_t tls)
+{
+	struct thread *me = &th.t[th.cur];
+
+	for (uint32_t i = 0; i < THREADS_MAX; i++) {
+		if (i == th.cur || th.t[i].state == T_FREE)
+			continue;
+		if (th.t[i].fpu)
+			mm_page_free(th.t[i].fpu);
+		th.t[i] = (struct thread){.state = T_FREE};
+	}
+	me->tid = LINUX_SELF;
+	me->sig.pending = 0;
+	me->clear_tid = flags & CLONE_CHILD_CLEARTID ? ctid : 0;
+	th.live = 1;
+	th.timed = th.io = 0;
+	th.next_tid = LINUX_SELF + 1;
+	linux_signal_forked();
+	linux_timer_forked();
+	if (flags & CLONE_CHILD_SETTID)
+		(void)mm_put_user(ctid, &me->tid, 4);
+	if (sp)
+		kernel_user_rsp = sp;
+	if (flags & CLONE_SETTLS)
+		wrmsr(MSR_FS_BASE, tls);
+}
+
+/* fork, vfork, clone and clone3 without CLONE_THREAD: a new process, which
+ * the host makes as a copy of this one (KVMLET_LX_FORK). Returns twice: the
+ * child's pid here, 0 in the child, on stack sp if given. */
+static int64_t new_process(uint64_t flags, uint32_t exit_signal, uint64_t sp, uint64_t ptid,
+			   uint64_t ctid, uint64_t tls)
+{
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if ((flags & ~(uint64_t)CLONE_PROCESS_OK) || ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
+		return -ENOSYS;
+	if ((flags & CLONE_SETTLS) && tls >= KVMLET_USER_END)
+		return -EPERM;
+	const struct frame h = {.rax = KVMLET_LX_FORK, .rdi = exit_signal};
+	const int64_t pid = kernel_to_host(&h);
+	if (pid < 0)
+		return pid;
+	if (pid > 0) {
+		const int32_t p32 = (int32_t)pid;
+		if (flags & CLONE_PARENT_SETTID)
+			(void)mm_put_user(ptid, &p32, 4);
+		return pid;
+	}
+	forked(flags, sp, ctid, tls);
+	return 0;
+}
+
 /* clone3's struct clone_args, as far as threads use it. */
 struct clone_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
@@ -425,16 +505,21 @@ static int64_t sys_clone3(struct frame *f, bool *served)
 	if (a.set_tid_size > SET_TID_MAX || (!a.set_tid && a.set_tid_size) ||
 	    (a.set_tid && !a.set_tid_size) || (a.exit_signal & ~0xffull) || a.exit_signal > 64)
 		return -EINVAL;
-	if (!(a.flags & CLONE_THREAD)) {
-		*served = false; /* a process: the host says no */
-		return 0;
-	}
 	/* clone3_args_valid: CLONE_DETACHED and the exit signal's bits are no
-	 * flags of clone3's; a stack must lie in user space. */
-	if ((a.flags & (CLONE_DETACHED | CSIGNAL)) || a.exit_signal || a.set_tid ||
+	 * flags of clone3's; a stack must lie in user space. A thread has no
+	 * exit signal; a process sets no tid (pid namespaces: none here). */
+	(void)served;
+	if ((a.flags & (CLONE_DETACHED | CSIGNAL)) ||
 	    (a.stack ? !a.stack_size || a.stack > KVMLET_USER_END ||
 			       a.stack_size > KVMLET_USER_END - a.stack
 		     : a.stack_size != 0))
+		return -EINVAL;
+	if (!(a.flags & CLONE_THREAD))
+		return a.set_tid ? -EINVAL
+				 : new_process(a.flags, (uint32_t)a.exit_signal,
+					       a.stack ? a.stack + a.stack_size : 0, a.parent_tid,
+					       a.child_tid, a.tls);
+	if (a.exit_signal || a.set_tid)
 		return -EINVAL;
 	return new_thread(f, a.flags, a.stack ? a.stack + a.stack_size : 0, a.parent_tid,
 			  a.child_tid, a.tls);
@@ -602,10 +687,15 @@ int64_t linux_thread_syscall(struct frame *f, bool *served)
 		th.t[th.cur].clear_tid = f->rdi;
 		return th.t[th.cur].tid;
 	case NR_clone:
-		if (!(f->rdi & CLONE_THREAD))
-			break; /* a process: the host says no */
 		/* clone(flags, stack, parent_tid, child_tid, tls); Linux reads 32 bits of flags. */
+		if (!(f->rdi & CLONE_THREAD))
+			return new_process((uint32_t)f->rdi & ~CSIGNAL, (uint32_t)f->rdi & CSIGNAL,
+					   f->rsi, f->rdx, f->r10, f->r8);
 		return new_thread(f, (uint32_t)f->rdi & ~0xffu, f->rsi, f->rdx, f->r10, f->r8);
+	case NR_fork:
+		return new_process(0, SIGCHLD, 0, 0, 0, 0);
+	case NR_vfork:
+		return new_process(CLONE_VM | CLONE_VFORK, SIGCHLD, 0, 0, 0, 0);
 	case NR_clone3:
 		return sys_clone3(f, served);
 	case NR_futex:

@@ -67,6 +67,13 @@ static struct {
 	uint32_t armed; /* of those that send a signal */
 } pt;
 
+void linux_timer_forked(void)
+{
+	/* A child of fork has no timers: neither interval nor POSIX ones. */
+	memset(timer, 0, sizeof(timer));
+	memset(&pt, 0, sizeof(pt));
+}
+
 /* Past its deadline at now: the next one (never, UINT64_MAX, past the
  * clock's end), the expiries missed counted in *missed (each but the
  * first); disarmed if it has no interval. */

@@ -361,6 +361,7 @@ int do_creds(void);		/* lxcred.c */
 int do_execparent(int argc, char **argv); /* lxexec.c */
 int do_execchild(int argc, char **argv, char **envp);
 int do_execerrors(int argc, char **argv);
+int do_fork(const char *self); /* lxfork.c */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -374,6 +375,8 @@ int main(int argc, char **argv, char **envp)
 		return do_execchild(argc, argv, envp);
 	if (!strcmp(what, "execerrors"))
 		return do_execerrors(argc, argv);
+	if (!strcmp(what, "fork"))
+		return do_fork(argc > 2 ? argv[2] : argv[0]);
 	if (!strcmp(what, "args"))
 		return do_args(argc, argv, envp);
 	if (!strcmp(what, "upper"))
@@ -474,6 +477,6 @@ int main(int argc, char **argv, char **envp)
 			"ROOT, dirtree [FILE], signals, signal N, outside MODE, ptimers, "
 			"ptimerfresh, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, "
 			"clock, bigstack, mmapchurn N, mapfile FILE, div0, int80, "
-			"exit N\n");
+			"exit N, fork SELF\n");
 	return 64;
 }

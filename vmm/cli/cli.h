@@ -37,7 +37,13 @@ struct opts {
 	const char *files[FILES_MAX]; /* --file HOSTPATH[:GUESTPATH] */
 	int nfiles;
 	uint64_t seed; /* --deterministic (1) or --seed N */
+	unsigned processes; /* --processes N: at once, fork's children included */
 };
+
+/* run --processes: what the seccomp filter lets a program have at once (each
+ * a VM made before it: a warm shell; the library keeps at most 8). */
+#define PROCESSES_DEFAULT 4u
+#define PROCESSES_MAX	  9u
 
 /* After loading: --trace and -v. */
 void cli_setup(const struct opts *o, struct kvmlet_sandbox *sb);

@@ -83,9 +83,9 @@ int cli_seccomp(const struct opts *o)
 /* Options that take a value, when not given as --opt=value or -mVALUE. */
 static bool takes_value(const char *a)
 {
-	static const char *const with[] = {"--memory",	"--stack", "--timeout", "--repeat", "--batch",
-					   "--seccomp", "-m",	   "-s",	"-t",
-					   "--env",	"--file",  "--seed",	"-e"};
+	static const char *const with[] = {
+		"--memory", "--stack", "--timeout", "--repeat", "--batch", "--seccomp",	 "-m", "-s",
+		"-t",	    "--env",   "--file",    "--seed",	"-e",	   "--processes"};
 
 	for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++)
 		if (!strcmp(a, with[i]))
@@ -228,6 +228,16 @@ static int parse_one(int c, struct opts *o, char units[2][4])
 	case 'K':
 		o->cfg.strict_syscalls = true;
 		return -1;
+	case 'P': {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(optarg, &end, 10);
+		if (!*optarg || *end || errno || optarg[0] == '-' || n < 1 || n > PROCESSES_MAX)
+			return die(EXIT_USAGE, "--processes: expected 1 to %u, got '%s'",
+				   PROCESSES_MAX, optarg);
+		o->processes = (unsigned)n;
+		return -1;
+	}
 	case 'B':
 		o->batch = optarg;
 		return -1;
@@ -245,7 +255,7 @@ static bool option_allowed(unsigned cmd, int c)
 {
 	if (strchr("trSTX", c))
 		return cmd & (CMD_RUN | CMD_CALL);
-	if (strchr("eDRK", c))
+	if (strchr("eDRKP", c))
 		return cmd & CMD_RUN;
 	if (c == 'F')
 		return cmd & (CMD_RUN | CMD_CALL);
@@ -275,6 +285,7 @@ int parse_opts(int argc, char **argv, struct opts *o)
 		{"deterministic", no_argument, NULL, 'D'},
 		{"seed", required_argument, NULL, 'R'},
 		{"strict", no_argument, NULL, 'K'},
+		{"processes", required_argument, NULL, 'P'},
 		{"batch", required_argument, NULL, 'B'},
 		{NULL, 0, NULL, 0},
 	};
@@ -283,7 +294,7 @@ int parse_opts(int argc, char **argv, struct opts *o)
 	char units[2][4] = {"M", "K"}; /* the defaults' units */
 	int c, st = -1;
 
-	*o = (struct opts){.cmd = cmd, .repeat = 1, .seccomp = -1};
+	*o = (struct opts){.cmd = cmd, .repeat = 1, .seccomp = -1, .processes = PROCESSES_DEFAULT};
 	kvmlet_config_default(&o->cfg);
 	/* run: room for what ordinary programs map (Go's runtime 32 MiB at
 	 * start, thread stacks); a page costs the host only once touched. */

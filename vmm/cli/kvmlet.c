@@ -155,8 +155,13 @@ static int cmd_run(int argc, char **argv)
 		kvmlet_sandbox_free(sb);
 		return die(EXIT_USAGE, "run: cannot start the thread that forwards signals");
 	}
-	/* The VM first, then the seccomp filter, then the guest's first instruction. */
+	/* The VM first, the VMs fork's children will take (the filter allows
+	 * no new one), then the seccomp filter, then the guest's first
+	 * instruction. Without the VMs, fork says EAGAIN. */
 	int r = kvmlet_prepare(sb, &err);
+	if (r == 0 && o.processes > 1 && o.seccomp != KVMLET_SECCOMP_OFF &&
+	    kvmlet_shells_warm(o.processes - 1, &err) < 0 && !o.quiet)
+		die(0, "run: %s: fork will fail", err.msg);
 	if (r == 0 && (st = cli_seccomp(&o)) >= 0) {
 		forward_stop(&fwd);
 		kvmlet_sandbox_free(sb);

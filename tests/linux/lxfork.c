@@ -1,0 +1,284 @@
+/*
+ * Processes, run natively and under kvmlet and compared
+ * (tests/cli/cli_linux.sh): `lxtest fork SELF` forks and waits (exit
+ * status, wait4's WNOHANG, waitid's siginfo, ECHILD), passes data through
+ * pipes both ways (more than a pipe holds, and a hundred round trips), kills
+ * a child that waits, takes SIGCHLD, checks that memory is copied, execs in a
+ * child (SELF exit 9), runs posix_spawn (musl's clone with CLONE_VM and
+ * CLONE_VFORK) and vfork, leaves an orphan, and forks forty times in a row.
+ * Every line is printed by whichever process knows it, in an order the
+ * waits fix.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int do_fork(const char *self);
+
+extern char **environ;
+
+/* Straight to stdout: no stdio buffer a child would inherit. */
+static void say(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	(void)!write(1, line, strlen(line));
+}
+
+/* Wait for child want and say how it ended. */
+static void status(const char *what, pid_t want)
+{
+	int st = 0;
+	const pid_t got = waitpid(want, &st, 0);
+
+	if (got != want)
+		say("%s: waited for %s (errno %d)\n", what, got < 0 ? "nothing" : "another",
+		    got < 0 ? errno : 0);
+	else if (WIFEXITED(st))
+		say("%s: exited %d\n", what, WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		say("%s: killed by signal %d\n", what, WTERMSIG(st));
+	else
+		say("%s: status 0x%x\n", what, st);
+}
+
+static int global = 1;
+static volatile sig_atomic_t chld;
+
+static void on_chld(int s)
+{
+	(void)s;
+	chld++;
+}
+
+/* A child that writes n bytes of a pattern into w. */
+static void writer(int w, size_t n)
+{
+	char buf[3000];
+
+	for (size_t off = 0; off < n;) {
+		size_t k = n - off < sizeof(buf) ? n - off : sizeof(buf);
+		for (size_t i = 0; i < k; i++)
+			buf[i] = (char)('a' + (off + i) % 26);
+		ssize_t got = write(w, buf, k);
+		if (got <= 0)
+			_exit(3);
+		off += (size_t)got;
+	}
+	_exit(0);
+}
+
+static void pipes(void)
+{
+	int p[2], q[2];
+	char buf[5000];
+	size_t total = 0;
+	bool same = true;
+	pid_t c;
+
+	/* One way: 200000 bytes through a pipe that holds far fewer. */
+	if (pipe(p) < 0 || (c = fork()) < 0)
+		return say("pipe or fork failed: errno %d\n", errno);
+	if (c == 0) {
+		close(p[0]);
+		writer(p[1], 200000);
+	}
+	close(p[1]);
+	for (ssize_t n; (n = read(p[0], buf, sizeof(buf))) > 0; total += (size_t)n)
+		for (ssize_t i = 0; i < n; i++)
+			same &= buf[i] == (char)('a' + (total + (size_t)i) % 26);
+	close(p[0]);
+	say("pipe from a child: %zu bytes, %s\n", total, same ? "in order" : "garbled");
+	status("the writer", c);
+
+	/* Both ways: 100 round trips, each waiting for the other. */
+	if (pipe(p) < 0 || pipe(q) < 0 || (c = fork()) < 0)
+		return say("pipe or fork failed: errno %d\n", errno);
+	if (c == 0) {
+		unsigned v;
+		close(p[1]);
+		close(q[0]);
+		while (read(p[0], &v, sizeof(v)) == sizeof(v)) {
+			v = v * 3 + 1;
+			if (write(q[1], &v, sizeof(v)) != sizeof(v))
+				_exit(4);
+		}
+		_exit(0);
+	}
+	close(p[0]);
+	close(q[1]);
+	unsigned sum = 0;
+	for (unsigned i = 0; i < 100; i++) {
+		unsigned v = i;
+		if (write(p[1], &v, sizeof(v)) != sizeof(v) ||
+		    read(q[0], &v, sizeof(v)) != sizeof(v))
+			break;
+		sum += v;
+	}
+	close(p[1]);
+	say("100 round trips: sum %u\n", sum);
+	status("the echo", c);
+	close(q[0]);
+}
+
+static void waits(void)
+{
+	int p[2], st;
+	siginfo_t si;
+	pid_t c;
+
+	/* A child that waits on a pipe: not done yet (WNOHANG); then done. */
+	if (pipe(p) < 0 || (c = fork()) < 0)
+		return say("pipe or fork failed: errno %d\n", errno);
+	if (c == 0) {
+		char x;
+		close(p[1]);
+		_exit(read(p[0], &x, 1) == 1 ? x : 99);
+	}
+	close(p[0]);
+	say("WNOHANG while it waits: %d\n", (int)waitpid(c, &st, WNOHANG));
+	(void)!write(p[1], "\5", 1);
+	memset(&si, 0, sizeof(si));
+	int r = waitid(P_PID, (id_t)c, &si, WEXITED);
+	say("waitid: %d, si_signo %d, si_code %d, pid %s, status %d\n", r, si.si_signo, si.si_code,
+	    si.si_pid == c ? "right" : "wrong", si.si_status);
+	close(p[1]);
+	r = waitpid(c, &st, 0);
+	say("wait again: %d errno %s\n", r, errno == ECHILD ? "ECHILD" : "?");
+
+	/* One killed as it waits: by SIGTERM, its default action. */
+	if (pipe(p) < 0 || (c = fork()) < 0)
+		return say("pipe or fork failed: errno %d\n", errno);
+	if (c == 0) {
+		char x;
+		close(p[1]);
+		(void)!read(p[0], &x, 1);
+		_exit(98);
+	}
+	close(p[0]);
+	say("kill: %d\n", kill(c, SIGTERM));
+	status("the killed", c);
+	close(p[1]);
+	r = kill(c, SIGTERM);
+	say("kill a reaped one: %d errno %s\n", r, errno == ESRCH ? "ESRCH" : "?");
+
+	/* SIGCHLD, handled (SA_RESTART: the wait goes on). */
+	struct sigaction sa = {.sa_handler = on_chld, .sa_flags = SA_RESTART};
+	sigaction(SIGCHLD, &sa, NULL);
+	if ((c = fork()) == 0)
+		_exit(6);
+	status("with a SIGCHLD handler", c);
+	say("SIGCHLD handled: %d\n", (int)chld);
+	signal(SIGCHLD, SIG_DFL);
+}
+
+static void copies(const char *self)
+{
+	int st;
+	pid_t c;
+
+	/* Memory is the child's own. */
+	if ((c = fork()) == 0) {
+		global = 42;
+		say("child: global %d, parent %s\n", global,
+		    getppid() == (pid_t)syscall(SYS_getppid) ? "known" : "?");
+		_exit(0);
+	}
+	waitpid(c, &st, 0);
+	say("parent: global %d, child's pid %s\n", global, c > 0 && c != getpid() ? "new" : "?");
+
+	/* exec in a child. */
+	if ((c = fork()) == 0) {
+		char *argv[] = {(char *)self, "exit", "9", NULL};
+		execve(self, argv, environ);
+		_exit(127);
+	}
+	status("exec in a child", c);
+
+	/* posix_spawn: musl's clone(CLONE_VM | CLONE_VFORK) on a stack of its own. */
+	char *argv[] = {(char *)self, "exit", "4", NULL};
+	int r = posix_spawn(&c, self, NULL, NULL, argv, environ);
+	if (r)
+		say("posix_spawn: error %d\n", r);
+	else
+		status("posix_spawn", c);
+	char *none[] = {"/nonexistent", NULL};
+	r = posix_spawn(&c, "/nonexistent", NULL, NULL, none, environ);
+	say("posix_spawn of nothing: %s\n", r == ENOENT ? "ENOENT" : "?");
+
+	/* vfork, then _exit. */
+	if ((c = vfork()) == 0)
+		_exit(2);
+	status("vfork", c);
+}
+
+static void orphan(void)
+{
+	int q[2];
+	pid_t c;
+
+	/* A child leaves a grandchild behind, which learns it has a new parent. */
+	if (pipe(q) < 0 || (c = fork()) < 0)
+		return say("pipe or fork failed: errno %d\n", errno);
+	if (c == 0) {
+		const pid_t mid = getpid();
+		if (fork() == 0) {
+			/* Until its parent is gone (it sleeps: the others run meanwhile). */
+			for (int i = 0; i < 2000 && getppid() == mid; i++)
+				usleep(1000);
+			close(q[0]);
+			(void)!write(q[1], getppid() != mid ? "n" : "s", 1);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	close(q[1]);
+	status("the orphan's parent", c);
+	char x = 0;
+	const ssize_t n = read(q[0], &x, 1);
+	say("the orphan: %zd byte, %s\n", n, x == 'n' ? "a new parent" : "the same parent");
+	close(q[0]);
+}
+
+int do_fork(const char *self)
+{
+	int st, ok = 0;
+	pid_t me = getpid(), c;
+
+	c = fork();
+	if (c == 0) {
+		say("child: getppid %s, getpid %s\n", getppid() == me ? "the parent" : "another",
+		    getpid() != me ? "its own" : "the parent's");
+		_exit(7);
+	}
+	status("first child", c);
+	pipes();
+	waits();
+	copies(self);
+	orphan();
+	for (int i = 0; i < 40; i++) {
+		if ((c = fork()) == 0)
+			_exit(i);
+		ok += waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == i;
+	}
+	say("forty in a row: %d right\n", ok);
+	/* The orphan is pid 1's now: here (under kvmlet, the program is pid
+	 * 1 and reaps it, as in a pid namespace), or init's (natively). */
+	while ((c = wait(&st)) > 0)
+		;
+	say("no child left: %d errno %s\n", (int)c, errno == ECHILD ? "ECHILD" : "?");
+	return 0;
+}

@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux_family.c: a Linux program's processes. fork (its kernel asks with
+ * KVMLET_LX_FORK) makes a sandbox of the child: a copy of the caller's memory
+ * (the pages with content), of its tables' host state and of its vCPU at the
+ * call, with the child's pid in its boot info; its descriptor table is a copy
+ * of the caller's, sharing the pipes; the allowed files and the tree are the
+ * first process's, borrowed.
+ *
+ * The processes take turns on the first process's thread: the first runs
+ * until every thread of it waits (DEADLOCK, SLEEP_UNTIL); then the others
+ * run, each until all of its threads wait or it ends, until one of them did
+ * something another may wait for: any system call the host served without a
+ * wait bumps the family's generation, and a process waiting since an older
+ * one repeats its waits (KVMLET_LX_OTHERS). Nobody is interrupted for
+ * another: a process that never waits keeps the others waiting.
+ *
+ * An ended process is a zombie until its parent waits for it (wait4,
+ * waitid); its end sends the parent its exit signal; its children become
+ * the first process's, as orphans become init's. A reset or the free of the
+ * first process ends the others.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "linux_sys.h"
+#include "reset.h"
+#include "start.h"
+
+#define LX_PROCS_MAX 16	     /* processes at once, zombies too (fork: EAGAIN beyond) */
+#define LX_PID_LIMIT 4194304 /* Linux's PID_MAX_LIMIT: pids stay below it */
+
+enum { LP_FREE, LP_RUN, LP_WAIT, LP_ZOMBIE };
+
+struct lx_proc {
+	struct kvmlet_sandbox
+		*sb; /* its sandbox (the first process's: the caller's); NULL once ended */
+	int32_t pid, ppid;
+	uint8_t state; /* LP_* */
+	uint8_t exit_signal;
+	uint64_t until; /* LP_WAIT: 0 for another process; else also until then (its clock, ns) */
+	uint64_t seen;	/* the family's generation when it last looked */
+	int status;	/* LP_ZOMBIE: as wait4 reports it */
+};
+
+struct lx_family {
+	struct lx_proc p[LX_PROCS_MAX]; /* p[0]: the first process */
+	uint64_t gen;
+	int32_t next_pid;
+};
+
+enum { P_ALL, P_PID, P_PGID };
+#define SIGCHLD	   17
+#define SIGKILL	   9
+#define SIGSEGV	   11
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+
+static struct lx_proc *find(struct lx_family *f, int32_t pid)
+{
+	for (int i = 0; i < LX_PROCS_MAX; i++)
+		if (f->p[i].state != LP_FREE && f->p[i].pid == pid)
+			return &f->p[i];
+	return NULL;
+}
+
+static struct lx_family *family(struct sys *s)
+{
+	struct linux_host *lx = s->lx;
+
+	if (!lx->fam) {
+		if (!(lx->fam = calloc(1, sizeof(*lx->fam))))
+			return NULL;
+		lx->fam->p[0] = (struct lx_proc){.sb = s->sb, .pid = lx->pid, .state = LP_RUN};
+		lx->fam_end = linux_family_end;
+		lx->fam->next_pid = lx->pid + KVMLET_PID_SPAN;
+	}
+	return lx->fam;
+}
+
+/* A pid no process has: each takes a span of ids for its threads. */
+static int32_t new_pid(struct lx_family *f)
+{
+	for (int tries = 0; tries < LX_PID_LIMIT / KVMLET_PID_SPAN; tries++) {
+		const int32_t pid = f->next_pid;
+		f->next_pid = pid >= LX_PID_LIMIT - KVMLET_PID_SPAN ? 1 + KVMLET_PID_SPAN
+								    : pid + KVMLET_PID_SPAN;
+		if (!find(f, pid))
+			return pid;
+	}
+	return -EAGAIN;
+}
+
+/* The child's table: its descriptions are copies, so each pipe end, eventfd
+ * and timerfd counts one more; an epoll watches its maker's descriptors only,
+ * so the child has none (closed). */
+static void fds_forked(struct linux_host *c)
+{
+	for (int i = 0; i < LX_FDS_MAX; i++) {
+		struct lx_ofd *o = &c->fds.ofd[i];
+		if (!o->refs)
+			continue;
+		if (o->kind == LX_EPOLL) {
+			for (int fd = 0; fd < LX_FDS_MAX; fd++)
+				if (c->fds.fd[fd].ofd == i)
+					c->fds.fd[fd] = (struct lx_fd){.ofd = -1};
+			*o = (struct lx_ofd){.file = -1};
+		} else if (lxs_has_slot(o) && c->pipes) {
+			struct lx_pipe *p = &c->pipes->pipe[o->file];
+			if (o->kind == LX_PIPE_W)
+				p->writers++;
+			else
+				p->readers++;
+		}
+	}
+}
+
+/* A child's sandbox goes: its descriptors closed (the pipes it shares see
+ * their ends go), then the rest. */
+static void proc_free(struct kvmlet_sandbox *c)
+{
+	struct kvmlet_result res = {.vector = -1};
+	struct sys cs = {.sb = c, .lx = c->lx, .res = &res};
+
+	if (c->lx)
+		(void)lxs_close_range(&cs, 0, UINT32_MAX, 0);
+	kvmlet_sandbox_free(c);
+}
+
+/* Write pid and ppid into c's boot info, and its layout's (an execve builds from it). */
+static int set_ids(struct kvmlet_sandbox *c, int32_t pid, int32_t ppid)
+{
+	const int32_t ids[2] = {pid, ppid};
+
+	c->lay.bi.pid = pid;
+	c->lay.bi.ppid = ppid;
+	return GUEST_WRITE(&c->gm, KVMLET_BOOTINFO_GPA + offsetof(struct kvmlet_bootinfo, pid), ids,
+			   sizeof(ids));
+}
+
+/* c's memory, tables, VM and vCPU: a copy of p's now, returning 0 from the
+ * call p's kernel made (its `out` is two bytes). */
+static int copy_machine(struct kvmlet_sandbox *c, struct sys *s, struct kvmlet_error *err)
+{
+	struct kvmlet_sandbox *p = s->sb;
+	const uint64_t n = p->gm.size / KVMLET_PAGE_SIZE;
+	uint64_t *pages = calloc((n + 63) / 64, sizeof(uint64_t));
+	struct vcpu_state *st = malloc(sizeof(*st));
+	int r;
+
+	if (!pages || !st) {
+		r = kvmlet_fail(err, -ENOMEM, "fork: out of memory");
+		goto out;
+	}
+	/* A template's pages are its file's until written: pagemap cannot tell. */
+	if (p->template)
+		memset(pages, 0xff, (n + 63) / 64 * sizeof(uint64_t));
+	else
+		snapshot_candidates(p->gm.mem, n, pages, true);
+	if ((r = guest_mem_map(&c->gm, p->gm.size, err)) < 0 ||
+	    (r = guest_mem_copy(&c->gm, &p->gm, pages)) < 0 ||
+	    (r = guest_mem_tables_adopt(&c->gm, &p->gm.pth, &p->gm.pt, err)) < 0 ||
+	    (r = sandbox_vm_for_copy(c, err)) < 0 || (r = sandbox_check_paging(c, err)) < 0 ||
+	    (r = vcpu_state_save(&p->vcpu, st, err)) < 0)
+		goto out;
+	st->regs = *s->r;
+	st->regs.rip += 2;
+	st->regs.rax = 0;
+	r = vcpu_state_load(&c->vcpu, st, err);
+out:
+	free(pages);
+	free(st);
+	return r;
+}
+
+int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
+{
+	struct kvmlet_error err = {0};
+	struct kvmlet_sandbox *c = NULL;
+	struct lx_proc *slot = NULL;
+	struct lx_family *f;
+	int32_t pid;
+	int r;
+
+	if (exit_signal > 64)
+		return -EINVAL;
+	if (!(f = family(s)))
+		return -ENOMEM;
+	for (int i = 1; i < LX_PROCS_MAX && !slot; i++)
+		if (f->p[i].state == LP_FREE)
+			slot = &f->p[i];
+	if (!slot || (pid = new_pid(f)) < 0)
+		return -EAGAIN;
+	if (sandbox_alloc(&c, &err) < 0)
+		return -ENOMEM;
+	linux_free(c->lx);
+	c->cfg = s->sb->cfg;
+	c->lay = s->sb->lay;
+	c->img = s->sb->img;
+	c->con = s->sb->con;
+	if (!(c->lx = linux_copy(s->lx))) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	c->lx->fam = f;
+	c->lx->pid = pid;
+	fds_forked(c->lx);
+	if ((r = copy_machine(c, s, &err)) < 0 || (r = set_ids(c, pid, s->lx->pid)) < 0 ||
+	    (r = phase_move(&c->phase, PT_RUN)) < 0)
+		goto fail;
+	linux_ticks(c);
+	*slot = (struct lx_proc){.sb = c,
+				 .pid = pid,
+				 .ppid = s->lx->pid,
+				 .state = LP_RUN,
+				 .exit_signal = (uint8_t)exit_signal,
+				 .seen = f->gen};
+	return pid;
+fail:
+	proc_free(c);
+	return r == -EAGAIN ? -EAGAIN : -ENOMEM;
+}
+
+/* Process p ended as res says: a zombie with its status; its children are
+ * the first process's now; its parent gets its exit signal. */
+static void proc_end(struct lx_family *f, struct lx_proc *p, const struct kvmlet_result *res)
+{
+	struct lx_proc *parent;
+	const int killed = p->sb->lx->killed_by;
+
+	if (killed)
+		p->status = killed & 0x7f;
+	else if (res->outcome == KVMLET_EXITED)
+		p->status = (res->status & 0xff) << 8;
+	else
+		p->status = res->outcome == KVMLET_FAULTED ? SIGSEGV : SIGKILL;
+	proc_free(p->sb);
+	p->sb = NULL;
+	p->state = LP_ZOMBIE;
+	for (int i = 1; i < LX_PROCS_MAX; i++) {
+		struct lx_proc *q = &f->p[i];
+		if (q->state == LP_FREE || q->ppid != p->pid)
+			continue;
+		q->ppid = f->p[0].pid;
+		if (q->sb)
+			(void)set_ids(q->sb, q->pid, q->ppid);
+	}
+	if (p->exit_signal && (parent = find(f, p->ppid)) && parent->sb)
+		(void)kvmlet_signal(parent->sb, p->exit_signal, NULL);
+	f->gen++;
+}
+
+/* Did the first process's run time out or get cancelled (s->stop set)? */
+static bool stopped(struct sys *s)
+{
+	const uint64_t deadline = atomic_load(&s->sb->watch.deadline);
+
+	if (atomic_load(&s->sb->watch.cancelled))
+		s->stop = -ECANCELED;
+	else if (deadline && watch_now_ns() >= deadline)
+		s->stop = -ETIMEDOUT;
+	return s->stop != 0;
+}
+
+/* Process p's turn, from the first process's wait (s): it runs until all
+ * of it waits, or it ends, within the first process's time limit. */
+static void proc_run(struct sys *s, struct lx_family *f, struct lx_proc *p)
+{
+	struct kvmlet_sandbox *c = p->sb;
+	struct kvmlet_result res = {.vector = -1};
+	struct kvmlet_error err = {0};
+	const uint64_t deadline = atomic_load(&s->sb->watch.deadline), now = watch_now_ns();
+	int r = 0;
+
+	if (p->state == LP_WAIT) { /* the answer to its DEADLOCK or SLEEP_UNTIL */
+		struct kvm_regs regs;
+		struct sys cs = {.sb = c, .lx = c->lx};
+		const uint64_t t = lxs_now(&cs, CLOCK_MONOTONIC);
+		if (f->gen == p->seen && c->lx->seed && p->until > t)
+			c->lx->fake_ns += p->until - t; /* a seeded clock moves as it sleeps */
+		if ((r = vcpu_get_regs(&c->vcpu, &regs, &err)) == 0) {
+			regs.rax = f->gen != p->seen ? KVMLET_LX_OTHERS : 0;
+			r = vcpu_set_regs(&c->vcpu, &regs, &err);
+		}
+	}
+	p->state = LP_RUN;
+	p->seen = f->gen;
+	if (r == 0) {
+		c->cfg.timeout_ns = deadline ? (deadline > now ? deadline - now : 1) : 0;
+		if ((r = exits_run(c, &res, &err)) == LOOP_IDLE)
+			return; /* it waits (lxs_family_wait) */
+	} else {
+		res.outcome = KVMLET_HOST_ERROR;
+	}
+	proc_end(f, p, &res);
+}
+
+/* Give every process that can run a turn; false if none could. *next: in
+ * how many ns the first sleeping one's time comes (0: none sleeps). */
+static bool run_others(struct sys *s, struct lx_family *f, uint64_t *next)
+{
+	bool ran = false;
+
+	*next = 0;
+	for (int i = 1; i < LX_PROCS_MAX && !stopped(s); i++) {
+		struct lx_proc *p = &f->p[i];
+		if (p->state != LP_RUN && p->state != LP_WAIT)
+			continue;
+		if (p->state == LP_WAIT && f->gen == p->seen) {
+			struct sys cs = {.sb = p->sb, .lx = p->sb->lx};
+			const uint64_t t = lxs_now(&cs, CLOCK_MONOTONIC);
+			if (!p->until)
+				continue;
+			if (t < p->until && !p->sb->lx->seed) {
+				if (!*next || p->until - t < *next)
+					*next = p->until - t;
+				continue;
+			}
+		}
+		proc_run(s, f, p);
+		ran = true;
+	}
+	return ran;
+}
+
+int64_t lxs_family_wait(struct sys *s, uint64_t until, uint64_t *sleep, bool *handled)
+{
+	struct lx_family *f = s->lx->fam;
+	struct lx_proc *me;
+	uint64_t next;
+
+	*handled = f && (me = find(f, s->lx->pid));
+	if (!*handled)
+		return 0;
+	if (me != &f->p[0]) { /* a child: back to the first process's loop */
+		me->state = LP_WAIT;
+		me->until = until;
+		s->stop = LOOP_IDLE;
+		return 0;
+	}
+	for (;;) {
+		if (f->gen != me->seen) {
+			me->seen = f->gen;
+			return KVMLET_LX_OTHERS;
+		}
+		const uint64_t now = lxs_now(s, CLOCK_MONOTONIC);
+		if ((until && now >= until) || stopped(s))
+			return 0;
+		if (run_others(s, f, &next))
+			continue;
+		if (!until && !next) {
+			*handled = false; /* nobody else can run: as for one process */
+			return 0;
+		}
+		*sleep = !next || (until && until - now < next) ? until - now : next;
+		return LXS_FAMILY_SLEEP;
+	}
+}
+
+void lxs_family_served(struct sys *s)
+{
+	struct lx_family *f = s->lx->fam;
+	struct lx_proc *me = find(f, s->lx->pid);
+
+	f->gen++;
+	if (me)
+		me->seen = f->gen;
+}
+
+int64_t lxs_kill(struct sys *s, int32_t pid, int32_t sig)
+{
+	struct lx_family *f = s->lx->fam;
+	bool found = false;
+
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	for (int i = 0; f && i < LX_PROCS_MAX; i++) {
+		struct lx_proc *p = &f->p[i];
+		if (p->state == LP_FREE ||
+		    (pid > 0 ? p->pid != pid : pid != -1 || p->pid == s->lx->pid))
+			continue;
+		found = true;
+		if (sig && p->sb)
+			(void)kvmlet_signal(p->sb, sig, NULL);
+	}
+	if (found && sig)
+		f->gen++; /* a waiting one takes it */
+	return found ? 0 : -ESRCH;
+}
+
+/* Does child q of the caller (pid) match what it waits for? */
+static bool matches(const struct lx_proc *q, int32_t pid, int idtype, int32_t id)
+{
+	if (q->state == LP_FREE || q->ppid != pid)
+		return false;
+	/* Every process is in the first one's group (LINUX_GROUP, 1). */
+	return idtype == P_ALL || (idtype == P_PID && q->pid == id) ||
+	       (idtype == P_PGID && (id == 0 || id == 1));
+}
+
+/* The zombie the caller may reap (*z), 0 if none yet with WNOHANG, -ECHILD
+ * if it has no such child, or a wait. */
+static int64_t find_zombie(struct sys *s, int idtype, int32_t id, uint32_t options, bool exited,
+			   struct lx_proc **z)
+{
+	struct lx_family *f = s->lx->fam;
+	bool any = false;
+
+	*z = NULL;
+	for (int i = 1; f && i < LX_PROCS_MAX; i++) {
+		struct lx_proc *q = &f->p[i];
+		if (!matches(q, s->lx->pid, idtype, id))
+			continue;
+		any = true;
+		if (q->state == LP_ZOMBIE && exited) {
+			*z = q;
+			return q->pid;
+		}
+	}
+	if (!any)
+		return -ECHILD;
+	return options & WNOHANG ? 0 : lxs_wait(-1);
+}
+
+static const uint8_t no_usage[144]; /* struct rusage: nothing measured */
+
+/* wait4(pid, status, options, rusage), its options checked by the guest's kernel. */
+static int64_t sys_wait4(struct sys *s, int32_t pid, uint64_t statusp, uint32_t options,
+			 uint64_t rusage)
+{
+	struct lx_proc *z;
+	const int idtype = pid < -1 || pid == 0 ? P_PGID : pid == -1 ? P_ALL : P_PID;
+	int64_t r = find_zombie(s, idtype,
+				pid < -1    ? -pid
+				: pid == -1 ? 0
+					    : pid,
+				options, true, &z);
+
+	if (!z)
+		return r;
+	if ((statusp && lxs_put(s, statusp, &z->status, 4) < 0) ||
+	    (rusage && lxs_put(s, rusage, no_usage, sizeof(no_usage)) < 0))
+		return -EFAULT;
+	*z = (struct lx_proc){.state = LP_FREE};
+	return r;
+}
+
+/* waitid(idtype, id, infop, options, rusage), checked by the guest's kernel. */
+static int64_t sys_waitid(struct sys *s, int idtype, int32_t id, uint64_t infop, uint32_t options,
+			  uint64_t rusage)
+{
+	struct lx_proc *z;
+	int64_t r = find_zombie(s, idtype, id, options, options & WEXITED, &z);
+	/* siginfo_t: si_signo, si_errno, si_code, then si_pid, si_uid, si_status. */
+	int32_t info[32] = {0};
+
+	if (r < 0)
+		return r;
+	if (z) {
+		const bool sig = (z->status & 0x7f) != 0;
+		info[0] = SIGCHLD;
+		info[2] = sig ? CLD_KILLED : CLD_EXITED;
+		info[4] = z->pid;
+		info[6] = sig ? z->status & 0x7f : (z->status >> 8) & 0xff;
+	}
+	if ((infop && lxs_put(s, infop, info, sizeof(info)) < 0) ||
+	    (rusage && lxs_put(s, rusage, no_usage, sizeof(no_usage)) < 0))
+		return -EFAULT;
+	if (z && !(options & WNOWAIT))
+		*z = (struct lx_proc){.state = LP_FREE};
+	return 0;
+}
+
+int64_t lxs_family_syscall(struct sys *s, uint64_t nr, bool *served)
+{
+	const struct kvm_regs *r = s->r;
+
+	*served = true;
+	switch (nr) {
+	case 61: /* wait4 */
+		return sys_wait4(s, (int32_t)r->rdi, r->rsi, (uint32_t)r->rdx, r->r10);
+	case 247: /* waitid */
+		return sys_waitid(s, (int32_t)r->rdi, (int32_t)r->rsi, r->rdx, (uint32_t)r->r10,
+				  r->r8);
+	case KVMLET_LX_FORK:
+		return lxs_fork(s, r->rdi);
+	}
+	*served = false;
+	return 0;
+}
+
+void linux_family_end(struct linux_host *lx)
+{
+	struct lx_family *f = lx->fam;
+
+	if (!f || lx->borrowed)
+		return;
+	for (int i = 1; i < LX_PROCS_MAX; i++)
+		if (f->p[i].sb)
+			proc_free(f->p[i].sb);
+	free(f);
+	lx->fam = NULL;
+}
