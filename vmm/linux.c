@@ -38,6 +38,7 @@ struct linux_host *linux_new(void)
 	}
 	lx->std[0] = lx->std[1] = lx->std[2] = -1;
 	lx->pid = 1;
+	lx->max_procs = LX_PROCS_MAX;
 	linux_fds_init(&lx->fds);
 	lx->snap_fds = lx->fds;
 	if (linux_dirs_update(lx) < 0) {
@@ -162,6 +163,18 @@ int kvmlet_set_args(struct kvmlet_sandbox *sb, int argc, const char *const *argv
 	linux_strv_free(lx->envp);
 	lx->argv = a;
 	lx->envp = e;
+	return 0;
+}
+
+int kvmlet_set_processes(struct kvmlet_sandbox *sb, unsigned n, struct kvmlet_error *err)
+{
+	if (n < 1 || n > LX_PROCS_MAX)
+		return kvmlet_fail(err, -EINVAL, "%u processes: from 1 to %u at once", n,
+				   LX_PROCS_MAX);
+	if (!phase_is(&sb->phase, PH_NEW) && !phase_is(&sb->phase, PH_PREPARED))
+		return kvmlet_fail(err, -EBUSY,
+				   "the program has started: processes are set before");
+	lx_of(sb)->max_procs = n;
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #define LX_FDS_MAX   64	   /* guest descriptors 0..63: the RLIMIT_NOFILE reported */
 #define LX_IO_MAX    65536 /* bytes one read or write moves (libc loops for more) */
 #define LX_DIRS_MAX  1024  /* directories of the tree: "/", /dev, the --file paths' parents */
+#define LX_PROCS_MAX 16	   /* processes at once (kvmlet_set_processes) */
 
 struct lx_file {
 	char *guest_path; /* what the program opens */
@@ -180,6 +181,7 @@ struct linux_host {
 						 * from here into linux_family.c: it makes
 						 * sandboxes, which hold this) */
 	int32_t pid;
+	unsigned max_procs; /* kvmlet_set_processes */
 	int killed_by;
 	bool borrowed;
 	/* What the snapshot's program had while an execve replaced it (kept:

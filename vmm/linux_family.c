@@ -31,7 +31,6 @@
 #include "reset.h"
 #include "start.h"
 
-#define LX_PROCS_MAX 16	     /* processes at once, zombies too (fork: EAGAIN beyond) */
 #define LX_PID_LIMIT 4194304 /* Linux's PID_MAX_LIMIT: pids stay below it */
 
 enum { LP_FREE, LP_RUN, LP_WAIT, LP_ZOMBIE };
@@ -190,10 +189,13 @@ int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
 		return -EINVAL;
 	if (!(f = family(s)))
 		return -ENOMEM;
-	for (int i = 1; i < LX_PROCS_MAX && !slot; i++)
+	unsigned have = 1;
+	for (int i = 1; i < LX_PROCS_MAX; i++)
 		if (f->p[i].state == LP_FREE)
-			slot = &f->p[i];
-	if (!slot || (pid = new_pid(f)) < 0)
+			slot = slot ? slot : &f->p[i];
+		else
+			have++;
+	if (!slot || have >= f->p[0].sb->lx->max_procs || (pid = new_pid(f)) < 0)
 		return -EAGAIN;
 	if (sandbox_alloc(&c, &err) < 0)
 		return -ENOMEM;
@@ -291,7 +293,10 @@ static void proc_run(struct sys *s, struct lx_family *f, struct lx_proc *p)
 	p->seen = f->gen;
 	if (r == 0) {
 		c->cfg.timeout_ns = deadline ? (deadline > now ? deadline - now : 1) : 0;
-		if ((r = exits_run(c, &res, &err)) == LOOP_IDLE)
+		watch_nest(&s->sb->watch, &c->watch); /* kvmlet_cancel of the first reaches it */
+		r = exits_run(c, &res, &err);
+		watch_nest(&s->sb->watch, NULL);
+		if (r == LOOP_IDLE)
 			return; /* it waits (lxs_family_wait) */
 	} else {
 		res.outcome = KVMLET_HOST_ERROR;
@@ -434,6 +439,9 @@ static int64_t sys_wait4(struct sys *s, int32_t pid, uint64_t statusp, uint32_t 
 {
 	struct lx_proc *z;
 	const int idtype = pid < -1 || pid == 0 ? P_PGID : pid == -1 ? P_ALL : P_PID;
+
+	if (pid == INT32_MIN)
+		return -ESRCH; /* as Linux: no group -INT32_MIN */
 	int64_t r = find_zombie(s, idtype,
 				pid < -1    ? -pid
 				: pid == -1 ? 0

@@ -337,8 +337,17 @@ bool watch_cancel(struct watch *w)
 {
 	pthread_mutex_lock(&lock);
 	bool hit = kick(w, KICK_CANCEL, 0);
+	if (hit && w->inner)
+		(void)kick(w->inner, KICK_CANCEL, 0);
 	pthread_mutex_unlock(&lock);
 	return hit;
+}
+
+void watch_nest(struct watch *w, struct watch *inner)
+{
+	pthread_mutex_lock(&lock);
+	w->inner = inner;
+	pthread_mutex_unlock(&lock);
 }
 
 void watch_signal(struct watch *w)

@@ -37,6 +37,9 @@ struct watch {
 	const volatile uint64_t *sig_ext;
 	_Atomic bool waiting;
 	_Atomic uint64_t tick_last;
+	/* A run on the same thread inside this one's (a fork's child taking its
+	 * turn while the first process waits): a cancel reaches it too. */
+	struct watch *inner;
 	struct watch *prev, *next;
 };
 
@@ -55,6 +58,10 @@ void watch_ticks(void);
 /* A signal from outside is pending (in *w->sig_ext): w's run takes a tick
  * at its next entry, kicked out of KVM_RUN or of a wait for it. */
 void watch_signal(struct watch *w);
+/* From now on inner (NULL: none) runs inside w's run: watch_cancel(w)
+ * cancels it too. Under the watchdog's lock: once this returns with NULL,
+ * no cancel looks at the old one. */
+void watch_nest(struct watch *w, struct watch *inner);
 /* Cancel w's run if it is in progress; false if none is. */
 bool watch_cancel(struct watch *w);
 /* on: make w's runs return -EINTR (kicking one in progress) until called

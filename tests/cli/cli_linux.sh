@@ -90,6 +90,31 @@ same "execve through five scripts, each the next one's interpreter" "" \
 # shellcheck disable=SC2086
 same "execve's errors (ENOENT, EACCES, ENOEXEC, EFAULT, E2BIG, ELOOP...), execveat of an fd" \
 	"" $exec_files -- "$LXTEST" execerrors "$self" "$tmp/fruit" "$tmp/garbage" "$tmp/s1"
+# Processes: fork, wait4/waitid, pipes both ways between processes, kill,
+# SIGCHLD, exec and posix_spawn (musl's clone with CLONE_VM | CLONE_VFORK)
+# in a child, vfork, an orphan, forty forks in a row.
+same "fork: waits, pipes, kill, SIGCHLD, exec, posix_spawn, vfork, orphans" "" \
+	--file "$self:$self" -- "$LXTEST" fork "$self"
+# Shells' pipelines, command substitutions, subshells and background jobs,
+# busybox's applets allowed under their names (natively: the same busybox).
+mkdir "$tmp/bin"
+bbin=
+for a in sh tr cat wc sort head seq yes sleep true false expr; do
+	ln -s "$BUSYBOX" "$tmp/bin/$a"
+	bbin="$bbin --file $BUSYBOX:$tmp/bin/$a"
+done
+pipeline='PATH='"$tmp/bin"'; echo hello | tr a-z A-Z; x=$(echo sub); echo "x=$x"; (exit 3)
+echo "subshell $?"; seq 1 5 | sort -r | head -2; echo a b c | wc -w; sleep 0.1 & wait
+echo "background done $?"; for i in 1 2 3; do echo $i; done | cat; false | true; echo "pipe $?"
+echo $(expr 6 \* 7) "$(seq 1 100 | wc -l)"'
+# shellcheck disable=SC2086
+same "busybox sh: pipelines, \$(...), subshells, background jobs" "" $bbin -- \
+	"$BUSYBOX" sh -c "$pipeline; yes | head -3"
+# How many processes at once: --processes (VMs made before the seccomp filter).
+check 0 'forked 0, then EAGAIN' '' -- run --processes 1 "$LXTEST" forkhold 3
+check 0 'forked 2, then EAGAIN' '' -- run --processes 3 "$LXTEST" forkhold 5
+check 0 'forked 3, then EAGAIN' '' -- run --seccomp=off --processes 4 "$LXTEST" forkhold 9
+check 120 '' '--processes: expected 1 to 9' -- run --processes 10 "$LXTEST" forkhold 1
 # busybox under an applet's name, as Linux systems link it: env runs sort
 # from its PATH; sh runs a script whose #! line names /bin/sh, which execs
 # /bin/sh again (natively: coreutils' sort, dash).
@@ -301,7 +326,7 @@ same "busybox sed" "$tmp/fruit" -- "$BUSYBOX" sed -e s/a/A/g -e 2d
 same "busybox awk" "" -- "$BUSYBOX" awk 'BEGIN{print 6*7}'
 same "busybox sort of a file" "" --file "$tmp/fruit" -- "$BUSYBOX" sort "$tmp/fruit"
 # More of busybox's applets over stdin and allowed files, each against Linux
-# (of 139 tried, these agree; the others need fork, a writable tree, or a
+# (of 139 tried, these agree; the others need a writable tree, a process tree, or a
 # /proc or /etc kvmlet does not have).
 printf 'pear 3\napple 10\nfig 2\nbanana 7\napple 10\n' >"$tmp/counts"
 printf 'a\nb\nc\n' >"$tmp/abc"
@@ -370,7 +395,7 @@ same "busybox sh: exec 2>&1, >&2" "" -- "$BUSYBOX" sh -c 'exec 2>&1; echo to-std
 same "busybox sh: 2>/dev/null" "" -- "$BUSYBOX" sh -c 'echo quiet 2>/dev/null; echo after'
 same "busybox sh: exec 3>&1, >&3, 3>&-" "" -- "$BUSYBOX" sh -c \
 	'exec 3>&1; echo via3 >&3; exec 3>&-; echo done; echo gone >&3; echo status $?'
-# (cat and head would fork here: read is a builtin.)
+# (read is a builtin: these need no process of their own.)
 same "busybox sh: </dev/null, then stdin again" "$tmp/fruit" -- "$BUSYBOX" sh -c \
 	'read x </dev/null; echo empty $?; read x; echo "$x"'
 same "busybox sh: >/dev/null, </dev/zero, </dev/urandom" "" -- "$BUSYBOX" sh -c \
@@ -450,7 +475,7 @@ fi
 
 # Programs nobody built for kvmlet, from Debian packages (FOREIGN: their paths;
 # run_kvm_tests.sh passes those the host has): other libcs and start-up code,
-# shells with their builtins only (fork and pipes are ENOSYS under kvmlet).
+# shells with their builtins, and pipelines of busybox's applets.
 for prog in ${FOREIGN:-}; do
 	case ${prog##*/} in
 	bash-static)
@@ -458,13 +483,22 @@ for prog in ${FOREIGN:-}; do
 			'a=(p q r); f() { echo "f $1 ${#a[@]} ${a[1]} $((6 * 7)) ${X:-no}"; }; f x; printf "%05d|%s\n" 42 "$BASH_VERSION"'
 		same "bash-static: --version" "" -- "$prog" --version
 		same "bash-static: redirections" "" -- "$prog" -c \
-			'echo x >&2; echo y 2>/dev/null; { echo grouped; } >&2; exec 2>&1; echo z >&2' ;;
+			'echo x >&2; echo y 2>/dev/null; { echo grouped; } >&2; exec 2>&1; echo z >&2'
+		# shellcheck disable=SC2086
+		same "bash-static: pipelines, \$(...), subshells, background jobs" "" $bbin -- \
+			"$prog" -c "$pipeline" ;;
 	zsh-static)
 		same "zsh-static: builtins, arrays, expansions" "" -- "$prog" -f -c \
-			'a=(1 2 3); print -l $#a ${(U)a:-x} $(( 2 ** 10 )); echo ${ZSH_VERSION%%.*}' ;;
+			'a=(1 2 3); print -l $#a ${(U)a:-x} $(( 2 ** 10 )); echo ${ZSH_VERSION%%.*}'
+		# shellcheck disable=SC2086
+		same "zsh-static: pipelines, \$(...), subshells, background jobs" "" $bbin -- \
+			"$prog" -f -c "$pipeline" ;;
 	mksh)
 		same "mksh (klibc): arithmetic, typeset" "" -- "$prog" -c \
-			'typeset -i n=5; n=n*7; echo mksh $n $((1 << 4)); set -- a b c; echo $# $2' ;;
+			'typeset -i n=5; n=n*7; echo mksh $n $((1 << 4)); set -- a b c; echo $# $2'
+		# shellcheck disable=SC2086
+		same "mksh: pipelines, \$(...), subshells, background jobs" "" $bbin -- \
+			"$prog" -c "$pipeline" ;;
 	ldconfig)
 		same "ldconfig (glibc static PIE): --help" "" -- "$prog" --help ;;
 	*) echo "FAIL: FOREIGN names $prog, which this script has no check for"

@@ -8,7 +8,9 @@
  * reach a loop with no system call, and none crosses a reset; signals from
  * outside (kvmlet_signal) reach loops, sleeps and waits, end runs by their
  * default action, and none outlives a reset; execve replaces the program
- * and a reset brings it back. Needs LXTEST
+ * and a reset brings it back; fork's children stay within
+ * kvmlet_set_processes, end with a reset or the sandbox's free, and the
+ * time limit and kvmlet_cancel reach one that spins. Needs LXTEST
  * (tests/linux/lxtest, built with musl-gcc).
  */
 #include <check.h>
@@ -142,6 +144,104 @@ START_TEST(descriptors_come_back_after_reset)
 		take_output(out, again, sizeof(again));
 		ck_assert_str_eq(again, first);
 	}
+	kvmlet_sandbox_free(sb);
+	fclose(f);
+}
+END_TEST
+
+/* --- processes (fork; tests/linux/lxfork.c) --- */
+
+static uint64_t now_ms(void);
+
+/* Children left waiting as the program ends: a reset ends them, and the next
+ * run has its whole allowance again; the sandbox's free ends them too (the
+ * sanitizers and valgrind see nothing leak). */
+START_TEST(forks_stay_within_the_limit_and_end_with_a_reset)
+{
+	struct kvmlet_sandbox *sb = load2("forkhold", "5");
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	char buf[256];
+	FILE *f = tmpfile();
+	int out = fileno(f);
+
+	ck_assert_int_eq(kvmlet_set_processes(sb, 0, &err), -EINVAL);
+	ck_assert_int_eq(kvmlet_set_processes(sb, 17, &err), -EINVAL);
+	ck_assert_msg(kvmlet_set_processes(sb, 4, &err) == 0, "%s", err.msg);
+	kvmlet_set_stdio(sb, -1, out, -1);
+	for (int i = 0; i < 3; i++) {
+		if (i)
+			ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
+		ck_assert_msg(kvmlet_run(sb, &res, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(res.status, 0);
+		take_output(out, buf, sizeof(buf));
+		/* Itself and three children: the fourth fork is one too many. */
+		ck_assert_str_eq(buf, "forked 3, then EAGAIN\n");
+	}
+	ck_assert_int_eq(kvmlet_set_processes(sb, 2, &err), -EBUSY);
+	kvmlet_sandbox_free(sb); /* with three children waiting */
+	fclose(f);
+}
+END_TEST
+
+struct canceller {
+	struct kvmlet_sandbox *sb;
+	int out, r;
+};
+
+/* Once the program says it waits for its child, cancel the run. */
+static void *cancel_when_waiting(void *arg)
+{
+	struct canceller *c = arg;
+	char buf[256];
+
+	for (int i = 0; i < 30000; i++) {
+		ssize_t n = pread(c->out, buf, sizeof(buf) - 1, 0);
+		if (n > 0 && (buf[n] = 0, strstr(buf, "waiting")))
+			break;
+		usleep(1000);
+	}
+	usleep(200000); /* the child spins by now */
+	c->r = kvmlet_cancel(c->sb);
+	return NULL;
+}
+
+/* A child that never waits runs while the program waits for it: the run's
+ * time limit ends both, and so does kvmlet_cancel, long before that limit;
+ * a reset after either brings the program back, able to fork again. */
+START_TEST(a_spinning_child_ends_with_the_time_limit_or_a_cancel)
+{
+	struct kvmlet_sandbox *sb = load_limited("forkspin", NULL, 1500ull * 1000000);
+	struct canceller c = {0};
+	struct kvmlet_result res;
+	struct kvmlet_error err;
+	FILE *f = tmpfile();
+	pthread_t th;
+
+	c.out = fileno(f);
+	kvmlet_set_stdio(sb, -1, c.out, -1);
+	for (int i = 0; i < 2; i++) {
+		uint64_t t0 = now_ms();
+		if (i)
+			ck_assert_msg(kvmlet_reset(sb, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(kvmlet_run(sb, &res, &err), -ETIMEDOUT);
+		ck_assert_int_eq(res.outcome, KVMLET_TIMED_OUT);
+		ck_assert_msg(now_ms() - t0 < 20000, "the time limit took %llu ms",
+			      (unsigned long long)(now_ms() - t0));
+	}
+	kvmlet_sandbox_free(sb);
+	/* A limit of 120 s, and a cancel 200 ms into the child's spin. */
+	sb = c.sb = load_limited("forkspin", NULL, 120000ull * 1000000);
+	ck_assert_int_eq(ftruncate(c.out, 0), 0);
+	kvmlet_set_stdio(sb, -1, c.out, -1);
+	ck_assert_int_eq(pthread_create(&th, NULL, cancel_when_waiting, &c), 0);
+	uint64_t t0 = now_ms();
+	ck_assert_int_eq(kvmlet_run(sb, &res, &err), -ECANCELED);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(c.r, 0);
+	ck_assert_int_eq(res.outcome, KVMLET_CANCELLED);
+	ck_assert_msg(now_ms() - t0 < 60000, "the cancel took %llu ms",
+		      (unsigned long long)(now_ms() - t0));
 	kvmlet_sandbox_free(sb);
 	fclose(f);
 }
@@ -533,6 +633,8 @@ int main(void)
 	tcase_add_test(tc, signals_from_outside_end_loops_sleeps_and_waits);
 	tcase_add_test(tc, signals_from_outside_end_runs_and_never_cross_a_reset);
 	tcase_add_test(tc, ignored_signals_at_start_stay_ignored_across_resets);
+	tcase_add_test(tc, forks_stay_within_the_limit_and_end_with_a_reset);
+	tcase_add_test(tc, a_spinning_child_ends_with_the_time_limit_or_a_cancel);
 	suite_add_tcase(s, tc);
 	kvmtest_require_kvm();
 	if (!getenv("LXTEST") || !*getenv("LXTEST")) {

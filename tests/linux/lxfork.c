@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 int do_fork(const char *self);
+int do_forkhold(int n);
+int do_forkspin(void);
 
 extern char **environ;
 
@@ -280,5 +282,48 @@ int do_fork(const char *self)
 	while ((c = wait(&st)) > 0)
 		;
 	say("no child left: %d errno %s\n", (int)c, errno == ECHILD ? "ECHILD" : "?");
+	return 0;
+}
+
+/* `lxtest forkhold N`: N children that wait on a pipe nobody writes, left
+ * running as it exits; says how many forks worked and why the next failed. */
+int do_forkhold(int n)
+{
+	int p[2], made = 0, err = 0;
+
+	if (pipe(p) < 0)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		pid_t c = fork();
+		if (c == 0) {
+			char x;
+			close(p[1]);
+			(void)!read(p[0], &x, 1);
+			_exit(0);
+		}
+		if (c < 0) {
+			err = errno;
+			break;
+		}
+		made++;
+	}
+	say("forked %d, then %s\n", made,
+	    err == EAGAIN ? "EAGAIN"
+	    : err	  ? "another error"
+			  : "none");
+	return 0;
+}
+
+/* `lxtest forkspin`: a child that never waits, and a parent that waits for it. */
+int do_forkspin(void)
+{
+	pid_t c = fork();
+	int st;
+
+	if (c == 0)
+		for (volatile unsigned long i = 0;; i++)
+			;
+	say("waiting for a child that spins\n");
+	waitpid(c, &st, 0);
 	return 0;
 }

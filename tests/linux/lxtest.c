@@ -362,6 +362,8 @@ int do_execparent(int argc, char **argv); /* lxexec.c */
 int do_execchild(int argc, char **argv, char **envp);
 int do_execerrors(int argc, char **argv);
 int do_fork(const char *self); /* lxfork.c */
+int do_forkhold(int n);
+int do_forkspin(void);
 
 int main(int argc, char **argv, char **envp)
 {
@@ -377,6 +379,10 @@ int main(int argc, char **argv, char **envp)
 		return do_execerrors(argc, argv);
 	if (!strcmp(what, "fork"))
 		return do_fork(argc > 2 ? argv[2] : argv[0]);
+	if (!strcmp(what, "forkhold") && argc > 2)
+		return do_forkhold(atoi(argv[2]));
+	if (!strcmp(what, "forkspin"))
+		return do_forkspin();
 	if (!strcmp(what, "args"))
 		return do_args(argc, argv, envp);
 	if (!strcmp(what, "upper"))
@@ -477,6 +483,6 @@ int main(int argc, char **argv, char **envp)
 			"ROOT, dirtree [FILE], signals, signal N, outside MODE, ptimers, "
 			"ptimerfresh, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, "
 			"clock, bigstack, mmapchurn N, mapfile FILE, div0, int80, "
-			"exit N, fork SELF\n");
+			"exit N, fork SELF, forkhold N, forkspin\n");
 	return 64;
 }

@@ -66,6 +66,8 @@ static int linux_setup(const struct opts *o, struct kvmlet_sandbox *sb)
 		return die(EXIT_USAGE, "run: %s", err.msg);
 	if (o->seed)
 		kvmlet_set_determinism(sb, o->seed);
+	if (kvmlet_set_processes(sb, o->processes, &err) < 0)
+		return die(EXIT_USAGE, "run: %s", err.msg);
 	return -1;
 }
 

@@ -205,6 +205,18 @@ int kvmlet_signal(struct kvmlet_sandbox *sb, int signo, struct kvmlet_error *err
 int kvmlet_set_ignored_signals(struct kvmlet_sandbox *sb, uint64_t mask, struct kvmlet_error *err);
 
 /*
+ * kvmlet_set_processes: how many processes a Linux program may have at once,
+ * itself, fork's children and the zombies not yet waited for (1..16, 16 by
+ * default; 1: fork always fails). Each child is a sandbox of its own: a VM
+ * (a warm shell when one is kept, kvmlet_shells_warm: under
+ * kvmlet_seccomp_install's filter there is no other way to have one) and up
+ * to the guest memory's size in host memory. Beyond it, fork fails with
+ * EAGAIN, as Linux's at RLIMIT_NPROC. Errors: -EINVAL outside 1..16, -EBUSY
+ * once the program has started.
+ */
+int kvmlet_set_processes(struct kvmlet_sandbox *sb, unsigned n, struct kvmlet_error *err);
+
+/*
  * kvmlet_expect_signals: on (off by default): a program all of whose threads
  * wait with no time limit while one waits for a signal (pause,
  * rt_sigsuspend, sigwait) waits for kvmlet_signal, as on Linux, until the
