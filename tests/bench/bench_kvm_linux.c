@@ -3,7 +3,8 @@
  * kvmlet: a write(2) the host serves in one exit against one raw round trip,
  * mmap + touch + munmap of a page that the guest's kernel serves without an
  * exit, a musl hello's cold start against guest/hello.elf's, and an execve
- * (lxbench replacing itself) against that cold start. A program's N
+ * (lxbench replacing itself) and a fork (a child that exits at once, waited
+ * for) against that cold start. A program's N
  * operations cost its run with n0 + N less its run with n0.
  */
 #include <stdio.h>
@@ -88,7 +89,7 @@ void bench_linux(void)
 		le = last_exits;
 	}
 	raw_create(r, 8 << 20);
-	double we, wio, me, mio, xe, xio;
+	double we, wio, me, mio, xe, xio, fe, fio;
 	/* Each side is a whole run, whose start-up moves by milliseconds (a VM
 	 * created): 5000 writes keep that under a microsecond a write. */
 	double w = op_ns(lelf, lsize, "write", 0, 5000, &we, &wio);
@@ -97,6 +98,9 @@ void bench_linux(void)
 	double m = op_ns(lelf, lsize, "mmap", 4096, 4096, &me, &mio);
 	/* Each execve clears and builds guest memory anew: time 20 in a row. */
 	double x = op_ns(lelf, lsize, "exec", 0, 20, &xe, &xio);
+	/* Each fork copies the pages with content into a new VM: the first of a
+	 * run creates it, the others take it back as a warm shell. */
+	double f = op_ns(lelf, lsize, "fork", 0, 20, &fe, &fio);
 	for (int i = 0; i < REPEATS; i++)
 		raw1[i] = raw_roundtrip(r, 1000);
 	raw_destroy(r);
@@ -114,6 +118,9 @@ void bench_linux(void)
 	printf("%-30s %10.1f us   cold start %6.1f us   ratio %5.2f (the same VM and vCPU; KVM "
 	       "exits per execve %.0f)\n",
 	       "Linux execve (itself)", x / 1e3, l / 1e3, x / l, xe);
+	printf("%-30s %10.1f us   cold start %6.1f us   ratio %5.2f (a VM of its own, warm after "
+	       "the first; the parent's KVM exits per fork %.0f)\n",
+	       "Linux fork + exit + wait", f / 1e3, l / 1e3, f / l, fe);
 	free(helf);
 	free(lelf);
 }

@@ -4,13 +4,15 @@
  * "write N": N one-byte write(2)s to standard output (each one exit to the
  * host); "mmap N": N times mmap one anonymous page, touch it, munmap it
  * (served by kvmlet's guest kernel, no exit); "exec N": execve itself as
- * /lxbench with N - 1, N times in a row (bench_kvm allows the file there).
+ * /lxbench with N - 1, N times in a row (bench_kvm allows the file there);
+ * "fork N": N times fork a child that exits at once, and wait for it.
  * The time of N operations less the time of 0 is theirs.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -46,6 +48,17 @@ int main(int argc, char **argv)
 		snprintf(next, sizeof(next), "%ld", n - 1);
 		execl("/lxbench", "lxbench", "exec", next, (char *)NULL);
 		return 5;
+	}
+	if (!strcmp(argv[1], "fork")) {
+		for (long i = 0; i < n; i++) {
+			int st;
+			pid_t c = fork();
+			if (c == 0)
+				_exit(0);
+			if (c < 0 || waitpid(c, &st, 0) != c || st != 0)
+				return 6;
+		}
+		return 0;
 	}
 	return 4;
 }
