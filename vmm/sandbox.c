@@ -112,6 +112,11 @@ uint64_t kvmlet_entry(const struct kvmlet_sandbox *sb)
 	return sb->img.entry;
 }
 
+bool kvmlet_is_linux_program(const struct kvmlet_sandbox *sb)
+{
+	return sb->img.gnu_stack;
+}
+
 uint64_t kvmlet_stack_size(const struct kvmlet_sandbox *sb)
 {
 	return sb->cfg.stack_size;

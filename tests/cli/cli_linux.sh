@@ -460,6 +460,9 @@ if [ -n "${LXGO:-}" ] && [ -x "$LXGO" ]; then
 	same "Go: goroutines, channels, timers, select, GC, recover (run's default memory)" "" \
 		--timeout 120s -- "$LXGO"
 	same "Go: os.Exit(3)" "" -m 64M --timeout 120s -- "$LXGO" exit3
+	gself=$(readlink -f "$LXGO")
+	same "Go: os/exec runs itself (fork and exec), output piped back, its status" "" -m 64M \
+		--timeout 120s --file "$gself:$gself" -- "$LXGO" spawn "$gself"
 	same "Go, with --seed (its fake clock)" "" -m 64M --seed 7 --timeout 120s -- "$LXGO"
 else
 	echo "note: no LXGO (golang-go missing: apt-get install golang-go): the Go checks do not run"

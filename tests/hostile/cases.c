@@ -136,7 +136,8 @@ const struct hcase hostile_cases[] = {
 	     MSG("page fault at RIP 0x6070 executing 0x6070: protection violation")),
 	CALL("h_exec", "jump_noncanonical", -EFAULT, GP),
 	/* The kernel refuses W+X; the page it maps writable does not execute. */
-	CALL("h_exec", "wx_own_page", -EFAULT, MSG("executing 0x10000000000: protection violation")),
+	CALL("h_exec", "wx_own_page", -EFAULT,
+	     MSG("executing 0x10000000000: protection violation")),
 	/* Page tables corrupted, then a fault or a print through them: no longer possible. */
 	RUN("h_pagetables", -EFAULT, 14, 7, RO_TABLES),
 	CALL("h_pagetables", "clear_pml4_fault", -EFAULT, RO_TABLES),
@@ -177,6 +178,7 @@ const struct hcase hostile_cases[] = {
 	CALL("h_syscalls", "bad_pointers", 0, .value = HOSTILE_SURVIVED),
 	CALL("h_syscalls", "straddling_buffers", 0, .value = HOSTILE_SURVIVED),
 	CALL("h_syscalls", "random_storm", 0, .value = HOSTILE_SURVIVED),
+	CALL("h_syscalls", "fork_bomb", 0, .value = HOSTILE_SURVIVED),
 	/* Signal frames as weapons: garbage, in ring 0's pages, asking for IOPL. */
 	RUN("h_signals", -ECONNABORTED, NONE, 0,
 	    MSG("killed by signal 11 (SIGSEGV): rt_sigreturn found no signal frame it could "
@@ -201,8 +203,8 @@ const struct hcase hostile_cases[] = {
 	CALL("h_signals", "segv_swallowed", 0, .value = HOSTILE_SURVIVED),
 	CALL("h_signals", "timers_bad_pointers", 0, .value = HOSTILE_SURVIVED),
 	CALL("h_signals", "timer_storm", -ETIMEDOUT, TIMED_OUT),
-	CALL("h_signals", "segv_plain", -EFAULT,
-	     MSG("page fault at RIP 0x"), .needle2 = "reading 0x0: page not present"),
+	CALL("h_signals", "segv_plain", -EFAULT, MSG("page fault at RIP 0x"),
+	     .needle2 = "reading 0x0: page not present"),
 	/* Spinning forever: only the time limit ends it. */
 	RUN("h_spin", -ETIMEDOUT, NONE, 0, TIMED_OUT),
 	CALL("h_spin", "spin_tight", -ETIMEDOUT, TIMED_OUT),

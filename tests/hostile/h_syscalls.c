@@ -167,6 +167,29 @@ HOSTILE_ATTACK(random_storm)
 	storm(3000);
 }
 
+/* A fork bomb: every process forks on until the host says EAGAIN (16
+ * processes at most, kvmlet_set_processes' default), then waits for its
+ * children; a child then ends. Each child is a VM of its own: the host must
+ * stay up, and a reset must end whatever is left. */
+HOSTILE_ATTACK(fork_bomb)
+{
+	bool child = false;
+
+	for (int i = 0; i < 64; i++) {
+		long pid = sys6(57, 0, 0, 0, 0, 0, 0); /* fork */
+		if (pid == 0)
+			child = true;
+		else if (pid < 0 && pid != -11)
+			kvmlet_abort("fork answered neither a pid nor EAGAIN");
+		else if (pid < 0)
+			break;
+	}
+	while (sys6(61, (uint64_t)-1, 0, 0, 0, 0, 0) > 0) /* wait4(-1): each child */
+		;
+	if (child)
+		sys6(231, 0, 0, 0, 0, 0, 0); /* exit_group */
+}
+
 int main(void)
 {
 	storm(3000);

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"sort"
 	"strings"
@@ -145,7 +146,28 @@ func misc() {
 	fmt.Println(recovered())
 }
 
+// spawn runs this program again ("exit3") through os/exec (the runtime's
+// clone with CLONE_VFORK and CLONE_VM, then execve) with its output piped
+// back, and reports how it ended.
+func spawn(self string) {
+	out, err := exec.Command(self, "child").Output()
+	fmt.Printf("spawned: %q, %v\n", out, err)
+	err = exec.Command(self, "exit3").Run()
+	var ee *exec.ExitError
+	fmt.Println("spawned exit3:", errors.As(err, &ee) && ee.ExitCode() == 3)
+	_, err = exec.Command("/nonexistent").Output()
+	fmt.Println("spawned nothing:", errors.Is(err, os.ErrNotExist))
+}
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "child" {
+		fmt.Println("child of", len(os.Args), "arguments")
+		return
+	}
+	if len(os.Args) > 2 && os.Args[1] == "spawn" {
+		spawn(os.Args[2])
+		return
+	}
 	workers()
 	pipeline()
 	timers()

@@ -37,11 +37,13 @@ struct opts {
 	const char *files[FILES_MAX]; /* --file HOSTPATH[:GUESTPATH] */
 	int nfiles;
 	uint64_t seed; /* --deterministic (1) or --seed N */
-	unsigned processes; /* --processes N: at once, fork's children included */
+	unsigned processes; /* --processes N: at once, fork's children included (0: not given) */
 };
 
 /* run --processes: what the seccomp filter lets a program have at once (each
- * a VM made before it: a warm shell; the library keeps at most 8). */
+ * a VM made before it: a warm shell; the library keeps at most 8). Default:
+ * 4 for a static Linux program, 1 for a guest of kvmlet's runtime (making
+ * those VMs doubles its start under nested KVM). */
 #define PROCESSES_DEFAULT 4u
 #define PROCESSES_MAX	  9u
 

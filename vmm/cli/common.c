@@ -294,7 +294,7 @@ int parse_opts(int argc, char **argv, struct opts *o)
 	char units[2][4] = {"M", "K"}; /* the defaults' units */
 	int c, st = -1;
 
-	*o = (struct opts){.cmd = cmd, .repeat = 1, .seccomp = -1, .processes = PROCESSES_DEFAULT};
+	*o = (struct opts){.cmd = cmd, .repeat = 1, .seccomp = -1};
 	kvmlet_config_default(&o->cfg);
 	/* run: room for what ordinary programs map (Go's runtime 32 MiB at
 	 * start, thread stacks); a page costs the host only once touched. */

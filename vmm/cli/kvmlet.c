@@ -36,6 +36,12 @@ static void write_stdout(void *arg, const char *buf, size_t len)
 }
 
 /* What a Linux program sees: argv, environment, streams, files, determinism. */
+/* --processes, or its default for this guest. */
+static unsigned processes(const struct opts *o, const struct kvmlet_sandbox *sb)
+{
+	return o->processes ? o->processes : kvmlet_is_linux_program(sb) ? PROCESSES_DEFAULT : 1;
+}
+
 static int linux_setup(const struct opts *o, struct kvmlet_sandbox *sb)
 {
 	struct kvmlet_error err;
@@ -66,7 +72,7 @@ static int linux_setup(const struct opts *o, struct kvmlet_sandbox *sb)
 		return die(EXIT_USAGE, "run: %s", err.msg);
 	if (o->seed)
 		kvmlet_set_determinism(sb, o->seed);
-	if (kvmlet_set_processes(sb, o->processes, &err) < 0)
+	if (kvmlet_set_processes(sb, processes(o, sb), &err) < 0)
 		return die(EXIT_USAGE, "run: %s", err.msg);
 	return -1;
 }
@@ -161,8 +167,8 @@ static int cmd_run(int argc, char **argv)
 	 * no new one), then the seccomp filter, then the guest's first
 	 * instruction. Without the VMs, fork says EAGAIN. */
 	int r = kvmlet_prepare(sb, &err);
-	if (r == 0 && o.processes > 1 && o.seccomp != KVMLET_SECCOMP_OFF &&
-	    kvmlet_shells_warm(o.processes - 1, &err) < 0 && !o.quiet)
+	if (r == 0 && processes(&o, sb) > 1 && o.seccomp != KVMLET_SECCOMP_OFF &&
+	    kvmlet_shells_warm(processes(&o, sb) - 1, &err) < 0 && !o.quiet)
 		die(0, "run: %s: fork will fail", err.msg);
 	if (r == 0 && (st = cli_seccomp(&o)) >= 0) {
 		forward_stop(&fwd);

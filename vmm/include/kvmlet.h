@@ -594,6 +594,12 @@ struct kvmlet_segment {
 	uint32_t prot; /* KVMLET_PROT_* */
 };
 
+/* Whether sb's guest was linked by a Linux toolchain (it has PT_GNU_STACK: a
+ * static Linux program, musl, glibc, Go...) rather than with kvmlet's guest
+ * runtime (kvmlet.ld). Both may make Linux system calls; the CLI prepares
+ * VMs for the former's fork only. */
+bool kvmlet_is_linux_program(const struct kvmlet_sandbox *sb);
+
 /* Number of loaded segments, and segment i (0 or -ERANGE). */
 unsigned kvmlet_segment_count(const struct kvmlet_sandbox *sb);
 int kvmlet_segment(const struct kvmlet_sandbox *sb, unsigned i, struct kvmlet_segment *seg);
