@@ -211,7 +211,13 @@ int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
 	c->lx->fam = f;
 	c->lx->pid = pid;
 	fds_forked(c->lx);
+	/* As Linux's child, it has no signal pending: not even one from outside
+	 * that the parent has not taken yet (the copied boot info's word). */
+	const uint64_t none = 0;
 	if ((r = copy_machine(c, s, &err)) < 0 || (r = set_ids(c, pid, s->lx->pid)) < 0 ||
+	    (r = GUEST_WRITE(&c->gm,
+			     KVMLET_BOOTINFO_GPA + offsetof(struct kvmlet_bootinfo, sig_ext), &none,
+			     sizeof(none))) < 0 ||
 	    (r = phase_move(&c->phase, PT_RUN)) < 0)
 		goto fail;
 	linux_ticks(c);
