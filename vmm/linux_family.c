@@ -214,7 +214,10 @@ int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
 	/* As Linux's child, it has no signal pending: not even one from outside
 	 * that the parent has not taken yet (the copied boot info's word). */
 	const uint64_t none = 0;
-	if ((r = copy_machine(c, s, &err)) < 0 || (r = set_ids(c, pid, s->lx->pid)) < 0 ||
+	/* Its call buffers (a guest of kvmlet's runtime may ring the call
+	 * ports from a child): no exports, no host functions of the caller's. */
+	if ((r = calls_alloc_buffers(&c->calls, &c->lay.bi, &err)) < 0 ||
+	    (r = copy_machine(c, s, &err)) < 0 || (r = set_ids(c, pid, s->lx->pid)) < 0 ||
 	    (r = GUEST_WRITE(&c->gm,
 			     KVMLET_BOOTINFO_GPA + offsetof(struct kvmlet_bootinfo, sig_ext), &none,
 			     sizeof(none))) < 0 ||
