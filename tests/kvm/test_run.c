@@ -191,6 +191,7 @@ START_TEST(ptwalk_agrees_with_host)
 	kvmlet_config_default(&cfg);
 	ck_assert_int_eq(kvmlet_sandbox_new(&sb, elf, size, &cfg, &err), 0);
 	free(elf);
+	ck_assert(!kvmlet_is_linux_program(sb)); /* kvmlet.ld's: no PT_GNU_STACK */
 	host.len = 0;
 	ck_assert_int_eq(kvmlet_memory_map(sb, append_mapping, &host, &err), 0);
 	ck_assert_int_eq(kvmlet_translate(sb, 0x100000000000ull, &pa, &prot), -ENXIO);
