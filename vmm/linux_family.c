@@ -215,7 +215,10 @@ int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
 	 * that the parent has not taken yet (the copied boot info's word). */
 	const uint64_t none = 0;
 	/* Its call buffers (a guest of kvmlet's runtime may ring the call
-	 * ports from a child): no exports, no host functions of the caller's. */
+	 * ports from a child): no exports, no host functions of the caller's;
+	 * its runtime waits on the call ring if the caller's did (the host's
+	 * answer to a host call is seen there). */
+	c->calls.ring = s->sb->calls.ring;
 	if ((r = calls_alloc_buffers(&c->calls, &c->lay.bi, &err)) < 0 ||
 	    (r = copy_machine(c, s, &err)) < 0 || (r = set_ids(c, pid, s->lx->pid)) < 0 ||
 	    (r = GUEST_WRITE(&c->gm,
