@@ -30,6 +30,7 @@
 #include "linux_sys.h"
 #include "reset.h"
 #include "start.h"
+#include "x86.h"
 
 #define LX_PID_LIMIT 4194304 /* Linux's PID_MAX_LIMIT: pids stay below it */
 
@@ -169,6 +170,9 @@ static int copy_machine(struct kvmlet_sandbox *c, struct sys *s, struct kvmlet_e
 	st->regs = *s->r;
 	st->regs.rip += 2;
 	st->regs.rax = 0;
+	/* TR as read back is busy: the type QEMU's SVM honours the I/O bitmap
+	 * for, as snapshots do (without it, CPL3's call ports #GP in the child). */
+	x86_fixup_tr(&c->vcpu, &st->sregs);
 	r = vcpu_state_load(&c->vcpu, st, err);
 out:
 	free(pages);

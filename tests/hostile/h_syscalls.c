@@ -169,9 +169,10 @@ HOSTILE_ATTACK(random_storm)
 
 /* A fork bomb: every process forks on until the host says EAGAIN (16
  * processes at most, kvmlet_set_processes' default), then waits for its
- * children, and a child then ends; each one's status is checked. Each child
- * is a VM of its own: the host must stay up, and a reset must end whatever
- * is left. */
+ * children; a child then calls a host function (it has none: the call fails,
+ * nothing falls over) and ends; each one's status is checked. Each child is
+ * a VM of its own: the host must stay up, and a reset must end whatever is
+ * left. */
 HOSTILE_ATTACK(fork_bomb)
 {
 	bool child = false;
@@ -188,10 +189,15 @@ HOSTILE_ATTACK(fork_bomb)
 	int st = 0, ill = 0;
 	while (sys6(61, (uint64_t)-1, (uint64_t)&st, 0, 0, 0, 0) > 0) /* wait4(-1): each child */
 		ill |= st;
-	if (child)
-		sys6(231, ill ? 1 : 0, 0, 0, 0, 0, 0); /* exit_group */
+	if (child) {
+		struct kvmlet_value res;
+		int hc = KVMLET_HOST_CALL(&res, "ping", KVMLET_I64(1));
+		sys6(231, ill ? 1 : hc == -1 ? 0 : 2, 0, 0, 0, 0, 0); /* exit_group */
+	}
 	if (ill & 0x7f)
 		kvmlet_abort("a child of fork was killed by a signal");
+	if (ill >> 8 == 2)
+		kvmlet_abort("a child of fork reached a host function");
 	if (ill)
 		kvmlet_abort("a child of fork had a child that did not end well");
 }
