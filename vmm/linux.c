@@ -303,6 +303,7 @@ void linux_reset(struct linux_host *lx)
 		*lx->pipes = *lx->snap_pipes;
 	lx->fake_ns = lx->snap_fake_ns; /* a run after a reset reads the same times */
 	lx->rng = lx->seed;
+	lx->family_sigs = 0;
 }
 
 /* The stack being built, downwards from its top (identity-mapped: va == gpa),

@@ -183,6 +183,7 @@ struct linux_host {
 	int32_t pid;
 	unsigned max_procs; /* kvmlet_set_processes */
 	int killed_by;
+	uint64_t family_sigs; /* bit s-1: another process sent signal s (its end says so) */
 	bool borrowed;
 	/* What the snapshot's program had while an execve replaced it (kept:
 	 * linux_reset puts it back). */

@@ -214,6 +214,7 @@ int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
 	}
 	c->lx->fam = f;
 	c->lx->pid = pid;
+	c->lx->family_sigs = 0;
 	fds_forked(c->lx);
 	/* As Linux's child, it has no signal pending: not even one from outside
 	 * that the parent has not taken yet (the copied boot info's word). */
@@ -405,8 +406,10 @@ int64_t lxs_kill(struct sys *s, int32_t pid, int32_t sig)
 		    (pid > 0 ? p->pid != pid : pid != -1 || p->pid == s->lx->pid))
 			continue;
 		found = true;
-		if (sig && p->sb)
+		if (sig && p->sb) {
+			p->sb->lx->family_sigs |= 1ull << (sig - 1);
 			(void)kvmlet_signal(p->sb, sig, NULL);
+		}
 	}
 	if (found && sig)
 		f->gen++; /* a waiting one takes it */

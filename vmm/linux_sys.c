@@ -516,6 +516,8 @@ static int64_t killed(struct sys *s, uint64_t sig, uint64_t why, uint64_t addr)
 	s->res->status = 128 + (int)sig;
 	const char *how = "was killed by";
 	char tail[128] = ", sent from outside";
+	if (s->lx->family_sigs >> (sig - 1) & 1)
+		snprintf(tail, sizeof(tail), ", sent by another of its processes");
 	if (why > 0 && why < sizeof(whys) / sizeof(whys[0]))
 		snprintf(tail, sizeof(tail), ": %s at 0x%" PRIx64, whys[why], addr);
 	else if (why != KVMLET_KILLED_OUTSIDE) {

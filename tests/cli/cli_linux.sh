@@ -111,10 +111,24 @@ echo $(expr 6 \* 7) "$(seq 1 100 | wc -l)"'
 same "busybox sh: pipelines, \$(...), subshells, background jobs" "" $bbin -- \
 	"$BUSYBOX" sh -c "$pipeline; yes | head -3"
 # How many processes at once: --processes (VMs made before the seccomp filter).
+# Default: 8 with the filter, 16 (VMs made on demand) without.
 check 0 'forked 0, then EAGAIN' '' -- run --processes 1 "$LXTEST" forkhold 3
 check 0 'forked 2, then EAGAIN' '' -- run --processes 3 "$LXTEST" forkhold 5
+check 0 'forked 7, then EAGAIN' '' -- run "$LXTEST" forkhold 9
+check 0 'forked 8, then EAGAIN' '' -- run --processes 9 "$LXTEST" forkhold 9
 check 0 'forked 3, then EAGAIN' '' -- run --seccomp=off --processes 4 "$LXTEST" forkhold 9
-check 120 '' '--processes: expected 1 to 9' -- run --processes 10 "$LXTEST" forkhold 1
+check 0 'forked 15, then EAGAIN' '' -- run --seccomp=off "$LXTEST" forkhold 17
+check 0 'forked 11, then EAGAIN' '' -- run --seccomp=off --processes 12 "$LXTEST" forkhold 17
+check 120 '' '--processes: at most 9 with the seccomp filter' -- run --processes 10 "$LXTEST" forkhold 1
+check 120 '' '--processes: expected 1 to 16' -- run --seccomp=off --processes 17 "$LXTEST" forkhold 1
+# Three background subshells, each running a command: seven processes.
+# shellcheck disable=SC2086
+same "busybox sh: background subshells each running a command, then wait" "" $bbin -- \
+	"$BUSYBOX" sh -c 'PATH='"$tmp/bin"'; for i in 1 2 3; do (sleep 0.$i; echo $i) & done; wait; echo done'
+# A signal from another process of the program ends it: the message says so.
+# shellcheck disable=SC2086
+check 125 '' 'killed by signal 15 (SIGTERM), sent by another of its processes' -- \
+	run $bbin "$BUSYBOX" sh -c 'PATH='"$tmp/bin"'; sh -c "kill \$PPID"; sleep 5'
 # busybox under an applet's name, as Linux systems link it: env runs sort
 # from its PATH; sh runs a script whose #! line names /bin/sh, which execs
 # /bin/sh again (natively: coreutils' sort, dash).

@@ -40,12 +40,15 @@ struct opts {
 	unsigned processes; /* --processes N: at once, fork's children included (0: not given) */
 };
 
-/* run --processes: what the seccomp filter lets a program have at once (each
- * a VM made before it: a warm shell; the library keeps at most 8). Default:
- * 4 for a static Linux program, 1 for a guest of kvmlet's runtime (making
- * those VMs doubles its start under nested KVM). */
-#define PROCESSES_DEFAULT 4u
-#define PROCESSES_MAX	  9u
+/* run --processes: how many processes a program may have at once. With the
+ * seccomp filter each is a VM made before it (a warm shell; the library keeps
+ * at most 8): default 8 for a static Linux program (a shell's pipeline in a
+ * subshell, background jobs), 1 for a guest of kvmlet's runtime (making those
+ * VMs would double its start under nested KVM). Without the filter VMs are
+ * made when fork needs them: up to the library's 16, the default. */
+#define PROCESSES_DEFAULT	8u
+#define PROCESSES_MAX		9u
+#define PROCESSES_MAX_NO_FILTER 16u
 
 /* After loading: --trace and -v. */
 void cli_setup(const struct opts *o, struct kvmlet_sandbox *sb);

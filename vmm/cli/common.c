@@ -232,9 +232,10 @@ static int parse_one(int c, struct opts *o, char units[2][4])
 		char *end;
 		errno = 0;
 		unsigned long n = strtoul(optarg, &end, 10);
-		if (!*optarg || *end || errno || optarg[0] == '-' || n < 1 || n > PROCESSES_MAX)
+		if (!*optarg || *end || errno || optarg[0] == '-' || n < 1 ||
+		    n > PROCESSES_MAX_NO_FILTER)
 			return die(EXIT_USAGE, "--processes: expected 1 to %u, got '%s'",
-				   PROCESSES_MAX, optarg);
+				   PROCESSES_MAX_NO_FILTER, optarg);
 		o->processes = (unsigned)n;
 		return -1;
 	}

@@ -35,13 +35,17 @@ static void write_stdout(void *arg, const char *buf, size_t len)
 	fwrite(buf, 1, len, stdout);
 }
 
-/* What a Linux program sees: argv, environment, streams, files, determinism. */
-/* --processes, or its default for this guest. */
+/* --processes, or its default for this guest and --seccomp. */
 static unsigned processes(const struct opts *o, const struct kvmlet_sandbox *sb)
 {
-	return o->processes ? o->processes : kvmlet_is_linux_program(sb) ? PROCESSES_DEFAULT : 1;
+	if (o->processes)
+		return o->processes;
+	if (!kvmlet_is_linux_program(sb))
+		return 1;
+	return o->seccomp == KVMLET_SECCOMP_OFF ? PROCESSES_MAX_NO_FILTER : PROCESSES_DEFAULT;
 }
 
+/* What a Linux program sees: argv, environment, streams, files, determinism. */
 static int linux_setup(const struct opts *o, struct kvmlet_sandbox *sb)
 {
 	struct kvmlet_error err;
@@ -72,6 +76,11 @@ static int linux_setup(const struct opts *o, struct kvmlet_sandbox *sb)
 		return die(EXIT_USAGE, "run: %s", err.msg);
 	if (o->seed)
 		kvmlet_set_determinism(sb, o->seed);
+	if (o->processes > PROCESSES_MAX && o->seccomp != KVMLET_SECCOMP_OFF)
+		return die(EXIT_USAGE,
+			   "--processes: at most %u with the seccomp filter (each process's VM "
+			   "is made before it); --seccomp=off allows %u",
+			   PROCESSES_MAX, PROCESSES_MAX_NO_FILTER);
 	if (kvmlet_set_processes(sb, processes(o, sb), &err) < 0)
 		return die(EXIT_USAGE, "run: %s", err.msg);
 	return -1;
