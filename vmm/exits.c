@@ -262,6 +262,11 @@ KVMLET_HOT static int run_loop(struct kvmlet_sandbox *sb, struct kvmlet_result *
 		if (r < 0)
 			return error_outcome(res, NULL, KVMLET_HOST_ERROR, r, "%s",
 					     err ? err->msg : "KVM_RUN failed");
+		if (r == VCPU_YIELD) { /* the slice its owner gave is over */
+			if (sb->yield && (r = sb->yield(sb, res, err)) != LOOP_CONTINUE)
+				return r;
+			continue;
+		}
 		if (sb->trace.fn)
 			trace_exit(sb, start);
 		if (idle && ring_exit(sb->vcpu.run))

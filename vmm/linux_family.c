@@ -8,12 +8,15 @@
  * first process's, borrowed.
  *
  * The processes take turns on the first process's thread: the first runs
- * until every thread of it waits (DEADLOCK, SLEEP_UNTIL); then the others
- * run, each until all of its threads wait or it ends, until one of them did
- * something another may wait for: any system call the host served without a
- * wait bumps the family's generation, and a process waiting since an older
- * one repeats its waits (KVMLET_LX_OTHERS). Nobody is interrupted for
- * another: a process that never waits keeps the others waiting.
+ * until every thread of it waits (DEADLOCK, SLEEP_UNTIL) or its slice is
+ * over; then the others run, each until all of its threads wait, it ends or
+ * its slice is over, until one of them did something another may wait for:
+ * any system call the host served without a wait bumps the family's
+ * generation, and a process waiting since an older one repeats its waits
+ * (KVMLET_LX_OTHERS). A slice is KVMLET_TICK_SLICE_MS (watch_yield_at:
+ * the run gives way at its next entry, kicked out of KVM_RUN if need be);
+ * with a seeded clock there are none, so that runs repeat: a process that
+ * never waits then keeps the others waiting.
  *
  * An ended process is a zombie until its parent waits for it (wait4,
  * waitid); its end sends the parent its exit signal; its children become
@@ -33,6 +36,7 @@
 #include "x86.h"
 
 #define LX_PID_LIMIT 4194304 /* Linux's PID_MAX_LIMIT: pids stay below it */
+#define SLICE_NS     (KVMLET_TICK_SLICE_MS * 1000000ull)
 
 enum { LP_FREE, LP_RUN, LP_WAIT, LP_ZOMBIE };
 
@@ -68,6 +72,9 @@ static struct lx_proc *find(struct lx_family *f, int32_t pid)
 	return NULL;
 }
 
+static int first_yield(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		       struct kvmlet_error *err);
+
 static struct lx_family *family(struct sys *s)
 {
 	struct linux_host *lx = s->lx;
@@ -78,6 +85,7 @@ static struct lx_family *family(struct sys *s)
 		lx->fam->p[0] = (struct lx_proc){.sb = s->sb, .pid = lx->pid, .state = LP_RUN};
 		lx->fam_end = linux_family_end;
 		lx->fam->next_pid = lx->pid + KVMLET_PID_SPAN;
+		s->sb->yield = first_yield;
 	}
 	return lx->fam;
 }
@@ -180,6 +188,21 @@ out:
 	return r;
 }
 
+/* sb's run gives way a slice from now (none with a seeded clock: turns
+ * only where the program waits, so that its runs repeat). */
+static void give_slice(struct kvmlet_sandbox *sb)
+{
+	if (!sb->lx->seed)
+		watch_yield_at(&sb->watch, watch_now_ns() + SLICE_NS);
+}
+
+/* A child's slice is over: its turn ends, and it can run again. */
+static int turn_over(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kvmlet_error *err)
+{
+	(void)sb, (void)res, (void)err;
+	return LOOP_IDLE;
+}
+
 int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
 {
 	struct kvmlet_error err = {0};
@@ -232,12 +255,14 @@ int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
 	    (r = phase_move(&c->phase, PT_RUN)) < 0)
 		goto fail;
 	linux_ticks(c);
+	c->yield = turn_over;
 	*slot = (struct lx_proc){.sb = c,
 				 .pid = pid,
 				 .ppid = s->lx->pid,
 				 .state = LP_RUN,
 				 .exit_signal = (uint8_t)exit_signal,
 				 .seen = f->gen};
+	give_slice(f->p[0].sb);
 	return pid;
 fail:
 	proc_free(c);
@@ -310,11 +335,13 @@ static void proc_run(struct sys *s, struct lx_family *f, struct lx_proc *p)
 	p->seen = f->gen;
 	if (r == 0) {
 		c->cfg.timeout_ns = deadline ? (deadline > now ? deadline - now : 1) : 0;
+		give_slice(c);
 		watch_nest(&s->sb->watch, &c->watch); /* kvmlet_cancel of the first reaches it */
 		r = exits_run(c, &res, &err);
 		watch_nest(&s->sb->watch, NULL);
+		atomic_store(&c->watch.yield_at, 0);
 		if (r == LOOP_IDLE)
-			return; /* it waits (lxs_family_wait) */
+			return; /* it waits (lxs_family_wait), or its slice is over */
 	} else {
 		res.outcome = KVMLET_HOST_ERROR;
 	}
@@ -347,6 +374,26 @@ static bool run_others(struct sys *s, struct lx_family *f, uint64_t *next)
 		ran = true;
 	}
 	return ran;
+}
+
+/* The first process's slice is over: the others take a turn each, and it
+ * gets another slice while any of them is alive. */
+static int first_yield(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		       struct kvmlet_error *err)
+{
+	struct sys s = {.sb = sb, .lx = sb->lx, .res = res, .err = err};
+	struct lx_family *f = sb->lx->fam;
+	uint64_t next;
+
+	if (!f)
+		return LOOP_CONTINUE;
+	(void)run_others(&s, f, &next); /* a time limit or a cancel: its run sees it */
+	for (int i = 1; i < LX_PROCS_MAX; i++)
+		if (f->p[i].state == LP_RUN || f->p[i].state == LP_WAIT) {
+			give_slice(sb);
+			break;
+		}
+	return LOOP_CONTINUE;
 }
 
 int64_t lxs_family_wait(struct sys *s, uint64_t until, uint64_t *sleep, bool *handled)
@@ -529,6 +576,8 @@ void linux_family_end(struct linux_host *lx)
 	for (int i = 1; i < LX_PROCS_MAX; i++)
 		if (f->p[i].sb)
 			proc_free(f->p[i].sb);
+	f->p[0].sb->yield = NULL;
+	atomic_store(&f->p[0].sb->watch.yield_at, 0);
 	free(f);
 	lx->fam = NULL;
 }

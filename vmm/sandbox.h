@@ -37,6 +37,11 @@ struct kvmlet_sandbox {
 	struct linux_host *lx;		  /* linux.c, linux_sys.c: a Linux program's host side */
 	struct kvmlet_template *template; /* template.c: made from it (memory maps it) */
 	struct exitless *xl;		  /* exitless.c: calls without exits, when on */
+	/* linux_family.c: what a run does when the slice watch_yield_at gave
+	 * it is over (exits.c calls it; NULL: goes on); LOOP_CONTINUE goes on,
+	 * anything else ends the run with it. */
+	int (*yield)(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
+		     struct kvmlet_error *err);
 };
 
 /* A zeroed sandbox with no VM (the library set up before: lib_ready). */

@@ -392,11 +392,15 @@ KVMLET_HOT int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *er
 			if (r < 0)
 				return r;
 		}
-		/* Stored before tick_due is read: a tick is either seen here or sent
-		 * as a signal (watchdog.c's kick). */
+		/* Stored before tick_due and yield_due are read: either is seen
+		 * here or sent as a signal (watchdog.c's kick). */
 		atomic_store(&w->in_guest, true);
 		if (atomic_load(&w->tick_due) && atomic_exchange(&w->tick_due, false))
 			v->tick = true;
+		if (atomic_load(&w->yield_due) && atomic_exchange(&w->yield_due, false)) {
+			atomic_store_explicit(&w->in_guest, false, memory_order_relaxed);
+			return VCPU_YIELD;
+		}
 		if (v->tick)
 			tick_offer(v);
 		int r = ioctl(v->fd, KVM_RUN, 0);

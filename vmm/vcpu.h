@@ -66,8 +66,10 @@ struct vcpu_state {
 int vcpu_create(struct vcpu *v, struct vm *vm, struct kvmlet_error *err);
 void vcpu_destroy(struct vcpu *v);
 /* Run until an exit, w's deadline or a cancel; returns 0, -ETIMEDOUT,
- * -ECANCELED, or a negative errno with err set. One KVM_RUN, no other system
- * call, unless the watchdog kicks. */
+ * -ECANCELED, VCPU_YIELD (w's slice is over: nothing ran, call again to go
+ * on), or a negative errno with err set. One KVM_RUN, no other system call,
+ * unless the watchdog kicks. */
+#define VCPU_YIELD 1
 int vcpu_run(struct vcpu *v, struct watch *w, struct kvmlet_error *err);
 /* Registers after an exit (sync regs when available). */
 int vcpu_get_regs(struct vcpu *v, struct kvm_regs *regs, struct kvmlet_error *err);

@@ -25,6 +25,11 @@
  * (kvmlet_signal, watch_signal) ticks the run at once, and also kicks it out
  * of a wait in the host that the signal ends (linux_sys.c's, marked waiting),
  * never out of the application's host functions.
+ *
+ * A run may also be given a slice (watch_yield_at): when it is over, the
+ * watchdog marks the run to give way (yield_due), with a kick if it is in
+ * KVM_RUN, and the run's owner decides what happens (linux_family.c: the
+ * program's other processes take their turns).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -77,7 +82,7 @@ struct timespec watch_timespec(uint64_t ns)
 
 /* Why a run is kicked: it is overdue at the given time, it is cancelled,
  * watch_stop asked for it, a tick is due, or a signal came from outside. */
-enum kick_why { KICK_OVERDUE, KICK_CANCEL, KICK_STOP, KICK_TICK, KICK_SIGNAL };
+enum kick_why { KICK_OVERDUE, KICK_CANCEL, KICK_STOP, KICK_TICK, KICK_SIGNAL, KICK_YIELD };
 
 /*
  * Kick w's run if it is in one (the list's lock held: one kicker at a time).
@@ -105,9 +110,10 @@ static bool kick(struct watch *w, enum kick_why why, uint64_t now)
 	/* A tick reaches a run in host code (an exit being served, maybe the
 	 * application's host function) without a signal: vcpu_run sees tick_due
 	 * before it enters. Both sides store, then load (seq_cst): one sees the other. */
-	if (why == KICK_TICK || why == KICK_SIGNAL) {
-		atomic_store(&w->tick_due, true);
-		if (!atomic_load(&w->in_guest) && (why == KICK_TICK || !atomic_load(&w->waiting))) {
+	if (why == KICK_TICK || why == KICK_SIGNAL || why == KICK_YIELD) {
+		atomic_store(why == KICK_YIELD ? &w->yield_due : &w->tick_due, true);
+		if (!atomic_load(&w->in_guest) &&
+		    (why != KICK_SIGNAL || !atomic_load(&w->waiting))) {
 			atomic_store(&w->state, WATCH_RUN);
 			return true;
 		}
@@ -155,6 +161,17 @@ static uint64_t scan(uint64_t now, bool kicks)
 		}
 		if (d && d < next)
 			next = d;
+		/* A slice over: cleared first, so that a new one the run's owner
+		 * gives meanwhile is not lost. */
+		uint64_t y = atomic_load(&w->yield_at);
+		if (y && now >= y && kicks && atomic_compare_exchange_strong(&w->yield_at, &y, 0)) {
+			kick(w, KICK_YIELD, now);
+			y = 0;
+		}
+		if (y && now >= y)
+			y = now + REKICK_NS;
+		if (y && y < next)
+			next = y;
 		if (!wants_ticks(w))
 			continue; /* until its kernel says so (watch_ticks) */
 		/* What it wants can change without an exit: look every slice. */
@@ -290,6 +307,8 @@ KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadl
 
 	if (!self)
 		self = pthread_self();
+	w->outer_run = tls_run;
+	w->outer_kicks = (unsigned)tls_kicks;
 	tls_kicks = 0;
 	tls_run = run;
 	w->thread = self;
@@ -298,6 +317,7 @@ KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadl
 	atomic_store_explicit(&w->deadline, deadline, memory_order_relaxed);
 	atomic_store_explicit(&w->tick_due, false, memory_order_relaxed);
 	atomic_store_explicit(&w->tick_last, 0, memory_order_relaxed);
+	atomic_store_explicit(&w->yield_due, false, memory_order_relaxed);
 	atomic_store(&w->state, WATCH_RUN); /* publishes the fields above */
 	/* A signal from outside sent while no run was in progress (looked at
 	 * after RUN is stored: kvmlet_signal stores the signal, then kicks only
@@ -310,7 +330,8 @@ KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadl
 		if (!deadline || soon < deadline)
 			deadline = soon;
 	}
-	wake_by(deadline);
+	const uint64_t y = atomic_load_explicit(&w->yield_at, memory_order_relaxed);
+	wake_by(y && (!deadline || y < deadline) ? y : deadline);
 }
 
 void watch_ticks(void)
@@ -330,7 +351,16 @@ KVMLET_HOT void watch_end(struct watch *w)
 	 * one (bounded, in case the application blocked the signal after all). */
 	for (int i = 0; i < 10000 && (unsigned)tls_kicks < sent; i++)
 		sched_yield();
-	tls_run = NULL;
+	/* Back to the run this one was inside (none: NULL), whose kicks may
+	 * have arrived meanwhile. */
+	tls_run = w->outer_run;
+	tls_kicks = (sig_atomic_t)(w->outer_kicks + (unsigned)tls_kicks);
+}
+
+void watch_yield_at(struct watch *w, uint64_t t)
+{
+	atomic_store(&w->yield_at, t);
+	wake_by(t);
 }
 
 bool watch_cancel(struct watch *w)

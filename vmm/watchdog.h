@@ -37,6 +37,15 @@ struct watch {
 	const volatile uint64_t *sig_ext;
 	_Atomic bool waiting;
 	_Atomic uint64_t tick_last;
+	/* Time slices (a Linux program's processes taking turns): when the run
+	 * is to give way (0: never; the watchdog clears it as it sets
+	 * yield_due), and vcpu_run, seeing yield_due, returns VCPU_YIELD. */
+	_Atomic uint64_t yield_at;
+	_Atomic bool yield_due;
+	/* The run this thread was in when this one began (a run inside
+	 * another's: a fork's child), and its kicks: back at watch_end. */
+	struct kvm_run *outer_run;
+	unsigned outer_kicks;
 	/* A run on the same thread inside this one's (a fork's child taking its
 	 * turn while the first process waits): a cancel reaches it too. */
 	struct watch *inner;
@@ -62,6 +71,8 @@ void watch_signal(struct watch *w);
  * cancels it too. Under the watchdog's lock: once this returns with NULL,
  * no cancel looks at the old one. */
 void watch_nest(struct watch *w, struct watch *inner);
+/* w's run (in progress, or the next) gives way at t (CLOCK_MONOTONIC ns). */
+void watch_yield_at(struct watch *w, uint64_t t);
 /* Cancel w's run if it is in progress; false if none is. */
 bool watch_cancel(struct watch *w);
 /* on: make w's runs return -EINTR (kicking one in progress) until called

@@ -95,11 +95,14 @@ same "execve's errors (ENOENT, EACCES, ENOEXEC, EFAULT, E2BIG, ELOOP...), execve
 # in a child, vfork, an orphan, forty forks in a row.
 same "fork: waits, pipes, kill, SIGCHLD, exec, posix_spawn, vfork, orphans" "" \
 	--file "$self:$self" -- "$LXTEST" fork "$self"
+# Processes that never wait take turns by slices: a parent computing until
+# its child's signal, a child computing until its sibling's.
+same "fork: processes that compute take turns" "" -- "$LXTEST" preempt
 # Shells' pipelines, command substitutions, subshells and background jobs,
 # busybox's applets allowed under their names (natively: the same busybox).
 mkdir "$tmp/bin"
 bbin=
-for a in sh tr cat wc sort head seq yes sleep true false expr; do
+for a in sh tr cat wc sort head seq yes sleep true false expr timeout; do
 	ln -s "$BUSYBOX" "$tmp/bin/$a"
 	bbin="$bbin --file $BUSYBOX:$tmp/bin/$a"
 done
@@ -125,6 +128,10 @@ check 120 '' '--processes: expected 1 to 16' -- run --seccomp=off --processes 17
 # shellcheck disable=SC2086
 same "busybox sh: background subshells each running a command, then wait" "" $bbin -- \
 	"$BUSYBOX" sh -c 'PATH='"$tmp/bin"'; for i in 1 2 3; do (sleep 0.$i; echo $i) & done; wait; echo done'
+# timeout ends a command that computes (its watcher sleeps, then kills it).
+# shellcheck disable=SC2086
+same "busybox timeout ends a command that never waits" "" $bbin -- \
+	"$BUSYBOX" sh -c 'PATH='"$tmp/bin"'; timeout 1 sh -c "while :; do :; done"; echo "status $?"'
 # A signal from another process of the program ends it: the message says so.
 # shellcheck disable=SC2086
 check 125 '' 'killed by signal 15 (SIGTERM), sent by another of its processes' -- \

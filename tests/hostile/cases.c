@@ -179,6 +179,9 @@ const struct hcase hostile_cases[] = {
 	CALL("h_syscalls", "straddling_buffers", 0, .value = HOSTILE_SURVIVED),
 	CALL("h_syscalls", "random_storm", 0, .value = HOSTILE_SURVIVED),
 	CALL("h_syscalls", "fork_bomb", 0, .value = HOSTILE_SURVIVED),
+	/* (time for the forks' VMs to be made under nested KVM, then spinning) */
+	CALL("h_syscalls", "spin_bomb", -ETIMEDOUT, .needle = "guest timed out after",
+	     .timeout_ms = 2000),
 	/* Signal frames as weapons: garbage, in ring 0's pages, asking for IOPL. */
 	RUN("h_signals", -ECONNABORTED, NONE, 0,
 	    MSG("killed by signal 11 (SIGSEGV): rt_sigreturn found no signal frame it could "

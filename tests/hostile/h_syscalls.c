@@ -202,6 +202,19 @@ HOSTILE_ATTACK(fork_bomb)
 		kvmlet_abort("a child of fork had a child that did not end well");
 }
 
+/* Processes that never wait: every process forks on until EAGAIN, then
+ * computes for ever. They take turns by slices; the call's time limit must
+ * still end the first one's run, wherever the turn is, and the free or a
+ * reset end the others. */
+HOSTILE_ATTACK(spin_bomb)
+{
+	for (int i = 0; i < 64; i++)
+		if (sys6(57, 0, 0, 0, 0, 0, 0) < 0) /* fork */
+			break;
+	for (;;)
+		__asm__ volatile("");
+}
+
 int main(void)
 {
 	storm(3000);

@@ -25,6 +25,7 @@
 int do_fork(const char *self);
 int do_forkhold(int n);
 int do_forkspin(void);
+int do_preempt(void);
 
 extern char **environ;
 
@@ -325,5 +326,44 @@ int do_forkspin(void)
 			;
 	say("waiting for a child that spins\n");
 	waitpid(c, &st, 0);
+	return 0;
+}
+
+static volatile sig_atomic_t poked;
+
+static void on_poke(int s)
+{
+	(void)s;
+	poked = 1;
+}
+
+/* `lxtest preempt`: processes that never wait still take turns. The parent
+ * computes, with no system call, until its child's signal arrives; then
+ * child A computes until child B's signal arrives, while the parent waits
+ * for both. */
+int do_preempt(void)
+{
+	struct sigaction sa = {.sa_handler = on_poke};
+	pid_t a, b;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	if ((a = fork()) == 0) {
+		kill(getppid(), SIGUSR1);
+		_exit(3);
+	}
+	while (!poked)
+		;
+	say("the parent computed until its child's signal\n");
+	status("the child", a);
+	poked = 0;
+	if ((a = fork()) == 0) {
+		while (!poked)
+			;
+		_exit(4);
+	}
+	if ((b = fork()) == 0)
+		_exit(kill(a, SIGUSR1) == 0 ? 5 : 6);
+	status("child B", b);
+	status("child A, which computed until B's signal", a);
 	return 0;
 }

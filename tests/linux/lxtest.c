@@ -364,6 +364,7 @@ int do_execerrors(int argc, char **argv);
 int do_fork(const char *self); /* lxfork.c */
 int do_forkhold(int n);
 int do_forkspin(void);
+int do_preempt(void);
 
 int main(int argc, char **argv, char **envp)
 {
@@ -383,6 +384,8 @@ int main(int argc, char **argv, char **envp)
 		return do_forkhold(atoi(argv[2]));
 	if (!strcmp(what, "forkspin"))
 		return do_forkspin();
+	if (!strcmp(what, "preempt"))
+		return do_preempt();
 	if (!strcmp(what, "args"))
 		return do_args(argc, argv, envp);
 	if (!strcmp(what, "upper"))
@@ -483,6 +486,6 @@ int main(int argc, char **argv, char **envp)
 			"ROOT, dirtree [FILE], signals, signal N, outside MODE, ptimers, "
 			"ptimerfresh, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, "
 			"clock, bigstack, mmapchurn N, mapfile FILE, div0, int80, "
-			"exit N, fork SELF, forkhold N, forkspin\n");
+			"exit N, fork SELF, forkhold N, forkspin, preempt\n");
 	return 64;
 }
