@@ -9,8 +9,9 @@
 #include "linux_sys.h"
 
 /* The host clock for a guest clock id (Linux's, with the CPU-time clocks of
- * its own process and thread, given as negative ids); -EINVAL for others. */
-int64_t lxs_clock_of(int32_t clk, clockid_t *out)
+ * its own process and threads, given as negative ids: 0 or its pid for the
+ * process, 0 or a thread id of its span for a thread); -EINVAL for others. */
+int64_t lxs_clock_of(const struct sys *s, int32_t clk, clockid_t *out)
 {
 	static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC,
 					CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW,
@@ -19,8 +20,10 @@ int64_t lxs_clock_of(int32_t clk, clockid_t *out)
 					CLOCK_TAI};
 
 	if (clk < 0) { /* CPU clock: ~pid << 3 | per-thread << 2 | type */
-		int32_t pid = ~(clk >> 3);
-		if ((clk & 7) == 7 || (clk & 3) == 3 || (pid != 0 && pid != LX_SELF))
+		const int32_t pid = ~(clk >> 3), self = s->lx->pid;
+		const bool mine = pid == 0 || pid == self ||
+				  ((clk & 4) && pid > self && pid - self < KVMLET_PID_SPAN);
+		if ((clk & 7) == 7 || (clk & 3) == 3 || !mine)
 			return -EINVAL;
 		*out = CLOCK_MONOTONIC;
 		return 0;

@@ -328,7 +328,7 @@ out:
 static int64_t sys_clock_gettime(struct sys *s, int32_t clk, uint64_t tsp)
 {
 	clockid_t id;
-	int64_t r = lxs_clock_of(clk, &id);
+	int64_t r = lxs_clock_of(s, clk, &id);
 
 	if (r < 0)
 		return r;
@@ -340,7 +340,7 @@ static int64_t sys_clock_getres(struct sys *s, int32_t clk, uint64_t tsp)
 {
 	uint64_t ts[2] = {0, 1};
 	clockid_t id;
-	int64_t r = lxs_clock_of(clk, &id);
+	int64_t r = lxs_clock_of(s, clk, &id);
 
 	return r < 0 ? r : tsp ? lxs_put(s, tsp, ts, sizeof(ts)) : 0;
 }
@@ -399,7 +399,7 @@ static int64_t sys_clock_nanosleep(struct sys *s, int32_t clk, int32_t flags, ui
 {
 	clockid_t id;
 	uint64_t ns, t;
-	int64_t r = lxs_clock_of(clk, &id);
+	int64_t r = lxs_clock_of(s, clk, &id);
 
 	if (r < 0 || (clk < 0 && (clk & 4)))
 		return -EINVAL; /* unknown, or a thread's CPU clock */
@@ -617,7 +617,9 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 		return 0;
 	case KVMLET_LX_NOW: {
 		clockid_t id;
-		return (int64_t)lxs_now(s, a0 > INT32_MAX || lxs_clock_of((int32_t)a0, &id) < 0 ? CLOCK_MONOTONIC : id);
+		return (int64_t)lxs_now(s, a0 > INT32_MAX || lxs_clock_of(s, (int32_t)a0, &id) < 0
+						   ? CLOCK_MONOTONIC
+						   : id);
 	}
 	case KVMLET_LX_SLEEP_UNTIL: {
 		if (s->lx->fam && (rv = family_wait(s, a0 ? a0 : 1, &served), served))

@@ -26,7 +26,6 @@
 #define G_O_CLOEXEC  02000000
 #define G_AT_FDCWD   -100
 
-#define LX_SELF	       1    /* the pid and tid the program has */
 #define PATH_MAX_GUEST 4096 /* a path's bytes with its NUL, as Linux's PATH_MAX */
 #define NAME_MAX_GUEST	      255  /* a name's bytes, as Linux's NAME_MAX */
 #define G_AT_SYMLINK_NOFOLLOW 0x100
@@ -227,7 +226,7 @@ uint32_t lxs_timerfd_ready(struct sys *s, const struct lx_ofd *o);
 int64_t lxs_timerfd_syscall(struct sys *s, uint64_t nr, bool *served);
 /* linux_clock.c: the host clock for a guest clock id (-EINVAL: none), and the
  * time on it as the program sees it (the fake clock with a seed), in ns. */
-int64_t lxs_clock_of(int32_t clk, clockid_t *out);
+int64_t lxs_clock_of(const struct sys *s, int32_t clk, clockid_t *out);
 uint64_t lxs_now(struct sys *s, clockid_t clk);
 /* linux_proc.c: serve nr if it is times, getrusage or a socket call (*served set). */
 int64_t lxs_proc_syscall(struct sys *s, uint64_t nr, bool *served);

@@ -40,7 +40,7 @@ static uint64_t timer_now(struct sys *s, const struct lx_pipe *t)
 {
 	clockid_t id = CLOCK_MONOTONIC;
 
-	lxs_clock_of(t->clock, &id); /* checked at create */
+	lxs_clock_of(s, t->clock, &id); /* checked at create */
 	return lxs_now(s, id);
 }
 

@@ -191,17 +191,24 @@ struct canceller {
 };
 
 /* Once the program says it waits for its child, cancel the run. */
-static void *cancel_when_waiting(void *arg)
+/* Until the program's output (file out, from its start) holds word, or 30 s. */
+static void wait_for_output(int out, const char *word)
 {
-	struct canceller *c = arg;
 	char buf[256];
 
 	for (int i = 0; i < 30000; i++) {
-		ssize_t n = pread(c->out, buf, sizeof(buf) - 1, 0);
-		if (n > 0 && (buf[n] = 0, strstr(buf, "waiting")))
-			break;
+		ssize_t n = pread(out, buf, sizeof(buf) - 1, 0);
+		if (n > 0 && (buf[n] = 0, strstr(buf, word)))
+			return;
 		usleep(1000);
 	}
+}
+
+static void *cancel_when_waiting(void *arg)
+{
+	struct canceller *c = arg;
+
+	wait_for_output(c->out, "waiting");
 	usleep(200000); /* the child spins by now */
 	c->r = kvmlet_cancel(c->sb);
 	return NULL;
@@ -458,14 +465,8 @@ static void *send_when_ready(void *arg)
 {
 	struct sender *s = arg;
 	struct kvmlet_error err;
-	char buf[256];
 
-	for (int i = 0; i < 30000; i++) {
-		ssize_t n = pread(s->out, buf, sizeof(buf) - 1, 0);
-		if (n > 0 && (buf[n] = 0, strstr(buf, "ready")))
-			break;
-		usleep(1000);
-	}
+	wait_for_output(s->out, "ready");
 	usleep(50000); /* into the loop, the sleep, the wait */
 	s->r = kvmlet_signal(s->sb, s->sig, &err);
 	return NULL;

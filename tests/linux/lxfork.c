@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int do_fork(const char *self);
@@ -263,8 +264,15 @@ int do_fork(const char *self)
 
 	c = fork();
 	if (c == 0) {
+		clockid_t cpu;
+		struct timespec ts;
 		say("child: getppid %s, getpid %s\n", getppid() == me ? "the parent" : "another",
 		    getpid() != me ? "its own" : "the parent's");
+		/* Its CPU clock by its own pid, and its thread's by its tid. */
+		const int by_pid = clock_getcpuclockid(getpid(), &cpu) ?: clock_gettime(cpu, &ts);
+		const int by_tid = clock_gettime((clockid_t)(~(unsigned)gettid() << 3 | 6), &ts);
+		say("child: CPU clocks by pid %s, by tid %s\n", by_pid ? "refused" : "read",
+		    by_tid ? "refused" : "read");
 		_exit(7);
 	}
 	status("first child", c);
