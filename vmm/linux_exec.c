@@ -316,6 +316,7 @@ static int64_t replace(struct sys *s, struct exec_job *j, uint64_t carry_pa)
 	uint64_t pending = ext ? __atomic_exchange_n(ext, 0, __ATOMIC_SEQ_CST) : 0;
 	int r;
 
+	lxs_family_exec(s); /* before the memory goes: a vfork parent's share */
 	/* What the old kernel keeps for the new one (its own data; checked there). */
 	if (GUEST_READ(&sb->gm, carry_pa, &carry, sizeof(carry)) < 0)
 		carry = (struct kvmlet_exec_carry){0};

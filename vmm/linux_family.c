@@ -49,6 +49,8 @@ struct lx_proc {
 	uint64_t until; /* LP_WAIT: 0 for another process; else also until then (its clock, ns) */
 	uint64_t seen;	/* the family's generation when it last looked */
 	int status;	/* LP_ZOMBIE: as wait4 reports it */
+	int32_t vfork;	/* its parent's pid while that waits for its exec or end (vfork) */
+	bool shares;	/* with vfork: the parent then gets what it wrote (CLONE_VM) */
 };
 
 struct lx_family {
@@ -203,7 +205,7 @@ static int turn_over(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struc
 	return LOOP_IDLE;
 }
 
-int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
+int64_t lxs_fork(struct sys *s, uint64_t exit_signal, uint64_t flags)
 {
 	struct kvmlet_error err = {0};
 	struct kvmlet_sandbox *c = NULL;
@@ -214,6 +216,7 @@ int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
 
 	if (exit_signal > 64)
 		return -EINVAL;
+	const bool shares = (flags & KVMLET_FORK_VFORK) && (flags & KVMLET_FORK_VM);
 	if (!(f = family(s)))
 		return -ENOMEM;
 	unsigned have = 1;
@@ -252,7 +255,8 @@ int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
 	    (r = GUEST_WRITE(&c->gm,
 			     KVMLET_BOOTINFO_GPA + offsetof(struct kvmlet_bootinfo, sig_ext), &none,
 			     sizeof(none))) < 0 ||
-	    (r = phase_move(&c->phase, PT_RUN)) < 0)
+	    (r = phase_move(&c->phase, PT_RUN)) < 0 ||
+	    (shares && (r = guest_mem_track_writes(&c->gm, &err)) < 0))
 		goto fail;
 	linux_ticks(c);
 	c->yield = turn_over;
@@ -261,12 +265,84 @@ int64_t lxs_fork(struct sys *s, uint64_t exit_signal)
 				 .ppid = s->lx->pid,
 				 .state = LP_RUN,
 				 .exit_signal = (uint8_t)exit_signal,
-				 .seen = f->gen};
+				 .seen = f->gen,
+				 .vfork = (flags & KVMLET_FORK_VFORK) ? s->lx->pid : 0,
+				 .shares = shares};
 	give_slice(f->p[0].sb);
 	return pid;
 fail:
 	proc_free(c);
 	return r == -EAGAIN ? -EAGAIN : -ENOMEM;
+}
+
+/* A user page the child wrote goes to the page its parent maps writable
+ * at the same address (none: the child's own mapping, the parent never sees it). */
+struct give_back {
+	struct kvmlet_sandbox *child, *parent;
+	const uint64_t *dirty; /* NULL: every page (no dirty log could be had) */
+};
+
+static int give_back_run(void *arg, const struct pt_run *r)
+{
+	const struct give_back *g = arg;
+	const uint64_t n = g->child->gm.size / KVMLET_PAGE_SIZE;
+
+	if ((r->prot & (PT_PROT_USER | PT_PROT_WRITE)) != (PT_PROT_USER | PT_PROT_WRITE))
+		return 0;
+	for (uint64_t off = 0; off < r->len; off += KVMLET_PAGE_SIZE) {
+		const uint64_t page = (r->pa + off) / KVMLET_PAGE_SIZE;
+		const void *src;
+		uint64_t bad;
+		if (page >= n || (g->dirty && !(g->dirty[page / 64] & (1ull << (page % 64)))) ||
+		    !(src = GUEST_PTR(&g->child->gm, r->pa + off, KVMLET_PAGE_SIZE)))
+			continue;
+		(void)GUEST_WRITE_VA(&g->parent->gm, r->va + off, src, KVMLET_PAGE_SIZE,
+				     GM_USER | GM_WRITE, &bad);
+	}
+	return 0;
+}
+
+/* Child p has exec'd or ended: the parent waiting since its vfork goes on
+ * (f->gen), with what p wrote to the memory they shared (CLONE_VM) as if
+ * they had: the parent did not run meanwhile, so the pages p wrote (KVM's
+ * dirty log and the host's notes) are all that changed. */
+static void vfork_end(struct lx_family *f, struct lx_proc *p)
+{
+	struct lx_proc *parent = p->vfork ? find(f, p->vfork) : NULL;
+	struct kvmlet_sandbox *c = p->sb;
+
+	if (!p->vfork)
+		return;
+	p->vfork = 0;
+	f->gen++;
+	if (!p->shares || !c || !parent || !parent->sb)
+		return;
+	const uint64_t words = (c->gm.size / KVMLET_PAGE_SIZE + 63) / 64;
+	uint64_t *dirty = calloc(words, sizeof(uint64_t));
+	struct kvmlet_error err = {0};
+	if (dirty && vm_dirty_log(&c->vm, dirty, NULL, 0, &err) == 0)
+		for (uint64_t w = 0; w < words; w++)
+			dirty[w] |= guest_mem_take_written(&c->gm, w);
+	else
+		free(dirty), dirty = NULL;
+	struct give_back g = {.child = c, .parent = parent->sb, .dirty = dirty};
+	(void)pt_walk(&c->gm.pt, 0, KVMLET_USER_END, 0, give_back_run, &g);
+	free(dirty);
+}
+
+void lxs_family_exec(struct sys *s)
+{
+	struct lx_proc *me = s->lx->fam ? find(s->lx->fam, s->lx->pid) : NULL;
+
+	if (me)
+		vfork_end(s->lx->fam, me);
+}
+
+bool lxs_family_vforked(struct sys *s, int32_t pid)
+{
+	const struct lx_proc *p = s->lx->fam ? find(s->lx->fam, pid) : NULL;
+
+	return p && p->vfork && p->vfork == s->lx->pid;
 }
 
 /* Process p ended as res says: a zombie with its status; its children are
@@ -276,6 +352,7 @@ static void proc_end(struct lx_family *f, struct lx_proc *p, const struct kvmlet
 	struct lx_proc *parent;
 	const int killed = p->sb->lx->killed_by;
 
+	vfork_end(f, p);
 	if (killed)
 		p->status = killed & 0x7f;
 	else if (res->outcome == KVMLET_EXITED)
@@ -561,7 +638,7 @@ int64_t lxs_family_syscall(struct sys *s, uint64_t nr, bool *served)
 		return sys_waitid(s, (int32_t)r->rdi, (int32_t)r->rsi, r->rdx, (uint32_t)r->r10,
 				  r->r8);
 	case KVMLET_LX_FORK:
-		return lxs_fork(s, r->rdi);
+		return lxs_fork(s, r->rdi, r->rsi);
 	}
 	*served = false;
 	return 0;

@@ -595,6 +595,11 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	case NR_fork:
 	case NR_vfork:
 		return -ENOSYS; /* one process (threads are the guest kernel's) */
+	case KVMLET_LX_VFORK_WAIT:
+		if (!lxs_family_vforked(s, (int32_t)a0))
+			return (int64_t)a0; /* the child has exec'd or ended */
+		a0 = 0;			    /* a wait for another process, as DEADLOCK's: */
+		__attribute__((fallthrough));
 	case KVMLET_LX_DEADLOCK:
 		/* Other processes may run first (linux_family.c). */
 		if (s->lx->fam && (rv = family_wait(s, 0, &served), served))
@@ -659,7 +664,8 @@ KVMLET_HOT static int handle_syscall(struct kvmlet_sandbox *sb, const struct exi
 
 	if (s.stop == -ETIMEDOUT)
 		return error_outcome(res, err, KVMLET_TIMED_OUT, -ETIMEDOUT,
-				     "guest timed out (asleep)");
+				     "guest timed out (while it waited: asleep, or for its "
+				     "other processes)");
 	if (s.stop == -ECANCELED)
 		return error_outcome(res, err, KVMLET_CANCELLED, -ECANCELED, "guest cancelled");
 	if (s.stop)

@@ -300,9 +300,15 @@ int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
 /* linux_sys.c: sleep ns in the host (the fake clock moves instead with a
  * seed); 1 if a signal from outside ended it sooner, with signals. */
 int lxs_sleep(struct sys *s, uint64_t ns, bool signals);
-/* linux_family.c: fork (KVMLET_LX_FORK): the child's pid, or -EAGAIN (too
- * many processes, no VM to be had), -ENOMEM, -EINVAL (exit_signal). */
-int64_t lxs_fork(struct sys *s, uint64_t exit_signal);
+/* linux_family.c: fork (KVMLET_LX_FORK; flags KVMLET_FORK_*): the child's
+ * pid, or -EAGAIN (too many processes, no VM to be had), -ENOMEM, -EINVAL
+ * (exit_signal). */
+int64_t lxs_fork(struct sys *s, uint64_t exit_signal, uint64_t flags);
+/* linux_family.c: does the caller wait for its vfork child pid (VFORK_WAIT)? */
+bool lxs_family_vforked(struct sys *s, int32_t pid);
+/* linux_family.c: the caller's exec replaces its memory now: a parent
+ * waiting since its vfork goes on, with what the caller wrote to theirs. */
+void lxs_family_exec(struct sys *s);
 /* linux_family.c: serve nr if it is wait4, waitid or KVMLET_LX_FORK (*served set). */
 int64_t lxs_family_syscall(struct sys *s, uint64_t nr, bool *served);
 /* linux_family.c: every thread of the caller waits (DEADLOCK: until 0; or

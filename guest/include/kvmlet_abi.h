@@ -117,10 +117,18 @@ extern "C" {
  * the host looks at once, not only at the next run. */
 #define KVMLET_LX_TICKS       0x4b560104u
 /* FORK: a new process, a copy of this one (linux_family.c on the host); rdi
- * = the signal its end sends the parent (0: none). rax: the child's pid in
- * the parent, 0 in the child (whose bootinfo pid and ppid the host set), or
+ * = the signal its end sends the parent (0: none), rsi = its clone flags as
+ * far as the host keeps them (KVMLET_FORK_*). rax: the child's pid in the
+ * parent, 0 in the child (whose bootinfo pid and ppid the host set), or
  * -errno. */
 #define KVMLET_LX_FORK 0x4b560105u
+#define KVMLET_FORK_VM	  0x100u  /* CLONE_VM (with VFORK): what it writes, the parent sees */
+#define KVMLET_FORK_VFORK 0x4000u /* CLONE_VFORK: the parent waits (VFORK_WAIT) */
+/* VFORK_WAIT: the parent of a KVMLET_FORK_VFORK child (pid rdi) asks until
+ * the child has exec'd or ended: rax = rdi then (its writes to the memory
+ * they share are in the caller's, with KVMLET_FORK_VM); anything else: ask
+ * again (other processes ran meanwhile). The whole caller waits. */
+#define KVMLET_LX_VFORK_WAIT 0x4b560106u
 /* DEADLOCK's and SLEEP_UNTIL's answer when another process of the program
  * did something since (wrote to a pipe, ended, sent a signal): the waits for
  * the host are repeated. */

@@ -67,10 +67,11 @@ enum {
 	 CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
 
 /* What a new process (no CLONE_THREAD) may ask for: the tids written where
- * it says, a TLS, and CLONE_VFORK, with CLONE_VM too (posix_spawn's): the
- * child gets a copy of the memory either way, so what it writes there the
- * parent does not see. Sharing the descriptor table, the working directory
- * or the memory itself no copy can give: ENOSYS. */
+ * it says, a TLS, and CLONE_VFORK, with CLONE_VM too (vfork's, posix_spawn's):
+ * the child gets a copy of the memory, and the parent, which waits meanwhile,
+ * gets what the child wrote to it once the child has exec'd or ended, as if
+ * they had shared it. Sharing the descriptor table, the working directory or
+ * the memory of a parent that runs on no copy can give: ENOSYS. */
 #define CLONE_PROCESS_OK                                                                \
 	(CLONE_VM | CLONE_VFORK | CLONE_PTRACE | CLONE_SYSVSEM | CLONE_SETTLS |         \
 	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | \
@@ -463,7 +464,9 @@ static int64_t new_process(uint64_t flags, uint32_t exit_signal, uint64_t sp, ui
 		return -ENOSYS;
 	if ((flags & CLONE_SETTLS) && tls >= KVMLET_USER_END)
 		return -EPERM;
-	const struct frame h = {.rax = KVMLET_LX_FORK, .rdi = exit_signal};
+	const struct frame h = {.rax = KVMLET_LX_FORK,
+				.rdi = exit_signal,
+				.rsi = flags & (KVMLET_FORK_VM | KVMLET_FORK_VFORK)};
 	const int64_t pid = kernel_to_host(&h);
 	if (pid < 0)
 		return pid;
@@ -471,6 +474,11 @@ static int64_t new_process(uint64_t flags, uint32_t exit_signal, uint64_t sp, ui
 		const int32_t p32 = (int32_t)pid;
 		if (flags & CLONE_PARENT_SETTID)
 			(void)mm_put_user(ptid, &p32, 4);
+		/* vfork: back only once the child has exec'd or ended (the host
+		 * runs the other processes meanwhile; signals wait, as Linux's). */
+		const struct frame w = {.rax = KVMLET_LX_VFORK_WAIT, .rdi = (uint64_t)pid};
+		while ((flags & CLONE_VFORK) && kernel_to_host(&w) != pid)
+			;
 		return pid;
 	}
 	forked(flags, sp, ctid, tls);

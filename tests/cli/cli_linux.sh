@@ -92,7 +92,8 @@ same "execve's errors (ENOENT, EACCES, ENOEXEC, EFAULT, E2BIG, ELOOP...), execve
 	"" $exec_files -- "$LXTEST" execerrors "$self" "$tmp/fruit" "$tmp/garbage" "$tmp/s1"
 # Processes: fork, wait4/waitid, pipes both ways between processes, kill,
 # SIGCHLD, exec and posix_spawn (musl's clone with CLONE_VM | CLONE_VFORK)
-# in a child, vfork, an orphan, forty forks in a row.
+# in a child, vfork (the parent waits and sees the child's writes), an
+# orphan, forty forks in a row; with glibc below too.
 same "fork: waits, pipes, kill, SIGCHLD, exec, posix_spawn, vfork, orphans" "" \
 	--file "$self:$self" -- "$LXTEST" fork "$self"
 # Processes that never wait take turns by slices: a parent computing until
@@ -335,6 +336,10 @@ if [ -n "${LXTEST_PIE:-}" ] && [ -x "$LXTEST_PIE" ]; then
 	# shellcheck disable=SC2086
 	same "static PIE (glibc): directories, realpath, opendir" "" $trees -- \
 		"$LXTEST_PIE" dirs "$tree"
+	# glibc's posix_spawn learns a failed exec's errno from what its
+	# CLONE_VM | CLONE_VFORK child wrote to their memory.
+	same "static PIE (glibc): fork, posix_spawn (ENOENT through shared memory), vfork" "" \
+		--file "$LXTEST_PIE:$LXTEST_PIE" -- "$LXTEST_PIE" fork "$LXTEST_PIE"
 else
 	echo "note: no LXTEST_PIE: the static-PIE checks do not run"
 fi

@@ -141,12 +141,14 @@ static uint64_t arg(void)
 }
 
 /* System calls that would end the run, wait for ever, or rearrange this
- * guest's own memory or registers (rt_sigreturn: h_signals.c). */
+ * guest's own memory or registers (rt_sigreturn: h_signals.c; vfork: its
+ * child would go on with the stack it shares with its parent, returning
+ * from this function before the parent does: vfork_chain below). */
 static bool skipped(uint64_t nr)
 {
-	return nr == 9 || nr == 10 || nr == 11 || nr == 12 || nr == 25 || nr == 28 ||
-	       nr == 60 || nr == 231 || nr == 62 || nr == 200 || nr == 234 || nr == 35 ||
-	       nr == 230 || nr == 158 || nr == 15 || nr == 34 || nr == 130;
+	return nr == 9 || nr == 10 || nr == 11 || nr == 12 || nr == 25 || nr == 28 || nr == 60 ||
+	       nr == 231 || nr == 62 || nr == 200 || nr == 234 || nr == 35 || nr == 230 ||
+	       nr == 158 || nr == 15 || nr == 34 || nr == 130 || nr == 58;
 }
 
 static void storm(unsigned n)
@@ -213,6 +215,39 @@ HOSTILE_ATTACK(spin_bomb)
 			break;
 	for (;;)
 		__asm__ volatile("");
+}
+
+/* vfork in a chain: each child vforks again, its parent waiting, until the
+ * host says EAGAIN; then each ends, and its parent goes on with what it
+ * wrote (the depth it reached). The host must unwind the chain, give the
+ * first process the depth and keep up. */
+HOSTILE_ATTACK(vfork_chain)
+{
+	static volatile long depth, got, first;
+
+	depth = got = 0;
+	first = sys6(39, 0, 0, 0, 0, 0, 0); /* getpid */
+	for (;;) {
+		long pid = sys6(58, 0, 0, 0, 0, 0, 0); /* vfork */
+		if (pid != 0) {
+			if (sys6(39, 0, 0, 0, 0, 0, 0) != first)
+				sys6(60, 0, 0, 0, 0, 0, 0); /* a child: exit, its parent goes on */
+			got = pid;
+			break;
+		}
+		depth++;
+	}
+	if (got <= 0 || depth < 1)
+		kvmlet_abort("the vfork chain did not give its depth back to the first process");
+}
+
+/* A vfork child that computes for ever: its parent waits, so only the
+ * call's time limit ends the run. */
+HOSTILE_ATTACK(vfork_spin)
+{
+	if (sys6(58, 0, 0, 0, 0, 0, 0) == 0)
+		for (;;)
+			__asm__ volatile("");
 }
 
 int main(void)

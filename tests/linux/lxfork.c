@@ -4,13 +4,17 @@
  * status, wait4's WNOHANG, waitid's siginfo, ECHILD), passes data through
  * pipes both ways (more than a pipe holds, and a hundred round trips), kills
  * a child that waits, takes SIGCHLD, checks that memory is copied, execs in a
- * child (SELF exit 9), runs posix_spawn (musl's clone with CLONE_VM and
- * CLONE_VFORK) and vfork, leaves an orphan, and forks forty times in a row.
+ * child (SELF exit 9), runs posix_spawn (clone with CLONE_VM and
+ * CLONE_VFORK: glibc's child passes a failed exec's errno through the memory
+ * they share, musl's through a pipe) and vfork (the parent waits, and sees
+ * what the child wrote), leaves an orphan, and forks forty times in a row.
  * Every line is printed by whichever process knows it, in an order the
  * waits fix.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -223,10 +227,46 @@ static void copies(const char *self)
 	r = posix_spawn(&c, "/nonexistent", NULL, NULL, none, environ);
 	say("posix_spawn of nothing: %s\n", r == ENOENT ? "ENOENT" : "?");
 
-	/* vfork, then _exit. */
-	if ((c = vfork()) == 0)
+	/* vfork, then _exit: the parent waits, and sees what the child wrote
+	 * to the memory they share until then. */
+	static volatile int shared;
+	if ((c = vfork()) == 0) {
+		shared = 5;
 		_exit(2);
+	}
+	say("vfork: the parent sees %d\n", shared);
 	status("vfork", c);
+	/* vfork, an exec that fails: its errno reaches the parent, as glibc's
+	 * posix_spawn passes it. */
+	static volatile int exec_errno;
+	if ((c = vfork()) == 0) {
+		execve("/nonexistent", none, environ);
+		exec_errno = errno;
+		_exit(127);
+	}
+	say("vfork, exec of nothing: %s\n", exec_errno == ENOENT ? "ENOENT" : "?");
+	status("vfork, exec of nothing", c);
+	/* CLONE_VFORK without CLONE_VM: the parent waits for the child's end
+	 * (its write to the pipe is there, though it slept first), but the
+	 * memory is the child's own. */
+	int q[2];
+	char b = 0;
+	if (pipe2(q, O_NONBLOCK) < 0)
+		return say("pipe2: errno %d\n", errno);
+	shared = 0;
+	if ((c = (pid_t)syscall(SYS_clone, CLONE_VFORK | SIGCHLD, 0, 0, 0, 0)) == 0) {
+		const struct timespec nap = {0, 20000000};
+		shared = 9;
+		nanosleep(&nap, NULL);
+		if (write(q[1], "x", 1) != 1)
+			_exit(1);
+		_exit(3);
+	}
+	say("clone(CLONE_VFORK): %s, the parent sees %d\n",
+	    read(q[0], &b, 1) == 1 && b == 'x' ? "waited" : "did not wait", shared);
+	status("clone(CLONE_VFORK)", c);
+	close(q[0]);
+	close(q[1]);
 }
 
 static void orphan(void)
