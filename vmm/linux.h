@@ -54,6 +54,8 @@ struct lx_ofd {
 	uint8_t kind;	/* enum lx_kind */
 	uint8_t refs;	/* descriptors referring to it; 0: free */
 	uint8_t lock;	/* its flock(2) lock: 0, LX_LOCK_SH or LX_LOCK_EX (linux_lock.c) */
+	uint16_t cell;	/* 0: off is its own; else its offset is pipes->cell[cell - 1], shared
+			 * with other processes' copies of it since a fork (lxs_off) */
 	uint32_t flags; /* O_ACCMODE and the status flags kept (O_APPEND, O_NONBLOCK) */
 	int file;	/* LX_FILE: index in files; LX_PIPE_*, LX_EVENTFD, LX_TIMERFD: in pipes->pipe;
 			 * LX_EPOLL: in pipes->epoll */
@@ -71,6 +73,7 @@ struct lx_fd {
 #define LX_PIPE_BUF   4096 /* a pipe's capacity (Linux's PIPE_BUF: writes that fit are whole) */
 #define LX_EPOLLS_MAX 4	   /* epoll instances at once */
 #define LX_EPOLL_FDS  16   /* descriptors one epoll watches (ENOSPC beyond) */
+#define LX_CELLS_MAX  128  /* offsets shared between processes (fork: EAGAIN beyond) */
 
 /* What wakes an edge-triggered epoll's watch, as Linux's wake-ups do: data
  * came in, room was made, an end closed (counts, in struct lx_pipe.gen). */
@@ -120,6 +123,12 @@ struct lx_table {
 struct lx_pipes {
 	struct lx_pipe pipe[LX_PIPES_MAX];
 	struct lx_epoll epoll[LX_EPOLLS_MAX];
+	/* The offsets of descriptions that processes share since a fork, as
+	 * Linux's struct file's: a read or lseek in one moves it for all. */
+	struct {
+		uint64_t off;
+		uint32_t refs; /* descriptions using it, in every process; 0: free */
+	} cell[LX_CELLS_MAX];
 };
 
 /* One allocation: the live state, its snapshot's copy, and how many

@@ -289,13 +289,13 @@ void lxs_dir_stat(const struct linux_host *lx, int d, struct stat *hs)
 }
 
 /* As Linux's dcache_dir_lseek: SEEK_SET and SEEK_CUR to any position >= 0. */
-int64_t lxs_dir_lseek(struct lx_ofd *o, int64_t off, uint32_t whence)
+int64_t lxs_dir_lseek(uint64_t *pos, int64_t off, uint32_t whence)
 {
-	if (whence == SEEK_CUR && __builtin_add_overflow(off, (int64_t)o->off, &off))
+	if (whence == SEEK_CUR && __builtin_add_overflow(off, (int64_t)*pos, &off))
 		return -EINVAL;
 	if ((whence != SEEK_SET && whence != SEEK_CUR) || off < 0)
 		return -EINVAL;
-	o->off = (uint64_t)off;
+	*pos = (uint64_t)off;
 	return off;
 }
 
@@ -344,7 +344,7 @@ static int64_t sys_getdents(struct sys *s, int fd, uint64_t buf, uint32_t count,
 		return -ENOTDIR;
 	for (;;) {
 		struct lx_dent e;
-		uint64_t ino, pos = o->off;
+		uint64_t ino, pos = *lxs_off(s, o);
 		char name[12];
 		if (o->kind == LX_FDDIR) {
 			if (!lxs_fddir_entry(s, &pos, name, &e.type, &ino))
@@ -371,7 +371,7 @@ static int64_t sys_getdents(struct sys *s, int fd, uint64_t buf, uint32_t count,
 			break;
 		}
 		done += len;
-		o->off = pos + 1;
+		*lxs_off(s, o) = pos + 1;
 	}
 	return done ? (int64_t)done : err;
 }

@@ -105,15 +105,49 @@ static int32_t new_pid(struct lx_family *f)
 	return -EAGAIN;
 }
 
+/* Before the child's table is copied: each of the parent's descriptions
+ * with an offset gets a cell for it, which the child's copy will share
+ * (lxs_off). -EAGAIN when the cells run out (before anything changed). */
+static int share_offsets(struct sys *s)
+{
+	struct lx_pipes *t;
+	unsigned need = 0, got = 0;
+
+	for (int i = 0; i < LX_FDS_MAX; i++)
+		need += s->lx->fds.ofd[i].refs && lxs_has_offset(&s->lx->fds.ofd[i]) &&
+			!s->lx->fds.ofd[i].cell;
+	if (!need)
+		return 0;
+	if (!(t = lxs_pipes(s)))
+		return -ENOMEM;
+	for (int k = 0; k < LX_CELLS_MAX; k++)
+		got += !t->cell[k].refs;
+	if (got < need)
+		return -EAGAIN;
+	for (int i = 0, k = 0; i < LX_FDS_MAX; i++) {
+		struct lx_ofd *o = &s->lx->fds.ofd[i];
+		if (!o->refs || !lxs_has_offset(o) || o->cell)
+			continue;
+		while (t->cell[k].refs)
+			k++;
+		t->cell[k].off = o->off;
+		t->cell[k].refs = 1;
+		o->cell = (uint16_t)(k + 1);
+	}
+	return 0;
+}
+
 /* The child's table: its descriptions are copies, so each pipe end, eventfd
- * and timerfd counts one more; an epoll watches its maker's descriptors only,
- * so the child has none (closed). */
+ * and timerfd counts one more, and each shared offset; an epoll watches its
+ * maker's descriptors only, so the child has none (closed). */
 static void fds_forked(struct linux_host *c)
 {
 	for (int i = 0; i < LX_FDS_MAX; i++) {
 		struct lx_ofd *o = &c->fds.ofd[i];
 		if (!o->refs)
 			continue;
+		if (o->cell && c->pipes)
+			c->pipes->cell[o->cell - 1].refs++;
 		if (o->kind == LX_EPOLL) {
 			for (int fd = 0; fd < LX_FDS_MAX; fd++)
 				if (c->fds.fd[fd].ofd == i)
@@ -227,6 +261,8 @@ int64_t lxs_fork(struct sys *s, uint64_t exit_signal, uint64_t flags)
 			have++;
 	if (!slot || have >= f->p[0].sb->lx->max_procs || (pid = new_pid(f)) < 0)
 		return -EAGAIN;
+	if ((r = share_offsets(s)) < 0)
+		return r;
 	if (sandbox_alloc(&c, &err) < 0)
 		return -ENOMEM;
 	linux_free(c->lx);

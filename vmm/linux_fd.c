@@ -90,6 +90,8 @@ static void release(struct sys *s, const struct lx_ofd *o)
 
 	if (!t)
 		return;
+	if (o->cell)
+		t->cell[o->cell - 1].refs--;
 	unwatch(t, (int)(o - s->lx->fds.ofd), s->lx->pid);
 	if (lxs_has_slot(o))
 		p = &t->pipe[o->file];

@@ -428,7 +428,7 @@ static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 	if (lxs_is_stream(o) || lxs_is_pipe(o))
 		return -ESPIPE;
 	if (lxs_is_dir(o) || o->kind == LX_MAPS)
-		return lxs_dir_lseek(o, off, whence); /* Linux's seq_lseek too */
+		return lxs_dir_lseek(lxs_off(s, o), off, whence); /* Linux's seq_lseek too */
 	if (fstat(lxs_host_fd(s, o), &st) < 0)
 		return -EIO;
 	size = st.st_size;
@@ -437,11 +437,11 @@ static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 			return -ENXIO;
 		base = whence == SEEK_DATA ? off : size; /* no holes */
 	} else {
-		base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)o->off : size;
+		base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)*lxs_off(s, o) : size;
 		if (__builtin_add_overflow(base, off, &base) || base < 0)
 			return -EINVAL;
 	}
-	o->off = (uint64_t)base;
+	*lxs_off(s, o) = (uint64_t)base;
 	return base;
 }
 
@@ -482,7 +482,7 @@ static int64_t sys_ioctl(struct sys *s, int fd, uint32_t req, uint64_t arg)
 	if (req == G_FIONREAD && o->kind == LX_FILE) {
 		if (fstat(lxs_host_fd(s, o), &st) < 0)
 			return -EIO;
-		n = (int)(st.st_size - (int64_t)o->off);
+		n = (int)(st.st_size - (int64_t)*lxs_off(s, o));
 		return lxs_put(s, arg, &n, sizeof(n));
 	}
 	if (req == G_FIONREAD && lxs_is_pipe(o)) {

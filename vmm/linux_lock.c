@@ -90,7 +90,7 @@ static int64_t lock_range(struct sys *s, const struct lx_ofd *o, const struct g_
 		base = 0;
 		break;
 	case SEEK_CUR:
-		base = lxs_is_stream(o) || lxs_is_made(o) ? 0 : (int64_t)o->off;
+		base = lxs_is_stream(o) || lxs_is_made(o) ? 0 : (int64_t)lxs_off_now(s, o);
 		break;
 	case SEEK_END: /* a file's size, a directory's as stat gives it; else 0 */
 		host = lxs_host_fd(s, o);

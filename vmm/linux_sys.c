@@ -182,8 +182,7 @@ static int host_wait(struct sys *s, int fd, uint64_t ns, bool signals)
 
 /* Up to len (<= LX_IO_MAX) bytes of o into tmp: a device's, a file's at off
  * (-1: the description's offset), a stream's; the count or -errno. */
-static int64_t read_some(struct sys *s, const struct lx_ofd *o, char *tmp, uint64_t len,
-			 int64_t off)
+static int64_t read_some(struct sys *s, struct lx_ofd *o, char *tmp, uint64_t len, int64_t off)
 {
 	int host = lxs_host_fd(s, o);
 	ssize_t n;
@@ -191,9 +190,10 @@ static int64_t read_some(struct sys *s, const struct lx_ofd *o, char *tmp, uint6
 	if (lxs_is_dev(o))
 		return lxs_dev_read(s, o, tmp, len);
 	if (o->kind == LX_MAPS)
-		return lxs_proc_read(s, o->file, tmp, len, off >= 0 ? (uint64_t)off : o->off);
+		return lxs_proc_read(s, o->file, tmp, len,
+				     off >= 0 ? (uint64_t)off : *lxs_off(s, o));
 	if (o->kind == LX_FILE)
-		n = pread(host, tmp, len, off >= 0 ? off : (off_t)o->off);
+		n = pread(host, tmp, len, off >= 0 ? off : (off_t)*lxs_off(s, o));
 	else if (host < 0)
 		return 0; /* no input: end of file */
 	else if (host_wait(s, host, UINT64_MAX, true) || s->stop)
@@ -245,7 +245,7 @@ static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64
 			return done ? (int64_t)done : n;
 		uint64_t put = put_part(s, buf + done, tmp, (uint64_t)n);
 		if ((o->kind == LX_FILE || o->kind == LX_MAPS) && off < 0)
-			o->off += put;
+			*lxs_off(s, o) += put;
 		done += put;
 		if (put < (uint64_t)n)
 			return done ? (int64_t)done : -EFAULT;

@@ -152,6 +152,24 @@ static inline bool lxs_has_slot(const struct lx_ofd *o)
 	return lxs_is_pipe(o) || o->kind == LX_EVENTFD || o->kind == LX_TIMERFD;
 }
 
+/* Does o have an offset (a file, a directory, a /proc file)? */
+static inline bool lxs_has_offset(const struct lx_ofd *o)
+{
+	return o->kind == LX_FILE || o->kind == LX_DIR || o->kind == LX_MAPS || o->kind == LX_FDDIR;
+}
+
+/* o's offset: its own, or the one its copies in other processes share
+ * since a fork (struct lx_pipes' cell). */
+static inline uint64_t *lxs_off(struct sys *s, struct lx_ofd *o)
+{
+	return o->cell && s->lx->pipes ? &s->lx->pipes->cell[o->cell - 1].off : &o->off;
+}
+
+static inline uint64_t lxs_off_now(const struct sys *s, const struct lx_ofd *o)
+{
+	return o->cell && s->lx->pipes ? s->lx->pipes->cell[o->cell - 1].off : o->off;
+}
+
 static inline bool lxs_is_made(const struct lx_ofd *o)
 {
 	return o->kind >= LX_PIPE_R && o->kind <= LX_TIMERFD;
@@ -280,7 +298,7 @@ static inline bool lxs_is_dir(const struct lx_ofd *o)
 /* linux_dir.c: what stat shows of directory d. */
 void lxs_dir_stat(const struct linux_host *lx, int d, struct stat *hs);
 /* linux_dir.c: lseek of directory description o. */
-int64_t lxs_dir_lseek(struct lx_ofd *o, int64_t off, uint32_t whence);
+int64_t lxs_dir_lseek(uint64_t *pos, int64_t off, uint32_t whence);
 /* linux_dir.c: serve nr if it is getdents(64), chdir, fchdir or getcwd (*served set). */
 int64_t lxs_dir_syscall(struct sys *s, uint64_t nr, bool *served);
 /* linux_rofs.c: serve nr if it would change the tree (mkdir, unlink, rename,

@@ -129,6 +129,12 @@ check 120 '' '--processes: expected 1 to 16' -- run --seccomp=off --processes 17
 # shellcheck disable=SC2086
 same "busybox sh: background subshells each running a command, then wait" "" $bbin -- \
 	"$BUSYBOX" sh -c 'PATH='"$tmp/bin"'; for i in 1 2 3; do (sleep 0.$i; echo $i) & done; wait; echo done'
+# Commands share the shell's open file and its offset: each reads on from
+# where the last one stopped (head reads a line; cat the rest; read, then cat).
+# shellcheck disable=SC2086
+same "busybox sh: commands read on from one open file" "" $bbin \
+	--file "$tmp/fruit:$tmp/fruit" -- "$BUSYBOX" sh -c 'PATH='"$tmp/bin"'
+exec 3<'"$tmp/fruit"'; head -n 1 <&3; echo --; cat <&3; { read a; echo "read $a"; cat; } <'"$tmp/fruit"
 # timeout ends a command that computes (its watcher sleeps, then kills it).
 # shellcheck disable=SC2086
 same "busybox timeout ends a command that never waits" "" $bbin -- \

@@ -12,6 +12,7 @@
  * waits fix.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -297,6 +298,42 @@ static void orphan(void)
 	close(q[0]);
 }
 
+/* A description's offset after fork is the parent's and the child's: what
+ * one reads or seeks, the other sees (a file and a directory; a dup too). */
+static void offsets(const char *self)
+{
+	char buf[8];
+	int fd = open(self, O_RDONLY), dup_fd = fd >= 0 ? dup(fd) : -1;
+	DIR *d = opendir("/");
+	pid_t c;
+
+	if (fd < 0 || dup_fd < 0 || !d)
+		return say("open, dup or opendir failed: errno %d\n", errno);
+	if ((c = fork()) == 0)
+		_exit(read(fd, buf, 5) == 5 ? 0 : 1);
+	status("a child reads 5 bytes", c);
+	say("the parent's offset: %ld\n", (long)lseek(dup_fd, 0, SEEK_CUR));
+	if ((c = fork()) == 0)
+		_exit(lseek(dup_fd, 100, SEEK_CUR) == 105 ? 0 : 1);
+	status("a child seeks 100 on", c);
+	const ssize_t got = read(fd, buf, 3);
+	say("the parent reads %zd, its offset: %ld\n", got, (long)lseek(fd, 0, SEEK_CUR));
+	if ((c = fork()) == 0) {
+		say("a child sees offset %ld\n", (long)lseek(fd, 0, SEEK_CUR));
+		_exit(0);
+	}
+	status("the child that looked", c);
+	/* A directory: the child's readdir takes every entry (one getdents64
+	 * holds them all), so the parent's finds none left. */
+	if ((c = fork()) == 0)
+		_exit(readdir(d) ? 0 : 1);
+	status("a child lists a directory", c);
+	say("the parent's readdir then: %s\n", readdir(d) ? "an entry" : "none left");
+	closedir(d);
+	close(fd);
+	close(dup_fd);
+}
+
 int do_fork(const char *self)
 {
 	int st, ok = 0;
@@ -319,6 +356,7 @@ int do_fork(const char *self)
 	pipes();
 	waits();
 	copies(self);
+	offsets(self);
 	orphan();
 	for (int i = 0; i < 40; i++) {
 		if ((c = fork()) == 0)
