@@ -304,6 +304,7 @@ void linux_reset(struct linux_host *lx)
 	lx->fake_ns = lx->snap_fake_ns; /* a run after a reset reads the same times */
 	lx->rng = lx->seed;
 	lx->family_sigs = 0;
+	lx->stdin_waits = false;
 }
 
 /* The stack being built, downwards from its top (identity-mapped: va == gpa),

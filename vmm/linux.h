@@ -175,6 +175,7 @@ struct linux_host {
 	uint64_t entry_rsp;	       /* the initial stack pointer (argc) */
 	uint64_t seed; /* kvmlet_set_determinism: 0 for the host's clock and randomness */
 	bool expect_signals; /* kvmlet_expect_signals: wait for them rather than end */
+	bool stdin_waits; /* a thread waits for kvmlet's stdin to be readable (lxs_stream_ready) */
 	uint64_t sig_ign;    /* kvmlet_set_ignored_signals: bit s - 1, signal s starts ignored */
 	uint64_t rng;
 	uint64_t fake_ns, snap_fake_ns; /* the deterministic clock, and the snapshot's */

@@ -403,6 +403,7 @@ static void proc_end(struct lx_family *f, struct lx_proc *p, const struct kvmlet
 		if (q->state == LP_FREE || q->ppid != p->pid)
 			continue;
 		q->ppid = f->p[0].pid;
+		q->vfork = 0; /* no parent waits now (and its pid may come back) */
 		if (q->sb)
 			(void)set_ids(q->sb, q->pid, q->ppid);
 	}
@@ -541,6 +542,30 @@ int64_t lxs_family_wait(struct sys *s, uint64_t until, uint64_t *sleep, bool *ha
 		*sleep = !next || (until && until - now < next) ? until - now : next;
 		return LXS_FAMILY_SLEEP;
 	}
+}
+
+bool lxs_family_stdin_waits(struct sys *s, bool clear)
+{
+	struct lx_family *f = s->lx->fam;
+	bool any = s->lx->stdin_waits;
+
+	if (clear)
+		s->lx->stdin_waits = false;
+	for (int i = 1; f && i < LX_PROCS_MAX; i++) {
+		struct kvmlet_sandbox *c = f->p[i].sb;
+		if (!c || !c->lx)
+			continue;
+		any |= c->lx->stdin_waits;
+		if (clear)
+			c->lx->stdin_waits = false;
+	}
+	return any;
+}
+
+void lxs_family_news(struct sys *s)
+{
+	if (s->lx->fam)
+		s->lx->fam->gen++;
 }
 
 void lxs_family_served(struct sys *s)

@@ -10,6 +10,7 @@
  * the snapshot saves it whole and a reset puts it back; it holds no host
  * descriptor of its own.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -259,4 +260,15 @@ int lxs_pipe_slot(struct sys *s)
 		if (!t->pipe[i].readers && !t->pipe[i].writers)
 			return i;
 	return -ENFILE;
+}
+
+bool lxs_stream_ready(struct sys *s, const struct lx_ofd *o)
+{
+	const int host = lxs_host_fd(s, o);
+	struct pollfd p = {.fd = host, .events = POLLIN};
+
+	if (host < 0 || s->lx->seed || ppoll(&p, 1, &(struct timespec){0}, NULL) != 0)
+		return true;
+	s->lx->stdin_waits = true;
+	return false;
 }

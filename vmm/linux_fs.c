@@ -445,15 +445,15 @@ static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 	return base;
 }
 
-/* FIONBIO: O_NONBLOCK of the description (the host's streams keep theirs). */
+/* FIONBIO: O_NONBLOCK of the description (a stream's own: the host's descriptor keeps its flags).
+ */
 static int64_t set_nonblock(struct sys *s, struct lx_ofd *o, uint64_t arg)
 {
 	int n;
 
 	if (lxs_get(s, arg, &n, sizeof(n)) < 0)
 		return -EFAULT;
-	if (!lxs_is_stream(o))
-		o->flags = n ? o->flags | G_O_NONBLOCK : o->flags & ~(uint32_t)G_O_NONBLOCK;
+	o->flags = n ? o->flags | G_O_NONBLOCK : o->flags & ~(uint32_t)G_O_NONBLOCK;
 	return 0;
 }
 
@@ -502,7 +502,7 @@ static int64_t sys_ioctl(struct sys *s, int fd, uint32_t req, uint64_t arg)
 
 /* F_GETFL: files are read-only, devices as opened (O_LARGEFILE, as Linux sets
  * on 64-bit); 0 is read, 1 and 2 written, with the host descriptor's status
- * flags as kvmlet_set_stdio found them. */
+ * flags as kvmlet_set_stdio found them, and O_NONBLOCK if the program set it. */
 static int64_t getfl(struct sys *s, const struct lx_ofd *o)
 {
 	if (lxs_is_made(o))
@@ -510,7 +510,7 @@ static int64_t getfl(struct sys *s, const struct lx_ofd *o)
 	if (!lxs_is_stream(o))
 		return (o->flags & G_O_KEPT) | G_O_LARGEFILE;
 	return (s->lx->std_fl[o->kind - LX_STDIN] & (G_O_APPEND | G_O_NONBLOCK | G_O_LARGEFILE)) |
-	       (o->kind != LX_STDIN ? G_O_WRONLY : 0);
+	       (o->flags & G_O_NONBLOCK) | (o->kind != LX_STDIN ? G_O_WRONLY : 0);
 }
 
 static int64_t sys_fcntl(struct sys *s, int fd, uint32_t cmd, uint64_t arg)
@@ -534,10 +534,13 @@ static int64_t sys_fcntl(struct sys *s, int fd, uint32_t cmd, uint64_t arg)
 	case F_SETLK:
 	case F_SETLKW:
 		return lxs_record_lock(s, fd, cmd, arg);
-	case F_SETFL: /* shared with the duplicates; the host's streams keep theirs */
+	case F_SETFL: /* shared with the duplicates; the host's descriptors keep theirs */
 		if (!lxs_is_stream(o))
 			o->flags = (o->flags & G_O_ACCMODE) |
 				   ((uint32_t)arg & (G_O_APPEND | G_O_NONBLOCK));
+		else /* a read of stdin that would wait says EAGAIN */
+			o->flags = (o->flags & ~(uint32_t)G_O_NONBLOCK) |
+				   ((uint32_t)arg & G_O_NONBLOCK);
 		return 0;
 	default:
 		return -EINVAL;

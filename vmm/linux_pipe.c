@@ -155,8 +155,10 @@ uint32_t lxs_ready(struct sys *s, const struct lx_ofd *o)
 		return lxs_timerfd_ready(s, o);
 	case LX_EPOLL:
 		return 0;
-	default: /* nothing else ever makes a reader or writer wait */
-		return (lxs_can_read(o) ? G_EPOLLIN : 0) | (lxs_can_write(o) ? G_EPOLLOUT : 0);
+	default: /* nothing else but kvmlet's stdin makes a reader or writer wait */
+		return (lxs_can_read(o) && (!lxs_is_stream(o) || lxs_stream_ready(s, o)) ? G_EPOLLIN
+											 : 0) |
+		       (lxs_can_write(o) ? G_EPOLLOUT : 0);
 	}
 }
 
@@ -256,7 +258,8 @@ static uint32_t watch_ready(struct sys *s, struct lx_epoll *e, int i, const stru
 			now[LX_GEN_END] != seen[LX_GEN_END];
 		memcpy(e->w[i].gen, now, sizeof(e->w[i].gen));
 	}
-	e->w[i].pending = false;
+	/* kvmlet's stdin has no wake-ups to count: its news waits for it to be ready. */
+	e->w[i].pending = news && !ready && !lxs_has_slot(o);
 	return news ? ready : 0;
 }
 

@@ -196,6 +196,11 @@ static int64_t read_some(struct sys *s, struct lx_ofd *o, char *tmp, uint64_t le
 		n = pread(host, tmp, len, off >= 0 ? off : (off_t)*lxs_off(s, o));
 	else if (host < 0)
 		return 0; /* no input: end of file */
+	else if (!lxs_stream_ready(s, o))
+		return (o->flags & G_O_NONBLOCK) ||
+				       (s->lx->std_fl[0] >= 0 && (s->lx->std_fl[0] & G_O_NONBLOCK))
+			       ? -EAGAIN
+			       : lxs_wait(-1); /* the others run meanwhile */
 	else if (host_wait(s, host, UINT64_MAX, true) || s->stop)
 		return -EINTR; /* a signal from outside ends the wait (or the run ends) */
 	else
@@ -390,7 +395,18 @@ int lxs_sleep(struct sys *s, uint64_t ns, bool signals)
 		s->lx->fake_ns += ns;
 		return 0;
 	}
-	return host_wait(s, -1, ns, signals);
+	if (!lxs_family_stdin_waits(s, false))
+		return host_wait(s, -1, ns, signals);
+	const int in = s->lx->std[0];
+	int r = host_wait(s, in, ns, signals);
+	if (r == 0 && !s->stop &&
+	    ppoll(&(struct pollfd){.fd = in, .events = POLLIN}, 1, &(struct timespec){0}, NULL) !=
+		    0) {
+		(void)lxs_family_stdin_waits(s, true);
+		lxs_family_news(s);
+		r = KVMLET_LX_OTHERS;
+	}
+	return r;
 }
 
 /* clock_nanosleep: the clocks Linux can sleep on; TIMER_ABSTIME (flags bit 0)
@@ -604,7 +620,11 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 		/* Other processes may run first (linux_family.c). */
 		if (s->lx->fam && (rv = family_wait(s, 0, &served), served))
 			return rv;
-		/* Waiting for a signal that may come from outside: as on Linux. */
+		/* Waiting for kvmlet's stdin, or a signal that may come from
+		 * outside: as on Linux. */
+		if (lxs_family_stdin_waits(s, false) && s->lx->std[0] >= 0 &&
+		    ((rv = lxs_sleep(s, UINT64_MAX, true)) != 0 || !s->stop))
+			return rv == 1 ? 0 : rv;
 		if (a0 && s->lx->expect_signals && host_wait(s, -1, UINT64_MAX, true) == 1)
 			return 0;
 		if (!s->stop)
@@ -664,8 +684,8 @@ KVMLET_HOT static int handle_syscall(struct kvmlet_sandbox *sb, const struct exi
 
 	if (s.stop == -ETIMEDOUT)
 		return error_outcome(res, err, KVMLET_TIMED_OUT, -ETIMEDOUT,
-				     "guest timed out (while it waited: asleep, or for its "
-				     "other processes)");
+				     "guest timed out while it waited (a sleep, kvmlet's stdin, "
+				     "or its other processes)");
 	if (s.stop == -ECANCELED)
 		return error_outcome(res, err, KVMLET_CANCELLED, -ECANCELED, "guest cancelled");
 	if (s.stop)

@@ -316,8 +316,20 @@ int64_t lxs_record_lock(struct sys *s, int fd, uint32_t cmd, uint64_t arg);
 /* linux_fs.c: serve nr if it is about descriptors or paths (*served set). */
 int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
 /* linux_sys.c: sleep ns in the host (the fake clock moves instead with a
- * seed); 1 if a signal from outside ended it sooner, with signals. */
+ * seed); 1 if a signal from outside ended it sooner, with signals;
+ * KVMLET_LX_OTHERS if kvmlet's stdin, which a thread of the program waits
+ * for, became readable (the waits are repeated). */
 int lxs_sleep(struct sys *s, uint64_t ns, bool signals);
+/* linux_fd.c: is the stream o (kvmlet's stdin) readable now? If not, a
+ * thread will wait for it: the host's idle waits watch it too. Always with
+ * a seed (a read then waits in the host, so that runs repeat) or when
+ * kvmlet's descriptor is non-blocking (the read says EAGAIN). */
+bool lxs_stream_ready(struct sys *s, const struct lx_ofd *o);
+/* linux_family.c: does a thread of any of the program's processes wait for
+ * kvmlet's stdin? clear: forget it (they ask again if they still must). */
+bool lxs_family_stdin_waits(struct sys *s, bool clear);
+/* linux_family.c: something happened that a waiting process may wait for. */
+void lxs_family_news(struct sys *s);
 /* linux_family.c: fork (KVMLET_LX_FORK; flags KVMLET_FORK_*): the child's
  * pid, or -EAGAIN (too many processes, no VM to be had), -ENOMEM, -EINVAL
  * (exit_signal). */

@@ -449,6 +449,13 @@ bool linux_signal_external(void)
 	return set != 0;
 }
 
+bool linux_signal_kill_waits(void)
+{
+	const volatile struct kvmlet_bootinfo *b = kphys(KVMLET_BOOTINFO_GPA);
+
+	return b->sig_ext & BIT(SIGKILL);
+}
+
 bool linux_signal_awaited(void)
 {
 	int32_t tid;

@@ -475,9 +475,11 @@ static int64_t new_process(uint64_t flags, uint32_t exit_signal, uint64_t sp, ui
 		if (flags & CLONE_PARENT_SETTID)
 			(void)mm_put_user(ptid, &p32, 4);
 		/* vfork: back only once the child has exec'd or ended (the host
-		 * runs the other processes meanwhile; signals wait, as Linux's). */
+		 * runs the other processes meanwhile); signals wait, as Linux's,
+		 * but SIGKILL from another process, which the way back delivers. */
 		const struct frame w = {.rax = KVMLET_LX_VFORK_WAIT, .rdi = (uint64_t)pid};
-		while ((flags & CLONE_VFORK) && kernel_to_host(&w) != pid)
+		while ((flags & CLONE_VFORK) && kernel_to_host(&w) != pid &&
+		       !linux_signal_kill_waits())
 			;
 		return pid;
 	}

@@ -99,6 +99,17 @@ same "fork: waits, pipes, kill, SIGCHLD, exec, posix_spawn, vfork, orphans" "" \
 # Processes that never wait take turns by slices: a parent computing until
 # its child's signal, a child computing until its sibling's.
 same "fork: processes that compute take turns" "" -- "$LXTEST" preempt
+# kvmlet's stdin from a writer that takes its time holds up only the thread
+# that reads it: a poll of it times out, a child and a thread run meanwhile.
+(sleep 1.5; echo late) | env -i X=1 "$LXTEST" stdinwait >"$tmp/native" 2>&1
+(sleep 1.5; echo late) | "$KVMLET" run --env X=1 "$LXTEST" stdinwait >"$tmp/kvmlet" 2>"$tmp/kerr"
+if cmp -s "$tmp/native" "$tmp/kvmlet"; then
+	echo "ok: a slow stdin holds up only its reader: poll times out, a child and a thread run"
+else
+	echo "FAIL: a slow stdin holds up only its reader:"; diff "$tmp/native" "$tmp/kvmlet"
+	cat "$tmp/kerr"
+	failures=$((failures + 1))
+fi
 # Shells' pipelines, command substitutions, subshells and background jobs,
 # busybox's applets allowed under their names (natively: the same busybox).
 mkdir "$tmp/bin"

@@ -183,7 +183,7 @@ const struct hcase hostile_cases[] = {
 	CALL("h_syscalls", "spin_bomb", -ETIMEDOUT, .needle = "guest timed out after",
 	     .timeout_ms = 2000),
 	CALL("h_syscalls", "vfork_chain", 0, .value = HOSTILE_SURVIVED),
-	CALL("h_syscalls", "vfork_spin", -ETIMEDOUT, .needle = "guest timed out (while it waited",
+	CALL("h_syscalls", "vfork_spin", -ETIMEDOUT, .needle = "guest timed out while it waited",
 	     .timeout_ms = 2000),
 	/* Signal frames as weapons: garbage, in ring 0's pages, asking for IOPL. */
 	RUN("h_signals", -ECONNABORTED, NONE, 0,

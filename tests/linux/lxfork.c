@@ -17,6 +17,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <poll.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -32,6 +34,7 @@ int do_fork(const char *self);
 int do_forkhold(int n);
 int do_forkspin(void);
 int do_preempt(void);
+int do_stdinwait(void);
 
 extern char **environ;
 
@@ -268,6 +271,28 @@ static void copies(const char *self)
 	status("clone(CLONE_VFORK)", c);
 	close(q[0]);
 	close(q[1]);
+	/* A parent waiting for its vfork child (which sleeps 3 s) still dies
+	 * at once of a SIGKILL its other child sends. */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((c = fork()) == 0) {
+		const pid_t a = getpid();
+		if (fork() == 0) {
+			const struct timespec nap = {0, 100000000};
+			nanosleep(&nap, NULL);
+			kill(a, SIGKILL);
+			_exit(0);
+		}
+		if (vfork() == 0) {
+			const struct timespec nap = {3, 0};
+			nanosleep(&nap, NULL);
+			_exit(0);
+		}
+		_exit(5);
+	}
+	status("a vfork parent sent SIGKILL", c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	say("... %s\n", t1.tv_sec - t0.tv_sec < 2 ? "at once" : "only when its child ended");
 }
 
 static void orphan(void)
@@ -451,5 +476,52 @@ int do_preempt(void)
 		_exit(kill(a, SIGUSR1) == 0 ? 5 : 6);
 	status("child B", b);
 	status("child A, which computed until B's signal", a);
+	return 0;
+}
+
+static void nap_ms(long ms)
+{
+	const struct timespec t = {ms / 1000, ms % 1000 * 1000000};
+
+	nanosleep(&t, NULL);
+}
+
+static void *late_thread(void *arg)
+{
+	(void)arg;
+	nap_ms(600);
+	say("a thread ran\n");
+	return NULL;
+}
+
+/* `lxtest stdinwait`, its stdin from a writer that takes a second or more:
+ * a read of it holds up no one but its caller. A poll of it times out, a
+ * non-blocking read says EAGAIN; a child (after 200 ms) and a thread (after
+ * 600 ms) run while the parent reads it. */
+int do_stdinwait(void)
+{
+	struct pollfd p = {.fd = 0, .events = POLLIN};
+	char buf[64];
+	pthread_t t;
+	pid_t c;
+
+	say("poll of stdin: %d\n", poll(&p, 1, 100));
+	const int fl = fcntl(0, F_GETFL);
+	fcntl(0, F_SETFL, fl | O_NONBLOCK);
+	const bool again = read(0, buf, 1) < 0 && errno == EAGAIN;
+	say("O_NONBLOCK: %s, a read: %s\n", (fcntl(0, F_GETFL) & O_NONBLOCK) ? "set" : "clear",
+	    again ? "EAGAIN" : "?");
+	fcntl(0, F_SETFL, fl);
+	if ((c = fork()) == 0) {
+		nap_ms(200);
+		say("the child ran\n");
+		_exit(0);
+	}
+	if (pthread_create(&t, NULL, late_thread, NULL))
+		return say("pthread_create failed\n"), 1;
+	const ssize_t n = read(0, buf, sizeof(buf));
+	say("read %zd bytes\n", n);
+	pthread_join(t, NULL);
+	status("the child", c);
 	return 0;
 }

@@ -365,6 +365,7 @@ int do_fork(const char *self); /* lxfork.c */
 int do_forkhold(int n);
 int do_forkspin(void);
 int do_preempt(void);
+int do_stdinwait(void);
 
 int main(int argc, char **argv, char **envp)
 {
@@ -386,6 +387,8 @@ int main(int argc, char **argv, char **envp)
 		return do_forkspin();
 	if (!strcmp(what, "preempt"))
 		return do_preempt();
+	if (!strcmp(what, "stdinwait"))
+		return do_stdinwait();
 	if (!strcmp(what, "args"))
 		return do_args(argc, argv, envp);
 	if (!strcmp(what, "upper"))
@@ -486,6 +489,6 @@ int main(int argc, char **argv, char **envp)
 			"ROOT, dirtree [FILE], signals, signal N, outside MODE, ptimers, "
 			"ptimerfresh, clone bomb|badstack|deadlock|cleartid|regs, wx, cat FILE, "
 			"clock, bigstack, mmapchurn N, mapfile FILE, div0, int80, "
-			"exit N, fork SELF, forkhold N, forkspin, preempt\n");
+			"exit N, fork SELF, forkhold N, forkspin, preempt, stdinwait\n");
 	return 64;
 }

@@ -144,7 +144,10 @@ int kvmlet_set_args(struct kvmlet_sandbox *sb, int argc, const char *const *argv
  * kvmlet_set_stdio: host descriptors for the program's standard input, output
  * and error; they stay the caller's (not closed). -1 (the default): input at
  * end of file, output and error through the output callback. Output counts
- * against max_output either way.
+ * against max_output either way. A read of in_fd that would wait (a terminal,
+ * a pipe) waits only for its thread: the program's others run meanwhile, and
+ * the host polls in_fd whenever none can (with kvmlet_set_determinism's seed,
+ * the read waits in the host).
  */
 void kvmlet_set_stdio(struct kvmlet_sandbox *sb, int in_fd, int out_fd, int err_fd);
 
