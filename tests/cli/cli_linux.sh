@@ -125,6 +125,21 @@ echo $(expr 6 \* 7) "$(seq 1 100 | wc -l)"'
 # shellcheck disable=SC2086
 same "busybox sh: pipelines, \$(...), subshells, background jobs" "" $bbin -- \
 	"$BUSYBOX" sh -c "$pipeline; yes | head -3"
+# A shell reading its commands from a slow pipe: its background job runs
+# while it waits for the next line.
+slow_shell() {
+	(echo 'sleep 0.2 && echo bg &'; sleep 1.5; echo 'echo fg'; echo 'wait; echo end') | "$@"
+}
+slow_shell env -i PATH="$tmp/bin" "$BUSYBOX" sh >"$tmp/native" 2>&1
+# shellcheck disable=SC2086
+slow_shell "$KVMLET" run --env PATH="$tmp/bin" $bbin "$BUSYBOX" sh >"$tmp/kvmlet" 2>"$tmp/kerr"
+if cmp -s "$tmp/native" "$tmp/kvmlet"; then
+	echo "ok: busybox sh reading a slow pipe: its background job runs meanwhile"
+else
+	echo "FAIL: busybox sh reading a slow pipe:"; diff "$tmp/native" "$tmp/kvmlet"
+	cat "$tmp/kerr"
+	failures=$((failures + 1))
+fi
 # How many processes at once: --processes (VMs made before the seccomp filter).
 # Default: 8 with the filter, 16 (VMs made on demand) without.
 check 0 'forked 0, then EAGAIN' '' -- run --processes 1 "$LXTEST" forkhold 3
