@@ -385,9 +385,9 @@ static int64_t sys_select(struct sys *s, int n, const uint64_t sets[3], uint64_t
 	if (tp) {
 		if (lxs_get(s, tp, t, sizeof(t)) < 0)
 			return -EFAULT;
-		if (!spec && t[1] >= 1000000) { /* select carries whole seconds over */
-			t[0] += t[1] / 1000000;
-			t[1] %= 1000000;
+		if (!spec && t[1] >= 1000000) { /* select carries whole seconds over, */
+			t[0] = (int64_t)((uint64_t)t[0] + (uint64_t)(t[1] / 1000000));
+			t[1] %= 1000000; /* wrapping as Linux's sum does: negative is EINVAL */
 		}
 		if (t[0] < 0 || t[1] < 0 || t[1] >= (spec ? 1000000000 : 1000000))
 			return -EINVAL;

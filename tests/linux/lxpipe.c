@@ -398,6 +398,10 @@ static void selects(void)
 	lx_say("select, a descriptor not open", syscall(SYS_select, 61, &r, NULL, NULL, &tv));
 	lx_say("select, n -1", syscall(SYS_select, -1, NULL, NULL, NULL, &tv));
 	lx_say("select, usec -1", syscall(SYS_select, 0, NULL, NULL, NULL, &bad));
+	/* The microseconds' whole seconds carried over wrap the seconds: EINVAL. */
+	bad = (struct timeval){(time_t)0x7ffffffffffffffe, 2999999};
+	lx_say("select, seconds that the carry wraps",
+	       syscall(SYS_select, 0, NULL, NULL, NULL, &bad));
 	lx_say("select, bad timeout", syscall(SYS_select, 0, NULL, NULL, NULL, 8));
 	lx_say("select, bad set", syscall(SYS_select, 1, 8, NULL, NULL, &tv));
 	lx_sayv("pselect6, no mask", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &ts, sig));
