@@ -425,6 +425,14 @@ static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 		return 0; /* Linux's null_lseek, and the random devices stay at 0 */
 	if (o->kind == LX_EPOLL || o->kind == LX_EVENTFD || o->kind == LX_TIMERFD)
 		return 0; /* Linux's noop_llseek */
+	/* kvmlet's stdin from a regular file: its offset is the host
+	 * descriptor's, which every process (and the shell that redirected it)
+	 * shares, as Linux's description (head gives back what it read past). */
+	if (o->kind == LX_STDIN && lxs_host_fd(s, o) >= 0 && fstat(lxs_host_fd(s, o), &st) == 0 &&
+	    S_ISREG(st.st_mode)) {
+		const off_t r = lseek(lxs_host_fd(s, o), (off_t)off, (int)whence);
+		return r < 0 ? -errno : (int64_t)r;
+	}
 	if (lxs_is_stream(o) || lxs_is_pipe(o))
 		return -ESPIPE;
 	if (lxs_is_dir(o) || o->kind == LX_MAPS)

@@ -155,10 +155,12 @@ static int add_rules(scmp_filter_ctx ctx, struct kvmlet_error *err)
 		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctl_requests[i]);
 		r = add(ctx, SCMP_SYS(ioctl), 1, &c, err);
 	}
-	/* A Linux program's standard input. */
+	/* A Linux program's standard input, and its offset when it is a file. */
 	if (r == 0) {
 		struct scmp_arg_cmp c = arg_eq(0, 0);
 		r = add(ctx, SCMP_SYS(read), 1, &c, err);
+		if (r == 0)
+			r = add(ctx, SCMP_SYS(lseek), 1, &c, err);
 	}
 	/* Output goes to stdout and stderr, nowhere else. */
 	for (int fd = 1; r == 0 && fd <= 2; fd++) {

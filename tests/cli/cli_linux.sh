@@ -161,6 +161,10 @@ same "busybox sh: background subshells each running a command, then wait" "" $bb
 same "busybox sh: commands read on from one open file" "" $bbin \
 	--file "$tmp/fruit:$tmp/fruit" -- "$BUSYBOX" sh -c 'PATH='"$tmp/bin"'
 exec 3<'"$tmp/fruit"'; head -n 1 <&3; echo --; cat <&3; { read a; echo "read $a"; cat; } <'"$tmp/fruit"
+# stdin from a file: head gives back what it read past (lseek), cat the rest.
+# shellcheck disable=SC2086
+same "busybox sh: head, then cat, of kvmlet's stdin from a file" "$tmp/fruit" $bbin -- \
+	"$BUSYBOX" sh -c 'PATH='"$tmp/bin"'; head -n 1; echo --; cat; x=$(head -n 1); echo "[$x]"'
 # timeout ends a command that computes (its watcher sleeps, then kills it).
 # shellcheck disable=SC2086
 same "busybox timeout ends a command that never waits" "" $bbin -- \

@@ -146,6 +146,7 @@ static void allowed_calls(enum kvmlet_seccomp_mode mode)
 	install(mode);
 
 	EXPECT(write(2, "", 0) == 0);
+	(void)lseek(0, 0, SEEK_CUR); /* a Linux program's stdin from a file: allowed on fd 0 */
 	printf("stdout works under the filter\n");
 	EXPECT(fflush(stdout) == 0 && fstat(1, &st) == 0);
 	isatty(1); /* TCGETS */
@@ -299,6 +300,15 @@ static void call_read(enum kvmlet_seccomp_mode mode)
 	install(mode);
 	(void)!read(p[0], &c, 1);
 }
+
+/* lseek too (a Linux program's stdin when it is a file). */
+static void call_lseek(enum kvmlet_seccomp_mode mode)
+{
+	int fd = dup(1);
+
+	install(mode);
+	(void)lseek(fd, 0, SEEK_CUR);
+}
 #endif
 
 START_TEST(seccomp_kills_the_rest)
@@ -315,8 +325,9 @@ START_TEST(seccomp_kills_the_rest)
 	expect_sigsys(in_child(call_open, KVMLET_SECCOMP_ON));
 	expect_sigsys(in_child(call_fork, KVMLET_SECCOMP_ON));
 	expect_sigsys(in_child(call_read, KVMLET_SECCOMP_ON));
+	expect_sigsys(in_child(call_lseek, KVMLET_SECCOMP_ON));
 #else
-	printf("AddressSanitizer build: open, read and clone are allowed for its leak "
+	printf("AddressSanitizer build: open, read, lseek and clone are allowed for its leak "
 	       "checker, not checked here\n");
 #endif
 }
