@@ -230,7 +230,8 @@ bool linux_timer_taken(int s, int32_t tid, int32_t *timer, int32_t *overrun, uin
  * boot info's sig_ext), as another process's kill would send them; true if
  * any came. Reads one word when none did (the page stays clean). */
 bool linux_signal_external(void);
-/* Does a SIGKILL from outside wait in the boot info (not yet taken)? */
+/* linux_signal.c: takes the signals from outside; is a SIGKILL pending for
+ * the process (which the way back to the program then delivers)? */
 bool linux_signal_kill_waits(void);
 /* linux_signal.c: does a thread wait for a signal (pause, rt_sigsuspend,
  * rt_sigtimedwait), which only one from outside could now send? */

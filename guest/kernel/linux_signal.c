@@ -451,9 +451,8 @@ bool linux_signal_external(void)
 
 bool linux_signal_kill_waits(void)
 {
-	const volatile struct kvmlet_bootinfo *b = kphys(KVMLET_BOOTINFO_GPA);
-
-	return b->sig_ext & BIT(SIGKILL);
+	(void)linux_signal_external(); /* a tick may have taken it already: look at both */
+	return sig.pending & BIT(SIGKILL);
 }
 
 bool linux_signal_awaited(void)

@@ -40,6 +40,17 @@ same() {
 	fi
 }
 
+# agree NAME: $tmp/native and $tmp/kvmlet hold the same output ($tmp/kerr:
+# kvmlet's errors), for runs that same cannot make (stdin from a command).
+agree() {
+	if cmp -s "$tmp/native" "$tmp/kvmlet"; then
+		echo "ok: $1"
+	else
+		echo "FAIL: $1:"; diff "$tmp/native" "$tmp/kvmlet"; cat "$tmp/kerr"
+		failures=$((failures + 1))
+	fi
+}
+
 printf 'pear\napple\nfig\nbanana\n' >"$tmp/fruit"
 head -c 20000 "$BUSYBOX" >"$tmp/blob"
 head -c 300000 "$BUSYBOX" >"$tmp/big"
@@ -103,13 +114,7 @@ same "fork: processes that compute take turns" "" -- "$LXTEST" preempt
 # that reads it: a poll of it times out, a child and a thread run meanwhile.
 (sleep 1.5; echo late) | env -i X=1 "$LXTEST" stdinwait >"$tmp/native" 2>&1
 (sleep 1.5; echo late) | "$KVMLET" run --env X=1 "$LXTEST" stdinwait >"$tmp/kvmlet" 2>"$tmp/kerr"
-if cmp -s "$tmp/native" "$tmp/kvmlet"; then
-	echo "ok: a slow stdin holds up only its reader: poll times out, a child and a thread run"
-else
-	echo "FAIL: a slow stdin holds up only its reader:"; diff "$tmp/native" "$tmp/kvmlet"
-	cat "$tmp/kerr"
-	failures=$((failures + 1))
-fi
+agree "a slow stdin holds up only its reader: poll times out, a child and a thread run"
 # Shells' pipelines, command substitutions, subshells and background jobs,
 # busybox's applets allowed under their names (natively: the same busybox).
 mkdir "$tmp/bin"
@@ -133,13 +138,7 @@ slow_shell() {
 slow_shell env -i PATH="$tmp/bin" "$BUSYBOX" sh >"$tmp/native" 2>&1
 # shellcheck disable=SC2086
 slow_shell "$KVMLET" run --env PATH="$tmp/bin" $bbin "$BUSYBOX" sh >"$tmp/kvmlet" 2>"$tmp/kerr"
-if cmp -s "$tmp/native" "$tmp/kvmlet"; then
-	echo "ok: busybox sh reading a slow pipe: its background job runs meanwhile"
-else
-	echo "FAIL: busybox sh reading a slow pipe:"; diff "$tmp/native" "$tmp/kvmlet"
-	cat "$tmp/kerr"
-	failures=$((failures + 1))
-fi
+agree "busybox sh reading a slow pipe: its background job runs meanwhile"
 # How many processes at once: --processes (VMs made before the seccomp filter).
 # Default: 8 with the filter, 16 (VMs made on demand) without.
 check 0 'forked 0, then EAGAIN' '' -- run --processes 1 "$LXTEST" forkhold 3
