@@ -112,8 +112,8 @@ same "fork: waits, pipes, kill, SIGCHLD, exec, posix_spawn, vfork, orphans" "" \
 same "fork: processes that compute take turns" "" -- "$LXTEST" preempt
 # kvmlet's stdin from a writer that takes its time holds up only the thread
 # that reads it: a poll of it times out, a child and a thread run meanwhile.
-(sleep 1.5; echo late) | env -i X=1 "$LXTEST" stdinwait >"$tmp/native" 2>&1
-(sleep 1.5; echo late) | "$KVMLET" run --env X=1 "$LXTEST" stdinwait >"$tmp/kvmlet" 2>"$tmp/kerr"
+(sleep 3; echo late) | env -i X=1 "$LXTEST" stdinwait >"$tmp/native" 2>&1
+(sleep 3; echo late) | "$KVMLET" run --env X=1 "$LXTEST" stdinwait >"$tmp/kvmlet" 2>"$tmp/kerr"
 agree "a slow stdin holds up only its reader: poll times out, a child and a thread run"
 # Shells' pipelines, command substitutions, subshells and background jobs,
 # busybox's applets allowed under their names (natively: the same busybox).
@@ -133,7 +133,7 @@ same "busybox sh: pipelines, \$(...), subshells, background jobs" "" $bbin -- \
 # A shell reading its commands from a slow pipe: its background job runs
 # while it waits for the next line.
 slow_shell() {
-	(echo 'sleep 0.2 && echo bg &'; sleep 1.5; echo 'echo fg'; echo 'wait; echo end') | "$@"
+	(echo 'sleep 0.2 && echo bg &'; sleep 2.5; echo 'echo fg'; echo 'wait; echo end') | "$@"
 }
 slow_shell env -i PATH="$tmp/bin" "$BUSYBOX" sh >"$tmp/native" 2>&1
 # shellcheck disable=SC2086
@@ -550,7 +550,12 @@ for prog in ${FOREIGN:-}; do
 			'echo x >&2; echo y 2>/dev/null; { echo grouped; } >&2; exec 2>&1; echo z >&2'
 		# shellcheck disable=SC2086
 		same "bash-static: pipelines, \$(...), subshells, background jobs" "" $bbin -- \
-			"$prog" -c "$pipeline" ;;
+			"$prog" -c "$pipeline"
+		# read -t of a stdin that comes late: select times out (142), the next read waits.
+		script='read -t 0.3 x; echo "status $? [$x]"; read y; echo "then [$y]"'
+		(sleep 3; echo x) | env -i X=1 "$prog" -c "$script" >"$tmp/native" 2>&1
+		(sleep 3; echo x) | "$KVMLET" run --env X=1 "$prog" -c "$script" >"$tmp/kvmlet" 2>"$tmp/kerr"
+		agree "bash-static: read -t of a slow stdin times out, the next read waits" ;;
 	zsh-static)
 		same "zsh-static: builtins, arrays, expansions" "" -- "$prog" -f -c \
 			'a=(1 2 3); print -l $#a ${(U)a:-x} $(( 2 ** 10 )); echo ${ZSH_VERSION%%.*}'

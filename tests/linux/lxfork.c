@@ -271,7 +271,7 @@ static void copies(const char *self)
 	status("clone(CLONE_VFORK)", c);
 	close(q[0]);
 	close(q[1]);
-	/* A parent waiting for its vfork child (which sleeps 3 s) still dies
+	/* A parent waiting for its vfork child (which sleeps 5 s) still dies
 	 * at once of a SIGKILL its other child sends. */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -284,7 +284,7 @@ static void copies(const char *self)
 			_exit(0);
 		}
 		if (vfork() == 0) {
-			const struct timespec nap = {3, 0};
+			const struct timespec nap = {5, 0};
 			nanosleep(&nap, NULL);
 			_exit(0);
 		}
@@ -293,7 +293,7 @@ static void copies(const char *self)
 	status("a vfork parent sent SIGKILL", c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	const long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-	say("... %s\n", ms < 2000 ? "at once" : "only when its child ended");
+	say("... %s\n", ms < 3000 ? "at once" : "only when its child ended");
 }
 
 static void orphan(void)
@@ -495,7 +495,7 @@ static void *late_thread(void *arg)
 	return NULL;
 }
 
-/* `lxtest stdinwait`, its stdin from a writer that takes a second or more:
+/* `lxtest stdinwait`, its stdin from a writer that takes seconds:
  * a read of it holds up no one but its caller. A poll of it times out, a
  * non-blocking read says EAGAIN; a child (after 200 ms) and a thread (after
  * 600 ms) run while the parent reads it. */
