@@ -262,12 +262,17 @@ int lxs_pipe_slot(struct sys *s)
 	return -ENFILE;
 }
 
+bool lxs_fd_readable(int fd)
+{
+	return ppoll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, &(struct timespec){0},
+		     NULL) != 0;
+}
+
 bool lxs_stream_ready(struct sys *s, const struct lx_ofd *o)
 {
 	const int host = lxs_host_fd(s, o);
-	struct pollfd p = {.fd = host, .events = POLLIN};
 
-	if (host < 0 || s->lx->seed || ppoll(&p, 1, &(struct timespec){0}, NULL) != 0)
+	if (host < 0 || s->lx->seed || lxs_fd_readable(host))
 		return true;
 	s->lx->stdin_waits = true;
 	return false;

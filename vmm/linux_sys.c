@@ -201,8 +201,8 @@ static int64_t read_some(struct sys *s, struct lx_ofd *o, char *tmp, uint64_t le
 				       (s->lx->std_fl[0] >= 0 && (s->lx->std_fl[0] & G_O_NONBLOCK))
 			       ? -EAGAIN
 			       : lxs_wait(-1); /* the others run meanwhile */
-	else if (host_wait(s, host, UINT64_MAX, true) || s->stop)
-		return -EINTR; /* a signal from outside ends the wait (or the run ends) */
+	else if (s->lx->seed && (host_wait(s, host, UINT64_MAX, true) || s->stop))
+		return -EINTR; /* seeded: a signal from outside ends the wait (or the run ends) */
 	else
 		do
 			n = read(host, tmp, len);
@@ -399,9 +399,7 @@ int lxs_sleep(struct sys *s, uint64_t ns, bool signals)
 		return host_wait(s, -1, ns, signals);
 	const int in = s->lx->std[0];
 	int r = host_wait(s, in, ns, signals);
-	if (r == 0 && !s->stop &&
-	    ppoll(&(struct pollfd){.fd = in, .events = POLLIN}, 1, &(struct timespec){0}, NULL) !=
-		    0) {
+	if (r == 0 && !s->stop && lxs_fd_readable(in)) {
 		(void)lxs_family_stdin_waits(s, true);
 		lxs_family_news(s);
 		r = KVMLET_LX_OTHERS;

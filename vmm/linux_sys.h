@@ -320,6 +320,10 @@ int64_t lxs_fs_syscall(struct sys *s, uint64_t nr, bool *served);
  * KVMLET_LX_OTHERS if kvmlet's stdin, which a thread of the program waits
  * for, became readable (the waits are repeated). */
 int lxs_sleep(struct sys *s, uint64_t ns, bool signals);
+/* linux_fd.c: is host descriptor fd readable now (or at its end, or bad:
+ * a read will say)? */
+bool lxs_fd_readable(int fd);
+
 /* linux_fd.c: is the stream o (kvmlet's stdin) readable now? If not, a
  * thread will wait for it: the host's idle waits watch it too. Always with
  * a seed (a read then waits in the host, so that runs repeat) or when
