@@ -551,6 +551,13 @@ static int64_t family_wait(struct sys *s, uint64_t until, bool *handled)
 	uint64_t ns;
 	int64_t r;
 
+	/* A signal that came while the caller was between turns (its slice
+	 * ended in the host, another process's kill): its kernel takes it
+	 * first (the news its turn began with did not include it). */
+	if (signal_pending(s)) {
+		*handled = true;
+		return KVMLET_LX_OTHERS;
+	}
 	while ((r = lxs_family_wait(s, until, &ns, handled)) == LXS_FAMILY_SLEEP)
 		if (lxs_sleep(s, ns, true) == 1 || s->stop)
 			return 1; /* a signal from outside, or the run's end */

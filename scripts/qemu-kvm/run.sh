@@ -241,7 +241,7 @@ fi
 if [ "$fail" != 0 ]; then
 	awk '/^==== run: /{n = 0; ctx = 0; name = $3; next}
 	     /^==== exit [0-9]+: /{if ($3 != "0:" && n) {print "---- why " name " failed:"; for (i = 1; i <= n; i++) print "    " l[i]} n = 0; name = ""; next}
-	     !/^ok: / && /FAIL|Failure|[Ee]rror|failed|Assertion|timed out/ {ctx = 8}
+	     !/^ok: / && /FAIL|Failure|[Ee]rror|failed|Assertion|timed out/ {ctx = 16}
 	     ctx > 0 {ctx--; if (n < 60) l[++n] = $0}
 	     END {if (name != "" && n) {print "---- what " name " said before it ended:"; for (i = 1; i <= n; i++) print "    " l[i]}}' \
 		"$WORK/console"

@@ -30,10 +30,12 @@ same() {
 	# shellcheck disable=SC2086
 	"$KVMLET" run --env X=1 $opts "$@" <"$input" >"$tmp/kvmlet" 2>"$tmp/kerr" || ks=$?
 	if [ "$ns" != "$ks" ] || ! cmp -s "$tmp/native" "$tmp/kvmlet"; then
-		echo "FAIL: $name: native status $ns, kvmlet $ks; outputs:"
-		head -c 1000 "$tmp/native"; echo "---"; head -c 1000 "$tmp/kvmlet"; echo "---"
+		# The difference first: a CI log keeps only a few lines after FAIL.
+		echo "FAIL: $name: native status $ns, kvmlet $ks; diff native kvmlet:"
 		diff "$tmp/native" "$tmp/kvmlet" | head -40
-		cat "$tmp/kerr"
+		echo "--- kvmlet's errors:"; cat "$tmp/kerr"
+		echo "--- native output:"; head -c 1000 "$tmp/native"
+		echo "--- kvmlet output:"; head -c 1000 "$tmp/kvmlet"
 		failures=$((failures + 1))
 	else
 		echo "ok: $name (status $ks, $(wc -c <"$tmp/kvmlet") bytes)"
@@ -150,10 +152,14 @@ check 0 'forked 15, then EAGAIN' '' -- run --seccomp=off "$LXTEST" forkhold 17
 check 0 'forked 11, then EAGAIN' '' -- run --seccomp=off --processes 12 "$LXTEST" forkhold 17
 check 120 '' '--processes: at most 9 with the seccomp filter' -- run --processes 10 "$LXTEST" forkhold 1
 check 120 '' '--processes: expected 1 to 16' -- run --seccomp=off --processes 17 "$LXTEST" forkhold 1
-# Three background subshells, each running a command: seven processes.
+# Three background subshells, each running a command: seven processes. Their
+# statuses come back through wait PID, in a fixed order: the order in which
+# they end is the machine's (a loaded one starts each later); then one more,
+# and wait for all.
 # shellcheck disable=SC2086
 same "busybox sh: background subshells each running a command, then wait" "" $bbin -- \
-	"$BUSYBOX" sh -c 'PATH='"$tmp/bin"'; for i in 1 2 3; do (sleep 0.$i; echo $i) & done; wait; echo done'
+	"$BUSYBOX" sh -c 'PATH='"$tmp/bin"'; for i in 1 2 3; do (sleep 0.$i; exit $i) & eval p$i=$!; done
+		wait $p3; c=$?; wait $p1; a=$?; wait $p2; echo $a $? $c; (sleep 0.1; echo last) & wait; echo done'
 # Commands share the shell's open file and its offset: each reads on from
 # where the last one stopped (head reads a line; cat the rest; read, then cat).
 # shellcheck disable=SC2086

@@ -197,6 +197,37 @@ static void waits(void)
 	signal(SIGCHLD, SIG_DFL);
 }
 
+/* A parent waiting for its vfork child (which sleeps 5 s) still dies at
+ * once of a SIGKILL its other child sends after delay_ms: after it waits, or
+ * (0) while it forks or before. */
+static void vfork_killed(long delay_ms)
+{
+	struct timespec t0, t1;
+	pid_t c;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((c = fork()) == 0) {
+		const pid_t a = getpid();
+		if (fork() == 0) {
+			const struct timespec nap = {0, delay_ms * 1000000};
+			nanosleep(&nap, NULL);
+			kill(a, SIGKILL);
+			_exit(0);
+		}
+		if (vfork() == 0) {
+			const struct timespec nap = {5, 0};
+			nanosleep(&nap, NULL);
+			_exit(0);
+		}
+		_exit(5);
+	}
+	status("a vfork parent sent SIGKILL", c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	const long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	say("... after %ld ms: %s\n", delay_ms,
+	    ms < 3000 ? "at once" : "only when its child ended");
+}
+
 static void copies(const char *self)
 {
 	int st;
@@ -271,29 +302,8 @@ static void copies(const char *self)
 	status("clone(CLONE_VFORK)", c);
 	close(q[0]);
 	close(q[1]);
-	/* A parent waiting for its vfork child (which sleeps 5 s) still dies
-	 * at once of a SIGKILL its other child sends. */
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((c = fork()) == 0) {
-		const pid_t a = getpid();
-		if (fork() == 0) {
-			const struct timespec nap = {0, 100000000};
-			nanosleep(&nap, NULL);
-			kill(a, SIGKILL);
-			_exit(0);
-		}
-		if (vfork() == 0) {
-			const struct timespec nap = {5, 0};
-			nanosleep(&nap, NULL);
-			_exit(0);
-		}
-		_exit(5);
-	}
-	status("a vfork parent sent SIGKILL", c);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	const long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-	say("... %s\n", ms < 3000 ? "at once" : "only when its child ended");
+	vfork_killed(100);
+	vfork_killed(0);
 }
 
 static void orphan(void)
