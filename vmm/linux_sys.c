@@ -89,8 +89,8 @@ static int64_t write_stream(struct sys *s, const struct lx_ofd *o, uint64_t buf,
 		if (s->res->output_truncated)
 			return (int64_t)len; /* the rest is discarded too */
 		done += (uint64_t)n;
-		if ((uint64_t)n < want || io_stop(s))
-			break;
+		if ((uint64_t)n < want || done >= len || io_stop(s))
+			break; /* the clock only between pieces */
 	}
 	return (int64_t)done;
 }
@@ -254,7 +254,7 @@ static int64_t sys_read(struct sys *s, int fd, uint64_t buf, uint64_t len, int64
 		done += put;
 		if (put < (uint64_t)n)
 			return done ? (int64_t)done : -EFAULT;
-		if ((uint64_t)n < want || io_stop(s) ||
+		if ((uint64_t)n < want || done >= len || io_stop(s) ||
 		    (done == (uint64_t)n && !read_goes_on(s, o)))
 			break;
 	}
