@@ -114,6 +114,8 @@ static int64_t rlimit(uint32_t resource, uint64_t new, uint64_t old)
 		lim[0] = lim[1] = 64;
 	else if (resource == 9) /* RLIMIT_AS */
 		lim[0] = lim[1] = bi()->mem_size;
+	else if (resource == 4) /* RLIMIT_CORE: none is written (Debian's soft 0) */
+		lim[0] = 0;
 	return old ? mm_put_user(old, lim, sizeof(lim)) : 0;
 }
 

@@ -460,6 +460,9 @@ same "busybox sh: cd, pwd, a relative read" "" $trees -- "$BUSYBOX" sh -c \
 same "busybox sh: >&2" "" -- "$BUSYBOX" sh -c 'echo to-stderr >&2; echo after'
 same "busybox sh: exec 2>&1, >&2" "" -- "$BUSYBOX" sh -c 'exec 2>&1; echo to-stderr >&2; echo after'
 same "busybox sh: 2>/dev/null" "" -- "$BUSYBOX" sh -c 'echo quiet 2>/dev/null; echo after'
+# Limits: no core file is ever written (soft 0, as Debian starts programs).
+check 0 'core 0 unlimited, files 64' '' -- run "$BUSYBOX" sh -c \
+	'echo core $(ulimit -c) $(ulimit -Hc), files $(ulimit -n)'
 same "busybox sh: exec 3>&1, >&3, 3>&-" "" -- "$BUSYBOX" sh -c \
 	'exec 3>&1; echo via3 >&3; exec 3>&-; echo done; echo gone >&3; echo status $?'
 # (read is a builtin: these need no process of their own.)
