@@ -13,7 +13,8 @@
  * its slice is over, until one of them did something another may wait for:
  * any system call the host served without a wait bumps the family's
  * generation, and a process waiting since an older one repeats its waits
- * (KVMLET_LX_OTHERS). A slice is KVMLET_TICK_SLICE_MS (watch_yield_at:
+ * (KVMLET_LX_OTHERS). A fork ends the parent's turn (the child goes
+ * first). A slice is KVMLET_TICK_SLICE_MS (watch_yield_at:
  * the run gives way at its next entry, kicked out of KVM_RUN if need be);
  * with a seeded clock there are none, so that runs repeat: a process that
  * never waits then keeps the others waiting.
@@ -304,7 +305,12 @@ int64_t lxs_fork(struct sys *s, uint64_t exit_signal, uint64_t flags)
 				 .seen = f->gen,
 				 .vfork = (flags & KVMLET_FORK_VFORK) ? s->lx->pid : 0,
 				 .shares = shares};
-	give_slice(f->p[0].sb);
+	/* The child runs first, until it waits or its slice is over, as on a
+	 * Linux with a CPU free for it: `cmd & kill $!` finds it started (a
+	 * shell's child sets the signals it ignores), not still the parent's
+	 * copy. The parent goes on once it has (the first process: first_yield,
+	 * then a slice again). */
+	watch_yield_now(&s->sb->watch);
 	return pid;
 fail:
 	proc_free(c);

@@ -363,6 +363,12 @@ void watch_yield_at(struct watch *w, uint64_t t)
 	wake_by(t);
 }
 
+void watch_yield_now(struct watch *w)
+{
+	atomic_store(&w->yield_at, 0);
+	atomic_store(&w->yield_due, true);
+}
+
 bool watch_cancel(struct watch *w)
 {
 	pthread_mutex_lock(&lock);

@@ -73,6 +73,9 @@ void watch_signal(struct watch *w);
 void watch_nest(struct watch *w, struct watch *inner);
 /* w's run (in progress, or the next) gives way at t (CLOCK_MONOTONIC ns). */
 void watch_yield_at(struct watch *w, uint64_t t);
+/* The run gives way at its next entry (VCPU_YIELD), with no kick: for the
+ * run's own thread, between exits. */
+void watch_yield_now(struct watch *w);
 /* Cancel w's run if it is in progress; false if none is. */
 bool watch_cancel(struct watch *w);
 /* on: make w's runs return -EINTR (kicking one in progress) until called

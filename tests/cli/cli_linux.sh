@@ -460,6 +460,12 @@ same "busybox sh: cd, pwd, a relative read" "" $trees -- "$BUSYBOX" sh -c \
 same "busybox sh: >&2" "" -- "$BUSYBOX" sh -c 'echo to-stderr >&2; echo after'
 same "busybox sh: exec 2>&1, >&2" "" -- "$BUSYBOX" sh -c 'exec 2>&1; echo to-stderr >&2; echo after'
 same "busybox sh: 2>/dev/null" "" -- "$BUSYBOX" sh -c 'echo quiet 2>/dev/null; echo after'
+# A new child runs first, until it waits (with --seed: no slices, so every
+# run the same): a shell's background job has set SIGINT ignored, as POSIX
+# asks, before the shell's kill comes; before, the kill found the shell's copy.
+# shellcheck disable=SC2086
+check 0 'status 0' '' -- run --seed 1 $bbin "$BUSYBOX" sh -c \
+	'PATH='"$tmp/bin"'; sleep 1 & kill -INT $!; wait $!; echo status $?'
 # Limits: no core file is ever written (soft 0, as Debian starts programs).
 check 0 'core 0 unlimited, files 64' '' -- run "$BUSYBOX" sh -c \
 	'echo core $(ulimit -c) $(ulimit -Hc), files $(ulimit -n)'
