@@ -428,16 +428,16 @@ static int64_t sys_lseek(struct sys *s, int fd, int64_t off, uint32_t whence)
 	/* kvmlet's stdin from a regular file: its offset is the host
 	 * descriptor's, which every process (and the shell that redirected it)
 	 * shares, as Linux's description (head gives back what it read past). */
-	if (o->kind == LX_STDIN && lxs_host_fd(s, o) >= 0 && fstat(lxs_host_fd(s, o), &st) == 0 &&
-	    S_ISREG(st.st_mode)) {
-		const off_t r = lseek(lxs_host_fd(s, o), (off_t)off, (int)whence);
+	const int host = lxs_host_fd(s, o);
+	if (o->kind == LX_STDIN && host >= 0 && fstat(host, &st) == 0 && S_ISREG(st.st_mode)) {
+		const off_t r = lseek(host, (off_t)off, (int)whence);
 		return r < 0 ? -errno : (int64_t)r;
 	}
 	if (lxs_is_stream(o) || lxs_is_pipe(o))
 		return -ESPIPE;
 	if (lxs_is_dir(o) || o->kind == LX_MAPS)
 		return lxs_dir_lseek(lxs_off(s, o), off, whence); /* Linux's seq_lseek too */
-	if (fstat(lxs_host_fd(s, o), &st) < 0)
+	if (fstat(host, &st) < 0)
 		return -EIO;
 	size = st.st_size;
 	if (whence == SEEK_DATA || whence == SEEK_HOLE) {
