@@ -23,6 +23,8 @@ struct host_fn {
 	void *arg;
 };
 
+#define CALL_MSG_SMALL 128u
+
 struct calls {
 	struct host_fn *host; /* growable: nhost of cap */
 	unsigned nhost, host_cap;
@@ -32,6 +34,10 @@ struct calls {
 	uint64_t call_sp;     /* RSP for calls: the guest's call stack top (READY rcx), or stack_hi */
 	uint8_t *result_copy; /* host copies of guest messages (result_size, hostcall_size) */
 	uint8_t *hostcall_copy;
+	/* The copy of a message of up to CALL_MSG_SMALL bytes (a scalar result, a
+	 * small host call), in place of the two above: on the sandbox's first
+	 * page, which a call touches anyway. */
+	_Alignas(8) uint8_t msg_small[CALL_MSG_SMALL];
 	bool in_host_fn; /* a host function of this sandbox is running */
 	bool ring;	      /* the guest loops on the call ring (READY had KVMLET_READY_RING) */
 	bool resume;	      /* the vCPU waits at RETURN in that loop, as of vCPU gen resume_gen: */

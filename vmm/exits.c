@@ -110,7 +110,6 @@ KVMLET_HOT static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result 
 				     "unexpected I/O (%s, port 0x%x, size %u) at RIP 0x%" PRIx64,
 				     run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
 				     run->io.port, run->io.size, (uint64_t)io.regs.rip);
-	io.data = ((const uint8_t *)run)[run->io.data_offset];
 	int i = port_find(io.port);
 	if (i < 0)
 		return error_outcome(res, err, KVMLET_FAULTED, -EFAULT,
@@ -122,6 +121,13 @@ KVMLET_HOT static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result 
 				     "0x%" PRIx64,
 				     io.port, (uint64_t)io.regs.rip);
 	return ports[i].fn(sb, &io, res, err);
+}
+
+uint8_t exits_io_data(const struct kvmlet_sandbox *sb)
+{
+	const struct kvm_run *run = sb->vcpu.run;
+
+	return ((const uint8_t *)run)[run->io.data_offset];
 }
 
 /* The reasons no feature owns: the guest cannot go on. */

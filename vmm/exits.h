@@ -23,9 +23,12 @@ struct kvmlet_sandbox;
 /* One `out` of one byte to a registered port. */
 struct exit_io {
 	uint16_t port;
-	uint8_t data;	      /* AL */
 	struct kvm_regs regs; /* the guest's registers at the exit */
 };
+
+/* The byte an I/O exit wrote (exits_handle checked where it is): read only by
+ * the handlers that want it, since it sits on a page of its own. */
+uint8_t exits_io_data(const struct kvmlet_sandbox *sb);
 
 /* Handle an exit; returns LOOP_CONTINUE, LOOP_DONE, 0 or a negative errno
  * (res and err set, error_outcome). */

@@ -58,7 +58,7 @@ static const char *insn_hint(struct kvmlet_sandbox *sb, int vector, uint64_t rip
 static int handle_exception(struct kvmlet_sandbox *sb, const struct exit_io *io,
 			    struct kvmlet_result *res, struct kvmlet_error *err)
 {
-	int vector = io->data;
+	int vector = exits_io_data(sb);
 	bool has_ec = x86_has_error_code(vector);
 	uint64_t frame[6] = {0}, bad;
 	const char *name = x86_vector_name(vector);

@@ -23,6 +23,8 @@ struct snapshot_image {
 };
 
 struct snapshot {
+	uint64_t calls;	       /* calls since the snapshot, for reset_each_call (first:
+				  every call counts, struct kvmlet_sandbox) */
 	const uint8_t *pages;  /* at their guest-physical offsets; NULL: no snapshot */
 	bool borrowed;	       /* pages are a template's, not ours to unmap */
 	uint64_t *has;	       /* bitmap: pages the snapshot holds (others are zero);
@@ -32,7 +34,6 @@ struct snapshot {
 	unsigned nkeep;	       /* left writable, compared at every reset (vm_dirty_log) */
 	struct vcpu_state vcpu;
 	uint64_t last_reset_pages;
-	uint64_t calls; /* calls since the snapshot, for reset_each_call */
 	struct snapshot_image *image; /* NULL unless an execve replaced the program since */
 };
 

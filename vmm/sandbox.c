@@ -20,8 +20,10 @@ int sandbox_alloc(struct kvmlet_sandbox **out, struct kvmlet_error *err)
 	struct kvmlet_sandbox *sb;
 
 	*out = NULL;
-	if (!(sb = calloc(1, sizeof(*sb))))
+	/* Page-aligned: a call's fields share one page (struct kvmlet_sandbox). */
+	if (posix_memalign((void **)&sb, KVMLET_PAGE_SIZE, sizeof(*sb)))
 		return kvmlet_fail(err, -ENOMEM, "out of memory for a sandbox");
+	memset(sb, 0, sizeof(*sb));
 	sb->vm = VM_NONE;
 	sb->vcpu = VCPU_NONE;
 	if (!(sb->lx = linux_new())) {

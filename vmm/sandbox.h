@@ -22,15 +22,15 @@
 struct linux_host;
 
 struct kvmlet_sandbox {
+	/* What a call reads and writes comes first, up to snap.calls: one page
+	 * (sandbox_alloc aligns it), not three, to look up after each exit. */
 	struct kvmlet_config cfg;	  /* sandbox.c: as created */
 	struct layout lay;		  /* layout.c: where things are in guest memory */
-	struct elf_image img;		  /* elf_load.c: the guest's image */
 	struct guest_mem gm;		  /* guest_mem.c: memory and page tables */
 	struct vm vm;			  /* vm.c: the VM and its memory slot */
 	struct vcpu vcpu;		  /* vcpu.c: the vCPU */
 	struct phase phase;		  /* phase.c: where in its life the sandbox is */
 	struct calls calls;		  /* call.c: exports, host functions, messages */
-	struct snapshot snap;		  /* reset.c: what a reset restores */
 	struct watch watch;		  /* watchdog.c: time limit and kvmlet_cancel */
 	struct console con;		  /* console.c: output and its limit */
 	struct exits_trace trace;	  /* exits.c: kvmlet_set_trace */
@@ -42,6 +42,8 @@ struct kvmlet_sandbox {
 	 * anything else ends the run with it. */
 	int (*yield)(struct kvmlet_sandbox *sb, struct kvmlet_result *res,
 		     struct kvmlet_error *err);
+	struct snapshot snap; /* reset.c: what a reset restores (calls first) */
+	struct elf_image img; /* elf_load.c: the guest's image */
 };
 
 /* A zeroed sandbox with no VM (the library set up before: lib_ready). */
