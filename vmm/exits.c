@@ -73,6 +73,31 @@ KVMLET_HOT static int port_find(uint16_t port)
 	return -1;
 }
 
+/* The handler of the port this thread's last I/O exit rang, copied from the
+ * table (whose entries never change once registered): a call's exit then
+ * reads no page of the table, on the thread-local page the run loop reads
+ * anyway (watchdog.c). */
+static __thread struct {
+	uint16_t port;
+	unsigned flags;
+	exit_port_fn fn; /* NULL: none yet */
+} port_last;
+
+KVMLET_HOT static bool port_get(uint16_t port, unsigned *flags, exit_port_fn *fn)
+{
+	if (!port_last.fn || port_last.port != port) {
+		int i = port_find(port);
+		if (i < 0)
+			return false;
+		port_last.port = port;
+		port_last.flags = ports[i].flags;
+		port_last.fn = ports[i].fn;
+	}
+	*flags = port_last.flags;
+	*fn = port_last.fn;
+	return true;
+}
+
 static int reason_find(uint32_t reason)
 {
 	for (unsigned i = 0; i < nreasons; i++)
@@ -110,17 +135,18 @@ KVMLET_HOT static int handle_io(struct kvmlet_sandbox *sb, struct kvmlet_result 
 				     "unexpected I/O (%s, port 0x%x, size %u) at RIP 0x%" PRIx64,
 				     run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
 				     run->io.port, run->io.size, (uint64_t)io.regs.rip);
-	int i = port_find(io.port);
-	if (i < 0)
+	unsigned flags;
+	exit_port_fn fn;
+	if (!port_get(io.port, &flags, &fn))
 		return error_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 				     "write to unknown I/O port 0x%x at RIP 0x%" PRIx64,
 				     run->io.port, (uint64_t)io.regs.rip);
-	if ((ports[i].flags & EXIT_PLAIN_OUT) && !plain_out(sb, io.regs.rip))
+	if ((flags & EXIT_PLAIN_OUT) && !plain_out(sb, io.regs.rip))
 		return error_outcome(res, err, KVMLET_FAULTED, -EFAULT,
 				     "port 0x%x rung by an instruction other than `out` at RIP "
 				     "0x%" PRIx64,
 				     io.port, (uint64_t)io.regs.rip);
-	return ports[i].fn(sb, &io, res, err);
+	return fn(sb, &io, res, err);
 }
 
 uint8_t exits_io_data(const struct kvmlet_sandbox *sb)

@@ -37,6 +37,7 @@ int guest_mem_track_writes(struct guest_mem *gm, struct kvmlet_error *err)
 {
 	uint64_t words = (gm->size / KVMLET_PAGE_SIZE + 63) / 64;
 
+	gm->written_last = 0;
 	if (gm->written) {
 		memset(gm->written, 0, words * 8);
 		return 0;
@@ -54,6 +55,7 @@ uint64_t guest_mem_take_written(struct guest_mem *gm, uint64_t w)
 		return 0;
 	bits = gm->written[w];
 	gm->written[w] = 0;
+	gm->written_last = 0;
 	return bits;
 }
 

@@ -28,6 +28,9 @@ struct guest_mem {
 	uint64_t *pt_bitmap; /* the tables pth handed out */
 	uint64_t
 		*written; /* pages the host wrote since guest_mem_track_writes; NULL: not tracked */
+	/* 1 + the page guest_mem_mark_written noted last, while its bit stands
+	 * (0: none): noting it again reads no page of the bitmap. */
+	uint64_t written_last;
 };
 
 /* The last refused access of this thread: who asked, and for what. */
@@ -91,8 +94,13 @@ static inline void guest_mem_mark_written(struct guest_mem *gm, uint64_t gpa, ui
 	if (!gm->written || len == 0 || gpa >= gm->size)
 		return;
 	uint64_t last = len - 1 > gm->size - 1 - gpa ? gm->size - 1 : gpa + len - 1;
-	for (uint64_t p = gpa / KVMLET_PAGE_SIZE; p <= last / KVMLET_PAGE_SIZE && p < n; p++)
+	uint64_t first = gpa / KVMLET_PAGE_SIZE;
+
+	if (first == last / KVMLET_PAGE_SIZE && first + 1 == gm->written_last)
+		return;
+	for (uint64_t p = first; p <= last / KVMLET_PAGE_SIZE && p < n; p++)
 		gm->written[p / 64] |= 1ull << (p % 64);
+	gm->written_last = last / KVMLET_PAGE_SIZE + 1;
 }
 /* Word w of the written-pages bitmap (pages 64w..64w+63), cleared as it is taken. */
 uint64_t guest_mem_take_written(struct guest_mem *gm, uint64_t w);
