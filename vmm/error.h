@@ -11,6 +11,10 @@
  * (under QEMU, a translation-cache refill as well).
  */
 #define KVMLET_HOT __attribute__((hot))
+/* A thread-local that a call or an exit reads: at a fixed offset from the
+ * thread pointer even in libkvmlet.so (no __tls_get_addr call, no ld.so page;
+ * safe in the kick's signal handler). */
+#define KVMLET_TLS __attribute__((tls_model("initial-exec")))
 /* Failures are the unlikely path: their callers' error branches move out of
  * the hot pages (.text.unlikely). */
 #define KVMLET_COLD __attribute__((cold))

@@ -77,7 +77,7 @@ KVMLET_HOT static int port_find(uint16_t port)
  * table (whose entries never change once registered): a call's exit then
  * reads no page of the table, on the thread-local page the run loop reads
  * anyway (watchdog.c). */
-static __thread struct {
+static __thread KVMLET_TLS struct {
 	uint16_t port;
 	unsigned flags;
 	exit_port_fn fn; /* NULL: none yet */

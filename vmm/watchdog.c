@@ -55,8 +55,8 @@ static _Atomic uint64_t wake_at; /* when the watchdog wakes next (CLOCK_MONOTONI
 static bool started;
 
 /* The vCPU this thread runs, and the kicks it received, for the handler. */
-static __thread struct kvm_run *volatile tls_run;
-static __thread volatile sig_atomic_t tls_kicks;
+static __thread KVMLET_TLS struct kvm_run *volatile tls_run;
+static __thread KVMLET_TLS volatile sig_atomic_t tls_kicks;
 
 static void kick_handler(int sig)
 {
@@ -303,7 +303,7 @@ KVMLET_HOT static void wake_by(uint64_t t)
 
 KVMLET_HOT void watch_begin(struct watch *w, struct kvm_run *run, uint64_t deadline)
 {
-	static __thread pthread_t self;
+	static __thread KVMLET_TLS pthread_t self;
 
 	if (!self)
 		self = pthread_self();
