@@ -8,7 +8,9 @@
 /*
  * The functions every call runs, kept together (.text.hot): a call then
  * touches few code pages, and each one costs a TLB refill after a VM exit
- * (under QEMU, a translation-cache refill as well).
+ * (under QEMU, a translation-cache refill as well). Only those: a large
+ * function marked too (a Linux program's system-call dispatch) lands between
+ * them and spreads a call over more pages.
  */
 #define KVMLET_HOT __attribute__((hot))
 /* A thread-local that a call or an exit reads: at a fixed offset from the

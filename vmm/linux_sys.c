@@ -95,7 +95,7 @@ static int64_t write_stream(struct sys *s, const struct lx_ofd *o, uint64_t buf,
 	return (int64_t)done;
 }
 
-KVMLET_HOT static int64_t sys_write(struct sys *s, int fd, uint64_t buf, uint64_t len)
+static int64_t sys_write(struct sys *s, int fd, uint64_t buf, uint64_t len)
 {
 	struct lx_ofd *o = lxs_ofd(s, fd);
 
@@ -581,7 +581,7 @@ static int64_t dispatch_kill(struct sys *s, uint64_t nr, int32_t a0, int32_t a1,
 	}
 }
 
-KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
+static int64_t dispatch(struct sys *s, uint64_t nr)
 {
 	const struct kvm_regs *r = s->r;
 	uint64_t a0 = r->rdi, a1 = r->rsi, a2 = r->rdx, a3 = r->r10, a4 = r->r8;
@@ -680,7 +680,7 @@ KVMLET_HOT static int64_t dispatch(struct sys *s, uint64_t nr)
 	}
 }
 
-KVMLET_HOT static int handle_syscall(struct kvmlet_sandbox *sb, const struct exit_io *io,
+static int handle_syscall(struct kvmlet_sandbox *sb, const struct exit_io *io,
 			  struct kvmlet_result *res, struct kvmlet_error *err)
 {
 	struct kvm_regs regs = io->regs;
