@@ -73,28 +73,31 @@ KVMLET_HOT static int port_find(uint16_t port)
 	return -1;
 }
 
-/* The handler of the port this thread's last I/O exit rang, copied from the
- * table (whose entries never change once registered): a call's exit then
- * reads no page of the table, on the thread-local page the run loop reads
- * anyway (watchdog.c). */
+/* The handlers of the ports this thread's I/O exits rang, copied from the
+ * table (whose entries never change once registered), one slot per port
+ * number modulo 16 (kvmlet's ports are 16 in a row): a call's exits read no
+ * page of the table, only the thread-local page the run loop reads anyway
+ * (watchdog.c). */
 static __thread KVMLET_TLS struct {
 	uint16_t port;
 	unsigned flags;
-	exit_port_fn fn; /* NULL: none yet */
-} port_last;
+	exit_port_fn fn; /* NULL: empty */
+} port_seen[16];
 
 KVMLET_HOT static bool port_get(uint16_t port, unsigned *flags, exit_port_fn *fn)
 {
-	if (!port_last.fn || port_last.port != port) {
+	__typeof__(&port_seen[0]) e = &port_seen[port % 16];
+
+	if (!e->fn || e->port != port) {
 		int i = port_find(port);
 		if (i < 0)
 			return false;
-		port_last.port = port;
-		port_last.flags = ports[i].flags;
-		port_last.fn = ports[i].fn;
+		e->port = port;
+		e->flags = ports[i].flags;
+		e->fn = ports[i].fn;
 	}
-	*flags = port_last.flags;
-	*fn = port_last.fn;
+	*flags = e->flags;
+	*fn = e->fn;
 	return true;
 }
 
