@@ -453,9 +453,12 @@ static void proc_run(struct sys *s, struct lx_family *f, struct lx_proc *p)
 			regs.rax = f->gen != p->seen ? KVMLET_LX_OTHERS : 0;
 			r = vcpu_set_regs(&c->vcpu, &regs, &err);
 		}
+		/* Only an answered wait has looked: a process whose slice
+		 * merely ended keeps what it saw, or news that came in
+		 * between would never reach its next wait. */
+		p->seen = f->gen;
 	}
 	p->state = LP_RUN;
-	p->seen = f->gen;
 	if (r == 0) {
 		c->cfg.timeout_ns = deadline ? (deadline > now ? deadline - now : 1) : 0;
 		give_slice(c);
@@ -589,9 +592,12 @@ void lxs_family_served(struct sys *s)
 {
 	struct lx_family *f = s->lx->fam;
 	struct lx_proc *me = find(f, s->lx->pid);
+	const bool up_to_date = me && me->seen == f->gen;
 
+	/* Its own call is news for the others, not for it; but news it had
+	 * not seen yet stays unseen. */
 	f->gen++;
-	if (me)
+	if (up_to_date)
 		me->seen = f->gen;
 }
 
