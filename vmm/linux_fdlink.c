@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "linux_sys.h"
 
@@ -257,16 +258,32 @@ int64_t lxs_link_open(struct sys *s, int fd, uint32_t kept, bool cloexec)
 	return r;
 }
 
+/*
+ * What a standard stream's link reads as: never the host's path, and no path
+ * that leads back to a link (/dev/stdin would: a program that follows link
+ * text itself, as `readlink -f`, would go round for ever). A host pipe or
+ * socket is named as Linux names one (fstat's inode 1); anything else (a
+ * file, a terminal) by an anonymous name of the same shape.
+ */
+static const char *stream_name(struct sys *s, const struct lx_ofd *o)
+{
+	static const char *const own[] = {"kvmlet:[stdin]", "kvmlet:[stdout]", "kvmlet:[stderr]"};
+	const int host = lxs_host_fd(s, o);
+	struct stat st;
+
+	if (host < 0 || fstat(host, &st) < 0)
+		return own[o->kind - LX_STDIN];
+	return S_ISFIFO(st.st_mode)   ? "pipe:[1]"
+	       : S_ISSOCK(st.st_mode) ? "socket:[1]"
+				      : own[o->kind - LX_STDIN];
+}
+
 /* The target of /proc/self/fd/N: a tree path, a device's, pipe:[1] as
- * fstat's inode, an anonymous inode's name; a standard stream is its
- * /dev/std* name (never the host's path). */
+ * fstat's inode, an anonymous inode's name, a standard stream's name. */
 static int link_target(struct sys *s, const struct lx_link *l, char *out)
 {
 	/* What no path names: its name by kind (the devices': theirs) */
 	static const char *const named[] = {
-		[LX_STDIN] = "/dev/stdin",
-		[LX_STDOUT] = "/dev/stdout",
-		[LX_STDERR] = "/dev/stderr",
 		[LX_FDDIR] = "/proc/1/fd",
 		[LX_PIPE_R] = "pipe:[1]",
 		[LX_PIPE_W] = "pipe:[1]",
@@ -293,6 +310,8 @@ static int link_target(struct sys *s, const struct lx_link *l, char *out)
 				s->lx->dirs[o->file].path);
 	else if (lxs_is_dev(o))
 		name = lxs_dev_path(o->kind);
+	else if (lxs_is_stream(o))
+		name = stream_name(s, o);
 	else
 		name = o->kind < sizeof(named) / sizeof(named[0]) ? named[o->kind] : NULL;
 	return snprintf(out, PATH_MAX_GUEST, "%s", name ? name : "anon_inode:[kvmlet]");
