@@ -119,6 +119,9 @@ void raw_create(struct raw_vm *r, uint64_t size)
 		die("raw VM", &err);
 	if (x86_setup_vcpu(&r->vcpu, r->h.root, 0x200000, 0x300000, &err) < 0)
 		die("raw vCPU", &err);
+	/* A bare exit: KVM stores no registers into kvm_run at each one
+	 * (vcpu_create asks for that, as kvmlet needs RIP at every exit). */
+	r->vcpu.run->kvm_valid_regs = 0;
 }
 
 void raw_destroy(struct raw_vm *r)
