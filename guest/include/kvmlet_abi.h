@@ -256,6 +256,7 @@ struct kvmlet_exec_carry {
 	uint32_t groups[KVMLET_EXEC_GROUPS];
 	char comm[16]; /* the new program's name (PR_GET_NAME), from the host; "" for the old kernel
 			*/
+	uint32_t persona; /* personality(2), as Linux's execve of a 64-bit program leaves it */
 };
 
 /*

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * linux_task.c: the Linux system calls about the program's own task that
- * the kernel serves with no exit: the FS/GS base, uname, resource limits,
+ * the kernel serves with no exit: the FS/GS base, uname, personality, resource limits,
  * affinity, the file mode mask, prctl, sysinfo,
  * process groups and sessions, priorities and scheduling policies, memory locks,
  * membarrier, the CPU it runs on, waiting for children it cannot have
@@ -43,6 +43,7 @@ enum {
 	NR_wait4 = 61,
 	NR_waitid = 247,
 	NR_getcpu = 309,
+	NR_personality = 135,
 };
 
 #define ARCH_SET_GS   0x1001
@@ -53,6 +54,8 @@ enum {
 #define RLIM_NLIMITS  16
 #define SELF	      LINUX_SELF
 #define RESET_ON_FORK 0x40000000 /* SCHED_RESET_ON_FORK */
+#define PER_LINUX32	  0x0008
+#define READ_IMPLIES_EXEC 0x0400000
 
 static struct {
 	bool ready;
@@ -61,6 +64,7 @@ static struct {
 	int32_t nice;  /* one for all threads */
 	int32_t policy;	     /* SCHED_OTHER, BATCH or IDLE, | RESET_ON_FORK */
 	uint32_t membarrier; /* the private commands registered for */
+	uint32_t persona;    /* personality(2): one for all threads */
 } task;
 
 /* pid (0: the caller) is the program or one of its threads. */
@@ -93,8 +97,16 @@ static int64_t sys_uname(uint64_t buf)
 {
 	static const char f[6][65] = {"Linux",	       "kvmlet", "6.1.0-kvmlet",
 				      "#1 SMP kvmlet", "x86_64", "(none)"};
+	static const char i686[65] = "i686";
 
-	return mm_put_user(buf, f, sizeof(f));
+	/* Under PER_LINUX32 (linux32, setarch i686) Linux names the machine i686. */
+	if ((task.persona & 0xff) != PER_LINUX32)
+		return mm_put_user(buf, f, sizeof(f));
+	return mm_put_user(buf, f, 4 * sizeof(f[0])) < 0 ||
+			       mm_put_user(buf + 4 * sizeof(f[0]), i686, sizeof(i686)) < 0 ||
+			       mm_put_user(buf + 5 * sizeof(f[0]), f[5], sizeof(f[5])) < 0
+		       ? -EFAULT
+		       : 0;
 }
 
 /* getrlimit, setrlimit, prlimit64: new limits are checked, then ignored. */
@@ -474,6 +486,8 @@ static void task_init(void)
 		if (p == 0 || p == 3 || p == 5) /* SCHED_OTHER, SCHED_BATCH, SCHED_IDLE */
 			task.policy = c->policy;
 	}
+	if (c)
+		task.persona = c->persona;
 	if (c && c->comm[0])
 		for (uint32_t i = 0; i < 15 && c->comm[i]; i++)
 			task.name[i] = c->comm[i];
@@ -487,6 +501,8 @@ void linux_task_exec(struct kvmlet_exec_carry *c)
 	c->umask = task.umask;
 	c->nice = task.nice;
 	c->policy = task.policy;
+	/* A 64-bit ELF's execve clears it (Linux's SET_PERSONALITY). */
+	c->persona = task.persona & ~(uint32_t)READ_IMPLIES_EXEC;
 }
 
 int64_t linux_task_syscall(const struct frame *f, bool *served)
@@ -520,6 +536,12 @@ int64_t linux_task_syscall(const struct frame *f, bool *served)
 		return sys_arch_prctl((uint32_t)a0, a1);
 	case NR_uname:
 		return sys_uname(a0);
+	case NR_personality: { /* any value is taken; 0xffffffff only asks */
+		uint32_t old = task.persona;
+		if ((uint32_t)a0 != 0xffffffffu)
+			task.persona = (uint32_t)a0;
+		return old;
+	}
 	case NR_getrlimit:
 		return a1			      ? rlimit((uint32_t)a0, 0, a1)
 		       : (uint32_t)a0 >= RLIM_NLIMITS ? -EINVAL

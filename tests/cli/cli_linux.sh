@@ -92,7 +92,7 @@ exec_files="--file $self:$self --file $tmp/fruit:$tmp/fruit --file $tmp/garbage:
 	--file $tmp/script:$tmp/script"
 for i in 1 2 3 4 5 6; do exec_files="$exec_files --file $tmp/s$i:$tmp/s$i"; done
 # shellcheck disable=SC2086
-same "execve: argv, envp, descriptors, signals, ids, umask, nice, cwd as Linux keeps them" "" \
+same "execve: argv, envp, descriptors, signals, ids, umask, nice, cwd, personality as Linux keeps them" "" \
 	$exec_files -- "$LXTEST" execparent "$self" renamed execchild one "two words"
 # shellcheck disable=SC2086
 same "execve of a script: its #! line's interpreter and argument, then its path" "" \

@@ -32,6 +32,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <sys/personality.h>
+#include <sys/utsname.h>
 
 int do_execparent(int argc, char **argv);
 int do_execchild(int argc, char **argv, char **envp);
@@ -73,6 +75,11 @@ int do_execparent(int argc, char **argv)
 	setpriority(PRIO_PROCESS, 0, 3);
 	if (setgroups(2, groups) < 0 || setresgid(5, 6, 7) < 0 || chdir("/dev") < 0)
 		return 4;
+	/* linux32's: the child names its machine i686; a 64-bit ELF's execve
+	 * clears READ_IMPLIES_EXEC. */
+	printf("personality %x", personality(0xffffffff));
+	printf(", set: %x", personality(PER_LINUX32 | READ_IMPLIES_EXEC));
+	printf(", now %x\n", personality(0xffffffff));
 	pthread_t t;
 	if (pthread_create(&t, NULL, waiter, NULL) != 0)
 		return 5;
@@ -116,6 +123,9 @@ int do_execchild(int argc, char **argv, char **envp)
 	for (int i = 0; i < n; i++)
 		printf(" %u", g[i]);
 	printf("\ncwd %s uid %u\n", getcwd(cwd, sizeof(cwd)) ? cwd : "?", getuid());
+	struct utsname u;
+	printf("personality %x machine %s\n", personality(0xffffffff),
+	       uname(&u) == 0 ? u.machine : "?");
 	return 0;
 }
 
