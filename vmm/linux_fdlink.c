@@ -258,6 +258,17 @@ int64_t lxs_link_open(struct sys *s, int fd, uint32_t kept, bool cloexec)
 	return r;
 }
 
+uint64_t lxs_stream_ino(struct sys *s, const struct stat *st)
+{
+	for (int j = 0; j < 3; j++) {
+		struct stat o;
+		if (s->lx->std[j] >= 0 && fstat(s->lx->std[j], &o) == 0 && o.st_dev == st->st_dev &&
+		    o.st_ino == st->st_ino)
+			return INO_STREAM + (uint64_t)j;
+	}
+	return INO_STREAM + 3;
+}
+
 /*
  * What a standard stream's link reads as: never the host's path, and no path
  * that leads back to a link (/dev/stdin would: a program that follows link
@@ -265,28 +276,26 @@ int64_t lxs_link_open(struct sys *s, int fd, uint32_t kept, bool cloexec)
  * socket is named as Linux names one (fstat's inode 1); anything else (a
  * file, a terminal) by an anonymous name of the same shape.
  */
-static const char *stream_name(struct sys *s, const struct lx_ofd *o)
+static int stream_name(struct sys *s, const struct lx_ofd *o, char *out)
 {
 	static const char *const own[] = {"kvmlet:[stdin]", "kvmlet:[stdout]", "kvmlet:[stderr]"};
 	const int host = lxs_host_fd(s, o);
 	struct stat st;
 
-	if (host < 0 || fstat(host, &st) < 0)
-		return own[o->kind - LX_STDIN];
-	return S_ISFIFO(st.st_mode)   ? "pipe:[1]"
-	       : S_ISSOCK(st.st_mode) ? "socket:[1]"
-				      : own[o->kind - LX_STDIN];
+	if (host < 0 || fstat(host, &st) < 0 || (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)))
+		return snprintf(out, PATH_MAX_GUEST, "%s", own[o->kind - LX_STDIN]);
+	/* fstat's inode, as Linux's names */
+	return snprintf(out, PATH_MAX_GUEST, "%s:[%llu]", S_ISFIFO(st.st_mode) ? "pipe" : "socket",
+			(unsigned long long)lxs_stream_ino(s, &st));
 }
 
-/* The target of /proc/self/fd/N: a tree path, a device's, pipe:[1] as
+/* The target of /proc/self/fd/N: a tree path, a device's, pipe:[N] with
  * fstat's inode, an anonymous inode's name, a standard stream's name. */
 static int link_target(struct sys *s, const struct lx_link *l, char *out)
 {
 	/* What no path names: its name by kind (the devices': theirs) */
 	static const char *const named[] = {
 		[LX_FDDIR] = "/proc/1/fd",
-		[LX_PIPE_R] = "pipe:[1]",
-		[LX_PIPE_W] = "pipe:[1]",
 		[LX_EPOLL] = "anon_inode:[eventpoll]",
 		[LX_EVENTFD] = "anon_inode:[eventfd]",
 		[LX_TIMERFD] = "anon_inode:[timerfd]",
@@ -311,7 +320,10 @@ static int link_target(struct sys *s, const struct lx_link *l, char *out)
 	else if (lxs_is_dev(o))
 		name = lxs_dev_path(o->kind);
 	else if (lxs_is_stream(o))
-		name = stream_name(s, o);
+		return stream_name(s, o, out);
+	else if (lxs_is_pipe(o))
+		return snprintf(out, PATH_MAX_GUEST, "pipe:[%llu]",
+				(unsigned long long)(INO_PIPE + (uint64_t)o->file));
 	else
 		name = o->kind < sizeof(named) / sizeof(named[0]) ? named[o->kind] : NULL;
 	return snprintf(out, PATH_MAX_GUEST, "%s", name ? name : "anon_inode:[kvmlet]");

@@ -223,8 +223,8 @@ static struct lx_node node_of(const struct lx_ofd *o)
 }
 
 /* What fstat shows of descriptor fd: what stat shows of a directory, a file
- * or a device; a pipe or an anonymous inode owned by the program; a stream
- * with its host type. */
+ * or a device; a pipe (an inode each) or an anonymous inode (one for all, as
+ * Linux's) owned by the program; a stream with its host type. */
 static int64_t stat_fd(struct sys *s, int fd, struct stat *hs)
 {
 	struct lx_ofd *o = lxs_ofd(s, fd);
@@ -242,17 +242,21 @@ static int64_t stat_fd(struct sys *s, int fd, struct stat *hs)
 	if (lxs_is_made(o)) {
 		/* a FIFO, or an anonymous inode (no type bits), owned by the program */
 		hs->st_mode = lxs_is_pipe(o) ? S_IFIFO | 0600 : 0600;
+		if (lxs_is_pipe(o))
+			hs->st_ino = INO_PIPE + (uint64_t)o->file;
 		return 0;
 	}
 	host = lxs_host_fd(s, o);
-	if (host < 0 || fstat(host, hs) < 0)
-		*hs = (struct stat){.st_mode = S_IFCHR | 0620};
-	else
+	if (host < 0 || fstat(host, hs) < 0) {
+		*hs = (struct stat){.st_mode = S_IFCHR | 0620, .st_ino = INO_STREAM + 3};
+	} else {
 		hs->st_mode = (hs->st_mode & S_IFMT) | (o->kind != LX_STDIN ? 0200 : 0400);
+		hs->st_ino = lxs_stream_ino(s, hs); /* not the host's */
+	}
 	if (!S_ISREG(hs->st_mode))
 		hs->st_size = 0;
 	hs->st_rdev = 0;
-	hs->st_ino = hs->st_nlink = 1; /* not the host's */
+	hs->st_nlink = 1;
 	return 0;
 }
 

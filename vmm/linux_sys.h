@@ -41,6 +41,8 @@ enum { G_DT_CHR = 2, G_DT_DIR = 4, G_DT_REG = 8 };
 #define INO_PROC    0x3000
 #define INO_FDDIR   0x3001
 #define INO_FDLINK  0x3100
+#define INO_STREAM  0x3200 /* + the first standard stream on the same host file */
+#define INO_PIPE    0x3300 /* + the pipe's slot */
 #define G_DT_LNK    10
 
 /* A node that is no d_type: what descriptor idx refers to outside the tree (a
@@ -183,6 +185,11 @@ static inline int lxs_host_fd(struct sys *s, const struct lx_ofd *o)
 		return s->lx->files[o->file].host_fd;
 	return lxs_is_stream(o) ? s->lx->std[o->kind - LX_STDIN] : -1;
 }
+
+/* linux_fdlink.c: the inode number a standard stream shows for host file st:
+ * one per host file behind kvmlet's streams (stdout and stderr on one file
+ * show one, as on Linux), never the host's. */
+uint64_t lxs_stream_ino(struct sys *s, const struct stat *st);
 
 /* linux_fd.c: a new description like o at the lowest free descriptor; -EMFILE. */
 int lxs_fd_open(struct sys *s, const struct lx_ofd *o, bool cloexec);

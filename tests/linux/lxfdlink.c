@@ -216,6 +216,22 @@ int do_fdlinks(const char *file)
 	show_link("/dev/stderr");
 	show_lstat("/dev/stdout");
 	show_lstat("/dev/stdin");
+	/* One file is one (dev, ino), two are two: stdin and stdout are two
+	 * files, a dup is the same, two pipes differ, a pipe's ends do not. */
+	struct stat s0, s1, s9, pa, pb, qa;
+	int q[2], pp[2];
+	dup2(1, 9);
+	if (pipe(pp) < 0 || pipe(q) < 0)
+		return 1;
+	fstat(0, &s0), fstat(1, &s1), fstat(9, &s9);
+	fstat(pp[0], &pa), fstat(pp[1], &pb), fstat(q[0], &qa);
+	printf("one file: stdin and stdout %d, stdout and its dup %d; two pipes %d, a pipe's ends "
+	       "%d\n",
+	       s0.st_dev == s1.st_dev && s0.st_ino == s1.st_ino,
+	       s1.st_dev == s9.st_dev && s1.st_ino == s9.st_ino,
+	       pa.st_dev == qa.st_dev && pa.st_ino == qa.st_ino,
+	       pa.st_dev == pb.st_dev && pa.st_ino == pb.st_ino);
+	close(pp[0]), close(pp[1]), close(q[0]), close(q[1]), close(9);
 	/* Their text leads nowhere it started from, a dup's too. */
 	dup2(1, 9);
 	printf("the text of /dev/stdin, /dev/stdout, /dev/stderr, /dev/fd/9 ends: %d %d %d %d\n",
