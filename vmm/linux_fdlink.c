@@ -273,8 +273,8 @@ uint64_t lxs_stream_ino(struct sys *s, const struct stat *st)
  * What a standard stream's link reads as: never the host's path, and no path
  * that leads back to a link (/dev/stdin would: a program that follows link
  * text itself, as `readlink -f`, would go round for ever). A host pipe or
- * socket is named as Linux names one (fstat's inode 1); anything else (a
- * file, a terminal) by an anonymous name of the same shape.
+ * socket is named as Linux names one, with the inode fstat shows; anything
+ * else (a file, a terminal) by an anonymous name of the same shape.
  */
 static int stream_name(struct sys *s, const struct lx_ofd *o, char *out)
 {
@@ -284,7 +284,6 @@ static int stream_name(struct sys *s, const struct lx_ofd *o, char *out)
 
 	if (host < 0 || fstat(host, &st) < 0 || (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)))
 		return snprintf(out, PATH_MAX_GUEST, "%s", own[o->kind - LX_STDIN]);
-	/* fstat's inode, as Linux's names */
 	return snprintf(out, PATH_MAX_GUEST, "%s:[%llu]", S_ISFIFO(st.st_mode) ? "pipe" : "socket",
 			(unsigned long long)lxs_stream_ino(s, &st));
 }
@@ -323,7 +322,7 @@ static int link_target(struct sys *s, const struct lx_link *l, char *out)
 		return stream_name(s, o, out);
 	else if (lxs_is_pipe(o))
 		return snprintf(out, PATH_MAX_GUEST, "pipe:[%llu]",
-				(unsigned long long)(INO_PIPE + (uint64_t)o->file));
+				(unsigned long long)lxs_pipe_ino(o));
 	else
 		name = o->kind < sizeof(named) / sizeof(named[0]) ? named[o->kind] : NULL;
 	return snprintf(out, PATH_MAX_GUEST, "%s", name ? name : "anon_inode:[kvmlet]");

@@ -243,7 +243,7 @@ static int64_t stat_fd(struct sys *s, int fd, struct stat *hs)
 		/* a FIFO, or an anonymous inode (no type bits), owned by the program */
 		hs->st_mode = lxs_is_pipe(o) ? S_IFIFO | 0600 : 0600;
 		if (lxs_is_pipe(o))
-			hs->st_ino = INO_PIPE + (uint64_t)o->file;
+			hs->st_ino = lxs_pipe_ino(o);
 		return 0;
 	}
 	host = lxs_host_fd(s, o);

@@ -186,6 +186,12 @@ static inline int lxs_host_fd(struct sys *s, const struct lx_ofd *o)
 	return lxs_is_stream(o) ? s->lx->std[o->kind - LX_STDIN] : -1;
 }
 
+/* The inode number a pipe of the program shows (fstat, its pipe:[N] name). */
+static inline uint64_t lxs_pipe_ino(const struct lx_ofd *o)
+{
+	return INO_PIPE + (uint64_t)o->file;
+}
+
 /* linux_fdlink.c: the inode number a standard stream shows for host file st:
  * one per host file behind kvmlet's streams (stdout and stderr on one file
  * show one, as on Linux), never the host's. */

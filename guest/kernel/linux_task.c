@@ -97,16 +97,13 @@ static int64_t sys_uname(uint64_t buf)
 {
 	static const char f[6][65] = {"Linux",	       "kvmlet", "6.1.0-kvmlet",
 				      "#1 SMP kvmlet", "x86_64", "(none)"};
-	static const char i686[65] = "i686";
+	char u[6][65];
 
+	memcpy(u, f, sizeof(u));
 	/* Under PER_LINUX32 (linux32, setarch i686) Linux names the machine i686. */
-	if ((task.persona & 0xff) != PER_LINUX32)
-		return mm_put_user(buf, f, sizeof(f));
-	return mm_put_user(buf, f, 4 * sizeof(f[0])) < 0 ||
-			       mm_put_user(buf + 4 * sizeof(f[0]), i686, sizeof(i686)) < 0 ||
-			       mm_put_user(buf + 5 * sizeof(f[0]), f[5], sizeof(f[5])) < 0
-		       ? -EFAULT
-		       : 0;
+	if ((task.persona & 0xff) == PER_LINUX32)
+		memcpy(u[4], "i686", sizeof("i686"));
+	return mm_put_user(buf, u, sizeof(u));
 }
 
 /* getrlimit, setrlimit, prlimit64: new limits are checked, then ignored. */
