@@ -57,9 +57,6 @@ struct lx_proc {
 struct lx_family {
 	struct lx_proc p[LX_PROCS_MAX]; /* p[0]: the first process */
 	uint64_t gen;
-	/* The generation at which every process was last asked to look again
-	 * before a deadlock is declared (lxs_family_wait). */
-	uint64_t recheck_gen;
 	int32_t next_pid;
 };
 
@@ -547,14 +544,6 @@ int64_t lxs_family_wait(struct sys *s, uint64_t until, uint64_t *sleep, bool *ha
 			return 0;
 		if (run_others(s, f, &next))
 			continue;
-		if (!until && !next && f->recheck_gen != f->gen) {
-			/* Before a deadlock is declared, every process looks at
-			 * what it waits for once more (news for all): news that
-			 * crossed a turn unseen cannot end the program. Only if
-			 * none of them gets on does the next pass declare it. */
-			f->recheck_gen = ++f->gen;
-			continue;
-		}
 		if (!until && !next) {
 			*handled = false; /* nobody else can run: as for one process */
 			return 0;
