@@ -223,9 +223,11 @@ static int check_special(struct parser *p, const Elf64_Ehdr *eh)
 		}
 		/* The guest stack is never executable; a file that asks for one asks for W+X. */
 		if (ph.p_type == PT_GNU_STACK && (ph.p_flags & PF_X))
-			return fail(p, ELF_ERR_WX,
-				    "program header %u: PT_GNU_STACK asks for an executable stack",
-				    i);
+			return fail(
+				p, ELF_ERR_WX,
+				"program header %u: PT_GNU_STACK asks for an executable stack "
+				"(nothing writable is executable here: link with -z noexecstack)",
+				i);
 		if (ph.p_type == PT_GNU_STACK)
 			p->img->gnu_stack = true;
 	}

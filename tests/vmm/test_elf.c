@@ -483,7 +483,9 @@ START_TEST(test_wx)
 	       "segment 1: both writable and executable");
 	ph[1].p_flags = PF_R | PF_W;
 	ph[2].p_flags = PF_R | PF_W | PF_X;
-	EXPECT(build(ENTRY, ph, n, FILE_SIZE), ELF_ERR_WX, "PT_GNU_STACK");
+	EXPECT(build(ENTRY, ph, n, FILE_SIZE), ELF_ERR_WX,
+	       "PT_GNU_STACK asks for an executable stack (nothing writable is executable "
+	       "here: link with -z noexecstack)");
 }
 END_TEST
 
