@@ -13,9 +13,21 @@
 
 #include "duktape.h"
 #include "kvmlet_linux.h"
+#include "js_limits.h"
 #include "lang.h"
 
 static duk_context *ctx;
+
+uintptr_t js_stack_floor;
+
+/* Duktape is entered from here: its native recursion may use JS_NATIVE_STACK
+ * more of the stack (js_limits.h), then ends in a RangeError. */
+static void stack_floor_here(void)
+{
+	const uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+
+	js_stack_floor = sp > JS_NATIVE_STACK ? sp - JS_NATIVE_STACK : 0;
+}
 
 /* A Duktape error that escaped every protected call: end the run, saying why. */
 static void fatal(void *udata, const char *msg)
@@ -112,6 +124,7 @@ static int finish(struct kvmlet_call *c, duk_safe_call_function f, struct src *s
 	const char *out;
 	int r = 0;
 
+	stack_floor_here();
 	if (duk_safe_call(ctx, f, s, 0, 1) != DUK_EXEC_SUCCESS) {
 		r = lang_ret_error(c, error_text());
 	} else if (result) {
@@ -271,6 +284,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (r > 0) {
 		s.p = script;
+		stack_floor_here();
 		if (duk_safe_call(ctx, run_safe, &s, 0, 1) != DUK_EXEC_SUCCESS) {
 			fprintf(stderr, "js: %s: %s\n", s.name, error_text());
 			return 1;

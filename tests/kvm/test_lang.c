@@ -4,8 +4,11 @@
  * script errors as guest errors with the message, calls a host function and
  * is refused one that is not registered, is stopped in an endless loop by the
  * time limit and works again after a reset, leaks nothing between reset
- * calls, ends an allocation without end as a guest error, and runs 200 calls
- * from one template. The guest is $KVMLET_GUEST_DIR/js.elf or lua.elf.
+ * calls, ends an allocation without end as a guest error, ends every kind of
+ * deep recursion (script calls through native code, the compiler, regular
+ * expressions, JSON both ways, cycles) as the interpreter's own error within
+ * kvmlet's 1 MiB call stack, not as a fault, and runs 200 calls from one
+ * template. The guest is $KVMLET_GUEST_DIR/js.elf or lua.elf.
  */
 #include <check.h>
 #include <errno.h>
@@ -24,6 +27,9 @@ struct lang {
 	const char *host_sq, *host_bad, *host_type;
 	const char *spin, *oom, *define, *defined;
 	const char *concat, *print_want;
+	/* Recursion without end, each with the interpreter's error: {source, error}. */
+	const char *deep[8][2];
+	const char *deep_arg_want; /* call("add", 20000 nested arrays) */
 };
 
 #ifdef LANG_JS
@@ -48,6 +54,30 @@ static const struct lang L = {
 	.defined = "typeof leaked",
 	.concat = "'caf\xc3\xa9' + '!'",
 	.print_want = "hello 42\n",
+	.deep =
+		{
+			{"/(a*)*b/.test('a'.repeat(40))",
+			 "RangeError: regexp executor recursion limit"},
+			{"new RegExp('('.repeat(20000) + ')'.repeat(20000))",
+			 "RangeError: regexp compiler recursion limit"},
+			{"eval('(function(){'.repeat(20000) + '})'.repeat(20000))",
+			 "RangeError: compiler recursion limit"},
+			{"var o = {}; Object.defineProperty(o, 'x', {get: function() { return "
+			 "this.x }}); o.x",
+			 "RangeError: C stack depth limit"},
+			/* native recursion to its limit, then the compiler to its own from
+			 * the deepest level that can still call eval */
+			{"function f(n) { return [1].map(function() { try { return f(n + 1) } "
+			 "catch (e) {"
+			 " if (String(e).indexOf('compiler') >= 0) throw e;"
+			 " return eval('(function(){'.repeat(20000) + '})'.repeat(20000)) } })[0] "
+			 "} f(0)",
+			 "RangeError: compiler recursion limit"},
+			{"var a = []; a.push(a); a", "TypeError: cyclic input"},
+			{"var a = []; for (var i = 0; i < 5000; i++) a = [a]; JSON.stringify(a)",
+			 "RangeError: encode recursion limit"},
+		},
+	.deep_arg_want = "RangeError: decode recursion limit",
 };
 #else
 static const struct lang L = {
@@ -71,6 +101,26 @@ static const struct lang L = {
 	.defined = "type(leaked)",
 	.concat = "'caf\xc3\xa9' .. '!'",
 	.print_want = "hello\t42\n",
+	.deep =
+		{
+			{"local t = setmetatable({}, {__index = function(t, k) return t[k .. 'x'] "
+			 "end})"
+			 " return t.a",
+			 "C stack overflow"},
+			{"return assert(load('return ' .. string.rep('(', 100000) .. '1' .. "
+			 "string.rep(')', 100000)))()",
+			 "C stack overflow"},
+			{"local function f(n) return (string.gsub('a', 'a', function() return f(n "
+			 "+ 1) end))"
+			 " end return f(0)",
+			 "C stack overflow"},
+			{"return string.find(string.rep('a', 30000), string.rep('a?', 30000) .. "
+			 "string.rep('a', 30000))",
+			 "pattern too complex"},
+			{"local t = {}; t[1] = t; return t",
+			 "JSON: nested deeper than 100 (a cycle?)"},
+		},
+	.deep_arg_want = "nested too deep",
 };
 #endif
 
@@ -228,6 +278,32 @@ START_TEST(out_of_memory_is_a_guest_error)
 }
 END_TEST
 
+/* Each ends as a guest error, and the same sandbox goes on without a reset. */
+START_TEST(deep_recursion_is_a_guest_error)
+{
+	struct kvmlet_sandbox *sb = start(false, 60 * 1000 * 1000 * 1000ull);
+	struct kvmlet_value a[2], r;
+	struct kvmlet_error err;
+	size_t n = 20000;
+	char *deep = malloc(2 * n);
+
+	for (unsigned i = 0; i < sizeof(L.deep) / sizeof(L.deep[0]) && L.deep[i][0]; i++) {
+		eval_fails(sb, L.deep[i][0], L.deep[i][1]);
+		eval_ok(sb, L.sum, L.sum_want);
+	}
+	ck_assert_ptr_nonnull(deep);
+	memset(deep, '[', n);
+	memset(deep + n, ']', n);
+	a[0] = kvmlet_str("add", 3);
+	a[1] = kvmlet_str(deep, 2 * n);
+	ck_assert_int_eq(kvmlet_call(sb, "call", a, 2, &r, &err), -EREMOTEIO);
+	ck_assert_msg(strstr(err.msg, L.deep_arg_want), "%s", err.msg);
+	free(deep);
+	ck_assert_str_eq(call(sb, "add", "[2, 40]"), "[42,2,40]");
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
 START_TEST(resets_leak_nothing)
 {
 	struct kvmlet_sandbox *sb = start(true, 0), *keep = start(false, 0);
@@ -302,6 +378,7 @@ int main(void)
 	tcase_add_test(tc, host_functions);
 	tcase_add_test(tc, time_limit_then_reset);
 	tcase_add_test(tc, out_of_memory_is_a_guest_error);
+	tcase_add_test(tc, deep_recursion_is_a_guest_error);
 	tcase_add_test(tc, resets_leak_nothing);
 	tcase_add_test(tc, two_hundred_calls_from_a_template);
 	suite_add_tcase(s, tc);
