@@ -7,8 +7,8 @@
  * calls, ends an allocation without end as a guest error, ends every kind of
  * deep recursion (script calls through native code, the compiler, regular
  * expressions, JSON both ways, cycles) as the interpreter's own error within
- * kvmlet's 1 MiB call stack, not as a fault, and runs 200 calls from one
- * template. The guest is $KVMLET_GUEST_DIR/js.elf or lua.elf.
+ * kvmlet's 1 MiB call stack, not as a fault, loads no binary chunk (Lua), and
+ * runs 200 calls from one template. The guest is $KVMLET_GUEST_DIR/js.elf or lua.elf.
  */
 #include <check.h>
 #include <errno.h>
@@ -30,6 +30,8 @@ struct lang {
 	/* Recursion without end, each with the interpreter's error: {source, error}. */
 	const char *deep[8][2];
 	const char *deep_arg_want; /* call("add", 20000 nested arrays) */
+	/* What a script can load: {source, result} */
+	const char *loads[5][2];
 };
 
 #ifdef LANG_JS
@@ -121,6 +123,17 @@ static const struct lang L = {
 			 "JSON: nested deeper than 100 (a cycle?)"},
 		},
 	.deep_arg_want = "nested too deep",
+	/* Text, never binary chunks (unchecked bytecode) */
+	.loads =
+		{
+			{"select(2, load(string.dump(function() return 42 end)))",
+			 "\"attempt to load a binary chunk (mode is 't')\""},
+			{"load('return 6 * 7')()", "42"},
+			{"load('return x', 'x', 'bt', {x = 5})()", "5"},
+			{"load(function() return nil end) ~= nil", "true"},
+			{"select(2, load('return 1', 'one', 'b'))",
+			 "\"attempt to load a text chunk (mode is '')\""},
+		},
 };
 #endif
 
@@ -278,8 +291,9 @@ START_TEST(out_of_memory_is_a_guest_error)
 }
 END_TEST
 
-/* Each ends as a guest error, and the same sandbox goes on without a reset. */
-START_TEST(deep_recursion_is_a_guest_error)
+/* Each recursion ends as a guest error, and the same sandbox goes on without
+ * a reset; load takes text, never unchecked bytecode. */
+START_TEST(hostile_scripts_end_as_guest_errors)
 {
 	struct kvmlet_sandbox *sb = start(false, 60 * 1000 * 1000 * 1000ull);
 	struct kvmlet_value a[2], r;
@@ -300,6 +314,8 @@ START_TEST(deep_recursion_is_a_guest_error)
 	ck_assert_msg(strstr(err.msg, L.deep_arg_want), "%s", err.msg);
 	free(deep);
 	ck_assert_str_eq(call(sb, "add", "[2, 40]"), "[42,2,40]");
+	for (unsigned i = 0; i < sizeof(L.loads) / sizeof(L.loads[0]) && L.loads[i][0]; i++)
+		eval_ok(sb, L.loads[i][0], L.loads[i][1]);
 	kvmlet_sandbox_free(sb);
 }
 END_TEST
@@ -378,7 +394,7 @@ int main(void)
 	tcase_add_test(tc, host_functions);
 	tcase_add_test(tc, time_limit_then_reset);
 	tcase_add_test(tc, out_of_memory_is_a_guest_error);
-	tcase_add_test(tc, deep_recursion_is_a_guest_error);
+	tcase_add_test(tc, hostile_scripts_end_as_guest_errors);
 	tcase_add_test(tc, resets_leak_nothing);
 	tcase_add_test(tc, two_hundred_calls_from_a_template);
 	suite_add_tcase(s, tc);
