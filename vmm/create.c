@@ -53,10 +53,18 @@ int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_
 		       const struct kvmlet_config *cfg, struct kvmlet_error *err)
 {
 	struct kvmlet_sandbox *sb;
+	struct kvmlet_config def;
 	struct build_plan plan;
 	int r;
 
+	if (!out || (!elf && elf_size))
+		return kvmlet_fail(err, -EINVAL, "kvmlet_sandbox_new: %s is NULL",
+				   out ? "elf" : "out");
 	*out = NULL;
+	if (!cfg) {
+		kvmlet_config_default(&def);
+		cfg = &def;
+	}
 	if ((r = lib_ready(err)) < 0 || (r = config_check(cfg, err)) < 0 ||
 	    (r = sandbox_alloc(&sb, err)) < 0)
 		return r;

@@ -172,7 +172,7 @@ static int enter(struct kvmlet_sandbox *sb, struct kvmlet_result *res, struct kv
 	struct exitless *x = sb->xl;
 	const uint64_t seq = sb->calls.call_seq;
 	const uint64_t start = watch_now_ns();
-	const uint64_t deadline = sb->cfg.timeout_ns ? start + sb->cfg.timeout_ns : 0;
+	const uint64_t deadline = watch_deadline(start, sb->cfg.timeout_ns);
 	uint64_t spin_until = start + x->spin_ns;
 	int r;
 

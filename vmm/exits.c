@@ -322,7 +322,7 @@ KVMLET_HOT static int run_watched(struct kvmlet_sandbox *sb, struct kvmlet_resul
 	uint64_t start = limit || sb->trace.fn ? watch_now_ns() : 0;
 
 	sb->trace.start = start;
-	watch_begin(&sb->watch, sb->vcpu.run, limit ? start + limit : 0);
+	watch_begin(&sb->watch, sb->vcpu.run, watch_deadline(start, limit));
 	int r = run_loop(sb, res, err, start, idle);
 	watch_end(&sb->watch);
 	return r;

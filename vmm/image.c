@@ -134,6 +134,9 @@ int kvmlet_sandbox_new_from_file(struct kvmlet_sandbox **out, const char *path,
 	size_t size;
 	int r;
 
+	if (!out || !path)
+		return kvmlet_fail(err, -EINVAL, "kvmlet_sandbox_new_from_file: %s is NULL",
+				   out ? "path" : "out");
 	*out = NULL;
 	if ((r = read_whole(path, &elf, &size, err)) < 0)
 		return r;

@@ -81,6 +81,10 @@ int kvmlet_sandbox_from_template(struct kvmlet_sandbox **out, struct kvmlet_temp
 	struct kvmlet_sandbox *sb;
 	int r;
 
+	if (!out || !t)
+		return kvmlet_fail(err, -EINVAL, "kvmlet_sandbox_from_template: %s is NULL",
+				   out ? "the template" : "out");
+	*out = NULL;
 	if ((r = lib_ready(err)) < 0 || (r = sandbox_alloc(&sb, err)) < 0)
 		return r;
 	if ((r = from_template(sb, t, err)) < 0 || (r = sandbox_vm_for_copy(sb, err)) < 0 ||
@@ -104,10 +108,14 @@ struct kvmlet_pool {
 int kvmlet_pool_new(struct kvmlet_pool **out, struct kvmlet_template *t, unsigned n,
 		    struct kvmlet_error *err)
 {
-	struct kvmlet_pool *p = calloc(1, sizeof(*p));
+	struct kvmlet_pool *p;
 	int r = 0;
 
+	if (!out || !t)
+		return kvmlet_fail(err, -EINVAL, "kvmlet_pool_new: %s is NULL",
+				   out ? "the template" : "out");
 	*out = NULL;
+	p = calloc(1, sizeof(*p));
 	if (!p || !(p->ready = calloc(n ? n : 1, sizeof(*p->ready)))) {
 		free(p);
 		return kvmlet_fail(err, -ENOMEM, "out of memory for a pool");

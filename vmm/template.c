@@ -66,11 +66,15 @@ static int template_fill(struct kvmlet_template *t, const struct kvmlet_sandbox 
 int kvmlet_template_new(struct kvmlet_template **out, const struct kvmlet_sandbox *sb,
 			struct kvmlet_error *err)
 {
-	const struct pt_host *pth = &sb->gm.pth;
+	const struct pt_host *pth;
 	struct kvmlet_template *t;
 	int r;
 
+	if (!out || !sb)
+		return kvmlet_fail(err, -EINVAL, "kvmlet_template_new: %s is NULL",
+				   out ? "the sandbox" : "out");
 	*out = NULL;
+	pth = &sb->gm.pth;
 	if (sb->phase.back_to != PH_READY || !sb->snap.pages)
 		return kvmlet_fail(err, -EINVAL,
 				   "a template needs an initialised sandbox "

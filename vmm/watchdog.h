@@ -85,4 +85,11 @@ void watch_stop(struct watch *w, bool on);
 uint64_t watch_now_ns(void);
 struct timespec watch_timespec(uint64_t ns);
 
+/* The deadline of a time limit of limit ns from start: 0 (none) for 0, and
+ * the end of time for a limit that would pass it (timeout_ns UINT64_MAX). */
+static inline uint64_t watch_deadline(uint64_t start, uint64_t limit)
+{
+	return !limit ? 0 : limit > UINT64_MAX - start ? UINT64_MAX : start + limit;
+}
+
 #endif /* KVMLET_WATCHDOG_H */

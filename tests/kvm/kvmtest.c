@@ -100,18 +100,14 @@ int kvmtest_run(const char *name, const struct kvmlet_config *cfg, struct kvmlet
 	return r;
 }
 
+/* cfg NULL reaches kvmlet_sandbox_new as it is: the library's defaults. */
 struct kvmlet_sandbox *kvmtest_sandbox(const char *name, const struct kvmlet_config *cfg)
 {
-	struct kvmlet_config def;
 	struct kvmlet_sandbox *sb;
 	struct kvmlet_error err;
 	size_t size;
 	void *elf = kvmtest_read_guest(name, &size);
 
-	if (!cfg) {
-		kvmlet_config_default(&def);
-		cfg = &def;
-	}
 	ck_assert_msg(kvmlet_sandbox_new(&sb, elf, size, cfg, &err) == 0, "%s: %s", name, err.msg);
 	free(elf);
 	return sb;

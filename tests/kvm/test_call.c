@@ -351,6 +351,29 @@ START_TEST(call_stack_must_be_user_writable)
 }
 END_TEST
 
+/* The longest time limits are no limit (their deadline is past the end of
+ * the clock), never one already over. */
+START_TEST(longest_time_limit)
+{
+	const uint64_t limits[] = {UINT64_MAX, UINT64_MAX - 1, UINT64_MAX / 2 + 1};
+	struct kvmlet_config cfg;
+	struct kvmlet_value r;
+
+	for (unsigned i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		kvmlet_config_default(&cfg);
+		cfg.timeout_ns = limits[i];
+		struct kvmlet_sandbox *sb = kvmtest_sandbox("call_types", &cfg);
+		struct kvmlet_error err;
+
+		ck_assert_int_eq(kvmlet_register(sb, "add", "ii:i", host_add, NULL, &err), 0);
+		ck_assert_int_eq(kvmlet_register(sb, "reenter", "s:s", host_reenter, sb, &err), 0);
+		ck_assert_msg(kvmlet_init(sb, &err) == 0, "%s", err.msg);
+		call_ok(sb, "nothing", NULL, 0, &r);
+		kvmlet_sandbox_free(sb);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	kvmtest_require_kvm();
@@ -369,6 +392,7 @@ int main(void)
 			    sizeof(hostile) / sizeof(hostile[0]));
 	tcase_add_test(tc, register_rules);
 	tcase_add_test(tc, call_stack_must_be_user_writable);
+	tcase_add_test(tc, longest_time_limit);
 	suite_add_tcase(s, tc);
 	return kvmtest_main(s);
 }

@@ -55,7 +55,9 @@ struct kvmlet_config {
 				64 KiB for others (kvmlet's guests) */
 	uint64_t heap_size;  /* heap mapped before start, default 256 KiB; the guest
 				may map more of its free memory itself */
-	uint64_t timeout_ns; /* wall-clock limit of one run, 0 for none (default) */
+	uint64_t timeout_ns; /* wall-clock limit of one run, 0 for none (default);
+				one that would end past the clock's range
+				(UINT64_MAX) is none too */
 	uint64_t max_output; /* bytes of guest output passed on per run, default
 				1 MiB; the rest is dropped and reported */
 	uint64_t args_size;  /* call argument buffer, default 256 KiB: bounds the
@@ -81,7 +83,8 @@ struct kvmlet_sandbox;
  * caller keeps ownership of elf, which is not referenced after the call; the
  * sandbox belongs to the caller until kvmlet_sandbox_free. KVM is not opened
  * yet (kvmlet_run does it), so this also works where /dev/kvm is missing.
- * Errors: -EINVAL bad config, -ENOEXEC the ELF is refused (the message names
+ * cfg NULL: kvmlet_config_default's. Errors: -EINVAL bad config (or out
+ * NULL, or elf NULL with a size), -ENOEXEC the ELF is refused (the message names
  * the check that failed), -E2BIG it does not fit in guest memory, -ENOMEM.
  */
 int kvmlet_sandbox_new(struct kvmlet_sandbox **out, const void *elf, size_t elf_size,
@@ -465,8 +468,8 @@ struct kvmlet_pool;
  * kvmlet_template_new: capture sb's snapshot (sb initialised with kvmlet_init;
  * its host functions come along) as a template. sb stays the caller's and
  * independent. The template is shared read-only by the sandboxes made from it
- * (copy-on-write); it is never modified by them. Errors: -EINVAL sb not
- * initialised, -ENOMEM, -EIO.
+ * (copy-on-write); it is never modified by them. *out is NULL on failure.
+ * Errors: -EINVAL sb not initialised (or out or sb NULL), -ENOMEM, -EIO.
  */
 int kvmlet_template_new(struct kvmlet_template **out, const struct kvmlet_sandbox *sb,
 			struct kvmlet_error *err);
@@ -480,7 +483,8 @@ void kvmlet_template_free(struct kvmlet_template *t);
  * pages until it writes them; ready for kvmlet_call. The VM and vCPU are a
  * warm shell a kvmlet_sandbox_free left when there is one (no VM is created:
  * this also works under kvmlet_seccomp_install), else new. Free it with
- * kvmlet_sandbox_free. Errors as kvmlet_init (KVM unavailable: -ENOENT, ...).
+ * kvmlet_sandbox_free. *out is NULL on failure. Errors as kvmlet_init (KVM
+ * unavailable: -ENOENT, ...), -EINVAL out or t NULL.
  */
 int kvmlet_sandbox_from_template(struct kvmlet_sandbox **out, struct kvmlet_template *t,
 				 struct kvmlet_error *err);
@@ -505,6 +509,8 @@ int kvmlet_shells_warm(unsigned n, struct kvmlet_error *err);
  * one out (making a new one if all are in use); kvmlet_pool_release resets it
  * and takes it back (freeing it if the pool is full or the reset fails). Both
  * are thread-safe; a sandbox is used by one thread at a time.
+ * kvmlet_pool_new: *out NULL on failure; -EINVAL out or t NULL, the errors of
+ * kvmlet_sandbox_from_template.
  */
 int kvmlet_pool_new(struct kvmlet_pool **out, struct kvmlet_template *t, unsigned n,
 		    struct kvmlet_error *err);
