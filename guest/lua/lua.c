@@ -170,6 +170,23 @@ static int load_eval(lua_State *l, const char *s, size_t len)
 	return luaL_loadbufferx(l, s, len, "=eval", "t");
 }
 
+/* The error on top as text, without allocating (memory may be what ran out):
+ * a string as it is, a number formatted here, anything else its type name. */
+static int ret_error(struct kvmlet_call *c)
+{
+	char num[64];
+
+	if (lua_type(L, -1) == LUA_TNUMBER) {
+		if (lua_isinteger(L, -1))
+			snprintf(num, sizeof(num), LUA_INTEGER_FMT, lua_tointeger(L, -1));
+		else
+			snprintf(num, sizeof(num), LUA_NUMBER_FMT, lua_tonumber(L, -1));
+		return lang_ret_error(c, num);
+	}
+	return lang_ret_error(c, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1)
+								: luaL_typename(L, -1));
+}
+
 /* The value on top as JSON text, in protected mode; returns the call's result. */
 static int ret_json(struct kvmlet_call *c)
 {
@@ -179,70 +196,83 @@ static int ret_json(struct kvmlet_call *c)
 	lua_pushcfunction(L, json_encode);
 	lua_insert(L, -2);
 	if (lua_pcall(L, 1, 1, 0) != LUA_OK)
-		return lang_ret_error(c, lua_tostring(L, -1));
+		return ret_error(c);
 	s = lua_tolstring(L, -1, &len);
 	if (!kvmlet_utf8_valid(s, len))
 		return kvmlet_ret_error(c, "the result is not valid UTF-8 (a byte string?)");
 	return kvmlet_ret_str(c, s, len);
 }
 
-/* The error on top as text (error objects other than strings: tostring). */
-static int ret_error(struct kvmlet_call *c)
+/*
+ * Run f in protected mode on the call (a light userdata: pushing it, and f,
+ * allocates nothing), leaving one result or the error on top: everything the
+ * glue does with Lua may raise an error, an allocation when memory ran out,
+ * a script's metamethod on the globals. Returns the call's result as
+ * ret_json or ret_error give it.
+ */
+static int protected(struct kvmlet_call *c, lua_CFunction f)
 {
-	const char *msg = lua_tostring(L, -1);
+	int top = lua_gettop(L), r;
 
-	return lang_ret_error(c, msg ? msg : luaL_typename(L, -1));
+	lua_pushcfunction(L, f);
+	lua_pushlightuserdata(L, c);
+	r = lua_pcall(L, 1, 1, 0) == LUA_OK ? ret_json(c) : ret_error(c);
+	lua_settop(L, top);
+	return r;
+}
+
+/* eval(source), protected: its first value. */
+static int eval_safe(lua_State *l)
+{
+	size_t len;
+	const char *s = kvmlet_arg_str(lua_touserdata(l, 1), 0, &len);
+
+	if (load_eval(l, s, len) != LUA_OK)
+		return lua_error(l);
+	lua_call(l, 0, 1);
+	return 1;
 }
 
 static int eval(struct kvmlet_call *c)
 {
-	size_t len;
-	const char *s = kvmlet_arg_str(c, 0, &len);
-	int top = lua_gettop(L), r;
-
-	if (load_eval(L, s, len) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK)
-		r = ret_error(c);
-	else
-		r = ret_json(c);
-	lua_settop(L, top);
-	return r;
+	return protected(c, eval_safe);
 }
 KVMLET_EXPORT(eval, "s:s");
 
-/* call(name, json_args): the global function name, with the array's elements. */
-static int call(struct kvmlet_call *c)
+/* call(name, json_args), protected: the global function name (its lookup may
+ * run a metamethod), with the array's elements. */
+static int call_safe(lua_State *l)
 {
+	const struct kvmlet_call *c = lua_touserdata(l, 1);
 	size_t nlen, alen;
 	const char *name = kvmlet_arg_str(c, 0, &nlen), *json = kvmlet_arg_str(c, 1, &alen);
-	int top = lua_gettop(L), r = -1;
 
+	if (strlen(name) != nlen) /* the argument is NUL-terminated */
+		return luaL_error(l, "a function name has a NUL in it");
 	while (alen && strchr(" \t\r\n", *json) && *json)
 		json++, alen--;
-	if (lua_getglobal(L, name) != LUA_TFUNCTION) {
-		r = kvmlet_ret_error(c, "no function with that name");
-	} else if (alen && *json != '[') {
-		r = kvmlet_ret_error(c, "the arguments must be a JSON array");
-	} else {
-		lua_pushcfunction(L, json_decode);
-		lua_pushlstring(L, alen ? json : "[]", alen ? alen : 2);
-		if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-			r = ret_error(c);
-		} else {
-			lua_getfield(L, -1, "n");
-			int n = (int)lua_tointeger(L, -1);
-			lua_pop(L, 1);
-			if (n > 255 || !lua_checkstack(L, n + 4)) {
-				r = kvmlet_ret_error(c, "at most 255 arguments");
-			} else {
-				for (int i = 1; i <= n; i++)
-					lua_rawgeti(L, top + 2, i);
-				lua_remove(L, top + 2);
-				r = lua_pcall(L, n, 1, 0) == LUA_OK ? ret_json(c) : ret_error(c);
-			}
-		}
-	}
-	lua_settop(L, top);
-	return r;
+	if (lua_getglobal(l, name) != LUA_TFUNCTION) /* at 2 */
+		return luaL_error(l, "no function with that name");
+	if (alen && *json != '[')
+		return luaL_error(l, "the arguments must be a JSON array");
+	lua_pushcfunction(l, json_decode);
+	lua_pushlstring(l, alen ? json : "[]", alen ? alen : 2);
+	lua_call(l, 1, 1); /* the arguments' table at 3 */
+	lua_getfield(l, 3, "n");
+	lua_Integer n = lua_tointeger(l, -1);
+	lua_pop(l, 1);
+	if (n > 255 || !lua_checkstack(l, (int)n + 4))
+		return luaL_error(l, "at most 255 arguments");
+	for (int i = 1; i <= (int)n; i++)
+		lua_rawgeti(l, 3, i);
+	lua_remove(l, 3);
+	lua_call(l, (int)n, 1);
+	return 1;
+}
+
+static int call(struct kvmlet_call *c)
+{
+	return protected(c, call_safe);
 }
 KVMLET_EXPORT(call, "ss:s");
 

@@ -32,6 +32,8 @@ struct lang {
 	const char *deep_arg_want; /* call("add", 20000 nested arrays) */
 	/* What a script can load: {source, result} */
 	const char *loads[5][2];
+	/* A global whose lookup throws "no globals here"; a global holding all memory. */
+	const char *throwing_global, *hoard;
 };
 
 #ifdef LANG_JS
@@ -80,6 +82,9 @@ static const struct lang L = {
 			 "RangeError: encode recursion limit"},
 		},
 	.deep_arg_want = "RangeError: decode recursion limit",
+	.throwing_global = "Object.defineProperty(this, 'missing', {get: function() {"
+			   " throw new Error('no globals here') }}); 1",
+	.hoard = "big = []; for (;;) big.push(new Uint8Array(1 << 20))",
 };
 #else
 static const struct lang L = {
@@ -134,6 +139,10 @@ static const struct lang L = {
 			{"select(2, load('return 1', 'one', 'b'))",
 			 "\"attempt to load a text chunk (mode is '')\""},
 		},
+	.throwing_global =
+		"setmetatable(_G, {__index = function(t, k) error('no globals here') end})",
+	.hoard = "(function() big = {} for i = 1, 1e9 do big[i] = string.rep('x', 1000) .. i end "
+		 "end)()",
 };
 #endif
 
@@ -320,6 +329,39 @@ START_TEST(hostile_scripts_end_as_guest_errors)
 }
 END_TEST
 
+/* Whatever a script did to its globals or its memory, a call is a guest error
+ * at worst, never a fault of the interpreter's glue (an error raised outside
+ * protected mode), and the sandbox goes on. */
+START_TEST(scripts_cannot_break_the_glue)
+{
+	struct kvmlet_sandbox *sb = start(false, 60 * 1000 * 1000 * 1000ull);
+	struct kvmlet_value a[2] = {kvmlet_str("missing", 7), kvmlet_str("[]", 2)}, r;
+	struct kvmlet_error err;
+	char out[512];
+
+	eval(sb, L.throwing_global, out, sizeof(out));
+	ck_assert_int_eq(kvmlet_call(sb, "call", a, 2, &r, &err), -EREMOTEIO);
+	ck_assert_msg(strstr(err.msg, "no globals here"), "%s", err.msg);
+	eval_ok(sb, L.sum, L.sum_want);
+	ck_assert_str_eq(call(sb, "add", "[2, 40]"), "[42,2,40]");
+	a[0] = kvmlet_str("add\0x", 5); /* names end at no NUL */
+	ck_assert_int_eq(kvmlet_call(sb, "call", a, 2, &r, &err), -EREMOTEIO);
+	ck_assert_msg(strstr(err.msg, "NUL"), "%s", err.msg);
+
+	ck_assert_int_eq(eval(sb, L.hoard, out, sizeof(out)), -EREMOTEIO);
+	for (int i = 0; i < 5; i++) { /* memory stays taken: answers or errors, no fault */
+		int rc = eval(sb, L.sum, out, sizeof(out));
+		ck_assert_msg(rc == 0 || rc == -EREMOTEIO, "with memory taken: %d (%s)", rc, out);
+		a[0] = kvmlet_str("add", 3);
+		a[1] = kvmlet_str("[1, 2]", 6);
+		rc = kvmlet_call(sb, "call", a, 2, &r, &err);
+		ck_assert_msg(rc == 0 || rc == -EREMOTEIO, "with memory taken: %d (%s)", rc,
+			      err.msg);
+	}
+	kvmlet_sandbox_free(sb);
+}
+END_TEST
+
 START_TEST(resets_leak_nothing)
 {
 	struct kvmlet_sandbox *sb = start(true, 0), *keep = start(false, 0);
@@ -395,6 +437,7 @@ int main(void)
 	tcase_add_test(tc, time_limit_then_reset);
 	tcase_add_test(tc, out_of_memory_is_a_guest_error);
 	tcase_add_test(tc, hostile_scripts_end_as_guest_errors);
+	tcase_add_test(tc, scripts_cannot_break_the_glue);
 	tcase_add_test(tc, resets_leak_nothing);
 	tcase_add_test(tc, two_hundred_calls_from_a_template);
 	suite_add_tcase(s, tc);
