@@ -15,7 +15,7 @@
  * Native recursion (and JSON's, which Duktape checks the same way) stops
  * JS_NATIVE_STACK below where the call entered Duktape; a compile (of an
  * eval, with a regexp literal in it) or a match may then still take its
- * limit's worth: 384 + 250 + 180 KiB at most, or 250 of 1024 KiB to spare.
+ * limit's worth: 384 + 250 + 180 = 814 of 1024 KiB at most.
  * duk_kvmlet.h gives duktape.c these; js.c sets the floor at every entry.
  */
 #ifndef KVMLET_JS_LIMITS_H
