@@ -151,12 +151,10 @@ KVMLET_EXPORT(eval, "s:s");
 static int call(struct kvmlet_call *c)
 {
 	struct src s;
-	size_t nlen;
 
-	s.name = kvmlet_arg_str(c, 0, &nlen); /* NUL-terminated */
+	if (!(s.name = lang_call_name(c)))
+		return -1;
 	s.p = kvmlet_arg_str(c, 1, &s.len);
-	if (strlen(s.name) != nlen)
-		return kvmlet_ret_error(c, "a function name has a NUL in it");
 	return finish(c, call_safe, &s, true);
 }
 KVMLET_EXPORT(call, "ss:s");

@@ -74,3 +74,14 @@ int lang_ret_error(struct kvmlet_call *c, const char *msg)
 				buf[i] = '?';
 	return kvmlet_ret_error(c, buf);
 }
+
+const char *lang_call_name(struct kvmlet_call *c)
+{
+	size_t len;
+	const char *name = kvmlet_arg_str(c, 0, &len);
+
+	if (strlen(name) == len)
+		return name;
+	kvmlet_ret_error(c, "a function name has a NUL in it");
+	return NULL;
+}

@@ -22,4 +22,8 @@ int lang_script(int argc, char **argv, const char *default_path, char **src, siz
 struct kvmlet_call;
 int lang_ret_error(struct kvmlet_call *c, const char *msg);
 
+/* call's function name (argument 0, NUL-terminated), or NULL with the call's
+ * error set if it holds a NUL (it would name another function). */
+const char *lang_call_name(struct kvmlet_call *c);
+
 #endif

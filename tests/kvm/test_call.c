@@ -36,15 +36,20 @@ static int host_reenter(void *arg, const struct kvmlet_value *args, unsigned nar
 	return 0;
 }
 
-static struct kvmlet_sandbox *types_sandbox(void)
+static struct kvmlet_sandbox *types_sandbox_with(const struct kvmlet_config *cfg)
 {
-	struct kvmlet_sandbox *sb = kvmtest_sandbox("call_types", NULL);
+	struct kvmlet_sandbox *sb = kvmtest_sandbox("call_types", cfg);
 	struct kvmlet_error err;
 
 	ck_assert_int_eq(kvmlet_register(sb, "add", "ii:i", host_add, NULL, &err), 0);
 	ck_assert_int_eq(kvmlet_register(sb, "reenter", "s:s", host_reenter, sb, &err), 0);
 	ck_assert_msg(kvmlet_init(sb, &err) == 0, "%s", err.msg);
 	return sb;
+}
+
+static struct kvmlet_sandbox *types_sandbox(void)
+{
+	return types_sandbox_with(NULL);
 }
 
 static void call_ok(struct kvmlet_sandbox *sb, const char *fn, const struct kvmlet_value *args,
@@ -362,12 +367,8 @@ START_TEST(longest_time_limit)
 	for (unsigned i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		kvmlet_config_default(&cfg);
 		cfg.timeout_ns = limits[i];
-		struct kvmlet_sandbox *sb = kvmtest_sandbox("call_types", &cfg);
-		struct kvmlet_error err;
+		struct kvmlet_sandbox *sb = types_sandbox_with(&cfg);
 
-		ck_assert_int_eq(kvmlet_register(sb, "add", "ii:i", host_add, NULL, &err), 0);
-		ck_assert_int_eq(kvmlet_register(sb, "reenter", "s:s", host_reenter, sb, &err), 0);
-		ck_assert_msg(kvmlet_init(sb, &err) == 0, "%s", err.msg);
 		call_ok(sb, "nothing", NULL, 0, &r);
 		kvmlet_sandbox_free(sb);
 	}
